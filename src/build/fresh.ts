@@ -1,0 +1,37 @@
+// Development convenience: when a TypeScript source is newer than the last build, rebuild dist/
+// and run the same command again, so an edited checkout never runs stale code. An installed copy
+// (no tsc) or an up-to-date build costs one directory walk (~1 ms).
+import { readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const stamp = join(root, 'dist', '.built');
+const tsc = join(root, 'node_modules', '.bin', 'tsc');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (/\.m?ts$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function isStale(): boolean {
+  if (!existsSync(tsc) || process.env.ORCH_NO_REBUILD) return false;
+  const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
+  const sources = Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'scripts')),
+    statSync(join(root, 'start.mts')).mtimeMs);
+  return sources > built;
+}
+
+if (isStale()) {
+  const build = spawnSync(tsc, ['-p', root], { stdio: ['ignore', 2, 2] });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  writeFileSync(stamp, '');
+  const again = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env: { ...process.env, ORCH_NO_REBUILD: '1' } });
+  process.exit(again.status ?? 1);
+}

@@ -1,0 +1,127 @@
+// Builds a whole session in one tmux client call: new-session, new-window and split-window each
+// start their pane with its own command (nothing is typed into a shell) and print the new ids.
+import { chainArgs, serverArgs, type TmuxCommand } from './command.js';
+import { Server, Session } from './objects.js';
+import { quoteArgv } from '../util/shell-quote.js';
+
+/** A pane to create: what it runs, where, and how tmux labels it. */
+export interface PanePlan {
+  /** Shown in the pane border (the agent or command name). */
+  title: string;
+  /** Set as the pane's @agent option when the pane runs an agent. */
+  agent?: string;
+  role?: string;
+  cwd: string;
+  /** argv run directly by tmux (more than one word: no shell in between). */
+  argv: readonly string[];
+  env?: Record<string, string>;
+  focus?: boolean;
+}
+
+/** A window to create, its panes and their arrangement. */
+export interface WindowPlan {
+  name: string;
+  /** tmux layout name (tiled, main-vertical, ...) or a custom layout string. */
+  layout: string;
+  panes: readonly PanePlan[];
+  focus?: boolean;
+}
+
+/** A whole session. */
+export interface SessionPlan {
+  name: string;
+  cwd: string;
+  /** Size of the detached session, so splits always have room; a client that attaches resizes it. */
+  width: number;
+  height: number;
+  windows: readonly WindowPlan[];
+  /** Session options (set-option -t session). */
+  options: Record<string, string>;
+  /** Window options, for every window. */
+  windowOptions: Record<string, string>;
+  env: Record<string, string>;
+}
+
+/** What tmux created: ids in plan order. */
+export interface BuiltSession {
+  session: Session;
+  windows: { id: string; name: string; panes: { id: string; title: string; agent?: string }[] }[];
+}
+
+/** Options that make the pane borders say who is who. */
+const BORDER_OPTIONS: Record<string, string> = {
+  'pane-border-status': 'top',
+  'pane-border-format': ' #{?#{@agent},#[bold]#{@agent}#[nobold]#{?#{@role}, (#{@role}),},#{pane_title}} #{?#{@state},[#{@state}] ,}',
+};
+
+// tmux expands formats (#{...}, #S) in start directories; ## keeps a literal #.
+const literalPath = (path: string): string => path.replace(/#/g, '##');
+
+function envFlags(env: Record<string, string> | undefined): string[] {
+  return Object.entries(env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+}
+
+/** The tmux commands (one chained call) that create the session described by plan. */
+export function buildCommands(plan: SessionPlan): TmuxCommand[] {
+  const commands: TmuxCommand[] = [];
+  plan.windows.forEach((window, w) => {
+    window.panes.forEach((pane, p) => {
+      const where = ['-c', literalPath(pane.cwd), ...envFlags(pane.env)];
+      if (w === 0 && p === 0) {
+        commands.push(['new-session', '-d', '-s', plan.name, '-x', String(plan.width), '-y', String(plan.height),
+          '-n', window.name, ...envFlags(plan.env), ...where, '-P', '-F', '#{session_id} #{window_id} #{pane_id}', ...pane.argv]);
+        for (const [key, value] of Object.entries(plan.options)) commands.push(['set-option', key, value]);
+      } else if (p === 0) {
+        commands.push(['new-window', '-n', window.name, ...where, '-P', '-F', '#{window_id} #{pane_id}', ...pane.argv]);
+      } else {
+        commands.push(['split-window', ...where, '-P', '-F', '#{pane_id}', ...pane.argv]);
+        // Rebalance after each split so the next split always has room (no "no space for new pane").
+        if (p < window.panes.length - 1) commands.push(['select-layout', 'tiled']);
+      }
+      commands.push(['select-pane', '-T', pane.title]);
+      commands.push(['set-option', '-p', 'remain-on-exit', 'on']);
+      if (pane.agent) commands.push(['set-option', '-p', '@agent', pane.agent]);
+      if (pane.role) commands.push(['set-option', '-p', '@role', pane.role]);
+    });
+    for (const [key, value] of Object.entries({ ...BORDER_OPTIONS, ...plan.windowOptions })) {
+      commands.push(['set-option', '-w', key, value]);
+    }
+    commands.push(['select-layout', window.layout]);
+  });
+  return commands;
+}
+
+/** The commands printed by --dry-run: what a person could paste into a shell. */
+export function renderCommands(socket: string | undefined, commands: readonly TmuxCommand[]): string {
+  return ['tmux', ...serverArgs(socket)].concat(...commands.map((c, i) => (i === 0 ? [...c] : ['\\;', ...c])))
+    .map((w) => (w === '\\;' ? w : quoteArgv([w]))).join(' ');
+}
+
+/** Creates the session in one client call, then focuses the chosen window and pane in a second. */
+export async function buildSession(server: Server, plan: SessionPlan): Promise<BuiltSession> {
+  const out = await server.cmd(...buildCommands(plan).map((c) => [...c]));
+  const lines = out.split('\n').filter(Boolean);
+  let sessionId = '';
+  let line = 0;
+  const windows: BuiltSession['windows'] = plan.windows.map((window, w) => {
+    const panes = window.panes.map((pane, p) => {
+      const words = (lines[line++] ?? '').split(' ');
+      if (w === 0 && p === 0) sessionId = words[0] ?? '';
+      const id = words[words.length - 1] ?? '';
+      return { id, title: pane.title, ...(pane.agent ? { agent: pane.agent } : {}) };
+    });
+    const first = (lines[line - window.panes.length] ?? '').split(' ');
+    return { id: first[w === 0 ? 1 : 0] ?? '', name: window.name, panes };
+  });
+  if (!sessionId.startsWith('$') || windows.some((w) => !w.id.startsWith('@') || w.panes.some((p) => !p.id.startsWith('%')))) {
+    throw new Error(`tmux did not report the ids of what it created: ${JSON.stringify(out)}`);
+  }
+  const session = new Session(server, sessionId, plan.name);
+  const focusWindow = plan.windows.findIndex((w) => w.focus);
+  const wi = focusWindow >= 0 ? focusWindow : 0;
+  const pi = Math.max(0, plan.windows[wi]?.panes.findIndex((p) => p.focus) ?? 0);
+  const windowId = windows[wi]?.id;
+  const paneId = windows[wi]?.panes[pi]?.id;
+  if (windowId && paneId) await server.cmd(['select-window', '-t', windowId], ['select-pane', '-t', paneId]);
+  return { session, windows };
+}
