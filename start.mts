@@ -1,6 +1,10 @@
 #!/bin/sh
 ":" //; d=${0%/*}; [ "$d" = "$0" ] && d=.; [ -L "$0" ] && d=$(dirname "$(readlink -f "$0")"); [ -f "$d/dist/start.mjs" ] || (cd "$d" && npm run --silent build) || exit 1; exec node "$d/dist/start.mjs" "$@"
-// Builds a tmux session of Claude Code agents from a YAML layout. The line above lets this file run
-// as a shell script that starts its compiled form (dist/), so no start pays a TypeScript compile.
+// Builds a tmux session of Claude Code agents from a YAML layout (see README). The line above lets
+// this file run as a shell script that starts its compiled form in dist/, so no start pays a
+// TypeScript compile.
 import './src/build/fresh.js';
-console.log('start');
+import { runMain } from './src/cli/main.js';
+import { startCommand } from './src/cli/commands/start.js';
+
+await runMain(() => startCommand(process.argv.slice(2)));

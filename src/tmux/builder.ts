@@ -25,6 +25,8 @@ export interface WindowPlan {
   layout: string;
   panes: readonly PanePlan[];
   focus?: boolean;
+  /** Window options for this window (over SessionPlan.windowOptions). */
+  options?: Record<string, string>;
 }
 
 /** A whole session. */
@@ -83,7 +85,7 @@ export function buildCommands(plan: SessionPlan): TmuxCommand[] {
       if (pane.agent) commands.push(['set-option', '-p', '@agent', pane.agent]);
       if (pane.role) commands.push(['set-option', '-p', '@role', pane.role]);
     });
-    for (const [key, value] of Object.entries({ ...BORDER_OPTIONS, ...plan.windowOptions })) {
+    for (const [key, value] of Object.entries({ ...BORDER_OPTIONS, ...plan.windowOptions, ...window.options })) {
       commands.push(['set-option', '-w', key, value]);
     }
     commands.push(['select-layout', window.layout]);

@@ -1,0 +1,35 @@
+#!/bin/sh
+":" //; d=${0%/*}/..; [ "${0%/*}" = "$0" ] && d=..; [ -L "$0" ] && d=$(dirname "$(readlink -f "$0")")/..; [ -f "$d/dist/scripts/orchestrate.mjs" ] || (cd "$d" && npm run --silent build) || exit 1; exec node "$d/dist/scripts/orchestrate.mjs" "$@"
+// The orchestrate CLI. Each command's module is imported only when that command runs, so
+// `orchestrate --help` and `status` start fast.
+import '../src/build/fresh.js';
+import { runMain } from '../src/cli/main.js';
+import { UsageError } from '../src/cli/errors.js';
+
+const usage = `Usage: orchestrate COMMAND [options]
+
+Commands:
+  session start [start options]   same as ./start.mts (see --help there)
+  layout validate FILE...         check layout files without starting anything
+  layout schema [--out FILE]      write the layouts' JSON Schema (layouts/schema.json)
+
+Run "orchestrate COMMAND --help" for a command's options.`;
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  session: async ([sub, ...rest]) => {
+    if (sub !== 'start') throw new UsageError(`unknown session command ${JSON.stringify(sub ?? '')}\n\n${usage}`);
+    return (await import('../src/cli/commands/start.js')).startCommand(rest);
+  },
+  layout: async (argv) => (await import('../src/cli/commands/layout.js')).layoutCommand(argv),
+};
+
+await runMain(async () => {
+  const [name, ...argv] = process.argv.slice(2);
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}\n\n${usage}`);
+  return command(argv);
+});

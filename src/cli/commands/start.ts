@@ -1,0 +1,40 @@
+// The start command: ./start.mts and `orchestrate session start`.
+import { resolve } from 'node:path';
+import { parse } from '../args.js';
+import { start } from '../../session/start.js';
+import { defaultLayout } from '../../util/paths.js';
+
+export const startUsage = `Usage: start.mts [options]
+
+Builds a tmux session from a layout and launches one claude per agent pane.
+
+Options:
+  --layout FILE   layout file (default: layouts/default.yaml of the toolkit)
+  --socket NAME   tmux server socket name (tmux -L NAME; default: your own server)
+  --state DIR     this session's state directory (default: state/<session>/ of the toolkit)
+  --no-attach     stay detached (default: attach when stdin is a terminal)
+  --dry-run       print the tmux commands and each agent's command line; change nothing
+  --restart       replace the session if it is already running
+  -h, --help      show this help`;
+
+/** Parses start's arguments and runs it. */
+export async function startCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    layout: { type: 'string' }, socket: { type: 'string' }, state: { type: 'string' },
+    'no-attach': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, restart: { type: 'boolean' },
+  }, startUsage);
+  if (values.help) {
+    process.stdout.write(`${startUsage}\n`);
+    return 0;
+  }
+  return start({
+    layoutFile: values.layout ? resolve(values.layout) : defaultLayout,
+    socket: values.socket || undefined,
+    stateDir: values.state,
+    attach: values['no-attach'] ? 'never' : 'auto',
+    dryRun: Boolean(values['dry-run']),
+    restart: Boolean(values.restart),
+    cwd: process.cwd(),
+    out: (line) => process.stdout.write(`${line}\n`),
+  });
+}

@@ -1,0 +1,137 @@
+// A small schema language for our YAML files. One description gives both the validator (which
+// walks YAML nodes, so every error has a position) and the JSON Schema that editors use.
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { closest } from './suggest.js';
+
+interface Base { description?: string }
+/** A field's expected shape. */
+export type Schema =
+  | (Base & { kind: 'string'; enum?: readonly string[]; pattern?: RegExp; patternHint?: string; nonEmpty?: boolean })
+  | (Base & { kind: 'boolean' })
+  | (Base & { kind: 'integer'; min?: number; max?: number })
+  | (Base & { kind: 'scalar' })
+  | (Base & { kind: 'array'; items: Schema; minItems?: number })
+  | (Base & { kind: 'map'; values: Schema })
+  | (Base & { kind: 'object'; fields: Record<string, Schema>; required?: readonly string[]; oneOf?: readonly string[] });
+
+/** A problem found at a position in the source text. */
+export interface Issue { offset: number; path: string; message: string }
+
+export const str = (description?: string, more: Partial<Extract<Schema, { kind: 'string' }>> = {}): Schema => ({ kind: 'string', description, ...more });
+export const oneOfStr = (values: readonly string[], description?: string): Schema => ({ kind: 'string', enum: values, description });
+export const bool = (description?: string): Schema => ({ kind: 'boolean', description });
+export const int = (description?: string, min?: number, max?: number): Schema => ({ kind: 'integer', description, min, max });
+export const arrayOf = (items: Schema, description?: string, minItems?: number): Schema => ({ kind: 'array', items, description, minItems });
+export const mapOf = (values: Schema, description?: string): Schema => ({ kind: 'map', values, description });
+/** A scalar (string, number or boolean) taken as a string: env values and tmux option values. */
+export const scalar = (description?: string): Schema => ({ kind: 'scalar', description });
+
+const typeName = (node: Node | null | undefined): string => {
+  if (node == null || (isScalar(node) && node.value === null)) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  return typeof (node as { value: unknown }).value === 'string' ? `the text ${JSON.stringify(String((node as { value: unknown }).value).slice(0, 40))}` : `${String((node as { value: unknown }).value)}`;
+};
+
+const expected = (schema: Schema): string => {
+  switch (schema.kind) {
+    case 'string': return schema.enum ? `one of ${schema.enum.join(', ')}` : 'a text';
+    case 'boolean': return 'true or false';
+    case 'integer': return 'a whole number';
+    case 'scalar': return 'a text, number or boolean';
+    case 'array': return 'a list';
+    case 'map': case 'object': return 'a mapping of keys to values';
+  }
+};
+
+const join = (path: string, key: string | number): string =>
+  typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+
+/** Checks node against schema, returning the plain value (undefined where invalid) and issues. */
+export function check(schema: Schema, node: Node | null | undefined, path: string, at: number, issues: Issue[]): unknown {
+  const offset = node?.range?.[0] ?? at;
+  const fail = (message: string): undefined => { issues.push({ offset, path, message }); return undefined; };
+  if (node == null || (isScalar(node) && node.value === null && schema.kind !== 'scalar')) {
+    return fail(`is empty (expected ${expected(schema)})`);
+  }
+  switch (schema.kind) {
+    case 'object': case 'map': {
+      if (!isMap(node)) return fail(`is ${typeName(node)} (expected ${expected(schema)})`);
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node;
+        const key = isScalar(keyNode) ? String(keyNode.value) : '?';
+        const keyAt = keyNode?.range?.[0] ?? offset;
+        const fieldSchema = schema.kind === 'map' ? schema.values : schema.fields[key];
+        if (!fieldSchema) {
+          const known = Object.keys((schema as { fields: Record<string, Schema> }).fields);
+          const guess = closest(key, known);
+          issues.push({ offset: keyAt, path: join(path, key), message: `unknown key ${JSON.stringify(key)} (${guess ? `did you mean ${JSON.stringify(guess)}?` : `expected one of ${known.join(', ')}`})` });
+          continue;
+        }
+        out[key] = check(fieldSchema, pair.value as Node, join(path, key), keyAt, issues);
+      }
+      if (schema.kind === 'object') {
+        for (const field of schema.required ?? []) {
+          if (!(field in out)) issues.push({ offset, path: join(path, field), message: `is missing (expected ${schema.fields[field]?.description ?? 'a value'})` });
+        }
+        if (schema.oneOf) {
+          const present = schema.oneOf.filter((k) => k in out);
+          if (present.length !== 1) {
+            issues.push({ offset, path, message: present.length === 0
+              ? `needs one of ${schema.oneOf.map((k) => JSON.stringify(k)).join(' or ')}`
+              : `has both ${present.map((k) => JSON.stringify(k)).join(' and ')} (a ${path.replace(/\[\d+\]$/, '').split('.').pop() ?? 'entry'} is one or the other)` });
+          }
+        }
+      }
+      return out;
+    }
+    case 'array': {
+      if (!isSeq(node)) return fail(`is ${typeName(node)} (expected ${expected(schema)})`);
+      if (schema.minItems && node.items.length < schema.minItems) return fail(`is an empty list (expected at least ${schema.minItems} entr${schema.minItems === 1 ? 'y' : 'ies'})`);
+      return node.items.map((item, i) => check(schema.items, item as Node, join(path, i), offset, issues));
+    }
+    default: {
+      if (!isScalar(node)) return fail(`is ${typeName(node)} (expected ${expected(schema)})`);
+      const value = node.value;
+      if (schema.kind === 'scalar') {
+        return ['string', 'number', 'boolean'].includes(typeof value) ? String(value) : fail(`is ${typeName(node)} (expected ${expected(schema)})`);
+      }
+      if (schema.kind === 'boolean') return typeof value === 'boolean' ? value : fail(`is ${typeName(node)} (expected true or false)`);
+      if (schema.kind === 'integer') {
+        if (typeof value !== 'number' || !Number.isInteger(value)) return fail(`is ${typeName(node)} (expected a whole number)`);
+        if ((schema.min !== undefined && value < schema.min) || (schema.max !== undefined && value > schema.max)) {
+          return fail(`is ${value} (expected a number from ${schema.min ?? '-inf'} to ${schema.max ?? 'inf'})`);
+        }
+        return value;
+      }
+      if (typeof value !== 'string') return fail(`is ${typeName(node)} (expected ${expected(schema)}${typeof value === 'number' || typeof value === 'boolean' ? `; quote it: "${String(value)}"` : ''})`);
+      if (schema.enum && !schema.enum.includes(value)) {
+        const guess = closest(value, schema.enum);
+        return fail(`is ${JSON.stringify(value)} (expected ${guess ? `${JSON.stringify(guess)}; ` : ''}one of ${schema.enum.join(', ')})`);
+      }
+      if (schema.nonEmpty && value.trim() === '') return fail('is empty text (expected a non-empty text)');
+      if (schema.pattern && !schema.pattern.test(value)) return fail(`is ${JSON.stringify(value)} (expected ${schema.patternHint ?? `text matching ${schema.pattern}`})`);
+      return value;
+    }
+  }
+}
+
+/** The JSON Schema (draft-07) equivalent of schema, for editors. */
+export function toJsonSchema(schema: Schema): Record<string, unknown> {
+  const d = schema.description ? { description: schema.description } : {};
+  switch (schema.kind) {
+    case 'string': return { type: 'string', ...d, ...(schema.enum ? { enum: [...schema.enum] } : {}), ...(schema.pattern ? { pattern: schema.pattern.source } : {}) };
+    case 'boolean': return { type: 'boolean', ...d };
+    case 'integer': return { type: 'integer', ...d, ...(schema.min !== undefined ? { minimum: schema.min } : {}), ...(schema.max !== undefined ? { maximum: schema.max } : {}) };
+    case 'scalar': return { type: ['string', 'number', 'boolean'], ...d };
+    case 'array': return { type: 'array', ...d, items: toJsonSchema(schema.items), ...(schema.minItems ? { minItems: schema.minItems } : {}) };
+    case 'map': return { type: 'object', ...d, additionalProperties: toJsonSchema(schema.values) };
+    case 'object': return {
+      type: 'object', ...d, additionalProperties: false,
+      properties: Object.fromEntries(Object.entries(schema.fields).map(([k, v]) => [k, toJsonSchema(v)])),
+      ...(schema.required?.length ? { required: [...schema.required] } : {}),
+      ...(schema.oneOf ? { oneOf: schema.oneOf.map((k) => ({ required: [k] })) } : {}),
+    };
+  }
+}

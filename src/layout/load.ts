@@ -1,0 +1,123 @@
+// Layout loading pipeline: read -> parse with positions -> schema -> defaults -> cross-field rules.
+// Returns every problem at once, each as file:line:col path: what is wrong (what would be right).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, relative, resolve } from 'node:path';
+import { check, type Issue } from '../config/schema.js';
+import { offsetAt, readSource, type Problem } from '../config/source.js';
+import { LAYOUT_NAMES, parseCustomLayout } from './layout-string.js';
+import { layoutSchema } from './schema.js';
+import type { AgentSpec, Layout, PaneSpec, WindowSpec } from './types.js';
+
+type Raw = Record<string, unknown>;
+type Path = (string | number)[];
+
+/** The result of loading: a layout when there are no problems. */
+export interface LoadResult { layout?: Layout; problems: Problem[] }
+
+export interface LoadOptions {
+  /** Directory used as project root when the layout sets none (default: process.cwd()). */
+  cwd?: string;
+}
+
+const isDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
+const pathText = (path: Path): string => path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '');
+
+/** Loads and validates a layout file. */
+export function loadLayout(file: string, options: LoadOptions = {}): LoadResult {
+  const abs = resolve(file);
+  const label = relative(process.cwd(), abs).startsWith('..') ? abs : relative(process.cwd(), abs) || abs;
+  const source = readSource(abs, label);
+  if (source.problems.length) return { problems: source.problems };
+  const issues: Issue[] = [];
+  const raw = check(layoutSchema, source.doc.contents as never, '', 0, issues) as Raw | undefined;
+  const problem = (path: Path, message: string): void => { issues.push({ offset: offsetAt(source.doc, path), path: pathText(path), message }); };
+  const layout = raw && issues.length === 0 ? resolveLayout(raw, abs, options.cwd ?? process.cwd(), problem) : undefined;
+  const problems = issues.sort((a, b) => a.offset - b.offset).map(source.place);
+  return problems.length ? { problems } : { layout, problems };
+}
+
+function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path, message: string) => void): Layout | undefined {
+  const fileDir = dirname(file);
+  const root = raw.root !== undefined ? resolve(fileDir, raw.root as string) : cwd;
+  if (!isDir(root)) problem(['root'], `directory ${root} does not exist (expected a directory, relative to ${fileDir})`);
+  const session = (raw.session as string | undefined) ?? basename(root).replace(/[.:\s]/g, '_');
+  const defaults = (raw.defaults as Raw | undefined) ?? {};
+  const names = new Map<string, Path>();
+  const focusedWindows: number[] = [];
+
+  const windows: WindowSpec[] = (raw.windows as Raw[]).map((w, wi) => {
+    const windowRoot = w.root !== undefined ? resolve(root, w.root as string) : root;
+    if (w.root !== undefined && !isDir(windowRoot)) problem(['windows', wi, 'root'], `directory ${windowRoot} does not exist (expected a directory relative to the project root ${root})`);
+    const paneRaws = w.panes as Raw[];
+    const layoutName = (w.layout as string | undefined) ?? 'tiled';
+    if (!(LAYOUT_NAMES as readonly string[]).includes(layoutName)) {
+      const custom = parseCustomLayout(layoutName);
+      if ('error' in custom) problem(['windows', wi, 'layout'], `${JSON.stringify(layoutName)} is not a tmux layout: ${custom.error} (expected ${LAYOUT_NAMES.join(', ')}, or a custom layout string)`);
+      else if (custom.panes !== paneRaws.length) problem(['windows', wi, 'layout'], `the custom layout has ${custom.panes} panes but the window has ${paneRaws.length} (expected a layout string for ${paneRaws.length} panes)`);
+    }
+    if (w.focus) focusedWindows.push(wi);
+    if (paneRaws.filter((p) => p.focus).length > 1) problem(['windows', wi, 'panes'], 'more than one pane has focus: true (expected at most one per window)');
+    const panes = paneRaws.map((p, pi) => resolvePane(p, defaults, ['windows', wi, 'panes', pi], windowRoot, dirname(file), names, problem));
+    return { name: (w.name as string | undefined) ?? `window-${wi + 1}`, layout: layoutName, focus: Boolean(w.focus), options: (w.options as Record<string, string>) ?? {}, panes: panes.filter((p): p is PaneSpec => p !== undefined) };
+  });
+  if (focusedWindows.length > 1) problem(['windows', focusedWindows[1]!, 'focus'], 'more than one window has focus: true (expected at most one)');
+  const agents = windows.flatMap((w) => w.panes.filter((p): p is AgentSpec => p.kind === 'agent'));
+  return {
+    file, session, root,
+    options: (raw.options as Record<string, string>) ?? {},
+    windowOptions: (raw.window_options as Record<string, string>) ?? {},
+    env: (raw.env as Record<string, string>) ?? {},
+    dashboard: (raw.dashboard as boolean | undefined) ?? true,
+    windows, agents,
+  };
+}
+
+function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, fileDir: string,
+  names: Map<string, Path>, problem: (path: Path, message: string) => void): PaneSpec | undefined {
+  const pick = <T>(key: string): T | undefined => (p[key] ?? defaults[key]) as T | undefined;
+  const cwd = pick<string>('cwd') !== undefined ? resolve(windowRoot, pick<string>('cwd')!) : windowRoot;
+  const cwdPath: Path = p.cwd !== undefined ? [...path, 'cwd'] : ['defaults', 'cwd'];
+  if (!isDir(cwd)) problem(cwdPath, `directory ${cwd} does not exist (expected a directory relative to ${windowRoot})`);
+  const env = { ...((defaults.env as Record<string, string>) ?? {}), ...((p.env as Record<string, string>) ?? {}) };
+  if (p.command !== undefined) {
+    for (const key of Object.keys(p)) {
+      if (!['command', 'name', 'cwd', 'env', 'focus'].includes(key)) problem([...path, key], `is an agent setting, but this pane runs a command (a command pane takes command, name, cwd, env, focus)`);
+    }
+    return { kind: 'command', name: (p.name as string | undefined) ?? String(p.command).split(/\s+/)[0]!, command: p.command as string, cwd, env, focus: Boolean(p.focus) };
+  }
+  if (p.name !== undefined) problem([...path, 'name'], 'an agent pane is named by "agent:" (expected no "name:" here)');
+  const name = p.agent as string;
+  const earlier = names.get(name);
+  if (earlier) problem([...path, 'agent'], `duplicate agent name ${JSON.stringify(name)}, already used at ${pathText(earlier)} (expected a unique name)`);
+  names.set(name, [...path, 'agent']);
+  const inline = pick<string>('append_system_prompt');
+  const promptFile = pick<string>('append_system_prompt_file');
+  let appendSystemPrompt = inline;
+  if (inline !== undefined && promptFile !== undefined) {
+    problem([...path, p.append_system_prompt_file !== undefined ? 'append_system_prompt_file' : 'append_system_prompt'], 'both append_system_prompt and append_system_prompt_file are set (expected one of them)');
+  } else if (promptFile !== undefined) {
+    const promptPath = resolve(fileDir, promptFile);
+    try {
+      appendSystemPrompt = readFileSync(promptPath, 'utf8');
+    } catch {
+      problem(p.append_system_prompt_file !== undefined ? [...path, 'append_system_prompt_file'] : ['defaults', 'append_system_prompt_file'],
+        `cannot read ${promptPath} (expected a file relative to the layout file)`);
+    }
+  }
+  return {
+    kind: 'agent', name,
+    role: (p.role as string | undefined) ?? (defaults.role as string | undefined) ?? (name === 'lead' ? 'lead' : 'worker'),
+    cwd,
+    ...(pick<string>('model') !== undefined ? { model: pick<string>('model') } : {}),
+    ...(pick<string>('permission_mode') !== undefined ? { permissionMode: pick<string>('permission_mode') } : {}),
+    allowedTools: pick<string[]>('allowed_tools') ?? [],
+    disallowedTools: pick<string[]>('disallowed_tools') ?? [],
+    ...(appendSystemPrompt !== undefined ? { appendSystemPrompt } : {}),
+    args: pick<string[]>('args') ?? [],
+    env,
+    ...(p.prompt !== undefined ? { prompt: p.prompt as string } : {}),
+    restart: pick<'never' | 'on-failure'>('restart') ?? 'never',
+    mode: pick<'interactive' | 'headless'>('mode') ?? 'interactive',
+    focus: Boolean(p.focus),
+  };
+}

@@ -1,0 +1,77 @@
+// The layout file's schema: one description, used for validation and for layouts/schema.json.
+import { arrayOf, bool, mapOf, oneOfStr, scalar, str, type Schema } from '../config/schema.js';
+
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
+const NAME_HINT = 'letters, digits, "-" and "_", starting with a letter or digit, at most 40';
+export const PERMISSION_MODES = ['default', 'acceptEdits', 'auto', 'bypassPermissions', 'dontAsk', 'plan'] as const;
+export const RESTART_POLICIES = ['never', 'on-failure'] as const;
+export const AGENT_MODES = ['interactive', 'headless'] as const;
+
+const env = mapOf(scalar(), 'Environment variables (values are taken as text).');
+
+// Agent settings that may be given once in `defaults:` and overridden per agent.
+const agentSettings: Record<string, Schema> = {
+  role: str('What the agent is for, e.g. lead or worker (default: "lead" for the agent named lead, else "worker").', { nonEmpty: true }),
+  cwd: str('Working directory, relative to the window root (default: the project root).'),
+  model: str('Claude model or alias (claude --model).', { nonEmpty: true }),
+  permission_mode: oneOfStr(PERMISSION_MODES, 'claude --permission-mode. Workers that edit unattended want acceptEdits.'),
+  allowed_tools: arrayOf(str(undefined, { nonEmpty: true }), 'Tools allowed without asking (claude --allowedTools), e.g. ["Bash(git *)", "Edit"].'),
+  disallowed_tools: arrayOf(str(undefined, { nonEmpty: true }), 'Tools denied (claude --disallowedTools).'),
+  append_system_prompt: str('Text appended to the system prompt (claude --append-system-prompt).'),
+  append_system_prompt_file: str('File whose text is appended to the system prompt, relative to the layout file.', { nonEmpty: true }),
+  args: arrayOf(str(), 'Extra claude arguments, one list entry per argument.'),
+  env,
+  restart: oneOfStr(RESTART_POLICIES, 'on-failure: relaunch claude with --resume when it exits abnormally.'),
+  mode: oneOfStr(AGENT_MODES, 'interactive (a claude you can attach to) or headless (claude -p per task, rendered live).'),
+};
+
+const agentPane: Record<string, Schema> = {
+  agent: str('Agent name, unique in the session.', { pattern: NAME_PATTERN, patternHint: NAME_HINT }),
+  ...agentSettings,
+  prompt: str('A first prompt, submitted when the agent starts.'),
+  focus: bool('Select this pane when the session starts.'),
+};
+
+const commandPane: Record<string, Schema> = {
+  command: str('A shell command run in the pane (a dev server, a log tail).', { nonEmpty: true }),
+  name: str('Shown in the pane border (default: the command).', { nonEmpty: true }),
+};
+
+/** The pane schema: either an agent or a plain command. */
+const pane: Schema = {
+  kind: 'object',
+  description: 'A pane: an agent (agent: NAME) or a plain command (command: ...).',
+  fields: { ...agentPane, ...commandPane },
+  oneOf: ['agent', 'command'],
+};
+
+const window: Schema = {
+  kind: 'object',
+  description: 'A tmux window.',
+  required: ['panes'],
+  fields: {
+    name: str('Window name (default: window-N).', { nonEmpty: true }),
+    layout: str('tmux layout: tiled, even-horizontal, even-vertical, main-horizontal, main-vertical, or a custom layout string.', { nonEmpty: true }),
+    root: str('Directory for this window\'s panes, relative to the project root.'),
+    focus: bool('Select this window when the session starts.'),
+    options: mapOf(scalar(), 'tmux window options for this window.'),
+    panes: arrayOf(pane, 'The panes, in order.', 1),
+  },
+};
+
+/** The whole layout file. */
+export const layoutSchema: Schema = {
+  kind: 'object',
+  description: 'A Claude Orchestrator layout: a tmux session of Claude Code agents.',
+  required: ['windows'],
+  fields: {
+    session: str('tmux session name (default: the project folder\'s name).', { pattern: /^[^.:\s]+$/, patternHint: 'a name without ".", ":" or spaces' }),
+    root: str('Project root, relative to this file (default: the directory start.mts is run from).'),
+    options: mapOf(scalar(), 'tmux session options, e.g. mouse: on.'),
+    window_options: mapOf(scalar(), 'tmux window options for every window.'),
+    env,
+    dashboard: bool('Start the web dashboard with the session (default true).'),
+    defaults: { kind: 'object', description: 'Settings applied to every agent unless it sets its own.', fields: agentSettings },
+    windows: arrayOf(window, 'The windows, in order.', 1),
+  },
+};

@@ -1,0 +1,56 @@
+// A layout after validation: every default applied, every path absolute.
+
+/** An agent pane. */
+export interface AgentSpec {
+  kind: 'agent';
+  name: string;
+  role: string;
+  cwd: string;
+  model?: string;
+  permissionMode?: string;
+  allowedTools: string[];
+  disallowedTools: string[];
+  /** Appended system prompt text (read from append_system_prompt_file when given). */
+  appendSystemPrompt?: string;
+  args: string[];
+  env: Record<string, string>;
+  prompt?: string;
+  restart: 'never' | 'on-failure';
+  mode: 'interactive' | 'headless';
+  focus: boolean;
+}
+
+/** A plain command pane. */
+export interface CommandSpec {
+  kind: 'command';
+  name: string;
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  focus: boolean;
+}
+
+export type PaneSpec = AgentSpec | CommandSpec;
+
+export interface WindowSpec {
+  name: string;
+  layout: string;
+  focus: boolean;
+  options: Record<string, string>;
+  panes: PaneSpec[];
+}
+
+/** A validated layout. */
+export interface Layout {
+  /** Absolute path of the layout file. */
+  file: string;
+  session: string;
+  root: string;
+  options: Record<string, string>;
+  windowOptions: Record<string, string>;
+  env: Record<string, string>;
+  dashboard: boolean;
+  windows: WindowSpec[];
+  /** Every agent, in pane order. */
+  agents: AgentSpec[];
+}

@@ -1,0 +1,45 @@
+// Turns a validated layout into a tmux SessionPlan: agent panes run their launch scripts, command
+// panes run the user's shell with the command.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Layout } from '../layout/types.js';
+import type { PanePlan, SessionPlan } from '../tmux/builder.js';
+import { agentDir, claudeArgs, type LaunchContext } from '../agents/launch.js';
+
+/** A plan plus, per agent, the launch context it needs. */
+export interface StartPlan {
+  tmux: SessionPlan;
+  agents: { name: string; sessionId: string; launchFile: string; argv: string[] }[];
+}
+
+/** Builds the plan; launch scripts are only referenced here (writeLaunchScript writes them). */
+export function planSession(layout: Layout, opts: { claudeBin: string; stateDir: string; width: number; height: number; sessionIds?: Record<string, string> }): StartPlan {
+  const agents: StartPlan['agents'] = [];
+  const shell = process.env.SHELL || '/bin/sh';
+  const windows = layout.windows.map((w) => ({
+    name: w.name,
+    layout: w.layout,
+    focus: w.focus,
+    options: w.options,
+    panes: w.panes.map((pane): PanePlan => {
+      if (pane.kind === 'command') {
+        return { title: pane.name, cwd: pane.cwd, env: pane.env, argv: [shell, '-c', pane.command], focus: pane.focus };
+      }
+      const sessionId = opts.sessionIds?.[pane.name] ?? randomUUID();
+      const launchFile = join(agentDir(opts.stateDir, pane.name), 'launch.sh');
+      agents.push({ name: pane.name, sessionId, launchFile, argv: [opts.claudeBin, ...claudeArgs(pane, { sessionId })] });
+      return { title: pane.name, agent: pane.name, role: pane.role, cwd: pane.cwd, argv: ['/bin/sh', launchFile], focus: pane.focus };
+    }),
+  }));
+  const tmux: SessionPlan = {
+    name: layout.session, cwd: layout.root, width: opts.width, height: opts.height,
+    windows, options: layout.options, windowOptions: layout.windowOptions, env: layout.env,
+  };
+  return { tmux, agents };
+}
+
+/** The launch context for one agent of the plan. */
+export function launchContext(layout: Layout, plan: StartPlan, name: string, claudeBin: string, stateDir: string): LaunchContext {
+  const agent = plan.agents.find((a) => a.name === name);
+  return { claudeBin, sessionId: agent?.sessionId ?? randomUUID(), stateDir, sessionName: layout.session, env: layout.env };
+}

@@ -1,0 +1,131 @@
+// ./start.mts: validate the layout, build the tmux session in one call, launch one claude per
+// agent pane, record it all in the store, then attach or print how to.
+import { mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { execaSync } from 'execa';
+import { loadLayout } from '../layout/load.js';
+import type { Layout } from '../layout/types.js';
+import { ConfigError, OrchestratorError } from '../cli/errors.js';
+import { resolveClaude } from '../agents/claude-bin.js';
+import { writeLaunchScript } from '../agents/launch.js';
+import { buildCommands, buildSession, renderCommands } from '../tmux/builder.js';
+import { Server } from '../tmux/objects.js';
+import { Store } from '../store/store.js';
+import type { AgentRecord } from '../store/types.js';
+import { quoteArgv } from '../util/shell-quote.js';
+import { stateRoot } from '../util/paths.js';
+import { launchContext, planSession } from './plan.js';
+
+export interface StartOptions {
+  layoutFile: string;
+  socket?: string;
+  stateDir?: string;
+  /** auto: attach when stdin is a terminal. */
+  attach: 'auto' | 'never';
+  dryRun: boolean;
+  restart: boolean;
+  /** Project directory when the layout sets no root. */
+  cwd: string;
+  out: (line: string) => void;
+}
+
+/** The command a person runs to attach. */
+export function attachCommand(socket: string | undefined, session: string): string {
+  return quoteArgv(['tmux', ...(socket ? ['-L', socket] : []), 'attach', '-t', session]);
+}
+
+/** Loads the layout or throws a ConfigError listing every problem. */
+export function loadLayoutOrFail(file: string, cwd: string): Layout {
+  const { layout, problems } = loadLayout(file, { cwd });
+  if (!layout) throw new ConfigError(problems);
+  return layout;
+}
+
+/** Runs ./start.mts. Returns the process exit code. */
+export async function start(opts: StartOptions): Promise<number> {
+  const layout = loadLayoutOrFail(opts.layoutFile, opts.cwd);
+  const stateDir = resolve(opts.stateDir ?? join(stateRoot, layout.session));
+  const claudeBin = layout.agents.length ? resolveClaude() : 'claude';
+  const size = terminalSize();
+  const plan = planSession(layout, { claudeBin, stateDir, ...size });
+
+  if (opts.dryRun) {
+    opts.out(`# tmux session "${layout.session}" from ${layout.file} (dry run: nothing is started)`);
+    opts.out(renderCommands(opts.socket, buildCommands(plan.tmux)));
+    for (const agent of plan.agents) {
+      const spec = layout.agents.find((a) => a.name === agent.name)!;
+      opts.out(`# agent ${agent.name} (${spec.role}) in ${spec.cwd}, run by ${agent.launchFile}:`);
+      opts.out(quoteArgv(agent.argv));
+    }
+    return 0;
+  }
+
+  const server = new Server(opts.socket);
+  const existing = await server.findSession(layout.session);
+  if (existing && !opts.restart) {
+    opts.out(`tmux session "${layout.session}" is already running; not starting a second one (--restart replaces it).`);
+    return finish(opts, server, layout.session);
+  }
+  if (existing) await existing.kill();
+
+  mkdirSync(stateDir, { recursive: true });
+  for (const agent of layout.agents) writeLaunchScript(agent, launchContext(layout, plan, agent.name, claudeBin, stateDir));
+  let built;
+  try {
+    built = await buildSession(server, plan.tmux);
+  } catch (error) {
+    // Never leave a half-built session behind.
+    await (await server.findSession(layout.session))?.kill().catch(() => {});
+    throw new OrchestratorError(`could not build tmux session "${layout.session}": ${(error as Error).message}`);
+  }
+
+  const now = new Date().toISOString();
+  const agents: AgentRecord[] = [];
+  for (const window of built.windows) {
+    for (const pane of window.panes) {
+      if (!pane.agent) continue;
+      const spec = layout.agents.find((a) => a.name === pane.agent)!;
+      const launched = plan.agents.find((a) => a.name === pane.agent)!;
+      agents.push({
+        name: spec.name, role: spec.role, mode: spec.mode, pane: pane.id, window: window.id, cwd: spec.cwd,
+        session_id: launched.sessionId, launch_script: launched.launchFile, status: 'starting', reason: null,
+        task: null, last_result: null, cost_usd: 0, updated_at: now,
+      });
+    }
+  }
+  const store = await Store.open(stateDir);
+  await store.recordSession({
+    name: layout.session, socket: opts.socket ?? null, tmux_id: built.session.id, layout_file: layout.file,
+    root: layout.root, state_dir: stateDir, created_at: now, ended_at: null, windows: built.windows,
+  }, agents);
+
+  const names = agents.map((a) => a.name).join(', ');
+  opts.out(`Started tmux session "${layout.session}" with ${agents.length} agent${agents.length === 1 ? '' : 's'}${names ? ` (${names})` : ''} from ${displayPath(layout.file)}.`);
+  opts.out(`State: ${stateDir}`);
+  return finish(opts, server, layout.session);
+}
+
+/** A path relative to the current directory when it is below it, else absolute. */
+const displayPath = (path: string): string => {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+};
+
+/** Attaches when asked and possible, and always prints the attach command. */
+function finish(opts: StartOptions, server: Server, session: string): number {
+  const command = attachCommand(server.socket, session);
+  opts.out(`Attach: ${command}`);
+  if (opts.attach === 'auto' && process.stdin.isTTY && process.stdout.isTTY) {
+    const inside = process.env.TMUX && !server.socket;
+    const argv = [...(server.socket ? ['-L', server.socket] : []), inside ? 'switch-client' : 'attach-session', '-t', `=${session}`];
+    const result = execaSync('tmux', argv, { stdio: 'inherit', reject: false });
+    return result.exitCode ?? 0;
+  }
+  return 0;
+}
+
+/** A detached session's size: the caller's terminal when there is one, else a roomy default. */
+function terminalSize(): { width: number; height: number } {
+  const { columns, rows } = process.stdout;
+  return columns && rows && columns >= 80 && rows >= 24 ? { width: columns, height: rows } : { width: 240, height: 64 };
+}

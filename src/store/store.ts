@@ -1,0 +1,41 @@
+// A thin typed layer over lowdb with named mutations. One process writes a store at a time (the
+// starter before the recorder runs, the recorder after); lowdb writes atomically (temp + rename).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import { emptyStore, type StoreData, type SessionRecord, type AgentRecord } from './types.js';
+
+/** Path of the store file in a state directory. */
+export const storeFile = (stateDir: string): string => join(stateDir, 'store.json');
+
+/** A session's store. */
+export class Store {
+  private constructor(private readonly db: Low<StoreData>) {}
+
+  /** Opens (or creates) the store of a state directory. */
+  static async open(stateDir: string): Promise<Store> {
+    mkdirSync(stateDir, { recursive: true });
+    const db = new Low<StoreData>(new JSONFile(storeFile(stateDir)), emptyStore());
+    await db.read();
+    db.data ??= emptyStore();
+    return new Store(db);
+  }
+
+  get data(): Readonly<StoreData> {
+    return this.db.data;
+  }
+
+  /** Records a newly built session and its agents, replacing what an earlier session left. */
+  async recordSession(session: SessionRecord, agents: AgentRecord[]): Promise<void> {
+    this.db.data.session = session;
+    this.db.data.agents = Object.fromEntries(agents.map((a) => [a.name, a]));
+    await this.db.write();
+  }
+
+  /** Marks the session ended (its tmux session is gone). */
+  async endSession(at = new Date().toISOString()): Promise<void> {
+    if (this.db.data.session) this.db.data.session.ended_at = at;
+    await this.db.write();
+  }
+}
