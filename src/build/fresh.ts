@@ -1,12 +1,11 @@
 // Development convenience: when a TypeScript source is newer than the last build, rebuild dist/
-// and run the same command again, so an edited checkout never runs stale code. An installed copy
+// (npm run build) and run the same command again, so an edited checkout never runs stale code. An installed copy
 // (no tsc) or an up-to-date build costs one directory walk (~1 ms).
-import { readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { toolkitRoot as root } from '../util/paths.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const stamp = join(root, 'dist', '.built');
 const tsc = join(root, 'node_modules', '.bin', 'tsc');
 
@@ -29,9 +28,8 @@ function isStale(): boolean {
 }
 
 if (isStale()) {
-  const build = spawnSync(tsc, ['-p', root], { stdio: ['ignore', 2, 2] });
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 2, 2] });
   if (build.status !== 0) process.exit(build.status ?? 1);
-  writeFileSync(stamp, '');
   const again = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env: { ...process.env, ORCH_NO_REBUILD: '1' } });
   process.exit(again.status ?? 1);
 }

@@ -4,6 +4,8 @@ import { OrchestratorError } from './errors.js';
 
 /** Runs a command's main function and exits with its code. */
 export async function runMain(main: () => Promise<number>): Promise<never> {
+  // A reader that went away (| head) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => process.exit(error.code === 'EPIPE' ? 0 : 1));
   let code: number;
   try {
     code = await main();

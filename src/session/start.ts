@@ -2,7 +2,6 @@
 // agent pane, record it all in the store, then attach or print how to.
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { execaSync } from 'execa';
 import { loadLayout } from '../layout/load.js';
 import type { Layout } from '../layout/types.js';
 import { ConfigError, OrchestratorError } from '../cli/errors.js';
@@ -10,6 +9,7 @@ import { resolveClaude } from '../agents/claude-bin.js';
 import { writeLaunchScript } from '../agents/launch.js';
 import { buildCommands, buildSession, renderCommands } from '../tmux/builder.js';
 import { Server } from '../tmux/objects.js';
+import { tmuxEnv } from '../tmux/command.js';
 import { Store } from '../store/store.js';
 import type { AgentRecord } from '../store/types.js';
 import { quoteArgv } from '../util/shell-quote.js';
@@ -112,13 +112,14 @@ const displayPath = (path: string): string => {
 };
 
 /** Attaches when asked and possible, and always prints the attach command. */
-function finish(opts: StartOptions, server: Server, session: string): number {
+async function finish(opts: StartOptions, server: Server, session: string): Promise<number> {
   const command = attachCommand(server.socket, session);
   opts.out(`Attach: ${command}`);
   if (opts.attach === 'auto' && process.stdin.isTTY && process.stdout.isTTY) {
     const inside = process.env.TMUX && !server.socket;
     const argv = [...(server.socket ? ['-L', server.socket] : []), inside ? 'switch-client' : 'attach-session', '-t', `=${session}`];
-    const result = execaSync('tmux', argv, { stdio: 'inherit', reject: false });
+    const { execa } = await import('execa');
+    const result = await execa('tmux', argv, { stdio: 'inherit', reject: false, env: tmuxEnv() });
     return result.exitCode ?? 0;
   }
   return 0;

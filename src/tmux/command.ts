@@ -1,6 +1,8 @@
 // The one place that runs tmux. Every call names its server (-L), passes arguments as an argv
 // (no shell), and turns a failure into a TmuxError that names the subcommand and tmux's stderr.
-import { execa, execaSync } from 'execa';
+// execa is loaded on first use: commands that never call tmux (--dry-run, --help) skip its cost.
+let execaModule: Promise<typeof import('execa')> | undefined;
+const loadExeca = (): Promise<typeof import('execa')> => (execaModule ??= import('execa'));
 
 /** One tmux command as an argv, e.g. ['split-window', '-t', '%3', 'sh', '-c', '...']. */
 export type TmuxCommand = readonly string[];
@@ -49,17 +51,8 @@ function describe(commands: readonly TmuxCommand[]): string {
 /** Runs one or more tmux commands in one client process and returns stdout. */
 export async function tmux(socket: string | undefined, ...commands: TmuxCommand[]): Promise<string> {
   const argv = [...serverArgs(socket), ...chainArgs(commands)];
+  const { execa } = await loadExeca();
   const result = await execa('tmux', argv, { reject: false, stdin: 'ignore', env: tmuxEnv() });
-  if (result.failed) {
-    throw new TmuxError(describe(commands), String(result.stderr || result.message), result.exitCode, argv);
-  }
-  return String(result.stdout);
-}
-
-/** Synchronous twin of tmux(), for exit paths that cannot await. */
-export function tmuxSync(socket: string | undefined, ...commands: TmuxCommand[]): string {
-  const argv = [...serverArgs(socket), ...chainArgs(commands)];
-  const result = execaSync('tmux', argv, { reject: false, stdin: 'ignore', env: tmuxEnv() });
   if (result.failed) {
     throw new TmuxError(describe(commands), String(result.stderr || result.message), result.exitCode, argv);
   }
@@ -70,7 +63,7 @@ export function tmuxSync(socket: string | undefined, ...commands: TmuxCommand[])
  * Inside a tmux pane, $TMUX points at the current server and would make a client talk to it when
  * no -L is given; callers choose the server explicitly, so it is dropped.
  */
-function tmuxEnv(): NodeJS.ProcessEnv {
+export function tmuxEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.TMUX;
   return env;

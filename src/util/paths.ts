@@ -1,9 +1,19 @@
-// Where the toolkit itself lives, from the compiled module's location (dist/src/util/).
+// Where the toolkit itself lives. Found by walking up from this module to our package.json, so it
+// holds from the compiled tree (dist/src/util/) and from the bundles (dist/bin/) alike.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+
+function findRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && /"name":\s*"claude-orchestrator"/.test(readFileSync(manifest, 'utf8'))) return dir;
+  }
+  throw new Error(`claude-orchestrator: cannot find the toolkit's package.json above ${from}`);
+}
 
 /** The toolkit's root directory (holds package.json, layouts/, state/). */
-export const toolkitRoot = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+export const toolkitRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
 /** Default layout file. */
 export const defaultLayout = join(toolkitRoot, 'layouts', 'default.yaml');
 /** Default parent of per-session state directories. */
