@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentSpec } from '../layout/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
+import { writeAgentSettings, writeHookScript } from './hooks.js';
 
 /** What one launch needs besides the layout's agent spec. */
 export interface LaunchContext {
@@ -16,14 +17,17 @@ export interface LaunchContext {
   sessionName: string;
   /** Session-wide environment from the layout. */
   env: Record<string, string>;
+  /** Continue the agent's earlier conversation (--resume) instead of starting it. */
+  resume?: boolean;
 }
 
 /** The directory holding one agent's files (launch script, settings, status file). */
 export const agentDir = (stateDir: string, agent: string): string => join(stateDir, 'agents', agent);
 
-/** claude's argv for an agent (without the executable). */
-export function claudeArgs(agent: AgentSpec, ctx: Pick<LaunchContext, 'sessionId'>): string[] {
-  const args = ['--session-id', ctx.sessionId];
+/** claude's argv for an agent (without the executable); resume continues its conversation. */
+export function claudeArgs(agent: AgentSpec, ctx: { sessionId: string; settingsFile?: string; resume?: boolean }): string[] {
+  const args = ctx.resume ? ['--resume', ctx.sessionId] : ['--session-id', ctx.sessionId];
+  if (ctx.settingsFile) args.push('--settings', ctx.settingsFile);
   if (agent.model) args.push('--model', agent.model);
   if (agent.permissionMode) args.push('--permission-mode', agent.permissionMode);
   if (agent.allowedTools.length) args.push('--allowedTools', ...agent.allowedTools);
@@ -31,7 +35,7 @@ export function claudeArgs(agent: AgentSpec, ctx: Pick<LaunchContext, 'sessionId
   if (agent.appendSystemPrompt !== undefined) args.push('--append-system-prompt', agent.appendSystemPrompt);
   args.push(...agent.args);
   // "--" ends claude's variadic options (--allowedTools a b ...) so the prompt is not taken as a tool.
-  if (agent.prompt !== undefined) args.push('--', agent.prompt);
+  if (agent.prompt !== undefined && !ctx.resume) args.push('--', agent.prompt);
   return args;
 }
 
@@ -40,24 +44,48 @@ export function agentEnv(agent: AgentSpec, ctx: LaunchContext): Record<string, s
   return { ...ctx.env, ...agent.env, ORCH_AGENT: agent.name, ORCH_SESSION: ctx.sessionName, ORCH_STATE_DIR: ctx.stateDir };
 }
 
-/** The text of an agent's launch script. */
+/**
+ * The text of an agent's launch script. claude runs as a child (not exec) so that its exit is
+ * recorded in the status file at once, with its code, and so that restart: on-failure can
+ * relaunch it with --resume (same session id, same conversation). Exits by HUP, INT or TERM are
+ * deliberate stops and are not restarted; five failures within a minute give up.
+ */
 export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
+  const dir = agentDir(ctx.stateDir, agent.name);
+  const settingsFile = join(dir, 'settings.json');
   const env = Object.entries(agentEnv(agent, ctx)).map(([k, v]) => `export ${k}=${quote(v)}`);
+  const first = quoteArgv([ctx.claudeBin, ...claudeArgs(agent, { sessionId: ctx.sessionId, settingsFile, resume: ctx.resume })]);
+  const again = quoteArgv([ctx.claudeBin, ...claudeArgs(agent, { sessionId: ctx.sessionId, settingsFile, resume: true })]);
   return [
     '#!/bin/sh',
     `# Agent ${agent.name} (${agent.role}) of tmux session ${ctx.sessionName}. Written by claude-orchestrator;`,
     '# its tmux pane runs this file. Edit the layout, not this file.',
     `cd ${quote(agent.cwd)} || exit 1`,
     ...env,
-    `exec ${quoteArgv([ctx.claudeBin, ...claudeArgs(agent, ctx)])}`,
+    `status_file=${quote(join(dir, 'status.jsonl'))}`,
+    `restart=${agent.restart === 'on-failure' ? 1 : 0}`,
+    `record() { printf '{"at":%s,"event":{"hook_event_name":"%s","exit_code":%s,"restarts":%s}}\\n' "$(date +%s%3N)" "$1" "$2" "$failures" >> "$status_file"; }`,
+    'failures=0; since=$(date +%s); resumed=0',
+    `run() { if [ "$resumed" = 1 ]; then ${again}; else ${first}; fi; }`,
+    'while :; do',
+    '  run; code=$?',
+    '  record ProcessExit "$code"',
+    '  case $code in 0|129|130|143) exit "$code";; esac',
+    '  [ "$restart" = 1 ] || exit "$code"',
+    '  now=$(date +%s); [ $((now - since)) -gt 60 ] && failures=0 && since=$now',
+    '  failures=$((failures + 1)); [ "$failures" -gt 5 ] && exit "$code"',
+    '  sleep 1; resumed=1',
+    '  record ProcessRestart "$code"',
+    'done',
     '',
   ].join('\n');
 }
 
-/** Writes the agent's launch script and returns the argv its pane runs. */
+/** Writes the agent's launch script and settings (hooks) and returns the argv its pane runs. */
 export function writeLaunchScript(agent: AgentSpec, ctx: LaunchContext): string[] {
   const dir = agentDir(ctx.stateDir, agent.name);
   mkdirSync(dir, { recursive: true });
+  writeAgentSettings(dir, writeHookScript(ctx.stateDir));
   const file = join(dir, 'launch.sh');
   writeFileSync(file, launchScript(agent, ctx));
   chmodSync(file, 0o755);

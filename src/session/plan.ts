@@ -27,7 +27,7 @@ export function planSession(layout: Layout, opts: { claudeBin: string; stateDir:
       }
       const sessionId = opts.sessionIds?.[pane.name] ?? randomUUID();
       const launchFile = join(agentDir(opts.stateDir, pane.name), 'launch.sh');
-      agents.push({ name: pane.name, sessionId, launchFile, argv: [opts.claudeBin, ...claudeArgs(pane, { sessionId })] });
+      agents.push({ name: pane.name, sessionId, launchFile, argv: [opts.claudeBin, ...claudeArgs(pane, { sessionId, settingsFile: join(agentDir(opts.stateDir, pane.name), 'settings.json') })] });
       return { title: pane.name, agent: pane.name, role: pane.role, cwd: pane.cwd, argv: ['/bin/sh', launchFile], focus: pane.focus };
     }),
   }));

@@ -15,6 +15,7 @@ import type { AgentRecord } from '../store/types.js';
 import { quoteArgv } from '../util/shell-quote.js';
 import { stateRoot } from '../util/paths.js';
 import { launchContext, planSession } from './plan.js';
+import { controlCommands, createControlWindow } from './control.js';
 
 export interface StartOptions {
   layoutFile: string;
@@ -52,6 +53,8 @@ export async function start(opts: StartOptions): Promise<number> {
   if (opts.dryRun) {
     opts.out(`# tmux session "${layout.session}" from ${layout.file} (dry run: nothing is started)`);
     opts.out(renderCommands(opts.socket, buildCommands(plan.tmux)));
+    opts.out('# then, once the store is written, the control window (recorder and status board):');
+    opts.out(renderCommands(opts.socket, controlCommands(layout.session, stateDir, layout.root, undefined, false)));
     for (const agent of plan.agents) {
       const spec = layout.agents.find((a) => a.name === agent.name)!;
       opts.out(`# agent ${agent.name} (${spec.role}) in ${spec.cwd}, run by ${agent.launchFile}:`);
@@ -98,6 +101,17 @@ export async function start(opts: StartOptions): Promise<number> {
     name: layout.session, socket: opts.socket ?? null, tmux_id: built.session.id, layout_file: layout.file,
     root: layout.root, state_dir: stateDir, created_at: now, ended_at: null, windows: built.windows,
   }, agents);
+
+  // The recorder starts only now that the store holds the session it records.
+  let control;
+  try {
+    control = await createControlWindow(server, layout.session, stateDir, layout.root, built.focusWindow);
+  } catch (error) {
+    await built.session.kill().catch(() => {});
+    await store.endSession();
+    throw new OrchestratorError(`could not create the control window of "${layout.session}": ${(error as Error).message}`);
+  }
+  await store.mutate((data) => { if (data.session) data.session.control = control; });
 
   const names = agents.map((a) => a.name).join(', ');
   opts.out(`Started tmux session "${layout.session}" with ${agents.length} agent${agents.length === 1 ? '' : 's'}${names ? ` (${names})` : ''} from ${displayPath(layout.file)}.`);

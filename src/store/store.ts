@@ -33,6 +33,18 @@ export class Store {
     await this.db.write();
   }
 
+  /** Applies a named change in memory and writes the store once (atomically). */
+  async mutate(change: (data: StoreData) => void): Promise<void> {
+    change(this.db.data);
+    await this.db.write();
+  }
+
+  /** Re-reads the file (for readers that follow a store another process writes). */
+  async reload(): Promise<void> {
+    await this.db.read();
+    this.db.data ??= emptyStore();
+  }
+
   /** Marks the session ended (its tmux session is gone). */
   async endSession(at = new Date().toISOString()): Promise<void> {
     if (this.db.data.session) this.db.data.session.ended_at = at;

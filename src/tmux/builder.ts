@@ -48,6 +48,8 @@ export interface SessionPlan {
 export interface BuiltSession {
   session: Session;
   windows: { id: string; name: string; panes: { id: string; title: string; agent?: string }[] }[];
+  /** The window selected for the user. */
+  focusWindow: string;
 }
 
 /** Options that make the pane borders say who is who. */
@@ -125,5 +127,5 @@ export async function buildSession(server: Server, plan: SessionPlan): Promise<B
   const windowId = windows[wi]?.id;
   const paneId = windows[wi]?.panes[pi]?.id;
   if (windowId && paneId) await server.cmd(['select-window', '-t', windowId], ['select-pane', '-t', paneId]);
-  return { session, windows };
+  return { session, windows, focusWindow: windowId ?? '' };
 }

@@ -87,6 +87,6 @@ export class Pane {
 
   /** The visible screen as text (with colour escapes when ansi is set). */
   async capture(ansi = false): Promise<string> {
-    return this.server.cmd(['capture-pane', '-p', ...(ansi ? ['-e'] : []), '-t', this.id]);
+    return this.server.cmd(['capture-pane', '-p', '-J', ...(ansi ? ['-e'] : []), '-t', this.id]);
   }
 }

@@ -17,14 +17,18 @@ test('the default layout gives 4 titled panes, tiled, in the project directory, 
   assert.match(result.stdout, /Started tmux session "my-project" with 4 agents \(lead, worker-1, worker-2, worker-3\)/);
   assert.match(result.stdout, new RegExp(`Attach: tmux -L ${server.socket} attach -t my-project`));
 
-  const panes = await server.panes();
+  const all = await server.panes();
+  const panes = all.filter((p) => p.window_name === 'agents');
   assert.deepEqual(panes.map((p) => p['@agent']), ['lead', 'worker-1', 'worker-2', 'worker-3']);
+  assert.deepEqual(all.filter((p) => p.window_name === 'control').map((p) => p.pane_title), ['recorder', 'status']);
   assert.ok(panes.every((p) => p.session_name === 'my-project' && p.window_name === 'agents' && p.pane_current_path === project));
   // Tiled 2x2: two distinct columns and two distinct rows, lead top-left and focused.
   assert.equal(new Set(panes.map((p) => p.pane_left)).size, 2);
   assert.equal(new Set(panes.map((p) => p.pane_top)).size, 2);
   assert.equal(panes[0]!.pane_left, '0');
   assert.equal(panes.find((p) => p.pane_active === '1')?.['@agent'], 'lead');
+  const activeWindow = await server.cmd(['display-message', '-p', '-t', 'my-project', '#{window_name}']);
+  assert.equal(activeWindow.trim(), 'agents', 'the agents window is the one selected for the user');
   // Border titles say who is who.
   const border = await server.cmd(['show-options', '-wv', '-t', panes[0]!.window_id, 'pane-border-status']);
   assert.equal(border.trim(), 'top');
@@ -35,7 +39,7 @@ test('the default layout gives 4 titled panes, tiled, in the project directory, 
     const text = await new Pane(server, panes[1]!.pane_id).capture();
     return text.includes('fake claude') && text;
   }, 5000, 'the fake claude to start');
-  assert.match(screen, /--session-id [0-9a-f-]{36} --permission-mode acceptEdits/);
+  assert.match(screen, /--session-id [0-9a-f-]{36} --settings \S+\/worker-1\/settings\.json --permission-mode acceptEdits/);
 
   const store = JSON.parse(readFileSync(join(state, 'store.json'), 'utf8'));
   assert.equal(store.session.name, 'my-project');
@@ -54,7 +58,8 @@ test('--dry-run prints the tmux commands and agent command lines and starts noth
   assert.match(result.stdout, new RegExp(`^tmux -L ${server.socket} new-session -d -s`, 'm'));
   assert.match(result.stdout, /\\; split-window /);
   assert.match(result.stdout, /# agent worker-3 \(worker\)/);
-  assert.match(result.stdout, /fake-claude --session-id \S+ --permission-mode acceptEdits$/m);
+  assert.match(result.stdout, /fake-claude --session-id \S+ --settings \S+settings\.json --permission-mode acceptEdits$/m);
+  assert.match(result.stdout, /new-window -t =\S+: -n control/);
   assert.deepEqual(await server.panes(), []);
   assert.equal(existsSync(join(dir, 'state')), false, 'dry run writes no state');
 });
@@ -70,6 +75,7 @@ test('a second start makes no duplicate; --restart replaces the session', async 
   assert.match(again.stdout, /already running; not starting a second one/);
   assert.match(again.stdout, /Attach: tmux -L \S+ attach -t /);
   assert.deepEqual((await server.panes()).map((p) => p.pane_id), first.map((p) => p.pane_id));
+  assert.equal(first.filter((p) => p['@agent']).length, 4);
   const sessions = await server.cmd(['list-sessions', '-F', '#{session_name}']);
   assert.equal(sessions.trim().split('\n').length, 1);
 
@@ -77,7 +83,7 @@ test('a second start makes no duplicate; --restart replaces the session', async 
   const restarted = await run(startScript, [...args, '--restart'], { cwd: dir });
   assert.equal(restarted.exitCode, 0, restarted.stderr);
   assert.match(restarted.stdout, /Started tmux session/);
-  assert.equal((await server.panes()).length, 4);
+  assert.equal((await server.panes()).filter((p) => p['@agent']).length, 4);
   const after = JSON.parse(readFileSync(join(dir, 'state', 'store.json'), 'utf8'));
   assert.notEqual(after.session.created_at, before.session.created_at);
   assert.notEqual(after.agents.lead.session_id, before.agents.lead.session_id, 'fresh agents replace the old ones');
@@ -94,7 +100,7 @@ test('16 agents in 4 windows of 4, custom options, env and awkward text reach cl
   const server = privateServer(t);
   const result = await run(startScript, ['--layout', layout, '--socket', server.socket!, '--state', join(dir, 'state')], { cwd: dir });
   assert.equal(result.exitCode, 0, result.stderr);
-  const panes = await server.panes();
+  const panes = (await server.panes()).filter((p) => p['@agent']);
   assert.equal(panes.length, 16);
   assert.equal(new Set(panes.map((p) => p.window_id)).size, 4);
   assert.ok(panes.every((p) => p.pane_current_path === project), 'a path with "#" and ";" is used literally');

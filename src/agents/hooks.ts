@@ -1,0 +1,50 @@
+// Claude Code hooks as the status signal. Each hook runs a tiny shell script (no Node start-up:
+// hooks run synchronously inside the agent) that appends the event's JSON, stamped with its
+// arrival time, as one line to the agent's own status file.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { quoteArgv } from '../util/shell-quote.js';
+
+/** Events we record. PostToolUse/PreToolUse cost one hook run per tool call; they make "busy" live. */
+export const HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'StopFailure',
+  'Notification', 'PermissionRequest', 'SessionEnd'] as const;
+
+/** The status file an agent's hooks append to. */
+export const statusFile = (agentDir: string): string => join(agentDir, 'status.jsonl');
+
+/**
+ * The hook script. Newlines inside JSON strings arrive escaped, so removing raw newlines keeps
+ * the event on one line. It always exits 0: a hook must never block or fail the agent.
+ */
+export const HOOK_SCRIPT = `#!/bin/sh
+# Claude Code hook of claude-orchestrator: appends the event (JSON on stdin) and its arrival time
+# in ms as one line to the status file named by $1.
+e=$(tr -d '\\n')
+printf '{"at":%s,"event":%s}\\n' "$(date +%s%3N)" "\${e:-null}" >> "$1" 2>/dev/null
+exit 0
+`;
+
+/** Writes the session's hook script (once per state directory) and returns its path. */
+export function writeHookScript(stateDir: string): string {
+  mkdirSync(stateDir, { recursive: true });
+  const file = join(stateDir, 'hook.sh');
+  writeFileSync(file, HOOK_SCRIPT);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+/** The settings object (claude --settings) whose hooks append to statusPath. */
+export function hookSettings(hookScript: string, statusPath: string): Record<string, unknown> {
+  const command = quoteArgv(['/bin/sh', hookScript, statusPath]);
+  const entry = (matcher?: string): unknown => ({ ...(matcher !== undefined ? { matcher } : {}), hooks: [{ type: 'command', command, timeout: 10 }] });
+  const toolEvents = new Set(['PreToolUse', 'PostToolUse', 'PermissionRequest']);
+  return { hooks: Object.fromEntries(HOOK_EVENTS.map((e) => [e, [entry(toolEvents.has(e) ? '*' : undefined)]])) };
+}
+
+/** Writes an agent's settings file and returns its path. */
+export function writeAgentSettings(agentDir: string, hookScript: string): string {
+  mkdirSync(agentDir, { recursive: true });
+  const file = join(agentDir, 'settings.json');
+  writeFileSync(file, `${JSON.stringify(hookSettings(hookScript, statusFile(agentDir)), null, 2)}\n`);
+  return file;
+}

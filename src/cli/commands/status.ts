@@ -1,0 +1,73 @@
+// `orchestrate status [--json] [--state DIR]` and `orchestrate watch`: what every agent is doing.
+import { watch } from 'node:fs';
+import chalk from 'chalk';
+import { parse } from '../args.js';
+import { readStore, resolveStateDir } from '../state-dir.js';
+import type { AgentRecord, StoreData } from '../../store/types.js';
+
+const usage = `Usage: orchestrate status [--json] [--state DIR]
+       orchestrate watch [--state DIR]     a live board, redrawn on every change`;
+
+/** The documented JSON shape of status --json. */
+export function statusJson(data: StoreData): unknown {
+  return {
+    session: data.session?.name ?? null,
+    socket: data.session?.socket ?? null,
+    agents: Object.values(data.agents).map((a) => ({
+      name: a.name, role: a.role, status: a.status, reason: a.reason, pane: a.pane, session_id: a.session_id,
+      cwd: a.cwd, task: a.task, last_result: a.last_result, cost_usd: a.cost_usd, updated_at: a.updated_at,
+    })),
+  };
+}
+
+const COLOURS: Record<AgentRecord['status'], (s: string) => string> = {
+  starting: chalk.cyan, idle: chalk.green, busy: chalk.yellow, waiting: chalk.magenta, error: chalk.red, exited: chalk.gray,
+};
+
+const oneLine = (s: string | null | undefined, n: number): string => {
+  const t = (s ?? '').replace(/\s+/g, ' ').trim();
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+};
+const since = (iso: string): string => {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 3600)}h`;
+};
+
+/** The coloured table. */
+export function statusTable(data: StoreData, width = process.stdout.columns || 120): string {
+  const head = `${chalk.bold(data.session?.name ?? '?')}${data.session?.socket ? ` (tmux -L ${data.session.socket})` : ''}${data.session?.ended_at ? chalk.gray(' ended') : ''}`;
+  const agents = Object.values(data.agents);
+  const nameW = Math.max(5, ...agents.map((a) => a.name.length));
+  const rows = agents.map((a) => {
+    const detail = a.status === 'busy' ? `task: ${a.task ?? ''}` : a.reason ? a.reason : a.last_result ? `last: ${a.last_result}` : '';
+    const fixed = `${a.name.padEnd(nameW)}  ${a.role.padEnd(7)}  ${COLOURS[a.status](a.status.padEnd(8))}  ${since(a.updated_at).padStart(4)}  $${a.cost_usd.toFixed(4)}  `;
+    return fixed + oneLine(detail, Math.max(20, width - nameW - 42));
+  });
+  const total = agents.reduce((s, a) => s + (a.cost_usd || 0), 0);
+  return [head, `${'agent'.padEnd(nameW)}  role     status     age  cost     detail`, ...rows, chalk.gray(`total cost $${total.toFixed(4)}`)].join('\n');
+}
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { json: { type: 'boolean' }, state: { type: 'string' } }, usage);
+  if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
+  const data = readStore(resolveStateDir(values.state));
+  process.stdout.write(values.json ? `${JSON.stringify(statusJson(data), null, 2)}\n` : `${statusTable(data)}\n`);
+  return 0;
+}
+
+export async function watchCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { state: { type: 'string' } }, usage);
+  if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
+  const dir = resolveStateDir(values.state);
+  const draw = (): void => {
+    try {
+      process.stdout.write(`\x1b[H\x1b[2J${statusTable(readStore(dir))}\n`);
+    } catch { /* mid-rename: the next event redraws */ }
+  };
+  draw();
+  // The store is replaced by rename on every write: watch the directory, redraw on change, and
+  // once every few seconds so ages stay current.
+  watch(dir, (_, file) => { if (file === 'store.json') draw(); });
+  setInterval(draw, 5000);
+  return new Promise(() => {});
+}

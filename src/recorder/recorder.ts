@@ -1,0 +1,142 @@
+// The recorder: one process per session, the store's only writer while the session runs. It
+// follows every agent's status file (inotify via fs.watch, no tight poll), applies each new event,
+// and writes the store once per batch together with the byte cursors of what it has read, so a
+// recorder killed at any moment resumes exactly where the store says: nothing lost, nothing twice.
+// Once a second it asks tmux whether agent panes are alive, which catches deaths no hook reports.
+import { watch, type FSWatcher } from 'node:fs';
+import { Store } from '../store/store.js';
+import type { AgentRecord, EventRecord, StoreData } from '../store/types.js';
+import { Server } from '../tmux/objects.js';
+import { agentDir } from '../agents/launch.js';
+import { statusFile } from '../agents/hooks.js';
+import { applyEvent, type StatusLine } from './reduce.js';
+import { readNewLines } from './status-lines.js';
+import { transcriptUsage } from './transcript.js';
+import { detectDialog } from './dialogs.js';
+
+const MAX_EVENTS = 1000;
+/** How long an agent may show no sign of life before we look for a start-up dialog. */
+const DIALOG_AFTER_MS = 2500;
+
+export interface RecorderOptions { stateDir: string; log?: (line: string) => void; paneCheckMs?: number }
+
+/** A running recorder; stop() closes watchers and timers. */
+export interface Recorder { stop(): Promise<void>; drain(): Promise<void> }
+
+/** Applies lines to the store data; returns how many changed something. */
+export function applyLines(data: StoreData, name: string, lines: StatusLine[]): number {
+  const agent = data.agents[name];
+  if (!agent) return 0;
+  let changed = 0;
+  for (const line of lines) {
+    const what = applyEvent(agent, line);
+    if (!what) continue;
+    changed++;
+    if (['Stop', 'StopFailure', 'SessionEnd', 'ProcessExit'].includes(what)) updateUsage(agent);
+    pushEvent(data, { at: agent.updated_at, agent: name, event: what, status: agent.status, ...(agent.reason ? { detail: agent.reason } : {}) });
+  }
+  return changed;
+}
+
+function updateUsage(agent: AgentRecord): void {
+  const usage = transcriptUsage(agent.transcript_path);
+  if (usage.input + usage.output === 0) return;
+  agent.tokens = { input: usage.input, output: usage.output, cache_read: usage.cache_read, cache_write: usage.cache_write };
+  agent.cost_usd = Math.round(usage.cost_usd * 1e6) / 1e6;
+}
+
+function pushEvent(data: StoreData, event: EventRecord): void {
+  (data.events ??= []).push(event);
+  if (data.events.length > MAX_EVENTS) data.events.splice(0, data.events.length - MAX_EVENTS);
+}
+
+/** Starts recording the session whose state is in stateDir. */
+export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
+  const log = opts.log ?? (() => {});
+  const store = await Store.open(opts.stateDir);
+  const session = store.data.session;
+  if (!session) throw new Error(`no session recorded in ${opts.stateDir}`);
+  const server = new Server(session.socket ?? undefined);
+  const names = Object.keys(store.data.agents);
+  const watchers: FSWatcher[] = [];
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+
+  // One drain at a time; changes that arrive meanwhile trigger one more pass.
+  const drain = async (): Promise<void> => {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      do {
+        again = false;
+        let changed = 0;
+        await store.mutate((data) => {
+          data.cursors ??= {};
+          for (const name of names) {
+            const { lines, next, bad } = readNewLines(statusFile(agentDir(opts.stateDir, name)), data.cursors[name] ?? 0);
+            if (bad) log(`${name}: skipped ${bad} unreadable line(s)`);
+            if (next === (data.cursors[name] ?? 0)) continue;
+            data.cursors[name] = next;
+            changed += applyLines(data, name, lines);
+            for (const l of lines) log(`${name}: ${String(l.event.hook_event_name)} -> ${data.agents[name]?.status}`);
+          }
+        });
+        void changed;
+      } while (again && !stopped);
+    })().finally(() => { running = undefined; });
+    return running;
+  };
+
+  for (const name of names) {
+    try {
+      watchers.push(watch(agentDir(opts.stateDir, name), () => void drain()));
+    } catch (error) {
+      log(`${name}: cannot watch its status file (${(error as Error).message})`);
+    }
+  }
+  await drain();
+
+  // tmux: dead or vanished panes, and agents held at a start-up dialog.
+  const checkPanes = async (): Promise<void> => {
+    let panes;
+    try {
+      panes = await server.panes();
+    } catch {
+      return;
+    }
+    const byId = new Map(panes.map((p) => [p.pane_id, p]));
+    const now = Date.now();
+    const updates: [string, StatusLine][] = [];
+    for (const agent of Object.values(store.data.agents)) {
+      const pane = byId.get(agent.pane);
+      if (agent.status !== 'exited' && (!pane || pane.pane_dead === '1')) {
+        const code = pane?.pane_dead_status ? Number(pane.pane_dead_status) : undefined;
+        updates.push([agent.name, { at: now, event: { hook_event_name: 'PaneDied', ...(code !== undefined ? { exit_code: code } : {}), reason: pane ? `its pane's process exited${code !== undefined ? ` with code ${code}` : ''}` : 'its tmux pane is gone' } }]);
+      } else if (pane && (agent.status === 'starting' || (agent.status === 'waiting' && agent.reason?.includes('dialog'))) && now - Date.parse(agent.updated_at) > DIALOG_AFTER_MS) {
+        const screen = await server.cmd(['capture-pane', '-p', '-t', agent.pane]).catch(() => '');
+        const dialog = detectDialog(screen);
+        if (dialog && agent.reason !== dialog) updates.push([agent.name, { at: Date.parse(agent.updated_at), event: { hook_event_name: 'Dialog', reason: dialog } }]);
+      }
+    }
+    if (updates.length) {
+      await store.mutate((data) => { for (const [name, line] of updates) applyLines(data, name, [line]); });
+      for (const [name, line] of updates) log(`${name}: ${String(line.event.hook_event_name)} -> ${store.data.agents[name]?.status} (${String(line.event.reason ?? '')})`);
+    }
+  };
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    void checkPanes().finally(() => { checking = false; });
+  }, opts.paneCheckMs ?? 1000);
+
+  return {
+    drain,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      for (const w of watchers) w.close();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// How one status-file event changes an agent's record: a pure function, so the recorder can
+// replay a whole file after a crash and land on the same state.
+import type { AgentRecord, AgentStatus } from '../store/types.js';
+
+/** A line of a status file: arrival time (ms) and the hook's JSON (or our own process events). */
+export interface StatusLine {
+  at: number;
+  event: { hook_event_name?: string; [key: string]: unknown };
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const clip = (s: string, n = 2000): string => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+/** Applies one event; returns a short description of what changed, or undefined when nothing did. */
+export function applyEvent(agent: AgentRecord, line: StatusLine): string | undefined {
+  const e = line.event;
+  const at = new Date(line.at).toISOString();
+  const set = (status: AgentStatus, reason: string | null = null): void => {
+    if (status === 'busy' && agent.status !== 'busy') agent.busy_since = at;
+    if (status !== 'busy') agent.busy_since = null;
+    agent.status = status;
+    agent.reason = reason;
+  };
+  switch (e.hook_event_name) {
+    case 'SessionStart':
+      if (e.model) agent.model = text(e.model);
+      if (e.transcript_path) agent.transcript_path = text(e.transcript_path);
+      agent.exit_code = null;
+      set('idle');
+      break;
+    case 'UserPromptSubmit':
+      agent.task = clip(text(e.prompt) ?? '');
+      set('busy');
+      break;
+    case 'PreToolUse':
+    case 'PostToolUse':
+      agent.last_tool = text(e.tool_name);
+      set('busy');
+      break;
+    case 'Stop':
+      agent.last_result = text(e.last_assistant_message);
+      agent.turns = (agent.turns ?? 0) + 1;
+      set('idle');
+      break;
+    case 'StopFailure': {
+      const error = e.error ?? e.error_type ?? e.message ?? e.last_assistant_message;
+      agent.last_result = text(e.last_assistant_message) ?? agent.last_result;
+      set('error', `API request failed: ${clip(typeof error === 'string' ? error : JSON.stringify(error ?? 'unknown error'), 300)}`);
+      break;
+    }
+    case 'PermissionRequest':
+      set('waiting', `permission for ${text(e.tool_name) ?? 'a tool'}: attach (tmux attach) and answer, or allow the tool in the layout (allowed_tools)`);
+      break;
+    case 'Notification':
+      if (e.notification_type === 'permission_prompt') set('waiting', `${text(e.message) ?? 'permission requested'}: attach and answer`);
+      else if (e.notification_type === 'elicitation_dialog') set('waiting', `${text(e.message) ?? 'a question'}: attach and answer`);
+      else return undefined;
+      break;
+    case 'SessionEnd':
+      set('exited', `session ended (${text(e.reason) ?? 'unknown reason'})`);
+      break;
+    case 'ProcessExit':
+      agent.exit_code = typeof e.exit_code === 'number' ? e.exit_code : null;
+      set('exited', `claude exited with code ${String(e.exit_code)}`);
+      break;
+    case 'ProcessRestart':
+      agent.restarts = (agent.restarts ?? 0) + 1;
+      set('starting', `restarting after exit code ${String(e.exit_code)} (--resume ${agent.session_id})`);
+      break;
+    case 'PaneDied':
+      agent.exit_code = typeof e.exit_code === 'number' ? e.exit_code : agent.exit_code ?? null;
+      set('exited', text(e.reason) ?? 'its tmux pane is gone');
+      break;
+    case 'Dialog':
+      set('waiting', text(e.reason));
+      break;
+    default:
+      return undefined;
+  }
+  agent.updated_at = at;
+  return e.hook_event_name;
+}

@@ -1,0 +1,50 @@
+// The session's control window: the recorder (restarted by a shell loop if it dies) and a live
+// status board. Created after the store is written, so the recorder always finds its session.
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from '../tmux/objects.js';
+import type { TmuxCommand } from '../tmux/command.js';
+import { quote } from '../util/shell-quote.js';
+import { toolkitRoot } from '../util/paths.js';
+
+export const CONTROL_WINDOW = 'control';
+const orchestrate = (): string => join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs');
+
+/** The recorder's supervisor script: deliberate stops end it, crashes restart it. */
+export function recorderScript(stateDir: string): string {
+  return `#!/bin/sh
+# The recorder of this session, restarted when it dies (a restarted recorder resumes from the store).
+while :; do
+  ${quote(process.execPath)} ${quote(orchestrate())} record --state ${quote(stateDir)}
+  code=$?
+  case $code in 0|129|130|143) exit "$code";; esac
+  echo "recorder exited with code $code; restarting in 1 s"
+  sleep 1
+done
+`;
+}
+
+/** The commands that create the control window in the session (one client call). */
+export function controlCommands(session: string, stateDir: string, cwd: string, focusWindow?: string, write = true): TmuxCommand[] {
+  const script = join(stateDir, 'recorder.sh');
+  if (write) {
+    writeFileSync(script, recorderScript(stateDir));
+    chmodSync(script, 0o755);
+  }
+  const literal = cwd.replace(/#/g, '##');
+  // Each new pane is the current target of the commands after it; the user's window is selected again at the end.
+  return [
+    ['new-window', '-t', `=${session}:`, '-n', CONTROL_WINDOW, '-c', literal, '-P', '-F', '#{window_id} #{pane_id}', '/bin/sh', script],
+    ['select-pane', '-T', 'recorder'],
+    ['split-window', '-h', '-c', literal, '-P', '-F', '#{pane_id}', process.execPath, orchestrate(), 'watch', '--state', stateDir],
+    ['select-pane', '-T', 'status'],
+    ...(focusWindow ? [['select-window', '-t', focusWindow]] : []),
+  ];
+}
+
+/** Creates the control window; returns its window and pane ids. */
+export async function createControlWindow(server: Server, session: string, stateDir: string, cwd: string, focusWindow: string): Promise<{ window: string; recorderPane: string; watchPane: string }> {
+  const out = (await server.cmd(...controlCommands(session, stateDir, cwd, focusWindow))).trim().split('\n');
+  const [window = '', recorderPane = ''] = (out[0] ?? '').split(' ');
+  return { window, recorderPane, watchPane: out[1] ?? '' };
+}

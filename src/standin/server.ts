@@ -1,0 +1,139 @@
+// A scripted local stand-in for the Anthropic Messages API, for tests and --demo mode: point the
+// real claude CLI at it with ANTHROPIC_BASE_URL and steer replies with [[markers]] in the prompt.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { readTurn, type MessagesBody } from './conversation.js';
+import { planReply, type Reply } from './scenarios.js';
+import { errorBody, estimateTokens, formatEvent, messageId, replyEvents, replyMessage, usageFor } from './sse.js';
+
+/** One logged request. */
+export interface StandinRequest {
+  time: string;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  /** Number of messages in a /v1/messages body (a resumed session sends its earlier turns). */
+  messageCount?: number;
+  /** The last real user prompt and the step within it, as the scenario logic saw them. */
+  prompt?: string;
+  step?: number;
+  /** What the stand-in answered: message kinds, an error status, hang or drop. */
+  reply?: string;
+}
+
+/** A running stand-in. */
+export interface Standin {
+  url: string;
+  port: number;
+  requests: StandinRequest[];
+  close(): Promise<void>;
+}
+
+/** Options: where to listen, a base latency for every reply, and a callback per logged request. */
+export interface StandinOptions {
+  port?: number;
+  host?: string;
+  latencyMs?: number;
+  onRequest?: (request: StandinRequest) => void;
+}
+
+const LOGGED_HEADERS = ['x-claude-code-session-id', 'user-agent', 'anthropic-beta', 'anthropic-version', 'x-stainless-retry-count'];
+
+const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts).toString('utf8'))).on('error', reject);
+  });
+
+const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_standin_${Date.now()}`, ...headers });
+  res.end(JSON.stringify(body));
+};
+
+const describe = (reply: Reply): string =>
+  reply.kind === 'message' ? reply.content.map((b) => (b.type === 'text' ? 'text' : `tool_use:${b.name}`)).join('+')
+    : reply.kind === 'error' ? `error:${reply.status}` : reply.kind;
+
+/** Starts the stand-in on 127.0.0.1 (a free port unless one is given). */
+export async function startStandin(opts: StandinOptions = {}): Promise<Standin> {
+  const host = opts.host ?? '127.0.0.1';
+  const requests: StandinRequest[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void): void => {
+    if (ms <= 0) return fn();
+    const timer = setTimeout(() => { timers.delete(timer); fn(); }, ms);
+    timers.add(timer);
+  };
+
+  const answer = (req: IncomingMessage, res: ServerResponse, raw: string, entry: StandinRequest): void => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'POST' || !path?.startsWith('/v1/messages')) {
+      if (req.method === 'HEAD' || path === '/') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(req.method === 'HEAD' ? undefined : 'claude API stand-in\n');
+      return sendJson(res, 404, errorBody(404, `no route ${req.method} ${path}`));
+    }
+    const body = entry.body as MessagesBody | undefined;
+    if (!body || typeof body !== 'object') return sendJson(res, 400, errorBody(400, 'body is not JSON'));
+    if (path === '/v1/messages/count_tokens') return sendJson(res, 200, { input_tokens: estimateTokens(raw) });
+    if (path !== '/v1/messages') return sendJson(res, 404, errorBody(404, `no route POST ${path}`));
+    const turn = readTurn(body);
+    const reply = planReply(body);
+    Object.assign(entry, { prompt: turn.prompt, step: turn.step, reply: describe(reply) });
+    if (reply.kind === 'hang') return;
+    later((opts.latencyMs ?? 0) + reply.delayMs, () => {
+      if (reply.kind === 'error') {
+        return sendJson(res, reply.status, errorBody(reply.status), reply.status === 429 ? { 'retry-after': '1' } : {});
+      }
+      const model = body.model ?? 'claude-standin';
+      const id = messageId();
+      const content = reply.kind === 'message' ? reply.content : [{ type: 'text' as const, text: 'dropped' }];
+      const stop = reply.kind === 'message' ? reply.stopReason : 'end_turn';
+      const usage = usageFor(raw, content);
+      if (!body.stream && reply.kind === 'drop') return void req.socket.destroy();
+      if (!body.stream && reply.kind === 'message') return sendJson(res, 200, replyMessage(id, model, content, stop, usage));
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}` });
+      const events = replyEvents(id, model, content, stop, usage);
+      if (reply.kind === 'drop') {
+        res.write(events.slice(0, 3).map(formatEvent).join(''));
+        return void later(50, () => req.socket.destroy());
+      }
+      res.end(events.map(formatEvent).join(''));
+    });
+  };
+
+  const server = createServer((req, res) => {
+    readBody(req).then((raw) => {
+      let body: unknown;
+      try { body = raw ? JSON.parse(raw) : undefined; } catch { body = undefined; }
+      const headers = Object.fromEntries(LOGGED_HEADERS.flatMap((h) => (typeof req.headers[h] === 'string' ? [[h, req.headers[h] as string]] : [])));
+      const entry: StandinRequest = { time: new Date().toISOString(), method: req.method ?? '?', path: req.url ?? '/', headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(Array.isArray((body as MessagesBody | undefined)?.messages) ? { messageCount: (body as MessagesBody).messages!.length } : {}) };
+      requests.push(entry);
+      answer(req, res, raw, entry);
+      opts.onRequest?.(entry);
+    }, () => req.socket.destroy());
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    requests,
+    close: () => new Promise<void>((resolve) => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    }),
+  };
+}
