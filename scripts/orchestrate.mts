@@ -12,6 +12,9 @@ Commands:
   session start [start options]   same as ./start.mts (see --help there)
   layout validate FILE...         check layout files without starting anything
   layout schema [--out FILE]      write the layouts' JSON Schema (layouts/schema.json)
+  status [--json] [--state DIR]   every agent's state, session id, task, last answer and cost
+  watch [--state DIR]             a live status board
+  record [--state DIR]            the session's recorder (started by ./start.mts)
 
 Run "orchestrate COMMAND --help" for a command's options.`;
 
@@ -21,6 +24,9 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
     return (await import('../src/cli/commands/start.js')).startCommand(rest);
   },
   layout: async (argv) => (await import('../src/cli/commands/layout.js')).layoutCommand(argv),
+  status: async (argv) => (await import('../src/cli/commands/status.js')).statusCommand(argv),
+  watch: async (argv) => (await import('../src/cli/commands/status.js')).watchCommand(argv),
+  record: async (argv) => (await import('../src/cli/commands/record.js')).recordCommand(argv),
 };
 
 await runMain(async () => {
