@@ -1,7 +1,7 @@
 // How an agent pane starts: a small generated shell script per agent (cd, env, exec claude with its
 // flags), so the pane starts with its command, every word is quoted once, and a person can read or
 // re-run exactly what the pane runs.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentSpec } from '../layout/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
@@ -39,6 +39,13 @@ export function claudeArgs(agent: AgentSpec, ctx: { sessionId: string; settingsF
   return args;
 }
 
+/** Claude's folder name for a project: its real path with every non-alphanumeric character as "-". */
+export function projectKey(cwd: string): string {
+  let real = cwd;
+  try { real = realpathSync(cwd); } catch { /* not there yet: use it as given */ }
+  return real.replace(/[^A-Za-z0-9]/g, '-');
+}
+
 /** The environment an agent runs with: the layout's, the agent's, and tags naming it. */
 export function agentEnv(agent: AgentSpec, ctx: LaunchContext): Record<string, string> {
   return { ...ctx.env, ...agent.env, ORCH_AGENT: agent.name, ORCH_SESSION: ctx.sessionName, ORCH_STATE_DIR: ctx.stateDir };
@@ -66,7 +73,9 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
     `restart=${agent.restart === 'on-failure' ? 1 : 0}`,
     `record() { printf '{"at":%s,"event":{"hook_event_name":"%s","exit_code":%s,"restarts":%s}}\\n' "$(date +%s%3N)" "$1" "$2" "$failures" >> "$status_file"; }`,
     'failures=0; since=$(date +%s); resumed=0',
-    `run() { if [ "$resumed" = 1 ]; then ${again}; else ${first}; fi; }`,
+    // A session that never got a prompt has no transcript and cannot be resumed: start it afresh.
+    `transcript="\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects/${projectKey(agent.cwd)}/${ctx.sessionId}.jsonl"`,
+    `run() { if [ "$resumed" = 1 ] && [ -f "$transcript" ]; then ${again}; else ${first}; fi; }`,
     'while :; do',
     '  run; code=$?',
     '  record ProcessExit "$code"',

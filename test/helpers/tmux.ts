@@ -16,7 +16,7 @@ export function privateServer(t: TestContext): Server {
 /** A temp directory removed when the test ends. */
 export function tempDir(t: TestContext, prefix = 'orch-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
   return dir;
 }
 

@@ -1,0 +1,72 @@
+// Running the real claude CLI in tests: a throwaway HOME that has already been through onboarding,
+// API-key approval and folder trust, an environment that points the CLI at the API stand-in and
+// fails fast, and the stand-in itself, closed when the test ends.
+import { execa } from 'execa';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { startStandin, type Standin, type StandinOptions } from '../../src/standin/server.js';
+import { repoRoot } from './paths.js';
+import { tempDir } from './tmux.js';
+
+/** The pinned CLI installed as a devDependency. */
+export const claudeBin = join(repoRoot, 'node_modules', '.bin', 'claude');
+
+/** The fake API key every test uses (the CLI only checks it against ~/.claude.json approvals). */
+export const FAKE_API_KEY = 'sk-ant-api03-standin-0000000000000000000000000000000000000000-TESTKEY';
+
+/**
+ * A throwaway HOME and the environment to run claude with. `trust` lists directories whose
+ * trust dialog counts as accepted; `skipTrustFor: false` leaves them out (to see the dialog).
+ */
+export function claudeEnv(t: TestContext, opts: { standinUrl: string; trust?: string[]; skipTrustFor?: boolean }): { home: string; env: Record<string, string> } {
+  const home = tempDir(t, 'orch-claude-home-');
+  const trusted = opts.skipTrustFor === false ? [] : opts.trust ?? [];
+  const projects = Object.fromEntries(trusted.map((dir) => [dir, { hasTrustDialogAccepted: true, allowedTools: [] }]));
+  writeFileSync(join(home, '.claude.json'), `${JSON.stringify({
+    hasCompletedOnboarding: true,
+    lastOnboardingVersion: '2.1.197',
+    customApiKeyResponses: { approved: [FAKE_API_KEY.slice(-20)], rejected: [] },
+    projects,
+  }, null, 2)}\n`);
+  mkdirSync(join(home, '.claude'), { recursive: true });
+  writeFileSync(join(home, '.claude', 'settings.json'), `${JSON.stringify({ skipDangerousModePermissionPrompt: true }, null, 2)}\n`);
+  const env: Record<string, string> = {
+    HOME: home,
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    TERM: 'xterm-256color',
+    ANTHROPIC_API_KEY: FAKE_API_KEY,
+    ANTHROPIC_BASE_URL: opts.standinUrl,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    CLAUDE_CODE_MAX_RETRIES: '0',
+    API_TIMEOUT_MS: '15000',
+    DISABLE_AUTOUPDATER: '1',
+    IS_SANDBOX: '1',
+    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
+  };
+  return { home, env };
+}
+
+/** Starts the API stand-in for one test and closes it (with any hung sockets) when the test ends. */
+export async function startStandinForTest(t: TestContext, opts: StandinOptions = {}): Promise<Standin> {
+  const standin = await startStandin(opts);
+  t.after(() => standin.close());
+  return standin;
+}
+
+/** One finished print-mode run: exit code, the NDJSON events, the final `result` event, stderr. */
+export interface PrintRun {
+  exitCode: number;
+  events: Record<string, unknown>[];
+  result: Record<string, unknown> | undefined;
+  stderr: string;
+}
+
+/** Runs `claude -p PROMPT --output-format stream-json --verbose ...args` with exactly env (killed after timeoutMs). */
+export async function runClaudePrint(prompt: string, args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs?: number }): Promise<PrintRun> {
+  const run = await execa(claudeBin, ['-p', prompt, '--output-format', 'stream-json', '--verbose', ...args], {
+    cwd: opts.cwd, env: opts.env, extendEnv: false, reject: false, stdin: 'ignore', timeout: opts.timeoutMs ?? 45_000,
+  });
+  const events = String(run.stdout).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { exitCode: run.exitCode ?? -1, events, result: events.find((e) => e.type === 'result'), stderr: String(run.stderr) };
+}
