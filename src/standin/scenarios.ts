@@ -3,7 +3,7 @@
 // retries and resumed sessions all work without bookkeeping.
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { readTurn, type MessagesBody, type Turn } from './conversation.js';
+import type { Turn } from './conversation.js';
 
 /** A content block of a scripted reply. */
 export type OutBlock =
@@ -92,9 +92,8 @@ function script(turn: Turn): { steps: Step[]; delayMs: number; say?: string; pro
 const toolId = (): string => `toolu_standin_${randomBytes(10).toString('hex')}`;
 const text = (t: string, delayMs: number): Reply => ({ kind: 'message', content: [{ type: 'text', text: t }], stopReason: 'end_turn', delayMs });
 
-/** The reply to one POST /v1/messages request. */
-export function planReply(body: MessagesBody, sideReply = 'Stand-in session'): Reply {
-  const turn = readTurn(body);
+/** The reply to one POST /v1/messages request, given its turn state (see readTurn). */
+export function planReply(turn: Turn, sideReply = 'Stand-in session'): Reply {
   if (!turn.hasTools) return text(sideReply, 0);
   const { steps, delayMs, say, problem } = script(turn);
   if (problem) return text(`stand-in: ${problem}`, delayMs);

@@ -18,6 +18,8 @@ export interface StandinRequest {
   /** The last real user prompt and the step within it, as the scenario logic saw them. */
   prompt?: string;
   step?: number;
+  /** A side request without tools (e.g. title generation): answered with plain text, outside any scenario. */
+  side?: boolean;
   /** What the stand-in answered: message kinds, an error status, hang or drop. */
   reply?: string;
 }
@@ -78,8 +80,8 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     if (path === '/v1/messages/count_tokens') return sendJson(res, 200, { input_tokens: estimateTokens(raw) });
     if (path !== '/v1/messages') return sendJson(res, 404, errorBody(404, `no route POST ${path}`));
     const turn = readTurn(body);
-    const reply = planReply(body);
-    Object.assign(entry, { prompt: turn.prompt, step: turn.step, reply: describe(reply) });
+    const reply = planReply(turn);
+    Object.assign(entry, { prompt: turn.prompt, step: turn.step, side: !turn.hasTools, reply: describe(reply) });
     if (reply.kind === 'hang') return;
     later((opts.latencyMs ?? 0) + reply.delayMs, () => {
       if (reply.kind === 'error') {

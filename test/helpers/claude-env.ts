@@ -2,12 +2,13 @@
 // API-key approval and folder trust, an environment that points the CLI at the API stand-in and
 // fails fast, and the stand-in itself, closed when the test ends.
 import { execa } from 'execa';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startStandin, type Standin, type StandinOptions } from '../../src/standin/server.js';
 import { repoRoot } from './paths.js';
-import { tempDir } from './tmux.js';
+import { onCleanup } from './tmux.js';
 
 /** The pinned CLI installed as a devDependency. */
 export const claudeBin = join(repoRoot, 'node_modules', '.bin', 'claude');
@@ -16,11 +17,21 @@ export const claudeBin = join(repoRoot, 'node_modules', '.bin', 'claude');
 export const FAKE_API_KEY = 'sk-ant-api03-standin-0000000000000000000000000000000000000000-TESTKEY';
 
 /**
+ * A temp HOME removed when the test ends. Unlike tempDir it retries: a claude just killed with its
+ * tmux server keeps writing here for a moment (graceful-shutdown state, a .claude.json.lock dir).
+ */
+function throwawayHome(t: TestContext): string {
+  const home = mkdtempSync(join(tmpdir(), 'orch-claude-home-'));
+  onCleanup(t, () => rmSync(home, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }));
+  return home;
+}
+
+/**
  * A throwaway HOME and the environment to run claude with. `trust` lists directories whose
  * trust dialog counts as accepted; `skipTrustFor: false` leaves them out (to see the dialog).
  */
 export function claudeEnv(t: TestContext, opts: { standinUrl: string; trust?: string[]; skipTrustFor?: boolean }): { home: string; env: Record<string, string> } {
-  const home = tempDir(t, 'orch-claude-home-');
+  const home = throwawayHome(t);
   const trusted = opts.skipTrustFor === false ? [] : opts.trust ?? [];
   const projects = Object.fromEntries(trusted.map((dir) => [dir, { hasTrustDialogAccepted: true, allowedTools: [] }]));
   writeFileSync(join(home, '.claude.json'), `${JSON.stringify({
@@ -50,7 +61,7 @@ export function claudeEnv(t: TestContext, opts: { standinUrl: string; trust?: st
 /** Starts the API stand-in for one test and closes it (with any hung sockets) when the test ends. */
 export async function startStandinForTest(t: TestContext, opts: StandinOptions = {}): Promise<Standin> {
   const standin = await startStandin(opts);
-  t.after(() => standin.close());
+  onCleanup(t, () => standin.close());
   return standin;
 }
 
