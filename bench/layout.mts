@@ -13,9 +13,13 @@ const runs = Number(process.argv[2] ?? 15);
 const dir = mkdtempSync(join(tmpdir(), 'orch-bench-'));
 const project = join(dir, 'proj');
 mkdirSync(project);
-const socket = `bench_${process.pid}`;
+// A new server name per run: reusing one while the last server shuts down fails at random.
+let runNo = 0;
+let socket = `bench_${process.pid}_0`;
+const nextSocket = (): void => { socket = `bench_${process.pid}_${++runNo}`; };
 const env = { CLAUDE_BIN: join(root, 'test', 'fixtures', 'bin', 'fake-claude'), ORCH_NO_REBUILD: '1' };
 const killServer = (): void => { try { sh('tmux', ['-L', socket, 'kill-server']); } catch { /* not running */ } };
+const fresh = (): void => { killServer(); nextSocket(); };
 
 const sixteen = join(dir, 'sixteen.yaml');
 writeFileSync(sixteen, `windows:\n${[0, 1, 2, 3].map((w) => `  - name: w${w}\n    panes:\n${[0, 1, 2, 3].map((p) => `      - agent: a${w}${p}\n`).join('')}`).join('')}`);
@@ -47,10 +51,10 @@ const rows: Parameters<typeof table>[0] = [];
 try {
   for (const windows of [1, 4]) {
     const panes = windows * 4;
-    rows.push({ what: `raw chained tmux, ${panes} panes`, ms: timeMedian(runs, () => sh('tmux', rawTmux(windows)), killServer, killServer) });
-    rows.push({ what: `./start.mts --no-attach, ${panes} panes`, ms: timeMedian(runs, start(windows === 4 ? sixteen : undefined), killServer, killServer), vs: `raw chained tmux, ${panes} panes`, target: panes === 4 ? '< 200' : '< 300' });
-    rows.push({ what: `tmuxp load -d, ${panes} panes`, ms: have('tmuxp') ? timeMedian(runs, () => sh('tmuxp', ['load', '-d', '-L', socket, '-y', tmuxpFile(windows)]), killServer, killServer) : undefined, vs: `raw chained tmux, ${panes} panes` });
-    rows.push({ what: `tmuxinator start --no-attach, ${panes} panes`, ms: have('tmuxinator') ? timeMedian(runs, () => sh('tmuxinator', ['start', '-p', tmuxinatorFile(windows), '--no-attach']), killServer, killServer) : undefined, vs: `raw chained tmux, ${panes} panes` });
+    rows.push({ what: `raw chained tmux, ${panes} panes`, ms: timeMedian(runs, () => sh('tmux', rawTmux(windows)), fresh, killServer) });
+    rows.push({ what: `./start.mts --no-attach, ${panes} panes`, ms: timeMedian(runs, start(windows === 4 ? sixteen : undefined), fresh, killServer), vs: `raw chained tmux, ${panes} panes`, target: panes === 4 ? '< 200' : '< 300' });
+    rows.push({ what: `tmuxp load -d, ${panes} panes`, ms: have('tmuxp') ? timeMedian(runs, () => sh('tmuxp', ['load', '-d', '-L', socket, '-y', tmuxpFile(windows)]), fresh, killServer) : undefined, vs: `raw chained tmux, ${panes} panes` });
+    rows.push({ what: `tmuxinator start --no-attach, ${panes} panes`, ms: have('tmuxinator') ? timeMedian(runs, () => sh('tmuxinator', ['start', '-p', tmuxinatorFile(windows), '--no-attach']), fresh, killServer) : undefined, vs: `raw chained tmux, ${panes} panes` });
   }
   rows.push({ what: 'node -e 0', ms: timeMedian(runs, () => sh('node', ['-e', '0'])) });
   rows.push({ what: './start.mts --dry-run', ms: timeMedian(runs, () => sh(join(root, 'start.mts'), ['--dry-run'], env, project)), vs: 'node -e 0', target: '< 150' });
