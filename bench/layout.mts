@@ -18,7 +18,9 @@ let runNo = 0;
 let socket = `bench_${process.pid}_0`;
 const nextSocket = (): void => { socket = `bench_${process.pid}_${++runNo}`; };
 const env = { CLAUDE_BIN: join(root, 'test', 'fixtures', 'bin', 'fake-claude'), ORCH_NO_REBUILD: '1' };
-const killServer = (): void => { try { sh('tmux', ['-L', socket, 'kill-server']); } catch { /* not running */ } };
+const socketFile = (): string => join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket);
+// tmux 3.3 leaves the socket file behind after kill-server: remove it too.
+const killServer = (): void => { try { sh('tmux', ['-L', socket, 'kill-server']); } catch { /* not running */ } rmSync(socketFile(), { force: true }); };
 const fresh = (): void => { killServer(); nextSocket(); };
 
 const sixteen = join(dir, 'sixteen.yaml');
