@@ -69,7 +69,6 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     running = (async () => {
       do {
         again = false;
-        let changed = 0;
         await store.mutate((data) => {
           data.cursors ??= {};
           for (const name of names) {
@@ -77,11 +76,10 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
             if (bad) log(`${name}: skipped ${bad} unreadable line(s)`);
             if (next === (data.cursors[name] ?? 0)) continue;
             data.cursors[name] = next;
-            changed += applyLines(data, name, lines);
+            applyLines(data, name, lines);
             for (const l of lines) log(`${name}: ${String(l.event.hook_event_name)} -> ${data.agents[name]?.status}`);
           }
         });
-        void changed;
       } while (again && !stopped);
     })().finally(() => { running = undefined; });
     return running;
