@@ -46,15 +46,61 @@ export interface AgentRecord {
   exit_code?: number | null;
   restarts?: number;
   last_tool?: string | null;
+  /** The task (TaskRecord.id) being delivered to or run by this agent. */
+  task_id?: string | null;
 }
 
 /** One recorded event (bounded history). */
 export interface EventRecord { at: string; agent: string; event: string; status: AgentStatus; detail?: string }
 
+/**
+ * A task's life: queued (in the store, waiting for its agent to be idle) -> delivering (the prompt
+ * was sent to the agent, its UserPromptSubmit not yet seen) -> running (confirmed) -> done | failed.
+ * cancelled: by `orchestrate cancel`. interrupted: its agent or session died while it ran.
+ */
+export type TaskState = 'queued' | 'delivering' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export const FINAL_TASK_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled', 'interrupted'];
+
+/** Whom a task is for: one agent by name, or the first idle agent of a role, or any agent. */
+export interface TaskTarget { agent?: string; role?: string; any?: boolean }
+
+/** One task given to an agent. */
+export interface TaskRecord {
+  /** Chosen by the submitter (so it can wait on it before the recorder has seen it). */
+  id: string;
+  /** Order of intake: FIFO per agent. */
+  seq: number;
+  target: TaskTarget;
+  /** The agent that runs it (set at once for a named agent, at delivery for role/any). */
+  agent: string | null;
+  prompt: string;
+  state: TaskState;
+  created_at: string;
+  delivered_at: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  /** The agent's last answer when it finished. */
+  result: string | null;
+  /** Why it failed, was cancelled or interrupted. */
+  error: string | null;
+  /** Delivery attempts (a delivery not confirmed by UserPromptSubmit is retried). */
+  attempts: number;
+  /** Cost of the agent's turns while it ran (USD). */
+  cost_usd: number;
+  /** Set when the task belongs to a workflow run. */
+  run?: string | null;
+  run_task?: string | null;
+}
+
 export interface StoreData {
   version: 1;
   session: SessionRecord | null;
   agents: Record<string, AgentRecord>;
+  tasks?: Record<string, TaskRecord>;
+  /** Next task seq. */
+  task_seq?: number;
+  /** The recorder's pid and when it started (submitters check it is alive). */
+  recorder?: { pid: number; started_at: string } | null;
   /** Bytes of each agent's status file already recorded: a restarted recorder resumes here. */
   cursors?: Record<string, number>;
   events?: EventRecord[];

@@ -1,0 +1,66 @@
+// The inbox: how processes other than the recorder ask for a change to the store. A submitter
+// writes one request file (temp file + rename, so the recorder never sees half a request); the
+// recorder, the store's only writer, takes every request in name order, applies it and deletes
+// the file after the store is written. Requests carry their own ids, so one applied twice (a
+// recorder killed between writing the store and deleting the file) is recognised and skipped.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { TaskTarget } from '../store/types.js';
+
+/** Give a prompt to an agent (by name, role or any). */
+export interface DispatchRequest { kind: 'dispatch'; id: string; at: string; prompt: string; target: TaskTarget; run?: string; run_task?: string }
+/** Cancel a task: dropped from the queue, or interrupted when running. */
+export interface CancelRequest { kind: 'cancel'; id: string; at: string; task: string }
+/** Start a workflow run (the recorder schedules its tasks). */
+export interface RunRequest { kind: 'run'; id: string; at: string; workflow: unknown }
+/** Resume a workflow run that was stopped. */
+export interface ResumeRunRequest { kind: 'resume-run'; id: string; at: string; run: string }
+
+export type InboxRequest = DispatchRequest | CancelRequest | RunRequest | ResumeRunRequest;
+
+/** The inbox directory of a state directory. */
+export const inboxDir = (stateDir: string): string => join(stateDir, 'inbox');
+
+/** A new id that sorts by creation time: `<prefix>-<ms base36>-<random>`. */
+export function newId(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Writes a request for the recorder; returns the request's file name. */
+export function submit(stateDir: string, request: InboxRequest): string {
+  const dir = inboxDir(stateDir);
+  mkdirSync(dir, { recursive: true });
+  // Named by time, then id: the recorder takes requests in (roughly) the order they were made.
+  const name = `${Date.now().toString(36).padStart(9, '0')}-${request.id}.json`;
+  const temp = join(dir, `.${name}.tmp`);
+  writeFileSync(temp, JSON.stringify(request));
+  renameSync(temp, join(dir, name));
+  return name;
+}
+
+export interface TakenRequest { file: string; request: InboxRequest | null; error?: string }
+
+/** Every complete request waiting in the inbox, oldest first (unreadable ones have request null). */
+export function pending(stateDir: string): TakenRequest[] {
+  const dir = inboxDir(stateDir);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+  } catch {
+    return [];
+  }
+  return names.map((name) => {
+    const file = join(dir, name);
+    try {
+      return { file, request: JSON.parse(readFileSync(file, 'utf8')) as InboxRequest };
+    } catch (error) {
+      return { file, request: null, error: (error as Error).message };
+    }
+  });
+}
+
+/** Removes requests once the store that applied them is written. */
+export function done(taken: TakenRequest[]): void {
+  for (const t of taken) rmSync(t.file, { force: true });
+}
