@@ -71,6 +71,20 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       agent.exit_code = typeof e.exit_code === 'number' ? e.exit_code : agent.exit_code ?? null;
       set('exited', text(e.reason) ?? 'its tmux pane is gone');
       break;
+    case 'HeadlessReady':
+      // A headless agent's runner is up and waiting for tasks (print mode has no idle session).
+      agent.exit_code = null;
+      set('idle');
+      break;
+    case 'HeadlessTaskExit': {
+      // One `claude -p` of a headless agent ended. Its hooks normally said Stop or StopFailure
+      // already; a run that died before them (bad flags, no conversation to resume) is an error.
+      const code = typeof e.exit_code === 'number' ? e.exit_code : null;
+      if (code !== 0 && agent.status !== 'error') set('error', `claude -p exited with code ${String(code)}${e.error ? `: ${clip(String(e.error), 300)}` : ''}`);
+      else if (code === 0 && agent.status === 'busy') set('idle');
+      else return undefined;
+      break;
+    }
     case 'Dialog':
       set('waiting', text(e.reason));
       break;
