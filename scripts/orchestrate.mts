@@ -15,6 +15,7 @@ Commands:
   status [--json] [--state DIR]   every agent's state, session id, task, last answer and cost
   watch [--state DIR]             a live status board
   record [--state DIR]            the session's recorder (started by ./start.mts)
+  doctor [--layout FILE] [--json] check tmux, claude, folder trust and first-run dialogs
 
 Run "orchestrate COMMAND --help" for a command's options.`;
 
@@ -27,6 +28,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   status: async (argv) => (await import('../src/cli/commands/status.js')).statusCommand(argv),
   watch: async (argv) => (await import('../src/cli/commands/status.js')).watchCommand(argv),
   record: async (argv) => (await import('../src/cli/commands/record.js')).recordCommand(argv),
+  doctor: async (argv) => (await import('../src/cli/commands/doctor.js')).doctorCommand(argv),
 };
 
 await runMain(async () => {
