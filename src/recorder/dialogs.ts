@@ -9,7 +9,7 @@ const DIALOGS: [RegExp, string][] = [
     'API key dialog: attach and choose "Yes" (its default is No), or approve the key once in a plain `claude`'],
   [/Bypass Permissions mode|bypass permissions mode/i,
     'bypass-permissions warning: attach and accept it (its default is "No, exit")'],
-  [/Choose the text style|Select login method|Let's get started/,
+  [/Choose the text style|Select login method|Let's get started|Security notes:[\s\S]*Press Enter to continue/,
     'first-run onboarding: attach and finish it once, or run `claude` once by hand'],
   [/Unable to connect to Anthropic services|Failed to connect to api\.anthropic\.com/,
     'onboarding connectivity check failed (it ignores ANTHROPIC_BASE_URL): finish onboarding once with network, or set hasCompletedOnboarding in ~/.claude.json'],

@@ -11,8 +11,16 @@ export interface StatusLine {
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const clip = (s: string, n = 2000): string => (s.length > n ? `${s.slice(0, n)}…` : s);
 
+/** A parsed line has the shape the reducer needs: a finite time and an event object. */
+export function isStatusLine(value: unknown): value is StatusLine {
+  const v = value as StatusLine | null;
+  return typeof v === 'object' && v !== null && typeof v.at === 'number' && Number.isFinite(v.at)
+    && typeof v.event === 'object' && v.event !== null && !Array.isArray(v.event);
+}
+
 /** Applies one event; returns a short description of what changed, or undefined when nothing did. */
 export function applyEvent(agent: AgentRecord, line: StatusLine): string | undefined {
+  if (!isStatusLine(line)) return undefined;
   const e = line.event;
   const at = new Date(line.at).toISOString();
   const set = (status: AgentStatus, reason: string | null = null): void => {
@@ -25,6 +33,9 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
     case 'SessionStart':
       if (e.model) agent.model = text(e.model);
       if (e.transcript_path) agent.transcript_path = text(e.transcript_path);
+      // Compaction (manual, or automatic in the middle of a turn) starts the session anew without
+      // ending the work in progress: the agent's state stays what it was.
+      if (e.source === 'compact' && agent.status !== 'starting') break;
       agent.exit_code = null;
       set('idle');
       break;
@@ -43,9 +54,14 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       set('idle');
       break;
     case 'StopFailure': {
-      const error = e.error ?? e.error_type ?? e.message ?? e.last_assistant_message;
+      // error is a category (server_error, rate_limit, ...); the details or the message shown to
+      // the user (e.g. "API Error: 500 ...") say what happened.
+      const kind = e.error ?? e.error_type;
+      const detail = text(e.error_details) ?? text(e.message) ?? text(e.last_assistant_message);
+      const what = [kind === undefined || kind === null ? undefined : typeof kind === 'string' ? kind : JSON.stringify(kind), detail ?? undefined]
+        .filter(Boolean).join(': ') || 'unknown error';
       agent.last_result = text(e.last_assistant_message) ?? agent.last_result;
-      set('error', `API request failed: ${clip(typeof error === 'string' ? error : JSON.stringify(error ?? 'unknown error'), 300)}`);
+      set('error', `API request failed: ${clip(what, 300)}`);
       break;
     }
     case 'PermissionRequest':
@@ -70,6 +86,12 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
     case 'PaneDied':
       agent.exit_code = typeof e.exit_code === 'number' ? e.exit_code : agent.exit_code ?? null;
       set('exited', text(e.reason) ?? 'its tmux pane is gone');
+      break;
+    case 'Interrupted':
+      // We pressed Escape for a cancelled task and the box is ready again (Claude fires no Stop
+      // for an interrupted turn).
+      if (agent.status !== 'busy') return undefined;
+      set('idle');
       break;
     case 'HeadlessReady':
       // A headless agent's runner is up and waiting for tasks (print mode has no idle session).
