@@ -15,6 +15,11 @@ Commands:
   status [--json] [--state DIR]   every agent's state, session id, task, last answer and cost
   watch [--state DIR]             a live status board
   record [--state DIR]            the session's recorder (started by ./start.mts)
+  dispatch AGENT PROMPT [--wait]  give an agent a task (--role ROLE / --any pick an idle one)
+  wait TASK|AGENT [--timeout S]   wait for a task (or all of an agent's tasks) and print the answer
+  result TASK                     a finished task's answer
+  tasks [--json]                  every task and its state
+  cancel TASK                     drop a queued task or interrupt a running one
   doctor [--layout FILE] [--json] check tmux, claude, folder trust and first-run dialogs
 
 Run "orchestrate COMMAND --help" for a command's options.`;
@@ -28,6 +33,11 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   status: async (argv) => (await import('../src/cli/commands/status.js')).statusCommand(argv),
   watch: async (argv) => (await import('../src/cli/commands/status.js')).watchCommand(argv),
   record: async (argv) => (await import('../src/cli/commands/record.js')).recordCommand(argv),
+  dispatch: async (argv) => (await import('../src/cli/commands/tasks.js')).dispatchCommand(argv),
+  wait: async (argv) => (await import('../src/cli/commands/tasks.js')).waitCommand(argv),
+  result: async (argv) => (await import('../src/cli/commands/tasks.js')).resultCommand(argv),
+  tasks: async (argv) => (await import('../src/cli/commands/tasks.js')).tasksCommand(argv),
+  cancel: async (argv) => (await import('../src/cli/commands/tasks.js')).cancelCommand(argv),
   doctor: async (argv) => (await import('../src/cli/commands/doctor.js')).doctorCommand(argv),
 };
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { TaskTarget } from '../store/types.js';
 
 /** Give a prompt to an agent (by name, role or any). */
-export interface DispatchRequest { kind: 'dispatch'; id: string; at: string; prompt: string; target: TaskTarget; run?: string; run_task?: string }
+export interface DispatchRequest { kind: 'dispatch'; id: string; at: string; prompt: string; target: TaskTarget; run?: string; run_task?: string; by?: string }
 /** Cancel a task: dropped from the queue, or interrupted when running. */
 export interface CancelRequest { kind: 'cancel'; id: string; at: string; task: string }
 /** Start a workflow run (the recorder schedules its tasks). */

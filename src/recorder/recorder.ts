@@ -13,6 +13,10 @@ import { applyEvent, type StatusLine } from './reduce.js';
 import { readNewLines } from './status-lines.js';
 import { transcriptUsage } from './transcript.js';
 import { detectDialog } from './dialogs.js';
+import { pending, done as takenIn, inboxDir, type TakenRequest } from '../inbox/inbox.js';
+import { intake, schedule, taskOnEvent, type TaskEffect } from '../tasks/tasks.js';
+import { clearPromptBox, deliver, interrupt, resubmit, turnStopped } from '../tasks/deliver.js';
+import { mkdirSync } from 'node:fs';
 
 const MAX_EVENTS = 1000;
 /** How long an agent may show no sign of life before we look for a start-up dialog. */
@@ -24,7 +28,7 @@ export interface RecorderOptions { stateDir: string; log?: (line: string) => voi
 export interface Recorder { stop(): Promise<void>; drain(): Promise<void> }
 
 /** Applies lines to the store data; returns how many changed something. */
-export function applyLines(data: StoreData, name: string, lines: StatusLine[]): number {
+export function applyLines(data: StoreData, name: string, lines: StatusLine[], log: (line: string) => void = () => {}): number {
   const agent = data.agents[name];
   if (!agent) return 0;
   let changed = 0;
@@ -32,8 +36,10 @@ export function applyLines(data: StoreData, name: string, lines: StatusLine[]): 
     const what = applyEvent(agent, line);
     if (!what) continue;
     changed++;
-    if (['Stop', 'StopFailure', 'SessionEnd', 'ProcessExit'].includes(what)) updateUsage(agent);
+    if (['Stop', 'StopFailure', 'SessionEnd', 'ProcessExit', 'HeadlessTaskExit'].includes(what)) updateUsage(agent);
     pushEvent(data, { at: agent.updated_at, agent: name, event: what, status: agent.status, ...(agent.reason ? { detail: agent.reason } : {}) });
+    const taskChange = taskOnEvent(data, name, line);
+    if (taskChange) log(taskChange);
   }
   return changed;
 }
@@ -63,27 +69,85 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   let again = false;
   let stopped = false;
 
-  // One drain at a time; changes that arrive meanwhile trigger one more pass.
+  // One drain at a time; changes that arrive meanwhile trigger one more pass. A pass takes the
+  // inbox's requests and every status file's new lines, lets the scheduler hand out tasks, writes
+  // the store once, and only then deletes the requests and performs the deliveries.
   const drain = async (): Promise<void> => {
     if (running) { again = true; return running; }
     running = (async () => {
       do {
         again = false;
-        await store.mutate((data) => {
+        let taken: TakenRequest[] = [];
+        let effects: TaskEffect[] = [];
+        await store.update((data) => {
+          let changed = false;
+          taken = pending(opts.stateDir);
+          for (const t of taken) {
+            if (!t.request) { log(`inbox: skipped unreadable ${t.file} (${t.error})`); continue; }
+            log(`inbox: ${intake(data, t.request, Date.now())}`);
+            changed = true;
+          }
           data.cursors ??= {};
           for (const name of names) {
             const { lines, next, bad } = readNewLines(statusFile(agentDir(opts.stateDir, name)), data.cursors[name] ?? 0);
             if (bad) log(`${name}: skipped ${bad} unreadable line(s)`);
             if (next === (data.cursors[name] ?? 0)) continue;
             data.cursors[name] = next;
-            applyLines(data, name, lines);
+            changed = true;
+            applyLines(data, name, lines, log);
             for (const l of lines) log(`${name}: ${String(l.event.hook_event_name)} -> ${data.agents[name]?.status}`);
           }
+          const scheduled = schedule(data, Date.now());
+          effects = scheduled.effects;
+          return changed || scheduled.changed;
         });
+        takenIn(taken);
+        await perform(effects);
       } while (again && !stopped);
     })().finally(() => { running = undefined; });
     return running;
   };
+
+  // Deliveries run after the store says so; one that tmux refuses fails its task at once.
+  const perform = async (effects: TaskEffect[]): Promise<void> => {
+    await Promise.all(effects.map(async (effect) => {
+      const agent = store.data.agents[effect.agent];
+      const task = store.data.tasks?.[effect.task];
+      if (!agent || !task) return;
+      try {
+        if (effect.kind === 'deliver') await deliver(server, opts.stateDir, agent, task);
+        else if (effect.kind === 'resubmit') await resubmit(server, agent);
+        else {
+          await interrupt(server, opts.stateDir, agent, task.id);
+          if (agent.mode === 'interactive' && await turnStopped(server, agent)) {
+            if (!await clearPromptBox(server, agent)) log(`${agent.name}: could not clear the interrupted prompt from its box`);
+            await store.mutate((data) => { applyLines(data, agent.name, [{ at: Date.now(), event: { hook_event_name: 'Interrupted', task: task.id } }], log); });
+          }
+        }
+        log(`${effect.kind} ${task.id} -> ${agent.name}${effect.kind === 'interrupt' ? '' : ` (attempt ${effect.attempt})`}`);
+      } catch (error) {
+        const message = (error as Error).message;
+        log(`${effect.kind} ${task.id} -> ${agent.name} failed: ${message}`);
+        if (effect.kind === 'interrupt') return;
+        await store.mutate((data) => {
+          const t = data.tasks?.[effect.task];
+          if (!t || t.state !== 'delivering') return;
+          t.state = 'failed';
+          t.ended_at = new Date().toISOString();
+          t.error = `could not deliver to ${agent.name}: ${message}`;
+          const a = data.agents[effect.agent];
+          if (a?.task_id === t.id) a.task_id = null;
+        });
+      }
+    }));
+  };
+
+  // A delivery waiting for its confirmation needs the scheduler to look again when its time is up.
+  const stale = (data: StoreData): boolean => Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true);
+
+  await store.mutate((data) => { data.recorder = { pid: process.pid, started_at: new Date().toISOString() }; });
+  mkdirSync(inboxDir(opts.stateDir), { recursive: true });
+  watchers.push(watch(inboxDir(opts.stateDir), (_, file) => { if (file && String(file).endsWith('.json') && !String(file).startsWith('.')) void drain(); }));
 
   for (const name of names) {
     try {
@@ -117,12 +181,13 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       }
     }
     if (updates.length) {
-      await store.mutate((data) => { for (const [name, line] of updates) applyLines(data, name, [line]); });
+      await store.mutate((data) => { for (const [name, line] of updates) applyLines(data, name, [line], log); });
       for (const [name, line] of updates) log(`${name}: ${String(line.event.hook_event_name)} -> ${store.data.agents[name]?.status} (${String(line.event.reason ?? '')})`);
     }
   };
   let checking = false;
   const timer = setInterval(() => {
+    if (stale(store.data)) void drain();
     if (checking) return;
     checking = true;
     void checkPanes().finally(() => { checking = false; });

@@ -88,9 +88,9 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       set('exited', text(e.reason) ?? 'its tmux pane is gone');
       break;
     case 'Interrupted':
-      // We pressed Escape for a cancelled task and the box is ready again (Claude fires no Stop
-      // for an interrupted turn).
-      if (agent.status !== 'busy') return undefined;
+      // We pressed Escape for a cancelled task and the box is ready again. Claude fires no Stop
+      // for an interrupted turn, only a StopFailure for the aborted request: not a real error.
+      if (agent.status !== 'busy' && agent.status !== 'error') return undefined;
       set('idle');
       break;
     case 'HeadlessReady':

@@ -39,6 +39,13 @@ export class Store {
     await this.db.write();
   }
 
+  /** Applies a change in memory and writes the store only when the change says it changed something. */
+  async update(change: (data: StoreData) => boolean): Promise<boolean> {
+    const changed = change(this.db.data);
+    if (changed) await this.db.write();
+    return changed;
+  }
+
   /** Re-reads the file (for readers that follow a store another process writes). */
   async reload(): Promise<void> {
     await this.db.read();

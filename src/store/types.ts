@@ -62,7 +62,13 @@ export type TaskState = 'queued' | 'delivering' | 'running' | 'done' | 'failed' 
 export const FINAL_TASK_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled', 'interrupted'];
 
 /** Whom a task is for: one agent by name, or the first idle agent of a role, or any agent. */
-export interface TaskTarget { agent?: string; role?: string; any?: boolean }
+export interface TaskTarget {
+  agent?: string;
+  role?: string;
+  any?: boolean;
+  /** Never this agent (the dispatcher itself, for --role and --any). */
+  not?: string;
+}
 
 /** One task given to an agent. */
 export interface TaskRecord {
@@ -87,6 +93,12 @@ export interface TaskRecord {
   attempts: number;
   /** Cost of the agent's turns while it ran (USD). */
   cost_usd: number;
+  /** The agent's cost when the task started (cost_usd is the difference at the end). */
+  cost_start?: number;
+  /** `orchestrate cancel` asked for it while it was being delivered or running. */
+  cancel_requested?: boolean;
+  /** Who asked: an agent's name (ORCH_AGENT) or "cli". */
+  by?: string;
   /** Set when the task belongs to a workflow run. */
   run?: string | null;
   run_task?: string | null;

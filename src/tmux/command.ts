@@ -50,9 +50,14 @@ function describe(commands: readonly TmuxCommand[]): string {
 
 /** Runs one or more tmux commands in one client process and returns stdout. */
 export async function tmux(socket: string | undefined, ...commands: TmuxCommand[]): Promise<string> {
+  return tmuxWithInput(socket, undefined, ...commands);
+}
+
+/** Like tmux(), with text on the client's stdin (load-buffer -): user text never goes through argv or a shell. */
+export async function tmuxWithInput(socket: string | undefined, input: string | undefined, ...commands: TmuxCommand[]): Promise<string> {
   const argv = [...serverArgs(socket), ...chainArgs(commands)];
   const { execa } = await loadExeca();
-  const result = await execa('tmux', argv, { reject: false, stdin: 'ignore', env: tmuxEnv() });
+  const result = await execa('tmux', argv, { reject: false, ...(input === undefined ? { stdin: 'ignore' as const } : { input }), env: tmuxEnv() });
   if (result.failed) {
     throw new TmuxError(describe(commands), String(result.stderr || result.message), result.exitCode, argv);
   }

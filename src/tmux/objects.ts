@@ -1,6 +1,6 @@
 // An object model over tmux: Server, Session, Window and Pane hold tmux ids ($1, @2, %3), never
 // indexes, and read their state through -F formats.
-import { tmux, isNoServer, type TmuxCommand } from './command.js';
+import { tmux, tmuxWithInput, isNoServer, type TmuxCommand } from './command.js';
 import { formatOf, parseRows } from './format.js';
 
 const PANE_FIELDS = ['session_id', 'session_name', 'window_id', 'window_name', 'window_index', 'pane_id', 'pane_index',
@@ -17,6 +17,11 @@ export class Server {
   /** Runs commands (chained into one client call) on this server. */
   cmd(...commands: TmuxCommand[]): Promise<string> {
     return tmux(this.socket, ...commands);
+  }
+
+  /** Runs commands with text on stdin (for load-buffer -). */
+  cmdWithInput(input: string, ...commands: TmuxCommand[]): Promise<string> {
+    return tmuxWithInput(this.socket, input, ...commands);
   }
 
   /** The session with exactly this name, or undefined (also when no server runs). */

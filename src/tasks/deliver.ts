@@ -1,0 +1,89 @@
+// Getting a prompt to an agent. Interactive agents: the text goes to tmux on stdin (load-buffer -,
+// never through argv or a shell), is pasted as a bracketed paste (newlines stay part of the prompt)
+// and submitted with a separate Enter: Claude's box ignores an Enter that arrives in the same burst
+// as the paste. Headless agents: a prompt file their runner picks up.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from '../tmux/objects.js';
+import type { AgentRecord, TaskRecord } from '../store/types.js';
+import { agentDir } from '../agents/launch.js';
+import { interactiveText } from './tasks.js';
+
+/** Where a headless agent's runner finds its prompts. */
+export const promptsDir = (stateDir: string, agent: string): string => join(agentDir(stateDir, agent), 'prompts');
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Pause between the paste and its Enter: long enough for Claude to take in the paste. */
+const enterDelayMs = (text: string): number => 150 + Math.min(1500, Math.ceil(text.length / 4000) * 100);
+
+export async function deliver(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<void> {
+  if (agent.mode === 'headless') {
+    const dir = promptsDir(stateDir, agent.name);
+    mkdirSync(dir, { recursive: true });
+    const name = `${String(task.seq).padStart(8, '0')}-${task.id}.json`;
+    writeFileSync(join(dir, `.${name}.tmp`), JSON.stringify({ task: task.id, prompt: task.prompt }));
+    renameSync(join(dir, `.${name}.tmp`), join(dir, name));
+    return;
+  }
+  const text = interactiveText(task.prompt);
+  const buffer = `orch-${task.id}`;
+  await server.cmdWithInput(text, ['load-buffer', '-b', buffer, '-'], ['paste-buffer', '-p', '-d', '-b', buffer, '-t', agent.pane]);
+  await sleep(enterDelayMs(text));
+  await server.cmd(['send-keys', '-t', agent.pane, 'Enter']);
+}
+
+/** A retry: the text is most likely in the prompt box with its Enter lost, so press Enter again. */
+export async function resubmit(server: Server, agent: AgentRecord): Promise<void> {
+  if (agent.mode === 'headless') return;
+  await server.cmd(['send-keys', '-t', agent.pane, 'Enter']);
+}
+
+/** Interrupts the agent's running turn (Escape in Claude's box; a cancel file for a headless runner). */
+export async function interrupt(server: Server, stateDir: string, agent: AgentRecord, taskId: string): Promise<void> {
+  if (agent.mode === 'headless') {
+    const dir = promptsDir(stateDir, agent.name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${taskId}.cancel`), '');
+    return;
+  }
+  await server.cmd(['send-keys', '-t', agent.pane, 'Escape']);
+}
+
+/**
+ * Whether an interactive agent's turn has stopped after an interrupt. Claude fires no hook for an
+ * interrupted turn, so this one time the screen is read: its footer says "esc to interrupt" while
+ * a turn runs. Waits up to timeoutMs.
+ */
+export async function turnStopped(server: Server, agent: AgentRecord, timeoutMs = 5000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const screen = await server.cmd(['capture-pane', '-p', '-t', agent.pane]).catch(() => '');
+    if (!/esc to interrupt/i.test(screen)) return true;
+    await sleep(150);
+  }
+  return false;
+}
+
+/** The text in Claude's prompt box (the line after "❯"), or null when the box is not on screen. */
+export function promptBoxText(screen: string): string | null {
+  const line = screen.split('\n').reverse().find((l) => l.startsWith('❯'));
+  return line === undefined ? null : line.slice(1).replace(/\u00a0/g, ' ').trim();
+}
+
+/**
+ * After an interrupt Claude puts the interrupted prompt back into its box; a cancelled task must
+ * not linger there (the next paste would join it). Esc twice clears a box that holds text (on an
+ * empty box it would open another menu, so the box is read first).
+ */
+export async function clearPromptBox(server: Server, agent: AgentRecord): Promise<boolean> {
+  for (let i = 0; i < 3; i++) {
+    const text = promptBoxText(await server.cmd(['capture-pane', '-p', '-t', agent.pane]).catch(() => ''));
+    if (!text) return true;
+    await server.cmd(['send-keys', '-t', agent.pane, 'Escape']);
+    await sleep(150);
+    await server.cmd(['send-keys', '-t', agent.pane, 'Escape']);
+    await sleep(250);
+  }
+  return false;
+}
