@@ -15,12 +15,18 @@ Commands:
   status [--json] [--state DIR]   every agent's state, session id, task, last answer and cost
   watch [--state DIR]             a live status board
   record [--state DIR]            the session's recorder (started by ./start.mts)
+  headless --agent NAME [--state DIR]  a headless agent's runner of claude -p (its pane runs it)
   dispatch AGENT PROMPT [--wait]  give an agent a task (--role ROLE / --any pick an idle one)
   wait TASK|AGENT [--timeout S]   wait for a task (or all of an agent's tasks) and print the answer
   result TASK                     a finished task's answer
   tasks [--json]                  every task and its state
   cancel TASK                     drop a queued task or interrupt a running one
+  mcp [--state DIR]               the lead's MCP server on stdio (claude starts it)
+  run FILE [--wait]               run a workflow (workflows/*.yaml); --resume RUN runs a failed one again
+  runs [--json]                   workflow runs and their progress
+  workflow validate FILE...       check workflow files (against the session's agents when there is one)
   doctor [--layout FILE] [--json] check tmux, claude, folder trust and first-run dialogs
+  dashboard [--port N] [--host H]  the live web dashboard (--url: the running one's address)
 
 Run "orchestrate COMMAND --help" for a command's options.`;
 
@@ -33,12 +39,18 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   status: async (argv) => (await import('../src/cli/commands/status.js')).statusCommand(argv),
   watch: async (argv) => (await import('../src/cli/commands/status.js')).watchCommand(argv),
   record: async (argv) => (await import('../src/cli/commands/record.js')).recordCommand(argv),
+  headless: async (argv) => (await import('../src/cli/commands/headless.js')).headlessCommand(argv),
   dispatch: async (argv) => (await import('../src/cli/commands/tasks.js')).dispatchCommand(argv),
   wait: async (argv) => (await import('../src/cli/commands/tasks.js')).waitCommand(argv),
   result: async (argv) => (await import('../src/cli/commands/tasks.js')).resultCommand(argv),
   tasks: async (argv) => (await import('../src/cli/commands/tasks.js')).tasksCommand(argv),
   cancel: async (argv) => (await import('../src/cli/commands/tasks.js')).cancelCommand(argv),
+  mcp: async (argv) => (await import('../src/cli/commands/mcp.js')).mcpCommand(argv),
+  run: async (argv) => (await import('../src/cli/commands/run.js')).runCommand(argv),
+  runs: async (argv) => (await import('../src/cli/commands/run.js')).runsCommand(argv),
+  workflow: async (argv) => (await import('../src/cli/commands/run.js')).workflowCommand(argv),
   doctor: async (argv) => (await import('../src/cli/commands/doctor.js')).doctorCommand(argv),
+  dashboard: async (argv) => (await import('../src/cli/commands/dashboard.js')).dashboardCommand(argv),
 };
 
 await runMain(async () => {

@@ -23,5 +23,7 @@ export function closest(word: string, known: readonly string[]): string | undefi
     const score = norm(candidate) === norm(word) ? 0 : distance(word.toLowerCase(), candidate.toLowerCase());
     if (score < bestScore) [best, bestScore] = [candidate, score];
   }
-  return bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  // A guess that changes most of a short word ("zz" -> "a") is not a typo.
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  return best !== undefined && bestScore <= limit && bestScore < Math.max(word.length, best.length) ? best : undefined;
 }

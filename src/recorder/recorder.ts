@@ -15,6 +15,7 @@ import { transcriptUsage } from './transcript.js';
 import { detectDialog } from './dialogs.js';
 import { pending, done as takenIn, inboxDir, type TakenRequest } from '../inbox/inbox.js';
 import { intake, schedule, taskOnEvent, type TaskEffect } from '../tasks/tasks.js';
+import { advanceRuns, resumeRun, startRun } from '../workflow/runs.js';
 import { clearPromptBox, deliver, interrupt, resubmit, turnStopped } from '../tasks/deliver.js';
 import { mkdirSync } from 'node:fs';
 
@@ -84,7 +85,8 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
           taken = pending(opts.stateDir);
           for (const t of taken) {
             if (!t.request) { log(`inbox: skipped unreadable ${t.file} (${t.error})`); continue; }
-            log(`inbox: ${intake(data, t.request, Date.now())}`);
+            const request = t.request;
+            log(`inbox: ${request.kind === 'run' ? startRun(data, request, Date.now()) : request.kind === 'resume-run' ? resumeRun(data, request) : intake(data, request, Date.now())}`);
             changed = true;
           }
           data.cursors ??= {};
@@ -97,9 +99,16 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
             applyLines(data, name, lines, log);
             for (const l of lines) log(`${name}: ${String(l.event.hook_event_name)} -> ${data.agents[name]?.status}`);
           }
-          const scheduled = schedule(data, Date.now());
-          effects = scheduled.effects;
-          return changed || scheduled.changed;
+          // Runs queue tasks, the scheduler hands them out (or fails them), which moves runs on.
+          for (let pass = 0; pass < 4; pass++) {
+            const moved = advanceRuns(data, Date.now());
+            for (const line of moved) log(line);
+            const scheduled = schedule(data, Date.now());
+            effects.push(...scheduled.effects);
+            changed ||= moved.length > 0 || scheduled.changed;
+            if (!moved.length && !scheduled.changed) break;
+          }
+          return changed;
         });
         takenIn(taken);
         await perform(effects);

@@ -99,6 +99,8 @@ export interface TaskRecord {
   cancel_requested?: boolean;
   /** Who asked: an agent's name (ORCH_AGENT) or "cli". */
   by?: string;
+  /** Seconds it may run before it is interrupted and fails (workflow tasks). */
+  timeout_s?: number;
   /** Set when the task belongs to a workflow run. */
   run?: string | null;
   run_task?: string | null;
@@ -111,6 +113,8 @@ export interface StoreData {
   tasks?: Record<string, TaskRecord>;
   /** Next task seq. */
   task_seq?: number;
+  /** Workflow runs, by id (src/workflow/types.ts). */
+  runs?: Record<string, import('../workflow/types.js').RunRecord>;
   /** The recorder's pid and when it started (submitters check it is alive). */
   recorder?: { pid: number; started_at: string } | null;
   /** Bytes of each agent's status file already recorded: a restarted recorder resumes here. */

@@ -56,17 +56,10 @@ export function intake(data: StoreData, request: InboxRequest, now: number): str
   switch (request.kind) {
     case 'dispatch': {
       if (tasks[request.id]) return `task ${request.id} already taken in`;
-      const seq = (data.task_seq ?? 0) + 1;
-      data.task_seq = seq;
-      const named = request.target.agent;
-      const task: TaskRecord = {
-        id: request.id, seq, target: request.target, agent: named ?? null, prompt: request.prompt, state: 'queued',
-        created_at: request.at ?? iso(now), delivered_at: null, started_at: null, ended_at: null, result: null, error: null,
-        attempts: 0, cost_usd: 0, run: request.run ?? null, run_task: request.run_task ?? null, ...(request.by ? { by: request.by } : {}),
-      };
+      const task = newTask(data, { id: request.id, target: request.target, prompt: request.prompt, created_at: request.at ?? iso(now), run: request.run ?? null, run_task: request.run_task ?? null, ...(request.by ? { by: request.by } : {}) });
       const problem = targetProblem(data, request.target);
       if (problem) finish(task, 'failed', now, problem);
-      tasks[task.id] = task;
+      const named = request.target.agent;
       return `task ${task.id} ${task.state}${named ? ` for ${named}` : request.target.role ? ` for role ${request.target.role}` : ' for any agent'}${problem ? `: ${problem}` : ''}`;
     }
     case 'cancel': {
@@ -83,6 +76,18 @@ export function intake(data: StoreData, request: InboxRequest, now: number): str
     default:
       return `request ${request.kind} is not a task request`;
   }
+}
+
+/** Adds a queued task to the store (the next seq) and returns it. */
+export function newTask(data: StoreData, fields: Pick<TaskRecord, 'id' | 'target' | 'prompt' | 'created_at'> & Partial<TaskRecord>): TaskRecord {
+  const seq = (data.task_seq ?? 0) + 1;
+  data.task_seq = seq;
+  const task: TaskRecord = {
+    seq, agent: fields.target.agent ?? null, state: 'queued', delivered_at: null, started_at: null, ended_at: null,
+    result: null, error: null, attempts: 0, cost_usd: 0, run: null, run_task: null, ...fields,
+  };
+  tasksOf(data)[task.id] = task;
+  return task;
 }
 
 /** Why no agent can ever take this target, or null. */
@@ -140,6 +145,12 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
     if (!agent) continue;
     if (task.cancel_requested) {
       finish(task, 'cancelled', now, `cancelled while ${task.state}`);
+      release(data, task);
+      effects.push({ kind: 'interrupt', task: task.id, agent: agent.name });
+      continue;
+    }
+    if (task.timeout_s && task.state === 'running' && now - Date.parse(task.started_at ?? iso(now)) > task.timeout_s * 1000) {
+      finish(task, 'failed', now, `timed out after ${task.timeout_s} s`);
       release(data, task);
       effects.push({ kind: 'interrupt', task: task.id, agent: agent.name });
       continue;
