@@ -5,7 +5,9 @@ import { chmodSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentSpec } from '../layout/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
-import { writeAgentSettings, writeHookScript } from './hooks.js';
+import { toolkitRoot } from '../util/paths.js';
+import { promptsDirOf, writeHeadlessConfig } from '../headless/config.js';
+import { hookSettings, statusFile, writeAgentSettings, writeHookScript } from './hooks.js';
 
 /** What one launch needs besides the layout's agent spec. */
 export interface LaunchContext {
@@ -39,6 +41,21 @@ export function claudeArgs(agent: AgentSpec, ctx: { sessionId: string; settingsF
   return args;
 }
 
+/**
+ * What a headless agent's pane runs instead of claude: our runner, which takes prompt files one at
+ * a time and runs each as `claude -p` resuming the agent's session (src/headless/runner.ts).
+ */
+export function headlessRunnerArgv(stateDir: string, agent: string): string[] {
+  return [process.execPath, join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs'), 'headless', '--state', stateDir, '--agent', agent];
+}
+
+/** The command an agent's launch script runs: interactive claude with its flags, or the headless runner. */
+export function agentArgv(agent: AgentSpec, ctx: { claudeBin: string; sessionId: string; stateDir: string; resume?: boolean }): string[] {
+  if (agent.mode === 'headless') return headlessRunnerArgv(ctx.stateDir, agent.name);
+  const settingsFile = join(agentDir(ctx.stateDir, agent.name), 'settings.json');
+  return [ctx.claudeBin, ...claudeArgs(agent, { sessionId: ctx.sessionId, settingsFile, resume: ctx.resume })];
+}
+
 /** Claude's folder name for a project: its real path with every non-alphanumeric character as "-". */
 export function projectKey(cwd: string): string {
   let real = cwd;
@@ -55,17 +72,17 @@ export function agentEnv(agent: AgentSpec, ctx: LaunchContext): Record<string, s
  * The text of an agent's launch script. claude runs as a child (not exec) so that its exit is
  * recorded in the status file at once, with its code, and so that restart: on-failure can
  * relaunch it with --resume (same session id, same conversation). Exits by HUP, INT or TERM are
- * deliberate stops and are not restarted; five failures within a minute give up.
+ * deliberate stops and are not restarted; five failures within a minute give up. A headless
+ * agent's script runs the runner the same way (it resumes the session by itself).
  */
 export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
   const dir = agentDir(ctx.stateDir, agent.name);
-  const settingsFile = join(dir, 'settings.json');
   const env = Object.entries(agentEnv(agent, ctx)).map(([k, v]) => `export ${k}=${quote(v)}`);
-  const first = quoteArgv([ctx.claudeBin, ...claudeArgs(agent, { sessionId: ctx.sessionId, settingsFile, resume: ctx.resume })]);
-  const again = quoteArgv([ctx.claudeBin, ...claudeArgs(agent, { sessionId: ctx.sessionId, settingsFile, resume: true })]);
+  const first = quoteArgv(agentArgv(agent, ctx));
+  const again = quoteArgv(agentArgv(agent, { ...ctx, resume: true }));
   return [
     '#!/bin/sh',
-    `# Agent ${agent.name} (${agent.role}) of tmux session ${ctx.sessionName}. Written by claude-orchestrator;`,
+    `# Agent ${agent.name} (${agent.role}${agent.mode === 'headless' ? ', headless' : ''}) of tmux session ${ctx.sessionName}. Written by claude-orchestrator;`,
     '# its tmux pane runs this file. Edit the layout, not this file.',
     `cd ${quote(agent.cwd)} || exit 1`,
     ...env,
@@ -90,11 +107,30 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
   ].join('\n');
 }
 
+/**
+ * A headless agent's settings: the same hooks but SessionEnd, which every `claude -p` fires when it
+ * exits; the runner reports the end of each run itself (HeadlessTaskExit) and stays up for the next.
+ */
+function writeHeadlessSettings(dir: string, hookScript: string): string {
+  const settings = hookSettings(hookScript, statusFile(dir)) as { hooks: Record<string, unknown> };
+  delete settings.hooks.SessionEnd;
+  const file = join(dir, 'settings.json');
+  writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`);
+  return file;
+}
+
 /** Writes the agent's launch script and settings (hooks) and returns the argv its pane runs. */
 export function writeLaunchScript(agent: AgentSpec, ctx: LaunchContext): string[] {
   const dir = agentDir(ctx.stateDir, agent.name);
   mkdirSync(dir, { recursive: true });
-  writeAgentSettings(dir, writeHookScript(ctx.stateDir));
+  const hookScript = writeHookScript(ctx.stateDir);
+  if (agent.mode === 'headless') {
+    const settingsFile = writeHeadlessSettings(dir, hookScript);
+    mkdirSync(promptsDirOf(dir), { recursive: true });
+    writeHeadlessConfig(dir, { agent, sessionId: ctx.sessionId, claudeBin: ctx.claudeBin, settingsFile });
+  } else {
+    writeAgentSettings(dir, hookScript);
+  }
   const file = join(dir, 'launch.sh');
   writeFileSync(file, launchScript(agent, ctx));
   chmodSync(file, 0o755);

@@ -1,10 +1,10 @@
-// Turns a validated layout into a tmux SessionPlan: agent panes run their launch scripts, command
-// panes run the user's shell with the command.
+// Turns a validated layout into a tmux SessionPlan: agent panes run their launch scripts (which run
+// claude, or for a headless agent our runner of `claude -p`), command panes run the user's shell.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Layout } from '../layout/types.js';
 import type { PanePlan, SessionPlan } from '../tmux/builder.js';
-import { agentDir, claudeArgs, type LaunchContext } from '../agents/launch.js';
+import { agentArgv, agentDir, type LaunchContext } from '../agents/launch.js';
 
 /** A plan plus, per agent, the launch context it needs. */
 export interface StartPlan {
@@ -27,7 +27,7 @@ export function planSession(layout: Layout, opts: { claudeBin: string; stateDir:
       }
       const sessionId = opts.sessionIds?.[pane.name] ?? randomUUID();
       const launchFile = join(agentDir(opts.stateDir, pane.name), 'launch.sh');
-      agents.push({ name: pane.name, sessionId, launchFile, argv: [opts.claudeBin, ...claudeArgs(pane, { sessionId, settingsFile: join(agentDir(opts.stateDir, pane.name), 'settings.json') })] });
+      agents.push({ name: pane.name, sessionId, launchFile, argv: agentArgv(pane, { claudeBin: opts.claudeBin, sessionId, stateDir: opts.stateDir }) });
       return { title: pane.name, agent: pane.name, role: pane.role, cwd: pane.cwd, argv: ['/bin/sh', launchFile], focus: pane.focus };
     }),
   }));
