@@ -1,0 +1,156 @@
+// What the lead's MCP tools do: the CLI's task operations (src/tasks/client.ts) with the same
+// checks and errors, answered as text for a model. Every failure becomes a tool error with a clear
+// message; nothing here throws past callTool.
+import { readStore } from '../cli/state-dir.js';
+import { OrchestratorError } from '../cli/errors.js';
+import { pending } from '../inbox/inbox.js';
+import { cancelTask, dispatchTask, findTask, waitForTask } from '../tasks/client.js';
+import { isFinal } from '../tasks/tasks.js';
+import type { StoreData, TaskRecord, TaskTarget } from '../store/types.js';
+import { checkArgs, DEFAULT_WAIT_S, ToolInputError, TOOLS } from './tools.js';
+
+/** Who calls and where: the session's state directory, the calling agent (ORCH_AGENT), a cancel signal. */
+export interface ToolContext { stateDir: string; caller?: string; signal?: AbortSignal }
+
+/** A tool's answer: text for the model, and whether it is an error. */
+export interface ToolOutcome { text: string; isError: boolean }
+
+type Args = Record<string, unknown>;
+
+const trim = (s: string | null | undefined, n: number): string | null => {
+  if (s === null || s === undefined) return null;
+  return s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s;
+};
+const money = (n: number): number => Math.round((n || 0) * 1e4) / 1e4;
+
+function seconds(task: TaskRecord): number | null {
+  if (!task.started_at) return null;
+  return Math.round(((task.ended_at ? Date.parse(task.ended_at) : Date.now()) - Date.parse(task.started_at)) / 100) / 10;
+}
+
+const ok = (text: string): ToolOutcome => ({ text, isError: false });
+const fail = (text: string): ToolOutcome => ({ text, isError: true });
+const json = (value: unknown): ToolOutcome => ok(JSON.stringify(value, null, 2));
+
+/** A finished task as the model reads it: the answer, or why there is none. */
+function finished(task: TaskRecord): ToolOutcome {
+  const where = task.agent ? ` on ${task.agent}` : '';
+  if (task.state === 'done') {
+    const secs = seconds(task);
+    return ok(`task ${task.id} done${where}${secs === null ? '' : ` in ${secs} s`} ($${money(task.cost_usd)}). Its answer:\n\n${task.result ?? ''}`);
+  }
+  const last = task.result ? `\nIts last answer: ${trim(task.result, 2000)}` : '';
+  return fail(`task ${task.id} ${task.state}${where}: ${task.error ?? 'no reason recorded'}${last}`);
+}
+
+/** The task's id: exact, a unique prefix or suffix, or one still waiting in the recorder's inbox. */
+function resolveTask(stateDir: string, given: string): string {
+  const data = readStore(stateDir);
+  if (data.tasks?.[given]) return given;
+  try {
+    return findTask(data, given).id;
+  } catch (error) {
+    if (pending(stateDir).some((p) => p.request?.kind === 'dispatch' && p.request.id === given)) return given;
+    if (readStore(stateDir).tasks?.[given]) return given;
+    throw error;
+  }
+}
+
+/** Waits for a task in short rounds, so that a call the client cancels stops waiting. */
+async function waitFinished(ctx: ToolContext, id: string, seconds: number): Promise<ToolOutcome> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    if (ctx.signal?.aborted) return fail(`stopped waiting for task ${id}: the call was cancelled; the task goes on`);
+    const left = deadline - Date.now();
+    const task = left > 0 ? await waitForTask(ctx.stateDir, id, Math.min(left, 2000)) : undefined;
+    if (task) return finished(task);
+    if (left <= 0) {
+      const now = readStore(ctx.stateDir).tasks?.[id];
+      const state = now ? `${now.state}${now.agent ? ` on ${now.agent}` : ''}` : 'not yet taken in';
+      return fail(`timed out after ${seconds} s waiting for task ${id} (${state}); it goes on: wait_task {"task":"${id}"} waits again, cancel_task stops it`);
+    }
+  }
+}
+
+function listAgents(ctx: ToolContext): ToolOutcome {
+  const data = readStore(ctx.stateDir);
+  const queued = (name: string): number => Object.values(data.tasks ?? {}).filter((t) => t.state === 'queued' && t.target.agent === name).length;
+  return json({
+    session: data.session?.name ?? null,
+    agents: Object.values(data.agents).map((a) => ({
+      name: a.name, role: a.role, ...(a.name === ctx.caller ? { you: true } : {}), status: a.status, reason: a.reason,
+      task: trim(a.status === 'busy' ? a.task : null, 300), task_id: a.task_id ?? null, queued: queued(a.name),
+      last_result: trim(a.last_result, 500), cost_usd: money(a.cost_usd),
+    })),
+  });
+}
+
+function target(ctx: ToolContext, args: Args): TaskTarget {
+  const given = [args.agent !== undefined, args.role !== undefined, args.any === true].filter(Boolean).length;
+  if (given !== 1) throw new ToolInputError('dispatch: give exactly one of "agent" (a name), "role" (e.g. "worker") or "any": true');
+  if (args.agent !== undefined) {
+    if (args.agent === ctx.caller) throw new ToolInputError(`dispatch: "${ctx.caller}" is you; a task for yourself would only run after your own turn ends. Dispatch to another agent (list_agents names them)`);
+    return { agent: args.agent as string };
+  }
+  const picked: TaskTarget = args.any === true ? { any: true } : { role: args.role as string };
+  if (ctx.caller) picked.not = ctx.caller;
+  return picked;
+}
+
+async function dispatch(ctx: ToolContext, args: Args): Promise<ToolOutcome> {
+  const to = target(ctx, args);
+  const id = dispatchTask(ctx.stateDir, args.prompt as string, to, { by: ctx.caller ?? 'mcp' });
+  if (args.wait === true) return waitFinished(ctx, id, (args.timeout as number | undefined) ?? DEFAULT_WAIT_S);
+  const whom = to.agent ?? (to.role ? `the first idle agent of role ${to.role}` : 'the first idle agent');
+  return ok(`task ${id} queued for ${whom}. wait_task {"task":"${id}"} waits for its answer; task_result {"task":"${id}"} reads it once it is done.`);
+}
+
+function taskResult(ctx: ToolContext, args: Args): ToolOutcome {
+  const id = resolveTask(ctx.stateDir, args.task as string);
+  const task = readStore(ctx.stateDir).tasks?.[id];
+  if (!task) return fail(`task ${id} is not yet taken in; wait_task {"task":"${id}"} waits for it`);
+  if (!isFinal(task)) return fail(`task ${id} is ${task.state}${task.agent ? ` on ${task.agent}` : ''}; wait_task {"task":"${id}"} waits for it`);
+  return finished(task);
+}
+
+function listTasks(ctx: ToolContext, args: Args): ToolOutcome {
+  const data: StoreData = readStore(ctx.stateDir);
+  const all = Object.values(data.tasks ?? {})
+    .filter((t) => (!args.agent || t.agent === args.agent || t.target.agent === args.agent) && (args.open !== true || !isFinal(t)))
+    .sort((a, b) => a.seq - b.seq);
+  const shown = all.slice(-50);
+  return json({
+    ...(all.length > shown.length ? { not_shown: `${all.length - shown.length} earlier tasks` } : {}),
+    tasks: shown.map((t) => ({
+      id: t.id, agent: t.agent ?? (t.target.role ? `role:${t.target.role}` : 'any'), state: t.state, by: t.by ?? null,
+      prompt: trim(t.prompt, 200), result: trim(t.result, 300), error: t.error, seconds: seconds(t), cost_usd: money(t.cost_usd),
+    })),
+  });
+}
+
+async function cancel(ctx: ToolContext, args: Args): Promise<ToolOutcome> {
+  const task = findTask(readStore(ctx.stateDir), args.task as string);
+  cancelTask(ctx.stateDir, task.id);
+  const after = await waitForTask(ctx.stateDir, task.id, 10_000);
+  if (!after) return fail(`asked to cancel task ${task.id}, but the recorder has not confirmed it within 10 s`);
+  const text = `task ${task.id} ${after.state}${after.error ? ` (${after.error})` : ''}`;
+  return after.state === 'cancelled' ? ok(text) : fail(text);
+}
+
+const HANDLERS: Record<string, (ctx: ToolContext, args: Args) => ToolOutcome | Promise<ToolOutcome>> = {
+  list_agents: listAgents, dispatch, wait_task: (ctx, args) => waitFinished(ctx, resolveTask(ctx.stateDir, args.task as string), (args.timeout as number | undefined) ?? DEFAULT_WAIT_S),
+  task_result: taskResult, list_tasks: listTasks, cancel_task: cancel,
+};
+
+/** Runs one tool call. Never throws: every problem is a tool error the model can read. */
+export async function callTool(ctx: ToolContext, name: string, args: unknown): Promise<ToolOutcome> {
+  const tool = TOOLS.find((t) => t.name === name);
+  const handler = HANDLERS[name];
+  if (!tool || !handler) return fail(`unknown tool "${name}" (tools: ${TOOLS.map((t) => t.name).join(', ')})`);
+  try {
+    return await handler(ctx, checkArgs(tool, args));
+  } catch (error) {
+    if (error instanceof OrchestratorError || error instanceof ToolInputError) return fail(error.message);
+    return fail(`internal error in ${name}: ${(error as Error)?.stack ?? String(error)}`);
+  }
+}
