@@ -1,0 +1,110 @@
+// The task and run state machines as pure functions on store data.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { emptyStore, type AgentRecord, type StoreData } from '../../src/store/types.js';
+import { expectedSubmission, intake, interactiveText, schedule, taskOnEvent } from '../../src/tasks/tasks.js';
+import { advanceRuns, startRun } from '../../src/workflow/runs.js';
+import { applyEvent } from '../../src/recorder/reduce.js';
+
+const agent = (name: string, role = 'worker', status: AgentRecord['status'] = 'idle'): AgentRecord => ({
+  name, role, mode: 'interactive', pane: `%${name.length}`, window: '@1', cwd: '/p', session_id: `s-${name}`, launch_script: '',
+  status, reason: null, task: null, last_result: null, cost_usd: 0, updated_at: new Date(0).toISOString(),
+});
+const store = (...agents: AgentRecord[]): StoreData => ({ ...emptyStore(), agents: Object.fromEntries(agents.map((a) => [a.name, a])) });
+const dispatch = (data: StoreData, id: string, prompt: string, target: { agent?: string; role?: string }, now = 1000): string =>
+  intake(data, { kind: 'dispatch', id, at: new Date(now).toISOString(), prompt, target }, now);
+/** Applies a hook event to the agent and its task, as the recorder does. */
+const hook = (data: StoreData, name: string, event: Record<string, unknown>, at = 2000): void => {
+  applyEvent(data.agents[name]!, { at, event });
+  taskOnEvent(data, name, { at, event });
+};
+
+test('a task goes queued -> delivering -> running -> done, its FIFO queue waits for the agent', () => {
+  const data = store(agent('w1'));
+  dispatch(data, 't1', 'first', { agent: 'w1' });
+  dispatch(data, 't2', 'second', { agent: 'w1' });
+  const { effects } = schedule(data, 1000);
+  assert.deepEqual(effects, [{ kind: 'deliver', task: 't1', agent: 'w1', attempt: 1 }]);
+  assert.equal(data.tasks!.t2!.state, 'queued');
+  hook(data, 'w1', { hook_event_name: 'UserPromptSubmit', prompt: 'someone typed this' });
+  assert.equal(data.tasks!.t1!.state, 'delivering', 'a prompt that is not ours does not confirm');
+  hook(data, 'w1', { hook_event_name: 'UserPromptSubmit', prompt: 'first' });
+  assert.equal(data.tasks!.t1!.state, 'running');
+  assert.deepEqual(schedule(data, 1500).effects, [], 'busy agent: nothing else goes out');
+  hook(data, 'w1', { hook_event_name: 'Stop', last_assistant_message: 'answer 1' });
+  assert.equal(data.tasks!.t1!.state, 'done');
+  assert.equal(data.tasks!.t1!.result, 'answer 1');
+  assert.deepEqual(schedule(data, 3000).effects, [{ kind: 'deliver', task: 't2', agent: 'w1', attempt: 1 }]);
+});
+
+test('unconfirmed deliveries are retried, then fail loudly; an exit interrupts a running task', () => {
+  const data = store(agent('w1'), agent('w2'));
+  dispatch(data, 't1', 'hello', { agent: 'w1' });
+  schedule(data, 0);
+  assert.deepEqual(schedule(data, 10_000).effects, [{ kind: 'resubmit', task: 't1', agent: 'w1', attempt: 2 }]);
+  assert.deepEqual(schedule(data, 20_000).effects, [{ kind: 'resubmit', task: 't1', agent: 'w1', attempt: 3 }]);
+  schedule(data, 200_000);
+  assert.equal(data.tasks!.t1!.state, 'failed');
+  assert.match(data.tasks!.t1!.error!, /not confirmed: w1 never reported this prompt as submitted after 3 attempt/);
+  assert.equal(data.agents.w1!.task_id, null);
+
+  dispatch(data, 't2', 'work', { role: 'worker' });
+  schedule(data, 300_000);
+  const on = data.tasks!.t2!.agent!;
+  hook(data, on, { hook_event_name: 'UserPromptSubmit', prompt: 'work' });
+  hook(data, on, { hook_event_name: 'PaneDied', reason: 'its tmux pane is gone' });
+  assert.equal(data.tasks!.t2!.state, 'interrupted');
+});
+
+test('unknown targets fail at intake; cancel drops a queued task and interrupts a running one', () => {
+  const data = store(agent('w1'));
+  assert.match(dispatch(data, 't0', 'x', { agent: 'nobody' }), /t0 failed for nobody: no agent named "nobody" \(agents: w1\)/);
+  dispatch(data, 't1', 'run me', { agent: 'w1' });
+  dispatch(data, 't2', 'queued', { agent: 'w1' });
+  schedule(data, 0);
+  hook(data, 'w1', { hook_event_name: 'UserPromptSubmit', prompt: 'run me' });
+  intake(data, { kind: 'cancel', id: 'c1', at: '', task: 't2' }, 10);
+  intake(data, { kind: 'cancel', id: 'c2', at: '', task: 't1' }, 10);
+  assert.equal(data.tasks!.t2!.state, 'cancelled');
+  assert.deepEqual(schedule(data, 20).effects, [{ kind: 'interrupt', task: 't1', agent: 'w1' }]);
+  assert.equal(data.tasks!.t1!.state, 'cancelled');
+});
+
+test('what Claude\'s prompt box does to text is what confirmation expects', () => {
+  assert.equal(interactiveText('!rm -rf /'), ' !rm -rf /');
+  assert.equal(interactiveText('/exit'), ' /exit');
+  assert.equal(interactiveText('#note'), '#note');
+  assert.equal(expectedSubmission('a\tb\r\nc  \n', 'interactive'), 'a    b\nc');
+  assert.equal(expectedSubmission('a\tb\n', 'headless'), 'a\tb\n');
+});
+
+test('a run queues tasks as their needs finish, passes results on, retries and skips', () => {
+  const data = store(agent('lead', 'lead'), agent('w1'), agent('w2'));
+  startRun(data, { kind: 'run', id: 'r1', at: new Date(0).toISOString(), workflow: { name: 'wf', file: 'wf.yaml', description: null, tasks: [
+    { name: 'plan', prompt: 'plan', needs: [], target: { agent: 'lead' }, timeout_s: 0, retries: 0 },
+    { name: 'a', prompt: 'do {{ tasks.plan.result }}', needs: ['plan'], target: { role: 'worker' }, timeout_s: 0, retries: 1 },
+    { name: 'b', prompt: 'after a', needs: ['a'], target: { role: 'worker' }, timeout_s: 0, retries: 0 },
+  ] } }, 0);
+  advanceRuns(data, 0);
+  const run = data.runs!.r1!;
+  assert.deepEqual(Object.values(run.tasks).map((t) => t.state), ['queued', 'waiting', 'waiting']);
+  schedule(data, 0);
+  hook(data, 'lead', { hook_event_name: 'UserPromptSubmit', prompt: 'plan' });
+  hook(data, 'lead', { hook_event_name: 'Stop', last_assistant_message: 'THE PLAN' });
+  advanceRuns(data, 10);
+  const tryA = data.tasks![run.tasks.a!.tries[0]!]!;
+  assert.equal(tryA.prompt, 'do THE PLAN');
+  schedule(data, 10);
+  hook(data, tryA.agent!, { hook_event_name: 'UserPromptSubmit', prompt: 'do THE PLAN' });
+  hook(data, tryA.agent!, { hook_event_name: 'StopFailure', error: 'server_error' });
+  advanceRuns(data, 20);
+  assert.equal(run.tasks.a!.tries.length, 2, 'retried once');
+  const retry = data.tasks![run.tasks.a!.tries[1]!]!;
+  schedule(data, 20);
+  hook(data, retry.agent!, { hook_event_name: 'UserPromptSubmit', prompt: 'do THE PLAN' });
+  hook(data, retry.agent!, { hook_event_name: 'StopFailure', error: 'server_error' });
+  advanceRuns(data, 30);
+  assert.equal(run.tasks.a!.state, 'failed');
+  assert.equal(run.tasks.b!.state, 'skipped');
+  assert.equal(run.state, 'failed');
+});
