@@ -1,6 +1,7 @@
 // The start command: ./start.mts and `orchestrate session start`.
 import { resolve } from 'node:path';
 import { parse } from '../args.js';
+import { UsageError } from '../errors.js';
 import { start } from '../../session/start.js';
 import { defaultLayout } from '../../util/paths.js';
 
@@ -15,17 +16,24 @@ Options:
   --no-attach     stay detached (default: attach when stdin is a terminal)
   --dry-run       print the tmux commands and each agent's command line; change nothing
   --restart       replace the session if it is already running
+  --demo          the whole system without an API key: 4 real claude agents, pointed at the
+                  built-in API stand-in, run a workflow that writes files (state/demo/project)
   -h, --help      show this help`;
 
 /** Parses start's arguments and runs it. */
 export async function startCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     layout: { type: 'string' }, socket: { type: 'string' }, state: { type: 'string' },
-    'no-attach': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, restart: { type: 'boolean' },
+    'no-attach': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, restart: { type: 'boolean' }, demo: { type: 'boolean' },
   }, startUsage);
   if (values.help) {
     process.stdout.write(`${startUsage}\n`);
     return 0;
+  }
+  if (values.demo) {
+    if (values.layout || values.state || values['dry-run']) throw new UsageError(`--demo uses its own layout and state; leave out --layout, --state and --dry-run\n\n${startUsage}`);
+    const { runDemo } = await import('../../demo/demo.js');
+    return runDemo({ socket: values.socket || undefined, attach: values['no-attach'] ? 'never' : 'auto', out: (line) => process.stdout.write(`${line}\n`) });
   }
   return start({
     layoutFile: values.layout ? resolve(values.layout) : defaultLayout,
