@@ -1,5 +1,6 @@
-// The session's control window: the recorder (restarted by a shell loop if it dies) and a live
-// status board. Created after the store is written, so the recorder always finds its session.
+// The session's control window: the recorder (restarted by a shell loop if it dies), a live
+// status board and, unless the layout says `dashboard: false`, the web dashboard. Created after
+// the store is written, so the recorder always finds its session.
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from '../tmux/objects.js';
@@ -24,8 +25,17 @@ done
 `;
 }
 
+/**
+ * The dashboard's pane command: 127.0.0.1, port 8888 or the next free one, and a token of its own
+ * (so that the page can dispatch and cancel, and no other local user can); it writes its address
+ * to <state>/dashboard.json (`orchestrate dashboard --url`).
+ */
+export function dashboardArgv(stateDir: string): string[] {
+  return [process.execPath, orchestrate(), 'dashboard', '--state', stateDir, '--new-token'];
+}
+
 /** The commands that create the control window in the session (one client call). */
-export function controlCommands(session: string, stateDir: string, cwd: string, focusWindow?: string, write = true): TmuxCommand[] {
+export function controlCommands(session: string, stateDir: string, cwd: string, focusWindow?: string, write = true, dashboard = true): TmuxCommand[] {
   const script = join(stateDir, 'recorder.sh');
   if (write) {
     writeFileSync(script, recorderScript(stateDir));
@@ -38,13 +48,19 @@ export function controlCommands(session: string, stateDir: string, cwd: string, 
     ['select-pane', '-T', 'recorder'],
     ['split-window', '-h', '-c', literal, '-P', '-F', '#{pane_id}', process.execPath, orchestrate(), 'watch', '--state', stateDir],
     ['select-pane', '-T', 'status'],
+    // The dashboard below the board; its pane stays open if it fails, so its message can be read.
+    ...(dashboard ? [
+      ['split-window', '-v', '-c', literal, '-P', '-F', '#{pane_id}', ...dashboardArgv(stateDir)],
+      ['select-pane', '-T', 'dashboard'],
+      ['set-option', '-p', 'remain-on-exit', 'on'],
+    ] : []),
     ...(focusWindow ? [['select-window', '-t', focusWindow]] : []),
   ];
 }
 
 /** Creates the control window; returns its window and pane ids. */
-export async function createControlWindow(server: Server, session: string, stateDir: string, cwd: string, focusWindow: string): Promise<{ window: string; recorderPane: string; watchPane: string }> {
-  const out = (await server.cmd(...controlCommands(session, stateDir, cwd, focusWindow))).trim().split('\n');
+export async function createControlWindow(server: Server, session: string, stateDir: string, cwd: string, focusWindow: string, dashboard = true): Promise<{ window: string; recorderPane: string; watchPane: string; dashboardPane?: string }> {
+  const out = (await server.cmd(...controlCommands(session, stateDir, cwd, focusWindow, true, dashboard))).trim().split('\n');
   const [window = '', recorderPane = ''] = (out[0] ?? '').split(' ');
-  return { window, recorderPane, watchPane: out[1] ?? '' };
+  return { window, recorderPane, watchPane: out[1] ?? '', ...(dashboard && out[2] ? { dashboardPane: out[2] } : {}) };
 }

@@ -13,7 +13,7 @@ import { tmuxEnv } from '../tmux/command.js';
 import { Store } from '../store/store.js';
 import type { AgentRecord } from '../store/types.js';
 import { quoteArgv } from '../util/shell-quote.js';
-import { stateRoot } from '../util/paths.js';
+import { stateRoot, toolkitRoot } from '../util/paths.js';
 import { launchContext, planSession } from './plan.js';
 import { controlCommands, createControlWindow } from './control.js';
 
@@ -53,8 +53,8 @@ export async function start(opts: StartOptions): Promise<number> {
   if (opts.dryRun) {
     opts.out(`# tmux session "${layout.session}" from ${layout.file} (dry run: nothing is started)`);
     opts.out(renderCommands(opts.socket, buildCommands(plan.tmux)));
-    opts.out('# then, once the store is written, the control window (recorder and status board):');
-    opts.out(renderCommands(opts.socket, controlCommands(layout.session, stateDir, layout.root, undefined, false)));
+    opts.out(`# then, once the store is written, the control window (recorder, status board${layout.dashboard ? ' and dashboard' : ''}):`);
+    opts.out(renderCommands(opts.socket, controlCommands(layout.session, stateDir, layout.root, undefined, false, layout.dashboard)));
     for (const agent of plan.agents) {
       const spec = layout.agents.find((a) => a.name === agent.name)!;
       opts.out(`# agent ${agent.name} (${spec.role}) in ${spec.cwd}, run by ${agent.launchFile}:`);
@@ -105,7 +105,7 @@ export async function start(opts: StartOptions): Promise<number> {
   // The recorder starts only now that the store holds the session it records.
   let control;
   try {
-    control = await createControlWindow(server, layout.session, stateDir, layout.root, built.focusWindow);
+    control = await createControlWindow(server, layout.session, stateDir, layout.root, built.focusWindow, layout.dashboard);
   } catch (error) {
     await built.session.kill().catch(() => {});
     await store.endSession();
@@ -116,6 +116,7 @@ export async function start(opts: StartOptions): Promise<number> {
   const names = agents.map((a) => a.name).join(', ');
   opts.out(`Started tmux session "${layout.session}" with ${agents.length} agent${agents.length === 1 ? '' : 's'}${names ? ` (${names})` : ''} from ${displayPath(layout.file)}.`);
   opts.out(`State: ${stateDir}`);
+  if (layout.dashboard) opts.out(`Dashboard: starting in the control window; ${quoteArgv([displayPath(join(toolkitRoot, 'scripts', 'orchestrate.mts')), 'dashboard', '--url', '--state', displayPath(stateDir)])} prints its address.`);
   return finish(opts, server, layout.session);
 }
 

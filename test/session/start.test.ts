@@ -20,7 +20,7 @@ test('the default layout gives 4 titled panes, tiled, in the project directory, 
   const all = await server.panes();
   const panes = all.filter((p) => p.window_name === 'agents');
   assert.deepEqual(panes.map((p) => p['@agent']), ['lead', 'worker-1', 'worker-2', 'worker-3']);
-  assert.deepEqual(all.filter((p) => p.window_name === 'control').map((p) => p.pane_title), ['recorder', 'status']);
+  assert.deepEqual(all.filter((p) => p.window_name === 'control').map((p) => p.pane_title), ['recorder', 'status', 'dashboard']);
   assert.ok(panes.every((p) => p.session_name === 'my-project' && p.window_name === 'agents' && p.pane_current_path === project));
   // Tiled 2x2: two distinct columns and two distinct rows, lead top-left and focused.
   assert.equal(new Set(panes.map((p) => p.pane_left)).size, 2);

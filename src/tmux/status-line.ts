@@ -1,0 +1,85 @@
+// tmux itself shows the agents' states: the session's status line lists every agent with a symbol
+// and colour for its state, and each agent pane's border shows its state (the @state pane option
+// that the builder's pane-border-format prints). All of it is one chained client call, made after
+// each store change (never by a poll); an unchanged picture makes no call at all.
+import type { AgentStatus, StoreData } from '../store/types.js';
+import type { TmuxCommand } from './command.js';
+import type { Server } from './objects.js';
+
+/**
+ * How each state looks: a symbol (distinct in shape, not only in colour), a tmux colour, and the
+ * text colour that reads on it (the status line shows each agent as a badge in its colour, which
+ * stays legible on any status-style).
+ */
+export const STATE_LOOK: Record<AgentStatus, { symbol: string; colour: string; text: string }> = {
+  starting: { symbol: '…', colour: 'cyan', text: 'black' },
+  idle: { symbol: '●', colour: 'green', text: 'black' },
+  busy: { symbol: '▶', colour: 'yellow', text: 'black' },
+  waiting: { symbol: '?', colour: 'magenta', text: 'black' },
+  error: { symbol: '✗', colour: 'red', text: 'white' },
+  exited: { symbol: '○', colour: 'brightblack', text: 'white' },
+};
+
+const look = (status: string): { symbol: string; colour: string; text: string } =>
+  STATE_LOOK[status as AgentStatus] ?? { symbol: '·', colour: 'default', text: 'default' };
+
+/** Text for a tmux format: '#' starts a format or style, so a literal one is doubled. */
+const literal = (text: string): string => text.replace(/#/g, '##');
+
+/** The status-right text: each agent as a badge (symbol and name) in its state's colour, then the session's cost. */
+export function statusRight(data: StoreData): string {
+  const agents = Object.values(data.agents);
+  const items = agents.map((a) => {
+    const { symbol, colour, text } = look(a.status);
+    return `#[fg=${text},bg=${colour}] ${symbol} ${literal(a.name)} #[default]`;
+  });
+  const cost = agents.reduce((sum, a) => sum + (Number.isFinite(a.cost_usd) ? a.cost_usd : 0), 0);
+  return `${items.join(' ')} $${cost.toFixed(2)} `;
+}
+
+/** The @state value of one agent's pane: symbol and state in the state's colour. */
+export function paneState(status: string): string {
+  const { symbol, colour } = look(status);
+  return `#[fg=${colour}]${symbol} ${literal(status)}#[default]`;
+}
+
+/**
+ * The commands that show the store's agent states in tmux: the session's status-right (and a
+ * length that fits it), and each agent pane's @state. None for a session that ended or never was.
+ */
+export function tmuxStatusCommands(data: StoreData): TmuxCommand[] {
+  const session = data.session;
+  if (!session || session.ended_at || !session.tmux_id) return [];
+  const right = statusRight(data);
+  const commands: TmuxCommand[] = [
+    ['set-option', '-t', session.tmux_id, 'status-right-length', String(Math.max(40, right.length))],
+    ['set-option', '-t', session.tmux_id, 'status-right', right],
+  ];
+  for (const agent of Object.values(data.agents)) {
+    if (agent.pane) commands.push(['set-option', '-p', '-t', agent.pane, '@state', paneState(agent.status)]);
+  }
+  return commands;
+}
+
+/** What each server was last told, so that an unchanged picture costs no tmux call. */
+const lastApplied = new WeakMap<Server, string>();
+
+/**
+ * Shows the store's agent states in tmux in one client call. A pane that no longer exists would
+ * stop the chain, so on failure the panes still present are looked up and the call made again.
+ * Returns whether tmux was called.
+ */
+export async function applyTmuxStatus(server: Server, data: StoreData): Promise<boolean> {
+  let commands = tmuxStatusCommands(data);
+  const key = JSON.stringify(commands);
+  if (!commands.length || lastApplied.get(server) === key) return false;
+  try {
+    await server.cmd(...commands);
+  } catch {
+    const alive = new Set((await server.panes()).map((p) => p.pane_id));
+    commands = commands.filter((c) => c[1] !== '-p' || alive.has(c[3] ?? ''));
+    await server.cmd(...commands);
+  }
+  lastApplied.set(server, key);
+  return true;
+}
