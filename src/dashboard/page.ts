@@ -178,7 +178,7 @@ tr[data-task-state="cancelled"] td.state, tr[data-task-state="queued"] td.state 
 @media (max-width: 520px) {
   body { font-size: 13px; }
   main { padding: .3rem .5rem 2rem; }
-  .top { padding: .5rem; }
+  .top { padding: .5rem; position: static; }
   .total { margin-left: 0; }
   .cards { grid-template-columns: minmax(0, 1fr); gap: .4rem; }
   .card .f-model, .card .f-sid, .cards.many .f-last { display: none; }

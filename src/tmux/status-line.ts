@@ -61,25 +61,36 @@ export function tmuxStatusCommands(data: StoreData): TmuxCommand[] {
   return commands;
 }
 
-/** What each server was last told, so that an unchanged picture costs no tmux call. */
-const lastApplied = new WeakMap<Server, string>();
+/** Per server: what it was last told (an unchanged picture costs no call) and the call in flight. */
+const servers = new WeakMap<Server, { last: string; tail: Promise<unknown> }>();
 
 /**
- * Shows the store's agent states in tmux in one client call. A pane that no longer exists would
- * stop the chain, so on failure the panes still present are looked up and the call made again.
- * Returns whether tmux was called.
+ * Shows the store's agent states in tmux in one client call. The picture is taken at the call
+ * (the recorder changes its data in place) and calls are applied in order, so the last picture
+ * asked for is the one tmux shows. A pane that no longer exists would stop the chain, so on
+ * failure the panes still present are looked up and the call made again. Resolves to whether
+ * tmux was called; rejects with the TmuxError when tmux cannot be reached.
  */
-export async function applyTmuxStatus(server: Server, data: StoreData): Promise<boolean> {
-  let commands = tmuxStatusCommands(data);
+export function applyTmuxStatus(server: Server, data: StoreData): Promise<boolean> {
+  const commands = tmuxStatusCommands(data);
   const key = JSON.stringify(commands);
-  if (!commands.length || lastApplied.get(server) === key) return false;
-  try {
-    await server.cmd(...commands);
-  } catch {
-    const alive = new Set((await server.panes()).map((p) => p.pane_id));
-    commands = commands.filter((c) => c[1] !== '-p' || alive.has(c[3] ?? ''));
-    await server.cmd(...commands);
+  let state = servers.get(server);
+  if (!state) {
+    state = { last: '', tail: Promise.resolve() };
+    servers.set(server, state);
   }
-  lastApplied.set(server, key);
-  return true;
+  const s = state;
+  const run = s.tail.then(async (): Promise<boolean> => {
+    if (!commands.length || s.last === key) return false;
+    try {
+      await server.cmd(...commands);
+    } catch {
+      const alive = new Set((await server.panes()).map((p) => p.pane_id));
+      await server.cmd(...commands.filter((c) => c[1] !== '-p' || alive.has(c[3] ?? '')));
+    }
+    s.last = key;
+    return true;
+  });
+  s.tail = run.catch(() => undefined);
+  return run;
 }

@@ -65,6 +65,10 @@ test('status line: applied to a real session in one call, redrawn for an attache
   assert.equal((await inner.cmd(['show-options', '-v', '-t', session, 'status-right'])).replace(/\n$/, ''), statusRight(data));
   assert.equal((await inner.cmd(['display-message', '-p', '-t', lead, '#{@state}'])).trim(), paneState('busy'));
   assert.equal(await applyTmuxStatus(inner, data), false, 'an unchanged picture makes no tmux call');
+  // Calls made in quick succession land in order: tmux ends with the last picture asked for.
+  const burst = ['starting', 'waiting', 'busy'].map((status) => applyTmuxStatus(inner, store(session, [agent('lead', lead, status as AgentStatus), agent('w-1', worker, 'idle')])));
+  assert.deepEqual(await Promise.all(burst), [true, true, true]);
+  assert.equal((await inner.cmd(['display-message', '-p', '-t', lead, '#{@state}'])).trim(), paneState('busy'));
 
   // A real client, attached inside a pane of a second server, draws the borders and status line;
   // its screen, captured with colours, is read with the dashboard's own SGR parser.
