@@ -36,10 +36,16 @@ export function checkTrust(config: JsonFile, env: NodeJS.ProcessEnv, dirs: strin
   const projects = obj(config.data.projects);
   const merge = { projects: Object.fromEntries(targets.map((t) => [t, { ...obj(projects[t]), hasTrustDialogAccepted: true }])) };
   const add = { projects: Object.fromEntries(targets.map((t) => [t, { hasTrustDialogAccepted: true }])) };
+  // Claude Code does not remember a trust accepted in the home folder (it holds for that session only).
+  let home = env.HOME ? resolve(env.HOME) : undefined;
+  try { if (home) home = realpathSync(home); } catch { /* as given */ }
+  const byDialog = targets.filter((t) => t !== home);
+  const how = byDialog.length === targets.length
+    ? `run \`claude\` once in ${targets.join(' and once in ')} and choose "Yes, I trust this folder" (trust covers subfolders), or add to ${config.file}:`
+    : `add to ${config.file} (claude does not remember trust accepted in the home folder ${home}, so answering the dialog there is not enough):`;
   return problem('trust',
     `${untrusted.join(', ')} ${untrusted.length === 1 ? 'is' : 'are'} not trusted in ${config.file}: the agents would stop at the folder trust dialog`,
-    `run \`claude\` once in ${targets.join(' and once in ')} and choose "Yes, I trust this folder" (trust covers subfolders), `
-      + `or add to ${config.file}:\n${json(add)}`,
+    `${how}\n${json(add)}`,
     { file: config.file, merge });
 }
 

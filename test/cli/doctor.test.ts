@@ -85,6 +85,11 @@ test('a trusted parent covers the project; an untrusted project is a problem who
 
   applyPatch(trust.patch!);
   assert.equal((await doctor(env, project)).exitCode, 0, 'the printed fix is enough');
+
+  // In the home folder, claude does not remember an accepted dialog: only the JSON entry helps.
+  const atHome = await doctor(env, home);
+  assert.deepEqual(problems(atHome), ['trust']);
+  assert.match(finding(atHome, 'trust').fix!, /^add to .*does not remember trust accepted in the home folder/);
 });
 
 test('onboarding not done and an API key never approved: exact entries, which work once added', async (t) => {
