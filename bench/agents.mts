@@ -5,7 +5,8 @@
 //  (d) ./start.mts to every agent idle, 4 and 16 real claudes against the API stand-in, vs one
 //      lone claude reaching its SessionStart hook.
 // (b) and (c) run the real recorder (`orchestrate record`, i.e. startRecorder) on a session whose
-// agent panes are `sleep` panes on a private tmux server. Run: npm run bench:agents [-- rounds]
+// agent panes are `sleep` panes on a private tmux server.
+// Run: npm run bench:agents [-- ROUNDS [PARTS]]   (ROUNDS of (d), default 3; PARTS e.g. "ab", default all)
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,8 @@ import { killServerAndWait } from '../test/helpers/tmux.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const rounds = Number(process.argv[2] ?? 3);
+/** Which measurements to run: any of a, b (b includes c), d. */
+const parts = process.argv[3] ?? 'abd';
 const orchestrateBin = join(root, 'dist', 'bin', 'orchestrate.mjs');
 const orchestrateScript = join(root, 'scripts', 'orchestrate.mts');
 const claudeBin = join(root, 'node_modules', '.bin', 'claude');
@@ -219,9 +222,9 @@ function table(): void {
 }
 
 try {
-  hookCost(200);
-  await recorder(40);
-  await startup(rounds);
+  if (parts.includes('a')) hookCost(200);
+  if (parts.includes('b') || parts.includes('c')) await recorder(40);
+  if (parts.includes('d')) await startup(rounds);
 } finally {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const s of servers) await killServerAndWait(s).catch(() => {});
