@@ -14,8 +14,11 @@ export const promptsDir = (stateDir: string, agent: string): string => join(agen
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Pause between the paste and its Enter: long enough for Claude to take in the paste. */
-const enterDelayMs = (text: string): number => 150 + Math.min(1500, Math.ceil(text.length / 4000) * 100);
+/**
+ * Pause between the paste and its Enter: Claude's box ignores an Enter in the same burst as a
+ * paste, and a big paste takes it a moment to take in. (An Enter lost anyway is re-sent: resubmit.)
+ */
+const enterDelayMs = (text: string): number => 60 + Math.min(1500, Math.ceil(text.length / 4000) * 100);
 
 export async function deliver(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<void> {
   if (agent.mode === 'headless') {
@@ -28,9 +31,12 @@ export async function deliver(server: Server, stateDir: string, agent: AgentReco
   }
   const text = interactiveText(task.prompt);
   const buffer = `orch-${task.id}`;
-  await server.cmdWithInput(text, ['load-buffer', '-b', buffer, '-'], ['paste-buffer', '-p', '-d', '-b', buffer, '-t', agent.pane]);
-  await sleep(enterDelayMs(text));
-  await server.cmd(['send-keys', '-t', agent.pane, 'Enter']);
+  // One client call; tmux itself waits between the paste and the Enter (run-shell -d).
+  await server.cmdWithInput(text,
+    ['load-buffer', '-b', buffer, '-'],
+    ['paste-buffer', '-p', '-d', '-b', buffer, '-t', agent.pane],
+    ['run-shell', '-d', (enterDelayMs(text) / 1000).toFixed(3)],
+    ['send-keys', '-t', agent.pane, 'Enter']);
 }
 
 /** A retry: the text is most likely in the prompt box with its Enter lost, so press Enter again. */

@@ -1,0 +1,108 @@
+// bench/dispatch: how fast work reaches agents. Real claude agents in a private tmux server against
+// an instant API stand-in, measured in one run next to same-run baselines:
+//   - dispatch -> the agent's UserPromptSubmit hook (target: median < 300 ms)
+//   - `status --json` cold start vs `node -e 0` (target: < 150 ms)
+//   - 100 tasks over 4 agents: tasks per second and our overhead per task beyond Claude's own turn
+// Run: npm run bench:dispatch [-- --n 20 --tasks 100]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+import { startStandin } from '../src/standin/server.js';
+import { toolkitRoot } from '../src/util/paths.js';
+import { claudeHome } from './claude-home.mjs';
+import { timeMedian, table } from './measure.mjs';
+import type { StoreData } from '../src/store/types.js';
+
+const { values } = parseArgs({ options: { n: { type: 'string', default: '20' }, tasks: { type: 'string', default: '100' } } });
+const N = Number(values.n);
+const TASKS = Number(values.tasks);
+const orchestrate = join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs');
+const start = join(toolkitRoot, 'dist', 'bin', 'start.mjs');
+const claude = join(toolkitRoot, 'node_modules', '.bin', 'claude');
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const standin = await startStandin({});
+const root = mkdtempSync(join(tmpdir(), 'orch-bench-dispatch-'));
+const project = join(root, 'project');
+mkdirSync(project);
+const state = join(root, 'state');
+const { home, env } = claudeHome(standin.url, [project]);
+const fullEnv = { ...process.env, ...env, CLAUDE_BIN: claude, ORCH_NO_REBUILD: '1' };
+const socket = `orch-bench-${process.pid}`;
+const store = (): StoreData => JSON.parse(readFileSync(join(state, 'store.json'), 'utf8')) as StoreData;
+// Async, so that the stand-in in this process keeps answering while a command runs.
+const orch = async (...args: string[]): Promise<string> => (await execFileAsync(process.execPath, [orchestrate, ...args, '--state', state], { env: fullEnv })).stdout;
+
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 120_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try { const v = fn(); if (v) return v; } catch { /* store mid-write */ }
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await sleep(25);
+  }
+}
+
+try {
+  await execFileAsync(process.execPath, [start, '--socket', socket, '--state', state, '--no-attach'], { cwd: project, env: fullEnv });
+  await until('4 agents idle', () => Object.values(store().agents).every((a) => a.status === 'idle'));
+
+  // 1. dispatch -> UserPromptSubmit, one at a time to an idle agent.
+  const latencies: number[] = [];
+  for (let i = 0; i <= N; i++) {
+    const t0 = Date.now();
+    const id = (await orch('dispatch', 'worker-1', `latency probe ${i}`)).trim();
+    const task = await until('task done', () => { const t = store().tasks?.[id]; return t?.state === 'done' && t; });
+    if (i > 0) latencies.push(Date.parse(task.started_at!) - t0);
+  }
+
+  // 2. status --json cold start vs node -e 0.
+  const node0 = timeMedian(N, () => { spawnSync(process.execPath, ['-e', '0']); });
+  const status = timeMedian(N, () => { execFileSync(process.execPath, [orchestrate, 'status', '--json', '--state', state], { env: fullEnv }); });
+
+  // 3. 100 tasks over 4 agents, given all at once.
+  const before = Object.keys(store().tasks ?? {}).length;
+  const t0 = Date.now();
+  // Eight dispatchers at a time keep every agent's queue full.
+  await Promise.all(Array.from({ length: 8 }, async (_, p) => { for (let i = p; i < TASKS; i += 8) await orch('dispatch', `worker-${(i % 3) + 1}`, `throughput ${i}`).catch(() => orch('dispatch', 'lead', `throughput ${i}`)); }));
+  const submitted = Date.now();
+  const tasks = await until('all tasks done', () => {
+    const all = Object.values(store().tasks ?? {});
+    const open = all.filter((t) => !['done', 'failed', 'cancelled', 'interrupted'].includes(t.state));
+    return all.length === before + TASKS && open.length === 0 && all.slice(before);
+  }, 600_000);
+  const failed = tasks.filter((t) => t.state !== 'done');
+  if (failed.length) throw new Error(`${failed.length} of ${TASKS} tasks did not finish well: ${failed.slice(0, 3).map((t) => `${t.id} ${t.state}: ${t.error}`).join('; ')}`);
+  const wall = (Date.now() - t0) / 1000;
+  const turns = tasks.map((t) => Date.parse(t.ended_at!) - Date.parse(t.started_at!));
+  // Our overhead: on each agent, the gap from a task's end to the start of its next task that was
+  // already waiting (recording Stop, choosing the next, pasting it, Claude taking it in).
+  const gaps: number[] = [];
+  for (const agent of new Set(tasks.map((t) => t.agent))) {
+    const mine = tasks.filter((t) => t.agent === agent).sort((a, b) => Date.parse(a.started_at!) - Date.parse(b.started_at!));
+    for (let i = 1; i < mine.length; i++) {
+      if (Date.parse(mine[i]!.created_at) < Date.parse(mine[i - 1]!.ended_at!)) gaps.push(Date.parse(mine[i]!.started_at!) - Date.parse(mine[i - 1]!.ended_at!));
+    }
+  }
+
+  console.log(`bench/dispatch: real claude ${execFileSync(claude, ['--version'], { env: fullEnv }).toString().trim()}, 4 agents, instant stand-in, ${N} runs per median\n`);
+  table([
+    { what: 'node -e 0', ms: node0 },
+    { what: 'status --json (cold)', ms: status, vs: 'node -e 0', target: '< 150 ms' },
+    { what: 'dispatch -> UserPromptSubmit', ms: median(latencies), target: '< 300 ms' },
+  ]);
+  console.log(`\n${TASKS} tasks over 4 agents: ${wall.toFixed(1)} s (${(TASKS / wall).toFixed(2)} tasks/s; the ${TASKS} dispatch commands took ${((submitted - t0) / 1000).toFixed(1)} s)`);
+  console.log(`claude's own turn (UserPromptSubmit -> Stop), median: ${median(turns).toFixed(0)} ms; our overhead per task (an agent's Stop -> its next queued task's UserPromptSubmit), median of ${gaps.length}: ${gaps.length ? median(gaps).toFixed(0) : 'n/a'} ms`);
+} finally {
+  spawnSync('tmux', ['-L', socket, 'kill-server']);
+  await standin.close();
+  rmSync(join('/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
+  await sleep(500);
+  rmSync(root, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+}
