@@ -16,6 +16,7 @@ import { detectDialog } from './dialogs.js';
 import { pending, done as takenIn, inboxDir, type TakenRequest } from '../inbox/inbox.js';
 import { intake, schedule, taskOnEvent, type TaskEffect } from '../tasks/tasks.js';
 import { advanceRuns, resumeRun, startRun } from '../workflow/runs.js';
+import { applyTmuxStatus } from '../tmux/status-line.js';
 import { clearPromptBox, deliver, interrupt, resubmit, turnStopped } from '../tasks/deliver.js';
 import { mkdirSync } from 'node:fs';
 
@@ -111,6 +112,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
           return changed;
         });
         takenIn(taken);
+        show();
         await perform(effects);
       } while (again && !stopped);
     })().finally(() => { running = undefined; });
@@ -131,6 +133,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
           if (agent.mode === 'interactive' && await turnStopped(server, agent)) {
             if (!await clearPromptBox(server, agent)) log(`${agent.name}: could not clear the interrupted prompt from its box`);
             await store.mutate((data) => { applyLines(data, agent.name, [{ at: Date.now(), event: { hook_event_name: 'Interrupted', task: task.id } }], log); });
+            show();
           }
         }
         log(`${effect.kind} ${task.id} -> ${agent.name}${effect.kind === 'interrupt' ? '' : ` (attempt ${effect.attempt})`}`);
@@ -150,6 +153,10 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       }
     }));
   };
+
+  // tmux shows every agent's state (status line, pane borders) after each change; an unchanged
+  // picture costs no tmux call, and a tmux that cannot be reached is not the recorder's problem.
+  const show = (): void => { void applyTmuxStatus(server, store.data).catch(() => {}); };
 
   // A delivery waiting for its confirmation needs the scheduler to look again when its time is up.
   const stale = (data: StoreData): boolean => Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true);
@@ -191,6 +198,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     }
     if (updates.length) {
       await store.mutate((data) => { for (const [name, line] of updates) applyLines(data, name, [line], log); });
+      show();
       for (const [name, line] of updates) log(`${name}: ${String(line.event.hook_event_name)} -> ${store.data.agents[name]?.status} (${String(line.event.reason ?? '')})`);
     }
   };

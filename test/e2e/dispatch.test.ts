@@ -70,6 +70,12 @@ test('dispatch to real agents: verbatim prompts, a FIFO queue per agent, errors,
   const waited = await orch(['wait', secondId, '--timeout', '60']);
   assert.equal(waited.exitCode, 0, waited.stderr);
   assert.match(waited.stdout, /OK: second in line/);
+  // tmux itself shows the states: the recorder updated the status line and the pane border option.
+  const session = live.store().session!.tmux_id;
+  const right = await live.server.cmd(['show-options', '-v', '-t', session, 'status-right']);
+  assert.match(right, /● worker-2 /, 'worker-2 idle in the status line');
+  const pane = live.store().agents['worker-2']!.pane;
+  assert.match(await live.server.cmd(['show-options', '-pv', '-t', pane, '@state']), /● idle/);
   const [a, b] = [live.store().tasks![firstId]!, live.store().tasks![secondId]!];
   assert.equal(a.state, 'done');
   assert.ok(Date.parse(b.started_at!) >= Date.parse(a.ended_at!), 'the second started after the first ended');
