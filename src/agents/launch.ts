@@ -2,12 +2,14 @@
 // flags), so the pane starts with its command, every word is quoted once, and a person can read or
 // re-run exactly what the pane runs.
 import { chmodSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AgentSpec } from '../layout/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
 import { toolkitRoot } from '../util/paths.js';
 import { promptsDirOf, writeHeadlessConfig } from '../headless/config.js';
 import { hookSettings, statusFile, writeAgentSettings, writeHookScript } from './hooks.js';
+import { MCP_TOOL_NAMES, mcpConfigFile, writeMcpConfig } from '../mcp/config.js';
+import { forkScript } from './fork.js';
 
 /** What one launch needs besides the layout's agent spec. */
 export interface LaunchContext {
@@ -21,20 +23,31 @@ export interface LaunchContext {
   env: Record<string, string>;
   /** Continue the agent's earlier conversation (--resume) instead of starting it. */
   resume?: boolean;
+  /** fork_from: the agent whose conversation this one starts from, and whether to wait for its first answer. */
+  forkFrom?: { name: string; sessionId: string; waitForFirstAnswer: boolean };
 }
 
 /** The directory holding one agent's files (launch script, settings, status file). */
 export const agentDir = (stateDir: string, agent: string): string => join(stateDir, 'agents', agent);
 
-/** claude's argv for an agent (without the executable); resume continues its conversation. */
-export function claudeArgs(agent: AgentSpec, ctx: { sessionId: string; settingsFile?: string; resume?: boolean }): string[] {
-  const args = ctx.resume ? ['--resume', ctx.sessionId] : ['--session-id', ctx.sessionId];
+/**
+ * claude's argv for an agent (without the executable); resume continues its conversation, forkOf
+ * starts it from a copy of that session's conversation. An agent with mcp gets our MCP server
+ * (the mcp.json next to its settings file) and its tools allowed.
+ */
+export function claudeArgs(agent: AgentSpec, ctx: { sessionId: string; settingsFile?: string; resume?: boolean; forkOf?: string }): string[] {
+  const args = ctx.resume ? ['--resume', ctx.sessionId]
+    : ctx.forkOf ? ['--resume', ctx.forkOf, '--fork-session', '--session-id', ctx.sessionId] : ['--session-id', ctx.sessionId];
   if (ctx.settingsFile) args.push('--settings', ctx.settingsFile);
+  const mcp = Boolean(agent.mcp && ctx.settingsFile);
+  if (mcp) args.push('--mcp-config', mcpConfigFile(dirname(ctx.settingsFile!)));
   if (agent.model) args.push('--model', agent.model);
   if (agent.permissionMode) args.push('--permission-mode', agent.permissionMode);
-  if (agent.allowedTools.length) args.push('--allowedTools', ...agent.allowedTools);
+  const allowed = mcp ? [...agent.allowedTools, ...MCP_TOOL_NAMES] : agent.allowedTools;
+  if (allowed.length) args.push('--allowedTools', ...allowed);
   if (agent.disallowedTools.length) args.push('--disallowedTools', ...agent.disallowedTools);
-  if (agent.appendSystemPrompt !== undefined) args.push('--append-system-prompt', agent.appendSystemPrompt);
+  if (agent.appendSystemPrompt) args.push('--append-system-prompt', agent.appendSystemPrompt);
+  if (agent.appendSystemPromptFile) args.push('--append-system-prompt-file', agent.appendSystemPromptFile);
   args.push(...agent.args);
   // "--" ends claude's variadic options (--allowedTools a b ...) so the prompt is not taken as a tool.
   if (agent.prompt !== undefined && !ctx.resume) args.push('--', agent.prompt);
@@ -50,10 +63,10 @@ export function headlessRunnerArgv(stateDir: string, agent: string): string[] {
 }
 
 /** The command an agent's launch script runs: interactive claude with its flags, or the headless runner. */
-export function agentArgv(agent: AgentSpec, ctx: { claudeBin: string; sessionId: string; stateDir: string; resume?: boolean }): string[] {
+export function agentArgv(agent: AgentSpec, ctx: { claudeBin: string; sessionId: string; stateDir: string; resume?: boolean; forkOf?: string }): string[] {
   if (agent.mode === 'headless') return headlessRunnerArgv(ctx.stateDir, agent.name);
   const settingsFile = join(agentDir(ctx.stateDir, agent.name), 'settings.json');
-  return [ctx.claudeBin, ...claudeArgs(agent, { sessionId: ctx.sessionId, settingsFile, resume: ctx.resume })];
+  return [ctx.claudeBin, ...claudeArgs(agent, { sessionId: ctx.sessionId, settingsFile, resume: ctx.resume, ...(ctx.forkOf ? { forkOf: ctx.forkOf } : {}) })];
 }
 
 /** Claude's folder name for a project: its real path with every non-alphanumeric character as "-". */
@@ -78,8 +91,15 @@ export function agentEnv(agent: AgentSpec, ctx: LaunchContext): Record<string, s
 export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
   const dir = agentDir(ctx.stateDir, agent.name);
   const env = Object.entries(agentEnv(agent, ctx)).map(([k, v]) => `export ${k}=${quote(v)}`);
-  const first = quoteArgv(agentArgv(agent, ctx));
+  const first = quoteArgv(agentArgv(agent, { ...ctx, resume: false, forkOf: undefined }));
   const again = quoteArgv(agentArgv(agent, { ...ctx, resume: true }));
+  const key = projectKey(agent.cwd);
+  const parent = agent.mode === 'interactive' ? ctx.forkFrom : undefined;
+  const run = parent
+    ? forkScript(agent.name, { ...parent, statusFile: statusFile(agentDir(ctx.stateDir, parent.name)) },
+      `"\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects/${key}/${parent.sessionId}.jsonl"`, join(dir, 'launch.log'),
+      { again, fork: quoteArgv(agentArgv(agent, { ...ctx, forkOf: parent.sessionId })), fresh: first })
+    : [`run() { if [ "$resumed" = 1 ] && [ -f "$transcript" ]; then ${again}; else ${first}; fi; }`];
   return [
     '#!/bin/sh',
     `# Agent ${agent.name} (${agent.role}${agent.mode === 'headless' ? ', headless' : ''}) of tmux session ${ctx.sessionName}. Written by claude-orchestrator;`,
@@ -89,10 +109,11 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
     `status_file=${quote(join(dir, 'status.jsonl'))}`,
     `restart=${agent.restart === 'on-failure' ? 1 : 0}`,
     `record() { printf '{"at":%s,"event":{"hook_event_name":"%s","exit_code":%s,"restarts":%s}}\\n' "$(date +%s%3N)" "$1" "$2" "$failures" >> "$status_file"; }`,
+    // ctx.resume (./start.mts --resume): continue the conversation from the start when its transcript exists.
     'failures=0; since=$(date +%s); resumed=0',
     // A session that never got a prompt has no transcript and cannot be resumed: start it afresh.
-    `transcript="\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects/${projectKey(agent.cwd)}/${ctx.sessionId}.jsonl"`,
-    `run() { if [ "$resumed" = 1 ] && [ -f "$transcript" ]; then ${again}; else ${first}; fi; }`,
+    `transcript="\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects/${key}/${ctx.sessionId}.jsonl"`,
+    ...run,
     'while :; do',
     '  run; code=$?',
     '  record ProcessExit "$code"',
@@ -124,6 +145,7 @@ export function writeLaunchScript(agent: AgentSpec, ctx: LaunchContext): string[
   const dir = agentDir(ctx.stateDir, agent.name);
   mkdirSync(dir, { recursive: true });
   const hookScript = writeHookScript(ctx.stateDir);
+  if (agent.mcp) writeMcpConfig(dir, ctx.stateDir, agent.name);
   if (agent.mode === 'headless') {
     const settingsFile = writeHeadlessSettings(dir, hookScript);
     mkdirSync(promptsDirOf(dir), { recursive: true });

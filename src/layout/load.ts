@@ -1,11 +1,13 @@
 // Layout loading pipeline: read -> parse with positions -> schema -> defaults -> cross-field rules.
 // Returns every problem at once, each as file:line:col path: what is wrong (what would be right).
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { check, type Issue } from '../config/schema.js';
 import { offsetAt, readSource, type Problem } from '../config/source.js';
 import { LAYOUT_NAMES, parseCustomLayout } from './layout-string.js';
 import { layoutSchema } from './schema.js';
+import { checkForks } from './forks.js';
+import { toolkitRoot } from '../util/paths.js';
 import type { AgentSpec, Layout, PaneSpec, WindowSpec } from './types.js';
 
 type Raw = Record<string, unknown>;
@@ -18,6 +20,9 @@ export interface LoadOptions {
   /** Directory used as project root when the layout sets none (default: process.cwd()). */
   cwd?: string;
 }
+
+/** Roles with a shipped prompt (prompts/<role>.md), appended unless the layout sets its own. */
+export const ROLE_PROMPTS = ['lead', 'worker'];
 
 const isDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 const pathText = (path: Path): string => path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '');
@@ -62,6 +67,7 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
   });
   if (focusedWindows.length > 1) problem(['windows', focusedWindows[1]!, 'focus'], 'more than one window has focus: true (expected at most one)');
   const agents = windows.flatMap((w) => w.panes.filter((p): p is AgentSpec => p.kind === 'agent'));
+  checkForks(agents, (raw.windows as Raw[]).flatMap((w, wi) => (w.panes as Raw[]).flatMap((p, pi): Path[] => (p.agent !== undefined ? [['windows', wi, 'panes', pi]] : []))), problem);
   return {
     file, session, root,
     options: (raw.options as Record<string, string>) ?? {},
@@ -90,9 +96,13 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, file
   const earlier = names.get(name);
   if (earlier) problem([...path, 'agent'], `duplicate agent name ${JSON.stringify(name)}, already used at ${pathText(earlier)} (expected a unique name)`);
   names.set(name, [...path, 'agent']);
+  const role = (p.role as string | undefined) ?? (defaults.role as string | undefined) ?? (name === 'lead' ? 'lead' : 'worker');
   const inline = pick<string>('append_system_prompt');
   const promptFile = pick<string>('append_system_prompt_file');
   let appendSystemPrompt = inline;
+  // The shipped role prompt, passed by path, unless the layout gives its own (append_system_prompt: "" gives none).
+  const rolePrompt = inline === undefined && promptFile === undefined && ROLE_PROMPTS.includes(role) ? join(toolkitRoot, 'prompts', `${role}.md`) : undefined;
+  if (rolePrompt && !existsSync(rolePrompt)) problem([...path, 'agent'], `the toolkit's role prompt ${rolePrompt} is missing (reinstall, or set append_system_prompt_file)`);
   if (inline !== undefined && promptFile !== undefined) {
     problem([...path, p.append_system_prompt_file !== undefined ? 'append_system_prompt_file' : 'append_system_prompt'], 'both append_system_prompt and append_system_prompt_file are set (expected one of them)');
   } else if (promptFile !== undefined) {
@@ -106,18 +116,21 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, file
   }
   return {
     kind: 'agent', name,
-    role: (p.role as string | undefined) ?? (defaults.role as string | undefined) ?? (name === 'lead' ? 'lead' : 'worker'),
+    role,
     cwd,
     ...(pick<string>('model') !== undefined ? { model: pick<string>('model') } : {}),
     ...(pick<string>('permission_mode') !== undefined ? { permissionMode: pick<string>('permission_mode') } : {}),
     allowedTools: pick<string[]>('allowed_tools') ?? [],
     disallowedTools: pick<string[]>('disallowed_tools') ?? [],
     ...(appendSystemPrompt !== undefined ? { appendSystemPrompt } : {}),
+    ...(rolePrompt ? { appendSystemPromptFile: rolePrompt } : {}),
     args: pick<string[]>('args') ?? [],
     env,
     ...(p.prompt !== undefined ? { prompt: p.prompt as string } : {}),
     restart: pick<'never' | 'on-failure'>('restart') ?? 'never',
     mode: pick<'interactive' | 'headless'>('mode') ?? 'interactive',
     focus: Boolean(p.focus),
+    mcp: pick<boolean>('mcp') ?? role === 'lead',
+    ...(p.fork_from !== undefined ? { forkFrom: p.fork_from as string } : {}),
   };
 }

@@ -18,17 +18,19 @@ const agentSettings: Record<string, Schema> = {
   allowed_tools: arrayOf(str(undefined, { nonEmpty: true }), 'Tools allowed without asking (claude --allowedTools), e.g. ["Bash(git *)", "Edit"].'),
   disallowed_tools: arrayOf(str(undefined, { nonEmpty: true }), 'Tools denied (claude --disallowedTools).'),
   append_system_prompt: str('Text appended to the system prompt (claude --append-system-prompt).'),
-  append_system_prompt_file: str('File whose text is appended to the system prompt, relative to the layout file.', { nonEmpty: true }),
+  append_system_prompt_file: str('File whose text is appended to the system prompt, relative to the layout file (default for roles lead and worker: the toolkit\'s prompts/<role>.md).', { nonEmpty: true }),
   args: arrayOf(str(), 'Extra claude arguments, one list entry per argument.'),
   env,
   restart: oneOfStr(RESTART_POLICIES, 'on-failure: relaunch claude with --resume when it exits abnormally.'),
   mode: oneOfStr(AGENT_MODES, 'interactive (a claude you can attach to) or headless (claude -p per task, rendered live).'),
+  mcp: bool('Give this agent the orchestrator\'s MCP tools (list agents, dispatch tasks, wait for results), allowed without asking (default: true for role lead).'),
 };
 
 const agentPane: Record<string, Schema> = {
   agent: str('Agent name, unique in the session.', { pattern: NAME_PATTERN, patternHint: NAME_HINT }),
   ...agentSettings,
   prompt: str('A first prompt, submitted when the agent starts.'),
+  fork_from: str('Start from this agent\'s conversation (claude --resume ID --fork-session); both must run in the same directory. When that agent has a first prompt, this one waits for its first answer.', { pattern: NAME_PATTERN, patternHint: NAME_HINT }),
   focus: bool('Select this pane when the session starts.'),
 };
 

@@ -12,12 +12,18 @@ export interface AgentSpec {
   disallowedTools: string[];
   /** Appended system prompt text (read from append_system_prompt_file when given). */
   appendSystemPrompt?: string;
+  /** A file claude appends to the system prompt (--append-system-prompt-file): the shipped role prompt. */
+  appendSystemPromptFile?: string;
   args: string[];
   env: Record<string, string>;
   prompt?: string;
   restart: 'never' | 'on-failure';
   mode: 'interactive' | 'headless';
   focus: boolean;
+  /** Gets the orchestrator's MCP tools (--mcp-config); default true for role lead. */
+  mcp?: boolean;
+  /** Starts from this agent's conversation (--resume its id --fork-session). */
+  forkFrom?: string;
 }
 
 /** A plain command pane. */

@@ -7,15 +7,13 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprot
 import type { Readable, Writable } from 'node:stream';
 import { callTool } from './handlers.js';
 import { TOOLS } from './tools.js';
-
-/** The server's name: claude shows its tools as mcp__orchestrator__<tool>. */
-export const SERVER_NAME = 'orchestrator';
+import { MCP_SERVER_NAME } from './config.js';
 
 const INSTRUCTIONS = 'Tools of Claude Orchestrator: see the other agents of this tmux session (list_agents), give them tasks (dispatch), and collect their answers (wait_task, task_result, list_tasks); cancel_task stops one. An agent\'s answer is the last message of its turn.';
 
 /** An MCP server whose tools work on the session in stateDir, for the agent named caller. */
 export function createServer(stateDir: string, caller: string | undefined, version: string): Server {
-  const server = new Server({ name: SERVER_NAME, version }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  const server = new Server({ name: MCP_SERVER_NAME, version }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: TOOLS }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const outcome = await callTool({ stateDir, ...(caller ? { caller } : {}), signal: extra.signal }, request.params.name, request.params.arguments);

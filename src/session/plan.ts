@@ -15,6 +15,8 @@ export interface StartPlan {
 /** Builds the plan; launch scripts are only referenced here (writeLaunchScript writes them). */
 export function planSession(layout: Layout, opts: { claudeBin: string; stateDir: string; width: number; height: number; sessionIds?: Record<string, string> }): StartPlan {
   const agents: StartPlan['agents'] = [];
+  // Ids first: a fork_from agent's command names its parent's session id.
+  const ids = new Map(layout.agents.map((a) => [a.name, opts.sessionIds?.[a.name] ?? randomUUID()]));
   const shell = process.env.SHELL || '/bin/sh';
   const windows = layout.windows.map((w) => ({
     name: w.name,
@@ -25,9 +27,10 @@ export function planSession(layout: Layout, opts: { claudeBin: string; stateDir:
       if (pane.kind === 'command') {
         return { title: pane.name, cwd: pane.cwd, env: pane.env, argv: [shell, '-c', pane.command], focus: pane.focus };
       }
-      const sessionId = opts.sessionIds?.[pane.name] ?? randomUUID();
+      const sessionId = ids.get(pane.name) ?? randomUUID();
       const launchFile = join(agentDir(opts.stateDir, pane.name), 'launch.sh');
-      agents.push({ name: pane.name, sessionId, launchFile, argv: agentArgv(pane, { claudeBin: opts.claudeBin, sessionId, stateDir: opts.stateDir }) });
+      const forkOf = pane.forkFrom ? ids.get(pane.forkFrom) : undefined;
+      agents.push({ name: pane.name, sessionId, launchFile, argv: agentArgv(pane, { claudeBin: opts.claudeBin, sessionId, stateDir: opts.stateDir, ...(forkOf ? { forkOf } : {}) }) });
       return { title: pane.name, agent: pane.name, role: pane.role, cwd: pane.cwd, argv: ['/bin/sh', launchFile], focus: pane.focus };
     }),
   }));
@@ -41,5 +44,8 @@ export function planSession(layout: Layout, opts: { claudeBin: string; stateDir:
 /** The launch context for one agent of the plan. */
 export function launchContext(layout: Layout, plan: StartPlan, name: string, claudeBin: string, stateDir: string): LaunchContext {
   const agent = plan.agents.find((a) => a.name === name);
-  return { claudeBin, sessionId: agent?.sessionId ?? randomUUID(), stateDir, sessionName: layout.session, env: layout.env };
+  const parentName = layout.agents.find((a) => a.name === name)?.forkFrom;
+  const parent = parentName ? plan.agents.find((a) => a.name === parentName) : undefined;
+  const forkFrom = parent && { name: parent.name, sessionId: parent.sessionId, waitForFirstAnswer: layout.agents.find((a) => a.name === parent.name)?.prompt !== undefined };
+  return { claudeBin, sessionId: agent?.sessionId ?? randomUUID(), stateDir, sessionName: layout.session, env: layout.env, ...(forkFrom ? { forkFrom } : {}) };
 }

@@ -49,6 +49,6 @@ test('./start.mts --dry-run shows the runner for a headless agent', async (t) =>
   writeFileSync(layout, 'windows:\n  - panes:\n      - agent: lead\n      - agent: hw\n        mode: headless\n');
   const result = await run(startScript, ['--dry-run', '--layout', layout, '--state', join(dir, 'state')], { cwd: dir });
   assert.equal(result.exitCode, 0, result.stderr);
-  assert.match(result.stdout, /fake-claude --session-id \S+ --settings \S+lead\/settings\.json$/m);
+  assert.match(result.stdout, /fake-claude --session-id \S+ --settings \S+lead\/settings\.json --mcp-config \S+lead\/mcp\.json /m);
   assert.ok(result.stdout.split('\n').some((l) => l.endsWith(`orchestrate.mjs headless --state ${join(dir, 'state')} --agent hw`)), result.stdout);
 });

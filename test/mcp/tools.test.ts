@@ -86,8 +86,10 @@ test('dispatch: by name, by role and to any agent (never the caller), as inbox r
   const byRole = await callTool(ctx, 'dispatch', { role: 'worker', prompt: 'two' });
   const byAny = await callTool(ctx, 'dispatch', { any: true, prompt: 'three' });
   assert.match(byRole.text, /queued for the first idle agent of role worker/);
+  // (Requests made in the same millisecond sort by their random part: compare them by id.)
   const requests = pending(s.dir).map((p) => p.request as { id: string; prompt: string; target: unknown; by: string });
-  assert.deepEqual(requests.map((r) => [r.id, r.prompt, r.target, r.by]), [
+  const ids = [byName, byRole, byAny].map((r) => idIn(r.text));
+  assert.deepEqual(ids.map((id) => requests.find((r) => r.id === id)).map((r) => [r?.id, r?.prompt, r?.target, r?.by]), [
     [idIn(byName.text), 'say "hi" $(not run)', { agent: 'worker-1' }, 'lead'],
     [idIn(byRole.text), 'two', { role: 'worker', not: 'lead' }, 'lead'],
     [idIn(byAny.text), 'three', { any: true, not: 'lead' }, 'lead'],

@@ -58,7 +58,7 @@ test('--dry-run prints the tmux commands and agent command lines and starts noth
   assert.match(result.stdout, new RegExp(`^tmux -L ${server.socket} new-session -d -s`, 'm'));
   assert.match(result.stdout, /\\; split-window /);
   assert.match(result.stdout, /# agent worker-3 \(worker\)/);
-  assert.match(result.stdout, /fake-claude --session-id \S+ --settings \S+settings\.json --permission-mode acceptEdits$/m);
+  assert.match(result.stdout, /fake-claude --session-id \S+ --settings \S+settings\.json --permission-mode acceptEdits --append-system-prompt-file \S+\/prompts\/worker\.md$/m);
   assert.match(result.stdout, /new-window -t =\S+: -n control/);
   assert.deepEqual(await server.panes(), []);
   assert.equal(existsSync(join(dir, 'state')), false, 'dry run writes no state');

@@ -1,0 +1,55 @@
+// The part of a launch script that starts an agent from another agent's conversation (fork_from):
+// claude --resume <parent's session id> --fork-session --session-id <its own id>. A conversation
+// can be resumed only once its transcript exists, that is after the parent's first prompt: when
+// the parent has a first prompt of its own, the fork waits for the parent's first answer; when
+// there is still no transcript, the fork starts fresh and says so in its pane and launch.log.
+import { quote } from '../util/shell-quote.js';
+
+/** The agent a fork starts from. */
+export interface ForkSource {
+  name: string;
+  /** The parent's Claude session id in this session. */
+  sessionId: string;
+  /** The parent's status file (its hooks' events). */
+  statusFile: string;
+  /** The parent has a first prompt: wait for its first answer before forking. */
+  waitForFirstAnswer: boolean;
+}
+
+/** How long a fork waits for its parent's first answer before it starts fresh (seconds). */
+export const FORK_WAIT_S = 900;
+
+/**
+ * Shell lines that define run() for a fork. `again` resumes the fork's own conversation (a restart),
+ * `fork` branches the parent's, `fresh` starts an empty one. `transcript` and `resumed` are the
+ * launch script's; `parentTranscript` is the parent's transcript path as a shell word.
+ */
+export function forkScript(agent: string, parent: ForkSource, parentTranscript: string, logFile: string, cmd: { again: string; fork: string; fresh: string }): string[] {
+  const lines = [
+    `parent_transcript=${parentTranscript}`,
+    `note() { printf 'orchestrator: %s\\n' "$1"; printf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" >> ${quote(logFile)}; }`,
+  ];
+  if (parent.waitForFirstAnswer) {
+    lines.push(
+      `parent_status=${quote(parent.statusFile)}`,
+      // The parent's first answer is a Stop (or StopFailure) hook event of its session.
+      `first_answer() { grep -F '"session_id":"${parent.sessionId}"' "$parent_status" 2>/dev/null | grep -Eq '"hook_event_name": ?"Stop(Failure)?"'; }`,
+      'if ! first_answer; then',
+      `  note ${quote(`waiting for ${parent.name}'s first answer, to start from its conversation (fork_from: ${parent.name})`)}`,
+      '  size0=$({ wc -c < "$parent_status"; } 2>/dev/null || echo 0); waited=0',
+      // ... or for the parent's claude to exit (our launch script records ProcessExit), or the limit.
+      `  until first_answer || tail -c +$((size0 + 1)) "$parent_status" 2>/dev/null | grep -q '"ProcessExit"' || [ "$waited" -ge ${FORK_WAIT_S * 2} ]; do sleep 0.5; waited=$((waited + 1)); done`,
+      'fi',
+    );
+  }
+  const forking = quote(`starting ${agent} from ${parent.name}'s conversation (fork_from: ${parent.name}, session ${parent.sessionId})`);
+  const fresh = quote(`fork_from ${parent.name}: ${parent.name} has no conversation yet (its transcript appears with its first prompt); starting ${agent} fresh`);
+  lines.push(
+    'run() {',
+    `  if [ "$resumed" = 1 ] && [ -f "$transcript" ]; then ${cmd.again}`,
+    `  elif [ -f "$parent_transcript" ]; then note ${forking}; ${cmd.fork}`,
+    `  else note ${fresh}; ${cmd.fresh}; fi`,
+    '}',
+  );
+  return lines;
+}
