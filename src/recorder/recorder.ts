@@ -77,46 +77,56 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const drain = async (): Promise<void> => {
     if (running) { again = true; return running; }
     running = (async () => {
-      do {
-        again = false;
-        let taken: TakenRequest[] = [];
-        let effects: TaskEffect[] = [];
-        await store.update((data) => {
-          let changed = false;
-          taken = pending(opts.stateDir);
-          for (const t of taken) {
-            if (!t.request) { log(`inbox: skipped unreadable ${t.file} (${t.error})`); continue; }
-            const request = t.request;
-            log(`inbox: ${request.kind === 'run' ? startRun(data, request, Date.now()) : request.kind === 'resume-run' ? resumeRun(data, request) : intake(data, request, Date.now())}`);
-            changed = true;
-          }
-          data.cursors ??= {};
-          for (const name of names) {
-            const { lines, next, bad } = readNewLines(statusFile(agentDir(opts.stateDir, name)), data.cursors[name] ?? 0);
-            if (bad) log(`${name}: skipped ${bad} unreadable line(s)`);
-            if (next === (data.cursors[name] ?? 0)) continue;
-            data.cursors[name] = next;
-            changed = true;
-            applyLines(data, name, lines, log);
-            for (const l of lines) log(`${name}: ${String(l.event.hook_event_name)} -> ${data.agents[name]?.status}`);
-          }
-          // Runs queue tasks, the scheduler hands them out (or fails them), which moves runs on.
-          for (let pass = 0; pass < 4; pass++) {
-            const moved = advanceRuns(data, Date.now());
-            for (const line of moved) log(line);
-            const scheduled = schedule(data, Date.now());
-            effects.push(...scheduled.effects);
-            changed ||= moved.length > 0 || scheduled.changed;
-            if (!moved.length && !scheduled.changed) break;
-          }
-          return changed;
-        });
-        takenIn(taken);
-        show();
-        await perform(effects);
-      } while (again && !stopped);
+      try {
+        await pass();
+      } catch (error) {
+        // A bug must not take the recorder down in a loop (its restart would meet the same input):
+        // say it and go on; the next event or tick tries again.
+        log(`error while recording: ${(error as Error).stack ?? String(error)}`);
+      }
     })().finally(() => { running = undefined; });
     return running;
+  };
+
+  const pass = async (): Promise<void> => {
+    do {
+      again = false;
+      let taken: TakenRequest[] = [];
+      let effects: TaskEffect[] = [];
+      await store.update((data) => {
+        let changed = false;
+        taken = pending(opts.stateDir);
+        for (const t of taken) {
+          if (!t.request) { log(`inbox: skipped unreadable ${t.file} (${t.error})`); continue; }
+          const request = t.request;
+          log(`inbox: ${request.kind === 'run' ? startRun(data, request, Date.now()) : request.kind === 'resume-run' ? resumeRun(data, request) : intake(data, request, Date.now())}`);
+          changed = true;
+        }
+        data.cursors ??= {};
+        for (const name of names) {
+          const { lines, next, bad } = readNewLines(statusFile(agentDir(opts.stateDir, name)), data.cursors[name] ?? 0);
+          if (bad) log(`${name}: skipped ${bad} unreadable line(s)`);
+          if (next === (data.cursors[name] ?? 0)) continue;
+          data.cursors[name] = next;
+          changed = true;
+          applyLines(data, name, lines, log);
+          for (const l of lines) log(`${name}: ${String(l.event.hook_event_name)} -> ${data.agents[name]?.status}`);
+        }
+        // Runs queue tasks, the scheduler hands them out (or fails them), which moves runs on.
+        for (let round = 0; round < 4; round++) {
+          const moved = advanceRuns(data, Date.now());
+          for (const line of moved) log(line);
+          const scheduled = schedule(data, Date.now());
+          effects.push(...scheduled.effects);
+          changed ||= moved.length > 0 || scheduled.changed;
+          if (!moved.length && !scheduled.changed) break;
+        }
+        return changed;
+      });
+      takenIn(taken);
+      show();
+      await perform(effects);
+    } while (again && !stopped);
   };
 
   // Deliveries run after the store says so; one that tmux refuses fails its task at once.

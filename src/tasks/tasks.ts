@@ -181,7 +181,8 @@ export function taskOnEvent(data: StoreData, agentName: string, line: StatusLine
       if (task.state !== 'delivering') return undefined;
       const prompt = typeof line.event.prompt === 'string' ? line.event.prompt : '';
       // A prompt someone typed into the pane is not ours: keep waiting for ours.
-      if (submitted(prompt) !== expectedSubmission(task.prompt, agent.mode)) return undefined;
+      const mine = agent.mode === 'headless' ? prompt === task.prompt : submitted(prompt) === expectedSubmission(task.prompt, agent.mode);
+      if (!mine) return undefined;
       task.state = 'running';
       task.started_at = iso(now);
       task.cost_start = agent.cost_usd;

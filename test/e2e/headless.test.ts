@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLiveSession, writeLayout } from '../helpers/session.js';
 import { retryUntil } from '../helpers/tmux.js';
+import { orchestrateScript, run } from '../helpers/cli.js';
 import { enqueuePrompt } from '../../src/headless/queue.js';
 
 test('a headless agent: idle, a task that writes a file, a second task resuming the session, a cancel, all rendered in its pane', { timeout: 240_000 }, async (t) => {
@@ -71,4 +72,14 @@ test('a headless agent: idle, a task that writes a file, a second task resuming 
     return text.includes('■ cancelled') && text;
   }, 10_000, 'the cancel on screen');
   assert.match(afterCancel, /cancelling task t-3/);
+
+  // `orchestrate dispatch` to a headless agent: the text arrives byte for byte, tabs included.
+  const prompt = 'tab\there, "quotes", $(touch pwned) `id`; and\na second line\t';
+  const r = await run(orchestrateScript, ['dispatch', '--state', live.state, '--wait', '--timeout', '90', 'hl', '--', prompt], { env: live.env });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(events().filter((e) => e.hook_event_name === 'UserPromptSubmit').at(-1)?.prompt, prompt);
+  assert.ok(!existsSync(join(live.project, 'pwned')), 'no shell ran it');
+  const task = Object.values(live.store().tasks ?? {}).at(-1)!;
+  assert.equal(task.state, 'done');
+  assert.equal(task.agent, 'hl');
 });
