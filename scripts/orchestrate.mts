@@ -10,6 +10,8 @@ const usage = `Usage: orchestrate COMMAND [options]
 
 Commands:
   session start [start options]   same as ./start.mts (see --help there)
+  session end [--force]           wait for running tasks, write a handover, stop every agent and the session
+  handover [--out FILE]           write a Markdown handover of the session and print its path
   layout validate FILE...         check layout files without starting anything
   layout schema [--out FILE]      write the layouts' JSON Schema (layouts/schema.json)
   status [--json] [--state DIR]   every agent's state, session id, task, last answer and cost
@@ -32,9 +34,11 @@ Run "orchestrate COMMAND --help" for a command's options.`;
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   session: async ([sub, ...rest]) => {
+    if (sub === 'end') return (await import('../src/cli/commands/session-end.js')).sessionEndCommand(rest);
     if (sub !== 'start') throw new UsageError(`unknown session command ${JSON.stringify(sub ?? '')}\n\n${usage}`);
     return (await import('../src/cli/commands/start.js')).startCommand(rest);
   },
+  handover: async (argv) => (await import('../src/cli/commands/handover.js')).handoverCommand(argv),
   layout: async (argv) => (await import('../src/cli/commands/layout.js')).layoutCommand(argv),
   status: async (argv) => (await import('../src/cli/commands/status.js')).statusCommand(argv),
   watch: async (argv) => (await import('../src/cli/commands/status.js')).watchCommand(argv),

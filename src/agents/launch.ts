@@ -110,7 +110,7 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
     `restart=${agent.restart === 'on-failure' ? 1 : 0}`,
     `record() { printf '{"at":%s,"event":{"hook_event_name":"%s","exit_code":%s,"restarts":%s}}\\n' "$(date +%s%3N)" "$1" "$2" "$failures" >> "$status_file"; }`,
     // ctx.resume (./start.mts --resume): continue the conversation from the start when its transcript exists.
-    'failures=0; since=$(date +%s); resumed=0',
+    `failures=0; since=$(date +%s); resumed=${ctx.resume ? 1 : 0}`,
     // A session that never got a prompt has no transcript and cannot be resumed: start it afresh.
     `transcript="\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects/${key}/${ctx.sessionId}.jsonl"`,
     ...run,

@@ -74,6 +74,7 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
     windowOptions: (raw.window_options as Record<string, string>) ?? {},
     env: (raw.env as Record<string, string>) ?? {},
     dashboard: (raw.dashboard as boolean | undefined) ?? true,
+    onRecover: (raw.on_recover as 'requeue' | 'report' | undefined) ?? 'requeue',
     windows, agents,
   };
 }

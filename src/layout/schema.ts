@@ -6,6 +6,7 @@ const NAME_HINT = 'letters, digits, "-" and "_", starting with a letter or digit
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'auto', 'bypassPermissions', 'dontAsk', 'plan'] as const;
 export const RESTART_POLICIES = ['never', 'on-failure'] as const;
 export const AGENT_MODES = ['interactive', 'headless'] as const;
+export const ON_RECOVER_POLICIES = ['requeue', 'report'] as const;
 
 const env = mapOf(scalar(), 'Environment variables (values are taken as text).');
 
@@ -73,6 +74,7 @@ export const layoutSchema: Schema = {
     window_options: mapOf(scalar(), 'tmux window options for every window.'),
     env,
     dashboard: bool('Start the web dashboard with the session (default true).'),
+    on_recover: oneOfStr(ON_RECOVER_POLICIES, 'When ./start.mts --resume brings the session back after its tmux session was lost: tasks that were running are marked interrupted and then queued again (requeue, the default) or left interrupted and reported (report).'),
     defaults: { kind: 'object', description: 'Settings applied to every agent unless it sets its own.', fields: agentSettings },
     windows: arrayOf(window, 'The windows, in order.', 1),
   },

@@ -56,6 +56,8 @@ export interface Layout {
   windowOptions: Record<string, string>;
   env: Record<string, string>;
   dashboard: boolean;
+  /** What --resume does with tasks that were running when the session was lost. */
+  onRecover: 'requeue' | 'report';
   windows: WindowSpec[];
   /** Every agent, in pane order. */
   agents: AgentSpec[];

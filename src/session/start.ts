@@ -16,6 +16,7 @@ import { quoteArgv } from '../util/shell-quote.js';
 import { stateRoot, toolkitRoot } from '../util/paths.js';
 import { launchContext, planSession } from './plan.js';
 import { controlCommands, createControlWindow } from './control.js';
+import { earlierSocket, giveLeadHandover, prepareStart, recordResumed } from './resume.js';
 
 export interface StartOptions {
   layoutFile: string;
@@ -25,6 +26,10 @@ export interface StartOptions {
   attach: 'auto' | 'never';
   dryRun: boolean;
   restart: boolean;
+  /** Bring back a session whose tmux session was lost, every agent with --resume (./start.mts --resume). */
+  resume?: boolean;
+  /** Asks a yes/no question on the terminal (when there is one): a plain start offers to resume a lost session. */
+  ask?: (question: string) => Promise<boolean>;
   /** Project directory when the layout sets no root. */
   cwd: string;
   out: (line: string) => void;
@@ -48,7 +53,7 @@ export async function start(opts: StartOptions): Promise<number> {
   const stateDir = resolve(opts.stateDir ?? join(stateRoot, layout.session));
   const claudeBin = layout.agents.length ? resolveClaude() : 'claude';
   const size = terminalSize();
-  const plan = planSession(layout, { claudeBin, stateDir, ...size });
+  let plan = planSession(layout, { claudeBin, stateDir, ...size });
 
   if (opts.dryRun) {
     opts.out(`# tmux session "${layout.session}" from ${layout.file} (dry run: nothing is started)`);
@@ -63,7 +68,7 @@ export async function start(opts: StartOptions): Promise<number> {
     return 0;
   }
 
-  const server = new Server(opts.socket);
+  const server = new Server(opts.socket ?? (opts.resume ? earlierSocket(stateDir) : undefined));
   const existing = await server.findSession(layout.session);
   if (existing && !opts.restart) {
     opts.out(`tmux session "${layout.session}" is already running; not starting a second one (--restart replaces it).`);
@@ -71,8 +76,14 @@ export async function start(opts: StartOptions): Promise<number> {
   }
   if (existing) await existing.kill();
 
+  // An earlier session here: resume it if it was lost (asked for, or agreed to), and the lead's handover.
+  const decision = await prepareStart({ layout, stateDir, resume: Boolean(opts.resume), restart: opts.restart, ...(opts.ask ? { ask: opts.ask } : {}), out: opts.out });
+  const lead = decision.handover ? giveLeadHandover(layout, stateDir, decision.handover) : undefined;
+  if (lead) opts.out(`${lead} starts with the handover ${displayPath(decision.handover!.file)} as context.`);
+  plan = planSession(layout, { claudeBin, stateDir, ...size, ...(decision.sessionIds ? { sessionIds: decision.sessionIds } : {}) });
+
   mkdirSync(stateDir, { recursive: true });
-  for (const agent of layout.agents) writeLaunchScript(agent, launchContext(layout, plan, agent.name, claudeBin, stateDir));
+  for (const agent of layout.agents) writeLaunchScript(agent, { ...launchContext(layout, plan, agent.name, claudeBin, stateDir), ...(decision.resume ? { resume: true } : {}) });
   let built;
   try {
     built = await buildSession(server, plan.tmux);
@@ -97,10 +108,12 @@ export async function start(opts: StartOptions): Promise<number> {
     }
   }
   const store = await Store.open(stateDir);
-  await store.recordSession({
-    name: layout.session, socket: opts.socket ?? null, tmux_id: built.session.id, layout_file: layout.file,
-    root: layout.root, state_dir: stateDir, created_at: now, ended_at: null, windows: built.windows,
-  }, agents);
+  const record = {
+    name: layout.session, socket: server.socket ?? null, tmux_id: built.session.id, layout_file: layout.file,
+    root: layout.root, state_dir: stateDir, created_at: now, ended_at: null, windows: built.windows, handover: decision.handover?.file ?? null,
+  };
+  if (decision.resume) await store.mutate((data) => recordResumed(data, record, agents, now));
+  else await store.recordSession(record, agents);
 
   // The recorder starts only now that the store holds the session it records.
   let control;
@@ -114,7 +127,7 @@ export async function start(opts: StartOptions): Promise<number> {
   await store.mutate((data) => { if (data.session) data.session.control = control; });
 
   const names = agents.map((a) => a.name).join(', ');
-  opts.out(`Started tmux session "${layout.session}" with ${agents.length} agent${agents.length === 1 ? '' : 's'}${names ? ` (${names})` : ''} from ${displayPath(layout.file)}.`);
+  opts.out(`${decision.resume ? 'Resumed' : 'Started'} tmux session "${layout.session}" with ${agents.length} agent${agents.length === 1 ? '' : 's'}${names ? ` (${names})` : ''} from ${displayPath(layout.file)}.`);
   opts.out(`State: ${stateDir}`);
   if (layout.dashboard) opts.out(`Dashboard: starting in the control window; ${quoteArgv([displayPath(join(toolkitRoot, 'scripts', 'orchestrate.mts')), 'dashboard', '--url', '--state', displayPath(stateDir)])} prints its address.`);
   return finish(opts, server, layout.session);

@@ -19,6 +19,10 @@ export interface SessionRecord {
   windows: { id: string; name: string; panes: PaneRecord[] }[];
   /** The control window: recorder and status board. */
   control?: { window: string; recorderPane: string; watchPane: string };
+  /** The earlier session's handover the lead was started with (its file), if any. */
+  handover?: string | null;
+  /** When the session was brought back after its tmux session was lost (./start.mts --resume). */
+  resumed_at?: string[];
 }
 
 /** One agent and what is known about it. */
@@ -104,6 +108,8 @@ export interface TaskRecord {
   /** Set when the task belongs to a workflow run. */
   run?: string | null;
   run_task?: string | null;
+  /** Each time the task was cut short by the loss of its session and put back in the queue. */
+  interruptions?: { at: string; reason: string }[];
 }
 
 export interface StoreData {

@@ -1,0 +1,57 @@
+// `orchestrate session end`: ends the session (src/session/end.ts). Run from inside the session
+// (an agent's Bash tool, a pane), it would stop its own caller halfway, so it hands itself to a
+// detached process and says where its log is.
+import { openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { basename, join, resolve } from 'node:path';
+import { parse } from '../args.js';
+import { readStore, resolveStateDir } from '../state-dir.js';
+import { Server } from '../../tmux/objects.js';
+import { endSession } from '../../session/end.js';
+import { toolkitRoot } from '../../util/paths.js';
+import { seconds } from './handover.js';
+
+export const sessionEndUsage = `Usage: orchestrate session end [--force] [--timeout S] [--summary] [--state DIR]
+
+Waits until no agent is busy and every task is finished (at most --timeout S, default 600; when
+that passes nothing is stopped and the exit code is 1), writes a handover, ends every agent so
+that its end is recorded, stops the recorder, the status board and the dashboard, kills the tmux
+session (and its private tmux server when no other session is left on it) and marks the session
+ended. Tasks never started are recorded as cancelled.
+--force cancels running and queued tasks instead of waiting for them.
+--summary asks the lead for a summary for the handover first (when it is idle).`;
+
+/** Whether this process runs inside the session it would end (an agent's tool, or any of its panes). */
+async function runsInside(stateDir: string): Promise<boolean> {
+  if (process.env.ORCH_STATE_DIR && resolve(process.env.ORCH_STATE_DIR) === stateDir) return true;
+  const pane = process.env.TMUX_PANE;
+  const s = readStore(stateDir).session;
+  if (!pane || !process.env.TMUX || !s || s.ended_at) return false;
+  // $TMUX is "<socket path>,<server pid>,<session>": the same server as the session's?
+  if (basename(process.env.TMUX.split(',')[0] ?? '') !== (s.socket ?? 'default')) return false;
+  const panes = await new Server(s.socket ?? undefined).cmd(['list-panes', '-s', '-t', s.tmux_id, '-F', '#{pane_id}']).catch(() => '');
+  return panes.split('\n').includes(pane);
+}
+
+export async function sessionEndCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    force: { type: 'boolean' }, timeout: { type: 'string' }, state: { type: 'string' }, summary: { type: 'boolean' },
+  }, sessionEndUsage);
+  if (values.help) { process.stdout.write(`${sessionEndUsage}\n`); return 0; }
+  const timeout = seconds('--timeout', values.timeout, 600);
+  const stateDir = resolveStateDir(values.state);
+  if (!process.env.ORCH_END_DETACHED && await runsInside(stateDir)) {
+    const log = join(stateDir, 'session-end.log');
+    const fd = openSync(log, 'a');
+    const args = [join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs'), 'session', 'end', '--state', stateDir, '--timeout', String(timeout),
+      ...(values.force ? ['--force'] : []), ...(values.summary ? ['--summary'] : [])];
+    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ORCH_END_DETACHED: '1' } });
+    child.unref();
+    process.stdout.write(`Ending the session from outside it (this command runs inside it); follow it in ${log}\n`);
+    return 0;
+  }
+  return endSession({
+    stateDir, force: Boolean(values.force), timeoutMs: timeout * 1000, summary: Boolean(values.summary),
+    out: (line) => process.stdout.write(`${line}\n`),
+  });
+}

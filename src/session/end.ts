@@ -1,0 +1,186 @@
+// `orchestrate session end`: let the work in progress finish (or with --force cancel it), write a
+// handover, end every agent so its SessionEnd is recorded, stop the recorder, the board and the
+// dashboard, kill the tmux session (and a private server it was the last session of), and only
+// then, as the store's one writer left, close the tasks and mark the session ended.
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readStore } from '../cli/state-dir.js';
+import { OrchestratorError } from '../cli/errors.js';
+import { Store } from '../store/store.js';
+import type { AgentRecord, StoreData } from '../store/types.js';
+import { Server, type Session } from '../tmux/objects.js';
+import { agentDir } from '../agents/launch.js';
+import { statusFile } from '../agents/hooks.js';
+import { cancelTask, waitForStore } from '../tasks/client.js';
+import { clearPromptBox } from '../tasks/deliver.js';
+import { isFinal } from '../tasks/tasks.js';
+import { writeHandover } from './handovers.js';
+import { catchUp } from './recover.js';
+import { alive, childrenOf, processesOf, signal, stopAll, waitGone, withDescendants } from './processes.js';
+
+export interface EndOptions {
+  stateDir: string;
+  /** Cancel running and queued tasks instead of waiting for them. */
+  force: boolean;
+  /** How long to wait for the work in progress (without --force). */
+  timeoutMs: number;
+  /** Ask the lead for a summary for the handover. */
+  summary?: boolean;
+  out: (line: string) => void;
+  /** How long agents get to record their SessionEnd after /exit before they get SIGTERM. */
+  exitGraceMs?: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const openTasks = (data: StoreData) => Object.values(data.tasks ?? {}).filter((t) => !isFinal(t));
+const fileSize = (file: string): number => { try { return statSync(file).size; } catch { return 0; } };
+
+/** What keeps the session from ending now: busy agents and unfinished tasks. */
+export function workInProgress(data: StoreData): string[] {
+  const busy = Object.values(data.agents).filter((a) => a.status === 'busy').map((a) => `${a.name} is busy${a.task_id ? ` with task ${a.task_id}` : ''}`);
+  const tasks = openTasks(data).filter((t) => !busy.some((b) => b.includes(t.id))).map((t) => `task ${t.id} is ${t.state}${t.agent ? ` for ${t.agent}` : ''}`);
+  return [...busy, ...tasks];
+}
+
+/** Every agent has recorded its end and the recorder has read every status file to the end. */
+function allRecorded(data: StoreData, stateDir: string): boolean {
+  return Object.values(data.agents).every((a) => a.status === 'exited' && (data.cursors?.[a.name] ?? 0) >= fileSize(statusFile(agentDir(stateDir, a.name))));
+}
+
+/** Ends one agent: /exit for an interactive claude at its prompt, SIGTERM otherwise. */
+async function endAgent(server: Server, agent: AgentRecord, panePid: number | undefined): Promise<string> {
+  if (agent.mode === 'interactive' && ['idle', 'busy', 'error'].includes(agent.status)) {
+    // Typed with send-keys (never the dispatcher, which prefixes a space precisely so that a
+    // prompt is never a slash command); a prompt box with text in it is cleared first.
+    await clearPromptBox(server, agent).catch(() => false);
+    await server.cmd(['send-keys', '-t', agent.pane, '-l', '/exit']);
+    await sleep(300);
+    await server.cmd(['send-keys', '-t', agent.pane, 'Enter']);
+    return '/exit';
+  }
+  // Headless runners, and agents held at a dialog (typing there could answer it): SIGTERM.
+  if (panePid) signal(childrenOf(panePid), 'SIGTERM');
+  return 'SIGTERM';
+}
+
+/** The session's pane pids by pane id. */
+async function panePids(session: Session): Promise<Map<string, number>> {
+  const panes = await session.panes().catch(() => []);
+  return new Map(panes.map((p) => [p.pane_id, Number(p.pane_pid)]));
+}
+
+/** Runs `session end`. Returns the exit code. */
+export async function endSession(opts: EndOptions): Promise<number> {
+  const { stateDir, out } = opts;
+  let data = readStore(stateDir);
+  const s = data.session;
+  if (!s) throw new OrchestratorError(`no session recorded in ${stateDir}`);
+  if (s.ended_at) throw new OrchestratorError(`session "${s.name}" already ended at ${s.ended_at}`);
+  const server = new Server(s.socket ?? undefined);
+  const found = await server.findSession(s.name);
+  const session = found && found.id === s.tmux_id ? found : undefined;
+  const recorderAlive = (): boolean => Boolean(data.recorder?.pid && alive(data.recorder.pid));
+  let handover: string | undefined;
+
+  if (session) {
+    // The recorder is restarted by its loop if it died; give it a moment.
+    for (let i = 0; i < 50 && !recorderAlive(); i++) { await sleep(100); data = readStore(stateDir); }
+    if (!recorderAlive()) throw new OrchestratorError(`the recorder of session "${s.name}" is not running, so nothing would record the agents' end; look at the control window (tmux${s.socket ? ` -L ${s.socket}` : ''} attach -t ${s.name})`);
+
+    if (opts.force) {
+      const open = openTasks(data);
+      for (const t of open) {
+        try { cancelTask(stateDir, t.id); } catch { /* finished meanwhile */ }
+      }
+      if (open.length) out(`Cancelling ${open.length} unfinished task${open.length === 1 ? '' : 's'}.`);
+      const settled = await waitForStore(stateDir, (d) => (openTasks(d).length === 0 ? d : undefined), 30_000);
+      if (!settled) out(`Some tasks were not confirmed cancelled within 30 s; they are closed at the end: ${openTasks(readStore(stateDir)).map((t) => t.id).join(', ')}`);
+    } else {
+      const pending = workInProgress(data);
+      if (pending.length) out(`Waiting for the work in progress (at most ${Math.round(opts.timeoutMs / 1000)} s): ${pending.join('; ')}`);
+      const idle = await waitForStore(stateDir, (d) => (workInProgress(d).length === 0 ? d : undefined), opts.timeoutMs);
+      if (!idle) {
+        throw new OrchestratorError(`session "${s.name}" still has work in progress after ${Math.round(opts.timeoutMs / 1000)} s: ${workInProgress(readStore(stateDir)).join('; ')}. Nothing was stopped. --force cancels it; --timeout S waits longer.`);
+      }
+    }
+
+    handover = (await writeHandover({ stateDir, summary: Boolean(opts.summary), by: 'orchestrate session end', ending: true })).file;
+    out(`Handover: ${handover}`);
+
+    // End every agent and wait until the recorder has recorded each end.
+    data = readStore(stateDir);
+    const pids = await panePids(session);
+    const how = await Promise.all(Object.values(data.agents).filter((a) => a.status !== 'exited').map(async (a) => `${a.name} (${await endAgent(server, a, pids.get(a.pane))})`));
+    if (how.length) out(`Ending ${how.join(', ')}.`);
+    const grace = opts.exitGraceMs ?? 15_000;
+    let recorded = await waitForStore(stateDir, (d) => (allRecorded(d, stateDir) ? d : undefined), grace);
+    if (!recorded) {
+      const stuck = Object.values(readStore(stateDir).agents).filter((a) => a.status !== 'exited');
+      if (stuck.length) out(`No end recorded after ${grace / 1000} s for ${stuck.map((a) => a.name).join(', ')}: SIGTERM.`);
+      for (const a of stuck) { const pid = pids.get(a.pane); if (pid) signal(childrenOf(pid), 'SIGTERM'); }
+      recorded = await waitForStore(stateDir, (d) => (allRecorded(d, stateDir) ? d : undefined), 10_000);
+      if (!recorded) out('The recorder did not record every end; what the status files hold is recorded below.');
+    }
+
+    // Stop the recorder (SIGTERM: it finishes its pass and exits 0, which ends its loop), then the rest.
+    data = readStore(stateDir);
+    const recorderPid = data.recorder?.pid;
+    if (recorderPid && alive(recorderPid)) {
+      signal([recorderPid], 'SIGTERM');
+      if ((await waitGone([recorderPid], 10_000)).length) {
+        // A recorder killed hard would be restarted by its loop: stop the loop first.
+        const loop = s.control?.recorderPane ? pids.get(s.control.recorderPane) : undefined;
+        if (loop) signal([loop], 'SIGKILL');
+        await stopAll([recorderPid], 0);
+      }
+    }
+    const everything = withDescendants([...pids.values()]);
+    // The board and the dashboard get a SIGTERM of their own; the rest goes with the session.
+    const control = s.control ? [...(await session.panes().catch(() => []))].filter((p) => p.window_id === s.control!.window).map((p) => Number(p.pane_pid)) : [];
+    signal(control, 'SIGTERM');
+    await session.kill().catch(() => {});
+    const left = await waitGone(everything, 5000);
+    if (left.length) await stopAll(left, 2000);
+    if (s.socket && (await server.cmd(['list-sessions', '-F', '#{session_id}']).catch(() => '')).trim() === '') {
+      await server.kill();
+      rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, s.socket), { force: true });
+    }
+  } else {
+    out(`The tmux session "${s.name}" is already gone; closing its records.`);
+  }
+
+  // The recorder is gone: this process is the store's writer now.
+  const at = new Date().toISOString();
+  const store = await Store.open(stateDir);
+  const closed: string[] = [];
+  await store.mutate((d) => {
+    catchUp(d, stateDir);
+    for (const t of Object.values(d.tasks ?? {})) {
+      if (isFinal(t)) continue;
+      const was = t.state;
+      t.state = was === 'queued' ? 'cancelled' : 'interrupted';
+      t.ended_at = at;
+      t.error = was === 'queued' ? 'the session ended before it was delivered' : `the session ended while it was ${was}`;
+      closed.push(`${t.id} ${t.state}`);
+    }
+    for (const a of Object.values(d.agents)) {
+      a.task_id = null;
+      if (a.status !== 'exited') Object.assign(a, { status: 'exited', reason: 'the session ended', busy_since: null, updated_at: at });
+    }
+    d.recorder = null;
+    if (d.session) d.session.ended_at = at;
+  });
+  if (closed.length) out(`Closed ${closed.length} unfinished task${closed.length === 1 ? '' : 's'}: ${closed.join(', ')}.`);
+  if (!session) {
+    handover = (await writeHandover({ stateDir, by: 'orchestrate session end' })).file;
+    out(`Handover: ${handover}`);
+  }
+
+  const stray = processesOf(stateDir);
+  if (stray.length) {
+    out(`Stopping ${stray.length} leftover process${stray.length === 1 ? '' : 'es'} of the session: ${stray.map((p) => `${p.pid} ${p.command.slice(0, 80)}`).join('; ')}`);
+    await stopAll(stray.map((p) => p.pid), 3000);
+  }
+  out(`Session "${s.name}" ended.`);
+  return 0;
+}

@@ -1,0 +1,104 @@
+// Finding and stopping the processes of one session: what its tmux panes started (and their
+// children), and anything else that names its state directory (an agent's claude and hooks carry
+// ORCH_STATE_DIR; the recorder, board, dashboard and runners take --state DIR). Linux /proc.
+import { readFileSync, readdirSync } from 'node:fs';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Whether a process exists (a zombie counts as gone). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function table(): { pid: number; ppid: number }[] {
+  const rows: { pid: number; ppid: number }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ")".
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      rows.push({ pid: Number(name), ppid });
+    } catch { /* exited meanwhile */ }
+  }
+  return rows;
+}
+
+/** The given pids and every descendant of them. */
+export function withDescendants(roots: number[]): number[] {
+  const rows = table();
+  const found = new Set(roots.filter((p) => p > 0));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const { pid, ppid } of rows) if (found.has(ppid) && !found.has(pid)) { found.add(pid); grew = true; }
+  }
+  return [...found];
+}
+
+/** The live processes whose parent is pid (an agent pane's launch script: its claude or runner). */
+export function childrenOf(pid: number): number[] {
+  return table().filter((r) => r.ppid === pid && alive(r.pid)).map((r) => r.pid);
+}
+
+/** This process and its ancestors (never to be stopped by us). */
+function selfAndAncestors(): Set<number> {
+  const parent = new Map(table().map((r) => [r.pid, r.ppid]));
+  const out = new Set<number>();
+  for (let pid: number | undefined = process.pid; pid && !out.has(pid); pid = parent.get(pid)) out.add(pid);
+  return out;
+}
+
+/** Processes that belong to a session's state directory (not this process or its ancestors). */
+export function processesOf(stateDir: string): { pid: number; command: string }[] {
+  const mine = selfAndAncestors();
+  const out: { pid: number; command: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || mine.has(Number(name))) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      let ours = argv.some((a) => a === stateDir || a.startsWith(`${stateDir}/`));
+      if (!ours) {
+        const env = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
+        ours = env.includes(`ORCH_STATE_DIR=${stateDir}`);
+      }
+      if (ours && alive(Number(name))) out.push({ pid: Number(name), command: argv.join(' ') });
+    } catch { /* exited meanwhile, or not ours to read */ }
+  }
+  return out;
+}
+
+/** Waits until every pid has exited; returns those still alive after timeoutMs. */
+export async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
+  const until = Date.now() + timeoutMs;
+  let left = pids.filter(alive);
+  while (left.length && Date.now() < until) {
+    await sleep(50);
+    left = left.filter(alive);
+  }
+  return left;
+}
+
+/** Sends a signal to each pid that is still there. */
+export function signal(pids: number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try { process.kill(pid, sig); } catch { /* gone */ }
+  }
+}
+
+/** Stops processes: SIGTERM, then SIGKILL for what is left after graceMs. Returns the pids killed hard. */
+export async function stopAll(pids: number[], graceMs = 5000): Promise<number[]> {
+  signal(pids, 'SIGTERM');
+  const left = await waitGone(pids, graceMs);
+  signal(left, 'SIGKILL');
+  await waitGone(left, 2000);
+  return left;
+}

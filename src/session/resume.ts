@@ -1,0 +1,165 @@
+// What ./start.mts does about an earlier session in the same state directory: bring back one
+// whose tmux session was lost (--resume, or proposed), close the books of one started afresh
+// instead, and pick the handover the lead starts with. Runs before the new session's panes start
+// and before its recorder does, so the starter is the store's only writer here.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { agentDir } from '../agents/launch.js';
+import type { Layout } from '../layout/types.js';
+import { OrchestratorError } from '../cli/errors.js';
+import { Store, storeFile } from '../store/store.js';
+import type { AgentRecord, SessionRecord, StoreData } from '../store/types.js';
+import { Server } from '../tmux/objects.js';
+import { quoteArgv } from '../util/shell-quote.js';
+import { toolkitRoot } from '../util/paths.js';
+import { alive, stopAll } from './processes.js';
+import { catchUp, closeLost, recoverTasks, transcriptPath, worthResuming } from './recover.js';
+import { handoverContext, latestHandover, writeHandover } from './handovers.js';
+
+export interface StartDecision {
+  resume: boolean;
+  /** Each agent's Claude session id to keep (resume). */
+  sessionIds?: Record<string, string>;
+  /** The handover the lead starts with. */
+  handover?: { file: string; text: string };
+}
+
+export interface PrepareOptions {
+  layout: Layout;
+  stateDir: string;
+  resume: boolean;
+  restart: boolean;
+  /** Asks a yes/no question on the terminal (undefined: no terminal). */
+  ask?: (question: string) => Promise<boolean>;
+  out: (line: string) => void;
+}
+
+/** The store of an earlier session in this state directory, if there is one. */
+export function readEarlier(stateDir: string): StoreData | undefined {
+  if (!existsSync(storeFile(stateDir))) return undefined;
+  try {
+    const data = JSON.parse(readFileSync(storeFile(stateDir), 'utf8')) as StoreData;
+    return data.session ? data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The socket --resume uses when none is given: the lost session's own. */
+export function earlierSocket(stateDir: string): string | undefined {
+  return readEarlier(stateDir)?.session?.socket ?? undefined;
+}
+
+/** The command that brings a lost session back. */
+export function resumeArgv(layout: Layout, socket: string | null | undefined, stateDir: string): string[] {
+  return [join(toolkitRoot, 'start.mts'), '--layout', layout.file, ...(socket ? ['--socket', socket] : []), '--state', stateDir, '--resume'];
+}
+
+/** A session not ended whose tmux session is gone from its server. */
+async function isLost(data: StoreData | undefined, layout: Layout): Promise<boolean> {
+  const s = data?.session;
+  if (!s || s.ended_at || s.name !== layout.session) return false;
+  return !(await new Server(s.socket ?? undefined).findSession(s.name));
+}
+
+/** A recorder that outlived its tmux session (it would write the store too): stop it. */
+async function stopOldRecorder(data: StoreData, stateDir: string): Promise<void> {
+  const pid = data.recorder?.pid;
+  if (!pid || !alive(pid)) return;
+  let cmdline = '';
+  try { cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return; }
+  if (cmdline.includes('record') && cmdline.includes(stateDir)) await stopAll([pid], 5000);
+}
+
+/** Decides between resuming and starting afresh, and records what that means for the earlier session. */
+export async function prepareStart(opts: PrepareOptions): Promise<StartDecision> {
+  const { layout, stateDir, out } = opts;
+  const data = readEarlier(stateDir);
+  const s = data?.session;
+  const lost = await isLost(data, layout);
+  let resume = false;
+  if (opts.resume) {
+    if (!lost) {
+      throw new OrchestratorError(!s ? `nothing to resume: no session is recorded in ${stateDir}`
+        : s.ended_at ? `nothing to resume: session "${s.name}" was ended at ${s.ended_at}; start it again without --resume (its lead gets the handover)`
+          : `nothing to resume: session "${s.name}" is not from this layout (${s.layout_file})`);
+    }
+    resume = true;
+  } else if (lost && !opts.restart && worthResuming(data!)) {
+    const what = `Session "${s!.name}" was not ended and its tmux session is gone (tmux server killed or machine restarted).`;
+    if (opts.ask) {
+      resume = await opts.ask(`${what}\nResume it, every agent with its own conversation? [Y/n] `);
+    } else {
+      throw new OrchestratorError(`${what} Nothing was started.\nTo bring every agent back with its own conversation:\n  ${quoteArgv(resumeArgv(layout, s!.socket, stateDir))}\nTo start afresh instead (its unfinished tasks are closed), run the same with --restart in place of --resume.`);
+    }
+  }
+  if (!lost) return { resume: false, ...handoverFor(stateDir, layout) };
+
+  await stopOldRecorder(data!, stateDir);
+  const store = await Store.open(stateDir);
+  const at = new Date().toISOString();
+  if (resume) {
+    let lines: string[] = [];
+    await store.mutate((d) => {
+      catchUp(d, stateDir);
+      lines = recoverTasks(d, layout.onRecover, at, 'its session\'s tmux session was lost');
+    });
+    for (const line of lines) out(line);
+    for (const a of Object.values(store.data.agents)) {
+      out(`${a.name}: ${existsSync(transcriptPath(a)) ? `resumes its conversation (claude --resume ${a.session_id})` : `had no conversation yet; starts afresh with the same session id ${a.session_id}`}`);
+    }
+    const file = store.data.session?.handover;
+    const handover = file && existsSync(file) ? { file, text: readFileSync(file, 'utf8') } : undefined;
+    return { resume: true, sessionIds: Object.fromEntries(Object.values(store.data.agents).map((a) => [a.name, a.session_id])), ...(handover ? { handover } : {}) };
+  }
+  const worth = worthResuming(store.data);
+  await store.mutate((d) => {
+    catchUp(d, stateDir);
+    closeLost(d, at, 'the session was lost and started afresh');
+  });
+  if (worth) out(`The earlier session "${s!.name}" was lost and is started afresh; its handover: ${(await writeHandover({ stateDir, by: './start.mts (the earlier session was lost)' })).file}`);
+  return { resume: false, ...handoverFor(stateDir, layout) };
+}
+
+function handoverFor(stateDir: string, layout: Layout): Pick<StartDecision, 'handover'> {
+  const handover = latestHandover(stateDir, layout.file);
+  return handover ? { handover } : {};
+}
+
+/**
+ * Gives the lead the handover as context: appended to its system prompt, after the text it has from
+ * the layout. claude 2.1.197 refuses --append-system-prompt together with --append-system-prompt-file,
+ * so all of it goes into one file (which also keeps a long handover out of argv and the launch script).
+ * Returns the lead's name.
+ */
+export function giveLeadHandover(layout: Layout, stateDir: string, handover: { file: string; text: string }): string | undefined {
+  const lead = layout.agents.find((a) => a.role === 'lead');
+  if (!lead) return undefined;
+  const own = lead.appendSystemPromptFile ? readFileSync(lead.appendSystemPromptFile, 'utf8') : lead.appendSystemPrompt;
+  const file = join(agentDir(stateDir, lead.name), 'system-prompt.md');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, [own, handoverContext(handover)].filter(Boolean).join('\n\n'));
+  delete lead.appendSystemPrompt;
+  lead.appendSystemPromptFile = file;
+  return lead.name;
+}
+
+/**
+ * The store of a resumed session: the new tmux ids, every agent's history kept (cost, turns, last
+ * answer, session id) and its state starting again; tasks, events and cursors stay as they are.
+ */
+export function recordResumed(data: StoreData, session: SessionRecord, agents: AgentRecord[], at: string): void {
+  const old = data.session;
+  data.session = {
+    ...session,
+    created_at: old?.created_at ?? session.created_at,
+    handover: old?.handover ?? session.handover ?? null,
+    resumed_at: [...(old?.resumed_at ?? []), at],
+  };
+  data.agents = Object.fromEntries(agents.map((a) => {
+    const prev = data.agents[a.name];
+    const kept = prev ? { ...prev, ...a, cost_usd: prev.cost_usd, last_result: prev.last_result, task: prev.task } : a;
+    return [a.name, { ...kept, reason: `resuming (claude --resume ${a.session_id})`, task_id: null, exit_code: null, busy_since: null }];
+  }));
+  data.recorder = null;
+}
