@@ -19,6 +19,11 @@ import { advanceRuns, resumeRun, startRun } from '../workflow/runs.js';
 import { applyTmuxStatus } from '../tmux/status-line.js';
 import { clearPromptBox, deliver, interrupt, resubmit, turnStopped } from '../tasks/deliver.js';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { quote } from '../util/shell-quote.js';
+
+/** A string as one tmux command-language word in double quotes ($ and \\ escaped, # doubled). */
+const tmuxDoubleQuoted = (text: string): string => `"${text.replace(/[\\"$]/g, '\\$&').replace(/#/g, '##')}"`;
 
 const MAX_EVENTS = 1000;
 /** How long an agent may show no sign of life before we look for a start-up dialog. */
@@ -213,11 +218,28 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     }
   };
   let checking = false;
-  const timer = setInterval(() => {
-    if (stale(store.data)) void drain();
+  const check = (): void => {
     if (checking) return;
     checking = true;
     void checkPanes().finally(() => { checking = false; });
+  };
+  // A pane whose process dies makes tmux itself tell us (a pane-died hook appends to a file we
+  // watch), so a death is seen at once without polling. The screen is read only while an agent
+  // is starting or held at a dialog; a slow check every 10 s is the net for what no hook reports
+  // (a tmux server killed outright).
+  const tmuxEvents = join(opts.stateDir, 'tmux-events');
+  try {
+    await server.cmd(['set-hook', '-t', session.tmux_id, 'pane-died', `run-shell -b ${tmuxDoubleQuoted(`echo >> ${quote(tmuxEvents)}`)}`]);
+  } catch (error) {
+    log(`cannot set the pane-died hook (${(error as Error).message}); relying on the 10 s check`);
+  }
+  watchers.push(watch(opts.stateDir, (_, file) => { if (file === 'tmux-events') check(); }));
+  let tick = 0;
+  const timer = setInterval(() => {
+    tick++;
+    if (stale(store.data)) void drain();
+    const looking = Object.values(store.data.agents).some((a) => a.status === 'starting' || (a.status === 'waiting' && a.reason?.includes('dialog')));
+    if (looking || tick % 10 === 0) check();
   }, opts.paneCheckMs ?? 1000);
 
   return {
