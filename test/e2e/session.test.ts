@@ -115,6 +115,7 @@ test('a handover names done, failed, running and queued tasks; session end stops
   const endedAt = Date.now();
   const ended = await orch(['session', 'end', '--force']);
   assert.equal(ended.exitCode, 0, ended.stdout + ended.stderr);
+  t.diagnostic(`session end --force (2 tasks to cancel, 4 agents): ${Date.now() - endedAt} ms`);
   assert.match(ended.stdout, /Handover: .*handovers/);
   const after = live.store();
   assert.ok(after.session!.ended_at, 'the session is marked ended');
@@ -186,11 +187,13 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
   assert.ok(plain.stderr.includes(`--state ${live.state} --resume`), plain.stderr);
   assert.equal((await live.server.panes()).length, 0, 'nothing was started');
 
+  const resumeAt = Date.now();
   const resumed = await run(startScript, [...startArgs(live, layout), '--resume'], { cwd: live.project, env: live.env });
   assert.equal(resumed.exitCode, 0, resumed.stderr);
   assert.match(resumed.stdout, /Resumed tmux session/);
   assert.match(resumed.stdout, new RegExp(`task ${cut} interrupted .* queued again`));
   await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle' || a.status === 'busy'), 120_000, 'all four agents back');
+  t.diagnostic(`./start.mts --resume to all four agents back: ${Date.now() - resumeAt} ms`);
 
   const after = live.store();
   for (const name of TEAM) assert.equal(after.agents[name]!.session_id, before.agents[name]!.session_id, `${name} keeps its session id`);
