@@ -1,6 +1,7 @@
 // Finding and stopping the processes of one session: what its tmux panes started (and their
-// children), and anything else that names its state directory (an agent's claude and hooks carry
-// ORCH_STATE_DIR; the recorder, board, dashboard and runners take --state DIR). Linux /proc.
+// children), and what else is ours: anything an agent started (its claude, hooks and tools carry
+// ORCH_STATE_DIR), our scripts under the state directory, and our own long-running commands
+// (recorder, board, dashboard, headless runner, MCP server) given this state directory. Linux /proc.
 import { readFileSync, readdirSync } from 'node:fs';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -57,6 +58,17 @@ function selfAndAncestors(): Set<number> {
   return out;
 }
 
+/** Our commands that run as long as a session does. */
+const LONG_RUNNING = new Set(['record', 'watch', 'dashboard', 'headless', 'mcp']);
+
+/** Whether a process (by argv and environment) belongs to the session of stateDir. */
+export function isOurs(argv: string[], env: string[], stateDir: string): boolean {
+  if (env.includes(`ORCH_STATE_DIR=${stateDir}`)) return true;
+  if (argv.some((a) => a.startsWith(`${stateDir}/`) && a.endsWith('.sh'))) return true;
+  const at = argv.findIndex((a) => a.endsWith('/orchestrate.mjs') || a.endsWith('/orchestrate.mts'));
+  return at >= 0 && LONG_RUNNING.has(argv[at + 1] ?? '') && argv.includes(stateDir);
+}
+
 /** Processes that belong to a session's state directory (not this process or its ancestors). */
 export function processesOf(stateDir: string): { pid: number; command: string }[] {
   const mine = selfAndAncestors();
@@ -65,12 +77,8 @@ export function processesOf(stateDir: string): { pid: number; command: string }[
     if (!/^\d+$/.test(name) || mine.has(Number(name))) continue;
     try {
       const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      let ours = argv.some((a) => a === stateDir || a.startsWith(`${stateDir}/`));
-      if (!ours) {
-        const env = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
-        ours = env.includes(`ORCH_STATE_DIR=${stateDir}`);
-      }
-      if (ours && alive(Number(name))) out.push({ pid: Number(name), command: argv.join(' ') });
+      const env = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
+      if (isOurs(argv, env, stateDir) && alive(Number(name))) out.push({ pid: Number(name), command: argv.join(' ') });
     } catch { /* exited meanwhile, or not ours to read */ }
   }
   return out;
