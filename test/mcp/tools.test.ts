@@ -161,6 +161,19 @@ test('dispatch with wait returns the answer; a failure and a timeout are tool er
   assert.match(slow.text, /^timed out after 0\.5 s waiting for task t-\S+ \(not yet taken in\); it goes on: wait_task/);
 });
 
+test('a waiting call the client cancels stops waiting (the task goes on)', async (t) => {
+  const s = fakeSession(t);
+  const abort = new AbortController();
+  const started = Date.now();
+  const waiting = callTool({ stateDir: s.dir, caller: 'lead', signal: abort.signal }, 'dispatch', { agent: 'worker-1', prompt: 'long', wait: true, timeout: 60 });
+  setTimeout(() => abort.abort(), 200);
+  const out = await waiting;
+  assert.ok(Date.now() - started < 5000, `stopped within a round (${Date.now() - started} ms)`);
+  assert.equal(out.isError, true);
+  assert.match(out.text, /^stopped waiting for task t-\S+: the call was cancelled; the task goes on$/);
+  assert.equal(pending(s.dir).length, 1, 'the task was dispatched and stays');
+});
+
 test('wait_task, task_result, list_tasks and cancel_task', async (t) => {
   const s = fakeSession(t);
   const ctx = { stateDir: s.dir, caller: 'lead' };
