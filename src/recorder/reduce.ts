@@ -18,6 +18,16 @@ export function isStatusLine(value: unknown): value is StatusLine {
     && typeof v.event === 'object' && v.event !== null && !Array.isArray(v.event);
 }
 
+/**
+ * The agent's own transcript. A forked session's SessionStart reports its parent's session id and
+ * transcript; the fork's own file sits next to it under the id we gave it.
+ */
+export function ownTranscript(reported: string | null, sessionId: string): string | null {
+  if (!reported || !sessionId) return reported;
+  const slash = reported.lastIndexOf('/');
+  return reported.endsWith(`/${sessionId}.jsonl`) ? reported : `${reported.slice(0, slash + 1)}${sessionId}.jsonl`;
+}
+
 /** Applies one event; returns a short description of what changed, or undefined when nothing did. */
 export function applyEvent(agent: AgentRecord, line: StatusLine): string | undefined {
   if (!isStatusLine(line)) return undefined;
@@ -32,7 +42,7 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
   switch (e.hook_event_name) {
     case 'SessionStart':
       if (e.model) agent.model = text(e.model);
-      if (e.transcript_path) agent.transcript_path = text(e.transcript_path);
+      if (e.transcript_path) agent.transcript_path = ownTranscript(text(e.transcript_path), agent.session_id);
       // Compaction (manual, or automatic in the middle of a turn) starts the session anew without
       // ending the work in progress: the agent's state stays what it was.
       if (e.source === 'compact' && agent.status !== 'starting') break;

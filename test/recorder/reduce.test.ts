@@ -24,8 +24,8 @@ const line = (hook_event_name: string, fields: Record<string, unknown> = {}, at 
 
 test('each event: the status, reason and fields it sets', () => {
   const cases: { name: string; from?: Partial<AgentRecord>; event: StatusLine; expect: Partial<AgentRecord> }[] = [
-    { name: 'SessionStart', event: line('SessionStart', { source: 'startup', model: 'claude-opus-4-8', transcript_path: '/t.jsonl' }),
-      from: { exit_code: 3 }, expect: { status: 'idle', reason: null, model: 'claude-opus-4-8', transcript_path: '/t.jsonl', exit_code: null } },
+    { name: 'SessionStart', event: line('SessionStart', { source: 'startup', model: 'claude-opus-4-8', transcript_path: '/p/sid.jsonl' }),
+      from: { exit_code: 3 }, expect: { status: 'idle', reason: null, model: 'claude-opus-4-8', transcript_path: '/p/sid.jsonl', exit_code: null } },
     { name: 'UserPromptSubmit', from: { status: 'idle' }, event: line('UserPromptSubmit', { prompt: 'do X' }), expect: { status: 'busy', task: 'do X', busy_since: iso(T0) } },
     { name: 'PreToolUse', from: { status: 'idle' }, event: line('PreToolUse', { tool_name: 'Bash' }), expect: { status: 'busy', last_tool: 'Bash' } },
     { name: 'PostToolUse after a permission', from: { status: 'waiting', reason: 'permission for Write: ...' }, event: line('PostToolUse', { tool_name: 'Write' }),
@@ -98,10 +98,10 @@ test('busy_since: set when work starts, kept through tool calls, cleared when it
 test('compaction in the middle of a turn (SessionStart source=compact) does not make a busy agent idle', () => {
   const agent = fresh({ status: 'idle' });
   applyEvent(agent, line('UserPromptSubmit', { prompt: 'long job' }, T0));
-  applyEvent(agent, line('SessionStart', { source: 'compact', transcript_path: '/t2.jsonl' }, T0 + 100));
+  applyEvent(agent, line('SessionStart', { source: 'compact', transcript_path: '/p2/sid.jsonl' }, T0 + 100));
   assert.equal(agent.status, 'busy');
   assert.equal(agent.busy_since, iso(T0));
-  assert.equal(agent.transcript_path, '/t2.jsonl');
+  assert.equal(agent.transcript_path, '/p2/sid.jsonl');
   // A fresh start and /clear still mean idle.
   applyEvent(agent, line('SessionStart', { source: 'clear' }, T0 + 200));
   assert.equal(agent.status, 'idle');
@@ -140,4 +140,11 @@ test('a real session replayed whole gives the same record as the same file appli
   assert.equal(cursor, real.length);
   assert.equal(seen, all.lines.length);
   assert.deepEqual(grown, whole);
+});
+
+test('a forked session keeps its own transcript, not the parent\'s its SessionStart reports', async () => {
+  const { ownTranscript } = await import('../../src/recorder/reduce.js');
+  assert.equal(ownTranscript('/h/.claude/projects/-p/parent-id.jsonl', 'fork-id'), '/h/.claude/projects/-p/fork-id.jsonl');
+  assert.equal(ownTranscript('/h/.claude/projects/-p/own-id.jsonl', 'own-id'), '/h/.claude/projects/-p/own-id.jsonl');
+  assert.equal(ownTranscript(null, 'x'), null);
 });
