@@ -70,7 +70,7 @@ export function runsView(data: StoreData): RunView[] {
     const name = str(run.name) ?? (typeof workflow === 'string' ? workflow : str(workflow?.name)) ?? id;
     const runTasks = entries(run.tasks ?? run.steps).slice(0, 200).map(([tKey, tValue]): RunTaskView => {
       const t = (tValue && typeof tValue === 'object' ? tValue : {}) as Record<string, unknown>;
-      const taskId = str(t.task) ?? str(t.task_id);
+      const taskId = str(t.task) ?? str(t.task_id) ?? (Array.isArray(t.tries) ? str(t.tries.at(-1)) : null);
       const needs = [t.needs, t.depends_on, t.after].find(Array.isArray) as unknown[] | undefined;
       const stored = taskId ? tasks[taskId] : undefined;
       return {

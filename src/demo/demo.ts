@@ -14,6 +14,7 @@ import { loadWorkflow } from '../workflow/load.js';
 import { runSummary } from '../cli/commands/run.js';
 import { ConfigError, OrchestratorError } from '../cli/errors.js';
 import { quoteArgv } from '../util/shell-quote.js';
+import { standinClaudeEnv, writeClaudeHome } from '../standin/claude-home.js';
 
 /** Not a real key: the stand-in accepts anything; Claude only checks it was approved once. */
 const DEMO_KEY = 'sk-ant-api03-orchestrator-demo-000000000000000000000000000000-DEMOKEY';
@@ -31,34 +32,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-function claudeVersion(): string | undefined {
-  try {
-    return (JSON.parse(readFileSync(join(toolkitRoot, 'node_modules', '@anthropic-ai', 'claude-code', 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A HOME in which claude has been through onboarding, approved the key and trusts the project. */
-function writeDemoHome(home: string, project: string): void {
-  mkdirSync(join(home, '.claude'), { recursive: true });
-  const version = claudeVersion();
-  writeFileSync(join(home, '.claude.json'), `${JSON.stringify({
-    hasCompletedOnboarding: true, ...(version ? { lastOnboardingVersion: version } : {}),
-    customApiKeyResponses: { approved: [DEMO_KEY.slice(-20)], rejected: [] },
-    projects: { [project]: { hasTrustDialogAccepted: true, allowedTools: [] } },
-  }, null, 2)}\n`);
-  writeFileSync(join(home, '.claude', 'settings.json'), '{}\n');
-}
-
 const y = (s: string): string => JSON.stringify(s);
 
 function demoLayout(project: string, home: string, port: number, apiLog: string): string {
-  const env = {
-    HOME: home, ANTHROPIC_API_KEY: DEMO_KEY, ANTHROPIC_BASE_URL: `http://127.0.0.1:${port}`,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
-    CLAUDE_CODE_MAX_RETRIES: '1', API_TIMEOUT_MS: '30000',
-  };
+  // Retries: one, so that a busy machine's hiccup does not fail the demo.
+  const env = { ...standinClaudeEnv(home, `http://127.0.0.1:${port}`, DEMO_KEY, 1), API_TIMEOUT_MS: '30000' };
   const standin = quoteArgv([process.execPath, join(toolkitRoot, 'dist', 'src', 'standin', 'main.js'), '--port', String(port), '--log', apiLog]);
   return [
     '# Written by ./start.mts --demo: real claude agents against the toolkit\'s API stand-in.',
@@ -93,7 +71,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   // A fresh project and state each time; the demo session replaces an earlier one.
   for (const d of [project, stateDir]) rmSync(d, { recursive: true, force: true });
   mkdirSync(project, { recursive: true });
-  writeDemoHome(home, project);
+  mkdirSync(home, { recursive: true });
+  writeClaudeHome(home, { apiKey: DEMO_KEY, trusted: [project] });
   const port = await freePort();
   const layoutFile = join(dir, 'layout.yaml');
   writeFileSync(layoutFile, demoLayout(project, home, port, join(dir, 'api.log')));

@@ -5,7 +5,7 @@
 // Once a second it asks tmux whether agent panes are alive, which catches deaths no hook reports.
 import { watch, type FSWatcher } from 'node:fs';
 import { Store } from '../store/store.js';
-import type { AgentRecord, EventRecord, StoreData } from '../store/types.js';
+import type { AgentRecord, EventRecord, SessionRecord, StoreData } from '../store/types.js';
 import { Server } from '../tmux/objects.js';
 import { agentDir } from '../agents/launch.js';
 import { statusFile } from '../agents/hooks.js';
@@ -61,6 +61,20 @@ function updateUsage(agent: AgentRecord): void {
 function pushEvent(data: StoreData, event: EventRecord): void {
   (data.events ??= []).push(event);
   if (data.events.length > MAX_EVENTS) data.events.splice(0, data.events.length - MAX_EVENTS);
+}
+
+/** The control window this recorder runs in (its pane is $TMUX_PANE), or undefined outside tmux. */
+async function findControlWindow(server: Server): Promise<SessionRecord['control'] | undefined> {
+  const me = process.env.TMUX_PANE;
+  if (!me) return undefined;
+  try {
+    const rows = (await server.cmd(['list-panes', '-t', me, '-F', '#{window_id}\t#{pane_id}\t#{pane_title}'])).trim().split('\n').map((l) => l.split('\t'));
+    const window = rows.find((r) => r[1] === me)?.[0];
+    const watchPane = rows.find((r) => r[2] === 'status')?.[1] ?? '';
+    return window ? { window, recorderPane: me, watchPane } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts recording the session whose state is in stateDir. */
@@ -176,7 +190,13 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   // A delivery waiting for its confirmation needs the scheduler to look again when its time is up.
   const stale = (data: StoreData): boolean => Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true);
 
-  await store.mutate((data) => { data.recorder = { pid: process.pid, started_at: new Date().toISOString() }; });
+  // The starter cannot know the control window's ids before the recorder runs in it, and must not
+  // write the store once the recorder does: the recorder records them itself.
+  const control = await findControlWindow(server);
+  await store.mutate((data) => {
+    data.recorder = { pid: process.pid, started_at: new Date().toISOString() };
+    if (control && data.session) data.session.control = control;
+  });
   mkdirSync(inboxDir(opts.stateDir), { recursive: true });
   watchers.push(watch(inboxDir(opts.stateDir), (_, file) => { if (file && String(file).endsWith('.json') && !String(file).startsWith('.')) void drain(); }));
 

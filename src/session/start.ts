@@ -116,15 +116,14 @@ export async function start(opts: StartOptions): Promise<number> {
   else await store.recordSession(record, agents);
 
   // The recorder starts only now that the store holds the session it records.
-  let control;
+  // The recorder records the control window's ids itself (it is the store's writer from now on).
   try {
-    control = await createControlWindow(server, layout.session, stateDir, layout.root, built.focusWindow, layout.dashboard);
+    await createControlWindow(server, layout.session, stateDir, layout.root, built.focusWindow, layout.dashboard);
   } catch (error) {
     await built.session.kill().catch(() => {});
     await store.endSession();
     throw new OrchestratorError(`could not create the control window of "${layout.session}": ${(error as Error).message}`);
   }
-  await store.mutate((data) => { if (data.session) data.session.control = control; });
 
   const names = agents.map((a) => a.name).join(', ');
   opts.out(`${decision.resume ? 'Resumed' : 'Started'} tmux session "${layout.session}" with ${agents.length} agent${agents.length === 1 ? '' : 's'}${names ? ` (${names})` : ''} from ${displayPath(layout.file)}.`);

@@ -2,11 +2,12 @@
 // API-key approval and folder trust, an environment that points the CLI at the API stand-in and
 // fails fast, and the stand-in itself, closed when the test ends.
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startStandin, type Standin, type StandinOptions } from '../../src/standin/server.js';
+import { standinClaudeEnv, writeClaudeHome } from '../../src/standin/claude-home.js';
 import { repoRoot } from './paths.js';
 import { onCleanup } from './tmux.js';
 
@@ -33,28 +34,8 @@ function throwawayHome(t: TestContext): string {
 export function claudeEnv(t: TestContext, opts: { standinUrl: string; trust?: string[]; skipTrustFor?: boolean }): { home: string; env: Record<string, string> } {
   const home = throwawayHome(t);
   const trusted = opts.skipTrustFor === false ? [] : opts.trust ?? [];
-  const projects = Object.fromEntries(trusted.map((dir) => [dir, { hasTrustDialogAccepted: true, allowedTools: [] }]));
-  writeFileSync(join(home, '.claude.json'), `${JSON.stringify({
-    hasCompletedOnboarding: true,
-    lastOnboardingVersion: '2.1.197',
-    customApiKeyResponses: { approved: [FAKE_API_KEY.slice(-20)], rejected: [] },
-    projects,
-  }, null, 2)}\n`);
-  mkdirSync(join(home, '.claude'), { recursive: true });
-  writeFileSync(join(home, '.claude', 'settings.json'), `${JSON.stringify({ skipDangerousModePermissionPrompt: true }, null, 2)}\n`);
-  const env: Record<string, string> = {
-    HOME: home,
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    TERM: 'xterm-256color',
-    ANTHROPIC_API_KEY: FAKE_API_KEY,
-    ANTHROPIC_BASE_URL: opts.standinUrl,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    CLAUDE_CODE_MAX_RETRIES: '0',
-    API_TIMEOUT_MS: '15000',
-    DISABLE_AUTOUPDATER: '1',
-    IS_SANDBOX: '1',
-    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
-  };
+  writeClaudeHome(home, { apiKey: FAKE_API_KEY, trusted });
+  const env: Record<string, string> = { ...standinClaudeEnv(home, opts.standinUrl, FAKE_API_KEY), PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
   return { home, env };
 }
 
