@@ -83,10 +83,15 @@ try {
   // Our overhead: on each agent, the gap from a task's end to the start of its next task that was
   // already waiting (recording Stop, choosing the next, pasting it, Claude taking it in).
   const gaps: number[] = [];
+  const toDelivery: number[] = [];
+  const toSubmit: number[] = [];
   for (const agent of new Set(tasks.map((t) => t.agent))) {
     const mine = tasks.filter((t) => t.agent === agent).sort((a, b) => Date.parse(a.started_at!) - Date.parse(b.started_at!));
     for (let i = 1; i < mine.length; i++) {
-      if (Date.parse(mine[i]!.created_at) < Date.parse(mine[i - 1]!.ended_at!)) gaps.push(Date.parse(mine[i]!.started_at!) - Date.parse(mine[i - 1]!.ended_at!));
+      if (Date.parse(mine[i]!.created_at) >= Date.parse(mine[i - 1]!.ended_at!)) continue;
+      gaps.push(Date.parse(mine[i]!.started_at!) - Date.parse(mine[i - 1]!.ended_at!));
+      toDelivery.push(Date.parse(mine[i]!.delivered_at!) - Date.parse(mine[i - 1]!.ended_at!));
+      toSubmit.push(Date.parse(mine[i]!.started_at!) - Date.parse(mine[i]!.delivered_at!));
     }
   }
 
@@ -98,6 +103,7 @@ try {
   ]);
   console.log(`\n${TASKS} tasks over 4 agents: ${wall.toFixed(1)} s (${(TASKS / wall).toFixed(2)} tasks/s; the ${TASKS} dispatch commands took ${((submitted - t0) / 1000).toFixed(1)} s)`);
   console.log(`claude's own turn (UserPromptSubmit -> Stop), median: ${median(turns).toFixed(0)} ms; our overhead per task (an agent's Stop -> its next queued task's UserPromptSubmit), median of ${gaps.length}: ${gaps.length ? median(gaps).toFixed(0) : 'n/a'} ms`);
+  if (gaps.length) console.log(`  of which: Stop hook -> recorder sends the next prompt ${median(toDelivery).toFixed(0)} ms; sent -> Claude's UserPromptSubmit (tmux paste, pause, Enter, Claude) ${median(toSubmit).toFixed(0)} ms`);
 } finally {
   spawnSync('tmux', ['-L', socket, 'kill-server']);
   await standin.close();
