@@ -67,7 +67,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const dir = process.env.ORCH_DEMO_DIR ? resolve(process.env.ORCH_DEMO_DIR) : join(stateRoot, 'demo');
   const project = join(dir, 'project');
   const home = join(dir, 'home');
-  const stateDir = join(dir, 'state');
+  // The session's state where every command looks by default (state/<session>/).
+  const stateDir = process.env.ORCH_DEMO_DIR ? join(dir, 'state') : join(stateRoot, 'orchestrator-demo');
   // A fresh project and state each time; the demo session replaces an earlier one.
   for (const d of [project, stateDir]) rmSync(d, { recursive: true, force: true });
   mkdirSync(project, { recursive: true });
