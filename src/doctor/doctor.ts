@@ -65,6 +65,18 @@ function checkGroup(g: Group, root: string, isRoot: boolean): Finding[] {
   return found;
 }
 
+/**
+ * The checks that read Claude's files only (no process started): what would stop the layout's
+ * agents at a first-run dialog. ./start.mts runs these before it starts anything.
+ */
+export function setupFindings(layout: Layout, env: NodeJS.ProcessEnv, isRoot: boolean): Finding[] {
+  const all = groups(layout, { layoutFile: layout.file, cwd: layout.root, env, isRoot });
+  return all.flatMap((g) => {
+    const label = all.length > 1 ? `[${g.agents.map((a) => a.name).join(', ')}] ` : '';
+    return checkGroup(g, layout.root, isRoot).map((f) => ({ ...f, summary: label + f.summary }));
+  });
+}
+
 /** Runs every check. */
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const { layout, problems } = loadLayout(opts.layoutFile, { cwd: opts.cwd });

@@ -85,10 +85,14 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
     case 'SessionEnd':
       set('exited', `session ended (${text(e.reason) ?? 'unknown reason'})`);
       break;
-    case 'ProcessExit':
+    case 'ProcessExit': {
       agent.exit_code = typeof e.exit_code === 'number' ? e.exit_code : null;
-      set('exited', `claude exited with code ${String(e.exit_code)}`);
+      // An exit before claude was ever ready is most often a first-run step it could not pass
+      // (onboarding needs the network, login, trust): the doctor names it and its fix.
+      const early = agent.status === 'starting' || (agent.status === 'waiting' && Boolean(agent.reason?.includes('dialog')));
+      set('exited', `claude exited with code ${String(e.exit_code)}${early && e.exit_code !== 0 ? ' before it was ready: attach to read why, or run scripts/orchestrate.mts doctor' : ''}`);
       break;
+    }
     case 'ProcessRestart':
       agent.restarts = (agent.restarts ?? 0) + 1;
       set('starting', `restarting after exit code ${String(e.exit_code)} (--resume ${agent.session_id})`);

@@ -76,6 +76,15 @@ export async function start(opts: StartOptions): Promise<number> {
   }
   if (existing) await existing.kill();
 
+  // Say before anything starts what would hold the agents at a first-run dialog (folder trust,
+  // onboarding, login): they would wait there, reported as waiting, until someone answers.
+  if (layout.agents.some((a) => a.mode === 'interactive')) {
+    const { setupFindings } = await import('../doctor/doctor.js');
+    const problems = setupFindings(layout, process.env, process.getuid?.() === 0).filter((f) => f.status === 'problem');
+    for (const f of problems) opts.out(`warning: ${f.summary}`);
+    if (problems.length) opts.out(`  ${quoteArgv([displayPath(join(toolkitRoot, 'scripts', 'orchestrate.mts')), 'doctor'])} gives the exact fix for each.`);
+  }
+
   // An earlier session here: resume it if it was lost (asked for, or agreed to), and the lead's handover.
   const decision = await prepareStart({ layout, stateDir, resume: Boolean(opts.resume), restart: opts.restart, ...(opts.ask ? { ask: opts.ask } : {}), out: opts.out });
   const lead = decision.handover ? giveLeadHandover(layout, stateDir, decision.handover) : undefined;

@@ -113,3 +113,16 @@ test('16 agents in 4 windows of 4, custom options, env and awkward text reach cl
   }, 5000, 'the fake claude to start');
   assert.match(screen, /-- say "hi"; echo \$HOME/, 'the prompt arrives as one argument, unexpanded');
 });
+
+test('./start.mts warns, before starting, about what would hold the agents at a first-run dialog', async (t) => {
+  const project = join(tempDir(t), 'fresh-project');
+  mkdirSync(project);
+  const home = tempDir(t);
+  const server = privateServer(t);
+  const result = await run(startScript, ['--socket', server.socket!, '--state', join(tempDir(t), 'state'), '--no-attach'], { cwd: project, env: { HOME: home, ANTHROPIC_API_KEY: '' } });
+  assert.equal(result.exitCode, 0, result.stderr);
+  assert.match(result.stdout, /warning: .*onboarding/);
+  assert.match(result.stdout, /warning: .*trust/);
+  assert.match(result.stdout, /orchestrate\.mts doctor gives the exact fix for each/);
+  assert.match(result.stdout, /Started tmux session "fresh-project"/);
+});
