@@ -118,7 +118,12 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         for (const t of taken) {
           if (!t.request) { log(`inbox: skipped unreadable ${t.file} (${t.error})`); continue; }
           const request = t.request;
-          log(`inbox: ${request.kind === 'run' ? startRun(data, request, Date.now()) : request.kind === 'resume-run' ? resumeRun(data, request) : intake(data, request, Date.now())}`);
+          try {
+            log(`inbox: ${request.kind === 'run' ? startRun(data, request, Date.now()) : request.kind === 'resume-run' ? resumeRun(data, request) : intake(data, request, Date.now())}`);
+          } catch (error) {
+            // A malformed request is dropped, not retried forever (it would stop every later pass).
+            log(`inbox: dropped a bad ${String(request.kind)} request ${t.file}: ${(error as Error).message}`);
+          }
           changed = true;
         }
         data.cursors ??= {};
@@ -156,10 +161,12 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       if (!agent || !task) return;
       try {
         if (effect.kind === 'deliver') await deliver(server, opts.stateDir, agent, task);
-        else if (effect.kind === 'resubmit') await resubmit(server, agent);
+        else if (effect.kind === 'resubmit') log(`resubmit ${task.id}: ${await resubmit(server, opts.stateDir, agent, task)}`);
         else {
           await interrupt(server, opts.stateDir, agent, task.id);
-          if (agent.mode === 'interactive' && await turnStopped(server, agent)) {
+          // An Escape that did not stop the turn (it came while Claude was busy drawing) is sent once more.
+          const stoppedTurn = agent.mode === 'interactive' && (await turnStopped(server, agent) || (await interrupt(server, opts.stateDir, agent, task.id), await turnStopped(server, agent)));
+          if (stoppedTurn) {
             if (!await clearPromptBox(server, agent)) log(`${agent.name}: could not clear the interrupted prompt from its box`);
             await store.mutate((data) => { applyLines(data, agent.name, [{ at: Date.now(), event: { hook_event_name: 'Interrupted', task: task.id } }], log); });
             show();
@@ -188,7 +195,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const show = (): void => { void applyTmuxStatus(server, store.data).catch(() => {}); };
 
   // A delivery waiting for its confirmation needs the scheduler to look again when its time is up.
-  const stale = (data: StoreData): boolean => Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true);
+  const stale = (data: StoreData): boolean => Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true || (t.state === 'running' && Boolean(t.timeout_s)));
 
   // The starter cannot know the control window's ids before the recorder runs in it, and must not
   // write the store once the recorder does: the recorder records them itself.
@@ -232,7 +239,13 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       }
     }
     if (updates.length) {
-      await store.mutate((data) => { for (const [name, line] of updates) applyLines(data, name, [line], log); });
+      // Read what the hooks said meanwhile first; a decision about an agent that changed since the
+      // look is dropped (the next check looks again).
+      const seen = new Map(updates.map(([name]) => [name, store.data.agents[name]?.updated_at]));
+      await drain();
+      await store.mutate((data) => {
+        for (const [name, line] of updates) if (data.agents[name]?.updated_at === seen.get(name)) applyLines(data, name, [line], log);
+      });
       show();
       for (const [name, line] of updates) log(`${name}: ${String(line.event.hook_event_name)} -> ${store.data.agents[name]?.status} (${String(line.event.reason ?? '')})`);
     }

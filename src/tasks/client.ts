@@ -66,7 +66,8 @@ export function waitForStore<T>(stateDir: string, check: (data: StoreData) => T 
     const watcher = watch(stateDir, () => look());
     // A safety net for file systems whose events get lost; the watcher does the real work.
     const slow = setInterval(() => look(), 1000);
-    const timer = Number.isFinite(timeoutMs) ? setTimeout(() => end(undefined), timeoutMs) : undefined;
+    // setTimeout takes at most 2^31-1 ms (~24.8 days); longer is no limit.
+    const timer = Number.isFinite(timeoutMs) && timeoutMs <= 2 ** 31 - 1 ? setTimeout(() => end(undefined), timeoutMs) : undefined;
     function end(value: T | undefined): void {
       if (settled) return;
       settled = true;

@@ -39,10 +39,22 @@ export async function deliver(server: Server, stateDir: string, agent: AgentReco
     ['send-keys', '-t', agent.pane, 'Enter']);
 }
 
-/** A retry: the text is most likely in the prompt box with its Enter lost, so press Enter again. */
-export async function resubmit(server: Server, agent: AgentRecord): Promise<void> {
-  if (agent.mode === 'headless') return;
-  await server.cmd(['send-keys', '-t', agent.pane, 'Enter']);
+/**
+ * A retry of a delivery not confirmed in time. The screen says which case it is: a turn running
+ * ("esc to interrupt": Claude took the prompt, its hook is late) needs nothing; text in the box
+ * lost its Enter; an empty box never got the paste (a recorder killed between recording the
+ * delivery and making it), so the prompt is pasted again.
+ */
+export async function resubmit(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<'waiting' | 'enter' | 'pasted'> {
+  if (agent.mode === 'headless') return 'waiting';
+  const screen = await server.cmd(['capture-pane', '-p', '-t', agent.pane]);
+  if (/esc to interrupt/i.test(screen)) return 'waiting';
+  if (promptBoxText(screen)) {
+    await server.cmd(['send-keys', '-t', agent.pane, 'Enter']);
+    return 'enter';
+  }
+  await deliver(server, stateDir, agent, task);
+  return 'pasted';
 }
 
 /** Interrupts the agent's running turn (Escape in Claude's box; a cancel file for a headless runner). */

@@ -127,12 +127,18 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
   const effects: TaskEffect[] = [];
   let changed = false;
   const tasks = Object.values(tasksOf(data)).filter((t) => !isFinal(t)).sort((a, b) => a.seq - b.seq);
+  // An agent being interrupted in this pass takes nothing new until the interrupt is done (the
+  // recorder performs it before its next pass).
+  const interrupting = new Set<string>();
+  for (const task of tasks) {
+    if (task.agent && (task.cancel_requested || timedOut(task, now))) interrupting.add(task.agent);
+  }
   for (const task of tasks) {
     if (task.state === 'queued') {
       const agent = task.target.agent
         ? data.agents[task.target.agent]
-        : Object.values(data.agents).find((a) => matches(a, task.target) && a.status === 'idle' && !a.task_id);
-      if (!agent || !ready(agent)) continue;
+        : Object.values(data.agents).find((a) => matches(a, task.target) && ready(a) && !interrupting.has(a.name));
+      if (!agent || !ready(agent) || interrupting.has(agent.name)) continue;
       task.agent = agent.name;
       task.state = 'delivering';
       task.attempts = 1;
@@ -149,7 +155,7 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
       effects.push({ kind: 'interrupt', task: task.id, agent: agent.name });
       continue;
     }
-    if (task.timeout_s && task.state === 'running' && now - Date.parse(task.started_at ?? iso(now)) > task.timeout_s * 1000) {
+    if (timedOut(task, now)) {
       finish(task, 'failed', now, `timed out after ${task.timeout_s} s`);
       release(data, task);
       effects.push({ kind: 'interrupt', task: task.id, agent: agent.name });
@@ -220,6 +226,11 @@ export function taskOnEvent(data: StoreData, agentName: string, line: StatusLine
 }
 
 const round = (n: number): number => Math.round(n * 1e6) / 1e6;
+
+/** A running task past its timeout. */
+export function timedOut(task: TaskRecord, now: number): boolean {
+  return Boolean(task.timeout_s && task.state === 'running' && task.started_at && now - Date.parse(task.started_at) > task.timeout_s * 1000);
+}
 
 /** Tasks of one agent that are not finished, in order. */
 export function openTasks(data: StoreData, agent?: string): TaskRecord[] {

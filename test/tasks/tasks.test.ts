@@ -108,3 +108,17 @@ test('a run queues tasks as their needs finish, passes results on, retries and s
   assert.equal(run.tasks.b!.state, 'skipped');
   assert.equal(run.state, 'failed');
 });
+
+test('a cancelled delivery is interrupted before the agent gets its next task; role tasks also go to an agent whose last turn failed', () => {
+  const data = store(agent('w1'));
+  dispatch(data, 't1', 'first', { agent: 'w1' });
+  dispatch(data, 't2', 'second', { agent: 'w1' });
+  schedule(data, 0);
+  intake(data, { kind: 'cancel', id: 'c1', at: '', task: 't1' }, 10);
+  assert.deepEqual(schedule(data, 20).effects, [{ kind: 'interrupt', task: 't1', agent: 'w1' }], 'nothing else for w1 in the same pass');
+  assert.deepEqual(schedule(data, 30).effects, [{ kind: 'deliver', task: 't2', agent: 'w1', attempt: 1 }]);
+
+  const failed = store(agent('w2', 'worker', 'error'));
+  dispatch(failed, 't3', 'retry me', { role: 'worker' });
+  assert.deepEqual(schedule(failed, 0).effects, [{ kind: 'deliver', task: 't3', agent: 'w2', attempt: 1 }]);
+});
