@@ -195,7 +195,8 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const show = (): void => { void applyTmuxStatus(server, store.data).catch(() => {}); };
 
   // A delivery waiting for its confirmation needs the scheduler to look again when its time is up.
-  const stale = (data: StoreData): boolean => Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true || (t.state === 'running' && Boolean(t.timeout_s)));
+  const stale = (data: StoreData): boolean => Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true
+    || (t.state === 'running' && Boolean(t.timeout_s)) || (t.state === 'queued' && data.agents[t.target.agent ?? '']?.status === 'exited'));
 
   // The starter cannot know the control window's ids before the recorder runs in it, and must not
   // write the store once the recorder does: the recorder records them itself.

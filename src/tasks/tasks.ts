@@ -135,6 +135,13 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
   }
   for (const task of tasks) {
     if (task.state === 'queued') {
+      const named = task.target.agent ? data.agents[task.target.agent] : undefined;
+      if (named && gone(named, now)) {
+        // Its agent exited and did not come back (restart: on-failure would have restarted it by now).
+        finish(task, 'failed', now, `${named.name} exited (${named.reason ?? 'no reason recorded'}) before it could take this task; start it again (./start.mts --resume) and dispatch again`);
+        changed = true;
+        continue;
+      }
       const agent = task.target.agent
         ? data.agents[task.target.agent]
         : Object.values(data.agents).find((a) => matches(a, task.target) && ready(a) && !interrupting.has(a.name));
@@ -226,6 +233,11 @@ export function taskOnEvent(data: StoreData, agentName: string, line: StatusLine
 }
 
 const round = (n: number): number => Math.round(n * 1e6) / 1e6;
+
+/** How long an exited agent may take to come back (a restart policy relaunches it within seconds). */
+export const EXITED_GRACE_MS = 15_000;
+/** An agent that exited and has not come back within the grace time. */
+export const gone = (agent: AgentRecord, now: number): boolean => agent.status === 'exited' && now - Date.parse(agent.updated_at) > EXITED_GRACE_MS;
 
 /** A running task past its timeout. */
 export function timedOut(task: TaskRecord, now: number): boolean {

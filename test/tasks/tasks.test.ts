@@ -122,3 +122,15 @@ test('a cancelled delivery is interrupted before the agent gets its next task; r
   dispatch(failed, 't3', 'retry me', { role: 'worker' });
   assert.deepEqual(schedule(failed, 0).effects, [{ kind: 'deliver', task: 't3', agent: 'w2', attempt: 1 }]);
 });
+
+test('a task queued for an agent that exited and did not come back fails with the reason', () => {
+  const data = store(agent('w1', 'worker', 'exited'));
+  data.agents.w1!.reason = 'claude exited with code 1';
+  dispatch(data, 't1', 'hello', { agent: 'w1' });
+  const exitedAt = Date.parse(data.agents.w1!.updated_at);
+  assert.equal(schedule(data, exitedAt + 5000).changed, false, 'within the grace time it waits (a restart may bring the agent back)');
+  assert.equal(data.tasks!.t1!.state, 'queued');
+  schedule(data, exitedAt + 20_000);
+  assert.equal(data.tasks!.t1!.state, 'failed');
+  assert.match(data.tasks!.t1!.error!, /w1 exited \(claude exited with code 1\) before it could take this task/);
+});
