@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { timeMedian } from './measure.mjs';
+import { timeMedian, median } from './measure.mjs';
 import { fakeSession, whenStore } from './fake-session.mjs';
 import { claudeHome } from './claude-home.mjs';
 import { hookSettings, writeAgentSettings, writeHookScript } from '../src/agents/hooks.js';
@@ -30,7 +30,6 @@ const orchestrateScript = join(root, 'scripts', 'orchestrate.mts');
 const claudeBin = join(root, 'node_modules', '.bin', 'claude');
 const noRebuild = { ...process.env, ORCH_NO_REBUILD: '1' };
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'orch-bench-agents-')));
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 
 interface Row { what: string; value: number; unit: string; vs?: string; target?: string }
 const rows: Row[] = [];

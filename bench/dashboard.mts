@@ -16,12 +16,11 @@ import { performance } from 'node:perf_hooks';
 import { toolkitRoot } from '../src/util/paths.js';
 import { readDashboardInfo, type DashboardInfo } from '../src/dashboard/info.js';
 import { launchChromium } from '../test/helpers/browser.js';
-import { sh, table } from './measure.mjs';
+import { sh, table, median } from './measure.mjs';
 
 const runs = Number(process.argv[2] ?? 30);
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const p90 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))]!;
 async function until<T>(check: () => T | undefined, ms: number, what: string): Promise<T> {
   const end = Date.now() + ms;

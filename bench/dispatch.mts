@@ -15,7 +15,7 @@ const execFileAsync = promisify(execFile);
 import { startStandin } from '../src/standin/server.js';
 import { toolkitRoot } from '../src/util/paths.js';
 import { claudeHome } from './claude-home.mjs';
-import { timeMedian, table } from './measure.mjs';
+import { timeMedian, table, median } from './measure.mjs';
 import type { StoreData } from '../src/store/types.js';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '20' }, tasks: { type: 'string', default: '100' } } });
@@ -24,7 +24,6 @@ const TASKS = Number(values.tasks);
 const orchestrate = join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs');
 const start = join(toolkitRoot, 'dist', 'bin', 'start.mjs');
 const claude = join(toolkitRoot, 'node_modules', '.bin', 'claude');
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const standin = await startStandin({});

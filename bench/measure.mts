@@ -13,9 +13,14 @@ export function timeMedian(n: number, fn: () => void, setup?: () => void, teardo
     teardown?.();
     if (i > 0) times.push(ms);
   }
-  times.sort((a, b) => a - b);
-  const mid = Math.floor(times.length / 2);
-  return times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
+  return median(times);
+}
+
+/** The median of some numbers. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Runs a command and fails loudly when it fails. */

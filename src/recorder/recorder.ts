@@ -17,13 +17,12 @@ import { pending, done as takenIn, inboxDir, type TakenRequest } from '../inbox/
 import { intake, schedule, taskOnEvent, type TaskEffect } from '../tasks/tasks.js';
 import { advanceRuns, resumeRun, startRun } from '../workflow/runs.js';
 import { applyTmuxStatus } from '../tmux/status-line.js';
+import { tmuxDoubleQuoted } from '../tmux/command.js';
 import { clearPromptBox, deliver, interrupt, resubmit, turnStopped } from '../tasks/deliver.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { quote } from '../util/shell-quote.js';
 
-/** A string as one tmux command-language word in double quotes ($ and \\ escaped, # doubled). */
-const tmuxDoubleQuoted = (text: string): string => `"${text.replace(/[\\"$]/g, '\\$&').replace(/#/g, '##')}"`;
 
 const MAX_EVENTS = 1000;
 /** How long an agent may show no sign of life before we look for a start-up dialog. */

@@ -17,6 +17,7 @@ import { isFinal } from '../tasks/tasks.js';
 import { writeHandover } from './handovers.js';
 import { catchUp } from './recover.js';
 import { alive, childrenOf, processesOf, signal, stopAll, waitGone, withDescendants } from './processes.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface EndOptions {
   stateDir: string;
@@ -31,7 +32,6 @@ export interface EndOptions {
   exitGraceMs?: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const openTasks = (data: StoreData) => Object.values(data.tasks ?? {}).filter((t) => !isFinal(t));
 const fileSize = (file: string): number => { try { return statSync(file).size; } catch { return 0; } };
 

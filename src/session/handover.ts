@@ -6,6 +6,7 @@ import type { AgentRecord, StoreData, TaskRecord } from '../store/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
 import { toolkitRoot } from '../util/paths.js';
 import type { RepoInfo } from './git.js';
+import { oneLine } from '../util/text.js';
 
 export interface HandoverInput {
   data: StoreData;
@@ -32,11 +33,6 @@ const MAX_PROMPT = 200;
 const MAX_RESULT = 600;
 const MAX_CHANGES = 30;
 
-/** Text on one line, cut to n characters. */
-export const oneLine = (s: string | null | undefined, n: number): string => {
-  const t = (s ?? '').replace(/\s+/g, ' ').trim();
-  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
-};
 /** Inline code that survives backticks in the text. */
 const code = (s: string): string => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

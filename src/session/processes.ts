@@ -3,8 +3,8 @@
 // ORCH_STATE_DIR), our scripts under the state directory, and our own long-running commands
 // (recorder, board, dashboard, headless runner, MCP server) given this state directory. Linux /proc.
 import { readFileSync, readdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Whether a process exists (a zombie counts as gone). */
 export function alive(pid: number): boolean {

@@ -8,11 +8,11 @@ import type { Server } from '../tmux/objects.js';
 import type { AgentRecord, TaskRecord } from '../store/types.js';
 import { agentDir } from '../agents/launch.js';
 import { interactiveText } from './tasks.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Where a headless agent's runner finds its prompts. */
 export const promptsDir = (stateDir: string, agent: string): string => join(agentDir(stateDir, agent), 'prompts');
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Pause between the paste and its Enter: Claude's box ignores an Enter in the same burst as a

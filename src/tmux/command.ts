@@ -28,6 +28,12 @@ export function escapeArg(arg: string): string {
   return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
 }
 
+/**
+ * Text as one word of tmux's command language in double quotes, for a command tmux parses itself
+ * later (a hook's command): $, " and \\ escaped, and # doubled because run-shell expands formats.
+ */
+export const tmuxDoubleQuoted = (text: string): string => `"${text.replace(/[\\"$]/g, '\\$&').replace(/#/g, '##')}"`;
+
 /** Joins commands into one argv for a single client call: a ; b ; c. */
 export function chainArgs(commands: readonly TmuxCommand[]): string[] {
   const argv: string[] = [];

@@ -1,9 +1,12 @@
 // The tmux layer: errors that name the subcommand, text that ends in ";", format parsing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chainArgs, escapeArg, TmuxError } from '../../src/tmux/command.js';
+import { chainArgs, escapeArg, TmuxError, tmuxDoubleQuoted } from '../../src/tmux/command.js';
 import { formatOf, parseRows, SEP } from '../../src/tmux/format.js';
-import { privateServer } from '../helpers/tmux.js';
+import { privateServer, tempDir } from '../helpers/tmux.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { quote } from '../../src/util/shell-quote.js';
 
 test('a failing tmux call names the subcommand and carries its stderr', async (t) => {
   const server = privateServer(t);
@@ -38,4 +41,14 @@ test('findSession and panes() report nothing (not an error) when no server runs'
   const server = privateServer(t);
   assert.equal(await server.findSession('nope'), undefined);
   assert.deepEqual(await server.panes(), []);
+});
+
+test('a command quoted for tmux to parse later (a hook\'s run-shell) keeps its text: $, ", \\, # and spaces', async (t) => {
+  const server = privateServer(t);
+  await server.cmd(['new-session', '-d', '-s', 'q', 'sleep 30']);
+  const file = join(tempDir(t), 'out put #1 $x');
+  const text = `a "b" $HOME \\ #{pane_id} ## 'q'`;
+  // if-shell parses its command argument as tmux does a hook's; run-shell then expands formats.
+  await server.cmd(['if-shell', 'true', `run-shell ${tmuxDoubleQuoted(`printf '%s' ${quote(text)} > ${quote(file)}`)}`]);
+  assert.equal(readFileSync(file, 'utf8'), text);
 });

@@ -9,7 +9,8 @@ import { newId, submit } from '../../inbox/inbox.js';
 import { assertLive, waitForStore } from '../../tasks/client.js';
 import type { RunRecord } from '../../workflow/types.js';
 import type { StoreData } from '../../store/types.js';
-import { TIMEOUT_EXIT } from './tasks.js';
+import { TIMEOUT_EXIT, timeoutMs } from './tasks.js';
+import { oneLine } from '../../util/text.js';
 
 const runUsage = `Usage: orchestrate run FILE [--wait] [--timeout S] [--json] [--state DIR]
        orchestrate run --resume RUN [--wait] ...   run a failed run's failed and skipped tasks again
@@ -19,10 +20,6 @@ recorder schedules the run, so it goes on (and survives a crash) without this co
 const runsUsage = 'Usage: orchestrate runs [--json] [--state DIR]';
 const validateUsage = 'Usage: orchestrate workflow validate FILE... [--state DIR]   (checks agents against the session when one is found)';
 
-const oneLine = (s: string | null | undefined, n: number): string => {
-  const t = (s ?? '').replace(/\s+/g, ' ').trim();
-  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
-};
 
 const COLOURS: Record<string, (s: string) => string> = {
   waiting: chalk.gray, queued: chalk.cyan, running: chalk.yellow, done: chalk.green, failed: chalk.red, skipped: chalk.magenta, cancelled: chalk.gray,
@@ -43,8 +40,8 @@ export function runSummary(run: RunRecord, width = process.stdout.columns || 120
     `${'task'.padEnd(nameW)}  state      agent          time  cost     result / error`, ...rows].join('\n');
 }
 
-async function follow(stateDir: string, id: string, timeoutMs: number, json: boolean): Promise<number> {
-  const run = await waitForStore(stateDir, (d) => { const r = d.runs?.[id]; return r && r.state !== 'running' ? r : undefined; }, timeoutMs);
+async function follow(stateDir: string, id: string, limitMs: number, json: boolean): Promise<number> {
+  const run = await waitForStore(stateDir, (d) => { const r = d.runs?.[id]; return r && r.state !== 'running' ? r : undefined; }, limitMs);
   if (!run) {
     process.stderr.write(`timed out waiting for run ${id}; it goes on: orchestrate runs\n`);
     return TIMEOUT_EXIT;
@@ -56,8 +53,7 @@ async function follow(stateDir: string, id: string, timeoutMs: number, json: boo
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { wait: { type: 'boolean' }, timeout: { type: 'string' }, json: { type: 'boolean' }, state: { type: 'string' }, resume: { type: 'string' } }, runUsage, true);
   if (values.help) { process.stdout.write(`${runUsage}\n`); return 0; }
-  const timeoutMs = values.timeout === undefined ? Infinity : Number(values.timeout) * 1000;
-  if (!(timeoutMs > 0)) throw new UsageError(`--timeout wants a number of seconds greater than 0\n\n${runUsage}`);
+  const limit = timeoutMs(values.timeout);
   const stateDir = resolveStateDir(values.state);
   const data = readStore(stateDir);
   if (values.resume !== undefined) {
@@ -67,7 +63,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     assertLive(data, stateDir);
     if (run.state !== 'running') submit(stateDir, { kind: 'resume-run', id: newId('q'), at: new Date().toISOString(), run: run.id });
     process.stdout.write(`${run.state === 'running' ? 'run is still going' : 'resuming'}: ${run.id}\n`);
-    return values.wait ? follow(stateDir, run.id, timeoutMs, Boolean(values.json)) : 0;
+    return values.wait ? follow(stateDir, run.id, limit, Boolean(values.json)) : 0;
   }
   if (positionals.length !== 1) throw new UsageError(`give one workflow FILE\n\n${runUsage}`);
   const { workflow, problems } = loadWorkflow(positionals[0]!, Object.values(data.agents).map((a) => ({ name: a.name, role: a.role })));
@@ -76,7 +72,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const id = newId('r');
   submit(stateDir, { kind: 'run', id, at: new Date().toISOString(), workflow });
   process.stdout.write(values.json && !values.wait ? `${JSON.stringify({ id, workflow: workflow.name })}\n` : `run ${id} of ${workflow.name}: ${workflow.tasks.length} tasks\n`);
-  return values.wait ? follow(stateDir, id, timeoutMs, Boolean(values.json)) : 0;
+  return values.wait ? follow(stateDir, id, limit, Boolean(values.json)) : 0;
 }
 
 export function runsTable(data: StoreData): string {

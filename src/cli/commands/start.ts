@@ -20,7 +20,7 @@ Options:
                   server killed, machine restarted): every agent continues its own conversation
                   (a plain start offers this on a terminal, and prints the command otherwise)
   --demo          the whole system without an API key: 4 real claude agents, pointed at the
-                  built-in API stand-in, run a workflow that writes files (state/demo/project)
+                  built-in API stand-in, run a workflow that writes files (state/demo/project/)
   -h, --help      show this help`;
 
 /** Asks on the terminal; Enter means yes. */

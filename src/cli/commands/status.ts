@@ -4,6 +4,7 @@ import chalk from 'chalk';
 import { parse } from '../args.js';
 import { readStore, resolveStateDir } from '../state-dir.js';
 import type { AgentRecord, StoreData } from '../../store/types.js';
+import { oneLine } from '../../util/text.js';
 
 const usage = `Usage: orchestrate status [--json] [--state DIR]
        orchestrate watch [--state DIR]     a live board, redrawn on every change`;
@@ -24,10 +25,6 @@ const COLOURS: Record<AgentRecord['status'], (s: string) => string> = {
   starting: chalk.cyan, idle: chalk.green, busy: chalk.yellow, waiting: chalk.magenta, error: chalk.red, exited: chalk.gray,
 };
 
-const oneLine = (s: string | null | undefined, n: number): string => {
-  const t = (s ?? '').replace(/\s+/g, ' ').trim();
-  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
-};
 const since = (iso: string): string => {
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 3600)}h`;

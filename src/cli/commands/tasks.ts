@@ -8,6 +8,7 @@ import { OrchestratorError, UsageError } from '../errors.js';
 import { cancelTask, dispatchTask, findTask, waitForStore, waitForTask } from '../../tasks/client.js';
 import { isFinal } from '../../tasks/tasks.js';
 import type { StoreData, TaskRecord, TaskTarget } from '../../store/types.js';
+import { oneLine } from '../../util/text.js';
 
 export const dispatchUsage = `Usage: orchestrate dispatch AGENT PROMPT [--wait] [--timeout S] [--json] [--state DIR]
        orchestrate dispatch --role ROLE PROMPT [...]   the first idle agent of ROLE
@@ -25,7 +26,8 @@ const cancelUsage = 'Usage: orchestrate cancel TASK [--state DIR]';
 const exitOf = (task: TaskRecord): number => (task.state === 'done' ? 0 : 1);
 export const TIMEOUT_EXIT = 124;
 
-function timeoutMs(value: string | undefined): number {
+/** --timeout S as milliseconds (Infinity when not given); a usage error when it is not a positive number. */
+export function timeoutMs(value: string | undefined): number {
   if (value === undefined) return Infinity;
   const s = Number(value);
   if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout wants a number of seconds greater than 0, not ${JSON.stringify(value)}`);
@@ -141,10 +143,6 @@ const STATE_COLOURS: Record<TaskRecord['state'], (s: string) => string> = {
   queued: chalk.cyan, delivering: chalk.blue, running: chalk.yellow, done: chalk.green, failed: chalk.red, cancelled: chalk.gray, interrupted: chalk.magenta,
 };
 
-const oneLine = (s: string | null | undefined, n: number): string => {
-  const t = (s ?? '').replace(/\s+/g, ' ').trim();
-  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
-};
 
 /** Seconds a task ran (or has been running). */
 export function taskSeconds(task: TaskRecord, now = Date.now()): number | null {
