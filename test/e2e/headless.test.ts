@@ -40,6 +40,8 @@ test('a headless agent: idle, a task that writes a file, a second task resuming 
   assert.ok((second.messageCount ?? 0) >= 4, `the earlier turns are sent again (messages: ${second.messageCount})`);
   assert.match(JSON.stringify(second.body), /hello from headless/);
   assert.deepEqual(new Set(calls.map((r) => r.headers['x-claude-code-session-id'])), new Set([ready.session_id]), 'one Claude session throughout');
+  // The runner records each claude -p's exit just after its Stop hook: wait for the second.
+  await retryUntil(() => events().filter((e) => e.hook_event_name === 'HeadlessTaskExit').length >= 2, 10_000, 'both runs recorded as ended');
   const exits = events().filter((e) => e.hook_event_name === 'HeadlessTaskExit');
   assert.deepEqual(exits, [
     { hook_event_name: 'HeadlessTaskExit', exit_code: 0, task: 't-1' },
