@@ -14,8 +14,8 @@ const TEAM = ['lead', 'worker-1', 'worker-2', 'worker-3'];
 /** Every UserPromptSubmit prompt an agent's hooks recorded. */
 function submittedPrompts(state: string, agent: string): string[] {
   return readFileSync(join(state, 'agents', agent, 'status.jsonl'), 'utf8').split('\n').filter(Boolean)
-    .map((l) => JSON.parse(l) as { event: { hook_event_name?: string; prompt?: string } })
-    .filter((l) => l.event.hook_event_name === 'UserPromptSubmit').map((l) => l.event.prompt ?? '');
+    .map((l) => JSON.parse(l) as { event: { hook_event_name?: string; prompt?: string } | null })
+    .filter((l) => l.event?.hook_event_name === 'UserPromptSubmit').map((l) => l.event!.prompt ?? '');
 }
 
 test('dispatch to real agents: verbatim prompts, a FIFO queue per agent, errors, timeouts, cancel', { timeout: 300_000 }, async (t) => {

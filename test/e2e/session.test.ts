@@ -211,8 +211,8 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
 
   // Every agent resumed its own conversation: the next request carries what it was told before.
   for (const name of TEAM) {
-    const lines = readFileSync(join(live.state, 'agents', name, 'status.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: { hook_event_name?: string; source?: string } });
-    assert.ok(lines.some((l) => l.event.hook_event_name === 'SessionStart' && l.event.source === 'resume'), `${name} started with --resume`);
+    const lines = readFileSync(join(live.state, 'agents', name, 'status.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: { hook_event_name?: string; source?: string } | null });
+    assert.ok(lines.some((l) => l.event?.hook_event_name === 'SessionStart' && l.event.source === 'resume'), `${name} started with --resume`);
   }
   await live.waitFor('worker-3', (a) => a.status === 'idle', 'idle after the re-run', 60_000);
   const asked = await Promise.all(TEAM.map((n) => orch(['dispatch', '--wait', '--timeout', '90', n, `what does ${n} keep?`])));

@@ -16,8 +16,8 @@ const childPid = (pid: string): number => Number(execFileSync('pgrep', ['-P', pi
 
 function submittedPrompts(state: string): string[] {
   return TEAM.flatMap((agent) => readFileSync(join(state, 'agents', agent, 'status.jsonl'), 'utf8').split('\n').filter(Boolean)
-    .map((l) => JSON.parse(l) as { event: { hook_event_name?: string; prompt?: string } })
-    .filter((l) => l.event.hook_event_name === 'UserPromptSubmit').map((l) => l.event.prompt ?? ''));
+    .map((l) => JSON.parse(l) as { event: { hook_event_name?: string; prompt?: string } | null })
+    .filter((l) => l.event?.hook_event_name === 'UserPromptSubmit').map((l) => l.event!.prompt ?? ''));
 }
 
 test('a 4-task workflow: parallel tasks, results passed on, recorder killed mid-run, retries and skips', { timeout: 300_000 }, async (t) => {

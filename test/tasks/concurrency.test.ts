@@ -48,8 +48,8 @@ test('8 processes x 25 concurrent dispatches: 200 tasks, each delivered exactly 
 
   // Count deliveries from the agents' own hooks: every prompt submitted exactly once.
   const submitted = agents.flatMap((a) => readFileSync(join(state, 'agents', a, 'status.jsonl'), 'utf8').split('\n').filter(Boolean)
-    .map((l) => JSON.parse(l) as { event: { hook_event_name?: string; prompt?: string } })
-    .filter((l) => l.event.hook_event_name === 'UserPromptSubmit').map((l) => l.event.prompt));
+    .map((l) => JSON.parse(l) as { event: { hook_event_name?: string; prompt?: string } | null })
+    .filter((l) => l.event?.hook_event_name === 'UserPromptSubmit').map((l) => l.event!.prompt));
   assert.equal(submitted.length, 200);
   assert.deepEqual(new Set(submitted), new Set(tasks.map((x) => x.prompt)));
   for (const task of tasks) assert.equal(task.result, `OK: ${task.prompt}`, `task ${task.id} has its own answer`);
