@@ -46,9 +46,10 @@ export function forkScript(agent: string, parent: ForkSource, parentTranscript: 
   const fresh = quote(`fork_from ${parent.name}: ${parent.name} has no conversation yet (its transcript appears with its first prompt); starting ${agent} fresh`);
   lines.push(
     'run() {',
-    `  if [ "$resumed" = 1 ] && [ -f "$transcript" ]; then ${cmd.again}`,
-    `  elif [ -f "$parent_transcript" ]; then note ${forking}; ${cmd.fork}`,
-    `  else note ${fresh}; ${cmd.fresh}; fi`,
+    `  if [ "$resumed" = 1 ] && conversation "$transcript"; then ${cmd.again}`,
+    // (The parent's transcript may not hold its first turn yet when its Stop fires: claude reads it later.)
+    `  elif [ -f "$parent_transcript" ]; then set_aside; note ${forking}; ${cmd.fork}`,
+    `  else set_aside; note ${fresh}; ${cmd.fresh}; fi`,
     '}',
   );
   return lines;

@@ -99,7 +99,7 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
     ? forkScript(agent.name, { ...parent, statusFile: statusFile(agentDir(ctx.stateDir, parent.name)) },
       `"\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects/${key}/${parent.sessionId}.jsonl"`, join(dir, 'launch.log'),
       { again, fork: quoteArgv(agentArgv(agent, { ...ctx, forkOf: parent.sessionId })), fresh: first })
-    : [`run() { if [ "$resumed" = 1 ] && [ -f "$transcript" ]; then ${again}; else ${first}; fi; }`];
+    : [`run() { if [ "$resumed" = 1 ] && conversation "$transcript"; then ${again}; else set_aside; ${first}; fi; }`];
   return [
     '#!/bin/sh',
     `# Agent ${agent.name} (${agent.role}${agent.mode === 'headless' ? ', headless' : ''}) of tmux session ${ctx.sessionName}. Written by claude-orchestrator;`,
@@ -113,6 +113,11 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
     `failures=0; since=$(date +%s); resumed=${ctx.resume ? 1 : 0}`,
     // A session that never got a prompt has no transcript and cannot be resumed: start it afresh.
     `transcript="\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects/${key}/${ctx.sessionId}.jsonl"`,
+    // A claude killed in its first turn leaves a transcript with no message in it (it writes the
+    // conversation later): that cannot be resumed, and its id cannot be started again while the file
+    // is there, so the empty file is set aside (kept, renamed) and the session starts afresh.
+    `conversation() { [ -f "$1" ] && grep -q '"type":"user"' "$1"; }`,
+    `set_aside() { if [ -f "$transcript" ] && ! conversation "$transcript"; then mv -f "$transcript" "$transcript.no-conversation"; fi; }`,
     ...run,
     'while :; do',
     '  run; code=$?',

@@ -1,11 +1,12 @@
 // Which session a command is about: --state DIR, else $ORCH_STATE_DIR (set in every pane we
 // start), else the most recently started session under the toolkit's state/.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stateRoot } from '../util/paths.js';
 import { OrchestratorError } from './errors.js';
-import { storeFile } from '../store/store.js';
-import type { StoreData } from '../store/types.js';
+import { storeFile } from '../store/state-dir.js';
+
+export { readStore } from '../store/state-dir.js';
 
 /** The state directory a command works on. */
 export function resolveStateDir(flag: string | undefined): string {
@@ -16,13 +17,4 @@ export function resolveStateDir(flag: string | undefined): string {
     : [];
   if (!candidates.length) throw new OrchestratorError(`no session found in ${stateRoot}: start one with ./start.mts, or pass --state DIR`);
   return candidates.sort((a, b) => statSync(storeFile(b)).mtimeMs - statSync(storeFile(a)).mtimeMs)[0]!;
-}
-
-/** Reads a store without lowdb (readers never write; a plain read is the fastest). */
-export function readStore(stateDir: string): StoreData {
-  try {
-    return JSON.parse(readFileSync(storeFile(stateDir), 'utf8')) as StoreData;
-  } catch (error) {
-    throw new OrchestratorError(`cannot read the session store in ${stateDir}: ${(error as Error).message}`);
-  }
 }

@@ -11,7 +11,7 @@ export type Schema =
   | (Base & { kind: 'integer'; min?: number; max?: number })
   | (Base & { kind: 'scalar' })
   | (Base & { kind: 'array'; items: Schema; minItems?: number })
-  | (Base & { kind: 'map'; values: Schema })
+  | (Base & { kind: 'map'; values: Schema; keyPattern?: RegExp; keyHint?: string })
   | (Base & { kind: 'object'; fields: Record<string, Schema>; required?: readonly string[]; oneOf?: readonly string[] });
 
 /** A problem found at a position in the source text. */
@@ -22,7 +22,8 @@ export const oneOfStr = (values: readonly string[], description?: string): Schem
 export const bool = (description?: string): Schema => ({ kind: 'boolean', description });
 export const int = (description?: string, min?: number, max?: number): Schema => ({ kind: 'integer', description, min, max });
 export const arrayOf = (items: Schema, description?: string, minItems?: number): Schema => ({ kind: 'array', items, description, minItems });
-export const mapOf = (values: Schema, description?: string): Schema => ({ kind: 'map', values, description });
+export const mapOf = (values: Schema, description?: string, keys?: { pattern: RegExp; hint: string }): Schema =>
+  ({ kind: 'map', values, description, ...(keys ? { keyPattern: keys.pattern, keyHint: keys.hint } : {}) });
 /** A scalar (string, number or boolean) taken as a string: env values and tmux option values. */
 export const scalar = (description?: string): Schema => ({ kind: 'scalar', description });
 
@@ -57,26 +58,32 @@ export function check(schema: Schema, node: Node | null | undefined, path: strin
   switch (schema.kind) {
     case 'object': case 'map': {
       if (!isMap(node)) return fail(`is ${typeName(node)} (expected ${expected(schema)})`);
+      // Keys are defined, not assigned: "__proto__" is a key like any other (and is looked up with hasOwn).
       const out: Record<string, unknown> = {};
+      const set = (key: string, value: unknown): void => { Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true }); };
       for (const pair of node.items) {
         const keyNode = pair.key as Node;
         const key = isScalar(keyNode) ? String(keyNode.value) : '?';
         const keyAt = keyNode?.range?.[0] ?? offset;
-        const fieldSchema = schema.kind === 'map' ? schema.values : schema.fields[key];
+        if (schema.kind === 'map' && schema.keyPattern && !schema.keyPattern.test(key)) {
+          issues.push({ offset: keyAt, path: join(path, key), message: `${JSON.stringify(key)} is not a valid key (expected ${schema.keyHint ?? `a key matching ${schema.keyPattern}`})` });
+          continue;
+        }
+        const fieldSchema = schema.kind === 'map' ? schema.values : Object.hasOwn(schema.fields, key) ? schema.fields[key] : undefined;
         if (!fieldSchema) {
           const known = Object.keys((schema as { fields: Record<string, Schema> }).fields);
           const guess = closest(key, known);
           issues.push({ offset: keyAt, path: join(path, key), message: `unknown key ${JSON.stringify(key)} (${guess ? `did you mean ${JSON.stringify(guess)}?` : `expected one of ${known.join(', ')}`})` });
           continue;
         }
-        out[key] = check(fieldSchema, pair.value as Node, join(path, key), keyAt, issues);
+        set(key, check(fieldSchema, pair.value as Node, join(path, key), keyAt, issues));
       }
       if (schema.kind === 'object') {
         for (const field of schema.required ?? []) {
-          if (!(field in out)) issues.push({ offset, path: join(path, field), message: `is missing (expected ${schema.fields[field]?.description ?? 'a value'})` });
+          if (!Object.hasOwn(out, field)) issues.push({ offset, path: join(path, field), message: `is missing (expected ${schema.fields[field]?.description ?? 'a value'})` });
         }
         if (schema.oneOf) {
-          const present = schema.oneOf.filter((k) => k in out);
+          const present = schema.oneOf.filter((k) => Object.hasOwn(out, k));
           if (present.length !== 1) {
             issues.push({ offset, path, message: present.length === 0
               ? `needs one of ${schema.oneOf.map((k) => JSON.stringify(k)).join(' or ')}`
@@ -117,6 +124,12 @@ export function check(schema: Schema, node: Node | null | undefined, path: strin
   }
 }
 
+/** Issues without repeats (one default that is wrong for every pane is one problem). */
+export function unique(issues: Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => { const key = `${i.offset}\u0000${i.path}\u0000${i.message}`; if (seen.has(key)) return false; seen.add(key); return true; });
+}
+
 /** The JSON Schema (draft-07) equivalent of schema, for editors. */
 export function toJsonSchema(schema: Schema): Record<string, unknown> {
   const d = schema.description ? { description: schema.description } : {};
@@ -126,7 +139,7 @@ export function toJsonSchema(schema: Schema): Record<string, unknown> {
     case 'integer': return { type: 'integer', ...d, ...(schema.min !== undefined ? { minimum: schema.min } : {}), ...(schema.max !== undefined ? { maximum: schema.max } : {}) };
     case 'scalar': return { type: ['string', 'number', 'boolean'], ...d };
     case 'array': return { type: 'array', ...d, items: toJsonSchema(schema.items), ...(schema.minItems ? { minItems: schema.minItems } : {}) };
-    case 'map': return { type: 'object', ...d, additionalProperties: toJsonSchema(schema.values) };
+    case 'map': return { type: 'object', ...d, ...(schema.keyPattern ? { propertyNames: { pattern: schema.keyPattern.source } } : {}), additionalProperties: toJsonSchema(schema.values) };
     case 'object': return {
       type: 'object', ...d, additionalProperties: false,
       properties: Object.fromEntries(Object.entries(schema.fields).map(([k, v]) => [k, toJsonSchema(v)])),

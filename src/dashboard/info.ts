@@ -1,6 +1,7 @@
 // <state>/dashboard.json: where a session's running dashboard is, written by the dashboard
 // process itself (its own file, not the store) and removed when it stops. It holds the address
 // with the token, so it is readable by its owner only.
+import { alive } from '../util/pid.js';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -31,10 +32,6 @@ export function writeDashboardInfo(stateDir: string, info: DashboardInfo): void 
 export function removeDashboardInfo(stateDir: string, pid = process.pid): void {
   if (readDashboardInfo(stateDir)?.pid === pid) rmSync(dashboardInfoFile(stateDir), { force: true });
 }
-
-const alive = (pid: number): boolean => {
-  try { process.kill(pid, 0); return true; } catch (error) { return (error as NodeJS.ErrnoException).code === 'EPERM'; }
-};
 
 /** The running dashboard of a state directory, or undefined (none, or its process is gone). */
 export function readDashboardInfo(stateDir: string): DashboardInfo | undefined {

@@ -16,7 +16,8 @@ import { handoversDir, listHandovers, readHandover } from './handovers.js';
 import { PaneFeed, type PaneScreen } from './pane-feed.js';
 import { pageHtml, STYLE_CSS, deniedHtml } from './page.js';
 import { dashboardClient } from './client.js';
-import { checkAccess, checkAction, needsToken, newToken, redactor, type AccessConfig } from './security.js';
+import { checkAccess, checkAction, cookies, needsToken, newToken, redactor, type AccessConfig } from './security.js';
+import { StreamPool } from './streams.js';
 
 export interface DashboardOptions {
   stateDir: string;
@@ -50,7 +51,6 @@ export interface Dashboard {
 }
 
 const APP_JS = `"use strict";\n(${dashboardClient.toString()})();\n`;
-const MAX_STREAMS = 64;
 const MAX_BODY = 64 * 1024;
 const HEARTBEAT_MS = 20_000;
 
@@ -111,7 +111,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   let view: View = buildView({ version: 1, session: null, agents: {} }, []);
   let storeError: string | null = null;
   const differ = new ViewDiffer();
-  const streams = new Set<ServerResponse>();
+  let clientCookie = 'orch_client';
+  const streams = new StreamPool();
   const servers = new Map<string, Server>();
   const serverFor = (socket: string | null): Server => {
     const key = socket ?? '';
@@ -142,7 +143,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     const changed = differ.changed(view);
     if (Object.keys(changed).length) {
       const payload = json({ now: Date.now(), view: changed });
-      for (const res of streams) sse(res, 'patch', payload);
+      streams.broadcast(`event: patch\ndata: ${payload}\n\n`);
     }
     panes.poke();
   };
@@ -170,7 +171,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     else if (name === 'handovers') { watchHandovers(); schedule(); }
   }));
   watchHandovers();
-  const heartbeat = setInterval(() => { for (const res of streams) res.write(': keep-alive\n\n'); }, HEARTBEAT_MS);
+  const heartbeat = setInterval(() => streams.broadcast(': keep-alive\n\n'), HEARTBEAT_MS);
 
   // ---- requests.
   const send = (res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void => {
@@ -196,13 +197,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   });
 
   const openStream = (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (streams.size >= MAX_STREAMS) { sendJson(res, 503, { error: 'too many open event streams' }); return false; }
     req.socket.setNoDelay(true);
     req.socket.setTimeout(0);
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write('retry: 1000\n\n');
-    streams.add(res);
-    req.on('close', () => streams.delete(res));
+    streams.add(res, cookies(req).get(clientCookie) ?? 'anonymous');
     return true;
   };
 
@@ -264,7 +263,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       return;
     }
     switch (path) {
-      case '/': send(res, 200, 'text/html; charset=utf-8', pageHtml(token ? { csrf: access.csrf } : {})); return;
+      case '/': send(res, 200, 'text/html; charset=utf-8', pageHtml(token ? { csrf: access.csrf } : {}), {
+        // Which browser a stream belongs to: streams are capped per client, not for everyone.
+        'Set-Cookie': `${clientCookie}=${newToken()}; HttpOnly; SameSite=Strict; Path=/`,
+      }); return;
       case '/app.js': send(res, 200, 'text/javascript; charset=utf-8', APP_JS); return;
       case '/style.css': send(res, 200, 'text/css; charset=utf-8', STYLE_CSS); return;
       case '/favicon.ico': send(res, 204, 'image/x-icon', ''); return;
@@ -311,6 +313,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     throw error;
   }
   access.cookieName = `orch_dash_${port}`;
+  clientCookie = `orch_client_${port}`;
   const url = `http://${urlHost(opts.host)}:${port}/`;
   return {
     host: opts.host, port, token, tokenGenerated, url,
@@ -323,8 +326,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       handoverWatcher?.close();
       clearInterval(heartbeat);
       panes.close();
-      for (const res of streams) res.end();
-      streams.clear();
+      streams.closeAll();
       await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });
     },
   };

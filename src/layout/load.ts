@@ -2,7 +2,7 @@
 // Returns every problem at once, each as file:line:col path: what is wrong (what would be right).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { check, type Issue } from '../config/schema.js';
+import { check, unique, type Issue } from '../config/schema.js';
 import { offsetAt, readSource, type Problem } from '../config/source.js';
 import { LAYOUT_NAMES, parseCustomLayout } from './layout-string.js';
 import { layoutSchema } from './schema.js';
@@ -24,7 +24,11 @@ export interface LoadOptions {
 /** Roles with a shipped prompt (prompts/<role>.md), appended unless the layout sets its own. */
 export const ROLE_PROMPTS = ['lead', 'worker'];
 
+/** A session name from a folder's name: what tmux would change or expand becomes "_". */
+export const sessionNameFor = (dir: string): string => (basename(dir).replace(/[^\p{L}\p{N}_+-]/gu, '_').replace(/^[+-]/, '_') || 'session').slice(0, 64);
+
 const isDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
+const notADir = (path: string): string => (existsSync(path) ? `${path} is a file, not a directory` : `directory ${path} does not exist`);
 const pathText = (path: Path): string => path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '');
 
 /** Loads and validates a layout file. */
@@ -37,22 +41,25 @@ export function loadLayout(file: string, options: LoadOptions = {}): LoadResult 
   const raw = check(layoutSchema, source.doc.contents as never, '', 0, issues) as Raw | undefined;
   const problem = (path: Path, message: string): void => { issues.push({ offset: offsetAt(source.doc, path), path: pathText(path), message }); };
   const layout = raw && issues.length === 0 ? resolveLayout(raw, abs, options.cwd ?? process.cwd(), problem) : undefined;
-  const problems = issues.sort((a, b) => a.offset - b.offset).map(source.place);
+  const problems = unique(issues).sort((a, b) => a.offset - b.offset).map(source.place);
   return problems.length ? { problems } : { layout, problems };
 }
 
 function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path, message: string) => void): Layout | undefined {
   const fileDir = dirname(file);
   const root = raw.root !== undefined ? resolve(fileDir, raw.root as string) : cwd;
-  if (!isDir(root)) problem(['root'], `directory ${root} does not exist (expected a directory, relative to ${fileDir})`);
-  const session = (raw.session as string | undefined) ?? basename(root).replace(/[.:\s]/g, '_');
+  const rootOk = isDir(root);
+  if (!rootOk) problem(['root'], `${notADir(root)} (expected a directory, relative to ${fileDir})`);
+  const session = (raw.session as string | undefined) ?? sessionNameFor(root);
   const defaults = (raw.defaults as Raw | undefined) ?? {};
   const names = new Map<string, Path>();
   const focusedWindows: number[] = [];
 
   const windows: WindowSpec[] = (raw.windows as Raw[]).map((w, wi) => {
     const windowRoot = w.root !== undefined ? resolve(root, w.root as string) : root;
-    if (w.root !== undefined && !isDir(windowRoot)) problem(['windows', wi, 'root'], `directory ${windowRoot} does not exist (expected a directory relative to the project root ${root})`);
+    // A directory below one that is not there is not reported again.
+    const windowOk = rootOk && (w.root === undefined || isDir(windowRoot));
+    if (rootOk && !windowOk) problem(['windows', wi, 'root'], `${notADir(windowRoot)} (expected a directory relative to the project root ${root})`);
     const paneRaws = w.panes as Raw[];
     const layoutName = (w.layout as string | undefined) ?? 'tiled';
     if (!(LAYOUT_NAMES as readonly string[]).includes(layoutName)) {
@@ -62,7 +69,7 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
     }
     if (w.focus) focusedWindows.push(wi);
     if (paneRaws.filter((p) => p.focus).length > 1) problem(['windows', wi, 'panes'], 'more than one pane has focus: true (expected at most one per window)');
-    const panes = paneRaws.map((p, pi) => resolvePane(p, defaults, ['windows', wi, 'panes', pi], windowRoot, dirname(file), names, problem));
+    const panes = paneRaws.map((p, pi) => resolvePane(p, defaults, ['windows', wi, 'panes', pi], windowRoot, windowOk, dirname(file), names, problem));
     return { name: (w.name as string | undefined) ?? `window-${wi + 1}`, layout: layoutName, focus: Boolean(w.focus), options: (w.options as Record<string, string>) ?? {}, panes: panes.filter((p): p is PaneSpec => p !== undefined) };
   });
   if (focusedWindows.length > 1) problem(['windows', focusedWindows[1]!, 'focus'], 'more than one window has focus: true (expected at most one)');
@@ -79,12 +86,12 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
   };
 }
 
-function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, fileDir: string,
+function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, windowOk: boolean, fileDir: string,
   names: Map<string, Path>, problem: (path: Path, message: string) => void): PaneSpec | undefined {
   const pick = <T>(key: string): T | undefined => (p[key] ?? defaults[key]) as T | undefined;
   const cwd = pick<string>('cwd') !== undefined ? resolve(windowRoot, pick<string>('cwd')!) : windowRoot;
   const cwdPath: Path = p.cwd !== undefined ? [...path, 'cwd'] : ['defaults', 'cwd'];
-  if (!isDir(cwd)) problem(cwdPath, `directory ${cwd} does not exist (expected a directory relative to ${windowRoot})`);
+  if (windowOk && pick<string>('cwd') !== undefined && !isDir(cwd)) problem(cwdPath, `${notADir(cwd)} (expected a directory relative to ${windowRoot})`);
   const env = { ...((defaults.env as Record<string, string>) ?? {}), ...((p.env as Record<string, string>) ?? {}) };
   if (p.command !== undefined) {
     for (const key of Object.keys(p)) {

@@ -8,7 +8,17 @@ export const RESTART_POLICIES = ['never', 'on-failure'] as const;
 export const AGENT_MODES = ['interactive', 'headless'] as const;
 export const ON_RECOVER_POLICIES = ['requeue', 'report'] as const;
 
-const env = mapOf(scalar(), 'Environment variables (values are taken as text).');
+/** An environment variable's name: the shell's rule (anything else would be code in the launch script). */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const env = mapOf(scalar(), 'Environment variables (values are taken as text).', { pattern: ENV_NAME, hint: 'a variable name: letters, digits and "_", not starting with a digit' });
+/** A tmux option's name (a user option starts with "@"; an array option may carry an [index]). */
+export const OPTION_NAME = /^@?[A-Za-z][A-Za-z0-9_-]*(\[\d+\])?$/;
+const options = (description: string): Schema => mapOf(scalar(), `${description} Values go to tmux as they are (formats such as #{...} or #(...) in status-right are tmux's own, as in tmux.conf).`, { pattern: OPTION_NAME, hint: 'a tmux option name, e.g. mouse, status-style or @my-option' });
+/**
+ * A tmux session name: tmux expands formats in it ("#"), changes "." and ":" and treats a leading "$"
+ * as an id, so names keep to letters, digits, "_", "-" and "+".
+ */
+export const SESSION_PATTERN = /^[\p{L}\p{N}_][\p{L}\p{N}_+-]{0,63}$/u;
 
 // Agent settings that may be given once in `defaults:` and overridden per agent.
 const agentSettings: Record<string, Schema> = {
@@ -57,7 +67,7 @@ const window: Schema = {
     layout: str('tmux layout: tiled, even-horizontal, even-vertical, main-horizontal, main-vertical, or a custom layout string.', { nonEmpty: true }),
     root: str('Directory for this window\'s panes, relative to the project root.'),
     focus: bool('Select this window when the session starts.'),
-    options: mapOf(scalar(), 'tmux window options for this window.'),
+    options: options('tmux window options for this window.'),
     panes: arrayOf(pane, 'The panes, in order.', 1),
   },
 };
@@ -68,10 +78,10 @@ export const layoutSchema: Schema = {
   description: 'A Claude Orchestrator layout: a tmux session of Claude Code agents.',
   required: ['windows'],
   fields: {
-    session: str('tmux session name (default: the project folder\'s name).', { pattern: /^[^.:\s]+$/, patternHint: 'a name without ".", ":" or spaces' }),
+    session: str('tmux session name (default: the project folder\'s name).', { pattern: SESSION_PATTERN, patternHint: 'letters, digits, "_", "-" and "+", at most 64, starting with a letter, digit or "_" (tmux expands "#", changes "." and ":")' }),
     root: str('Project root, relative to this file (default: the directory start.mts is run from).'),
-    options: mapOf(scalar(), 'tmux session options, e.g. mouse: on.'),
-    window_options: mapOf(scalar(), 'tmux window options for every window.'),
+    options: options('tmux session options, e.g. mouse: on.'),
+    window_options: options('tmux window options for every window.'),
     env,
     dashboard: bool('Start the web dashboard with the session (default true).'),
     on_recover: oneOfStr(ON_RECOVER_POLICIES, 'When ./start.mts --resume brings the session back after its tmux session was lost: tasks that were running are marked interrupted and then queued again (requeue, the default) or left interrupted and reported (report).'),

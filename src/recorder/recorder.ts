@@ -5,61 +5,45 @@
 // Once a second it asks tmux whether agent panes are alive, which catches deaths no hook reports.
 import { watch, type FSWatcher } from 'node:fs';
 import { Store } from '../store/store.js';
-import type { AgentRecord, EventRecord, SessionRecord, StoreData } from '../store/types.js';
+import type { SessionRecord, StoreData } from '../store/types.js';
 import { Server } from '../tmux/objects.js';
 import { agentDir } from '../agents/launch.js';
-import { statusFile } from '../agents/hooks.js';
-import { applyEvent, type StatusLine } from './reduce.js';
-import { readNewLines } from './status-lines.js';
-import { transcriptUsage } from './transcript.js';
+import type { StatusLine } from './reduce.js';
+import { applyLines, recordNewLines } from './apply.js';
 import { detectDialog } from './dialogs.js';
 import { pending, done as takenIn, inboxDir, type TakenRequest } from '../inbox/inbox.js';
-import { intake, schedule, taskOnEvent, type TaskEffect } from '../tasks/tasks.js';
+import { intake, pendingInterrupts, schedule, type TaskEffect } from '../tasks/tasks.js';
 import { advanceRuns, resumeRun, startRun } from '../workflow/runs.js';
 import { applyTmuxStatus } from '../tmux/status-line.js';
 import { tmuxDoubleQuoted } from '../tmux/command.js';
-import { clearPromptBox, deliver, interrupt, resubmit, turnStopped } from '../tasks/deliver.js';
+import { deliver, resubmit, stopTurn } from '../tasks/deliver.js';
+import { fail, interruptDone } from '../tasks/lifecycle.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { quote } from '../util/shell-quote.js';
+import { OrchestratorError } from '../cli/errors.js';
 
 
-const MAX_EVENTS = 1000;
 /** How long an agent may show no sign of life before we look for a start-up dialog. */
 const DIALOG_AFTER_MS = 2500;
 
-export interface RecorderOptions { stateDir: string; log?: (line: string) => void; paneCheckMs?: number }
+export interface RecorderOptions {
+  stateDir: string;
+  log?: (line: string) => void;
+  paneCheckMs?: number;
+  /** Called once the session's tmux session is seen gone (recorded as lost): the recorder has nothing left to do. */
+  onLost?: () => void;
+}
 
 /** A running recorder; stop() closes watchers and timers. */
-export interface Recorder { stop(): Promise<void>; drain(): Promise<void> }
-
-/** Applies lines to the store data; returns how many changed something. */
-export function applyLines(data: StoreData, name: string, lines: StatusLine[], log: (line: string) => void = () => {}): number {
-  const agent = data.agents[name];
-  if (!agent) return 0;
-  let changed = 0;
-  for (const line of lines) {
-    const what = applyEvent(agent, line);
-    if (!what) continue;
-    changed++;
-    if (['Stop', 'StopFailure', 'SessionEnd', 'ProcessExit', 'HeadlessTaskExit'].includes(what)) updateUsage(agent);
-    pushEvent(data, { at: agent.updated_at, agent: name, event: what, status: agent.status, ...(agent.reason ? { detail: agent.reason } : {}) });
-    const taskChange = taskOnEvent(data, name, line);
-    if (taskChange) log(taskChange);
-  }
-  return changed;
-}
-
-function updateUsage(agent: AgentRecord): void {
-  const usage = transcriptUsage(agent.transcript_path);
-  if (usage.input + usage.output === 0) return;
-  agent.tokens = { input: usage.input, output: usage.output, cache_read: usage.cache_read, cache_write: usage.cache_write };
-  agent.cost_usd = Math.round(usage.cost_usd * 1e6) / 1e6;
-}
-
-function pushEvent(data: StoreData, event: EventRecord): void {
-  (data.events ??= []).push(event);
-  if (data.events.length > MAX_EVENTS) data.events.splice(0, data.events.length - MAX_EVENTS);
+export interface Recorder {
+  stop(): Promise<void>;
+  drain(): Promise<void>;
+  /**
+   * After a SIGHUP (the recorder's pane or the whole tmux server went away): records what the status
+   * files say and, when the tmux session is gone, that the session was lost. Returns whether it was.
+   */
+  hangup(): Promise<boolean>;
 }
 
 /** The control window this recorder runs in (its pane is $TMUX_PANE), or undefined outside tmux. */
@@ -81,7 +65,8 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const log = opts.log ?? (() => {});
   const store = await Store.open(opts.stateDir);
   const session = store.data.session;
-  if (!session) throw new Error(`no session recorded in ${opts.stateDir}`);
+  if (!session) throw new OrchestratorError(`no session recorded in ${opts.stateDir}; ./start.mts records one`, 2);
+  if (session.ended_at) throw new OrchestratorError(`session "${session.name}" in ${opts.stateDir} ended at ${session.ended_at}; nothing to record`, 2);
   const server = new Server(session.socket ?? undefined);
   const names = Object.keys(store.data.agents);
   const watchers: FSWatcher[] = [];
@@ -125,16 +110,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
           }
           changed = true;
         }
-        data.cursors ??= {};
-        for (const name of names) {
-          const { lines, next, bad } = readNewLines(statusFile(agentDir(opts.stateDir, name)), data.cursors[name] ?? 0);
-          if (bad) log(`${name}: skipped ${bad} unreadable line(s)`);
-          if (next === (data.cursors[name] ?? 0)) continue;
-          data.cursors[name] = next;
-          changed = true;
-          applyLines(data, name, lines, log);
-          for (const l of lines) log(`${name}: ${String(l.event.hook_event_name)} -> ${data.agents[name]?.status}`);
-        }
+        if (recordNewLines(data, opts.stateDir, names, log, true)) changed = true;
         // Runs queue tasks, the scheduler hands them out (or fails them), which moves runs on.
         for (let round = 0; round < 4; round++) {
           const moved = advanceRuns(data, Date.now());
@@ -162,14 +138,16 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         if (effect.kind === 'deliver') await deliver(server, opts.stateDir, agent, task);
         else if (effect.kind === 'resubmit') log(`resubmit ${task.id}: ${await resubmit(server, opts.stateDir, agent, task)}`);
         else {
-          await interrupt(server, opts.stateDir, agent, task.id);
-          // An Escape that did not stop the turn (it came while Claude was busy drawing) is sent once more.
-          const stoppedTurn = agent.mode === 'interactive' && (await turnStopped(server, agent) || (await interrupt(server, opts.stateDir, agent, task.id), await turnStopped(server, agent)));
-          if (stoppedTurn) {
-            if (!await clearPromptBox(server, agent)) log(`${agent.name}: could not clear the interrupted prompt from its box`);
-            await store.mutate((data) => { applyLines(data, agent.name, [{ at: Date.now(), event: { hook_event_name: 'Interrupted', task: task.id } }], log); });
-            show();
-          }
+          const stopped = await stopTurn(server, opts.stateDir, agent, task.id, log).catch((error: Error) => { log(`interrupt ${task.id} -> ${agent.name}: ${error.message}`); return false; });
+          if (!stopped) log(`${agent.name}: its turn did not stop after Escape; attach to its pane to look`);
+          // Done either way: the agent may take tasks again (a turn that did not stop keeps it busy).
+          await store.mutate((data) => {
+            if (stopped) applyLines(data, agent.name, [{ at: Date.now(), event: { hook_event_name: 'Interrupted', task: task.id } }], log);
+            const a = data.agents[agent.name];
+            if (a) interruptDone(a, task.id);
+          });
+          show();
+          again = true;
         }
         log(`${effect.kind} ${task.id} -> ${agent.name}${effect.kind === 'interrupt' ? '' : ` (attempt ${effect.attempt})`}`);
       } catch (error) {
@@ -178,12 +156,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         if (effect.kind === 'interrupt') return;
         await store.mutate((data) => {
           const t = data.tasks?.[effect.task];
-          if (!t || t.state !== 'delivering') return;
-          t.state = 'failed';
-          t.ended_at = new Date().toISOString();
-          t.error = `could not deliver to ${agent.name}: ${message}`;
-          const a = data.agents[effect.agent];
-          if (a?.task_id === t.id) a.task_id = null;
+          if (t?.state === 'delivering') fail(data, t, Date.now(), `could not deliver to ${agent.name}: ${message}`);
         });
       }
     }));
@@ -216,14 +189,35 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   }
   await drain();
 
+  // The session's tmux session (or its whole server) is gone: every agent went with it. Nothing is
+  // delivered and no task fails until ./start.mts --resume brings the session back.
+  let lost = false;
+  const recordLost = async (reason: string): Promise<void> => {
+    if (lost) return;
+    lost = true;
+    await drain();
+    const at = Date.now();
+    await store.mutate((data) => {
+      if (data.session) data.session.lost_at = new Date(at).toISOString();
+      for (const name of Object.keys(data.agents)) applyLines(data, name, [{ at, event: { hook_event_name: 'SessionLost', reason } }], log);
+    });
+    log(`session lost: ${reason}; ./start.mts --resume brings it back`);
+    opts.onLost?.();
+  };
+  const sessionGone = (panes: { session_id: string }[], serverUp: boolean): string | undefined =>
+    panes.some((p) => p.session_id === session.tmux_id) ? undefined : serverUp ? 'tmux session gone' : 'tmux server gone';
+
   // tmux: dead or vanished panes, and agents held at a start-up dialog.
   const checkPanes = async (): Promise<void> => {
+    if (lost) return;
     let panes;
     try {
       panes = await server.panes();
     } catch {
       return;
     }
+    const gone = sessionGone(panes, panes.length > 0);
+    if (gone) { await recordLost(gone); return; }
     const byId = new Map(panes.map((p) => [p.pane_id, p]));
     const now = Date.now();
     const updates: [string, StatusLine][] = [];
@@ -275,8 +269,23 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     if (looking || tick % 10 === 0) check();
   }, opts.paneCheckMs ?? 1000);
 
+  // Interrupts a killed recorder did not finish are done now (a turn already stopped only has its box cleared).
+  await perform(pendingInterrupts(store.data));
+
   return {
     drain,
+    async hangup() {
+      await drain();
+      let gone: string | undefined;
+      try {
+        gone = (await server.findSession(session.name))?.id === session.tmux_id ? undefined : 'tmux session gone';
+        if (gone && !(await server.panes()).length) gone = 'tmux server gone';
+      } catch {
+        gone = undefined;
+      }
+      if (gone) await recordLost(gone);
+      return Boolean(gone);
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -101,6 +101,11 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       agent.exit_code = typeof e.exit_code === 'number' ? e.exit_code : agent.exit_code ?? null;
       set('exited', text(e.reason) ?? 'its tmux pane is gone');
       break;
+    case 'SessionLost':
+      // The recorder saw the session's tmux session or server gone: every process in it went too.
+      if (agent.status === 'exited') return undefined;
+      set('exited', text(e.reason) ?? 'tmux server gone');
+      break;
     case 'Interrupted':
       // We pressed Escape for a cancelled task and the box is ready again. Claude fires no Stop
       // for an interrupted turn, only a StopFailure for the aborted request: not a real error.

@@ -5,6 +5,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from '../tmux/objects.js';
 import type { TmuxCommand } from '../tmux/command.js';
+import { formatLiteral } from '../tmux/format.js';
 import { quote } from '../util/shell-quote.js';
 import { toolkitRoot } from '../util/paths.js';
 
@@ -15,10 +16,11 @@ const orchestrate = (): string => join(toolkitRoot, 'dist', 'bin', 'orchestrate.
 export function recorderScript(stateDir: string): string {
   return `#!/bin/sh
 # The recorder of this session, restarted when it dies (a restarted recorder resumes from the store).
+# 0: stopped or the session is lost; 2: nothing it can record (a damaged store: it says why); signals: stopped.
 while :; do
   ${quote(process.execPath)} ${quote(orchestrate())} record --state ${quote(stateDir)}
   code=$?
-  case $code in 0|129|130|143) exit "$code";; esac
+  case $code in 0|2|129|130|143) exit "$code";; esac
   echo "recorder exited with code $code; restarting in 1 s"
   sleep 1
 done
@@ -41,11 +43,13 @@ export function controlCommands(session: string, stateDir: string, cwd: string, 
     writeFileSync(script, recorderScript(stateDir));
     chmodSync(script, 0o755);
   }
-  const literal = cwd.replace(/#/g, '##');
+  const literal = formatLiteral(cwd);
   // Each new pane is the current target of the commands after it; the user's window is selected again at the end.
   return [
     ['new-window', '-t', `=${session}:`, '-n', CONTROL_WINDOW, '-c', literal, '-P', '-F', '#{window_id} #{pane_id}', '/bin/sh', script],
     ['select-pane', '-T', 'recorder'],
+    // A recorder that stops for good (a damaged store) leaves its message readable.
+    ['set-option', '-p', 'remain-on-exit', 'on'],
     ['split-window', '-h', '-c', literal, '-P', '-F', '#{pane_id}', process.execPath, orchestrate(), 'watch', '--state', stateDir],
     ['select-pane', '-T', 'status'],
     // The dashboard below the board; its pane stays open if it fails, so its message can be read.

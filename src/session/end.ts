@@ -9,11 +9,12 @@ import { OrchestratorError } from '../cli/errors.js';
 import { Store } from '../store/store.js';
 import type { AgentRecord, StoreData } from '../store/types.js';
 import { Server, type Session } from '../tmux/objects.js';
+import { socketPath } from '../tmux/command.js';
 import { agentDir } from '../agents/launch.js';
 import { statusFile } from '../agents/hooks.js';
 import { cancelTask, waitForStore } from '../tasks/client.js';
 import { clearPromptBox } from '../tasks/deliver.js';
-import { isFinal } from '../tasks/tasks.js';
+import { closeOpen, openTasks } from '../tasks/lifecycle.js';
 import { writeHandover } from './handovers.js';
 import { catchUp } from './recover.js';
 import { alive, childrenOf, processesOf, signal, stopAll, waitGone, withDescendants } from './processes.js';
@@ -32,7 +33,6 @@ export interface EndOptions {
   exitGraceMs?: number;
 }
 
-const openTasks = (data: StoreData) => Object.values(data.tasks ?? {}).filter((t) => !isFinal(t));
 const fileSize = (file: string): number => { try { return statSync(file).size; } catch { return 0; } };
 
 /** What keeps the session from ending now: busy agents and unfinished tasks. */
@@ -93,7 +93,9 @@ export async function endSession(opts: EndOptions): Promise<number> {
         try { cancelTask(stateDir, t.id); } catch { /* finished meanwhile */ }
       }
       if (open.length) out(`Cancelling ${open.length} unfinished task${open.length === 1 ? '' : 's'}.`);
-      const settled = await waitForStore(stateDir, (d) => (openTasks(d).length === 0 ? d : undefined), 30_000);
+      // Settled when every cancel is performed too: the recorder's Escapes and box clearing must be
+      // over before /exit is typed, or they would wipe it.
+      const settled = await waitForStore(stateDir, (d) => (openTasks(d).length === 0 && !Object.values(d.agents).some((a) => a.interrupting) ? d : undefined), 30_000);
       if (!settled) out(`Some tasks were not confirmed cancelled within 30 s; they are closed at the end: ${openTasks(readStore(stateDir)).map((t) => t.id).join(', ')}`);
     } else {
       const pending = workInProgress(data);
@@ -143,10 +145,12 @@ export async function endSession(opts: EndOptions): Promise<number> {
     if (left.length) await stopAll(left, 2000);
     if (s.socket && (await server.cmd(['list-sessions', '-F', '#{session_id}']).catch(() => '')).trim() === '') {
       await server.kill();
-      rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, s.socket), { force: true });
+      rmSync(socketPath(s.socket), { force: true });
     }
   } else {
     out(`The tmux session "${s.name}" is already gone; closing its records.`);
+    // A server killed outright leaves its socket file: remove it when no server answers there.
+    if (s.socket && !(await server.running())) rmSync(socketPath(s.socket), { force: true });
   }
 
   // The recorder is gone: this process is the store's writer now.
@@ -155,16 +159,8 @@ export async function endSession(opts: EndOptions): Promise<number> {
   const closed: string[] = [];
   await store.mutate((d) => {
     catchUp(d, stateDir);
-    for (const t of Object.values(d.tasks ?? {})) {
-      if (isFinal(t)) continue;
-      const was = t.state;
-      t.state = was === 'queued' ? 'cancelled' : 'interrupted';
-      t.ended_at = at;
-      t.error = was === 'queued' ? 'the session ended before it was delivered' : `the session ended while it was ${was}`;
-      closed.push(`${t.id} ${t.state}`);
-    }
+    closed.push(...closeOpen(d, at, 'the session ended'));
     for (const a of Object.values(d.agents)) {
-      a.task_id = null;
       if (a.status !== 'exited') Object.assign(a, { status: 'exited', reason: 'the session ended', busy_since: null, updated_at: at });
     }
     d.recorder = null;

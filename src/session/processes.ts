@@ -6,19 +6,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 
-/** Whether a process exists (a zombie counts as gone). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    return !/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+export { alive } from '../util/pid.js';
+import { alive } from '../util/pid.js';
 
 function table(): { pid: number; ppid: number }[] {
   const rows: { pid: number; ppid: number }[] = [];

@@ -2,15 +2,13 @@
 // and closing the books of one that will not be brought back. These run while no recorder does
 // (the starter and `session end` are then the store's only writer), as pure changes to the store
 // data where possible.
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import type { AgentRecord, StoreData, TaskRecord } from '../store/types.js';
-import { agentDir, projectKey } from '../agents/launch.js';
-import { statusFile } from '../agents/hooks.js';
-import { readNewLines } from '../recorder/status-lines.js';
-import { applyLines } from '../recorder/recorder.js';
-import { isFinal } from '../tasks/tasks.js';
+import type { AgentRecord, StoreData } from '../store/types.js';
+import { projectKey } from '../agents/launch.js';
+import { recordNewLines } from '../recorder/apply.js';
+import { closeOpen, cutShort, cutShortPending, interrupt, isFinal } from '../tasks/lifecycle.js';
 
 export const RECOVER_POLICIES = ['requeue', 'report'] as const;
 export type RecoverPolicy = (typeof RECOVER_POLICIES)[number];
@@ -18,19 +16,10 @@ export type RecoverPolicy = (typeof RECOVER_POLICIES)[number];
 /**
  * Records what the agents' status files say beyond the store's cursors (events written after the
  * recorder stopped or died: a last Stop, SessionEnd, the launch script's ProcessExit), exactly as
- * the recorder would. Returns how many lines were applied.
+ * the recorder would. Returns how many lines were read.
  */
 export function catchUp(data: StoreData, stateDir: string, log: (line: string) => void = () => {}): number {
-  let applied = 0;
-  data.cursors ??= {};
-  for (const name of Object.keys(data.agents)) {
-    const cursor = data.cursors[name] ?? 0;
-    const { lines, next } = readNewLines(statusFile(agentDir(stateDir, name)), cursor);
-    if (next === cursor) continue;
-    data.cursors[name] = next;
-    applied += applyLines(data, name, lines, log);
-  }
-  return applied;
+  return recordNewLines(data, stateDir, Object.keys(data.agents), log);
 }
 
 /** Claude's transcript of an agent's conversation (the file --resume needs). */
@@ -40,59 +29,56 @@ export function transcriptPath(agent: Pick<AgentRecord, 'cwd' | 'session_id' | '
   return join(config, 'projects', projectKey(agent.cwd), `${agent.session_id}.jsonl`);
 }
 
+/** Whether a transcript holds a conversation claude can resume (one killed in its first turn may hold none yet). */
+export function hasConversation(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').includes('"type":"user"');
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a lost session holds anything worth bringing back: a conversation or an unfinished task. */
 export function worthResuming(data: StoreData, env: NodeJS.ProcessEnv = process.env): boolean {
-  const conversation = Object.values(data.agents).some((a) => existsSync(transcriptPath(a, env)));
+  const conversation = Object.values(data.agents).some((a) => hasConversation(transcriptPath(a, env)));
   return conversation || Object.values(data.tasks ?? {}).some((t) => !isFinal(t));
 }
 
-const releaseAll = (data: StoreData): void => { for (const a of Object.values(data.agents)) a.task_id = null; };
-
 /**
- * After a loss: tasks being delivered or running were cut short. With `requeue` each goes back to
- * the queue (same id, so whoever waits for it gets its result), its interruption noted; with
- * `report` it ends as interrupted. A cancel that was asked for ends it as cancelled. Queued tasks
- * stay queued. Returns one line per task changed.
+ * After a loss: every task that was being delivered or running was cut short, whatever order the
+ * last events arrived in (one whose agent's SessionEnd was recorded first is already back in the
+ * queue, its interruption pending). With `requeue` each stays queued under the same id (whoever
+ * waits for it gets its result; a workflow spends no retry); with `report` it ends as interrupted.
+ * A cancel that was asked for ends it as cancelled. Returns one line per task changed.
  */
 export function recoverTasks(data: StoreData, policy: RecoverPolicy, at: string, why: string): string[] {
   const lines: string[] = [];
   for (const task of Object.values(data.tasks ?? {}).sort((a, b) => a.seq - b.seq)) {
-    if (task.state !== 'delivering' && task.state !== 'running') continue;
-    const reason = `${why} while it was ${task.state}${task.agent ? ` on ${task.agent}` : ''}`;
-    if (task.cancel_requested) {
-      end(task, 'cancelled', at, `cancel asked for; ${reason}`);
-      lines.push(`task ${task.id} cancelled (${reason})`);
-    } else if (policy === 'report') {
-      end(task, 'interrupted', at, reason);
+    if (task.state === 'delivering' || task.state === 'running') {
+      if (cutShort(data, task, at, why) !== 'queued') { lines.push(`task ${task.id} ${task.state} (${task.error})`); continue; }
+    } else if (cutShortPending(task)) {
+      // Its agent reported its end before the loss was known: the loss is why.
+      const last = task.interruptions!.at(-1)!;
+      if (!last.reason.startsWith(why)) last.reason = `${why}: ${last.reason}`;
+    } else {
+      continue;
+    }
+    const reason = task.interruptions!.at(-1)!.reason;
+    if (policy === 'report') {
+      interrupt(data, task, at, reason);
       lines.push(`task ${task.id} interrupted (${reason}); not run again (on_recover: report)`);
     } else {
-      (task.interruptions ??= []).push({ at, reason });
-      Object.assign(task, { state: 'queued', agent: task.target.agent ?? null, delivered_at: null, started_at: null, attempts: 0 });
-      delete task.cost_start;
       lines.push(`task ${task.id} interrupted (${reason}) and queued again (on_recover: requeue)`);
     }
   }
-  releaseAll(data);
+  for (const a of Object.values(data.agents)) { a.task_id = null; a.interrupting = null; }
   return lines;
 }
 
 /** A lost session that is started afresh instead: its unfinished tasks end, and so does it. */
 export function closeLost(data: StoreData, at: string, why: string): string[] {
-  const lines: string[] = [];
-  for (const task of Object.values(data.tasks ?? {})) {
-    if (isFinal(task)) continue;
-    if (task.state === 'queued') end(task, 'cancelled', at, `${why} before it was delivered`);
-    else end(task, 'interrupted', at, `${why} while it was ${task.state}`);
-    lines.push(`task ${task.id} ${task.state}`);
-  }
-  releaseAll(data);
+  const lines = closeOpen(data, at, why);
   if (data.session && !data.session.ended_at) data.session.ended_at = at;
   data.recorder = null;
   return lines;
-}
-
-function end(task: TaskRecord, state: TaskRecord['state'], at: string, error: string): void {
-  task.state = state;
-  task.ended_at = at;
-  task.error = error;
 }

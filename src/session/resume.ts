@@ -7,13 +7,15 @@ import { dirname, join } from 'node:path';
 import { agentDir } from '../agents/launch.js';
 import type { Layout } from '../layout/types.js';
 import { OrchestratorError } from '../cli/errors.js';
-import { Store, storeFile } from '../store/store.js';
+import { Store } from '../store/store.js';
+import { inspectStore } from '../store/state-dir.js';
 import type { AgentRecord, SessionRecord, StoreData } from '../store/types.js';
 import { Server } from '../tmux/objects.js';
 import { quoteArgv } from '../util/shell-quote.js';
 import { toolkitRoot } from '../util/paths.js';
 import { alive, stopAll } from './processes.js';
-import { catchUp, closeLost, recoverTasks, transcriptPath, worthResuming } from './recover.js';
+import { catchUp, closeLost, hasConversation, recoverTasks, transcriptPath, worthResuming } from './recover.js';
+import { resumeArgv } from './liveness.js';
 import { handoverContext, latestHandover, writeHandover } from './handovers.js';
 
 export interface StartDecision {
@@ -34,15 +36,10 @@ export interface PrepareOptions {
   out: (line: string) => void;
 }
 
-/** The store of an earlier session in this state directory, if there is one. */
+/** The store of an earlier session in this state directory, if there is one (a damaged one was dealt with before). */
 export function readEarlier(stateDir: string): StoreData | undefined {
-  if (!existsSync(storeFile(stateDir))) return undefined;
-  try {
-    const data = JSON.parse(readFileSync(storeFile(stateDir), 'utf8')) as StoreData;
-    return data.session ? data : undefined;
-  } catch {
-    return undefined;
-  }
+  const found = inspectStore(stateDir);
+  return found.state === 'ok' && found.data.session ? found.data : undefined;
 }
 
 /** The socket --resume uses when none is given: the lost session's own. */
@@ -50,10 +47,6 @@ export function earlierSocket(stateDir: string): string | undefined {
   return readEarlier(stateDir)?.session?.socket ?? undefined;
 }
 
-/** The command that brings a lost session back. */
-export function resumeArgv(layout: Layout, socket: string | null | undefined, stateDir: string): string[] {
-  return [join(toolkitRoot, 'start.mts'), '--layout', layout.file, ...(socket ? ['--socket', socket] : []), '--state', stateDir, '--resume'];
-}
 
 /** A session not ended whose tmux session is gone from its server. */
 async function isLost(data: StoreData | undefined, layout: Layout): Promise<boolean> {
@@ -90,7 +83,7 @@ export async function prepareStart(opts: PrepareOptions): Promise<StartDecision>
     if (opts.ask) {
       resume = await opts.ask(`${what}\nResume it, every agent with its own conversation? [Y/n] `);
     } else {
-      throw new OrchestratorError(`${what} Nothing was started.\nTo bring every agent back with its own conversation:\n  ${quoteArgv(resumeArgv(layout, s!.socket, stateDir))}\nTo start afresh instead (its unfinished tasks are closed), run the same with --restart in place of --resume.`);
+      throw new OrchestratorError(`${what} Nothing was started.\nTo bring every agent back with its own conversation:\n  ${quoteArgv(resumeArgv(layout.file, s!.socket, stateDir))}\nTo start afresh instead (its unfinished tasks are closed), run the same with --restart in place of --resume.`);
     }
   }
   if (!lost) return { resume: false, ...handoverFor(stateDir, layout) };
@@ -106,7 +99,7 @@ export async function prepareStart(opts: PrepareOptions): Promise<StartDecision>
     });
     for (const line of lines) out(line);
     for (const a of Object.values(store.data.agents)) {
-      out(`${a.name}: ${existsSync(transcriptPath(a)) ? `resumes its conversation (claude --resume ${a.session_id})` : `had no conversation yet; starts afresh with the same session id ${a.session_id}`}`);
+      out(`${a.name}: ${hasConversation(transcriptPath(a)) ? `resumes its conversation (claude --resume ${a.session_id})` : `had no conversation yet; starts afresh with the same session id ${a.session_id}`}`);
     }
     const file = store.data.session?.handover;
     const handover = file && existsSync(file) ? { file, text: readFileSync(file, 'utf8') } : undefined;

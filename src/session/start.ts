@@ -1,6 +1,5 @@
 // ./start.mts: validate the layout, build the tmux session in one call, launch one claude per
 // agent pane, record it all in the store, then attach or print how to.
-import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { loadLayout } from '../layout/load.js';
 import type { Layout } from '../layout/types.js';
@@ -11,6 +10,7 @@ import { buildCommands, buildSession, renderCommands } from '../tmux/builder.js'
 import { Server } from '../tmux/objects.js';
 import { tmuxEnv } from '../tmux/command.js';
 import { Store } from '../store/store.js';
+import { inspectStore, keepDamagedAside, prepareStateDir } from '../store/state-dir.js';
 import type { AgentRecord } from '../store/types.js';
 import { quoteArgv } from '../util/shell-quote.js';
 import { stateRoot, toolkitRoot } from '../util/paths.js';
@@ -68,6 +68,14 @@ export async function start(opts: StartOptions): Promise<number> {
     return 0;
   }
 
+  // The state directory first: a place we cannot write, or a damaged store, starts nothing.
+  prepareStateDir(stateDir, layout.agents.map((a) => a.name));
+  const earlier = inspectStore(stateDir);
+  if (earlier.state === 'damaged') {
+    if (!opts.restart) throw earlier.error;
+    opts.out(`${earlier.error.file} was damaged (${earlier.error.why}); kept as ${keepDamagedAside(stateDir)}, and the session starts afresh (--restart).`);
+  }
+
   const server = new Server(opts.socket ?? (opts.resume ? earlierSocket(stateDir) : undefined));
   const existing = await server.findSession(layout.session);
   if (existing && !opts.restart) {
@@ -91,7 +99,6 @@ export async function start(opts: StartOptions): Promise<number> {
   if (lead) opts.out(`${lead} starts with the handover ${displayPath(decision.handover!.file)} as context.`);
   plan = planSession(layout, { claudeBin, stateDir, ...size, ...(decision.sessionIds ? { sessionIds: decision.sessionIds } : {}) });
 
-  mkdirSync(stateDir, { recursive: true });
   for (const agent of layout.agents) writeLaunchScript(agent, { ...launchContext(layout, plan, agent.name, claudeBin, stateDir), ...(decision.resume ? { resume: true } : {}) });
   let built;
   try {

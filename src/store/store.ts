@@ -1,24 +1,21 @@
 // A thin typed layer over lowdb with named mutations. One process writes a store at a time (the
 // starter before the recorder runs, the recorder after); lowdb writes atomically (temp + rename).
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { emptyStore, type StoreData, type SessionRecord, type AgentRecord } from './types.js';
+import { loadForWriting, prepareStateDir, storeFile } from './state-dir.js';
 
-/** Path of the store file in a state directory. */
-export const storeFile = (stateDir: string): string => join(stateDir, 'store.json');
+export { storeFile } from './state-dir.js';
 
 /** A session's store. */
 export class Store {
   private constructor(private readonly db: Low<StoreData>) {}
 
-  /** Opens (or creates) the store of a state directory. */
+  /** Opens (or creates) the store of a state directory; a damaged store.json is refused, never overwritten. */
   static async open(stateDir: string): Promise<Store> {
-    mkdirSync(stateDir, { recursive: true });
+    prepareStateDir(stateDir);
     const db = new Low<StoreData>(new JSONFile(storeFile(stateDir)), emptyStore());
-    await db.read();
-    db.data ??= emptyStore();
+    db.data = loadForWriting(stateDir);
     return new Store(db);
   }
 
@@ -44,12 +41,6 @@ export class Store {
     const changed = change(this.db.data);
     if (changed) await this.db.write();
     return changed;
-  }
-
-  /** Re-reads the file (for readers that follow a store another process writes). */
-  async reload(): Promise<void> {
-    await this.db.read();
-    this.db.data ??= emptyStore();
   }
 
   /** Marks the session ended (its tmux session is gone). */

@@ -23,6 +23,8 @@ export interface SessionRecord {
   handover?: string | null;
   /** When the session was brought back after its tmux session was lost (./start.mts --resume). */
   resumed_at?: string[];
+  /** When the recorder saw its tmux session (or server) gone: nothing is delivered until --resume. */
+  lost_at?: string | null;
 }
 
 /** One agent and what is known about it. */
@@ -52,6 +54,8 @@ export interface AgentRecord {
   last_tool?: string | null;
   /** The task (TaskRecord.id) being delivered to or run by this agent. */
   task_id?: string | null;
+  /** A cancelled or timed-out task whose turn is being interrupted: the agent takes nothing new until it is done. */
+  interrupting?: string | null;
 }
 
 /** One recorded event (bounded history). */
@@ -108,7 +112,7 @@ export interface TaskRecord {
   /** Set when the task belongs to a workflow run. */
   run?: string | null;
   run_task?: string | null;
-  /** Each time the task was cut short by the loss of its session and put back in the queue. */
+  /** Each time the task was cut short (its agent or session died under it) and put back in the queue. */
   interruptions?: { at: string; reason: string }[];
 }
 

@@ -1,6 +1,7 @@
 // The submitter's side of tasks, shared by the CLI, the lead's MCP server and the dashboard: ask
 // the recorder for a task (an inbox request) and follow it in the store until it is finished.
 import { watch } from 'node:fs';
+import { alive } from '../util/pid.js';
 import { readStore } from '../cli/state-dir.js';
 import { OrchestratorError } from '../cli/errors.js';
 import { newId, submit } from '../inbox/inbox.js';
@@ -14,15 +15,6 @@ export function assertLive(data: StoreData, stateDir: string): void {
   const pid = data.recorder?.pid;
   if (!pid || !alive(pid)) {
     throw new OrchestratorError(`the recorder of session "${data.session.name}" is not running, so nothing would deliver the task. Is the session up? (tmux${data.session.socket ? ` -L ${data.session.socket}` : ''} ls; ./start.mts --resume brings it back)`);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -69,18 +69,38 @@ export async function interrupt(server: Server, stateDir: string, agent: AgentRe
 }
 
 /**
+ * Stops an interactive agent's turn for a cancelled or timed-out task and leaves its box empty:
+ * Escape while a turn runs (once more when the first did not stop it), then the interrupted
+ * prompt Claude puts back into the box is cleared. A turn that already stopped (an interrupt done
+ * again after a recorder restart) only has its box cleared. Returns whether the turn stopped.
+ */
+export async function stopTurn(server: Server, stateDir: string, agent: AgentRecord, taskId: string, log: (line: string) => void): Promise<boolean> {
+  if (agent.mode === 'headless') {
+    await interrupt(server, stateDir, agent, taskId);
+    return true;
+  }
+  let stopped = await turnStopped(server, agent, 0);
+  for (let i = 0; i < 2 && !stopped; i++) {
+    await interrupt(server, stateDir, agent, taskId);
+    stopped = await turnStopped(server, agent);
+  }
+  if (stopped && !await clearPromptBox(server, agent)) log(`${agent.name}: could not clear the interrupted prompt from its box`);
+  return stopped;
+}
+
+/**
  * Whether an interactive agent's turn has stopped after an interrupt. Claude fires no hook for an
  * interrupted turn, so this one time the screen is read: its footer says "esc to interrupt" while
- * a turn runs. Waits up to timeoutMs.
+ * a turn runs. Waits up to timeoutMs (0: one look).
  */
 export async function turnStopped(server: Server, agent: AgentRecord, timeoutMs = 5000): Promise<boolean> {
   const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
+  for (;;) {
     const screen = await server.cmd(['capture-pane', '-p', '-t', agent.pane]).catch(() => '');
     if (!/esc to interrupt/i.test(screen)) return true;
+    if (Date.now() >= until) return false;
     await sleep(150);
   }
-  return false;
 }
 
 /** The text in Claude's prompt box (the line after "❯"), or null when the box is not on screen. */

@@ -1,6 +1,7 @@
 // Builds a whole session in one tmux client call: new-session, new-window and split-window each
 // start their pane with its own command (nothing is typed into a shell) and print the new ids.
 import { chainArgs, serverArgs, type TmuxCommand } from './command.js';
+import { formatLiteral } from './format.js';
 import { Server, Session } from './objects.js';
 import { quoteArgv } from '../util/shell-quote.js';
 
@@ -58,8 +59,9 @@ const BORDER_OPTIONS: Record<string, string> = {
   'pane-border-format': ' #{?#{@agent},#[bold]#{@agent}#[nobold]#{?#{@role}, (#{@role}),},#{pane_title}} #{?#{@state},[#{@state}] ,}',
 };
 
-// tmux expands formats (#{...}, #S) in start directories; ## keeps a literal #.
-const literalPath = (path: string): string => path.replace(/#/g, '##');
+// tmux expands formats (#{...}, #(command)) in start directories, window names and pane titles:
+// each goes through formatLiteral, so no layout text reaches the format expander.
+const literal = formatLiteral;
 
 function envFlags(env: Record<string, string> | undefined): string[] {
   return Object.entries(env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
@@ -70,19 +72,19 @@ export function buildCommands(plan: SessionPlan): TmuxCommand[] {
   const commands: TmuxCommand[] = [];
   plan.windows.forEach((window, w) => {
     window.panes.forEach((pane, p) => {
-      const where = ['-c', literalPath(pane.cwd), ...envFlags(pane.env)];
+      const where = ['-c', literal(pane.cwd), ...envFlags(pane.env)];
       if (w === 0 && p === 0) {
         commands.push(['new-session', '-d', '-s', plan.name, '-x', String(plan.width), '-y', String(plan.height),
-          '-n', window.name, ...envFlags(plan.env), ...where, '-P', '-F', '#{session_id} #{window_id} #{pane_id}', ...pane.argv]);
+          '-n', literal(window.name), ...envFlags(plan.env), ...where, '-P', '-F', '#{session_id} #{window_id} #{pane_id}', ...pane.argv]);
         for (const [key, value] of Object.entries(plan.options)) commands.push(['set-option', key, value]);
       } else if (p === 0) {
-        commands.push(['new-window', '-n', window.name, ...where, '-P', '-F', '#{window_id} #{pane_id}', ...pane.argv]);
+        commands.push(['new-window', '-n', literal(window.name), ...where, '-P', '-F', '#{window_id} #{pane_id}', ...pane.argv]);
       } else {
         commands.push(['split-window', ...where, '-P', '-F', '#{pane_id}', ...pane.argv]);
         // Rebalance after each split so the next split always has room (no "no space for new pane").
         if (p < window.panes.length - 1) commands.push(['select-layout', 'tiled']);
       }
-      commands.push(['select-pane', '-T', pane.title]);
+      commands.push(['select-pane', '-T', literal(pane.title)]);
       commands.push(['set-option', '-p', 'remain-on-exit', 'on']);
       if (pane.agent) commands.push(['set-option', '-p', '@agent', pane.agent]);
       if (pane.role) commands.push(['set-option', '-p', '@role', pane.role]);

@@ -1,6 +1,9 @@
 // The one place that runs tmux. Every call names its server (-L), passes arguments as an argv
 // (no shell), and turns a failure into a TmuxError that names the subcommand and tmux's stderr.
 // execa is loaded on first use: commands that never call tmux (--dry-run, --help) skip its cost.
+import { join } from 'node:path';
+import { formatLiteral } from './format.js';
+
 let execaModule: Promise<typeof import('execa')> | undefined;
 const loadExeca = (): Promise<typeof import('execa')> => (execaModule ??= import('execa'));
 
@@ -32,7 +35,7 @@ export function escapeArg(arg: string): string {
  * Text as one word of tmux's command language in double quotes, for a command tmux parses itself
  * later (a hook's command): $, " and \\ escaped, and # doubled because run-shell expands formats.
  */
-export const tmuxDoubleQuoted = (text: string): string => `"${text.replace(/[\\"$]/g, '\\$&').replace(/#/g, '##')}"`;
+export const tmuxDoubleQuoted = (text: string): string => `"${formatLiteral(text.replace(/[\\"$]/g, '\\$&'))}"`;
 
 /** Joins commands into one argv for a single client call: a ; b ; c. */
 export function chainArgs(commands: readonly TmuxCommand[]): string[] {
@@ -42,6 +45,11 @@ export function chainArgs(commands: readonly TmuxCommand[]): string[] {
     argv.push(...command.map(escapeArg));
   });
   return argv;
+}
+
+/** Where tmux keeps the socket of a -L server (tmux 3.3 leaves it behind when the server is killed). */
+export function socketPath(socket: string): string {
+  return join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket);
 }
 
 /** The global flags that select a server: -L NAME, or nothing for the user's default server. */

@@ -4,6 +4,9 @@
 /** ASCII unit separator: tmux never puts it in ids, titles or paths. */
 export const SEP = '\x1f';
 
+/** Text tmux would expand as a format (#{...}, #(command)) kept literal: every # doubled. */
+export const formatLiteral = (text: string): string => text.replace(/#/g, '##');
+
 /** The format string for a list of tmux format variables, e.g. ['pane_id', 'pane_pid']. */
 export function formatOf(fields: readonly string[]): string {
   return fields.map((f) => `#{${f}}`).join(SEP);

@@ -45,6 +45,17 @@ export class Server {
     }
   }
 
+  /** Whether a server answers on this socket. */
+  async running(): Promise<boolean> {
+    try {
+      await this.cmd(['list-sessions', '-F', '#{session_id}']);
+      return true;
+    } catch (error) {
+      if (isNoServer(error)) return false;
+      throw error;
+    }
+  }
+
   /** Kills the whole server; a server that is not running is fine. */
   async kill(): Promise<void> {
     try {

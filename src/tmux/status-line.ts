@@ -2,6 +2,7 @@
 // and colour for its state, and each agent pane's border shows its state (the @state pane option
 // that the builder's pane-border-format prints). All of it is one chained client call, made after
 // each store change (never by a poll); an unchanged picture makes no call at all.
+import { formatLiteral } from './format.js';
 import type { AgentStatus, StoreData } from '../store/types.js';
 import type { TmuxCommand } from './command.js';
 import type { Server } from './objects.js';
@@ -23,8 +24,7 @@ export const STATE_LOOK: Record<AgentStatus, { symbol: string; colour: string; t
 const look = (status: string): { symbol: string; colour: string; text: string } =>
   STATE_LOOK[status as AgentStatus] ?? { symbol: '·', colour: 'default', text: 'default' };
 
-/** Text for a tmux format: '#' starts a format or style, so a literal one is doubled. */
-const literal = (text: string): string => text.replace(/#/g, '##');
+const literal = formatLiteral;
 
 /** The status-right text: each agent as a badge (symbol and name) in its state's colour, then the session's cost. */
 export function statusRight(data: StoreData): string {

@@ -2,7 +2,7 @@
 // named as a -> b -> a, placeholders only for tasks that are needed) -> agents of the session.
 // Every problem is reported at once as file:line:col path: what is wrong (what would be right).
 import { basename, extname, relative, resolve } from 'node:path';
-import { check, type Issue } from '../config/schema.js';
+import { check, unique, type Issue } from '../config/schema.js';
 import { offsetAt, readSource, type Problem } from '../config/source.js';
 import { closest } from '../config/suggest.js';
 import { TASK_NAME, workflowSchema } from './schema.js';
@@ -32,7 +32,7 @@ export function loadWorkflow(file: string, agents?: AgentRef[]): WorkflowLoadRes
     issues.push({ offset: offsetAt(source.doc, path), path: path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), ''), message });
   };
   const workflow = raw && issues.length === 0 ? resolveWorkflow(raw, abs, agents, problem) : undefined;
-  const problems = issues.sort((a, b) => a.offset - b.offset).map(source.place);
+  const problems = unique(issues).sort((a, b) => a.offset - b.offset).map(source.place);
   return problems.length ? { problems } : { workflow, problems };
 }
 
@@ -82,8 +82,10 @@ function resolveWorkflow(raw: Raw, file: string, agents: AgentRef[] | undefined,
   if (cycle) problem(['tasks', cycle[0]!, 'needs'], `the tasks' needs form a cycle: ${cycle.join(' -> ')} (expected a graph without cycles)`);
   else {
     for (const task of tasks) {
+      const placeholders = [...task.prompt.matchAll(PLACEHOLDER)];
+      if (!placeholders.length) continue;
       const upstream = ancestors(task.name, byName);
-      for (const [, expr] of task.prompt.matchAll(PLACEHOLDER)) {
+      for (const [, expr] of placeholders) {
         const ref = REFERENCE.exec(expr ?? '');
         if (!ref) problem(['tasks', task.name, 'prompt'], `unknown placeholder {{ ${expr} }} (expected {{ tasks.NAME.result }} or {{ tasks.NAME.agent }})`);
         else if (!upstream.has(ref[1]!)) {
@@ -96,42 +98,52 @@ function resolveWorkflow(raw: Raw, file: string, agents: AgentRef[] | undefined,
   return { name, file, description: (raw.description as string | undefined) ?? null, tasks };
 }
 
-/** A cycle as names (first repeated at the end), or undefined. */
+/**
+ * A cycle as names (first repeated at the end), or undefined. Iterative (a chain of thousands of
+ * tasks must not exhaust the stack); a task that needs itself is reported on its own, not here.
+ */
 export function findCycle(tasks: Pick<WorkflowTaskSpec, 'name' | 'needs'>[]): string[] | undefined {
-  const needs = new Map(tasks.map((t) => [t.name, t.needs]));
+  const needs = new Map(tasks.map((t) => [t.name, t.needs.filter((n) => n !== t.name)]));
   const state = new Map<string, 'open' | 'closed'>();
-  const stack: string[] = [];
-  const visit = (name: string): string[] | undefined => {
-    if (state.get(name) === 'closed') return undefined;
-    if (state.get(name) === 'open') return [...stack.slice(stack.indexOf(name)), name];
-    state.set(name, 'open');
-    stack.push(name);
-    for (const next of needs.get(name) ?? []) {
-      if (!needs.has(next)) continue;
-      const found = visit(next);
-      if (found) return found;
-    }
-    stack.pop();
-    state.set(name, 'closed');
-    return undefined;
-  };
   for (const t of tasks) {
-    const found = visit(t.name);
-    if (found) return found;
+    if (state.has(t.name)) continue;
+    // Depth-first with an explicit stack of [task, index of the next need to follow].
+    const path: string[] = [t.name];
+    const next: number[] = [0];
+    state.set(t.name, 'open');
+    while (path.length) {
+      const name = path.at(-1)!;
+      const list = needs.get(name) ?? [];
+      const i = next.at(-1)!;
+      if (i >= list.length) {
+        state.set(name, 'closed');
+        path.pop();
+        next.pop();
+        continue;
+      }
+      next[next.length - 1] = i + 1;
+      const need = list[i]!;
+      if (!needs.has(need) || state.get(need) === 'closed') continue;
+      if (state.get(need) === 'open') return [...path.slice(path.indexOf(need)), need];
+      state.set(need, 'open');
+      path.push(need);
+      next.push(0);
+    }
   }
   return undefined;
 }
 
+/** Every task that name needs, directly or through others (iterative, as findCycle). */
 function ancestors(name: string, byName: Map<string, WorkflowTaskSpec>): Set<string> {
   const seen = new Set<string>();
-  const walk = (n: string): void => {
-    for (const need of byName.get(n)?.needs ?? []) {
+  const todo = [name];
+  while (todo.length) {
+    for (const need of byName.get(todo.pop()!)?.needs ?? []) {
       if (seen.has(need)) continue;
       seen.add(need);
-      walk(need);
+      todo.push(need);
     }
-  };
-  walk(name);
+  }
   return seen;
 }
 

@@ -46,4 +46,6 @@ export interface RunRecord {
   /** The workflow as submitted (prompts are rendered from it when a task's needs are done). */
   spec: WorkflowSpec;
   tasks: Record<string, RunTaskRecord>;
+  /** Each `run --resume` taken in (the request's id), so that its submitter waits for that run. */
+  resumes?: { id: string; at: string }[];
 }

@@ -276,3 +276,26 @@ test('dashboard: a pane\'s live screen comes from a real tmux pane with its colo
   stream.close();
   await retryUntil(async () => (await request(d.port, '/api/state')).status === 200 && d.streams() === 0, 5000, 'the stream to close');
 });
+
+test('dashboard: event streams are capped per client, so 64 streams of one local process do not lock a page out', async (t) => {
+  const { d, state } = await dashboard(t);
+  const hog = await Promise.all(Array.from({ length: 64 }, () => openEvents(d.port, '/events')));
+  onCleanup(t, () => { for (const s of hog) s.close(); });
+  assert.ok(hog.every((s) => s.status === 200));
+  await retryUntil(() => d.streams() <= 16, 5000, 'the anonymous client keeps at most its share');
+  // A browser: the page gives it its own client cookie, and its streams get in.
+  const page = await request(d.port, '/');
+  const cookie = String(page.headers['set-cookie'] ?? '').split(';')[0]!;
+  assert.match(cookie, new RegExp(`^orch_client_${d.port}=`));
+  const mine = await openEvents(d.port, '/events', { Cookie: cookie });
+  onCleanup(t, () => mine.close());
+  assert.equal(mine.status, 200);
+  await mine.next((e) => e.event === 'snapshot', 5000, 'the page\'s snapshot');
+  // More of the hog's streams push out only its own oldest ones, never the page's.
+  const more = await Promise.all(Array.from({ length: 8 }, () => openEvents(d.port, '/events')));
+  onCleanup(t, () => { for (const s of more) s.close(); });
+  assert.ok(more.every((s) => s.status === 200));
+  assert.ok(d.streams() <= 17, `open streams: ${d.streams()}`);
+  writeStore(state, fixtureStore({}, [agent('lead', { role: 'lead', status: 'busy' }), agent('worker-1')]));
+  await mine.next((e) => e.event === 'patch', 5000, 'the page still gets the changes');
+});

@@ -11,11 +11,11 @@ import { startLiveSession, writeLayout, type LiveSession } from '../helpers/sess
 import { run, orchestrateScript, startScript } from '../helpers/cli.js';
 import { retryUntil } from '../helpers/tmux.js';
 import { repoRoot } from '../helpers/paths.js';
-import { alive, withDescendants } from '../../src/session/processes.js';
+import { alive, childrenOf, withDescendants } from '../../src/session/processes.js';
 
 const TEAM = ['lead', 'worker-1', 'worker-2', 'worker-3'];
-/** Four agents; worker-3 may run Bash unasked (a `sleep` keeps it busy without an API timeout), and so may the lead. */
-const TEAM_LAYOUT = `windows:\n  - name: agents\n    panes:\n${TEAM.map((n) => `      - agent: ${n}\n        role: ${n === 'lead' ? 'lead' : 'worker'}\n        permission_mode: acceptEdits\n${n === 'worker-3' || n === 'lead' ? '        allowed_tools: [Bash]\n' : ''}`).join('')}`;
+/** Four agents; all but worker-1 may run Bash unasked (a `sleep` keeps an agent busy without an API timeout). */
+const TEAM_LAYOUT = `windows:\n  - name: agents\n    panes:\n${TEAM.map((n) => `      - agent: ${n}\n        role: ${n === 'lead' ? 'lead' : 'worker'}\n        permission_mode: acceptEdits\n${n !== 'worker-1' ? '        allowed_tools: [Bash]\n' : ''}`).join('')}`;
 
 const orchestrate = (live: LiveSession) => (args: string[]) => run(orchestrateScript, [...args, '--state', live.state], { env: live.env });
 const startArgs = (live: LiveSession, layout: string): string[] => ['--socket', live.server.socket!, '--state', live.state, '--no-attach', '--layout', layout];
@@ -116,6 +116,8 @@ test('a handover names done, failed, running and queued tasks; session end stops
   const ended = await orch(['session', 'end', '--force']);
   assert.equal(ended.exitCode, 0, ended.stdout + ended.stderr);
   t.diagnostic(`session end --force (2 tasks to cancel, 4 agents): ${Date.now() - endedAt} ms`);
+  assert.doesNotMatch(ended.stdout, /No end recorded|SIGTERM/, 'every agent took its /exit: the cancel\'s Escapes were over before it was typed');
+  assert.ok(Date.now() - endedAt < 15_000, `session end --force took ${Date.now() - endedAt} ms`);
   assert.match(ended.stdout, /Handover: .*handovers/);
   const after = live.store();
   assert.ok(after.session!.ended_at, 'the session is marked ended');
@@ -161,7 +163,10 @@ test('a handover names done, failed, running and queued tasks; session end stops
   assert.equal(existsSync(socketFile(live.server.socket!)), false, 'no tmux socket left');
 });
 
-test('after kill -9 of the tmux server, --resume brings back all four agents with their conversations and runs the interrupted task again', { timeout: 480_000 }, async (t) => {
+/** How often a prompt reached the API as a new prompt (the first request of a turn). */
+const newPrompts = (live: LiveSession, prompt: string): number => live.standin.requests.filter((r) => r.prompt === prompt && r.step === 0 && !r.side).length;
+
+test('after kill -9 of the tmux server, --resume brings back all four agents with their conversations and runs every task in flight again', { timeout: 480_000 }, async (t) => {
   const layout = writeLayout(t, TEAM_LAYOUT);
   const live = await startLiveSession(t, { layout });
   const orch = orchestrate(live);
@@ -169,16 +174,46 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
   const fruit: Record<string, string> = { lead: 'apple', 'worker-1': 'banana', 'worker-2': 'cherry', 'worker-3': 'damson' };
   const first = await Promise.all(TEAM.map((n) => orch(['dispatch', '--wait', '--timeout', '90', n, `remember: ${n} keeps the ${fruit[n]}`])));
   first.forEach((r, i) => assert.equal(r.exitCode, 0, `${TEAM[i]}: ${r.stderr}`));
-  const cut = (await orch(['dispatch', 'worker-3', '[[bash sleep 6]] cut short'])).stdout.trim();
-  await retryUntil(() => live.store().tasks?.[cut]?.state === 'running', 60_000, 'the task running');
+
+  // In flight at the kill: a task running on worker-3, a workflow's first task running on worker-2
+  // (it has no retries), and a task being delivered to worker-1 (its claude stopped, so it never
+  // takes the paste in).
+  const cutPrompt = '[[bash sleep 12]] cut short';
+  const cut = (await orch(['dispatch', 'worker-3', cutPrompt])).stdout.trim();
+  const workflow = join(live.project, '..', 'two.yaml');
+  writeFileSync(workflow, 'tasks:\n  one:\n    agent: worker-2\n    prompt: "[[bash sleep 12]] workflow step one"\n  two:\n    needs: [one]\n    agent: worker-2\n    prompt: "workflow step two after {{ tasks.one.result }}"\n');
+  const runId = (JSON.parse((await orch(['run', workflow, '--json'])).stdout) as { id: string }).id;
+  // Running their Bash tools: each prompt has reached the API once.
+  await retryUntil(() => {
+    const d = live.store();
+    return d.tasks?.[cut]?.state === 'running' && d.runs?.[runId]?.tasks.one?.state === 'running' && d.agents['worker-3']!.last_tool === 'Bash' && d.agents['worker-2']!.last_tool === 'Bash';
+  }, 60_000, 'two tasks running their tools');
+  const w1 = live.store().agents['worker-1']!;
+  const w1Claude = childrenOf(Number((await live.server.cmd(['display-message', '-p', '-t', w1.pane, '#{pane_pid}'])).trim()));
+  for (const pid of w1Claude) process.kill(pid, 'SIGSTOP');
+  const stalledPrompt = 'sent while worker-1 was stopped';
+  const stalled = (await orch(['dispatch', 'worker-1', stalledPrompt])).stdout.trim();
+  await retryUntil(() => live.store().tasks?.[stalled]?.state === 'delivering', 10_000, 'a task being delivered');
   const before = live.store();
+  const stepOne = before.runs![runId]!.tasks.one!.tries[0]!;
+  const stepOnePrompt = before.tasks![stepOne]!.prompt;
 
   // kill -9 of the tmux server and of every process in it: no hook, no recorder gets to say anything.
   const pids = await sessionProcesses(live);
   const serverPid = Number((await live.server.cmd(['display-message', '-p', '#{pid}'])).trim());
   for (const pid of [serverPid, ...pids]) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
   await retryUntil(() => ![serverPid, ...pids].some(alive), 10_000, 'every process gone');
+  const killedAt = Date.now();
   assert.equal(live.store().session!.ended_at, null);
+
+  // Within 2 s status says so: every agent exited, the session lost, and how to resume it.
+  const lost = await retryUntil(async () => {
+    const r = await orch(['status', '--json']);
+    const st = JSON.parse(r.stdout) as { state: string; resume: string; agents: { status: string; reason: string }[] };
+    return st.state === 'lost' && st.agents.every((a) => a.status === 'exited' && a.reason === 'tmux server gone') && st;
+  }, 2000, 'status showing the lost session');
+  assert.ok(Date.now() - killedAt < 2000);
+  assert.ok(lost.resume.includes(`--state ${live.state} --resume`), lost.resume);
 
   // A plain start proposes the resume (no terminal here: it prints the command and starts nothing).
   const plain = await run(startScript, startArgs(live, layout), { cwd: live.project, env: live.env });
@@ -191,7 +226,7 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
   const resumed = await run(startScript, [...startArgs(live, layout), '--resume'], { cwd: live.project, env: live.env });
   assert.equal(resumed.exitCode, 0, resumed.stderr);
   assert.match(resumed.stdout, /Resumed tmux session/);
-  assert.match(resumed.stdout, new RegExp(`task ${cut} interrupted .* queued again`));
+  for (const id of [cut, stalled, stepOne]) assert.match(resumed.stdout, new RegExp(`task ${id} interrupted .* queued again`));
   await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle' || a.status === 'busy'), 120_000, 'all four agents back');
   t.diagnostic(`./start.mts --resume to all four agents back: ${Date.now() - resumeAt} ms`);
 
@@ -201,20 +236,30 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
   assert.equal(after.session!.created_at, before.session!.created_at);
   assert.equal(after.session!.resumed_at?.length, 1);
 
-  // The interrupted task was queued again and runs to its end on worker-3.
-  const rerun = await orch(['wait', cut, '--timeout', '120', '--json']);
-  assert.equal(rerun.exitCode, 0, rerun.stderr);
-  const task = JSON.parse(rerun.stdout) as { state: string; interruptions?: { reason: string }[] };
-  assert.equal(task.state, 'done');
-  assert.equal(task.interruptions?.length, 1);
-  assert.match(task.interruptions![0]!.reason, /tmux session was lost while it was running on worker-3/);
+  // Every task in flight was queued again under its id and runs to its end.
+  for (const [id, on] of [[cut, 'running on worker-3'], [stalled, 'delivering on worker-1']] as const) {
+    const rerun = await orch(['wait', id, '--timeout', '120', '--json']);
+    assert.equal(rerun.exitCode, 0, rerun.stderr);
+    const task = JSON.parse(rerun.stdout) as { state: string; interruptions?: { reason: string }[] };
+    assert.equal(task.state, 'done');
+    assert.equal(task.interruptions?.length, 1);
+    assert.match(task.interruptions![0]!.reason, new RegExp(`tmux session was lost.* while it was ${on}`));
+  }
+  const finished = await retryUntil(() => { const r = live.store().runs![runId]!; return r.state !== 'running' && r; }, 120_000, 'the workflow finished');
+  assert.equal(finished.state, 'done', JSON.stringify(finished.tasks));
+  assert.deepEqual(finished.tasks.one!.tries, [stepOne], 'the recovery used no retry: the same try ran again');
+  // Each reached the API as a new prompt at least once and at most twice: the two that ran before
+  // the kill twice, the one that never reached its claude once.
+  assert.equal(newPrompts(live, cutPrompt), 2, 'the task running on worker-3');
+  assert.equal(newPrompts(live, stepOnePrompt), 2, 'the workflow task running on worker-2');
+  assert.equal(newPrompts(live, stalledPrompt), 1, 'the task being delivered to worker-1');
 
   // Every agent resumed its own conversation: the next request carries what it was told before.
   for (const name of TEAM) {
     const lines = readFileSync(join(live.state, 'agents', name, 'status.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: { hook_event_name?: string; source?: string } | null });
     assert.ok(lines.some((l) => l.event?.hook_event_name === 'SessionStart' && l.event.source === 'resume'), `${name} started with --resume`);
   }
-  await live.waitFor('worker-3', (a) => a.status === 'idle', 'idle after the re-run', 60_000);
+  await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle'), 60_000, 'all idle after the re-runs');
   const asked = await Promise.all(TEAM.map((n) => orch(['dispatch', '--wait', '--timeout', '90', n, `what does ${n} keep?`])));
   asked.forEach((r, i) => assert.equal(r.exitCode, 0, `${TEAM[i]}: ${r.stderr}`));
   for (const name of TEAM) {
@@ -225,4 +270,27 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
     assert.ok(body.includes(`remember: ${name} keeps the ${fruit[name]}`), `${name}'s request carries its own earlier conversation`);
     for (const other of TEAM.filter((x) => x !== name)) assert.ok(!body.includes(`remember: ${other} keeps`), `${name}'s request has none of ${other}'s`);
   }
+});
+
+test('a claude killed mid-task with restart: on-failure comes back and runs the same task again', { timeout: 240_000 }, async (t) => {
+  const layout = writeLayout(t, 'windows:\n  - name: agents\n    panes:\n      - agent: worker-1\n        permission_mode: acceptEdits\n        allowed_tools: [Bash]\n        restart: on-failure\n');
+  const live = await startLiveSession(t, { layout });
+  const orch = orchestrate(live);
+  await live.waitFor('worker-1', (a) => a.status === 'idle', 'idle', 90_000);
+  const prompt = '[[bash sleep 5]] survive a crash';
+  const id = (await orch(['dispatch', 'worker-1', prompt])).stdout.trim();
+  // Killed while its Bash tool runs: the prompt has reached the API once.
+  await retryUntil(() => live.store().tasks?.[id]?.state === 'running' && live.store().agents['worker-1']!.last_tool === 'Bash', 60_000, 'the task running its tool');
+  const pane = live.store().agents['worker-1']!.pane;
+  const claude = childrenOf(Number((await live.server.cmd(['display-message', '-p', '-t', pane, '#{pane_pid}'])).trim()));
+  assert.ok(claude.length > 0);
+  for (const pid of claude) process.kill(pid, 'SIGKILL');
+  const done = await orch(['wait', id, '--timeout', '120', '--json']);
+  assert.equal(done.exitCode, 0, done.stdout + done.stderr);
+  const task = JSON.parse(done.stdout) as { state: string; interruptions?: { reason: string }[] };
+  assert.equal(task.state, 'done');
+  assert.equal(task.interruptions?.length, 1);
+  assert.match(task.interruptions![0]!.reason, /claude exited with code 137 while it was running on worker-1/);
+  assert.equal(live.store().agents['worker-1']!.restarts, 1);
+  assert.equal(newPrompts(live, prompt), 2, 'before the crash and once after');
 });

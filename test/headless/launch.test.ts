@@ -26,7 +26,7 @@ test('a headless agent\'s launch script runs the runner with its settings (no Se
   const dir = join(state, 'agents', 'hw');
   const script = readFileSync(join(dir, 'launch.sh'), 'utf8');
   const runner = `${process.execPath} ${join(repoRoot, 'dist', 'bin', 'orchestrate.mjs')} headless --state ${state} --agent hw`;
-  assert.ok(script.includes(`then ${runner}; else ${runner}; fi`), script);
+  assert.ok(script.includes(`then ${runner}; else set_aside; ${runner}; fi`), script);
   assert.ok(!script.includes('/opt/claude'), 'the pane does not run claude itself');
   assert.match(script, /^restart=1$/m);
   assert.match(script, /^export ORCH_AGENT=hw$/m);

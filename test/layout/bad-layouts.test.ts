@@ -1,7 +1,7 @@
 // Every bad layout exits with code 2, names line, column and field, and leaves no tmux session.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateServer, tempDir } from '../helpers/tmux.js';
 import { run, startScript } from '../helpers/cli.js';
@@ -37,7 +37,22 @@ const cases: { name: string; yaml: string; expect: (string | RegExp)[] }[] = [
   { name: 'command pane with agent settings', yaml: ok('      - command: npm run dev\n        model: opus\n'), expect: [':5:16 windows[0].panes[0].model: is an agent setting, but this pane runs a command'] },
   { name: 'empty pane', yaml: ok('      -\n'), expect: [/:4:\d+ windows\[0\]\.panes\[0\]: is empty/] },
   { name: 'missing system prompt file', yaml: ok('      - agent: lead\n        append_system_prompt_file: prompts/nope.md\n'), expect: [/:5:36 windows\[0\]\.panes\[0\]\.append_system_prompt_file: cannot read .*prompts\/nope\.md/] },
-  { name: 'bad session name', yaml: `session: my.project\n${ok('      - agent: lead\n')}`, expect: [':1:10 session: is "my.project" (expected a name without ".", ":" or spaces)'] },
+  { name: 'bad session name', yaml: `session: my.project\n${ok('      - agent: lead\n')}`, expect: [':1:10 session: is "my.project" (expected letters, digits, "_", "-" and "+"'] },
+  // Values that would reach a shell or tmux's format expander.
+  { name: 'session name tmux would expand', yaml: `session: "#(touch pwned)"\n${ok('      - agent: lead\n')}`, expect: [':1:10 session: is "#(touch pwned)" (expected letters, digits'] },
+  { name: 'session name with "$"', yaml: `session: a$b\n${ok('      - agent: lead\n')}`, expect: [':1:10 session: is "a$b"'] },
+  { name: 'session name with ":"', yaml: `session: "a:b"\n${ok('      - agent: lead\n')}`, expect: [':1:10 session: is "a:b"'] },
+  { name: 'env key that is shell code', yaml: `env:\n  'X=1; touch pwned; Y': v\n${ok('      - agent: lead\n')}`, expect: [':2:3 env.X=1; touch pwned; Y: "X=1; touch pwned; Y" is not a valid key (expected a variable name'] },
+  { name: 'agent env key with a space', yaml: ok('      - agent: lead\n        env: { "A B": x }\n'), expect: [':5:16 windows[0].panes[0].env.A B: "A B" is not a valid key'] },
+  { name: 'env key in defaults starting with a digit', yaml: `defaults:\n  env: { 1X: x }\n${ok('      - agent: lead\n')}`, expect: [':2:10 defaults.env.1X: "1X" is not a valid key'] },
+  { name: 'tmux option that is a flag', yaml: `options: { "-F": "#(touch pwned)" }\n${ok('      - agent: lead\n')}`, expect: [':1:12 options.-F: "-F" is not a valid key (expected a tmux option name'] },
+  // Odd input: each in our words, at its place.
+  { name: 'two YAML documents', yaml: `${ok('      - agent: lead\n')}---\nsession: x\n`, expect: [/:5:1 the file holds more than one YAML document/] },
+  { name: 'nesting too deep for the parser', yaml: `windows: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, expect: [/:1:\d+ YAML nesting is too deep to read/] },
+  { name: 'not UTF-8', yaml: 'windows:\n  - name: caf\u00e9\n    panes:\n      - agent: lead\n', expect: [':2:14 is not UTF-8 text (byte 0xe9 here); save the file as UTF-8'] },
+  { name: '"constructor" as a pane key', yaml: ok('      - agent: lead\n        constructor: 1\n'), expect: [':5:9 windows[0].panes[0].constructor: unknown key "constructor"'] },
+  { name: '"__proto__" as a window key', yaml: 'windows:\n  - __proto__: {}\n    panes:\n      - agent: lead\n', expect: [':2:5 windows[0].__proto__: unknown key "__proto__"'] },
+  { name: 'root that is a file, reported once', yaml: `root: layout.yaml\n${ok('      - agent: lead\n')}`, expect: [/:1:7 root: .*layout\.yaml is a file, not a directory/, /^.*1 problem in the layout/m] },
   { name: 'two focused windows', yaml: 'windows:\n  - focus: true\n    panes: [{agent: a}]\n  - focus: true\n    panes: [{agent: b}]\n', expect: [':4:12 windows[1].focus: more than one window has focus'] },
   { name: 'bad restart policy', yaml: `defaults:\n  restart: always\n${ok('      - agent: lead\n')}`, expect: [':2:12 defaults.restart: is "always" (expected one of never, on-failure)'] },
   { name: 'number where text is expected', yaml: `session: 42\n${ok('      - agent: lead\n')}`, expect: [':1:10 session: is 42 (expected a text; quote it: "42")'] },
@@ -49,7 +64,8 @@ for (const c of cases) {
     const dir = tempDir(t);
     mkdirSync(join(dir, 'prompts'));
     const file = join(dir, 'layout.yaml');
-    writeFileSync(file, c.yaml);
+    // Latin-1 for the not-UTF-8 case: every other case is written as UTF-8.
+    writeFileSync(file, c.name === 'not UTF-8' ? Buffer.from(c.yaml, 'latin1') : c.yaml);
     const server = privateServer(t);
     const result = await run(startScript, ['--layout', file, '--socket', server.socket!, '--state', join(dir, 'state'), '--no-attach'], { cwd: dir });
     assert.equal(result.exitCode, 2, `exit code; stderr: ${result.stderr}`);
@@ -59,5 +75,7 @@ for (const c of cases) {
     }
     assert.match(result.stderr, /layout\.yaml:\d+:\d+ /, 'names file:line:col');
     assert.deepEqual(await server.panes(), [], 'no tmux session may be left behind');
+    assert.doesNotMatch(result.stderr, /internal error|\n\s+at /, 'no stack trace');
+    assert.ok(!existsSync(join(dir, 'pwned')) && !existsSync(join(dir, 'state', 'pwned')), 'nothing ran');
   });
 }

@@ -135,7 +135,7 @@ function forkLaunch(t: TestContext, parentPrompt: boolean) {
     },
     argv: (): string[] => (existsSync(argvFile) ? readFileSync(argvFile, 'utf8').trim().split('\n') : []),
     log: (): string => readFileSync(join(agentDir(state, 'w1'), 'launch.log'), 'utf8'),
-    parentTranscript: () => { mkdirSync(transcripts, { recursive: true }); writeFileSync(join(transcripts, `${parent}.jsonl`), '{}\n'); },
+    parentTranscript: () => { mkdirSync(transcripts, { recursive: true }); writeFileSync(join(transcripts, `${parent}.jsonl`), '{"type":"user","message":{"role":"user","content":"read the code"}}\n'); },
     parentEvent: (name: string) => {
       mkdirSync(agentDir(state, 'lead'), { recursive: true });
       appendFileSync(join(agentDir(state, 'lead'), 'status.jsonl'), `{"at":1,"event":{"session_id":"${parent}","hook_event_name":"${name}"}}\n`);

@@ -130,7 +130,7 @@ test('dispatch fails clearly when no recorder runs (nothing would deliver the ta
   assert.match(out.text, /the recorder of session "demo" is not running/);
   const missing = await callTool({ stateDir: join(s.dir, 'nowhere') }, 'list_agents', {});
   assert.equal(missing.isError, true);
-  assert.match(missing.text, /cannot read the session store/);
+  assert.match(missing.text, /no state directory .*nowhere: start a session/);
 });
 
 test('dispatch with wait returns the answer; a failure and a timeout are tool errors', async (t) => {

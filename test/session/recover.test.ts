@@ -94,7 +94,10 @@ test('worth resuming: a conversation on disk or an unfinished task', (t) => {
   const env = { HOME: home };
   assert.equal(worthResuming(data, env), false);
   data.agents.w1!.transcript_path = join(home, 'w1.jsonl');
-  writeFileSync(join(home, 'w1.jsonl'), '{}\n');
+  // What a claude killed in its first turn leaves: a transcript with no message yet.
+  writeFileSync(join(home, 'w1.jsonl'), '{"type":"mode","mode":"normal"}\n');
+  assert.equal(worthResuming(data, env), false);
+  writeFileSync(join(home, 'w1.jsonl'), '{"type":"mode","mode":"normal"}\n{"type":"user","message":{"role":"user","content":"hi"}}\n');
   assert.equal(worthResuming(data, env), true);
   const queued = store([task('t1', 'queued')]);
   assert.equal(worthResuming(queued, env), true);
@@ -131,4 +134,31 @@ test('layouts: on_recover is requeue by default, report when set, and anything e
   const { layout, problems } = loadLayout(file, { cwd: dir });
   assert.equal(layout, undefined);
   assert.match(problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`).join('\n'), /^1:13 on_recover: .*requeue, report/);
+});
+
+test('whatever order the last events arrive in, every task in flight at the loss is queued again (or reported) once', (t) => {
+  const state = tempDir(t);
+  const lines = (name: string, events: Record<string, unknown>[]): void => {
+    mkdirSync(join(state, 'agents', name), { recursive: true });
+    writeFileSync(join(state, 'agents', name, 'status.jsonl'), events.map((e, i) => `${JSON.stringify({ at: 5000 + i, event: e })}\n`).join(''));
+  };
+  for (const policy of ['requeue', 'report'] as const) {
+    // w1 was running t1 and its SessionEnd (SIGHUP) reached the status file; w2 was still being given t2.
+    const data = store([task('t1', 'running'), task('t2', 'delivering', { target: { agent: 'w2' }, agent: 'w2' })]);
+    data.cursors = {};
+    lines('w1', [{ hook_event_name: 'SessionEnd', reason: 'other' }, { hook_event_name: 'ProcessExit', exit_code: 129 }]);
+    lines('w2', []);
+    catchUp(data, state);
+    assert.equal(data.tasks!.t1!.state, 'queued', 'SessionEnd cut t1 short');
+    const out = recoverTasks(data, policy, AT, 'its session\'s tmux session was lost');
+    const [t1, t2] = [data.tasks!.t1!, data.tasks!.t2!];
+    assert.deepEqual([t1.interruptions?.length, t2.interruptions?.length], [1, 1], `${policy}: one interruption each`);
+    assert.match(t1.interruptions![0]!.reason, /^its session's tmux session was lost: session ended \(other\) while it was running on w1$/);
+    assert.equal(t2.interruptions![0]!.reason, 'its session\'s tmux session was lost while it was delivering on w2');
+    assert.deepEqual([t1.state, t2.state], policy === 'requeue' ? ['queued', 'queued'] : ['interrupted', 'interrupted']);
+    assert.equal(out.length, 2);
+    // A second recovery (a resume that failed and is run again) changes nothing more.
+    recoverTasks(data, policy, AT, 'its session\'s tmux session was lost');
+    assert.deepEqual([t1.interruptions?.length, t2.interruptions?.length], [1, 1]);
+  }
 });

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyStore, type AgentRecord, type StoreData } from '../../src/store/types.js';
-import { expectedSubmission, intake, interactiveText, schedule, taskOnEvent } from '../../src/tasks/tasks.js';
+import { expectedSubmission, intake, interactiveText, pendingInterrupts, schedule, taskOnEvent } from '../../src/tasks/tasks.js';
+import { MAX_INTERRUPTIONS, interruptDone } from '../../src/tasks/lifecycle.js';
 import { advanceRuns, startRun } from '../../src/workflow/runs.js';
 import { applyEvent } from '../../src/recorder/reduce.js';
 
@@ -37,7 +38,7 @@ test('a task goes queued -> delivering -> running -> done, its FIFO queue waits 
   assert.deepEqual(schedule(data, 3000).effects, [{ kind: 'deliver', task: 't2', agent: 'w1', attempt: 1 }]);
 });
 
-test('unconfirmed deliveries are retried, then fail loudly; an exit interrupts a running task', () => {
+test('unconfirmed deliveries are retried, then fail loudly; an exit cuts a running task short and queues it again', () => {
   const data = store(agent('w1'), agent('w2'));
   dispatch(data, 't1', 'hello', { agent: 'w1' });
   schedule(data, 0);
@@ -53,7 +54,10 @@ test('unconfirmed deliveries are retried, then fail loudly; an exit interrupts a
   const on = data.tasks!.t2!.agent!;
   hook(data, on, { hook_event_name: 'UserPromptSubmit', prompt: 'work' });
   hook(data, on, { hook_event_name: 'PaneDied', reason: 'its tmux pane is gone' });
-  assert.equal(data.tasks!.t2!.state, 'interrupted');
+  assert.equal(data.tasks!.t2!.state, 'queued', 'back in the queue under the same id');
+  assert.equal(data.tasks!.t2!.agent, null, 'a role task goes to whichever agent of the role is ready');
+  assert.match(data.tasks!.t2!.interruptions![0]!.reason, new RegExp(`its tmux pane is gone while it was running on ${on}`));
+  assert.equal(data.agents[on]!.task_id, null);
 });
 
 test('unknown targets fail at intake; cancel drops a queued task and interrupts a running one', () => {
@@ -116,6 +120,8 @@ test('a cancelled delivery is interrupted before the agent gets its next task; r
   schedule(data, 0);
   intake(data, { kind: 'cancel', id: 'c1', at: '', task: 't1' }, 10);
   assert.deepEqual(schedule(data, 20).effects, [{ kind: 'interrupt', task: 't1', agent: 'w1' }], 'nothing else for w1 in the same pass');
+  assert.deepEqual(schedule(data, 25).effects, [], 'nor until the recorder has performed the interrupt');
+  interruptDone(data.agents.w1!, 't1');
   assert.deepEqual(schedule(data, 30).effects, [{ kind: 'deliver', task: 't2', agent: 'w1', attempt: 1 }]);
 
   const failed = store(agent('w2', 'worker', 'error'));
@@ -133,4 +139,82 @@ test('a task queued for an agent that exited and did not come back fails with th
   schedule(data, exitedAt + 20_000);
   assert.equal(data.tasks!.t1!.state, 'failed');
   assert.match(data.tasks!.t1!.error!, /w1 exited \(claude exited with code 1\) before it could take this task/);
+});
+
+test('a claude that dies mid-task and comes back (restart: on-failure) gets the same task again; one cut short too often fails', () => {
+  const data = store(agent('w1'));
+  dispatch(data, 't1', 'long job', { agent: 'w1' });
+  for (let n = 1; n <= MAX_INTERRUPTIONS; n++) {
+    assert.deepEqual(schedule(data, n * 1000).effects, [{ kind: 'deliver', task: 't1', agent: 'w1', attempt: 1 }], `delivery ${n}`);
+    hook(data, 'w1', { hook_event_name: 'UserPromptSubmit', prompt: 'long job' }, n * 1000 + 1);
+    // kill -9 of claude: no SessionEnd; the launch script records the exit, restarts it, and claude resumes.
+    hook(data, 'w1', { hook_event_name: 'ProcessExit', exit_code: 137 }, n * 1000 + 2);
+    if (n < MAX_INTERRUPTIONS) {
+      assert.equal(data.tasks!.t1!.state, 'queued', `cut short ${n}: queued again`);
+      assert.equal(data.tasks!.t1!.interruptions!.length, n);
+      assert.deepEqual(schedule(data, n * 1000 + 3).effects, [], 'nothing goes to an agent that has not come back');
+      hook(data, 'w1', { hook_event_name: 'ProcessRestart', exit_code: 137 }, n * 1000 + 4);
+      hook(data, 'w1', { hook_event_name: 'SessionStart', source: 'resume' }, n * 1000 + 5);
+    }
+  }
+  assert.equal(data.tasks!.t1!.state, 'failed');
+  assert.match(data.tasks!.t1!.error!, new RegExp(`cut short ${MAX_INTERRUPTIONS} times, not run again \\(last: claude exited with code 137 while it was running on w1\\)`));
+});
+
+test('an agent that exits under its task and does not come back fails it; a lost session delivers and fails nothing', () => {
+  const data = store(agent('w1'), agent('w2'));
+  dispatch(data, 't1', 'job', { agent: 'w1' });
+  schedule(data, 1000);
+  hook(data, 'w1', { hook_event_name: 'UserPromptSubmit', prompt: 'job' }, 1001);
+  hook(data, 'w1', { hook_event_name: 'SessionEnd', reason: 'prompt_input_exit' }, 1002);
+  assert.equal(data.tasks!.t1!.state, 'queued');
+  schedule(data, 1002 + 20_000);
+  assert.equal(data.tasks!.t1!.state, 'failed');
+  assert.match(data.tasks!.t1!.error!, /w1 exited \(session ended \(prompt_input_exit\)\) while it ran this task and did not come back/);
+
+  dispatch(data, 't2', 'for w2', { agent: 'w2' });
+  data.session = { name: 's', socket: null, tmux_id: '$1', layout_file: '/l', root: '/', state_dir: '/s', created_at: '', ended_at: null, windows: [], lost_at: new Date(0).toISOString() };
+  assert.deepEqual(schedule(data, 100_000), { effects: [], changed: false }, 'nothing is delivered until --resume');
+  assert.equal(data.tasks!.t2!.state, 'queued');
+});
+
+test('an agent being interrupted takes nothing new until the interrupt is done, also after a recorder restart', () => {
+  const data = store(agent('w1'));
+  dispatch(data, 't1', 'first', { agent: 'w1' });
+  dispatch(data, 't2', 'second', { agent: 'w1' });
+  schedule(data, 0);
+  hook(data, 'w1', { hook_event_name: 'UserPromptSubmit', prompt: 'first' });
+  intake(data, { kind: 'cancel', id: 'c1', at: '', task: 't1' }, 10);
+  assert.deepEqual(schedule(data, 20).effects, [{ kind: 'interrupt', task: 't1', agent: 'w1' }]);
+  assert.equal(data.agents.w1!.interrupting, 't1');
+  hook(data, 'w1', { hook_event_name: 'StopFailure', error: 'aborted' }, 30);
+  assert.deepEqual(schedule(data, 40).effects, [], 'still interrupting: t2 waits');
+  // A recorder killed here finds the interrupt in the store and does it again.
+  assert.deepEqual(pendingInterrupts(data), [{ kind: 'interrupt', task: 't1', agent: 'w1' }]);
+  interruptDone(data.agents.w1!, 't1');
+  assert.deepEqual(pendingInterrupts(data), []);
+  assert.deepEqual(schedule(data, 50).effects, [{ kind: 'deliver', task: 't2', agent: 'w1', attempt: 1 }]);
+});
+
+test('a workflow task cut short by its agent\'s death runs again under the same try, without using a retry', () => {
+  const data = store(agent('w1'));
+  startRun(data, { kind: 'run', id: 'r1', at: new Date(0).toISOString(), workflow: { name: 'wf', file: 'wf.yaml', description: null, tasks: [
+    { name: 'only', prompt: 'do it', needs: [], target: { agent: 'w1' }, timeout_s: 0, retries: 0 },
+  ] } }, 0);
+  advanceRuns(data, 0);
+  schedule(data, 0);
+  hook(data, 'w1', { hook_event_name: 'UserPromptSubmit', prompt: 'do it' }, 1);
+  hook(data, 'w1', { hook_event_name: 'PaneDied', reason: 'its tmux pane is gone' }, 2);
+  advanceRuns(data, 3);
+  const run = data.runs!.r1!;
+  assert.equal(run.state, 'running');
+  assert.equal(run.tasks.only!.tries.length, 1, 'no retry used');
+  hook(data, 'w1', { hook_event_name: 'SessionStart', source: 'resume' }, 4);
+  schedule(data, 5);
+  hook(data, 'w1', { hook_event_name: 'UserPromptSubmit', prompt: 'do it' }, 6);
+  hook(data, 'w1', { hook_event_name: 'Stop', last_assistant_message: 'done now' }, 7);
+  advanceRuns(data, 8);
+  assert.equal(run.state, 'done');
+  assert.equal(run.tasks.only!.tries.length, 1);
+  assert.equal(data.tasks![run.tasks.only!.tries[0]!]!.interruptions!.length, 1);
 });

@@ -26,7 +26,32 @@ const cases: { name: string; yaml: string; expect: string[] }[] = [
   { name: 'negative retries', yaml: 'tasks:\n  a: {agent: lead, prompt: x, retries: -1}\n', expect: [':2:40 tasks.a.retries: is -1 (expected a number from 0 to 10)'] },
   { name: 'unknown key', yaml: 'tasks:\n  a: {agent: lead, prompt: x, need: [b]}\n', expect: [':2:31 tasks.a.need: unknown key "need" (did you mean "needs"?)'] },
   { name: 'empty prompt', yaml: 'tasks:\n  a: {agent: lead, prompt: ""}\n', expect: [':2:28 tasks.a.prompt: is empty text'] },
+  { name: '"__proto__" as a task name', yaml: 'tasks:\n  __proto__: {agent: lead, prompt: x}\n  b: {agent: lead, prompt: y}\n', expect: [':2:14 tasks.__proto__: "__proto__" is not a task name'] },
+  { name: '"constructor" as a task key', yaml: 'tasks:\n  a: {agent: lead, prompt: x, constructor: 1}\n', expect: [':2:31 tasks.a.constructor: unknown key "constructor"'] },
+  { name: 'two YAML documents', yaml: 'tasks:\n  a: {agent: lead, prompt: x}\n---\ntasks: {}\n', expect: [':3:1 the file holds more than one YAML document'] },
 ];
+
+test('bad workflow: a self-need, a duplicate and an unknown need in one list are three problems, all reported', (t) => {
+  const file = join(tempDir(t), 'wf.yaml');
+  writeFileSync(file, 'tasks:\n  a: {agent: lead, prompt: x, needs: [a, b, b, zz]}\n  b: {agent: lead, prompt: y}\n');
+  const { problems } = loadWorkflow(file, agents);
+  assert.deepEqual(problems.map((p) => `${p.path}: ${p.message.split(' (')[0]}`), [
+    'tasks.a.needs: names a task twice',
+    'tasks.a.needs[0]: task "a" needs itself',
+    'tasks.a.needs[3]: unknown task "zz"',
+  ]);
+});
+
+test('a chain of 8,000 tasks, each using the result of the one before, is checked without exhausting the stack', (t) => {
+  const file = join(tempDir(t), 'chain.yaml');
+  const tasks = Array.from({ length: 8000 }, (_, i) => `  t${i}:\n    agent: lead\n    prompt: ${i ? `"after {{ tasks.t${i - 1}.result }}"` : 'start'}\n${i ? `    needs: [t${i - 1}]\n` : ''}`);
+  writeFileSync(file, `tasks:\n${tasks.join('')}`);
+  const { workflow, problems } = loadWorkflow(file, agents);
+  assert.deepEqual(problems, []);
+  assert.equal(workflow!.tasks.length, 8000);
+  const long = Array.from({ length: 200_000 }, (_, i) => ({ name: `t${i}`, needs: i ? [`t${i - 1}`] : [`t${199_999}`] }));
+  assert.equal(findCycle(long)!.length, 200_001, 'a cycle through 200,000 tasks is found and named');
+});
 
 for (const c of cases) {
   test(`bad workflow: ${c.name}`, (t) => {
@@ -34,6 +59,7 @@ for (const c of cases) {
     writeFileSync(file, c.yaml);
     const { workflow, problems } = loadWorkflow(file, agents);
     assert.equal(workflow, undefined);
+    assert.ok(problems.length > 0);
     const text = problems.map(formatProblem).join('\n');
     for (const e of c.expect) assert.ok(text.includes(e), `expected ${JSON.stringify(e)} in:\n${text}`);
   });

@@ -40,8 +40,13 @@ export function runSummary(run: RunRecord, width = process.stdout.columns || 120
     `${'task'.padEnd(nameW)}  state      agent          time  cost     result / error`, ...rows].join('\n');
 }
 
-async function follow(stateDir: string, id: string, limitMs: number, json: boolean): Promise<number> {
-  const run = await waitForStore(stateDir, (d) => { const r = d.runs?.[id]; return r && r.state !== 'running' ? r : undefined; }, limitMs);
+/** Waits for the run to end (after the resume request `after` was taken in, when given). */
+async function follow(stateDir: string, id: string, limitMs: number, json: boolean, after?: string): Promise<number> {
+  const run = await waitForStore(stateDir, (d) => {
+    const r = d.runs?.[id];
+    if (!r || (after && !r.resumes?.some((x) => x.id === after))) return undefined;
+    return r.state !== 'running' ? r : undefined;
+  }, limitMs);
   if (!run) {
     process.stderr.write(`timed out waiting for run ${id}; it goes on: orchestrate runs\n`);
     return TIMEOUT_EXIT;
@@ -61,9 +66,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     const run = data.runs?.[values.resume] ?? Object.values(data.runs ?? {}).find((r) => r.id.endsWith(values.resume!));
     if (!run) throw new OrchestratorError(`no run "${values.resume}" in this session (orchestrate runs lists them)`);
     assertLive(data, stateDir);
-    if (run.state !== 'running') submit(stateDir, { kind: 'resume-run', id: newId('q'), at: new Date().toISOString(), run: run.id });
-    process.stdout.write(`${run.state === 'running' ? 'run is still going' : 'resuming'}: ${run.id}\n`);
-    return values.wait ? follow(stateDir, run.id, limit, Boolean(values.json)) : 0;
+    const request = run.state !== 'running' ? newId('q') : undefined;
+    if (request) submit(stateDir, { kind: 'resume-run', id: request, at: new Date().toISOString(), run: run.id });
+    process.stdout.write(`${request ? 'resuming' : 'run is still going'}: ${run.id}\n`);
+    return values.wait ? follow(stateDir, run.id, limit, Boolean(values.json), request) : 0;
   }
   if (positionals.length !== 1) throw new UsageError(`give one workflow FILE\n\n${runUsage}`);
   const { workflow, problems } = loadWorkflow(positionals[0]!, Object.values(data.agents).map((a) => ({ name: a.name, role: a.role })));

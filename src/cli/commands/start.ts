@@ -45,6 +45,8 @@ export async function startCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${startUsage}\n`);
     return 0;
   }
+  // The name becomes a file in tmux's socket directory: no "/", nothing a shell or tmux would read as more.
+  if (values.socket !== undefined && !/^[A-Za-z0-9_.+-]{1,100}$/.test(values.socket)) throw new UsageError(`--socket ${JSON.stringify(values.socket)} is not a tmux socket name (expected letters, digits, ".", "_", "+" and "-")\n\n${startUsage}`);
   if (values.resume && values.restart) throw new UsageError(`--resume and --restart exclude each other (resume continues the lost session, restart starts afresh)\n\n${startUsage}`);
   if (values.demo) {
     if (values.layout || values.state || values['dry-run']) throw new UsageError(`--demo uses its own layout and state; leave out --layout, --state and --dry-run\n\n${startUsage}`);

@@ -5,15 +5,17 @@ import { parse } from '../args.js';
 import { readStore, resolveStateDir } from '../state-dir.js';
 import type { AgentRecord, StoreData } from '../../store/types.js';
 import { oneLine } from '../../util/text.js';
+import { asSeen, liveness, lostLine, type Liveness } from '../../session/liveness.js';
 
 const usage = `Usage: orchestrate status [--json] [--state DIR]
        orchestrate watch [--state DIR]     a live board, redrawn on every change`;
 
 /** The documented JSON shape of status --json. */
-export function statusJson(data: StoreData): unknown {
+export function statusJson(data: StoreData, live?: Liveness): unknown {
   return {
     session: data.session?.name ?? null,
     socket: data.session?.socket ?? null,
+    ...(live ? { state: live.state, lost_reason: live.reason, resume: live.resume } : {}),
     agents: Object.values(data.agents).map((a) => ({
       name: a.name, role: a.role, status: a.status, reason: a.reason, pane: a.pane, session_id: a.session_id,
       cwd: a.cwd, task: a.task, last_result: a.last_result, cost_usd: a.cost_usd, updated_at: a.updated_at,
@@ -31,8 +33,9 @@ const since = (iso: string): string => {
 };
 
 /** The coloured table. */
-export function statusTable(data: StoreData, width = process.stdout.columns || 120): string {
-  const head = `${chalk.bold(data.session?.name ?? '?')}${data.session?.socket ? ` (tmux -L ${data.session.socket})` : ''}${data.session?.ended_at ? chalk.gray(' ended') : ''}`;
+export function statusTable(data: StoreData, width = process.stdout.columns || 120, live?: Liveness): string {
+  const lost = live && lostLine(live);
+  const head = `${chalk.bold(data.session?.name ?? '?')}${data.session?.socket ? ` (tmux -L ${data.session.socket})` : ''}${data.session?.ended_at ? chalk.gray(' ended') : ''}${lost ? `\n${chalk.red(lost)}` : ''}`;
   const agents = Object.values(data.agents);
   const nameW = Math.max(5, ...agents.map((a) => a.name.length));
   const rows = agents.map((a) => {
@@ -47,8 +50,11 @@ export function statusTable(data: StoreData, width = process.stdout.columns || 1
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { json: { type: 'boolean' }, state: { type: 'string' } }, usage);
   if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
-  const data = readStore(resolveStateDir(values.state));
-  process.stdout.write(values.json ? `${JSON.stringify(statusJson(data), null, 2)}\n` : `${statusTable(data)}\n`);
+  const dir = resolveStateDir(values.state);
+  const stored = readStore(dir);
+  const live = await liveness(stored, dir);
+  const data = asSeen(stored, live);
+  process.stdout.write(values.json ? `${JSON.stringify(statusJson(data, live), null, 2)}\n` : `${statusTable(data, undefined, live)}\n`);
   return 0;
 }
 
@@ -57,9 +63,11 @@ export async function watchCommand(argv: string[]): Promise<number> {
   if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
   const dir = resolveStateDir(values.state);
   const draw = (): void => {
-    try {
-      process.stdout.write(`\x1b[H\x1b[2J${statusTable(readStore(dir))}\n`);
-    } catch { /* mid-rename: the next event redraws */ }
+    void (async () => {
+      const stored = readStore(dir);
+      const live = await liveness(stored, dir);
+      process.stdout.write(`\x1b[H\x1b[2J${statusTable(asSeen(stored, live), undefined, live)}\n`);
+    })().catch(() => { /* mid-rename: the next event redraws */ });
   };
   draw();
   // The store is replaced by rename on every write: watch the directory, redraw on change, and

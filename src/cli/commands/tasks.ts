@@ -9,6 +9,7 @@ import { cancelTask, dispatchTask, findTask, waitForStore, waitForTask } from '.
 import { isFinal } from '../../tasks/tasks.js';
 import type { StoreData, TaskRecord, TaskTarget } from '../../store/types.js';
 import { oneLine } from '../../util/text.js';
+import { liveness, lostLine } from '../../session/liveness.js';
 
 export const dispatchUsage = `Usage: orchestrate dispatch AGENT PROMPT [--wait] [--timeout S] [--json] [--state DIR]
        orchestrate dispatch --role ROLE PROMPT [...]   the first idle agent of ROLE
@@ -21,6 +22,12 @@ const waitUsage = 'Usage: orchestrate wait TASK|AGENT [--timeout S] [--json] [--
 const resultUsage = 'Usage: orchestrate result TASK [--json] [--state DIR]';
 const tasksUsage = 'Usage: orchestrate tasks [--agent NAME] [--json] [--state DIR]';
 const cancelUsage = 'Usage: orchestrate cancel TASK [--state DIR]';
+
+/** Says on stderr when the session is lost: its open tasks wait for ./start.mts --resume. */
+async function noteIfLost(data: StoreData, stateDir: string): Promise<void> {
+  const line = lostLine(await liveness(data, stateDir));
+  if (line) process.stderr.write(`${line}\n`);
+}
 
 /** Exit code of a finished task: done 0, anything else 1. */
 const exitOf = (task: TaskRecord): number => (task.state === 'done' ? 0 : 1);
@@ -94,7 +101,8 @@ export async function waitCommand(argv: string[]): Promise<number> {
   const what = positionals[0]!;
   const limit = timeoutMs(values.timeout);
   const data = readStore(stateDir);
-  if (data.agents[what]) {
+  await noteIfLost(data, stateDir);
+  if (Object.hasOwn(data.agents, what)) {
     // An agent: wait until every task given to it so far is finished, then report the last one.
     const ids = Object.values(data.tasks ?? {}).filter((t) => t.agent === what || t.target.agent === what).map((t) => t.id);
     if (!ids.length) {
@@ -165,7 +173,9 @@ export function tasksTable(data: StoreData, agent?: string, width = process.stdo
 export async function tasksCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { json: { type: 'boolean' }, state: { type: 'string' }, agent: { type: 'string' } }, tasksUsage);
   if (values.help) { process.stdout.write(`${tasksUsage}\n`); return 0; }
-  const data = readStore(resolveStateDir(values.state));
+  const dir = resolveStateDir(values.state);
+  const data = readStore(dir);
+  await noteIfLost(data, dir);
   if (values.json) {
     const tasks = Object.values(data.tasks ?? {}).filter((t) => !values.agent || t.agent === values.agent).sort((a, b) => a.seq - b.seq);
     process.stdout.write(`${JSON.stringify({ session: data.session?.name ?? null, tasks }, null, 2)}\n`);

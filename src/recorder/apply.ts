@@ -1,0 +1,64 @@
+// Recording status-file lines into the store data: each line through the reducer, its effect on the
+// agent's task, usage from the transcript, and the bounded event history. The recorder does this on
+// every pass; recovery and `session end` do it once for what the recorder did not read.
+import type { AgentRecord, EventRecord, StoreData } from '../store/types.js';
+import { agentDir } from '../agents/launch.js';
+import { statusFile } from '../agents/hooks.js';
+import { taskOnEvent } from '../tasks/tasks.js';
+import { applyEvent, type StatusLine } from './reduce.js';
+import { readNewLines } from './status-lines.js';
+import { transcriptUsage } from './transcript.js';
+
+const MAX_EVENTS = 1000;
+/** Events after which the transcript's token counts are read again. */
+const USAGE_EVENTS = new Set(['Stop', 'StopFailure', 'SessionEnd', 'ProcessExit', 'HeadlessTaskExit']);
+
+/** Applies lines to the store data; returns how many changed something. */
+export function applyLines(data: StoreData, name: string, lines: StatusLine[], log: (line: string) => void = () => {}): number {
+  const agent = data.agents[name];
+  if (!agent) return 0;
+  let changed = 0;
+  for (const line of lines) {
+    const what = applyEvent(agent, line);
+    if (!what) continue;
+    changed++;
+    if (USAGE_EVENTS.has(what)) updateUsage(agent);
+    pushEvent(data, { at: agent.updated_at, agent: name, event: what, status: agent.status, ...(agent.reason ? { detail: agent.reason } : {}) });
+    const taskChange = taskOnEvent(data, name, line);
+    if (taskChange) log(taskChange);
+  }
+  return changed;
+}
+
+/**
+ * Records what each agent's status file holds beyond the store's cursor for it, and moves the
+ * cursor: a reader killed at any moment resumes with nothing lost and nothing counted twice.
+ * Returns how many lines were read.
+ */
+export function recordNewLines(data: StoreData, stateDir: string, names: readonly string[], log: (line: string) => void = () => {}, verbose = false): number {
+  let read = 0;
+  data.cursors ??= {};
+  for (const name of names) {
+    const cursor = data.cursors[name] ?? 0;
+    const { lines, next, bad } = readNewLines(statusFile(agentDir(stateDir, name)), cursor);
+    if (bad) log(`${name}: skipped ${bad} unreadable line(s)`);
+    if (next === cursor) continue;
+    data.cursors[name] = next;
+    read += lines.length || 1;
+    applyLines(data, name, lines, log);
+    if (verbose) for (const l of lines) log(`${name}: ${String(l.event.hook_event_name)} -> ${data.agents[name]?.status}`);
+  }
+  return read;
+}
+
+function updateUsage(agent: AgentRecord): void {
+  const usage = transcriptUsage(agent.transcript_path);
+  if (usage.input + usage.output === 0) return;
+  agent.tokens = { input: usage.input, output: usage.output, cache_read: usage.cache_read, cache_write: usage.cache_write };
+  agent.cost_usd = Math.round(usage.cost_usd * 1e6) / 1e6;
+}
+
+function pushEvent(data: StoreData, event: EventRecord): void {
+  (data.events ??= []).push(event);
+  if (data.events.length > MAX_EVENTS) data.events.splice(0, data.events.length - MAX_EVENTS);
+}
