@@ -17,6 +17,7 @@ import { timeMedian, median } from './measure.mjs';
 import { fakeSession, whenStore } from './fake-session.mjs';
 import { claudeHome } from './claude-home.mjs';
 import { hookSettings, writeAgentSettings, writeHookScript } from '../src/agents/hooks.js';
+import { agentDir } from '../src/store/paths.js';
 import { Server } from '../src/tmux/objects.js';
 import { startStandin } from '../src/standin/server.js';
 import { killServerAndWait } from '../test/helpers/tmux.js';
@@ -25,7 +26,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const rounds = Number(process.argv[2] ?? 3);
 /** Which measurements to run: any of a, b (b includes c), d. */
 const parts = process.argv[3] ?? 'abd';
-const orchestrateBin = join(root, 'dist', 'bin', 'orchestrate.mjs');
+import { orchestrateBin } from '../src/util/paths.js';
 const orchestrateScript = join(root, 'scripts', 'orchestrate.mts');
 const claudeBin = join(root, 'node_modules', '.bin', 'claude');
 const noRebuild = { ...process.env, ORCH_NO_REBUILD: '1' };
@@ -149,8 +150,10 @@ async function startup(roundsN: number): Promise<void> {
       servers.push(server);
       await server.cmd(['new-session', '-d', '-s', 'raw', 'sleep 100000']);
       const hook = writeHookScript(join(dir, `raw-${n}-${r}`));
-      const files = Array.from({ length: n }, (_, i) => join(dir, `raw-${n}-${r}`, `a${i}`));
-      const settings = files.map((f) => writeAgentSettings(f, hook));
+      const names = Array.from({ length: n }, (_, i) => `a${i}`);
+      for (const a of names) mkdirSync(agentDir(join(dir, `raw-${n}-${r}`), a), { recursive: true });
+      const settings = names.map((a) => writeAgentSettings(join(dir, `raw-${n}-${r}`), a, hook));
+      const files = names.map((a) => agentDir(join(dir, `raw-${n}-${r}`), a));
       const envFlags = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
       const t0 = performance.now();
       await server.cmd(...settings.map((s) => ['new-window', '-d', '-t', 'raw:', '-c', project, ...envFlags, claudeBin, '--settings', s]));
@@ -162,8 +165,9 @@ async function startup(roundsN: number): Promise<void> {
     };
     // One claude, its own hooks, in a window of an already running tmux server.
     const loneClaude = async (name: string): Promise<number> => {
-      const agent = join(dir, 'lone', name);
-      const settings = writeAgentSettings(agent, writeHookScript(join(dir, 'lone')));
+      const agent = agentDir(join(dir, 'lone'), name);
+      mkdirSync(agent, { recursive: true });
+      const settings = writeAgentSettings(join(dir, 'lone'), name, writeHookScript(join(dir, 'lone')));
       const status = join(agent, 'status.jsonl');
       const t0 = performance.now();
       const pane = (await lone.cmd(['new-window', '-d', '-P', '-F', '#{pane_id}', '-t', 'lone:', '-c', project,

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 import { startStandin } from '../src/standin/server.js';
-import { toolkitRoot } from '../src/util/paths.js';
+import { orchestrateBin, toolkitRoot } from '../src/util/paths.js';
 import { claudeHome } from './claude-home.mjs';
 import { timeMedian, table, median } from './measure.mjs';
 import type { StoreData } from '../src/store/types.js';
@@ -21,7 +21,7 @@ import type { StoreData } from '../src/store/types.js';
 const { values } = parseArgs({ options: { n: { type: 'string', default: '20' }, tasks: { type: 'string', default: '100' } } });
 const N = Number(values.n);
 const TASKS = Number(values.tasks);
-const orchestrate = join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs');
+const orchestrate = orchestrateBin;
 const start = join(toolkitRoot, 'dist', 'bin', 'start.mjs');
 const claude = join(toolkitRoot, 'node_modules', '.bin', 'claude');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

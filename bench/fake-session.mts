@@ -2,11 +2,10 @@
 // are plain `sleep` panes on a private tmux server, so the recorder can be measured without claude.
 import { mkdirSync, readFileSync, writeFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { Server } from '../src/tmux/objects.js';
-import { Store, storeFile } from '../src/store/store.js';
+import type { Server } from '../src/tmux/objects.js';
+import { Store } from '../src/store/store.js';
+import { agentDir, statusFile, storeFile } from '../src/store/paths.js';
 import type { AgentRecord, StoreData } from '../src/store/types.js';
-import { agentDir } from '../src/agents/launch.js';
-import { statusFile } from '../src/agents/hooks.js';
 
 export interface FakeSession { server: Server; stateDir: string; agents: string[]; statusFile(name: string): string }
 
@@ -24,7 +23,7 @@ export async function fakeSession(server: Server, stateDir: string, agents: numb
   const names = panes.map((_, i) => `agent-${i + 1}`);
   const records: AgentRecord[] = panes.map((p, i) => {
     mkdirSync(agentDir(stateDir, names[i]!), { recursive: true });
-    writeFileSync(statusFile(agentDir(stateDir, names[i]!)), '');
+    writeFileSync(statusFile(stateDir, names[i]!), '');
     return {
       name: names[i]!, role: 'worker', mode: 'interactive', pane: p.pane_id, window: p.window_id, cwd: stateDir,
       session_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, launch_script: join(agentDir(stateDir, names[i]!), 'launch.sh'),
@@ -37,7 +36,7 @@ export async function fakeSession(server: Server, stateDir: string, agents: numb
     state_dir: stateDir, created_at: now, ended_at: null,
     windows: [...new Set(panes.map((p) => p.window_id))].map((id) => ({ id, name: id, panes: panes.filter((p) => p.window_id === id).map((p) => ({ id: p.pane_id, title: '', agent: names[panes.indexOf(p)]! })) })),
   }, records);
-  return { server, stateDir, agents: names, statusFile: (name) => statusFile(agentDir(stateDir, name)) };
+  return { server, stateDir, agents: names, statusFile: (name) => statusFile(stateDir, name) };
 }
 
 /** The store as readers see it (undefined while it is being replaced). */

@@ -1,10 +1,10 @@
 #!/bin/sh
-":" //; d=${0%/*}/..; [ "${0%/*}" = "$0" ] && d=..; [ -L "$0" ] && d=$(dirname "$(readlink -f "$0")")/..; [ -f "$d/dist/bin/orchestrate.mjs" ] || (cd "$d" && npm run --silent build) || exit 1; exec node "$d/dist/bin/orchestrate.mjs" "$@"
+":" //; d=${0%/*}/..; [ "${0%/*}" = "$0" ] && d=..; [ -L "$0" ] && d=$(dirname "$(readlink -f "$0")")/..; [ -f "$d/dist/bin/orchestrate.mjs" ] || (cd "$d" && npm run --silent bundle) || exit 1; exec node "$d/dist/bin/orchestrate.mjs" "$@"
 // The orchestrate CLI. Each command's module is imported only when that command runs, so
 // `orchestrate --help` and `status` start fast.
 import '../src/build/fresh.js';
 import { runMain } from '../src/cli/main.js';
-import { UsageError } from '../src/cli/errors.js';
+import { UsageError } from '../src/core/errors.js';
 
 const usage = `Usage: orchestrate COMMAND [options]
 
@@ -14,6 +14,7 @@ Commands:
   handover [--out FILE]           write a Markdown handover of the session and print its path
   layout validate FILE...         check layout files without starting anything
   layout schema [--out FILE]      write the layouts' JSON Schema (layouts/schema.json)
+  freeze [--output FILE]          the running session written back as a layout
   status [--json] [--state DIR]   every agent's state, session id, task, last answer and cost
   watch [--state DIR]             a live status board
   record [--state DIR]            the session's recorder (started by ./start.mts)
@@ -40,6 +41,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   },
   handover: async (argv) => (await import('../src/cli/commands/handover.js')).handoverCommand(argv),
   layout: async (argv) => (await import('../src/cli/commands/layout.js')).layoutCommand(argv),
+  freeze: async (argv) => (await import('../src/cli/commands/freeze.js')).freezeCommand(argv),
   status: async (argv) => (await import('../src/cli/commands/status.js')).statusCommand(argv),
   watch: async (argv) => (await import('../src/cli/commands/status.js')).watchCommand(argv),
   record: async (argv) => (await import('../src/cli/commands/record.js')).recordCommand(argv),

@@ -3,7 +3,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { toolkitRoot } from '../util/paths.js';
-import { OrchestratorError } from '../cli/errors.js';
+import { OrchestratorError } from '../core/errors.js';
 
 const isExecutable = (path: string): boolean => {
   try {

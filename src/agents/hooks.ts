@@ -2,15 +2,12 @@
 // hooks run synchronously inside the agent) that appends the event's JSON, stamped with its
 // arrival time, as one line to the agent's own status file.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { quoteArgv } from '../util/shell-quote.js';
+import { agentFiles, hookScriptFile } from '../store/paths.js';
 
 /** Events we record. PostToolUse/PreToolUse cost one hook run per tool call; they make "busy" live. */
 export const HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'StopFailure',
   'Notification', 'PermissionRequest', 'SessionEnd'] as const;
-
-/** The status file an agent's hooks append to. */
-export const statusFile = (agentDir: string): string => join(agentDir, 'status.jsonl');
 
 /**
  * The hook script. Newlines inside JSON strings arrive escaped, so removing raw newlines keeps
@@ -27,7 +24,7 @@ exit 0
 /** Writes the session's hook script (once per state directory) and returns its path. */
 export function writeHookScript(stateDir: string): string {
   mkdirSync(stateDir, { recursive: true });
-  const file = join(stateDir, 'hook.sh');
+  const file = hookScriptFile(stateDir);
   writeFileSync(file, HOOK_SCRIPT);
   chmodSync(file, 0o755);
   return file;
@@ -41,10 +38,15 @@ export function hookSettings(hookScript: string, statusPath: string): Record<str
   return { hooks: Object.fromEntries(HOOK_EVENTS.map((e) => [e, [entry(toolEvents.has(e) ? '*' : undefined)]])) };
 }
 
-/** Writes an agent's settings file and returns its path. */
-export function writeAgentSettings(agentDir: string, hookScript: string): string {
-  mkdirSync(agentDir, { recursive: true });
-  const file = join(agentDir, 'settings.json');
-  writeFileSync(file, `${JSON.stringify(hookSettings(hookScript, statusFile(agentDir)), null, 2)}\n`);
-  return file;
+/**
+ * Writes an agent's settings file (its hooks append to its status file) and returns its path. A
+ * headless agent's has no SessionEnd hook: every `claude -p` fires one when it exits; its runner
+ * reports the end of each run itself (HeadlessTaskExit) and stays up for the next.
+ */
+export function writeAgentSettings(stateDir: string, agent: string, hookScript: string, headless = false): string {
+  const files = agentFiles(stateDir, agent);
+  const settings = hookSettings(hookScript, files.status) as { hooks: Record<string, unknown> };
+  if (headless) delete settings.hooks.SessionEnd;
+  writeFileSync(files.settings, `${JSON.stringify(settings, null, 2)}\n`);
+  return files.settings;
 }

@@ -1,15 +1,18 @@
 // How an agent pane starts: a small generated shell script per agent (cd, env, exec claude with its
 // flags), so the pane starts with its command, every word is quoted once, and a person can read or
 // re-run exactly what the pane runs.
-import { chmodSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { AgentSpec } from '../layout/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
-import { toolkitRoot } from '../util/paths.js';
-import { promptsDirOf, writeHeadlessConfig } from '../headless/config.js';
-import { hookSettings, statusFile, writeAgentSettings, writeHookScript } from './hooks.js';
-import { MCP_TOOL_NAMES, mcpConfigFile, writeMcpConfig } from '../mcp/config.js';
+import { orchestrateBin } from '../util/paths.js';
+import { agentFiles } from '../store/paths.js';
+import { writeHeadlessConfig } from './headless-config.js';
+import { writeAgentSettings, writeHookScript } from './hooks.js';
+import { projectKey } from './claude-files.js';
 import { forkScript } from './fork.js';
+
+/** An MCP server an agent gets (the orchestrator's, for the lead): its --mcp-config file and the tools allowed unasked. */
+export interface AgentMcp { configFile: string; tools: readonly string[] }
 
 /** What one launch needs besides the layout's agent spec. */
 export interface LaunchContext {
@@ -25,25 +28,23 @@ export interface LaunchContext {
   resume?: boolean;
   /** fork_from: the agent whose conversation this one starts from, and whether to wait for its first answer. */
   forkFrom?: { name: string; sessionId: string; waitForFirstAnswer: boolean };
+  /** The MCP server this agent gets (agents with mcp: true). */
+  mcp?: AgentMcp;
 }
-
-/** The directory holding one agent's files (launch script, settings, status file). */
-export const agentDir = (stateDir: string, agent: string): string => join(stateDir, 'agents', agent);
 
 /**
  * claude's argv for an agent (without the executable); resume continues its conversation, forkOf
- * starts it from a copy of that session's conversation. An agent with mcp gets our MCP server
- * (the mcp.json next to its settings file) and its tools allowed.
+ * starts it from a copy of that session's conversation. An agent given an MCP server gets its
+ * --mcp-config and its tools allowed.
  */
-export function claudeArgs(agent: AgentSpec, ctx: { sessionId: string; settingsFile?: string; resume?: boolean; forkOf?: string }): string[] {
+export function claudeArgs(agent: AgentSpec, ctx: { sessionId: string; settingsFile?: string; resume?: boolean; forkOf?: string; mcp?: AgentMcp }): string[] {
   const args = ctx.resume ? ['--resume', ctx.sessionId]
     : ctx.forkOf ? ['--resume', ctx.forkOf, '--fork-session', '--session-id', ctx.sessionId] : ['--session-id', ctx.sessionId];
   if (ctx.settingsFile) args.push('--settings', ctx.settingsFile);
-  const mcp = Boolean(agent.mcp && ctx.settingsFile);
-  if (mcp) args.push('--mcp-config', mcpConfigFile(dirname(ctx.settingsFile!)));
+  if (ctx.mcp) args.push('--mcp-config', ctx.mcp.configFile);
   if (agent.model) args.push('--model', agent.model);
   if (agent.permissionMode) args.push('--permission-mode', agent.permissionMode);
-  const allowed = mcp ? [...agent.allowedTools, ...MCP_TOOL_NAMES] : agent.allowedTools;
+  const allowed = ctx.mcp ? [...agent.allowedTools, ...ctx.mcp.tools] : agent.allowedTools;
   if (allowed.length) args.push('--allowedTools', ...allowed);
   if (agent.disallowedTools.length) args.push('--disallowedTools', ...agent.disallowedTools);
   if (agent.appendSystemPrompt) args.push('--append-system-prompt', agent.appendSystemPrompt);
@@ -59,21 +60,14 @@ export function claudeArgs(agent: AgentSpec, ctx: { sessionId: string; settingsF
  * a time and runs each as `claude -p` resuming the agent's session (src/headless/runner.ts).
  */
 export function headlessRunnerArgv(stateDir: string, agent: string): string[] {
-  return [process.execPath, join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs'), 'headless', '--state', stateDir, '--agent', agent];
+  return [process.execPath, orchestrateBin, 'headless', '--state', stateDir, '--agent', agent];
 }
 
 /** The command an agent's launch script runs: interactive claude with its flags, or the headless runner. */
-export function agentArgv(agent: AgentSpec, ctx: { claudeBin: string; sessionId: string; stateDir: string; resume?: boolean; forkOf?: string }): string[] {
+export function agentArgv(agent: AgentSpec, ctx: { claudeBin: string; sessionId: string; stateDir: string; resume?: boolean; forkOf?: string; mcp?: AgentMcp }): string[] {
   if (agent.mode === 'headless') return headlessRunnerArgv(ctx.stateDir, agent.name);
-  const settingsFile = join(agentDir(ctx.stateDir, agent.name), 'settings.json');
-  return [ctx.claudeBin, ...claudeArgs(agent, { sessionId: ctx.sessionId, settingsFile, resume: ctx.resume, ...(ctx.forkOf ? { forkOf: ctx.forkOf } : {}) })];
-}
-
-/** Claude's folder name for a project: its real path with every non-alphanumeric character as "-". */
-export function projectKey(cwd: string): string {
-  let real = cwd;
-  try { real = realpathSync(cwd); } catch { /* not there yet: use it as given */ }
-  return real.replace(/[^A-Za-z0-9]/g, '-');
+  const settingsFile = agentFiles(ctx.stateDir, agent.name).settings;
+  return [ctx.claudeBin, ...claudeArgs(agent, { sessionId: ctx.sessionId, settingsFile, resume: ctx.resume, ...(ctx.forkOf ? { forkOf: ctx.forkOf } : {}), ...(ctx.mcp ? { mcp: ctx.mcp } : {}) })];
 }
 
 /** The environment an agent runs with: the layout's, the agent's, and tags naming it. */
@@ -89,15 +83,15 @@ export function agentEnv(agent: AgentSpec, ctx: LaunchContext): Record<string, s
  * agent's script runs the runner the same way (it resumes the session by itself).
  */
 export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
-  const dir = agentDir(ctx.stateDir, agent.name);
+  const files = agentFiles(ctx.stateDir, agent.name);
   const env = Object.entries(agentEnv(agent, ctx)).map(([k, v]) => `export ${k}=${quote(v)}`);
   const first = quoteArgv(agentArgv(agent, { ...ctx, resume: false, forkOf: undefined }));
   const again = quoteArgv(agentArgv(agent, { ...ctx, resume: true }));
   const key = projectKey(agent.cwd);
   const parent = agent.mode === 'interactive' ? ctx.forkFrom : undefined;
   const run = parent
-    ? forkScript(agent.name, { ...parent, statusFile: statusFile(agentDir(ctx.stateDir, parent.name)) },
-      `"\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects/${key}/${parent.sessionId}.jsonl"`, join(dir, 'launch.log'),
+    ? forkScript(agent.name, { ...parent, statusFile: agentFiles(ctx.stateDir, parent.name).status },
+      `"\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects/${key}/${parent.sessionId}.jsonl"`, files.launchLog,
       { again, fork: quoteArgv(agentArgv(agent, { ...ctx, forkOf: parent.sessionId })), fresh: first })
     : [`run() { if [ "$resumed" = 1 ] && conversation "$transcript"; then ${again}; else set_aside; ${first}; fi; }`];
   return [
@@ -106,7 +100,7 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
     '# its tmux pane runs this file. Edit the layout, not this file.',
     `cd ${quote(agent.cwd)} || exit 1`,
     ...env,
-    `status_file=${quote(join(dir, 'status.jsonl'))}`,
+    `status_file=${quote(files.status)}`,
     `restart=${agent.restart === 'on-failure' ? 1 : 0}`,
     `record() { printf '{"at":%s,"event":{"hook_event_name":"%s","exit_code":%s,"restarts":%s}}\\n' "$(date +%s%3N)" "$1" "$2" "$failures" >> "$status_file"; }`,
     // ctx.resume (./start.mts --resume): continue the conversation from the start when its transcript exists.
@@ -133,33 +127,17 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
   ].join('\n');
 }
 
-/**
- * A headless agent's settings: the same hooks but SessionEnd, which every `claude -p` fires when it
- * exits; the runner reports the end of each run itself (HeadlessTaskExit) and stays up for the next.
- */
-function writeHeadlessSettings(dir: string, hookScript: string): string {
-  const settings = hookSettings(hookScript, statusFile(dir)) as { hooks: Record<string, unknown> };
-  delete settings.hooks.SessionEnd;
-  const file = join(dir, 'settings.json');
-  writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`);
-  return file;
-}
-
 /** Writes the agent's launch script and settings (hooks) and returns the argv its pane runs. */
 export function writeLaunchScript(agent: AgentSpec, ctx: LaunchContext): string[] {
-  const dir = agentDir(ctx.stateDir, agent.name);
-  mkdirSync(dir, { recursive: true });
+  const files = agentFiles(ctx.stateDir, agent.name);
+  mkdirSync(files.dir, { recursive: true });
   const hookScript = writeHookScript(ctx.stateDir);
-  if (agent.mcp) writeMcpConfig(dir, ctx.stateDir, agent.name);
+  const settingsFile = writeAgentSettings(ctx.stateDir, agent.name, hookScript, agent.mode === 'headless');
   if (agent.mode === 'headless') {
-    const settingsFile = writeHeadlessSettings(dir, hookScript);
-    mkdirSync(promptsDirOf(dir), { recursive: true });
-    writeHeadlessConfig(dir, { agent, sessionId: ctx.sessionId, claudeBin: ctx.claudeBin, settingsFile });
-  } else {
-    writeAgentSettings(dir, hookScript);
+    mkdirSync(files.prompts, { recursive: true });
+    writeHeadlessConfig(ctx.stateDir, { agent, sessionId: ctx.sessionId, claudeBin: ctx.claudeBin, settingsFile });
   }
-  const file = join(dir, 'launch.sh');
-  writeFileSync(file, launchScript(agent, ctx));
-  chmodSync(file, 0o755);
-  return ['/bin/sh', file];
+  writeFileSync(files.launch, launchScript(agent, ctx));
+  chmodSync(files.launch, 0o755);
+  return ['/bin/sh', files.launch];
 }

@@ -1,13 +1,14 @@
-// Development convenience: when a TypeScript source is newer than the last build, rebuild dist/
-// (npm run build) and run the same command again, so an edited checkout never runs stale code. An installed copy
-// (no tsc) or an up-to-date build costs one directory walk (~1 ms).
+// Development convenience: when a TypeScript source is newer than the last bundle, rebuild it
+// (npm run bundle: esbuild, about a second) and run the same command again, so an edited checkout
+// never runs stale code. An installed copy (no esbuild) or an up-to-date bundle costs one
+// directory walk (~1 ms).
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { toolkitRoot as root } from '../util/paths.js';
 
 const stamp = join(root, 'dist', '.built');
-const tsc = join(root, 'node_modules', '.bin', 'tsc');
+const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -20,7 +21,7 @@ function newestSource(dir: string): number {
 }
 
 function isStale(): boolean {
-  if (!existsSync(tsc) || process.env.ORCH_NO_REBUILD) return false;
+  if (!existsSync(esbuild) || process.env.ORCH_NO_REBUILD) return false;
   const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
   const sources = Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'scripts')),
     statSync(join(root, 'start.mts')).mtimeMs);
@@ -28,7 +29,7 @@ function isStale(): boolean {
 }
 
 if (isStale()) {
-  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 2, 2] });
+  const build = spawnSync('npm', ['run', '--silent', 'bundle'], { cwd: root, stdio: ['ignore', 2, 2] });
   if (build.status !== 0) process.exit(build.status ?? 1);
   const again = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env: { ...process.env, ORCH_NO_REBUILD: '1' } });
   process.exit(again.status ?? 1);

@@ -1,6 +1,6 @@
 // Argument parsing on node:util parseArgs (strict: unknown flags are errors), with UsageError.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -3,10 +3,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stateRoot } from '../util/paths.js';
-import { OrchestratorError } from './errors.js';
-import { storeFile } from '../store/state-dir.js';
-
-export { readStore } from '../store/state-dir.js';
+import { OrchestratorError } from '../core/errors.js';
+import { storeFile } from '../store/paths.js';
 
 /** The state directory a command works on. */
 export function resolveStateDir(flag: string | undefined): string {

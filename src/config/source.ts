@@ -2,10 +2,17 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { Issue } from './schema.js';
-import { OrchestratorError } from '../cli/errors.js';
+import { OrchestratorError } from '../core/errors.js';
 
 /** A problem reported to the user: where, which field, what is wrong. */
 export interface Problem { file: string; line: number; col: number; path: string; message: string }
+
+/** A layout or workflow file with problems (exit 2), each as file:line:col path: message. */
+export class ConfigError extends OrchestratorError {
+  constructor(readonly problems: Problem[], what = 'layout') {
+    super(`${problems.map(formatProblem).join('\n')}\n${problems.length} problem${problems.length === 1 ? '' : 's'} in the ${what}; nothing was started.`, 2);
+  }
+}
 
 /** file:line:col path: message */
 export function formatProblem(p: Problem): string {

@@ -123,7 +123,7 @@ function look(pen: Pen): Omit<Segment, 't'> {
 
 // SGR (CSI ... m); any other CSI; OSC (to BEL or ST); charset designations; other two-byte
 // escapes; C0 controls but \t and \n.
-const TOKENS = /\x1b\[([0-9;:]*)m|\x1b\[[0-?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()*+].?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f]/g;
+const TOKENS = /\x1b\[([0-9;:]*)m|\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()*+].?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f]/g;
 
 /** Splits captured terminal text into runs of plain text, each with how it looks. */
 export function ansiToSegments(input: string): Segment[] {

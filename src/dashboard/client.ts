@@ -1,14 +1,18 @@
-// The page's script. It runs in the browser: the server sends `(${dashboardClient})()`, so the
-// function stands alone (no imports at run time, nothing from the module around it; the types
-// below are erased). Everything an agent wrote goes into the page with textContent, never as
+// The page's script. It runs in the browser: the server sends `(${dashboardClient})(shared, formatUsd)`,
+// so the function stands alone (no imports at run time, nothing from the module around it; the
+// types below are erased), and what it shares with the server (state symbols, final task states,
+// the money format) is handed to it, never copied here. Everything an agent wrote goes into the page with textContent, never as
 // markup. Updates arrive by server-sent events; the only timer redraws elapsed times.
 import type { AgentView, RunView, TaskView, View } from './view.js';
 import type { PaneScreen } from './pane-feed.js';
 
+/** What the server hands the page's script (src/dashboard/server.ts). */
+export interface ClientShared { symbols: Record<string, string>; final: readonly string[] }
+
 /** The dashboard page's behaviour (serialised into /app.js). */
-export function dashboardClient(): void {
-  const SYMBOLS: Record<string, string> = { starting: '…', idle: '●', busy: '▶', waiting: '?', error: '✗', exited: '○' };
-  const FINAL = ['done', 'failed', 'cancelled', 'interrupted'];
+export function dashboardClient(shared: ClientShared, money: (n: number) => string): void {
+  const SYMBOLS = shared.symbols;
+  const FINAL = shared.final;
   const csrf = document.querySelector<HTMLMetaElement>('meta[name="orch-csrf"]')?.content ?? '';
   const byId = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
   const make = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string | null): HTMLElementTagNameMap[K] => {
@@ -20,7 +24,6 @@ export function dashboardClient(): void {
   const view: View = { session: null, agents: [], tasks: [], runs: [], events: [], handovers: [], totals: { cost_usd: 0, agents: 0, by_status: {}, tasks: {} } };
   let offset = 0;
   const now = (): number => Date.now() + offset;
-  const money = (n: number): string => `$${(n || 0).toFixed(4)}`;
   const duration = (ms: number): string => {
     const s = Math.max(0, Math.floor(ms / 1000));
     if (s < 60) return `${s}s`;
@@ -219,10 +222,13 @@ export function dashboardClient(): void {
       return d;
     };
     const columns: string[][] = [];
-    for (const t of run.tasks) (columns[depthOf(t.id, new Set())] ??= []).push(t.id);
+    for (const t of run.tasks) {
+      const depth = depthOf(t.id, new Set());
+      columns[depth] = [...(columns[depth] ?? []), t.id];
+    }
     const W = 170, H = 42, GX = 50, GY = 14, PAD = 10;
     const pos = new Map<string, { x: number; y: number }>();
-    columns.forEach((col, c) => col.forEach((id, r) => pos.set(id, { x: PAD + c * (W + GX), y: PAD + r * (H + GY) })));
+    columns.forEach((col, c) => { col.forEach((id, r) => { pos.set(id, { x: PAD + c * (W + GX), y: PAD + r * (H + GY) }); }); });
     const width = PAD * 2 + Math.max(1, columns.length) * (W + GX) - GX;
     const height = PAD * 2 + Math.max(1, ...columns.map((c) => c.length)) * (H + GY) - GY;
     const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img' });

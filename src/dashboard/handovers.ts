@@ -3,11 +3,11 @@
 // request can reach a file outside it.
 import { constants, fstatSync, lstatSync, openSync, readSync, closeSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { handoversDir } from '../store/paths.js';
 
 export interface HandoverInfo { name: string; size: number; modified_at: string }
 
 /** The handovers folder of a state directory. */
-export const handoversDir = (stateDir: string): string => join(stateDir, 'handovers');
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,200}\.md$/;
 /** The most of one handover that is sent. */

@@ -2,8 +2,9 @@
 // process itself (its own file, not the store) and removed when it stops. It holds the address
 // with the token, so it is readable by its owner only.
 import { alive } from '../util/pid.js';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { dashboardInfoFile } from '../store/paths.js';
 
 export interface DashboardInfo {
   pid: number;
@@ -17,15 +18,9 @@ export interface DashboardInfo {
   started_at: string;
 }
 
-/** The file of a state directory. */
-export const dashboardInfoFile = (stateDir: string): string => join(stateDir, 'dashboard.json');
-
 /** Writes the file atomically (temp + rename), mode 0600. */
 export function writeDashboardInfo(stateDir: string, info: DashboardInfo): void {
-  const file = dashboardInfoFile(stateDir);
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, file);
+  writeFileAtomic(dashboardInfoFile(stateDir), `${JSON.stringify(info, null, 2)}\n`, 0o600);
 }
 
 /** Removes the file if this process wrote it. */

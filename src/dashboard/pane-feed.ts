@@ -4,25 +4,18 @@
 // differs from the last one.
 import type { Server } from '../tmux/objects.js';
 import { ansiToSegments, type Segment } from './ansi.js';
+import { coalescing } from '../util/coalesce.js';
 
 /** One screen as sent to a page. */
 export interface PaneScreen { agent: string; pane: string | null; width: number; height: number; dead: boolean; segments: Segment[]; error: string | null; at: string }
 
-interface Watched { subscribers: Set<(screen: PaneScreen) => void>; last: PaneScreen | undefined; key: string; busy: boolean; again: boolean }
+interface Watched { subscribers: Set<(screen: PaneScreen) => void>; last: PaneScreen | undefined; key: string; capture: () => Promise<void> }
 
 export interface PaneFeedOptions {
   /** The server the session runs on, and the pane of an agent, from the current store. */
   locate(agent: string): { server: Server; pane: string } | undefined;
   redact(text: string): string;
   intervalMs?: number;
-}
-
-/** Captures one pane: size, whether its process died, and its screen with colours. */
-export async function capturePane(server: Server, pane: string): Promise<{ width: number; height: number; dead: boolean; text: string }> {
-  const out = await server.cmd(['display-message', '-p', '-t', pane, '#{pane_width} #{pane_height} #{pane_dead}'], ['capture-pane', '-e', '-p', '-t', pane]);
-  const nl = out.indexOf('\n');
-  const [width = '0', height = '0', dead = '0'] = out.slice(0, nl < 0 ? out.length : nl).split(' ');
-  return { width: Number(width), height: Number(height), dead: dead === '1', text: nl < 0 ? '' : out.slice(nl + 1).replace(/\n$/, '') };
 }
 
 /** Pane screens for subscribers, captured while anyone watches. */
@@ -36,12 +29,13 @@ export class PaneFeed {
   subscribe(agent: string, send: (screen: PaneScreen) => void): () => void {
     let w = this.watched.get(agent);
     if (!w) {
-      w = { subscribers: new Set(), last: undefined, key: '', busy: false, again: false };
+      const entry: Watched = { subscribers: new Set(), last: undefined, key: '', capture: coalescing(() => this.capture(agent, entry)) };
+      w = entry;
       this.watched.set(agent, w);
     }
     w.subscribers.add(send);
     if (w.last) send(w.last);
-    void this.capture(agent);
+    void w.capture();
     this.timer ??= setInterval(() => this.poke(), this.opts.intervalMs ?? 250);
     return () => {
       w.subscribers.delete(send);
@@ -52,7 +46,7 @@ export class PaneFeed {
 
   /** Captures every watched pane now (after a store change, and on the timer). */
   poke(): void {
-    for (const agent of this.watched.keys()) void this.capture(agent);
+    for (const w of this.watched.values()) void w.capture();
   }
 
   /** How many agents are being watched (for tests). */
@@ -66,25 +60,15 @@ export class PaneFeed {
     this.watched.clear();
   }
 
-  private async capture(agent: string): Promise<void> {
-    const w = this.watched.get(agent);
-    if (!w) return;
-    if (w.busy) { w.again = true; return; }
-    w.busy = true;
-    try {
-      do {
-        w.again = false;
-        const screen = await this.screen(agent);
-        const key = JSON.stringify({ ...screen, at: '' });
-        if (key !== w.key) {
-          w.key = key;
-          w.last = screen;
-          for (const send of w.subscribers) send(screen);
-        }
-      } while (w.again && this.watched.get(agent) === w);
-    } finally {
-      w.busy = false;
-    }
+  /** One look at an agent's pane; its watchers get the screen when it changed. */
+  private async capture(agent: string, w: Watched): Promise<void> {
+    if (this.watched.get(agent) !== w) return;
+    const screen = await this.screen(agent);
+    const key = JSON.stringify({ ...screen, at: '' });
+    if (key === w.key) return;
+    w.key = key;
+    w.last = screen;
+    for (const send of w.subscribers) send(screen);
   }
 
   private async screen(agent: string): Promise<PaneScreen> {
@@ -92,7 +76,7 @@ export class PaneFeed {
     const where = this.opts.locate(agent);
     if (!where) return { agent, pane: null, width: 0, height: 0, dead: false, segments: [], error: `no agent "${agent}" in this session`, at };
     try {
-      const { width, height, dead, text } = await capturePane(where.server, where.pane);
+      const { width, height, dead, text } = await where.server.pane(where.pane).screen();
       return { agent, pane: where.pane, width, height, dead, segments: ansiToSegments(this.opts.redact(text)), error: null, at };
     } catch (error) {
       const message = /can't find pane|no server running|error connecting/.test(String((error as Error).message))

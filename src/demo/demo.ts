@@ -7,12 +7,13 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { start } from '../session/start.js';
 import { stateRoot, toolkitRoot } from '../util/paths.js';
-import { readStore } from '../cli/state-dir.js';
+import { readStore } from '../store/state-dir.js';
 import { waitForStore } from '../tasks/client.js';
 import { newId, submit } from '../inbox/inbox.js';
 import { loadWorkflow } from '../workflow/load.js';
-import { runSummary } from '../cli/commands/run.js';
-import { ConfigError, OrchestratorError } from '../cli/errors.js';
+import { runSummary } from '../workflow/summary.js';
+import { OrchestratorError } from '../core/errors.js';
+import { ConfigError } from '../config/source.js';
 import { quoteArgv } from '../util/shell-quote.js';
 import { standinClaudeEnv, writeClaudeHome } from '../standin/claude-home.js';
 

@@ -2,12 +2,13 @@
 // layout (the same claudeArgs as an interactive agent), --session-id the first time and --resume
 // once the session's transcript exists, and the prompt as one argument after "--" (no shell).
 import { existsSync } from 'node:fs';
-import { claudeArgs, projectKey } from '../agents/launch.js';
-import { transcriptFile, type HeadlessConfig } from './config.js';
+import { claudeArgs } from '../agents/launch.js';
+import { transcriptFile } from '../agents/claude-files.js';
+import type { HeadlessConfig } from '../agents/headless-config.js';
 
 /** Whether the agent's session has a transcript, so a run must resume it rather than create it. */
 export function sessionExists(config: HeadlessConfig, env: NodeJS.ProcessEnv = process.env): boolean {
-  return existsSync(transcriptFile(projectKey(config.agent.cwd), config.sessionId, env));
+  return existsSync(transcriptFile(config.agent.cwd, config.sessionId, env));
 }
 
 /** claude's argv (without the executable) for one prompt. */

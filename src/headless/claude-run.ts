@@ -47,7 +47,7 @@ export function runClaude(bin: string, args: string[], opts: RunOptions): Claude
   });
   const errLines = createInterface({ input: child.stderr });
   errLines.on('line', (line) => {
-    stderr = (stderr + line + '\n').slice(-TAIL);
+    stderr = (`${stderr + line}\n`).slice(-TAIL);
     opts.onStderr?.(line);
   });
   const read = Promise.all([stdout, errLines].map((s) => new Promise<void>((r) => s.once('close', () => r()))));

@@ -1,7 +1,8 @@
 // A headless agent's inbox of tasks: files in agents/<name>/prompts/. `<8-digit seq>-<task>.json`
 // holds {"task", "prompt"} and is written atomically (a temp name starting with "." renamed into
 // place); `<task>.cancel` asks for that task to be interrupted or dropped.
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { join } from 'node:path';
 
 /** A prompt file waiting in the queue. */
@@ -46,12 +47,9 @@ export function readPrompt(file: string): { task: string; prompt: string } | { e
   return { task, prompt };
 }
 
-/** Queues a prompt the way the dispatcher does (temp file, then rename): for tests and tools. */
+/** Queues a prompt for a headless agent's runner (the recorder's delivery; tests and tools). */
 export function enqueuePrompt(dir: string, seq: number, task: string, prompt: string): string {
-  mkdirSync(dir, { recursive: true });
-  const name = `${String(seq).padStart(8, '0')}-${task}.json`;
-  const temp = join(dir, `.${name}.tmp`);
-  writeFileSync(temp, JSON.stringify({ task, prompt }));
-  renameSync(temp, join(dir, name));
-  return join(dir, name);
+  const file = join(dir, `${String(seq).padStart(8, '0')}-${task}.json`);
+  writeFileAtomic(file, JSON.stringify({ task, prompt }));
+  return file;
 }

@@ -4,6 +4,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { relative } from 'node:path';
 import { printable, truncate, wrap } from './wrap.js';
+import { formatUsd } from '../core/looks.js';
 
 /** How to render: pane width in columns, and whether to colour. */
 export interface RenderOptions { width: number; color: boolean }
@@ -151,7 +152,7 @@ export class StreamRenderer {
   private result(e: Json): string[] {
     const stats = [
       num(e.num_turns) !== undefined ? `${String(e.num_turns)} turn${e.num_turns === 1 ? '' : 's'}` : undefined,
-      num(e.total_cost_usd) !== undefined ? `$${(e.total_cost_usd as number).toFixed(4)}` : undefined,
+      num(e.total_cost_usd) !== undefined ? formatUsd(e.total_cost_usd as number) : undefined,
       num(e.duration_ms) !== undefined ? formatDuration(e.duration_ms as number) : undefined,
     ].filter(Boolean).join(' · ');
     const out: string[] = [];

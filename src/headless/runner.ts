@@ -4,8 +4,8 @@
 // and reports to the agent's status file what hooks cannot: that it is ready, and how each run ended.
 import { appendFileSync, mkdirSync, renameSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import { basename, join } from 'node:path';
-import { statusFile } from '../agents/hooks.js';
-import { promptsDirOf, type HeadlessConfig } from './config.js';
+import { agentFiles } from '../store/paths.js';
+import type { HeadlessConfig } from '../agents/headless-config.js';
 import { printArgs, sessionExists } from './args.js';
 import { runClaude, type ClaudeRun, type RunEnd } from './claude-run.js';
 import { readPrompt, scanQueue } from './queue.js';
@@ -16,7 +16,8 @@ export const LAYOUT_PROMPT_TASK = 'layout-prompt';
 
 export interface RunnerOptions {
   /** The agent's directory (state/<session>/agents/<name>). */
-  agentDir: string;
+  /** The session's state directory (the agent's prompts and status file are there). */
+  stateDir: string;
   config: HeadlessConfig;
   /** Where the rendering goes (the pane). */
   write: (text: string) => void;
@@ -46,11 +47,12 @@ function errorText(end: RunEnd): string {
 /** Starts the runner: reports ready, then runs queued prompts until stopped. */
 export function startRunner(opts: RunnerOptions): Runner {
   const { config } = opts;
-  const dir = promptsDirOf(opts.agentDir);
+  const files = agentFiles(opts.stateDir, config.agent.name);
+  const dir = files.prompts;
   const renderer = new StreamRenderer({ width: opts.width, color: opts.color });
   const print = (lines: string[]): void => { if (lines.length) opts.write(`${lines.join('\n')}\n`); };
   const status = (event: Record<string, unknown>): void => {
-    appendFileSync(statusFile(opts.agentDir), `${JSON.stringify({ at: Date.now(), event })}\n`);
+    appendFileSync(files.status, `${JSON.stringify({ at: Date.now(), event })}\n`);
   };
   let current: { task: string; run: ClaudeRun; cancelled: boolean } | undefined;
   let stopped = false;

@@ -3,10 +3,12 @@
 // recorder, the store's only writer, takes every request in name order, applies it and deletes
 // the file after the store is written. Requests carry their own ids, so one applied twice (a
 // recorder killed between writing the store and deleting the file) is recognised and skipped.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TaskTarget } from '../store/types.js';
+import { inboxDir } from '../store/paths.js';
 
 /** Give a prompt to an agent (by name, role or any). */
 export interface DispatchRequest { kind: 'dispatch'; id: string; at: string; prompt: string; target: TaskTarget; run?: string; run_task?: string; by?: string }
@@ -19,8 +21,6 @@ export interface ResumeRunRequest { kind: 'resume-run'; id: string; at: string; 
 
 export type InboxRequest = DispatchRequest | CancelRequest | RunRequest | ResumeRunRequest;
 
-/** The inbox directory of a state directory. */
-export const inboxDir = (stateDir: string): string => join(stateDir, 'inbox');
 
 /** A new id that sorts by creation time: `<prefix>-<ms base36>-<random>`. */
 export function newId(prefix: string): string {
@@ -29,13 +29,9 @@ export function newId(prefix: string): string {
 
 /** Writes a request for the recorder; returns the request's file name. */
 export function submit(stateDir: string, request: InboxRequest): string {
-  const dir = inboxDir(stateDir);
-  mkdirSync(dir, { recursive: true });
   // Named by time, then id: the recorder takes requests in (roughly) the order they were made.
   const name = `${Date.now().toString(36).padStart(9, '0')}-${request.id}.json`;
-  const temp = join(dir, `.${name}.tmp`);
-  writeFileSync(temp, JSON.stringify(request));
-  renameSync(temp, join(dir, name));
+  writeFileAtomic(join(inboxDir(stateDir), name), JSON.stringify(request));
   return name;
 }
 

@@ -14,15 +14,15 @@ export function checkForks(agents: AgentSpec[], paths: Path[], problem: (path: P
     if (parentName === undefined) return;
     const at = [...(paths[i] ?? []), 'fork_from'];
     const parent = byName.get(parentName);
-    if (parentName === agent.name) return problem(at, `an agent cannot fork from itself (expected another agent's name)`);
-    if (!parent) return problem(at, `no agent named "${parentName}" (agents: ${agents.map((a) => a.name).join(', ')})`);
-    if (agent.mode === 'headless') return problem(at, 'fork_from is not supported for headless agents yet (expected mode: interactive)');
+    if (parentName === agent.name) { problem(at, `an agent cannot fork from itself (expected another agent's name)`); return; }
+    if (!parent) { problem(at, `no agent named "${parentName}" (agents: ${agents.map((a) => a.name).join(', ')})`); return; }
+    if (agent.mode === 'headless') { problem(at, 'fork_from is not supported for headless agents yet (expected mode: interactive)'); return; }
     const chain = [agent.name];
     for (let next: AgentSpec | undefined = parent; next; next = next.forkFrom ? byName.get(next.forkFrom) : undefined) {
       if (next.name === agent.name) {
         const cycle = [...chain, agent.name];
         if (!cycle.some((n) => reported.has(n))) problem(at, `fork_from makes a cycle: ${cycle.join(' -> ')} (expected a chain that starts from an agent without fork_from)`);
-        cycle.forEach((n) => reported.add(n));
+        for (const n of cycle) reported.add(n);
         return;
       }
       if (chain.includes(next.name)) return;

@@ -2,8 +2,8 @@
 // the same node as the toolkit, on this session's state, and the names of its tools, which are
 // allowed without a permission prompt.
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { toolkitRoot } from '../util/paths.js';
+import { orchestrateBin } from '../util/paths.js';
+import { agentFiles } from '../store/paths.js';
 import { TOOLS } from './tools.js';
 
 /** The server's name in the config: claude calls its tools mcp__orchestrator__<tool>. */
@@ -12,16 +12,13 @@ export const MCP_SERVER_NAME = 'orchestrator';
 /** Every tool of our server as claude names it (for --allowedTools). */
 export const MCP_TOOL_NAMES: readonly string[] = TOOLS.map((t) => `mcp__${MCP_SERVER_NAME}__${t.name}`);
 
-/** Where an agent's MCP config is (next to its settings.json). */
-export const mcpConfigFile = (agentDir: string): string => join(agentDir, 'mcp.json');
-
 /** The config: claude starts `node dist/bin/orchestrate.mjs mcp --state DIR` for the agent. */
 export function mcpConfig(stateDir: string, agent: string): Record<string, unknown> {
   return {
     mcpServers: {
       [MCP_SERVER_NAME]: {
         command: process.execPath,
-        args: [join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs'), 'mcp', '--state', stateDir],
+        args: [orchestrateBin, 'mcp', '--state', stateDir],
         // The caller's name (never picked by role or any); no rebuild check while claude waits for us.
         env: { ORCH_AGENT: agent, ORCH_NO_REBUILD: '1' },
       },
@@ -29,9 +26,9 @@ export function mcpConfig(stateDir: string, agent: string): Record<string, unkno
   };
 }
 
-/** Writes an agent's MCP config into its directory and returns the file. */
-export function writeMcpConfig(agentDir: string, stateDir: string, agent: string): string {
-  const file = mcpConfigFile(agentDir);
+/** Writes an agent's MCP config (agents/<name>/mcp.json) and returns the file. */
+export function writeMcpConfig(stateDir: string, agent: string): string {
+  const file = agentFiles(stateDir, agent).mcpConfig;
   writeFileSync(file, `${JSON.stringify(mcpConfig(stateDir, agent), null, 2)}\n`);
   return file;
 }

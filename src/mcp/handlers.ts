@@ -1,8 +1,8 @@
 // What the lead's MCP tools do: the CLI's task operations (src/tasks/client.ts) with the same
 // checks and errors, answered as text for a model. Every failure becomes a tool error with a clear
 // message; nothing here throws past callTool.
-import { readStore } from '../cli/state-dir.js';
-import { OrchestratorError } from '../cli/errors.js';
+import { readStore } from '../store/state-dir.js';
+import { OrchestratorError } from '../core/errors.js';
 import { pending } from '../inbox/inbox.js';
 import { cancelTask, dispatchTask, findTask, waitForTask } from '../tasks/client.js';
 import { isFinal } from '../tasks/tasks.js';

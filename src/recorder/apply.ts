@@ -2,10 +2,10 @@
 // agent's task, usage from the transcript, and the bounded event history. The recorder does this on
 // every pass; recovery and `session end` do it once for what the recorder did not read.
 import type { AgentRecord, EventRecord, StoreData } from '../store/types.js';
-import { agentDir } from '../agents/launch.js';
-import { statusFile } from '../agents/hooks.js';
+import { statusFile } from '../store/paths.js';
 import { taskOnEvent } from '../tasks/tasks.js';
-import { applyEvent, type StatusLine } from './reduce.js';
+import { applyEvent } from './reduce.js';
+import type { StatusLine } from '../store/types.js';
 import { readNewLines } from './status-lines.js';
 import { transcriptUsage } from './transcript.js';
 
@@ -40,7 +40,7 @@ export function recordNewLines(data: StoreData, stateDir: string, names: readonl
   data.cursors ??= {};
   for (const name of names) {
     const cursor = data.cursors[name] ?? 0;
-    const { lines, next, bad } = readNewLines(statusFile(agentDir(stateDir, name)), cursor);
+    const { lines, next, bad } = readNewLines(statusFile(stateDir, name), cursor);
     if (bad) log(`${name}: skipped ${bad} unreadable line(s)`);
     if (next === cursor) continue;
     data.cursors[name] = next;
@@ -59,6 +59,7 @@ function updateUsage(agent: AgentRecord): void {
 }
 
 function pushEvent(data: StoreData, event: EventRecord): void {
-  (data.events ??= []).push(event);
+  data.events ??= [];
+  data.events.push(event);
   if (data.events.length > MAX_EVENTS) data.events.splice(0, data.events.length - MAX_EVENTS);
 }

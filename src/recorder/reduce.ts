@@ -1,12 +1,7 @@
 // How one status-file event changes an agent's record: a pure function, so the recorder can
 // replay a whole file after a crash and land on the same state.
-import type { AgentRecord, AgentStatus } from '../store/types.js';
+import type { AgentRecord, AgentStatus, StatusLine } from '../store/types.js';
 
-/** A line of a status file: arrival time (ms) and the hook's JSON (or our own process events). */
-export interface StatusLine {
-  at: number;
-  event: { hook_event_name?: string; [key: string]: unknown };
-}
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const clip = (s: string, n = 2000): string => (s.length > n ? `${s.slice(0, n)}…` : s);

@@ -1,7 +1,8 @@
 // Reads what was appended to a status file since a byte offset, complete lines only (a line being
 // written is left for the next read), so a cursor never points into the middle of an event.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { isStatusLine, type StatusLine } from './reduce.js';
+import { isStatusLine } from './reduce.js';
+import type { StatusLine } from '../store/types.js';
 
 /**
  * New complete lines after offset, and the offset after the last of them. Lines that are not

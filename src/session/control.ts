@@ -2,15 +2,14 @@
 // status board and, unless the layout says `dashboard: false`, the web dashboard. Created after
 // the store is written, so the recorder always finds its session.
 import { chmodSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Server } from '../tmux/objects.js';
 import type { TmuxCommand } from '../tmux/command.js';
-import { formatLiteral } from '../tmux/format.js';
+import { formatLiteral, formatOf, parseRows } from '../tmux/format.js';
 import { quote } from '../util/shell-quote.js';
-import { toolkitRoot } from '../util/paths.js';
+import { orchestrateBin } from '../util/paths.js';
+import { recorderScriptFile } from '../store/paths.js';
 
 export const CONTROL_WINDOW = 'control';
-const orchestrate = (): string => join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs');
 
 /** The recorder's supervisor script: deliberate stops end it, crashes restart it. */
 export function recorderScript(stateDir: string): string {
@@ -18,7 +17,7 @@ export function recorderScript(stateDir: string): string {
 # The recorder of this session, restarted when it dies (a restarted recorder resumes from the store).
 # 0: stopped or the session is lost; 2: nothing it can record (a damaged store: it says why); signals: stopped.
 while :; do
-  ${quote(process.execPath)} ${quote(orchestrate())} record --state ${quote(stateDir)}
+  ${quote(process.execPath)} ${quote(orchestrateBin)} record --state ${quote(stateDir)}
   code=$?
   case $code in 0|2|129|130|143) exit "$code";; esac
   echo "recorder exited with code $code; restarting in 1 s"
@@ -33,12 +32,12 @@ done
  * to <state>/dashboard.json (`orchestrate dashboard --url`).
  */
 export function dashboardArgv(stateDir: string): string[] {
-  return [process.execPath, orchestrate(), 'dashboard', '--state', stateDir, '--new-token'];
+  return [process.execPath, orchestrateBin, 'dashboard', '--state', stateDir, '--new-token'];
 }
 
 /** The commands that create the control window in the session (one client call). */
 export function controlCommands(session: string, stateDir: string, cwd: string, focusWindow?: string, write = true, dashboard = true): TmuxCommand[] {
-  const script = join(stateDir, 'recorder.sh');
+  const script = recorderScriptFile(stateDir);
   if (write) {
     writeFileSync(script, recorderScript(stateDir));
     chmodSync(script, 0o755);
@@ -46,15 +45,15 @@ export function controlCommands(session: string, stateDir: string, cwd: string, 
   const literal = formatLiteral(cwd);
   // Each new pane is the current target of the commands after it; the user's window is selected again at the end.
   return [
-    ['new-window', '-t', `=${session}:`, '-n', CONTROL_WINDOW, '-c', literal, '-P', '-F', '#{window_id} #{pane_id}', '/bin/sh', script],
+    ['new-window', '-t', `=${session}:`, '-n', CONTROL_WINDOW, '-c', literal, '-P', '-F', formatOf(['window_id', 'pane_id']), '/bin/sh', script],
     ['select-pane', '-T', 'recorder'],
     // A recorder that stops for good (a damaged store) leaves its message readable.
     ['set-option', '-p', 'remain-on-exit', 'on'],
-    ['split-window', '-h', '-c', literal, '-P', '-F', '#{pane_id}', process.execPath, orchestrate(), 'watch', '--state', stateDir],
+    ['split-window', '-h', '-c', literal, '-P', '-F', formatOf(['pane_id']), process.execPath, orchestrateBin, 'watch', '--state', stateDir],
     ['select-pane', '-T', 'status'],
     // The dashboard below the board; its pane stays open if it fails, so its message can be read.
     ...(dashboard ? [
-      ['split-window', '-v', '-c', literal, '-P', '-F', '#{pane_id}', ...dashboardArgv(stateDir)],
+      ['split-window', '-v', '-c', literal, '-P', '-F', formatOf(['pane_id']), ...dashboardArgv(stateDir)],
       ['select-pane', '-T', 'dashboard'],
       ['set-option', '-p', 'remain-on-exit', 'on'],
     ] : []),
@@ -65,6 +64,7 @@ export function controlCommands(session: string, stateDir: string, cwd: string, 
 /** Creates the control window; returns its window and pane ids. */
 export async function createControlWindow(server: Server, session: string, stateDir: string, cwd: string, focusWindow: string, dashboard = true): Promise<{ window: string; recorderPane: string; watchPane: string; dashboardPane?: string }> {
   const out = (await server.cmd(...controlCommands(session, stateDir, cwd, focusWindow, true, dashboard))).trim().split('\n');
-  const [window = '', recorderPane = ''] = (out[0] ?? '').split(' ');
+  const [first] = parseRows(['window_id', 'pane_id'], out[0] ?? '');
+  const [window = '', recorderPane = ''] = [first?.window_id, first?.pane_id];
   return { window, recorderPane, watchPane: out[1] ?? '', ...(dashboard && out[2] ? { dashboardPane: out[2] } : {}) };
 }

@@ -3,15 +3,13 @@
 // dashboard, kill the tmux session (and a private server it was the last session of), and only
 // then, as the store's one writer left, close the tasks and mark the session ended.
 import { rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { readStore } from '../cli/state-dir.js';
-import { OrchestratorError } from '../cli/errors.js';
+import { readStore } from '../store/state-dir.js';
+import { OrchestratorError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import type { AgentRecord, StoreData } from '../store/types.js';
 import { Server, type Session } from '../tmux/objects.js';
 import { socketPath } from '../tmux/command.js';
-import { agentDir } from '../agents/launch.js';
-import { statusFile } from '../agents/hooks.js';
+import { statusFile } from '../store/paths.js';
 import { cancelTask, waitForStore } from '../tasks/client.js';
 import { clearPromptBox } from '../tasks/deliver.js';
 import { closeOpen, openTasks } from '../tasks/lifecycle.js';
@@ -44,7 +42,7 @@ export function workInProgress(data: StoreData): string[] {
 
 /** Every agent has recorded its end and the recorder has read every status file to the end. */
 function allRecorded(data: StoreData, stateDir: string): boolean {
-  return Object.values(data.agents).every((a) => a.status === 'exited' && (data.cursors?.[a.name] ?? 0) >= fileSize(statusFile(agentDir(stateDir, a.name))));
+  return Object.values(data.agents).every((a) => a.status === 'exited' && (data.cursors?.[a.name] ?? 0) >= fileSize(statusFile(stateDir, a.name)));
 }
 
 /** Ends one agent: /exit for an interactive claude at its prompt, SIGTERM otherwise. */
@@ -53,9 +51,10 @@ async function endAgent(server: Server, agent: AgentRecord, panePid: number | un
     // Typed with send-keys (never the dispatcher, which prefixes a space precisely so that a
     // prompt is never a slash command); a prompt box with text in it is cleared first.
     await clearPromptBox(server, agent).catch(() => false);
-    await server.cmd(['send-keys', '-t', agent.pane, '-l', '/exit']);
+    const pane = server.pane(agent.pane);
+    await pane.type('/exit');
     await sleep(300);
-    await server.cmd(['send-keys', '-t', agent.pane, 'Enter']);
+    await pane.press('Enter');
     return '/exit';
   }
   // Headless runners, and agents held at a dialog (typing there could answer it): SIGTERM.
@@ -74,9 +73,9 @@ export async function endSession(opts: EndOptions): Promise<number> {
   const { stateDir, out } = opts;
   let data = readStore(stateDir);
   const s = data.session;
-  if (!s) throw new OrchestratorError(`no session recorded in ${stateDir}`);
+  if (!s) throw new OrchestratorError(`no session recorded in ${stateDir}: nothing to end`, 2);
   if (s.ended_at) throw new OrchestratorError(`session "${s.name}" already ended at ${s.ended_at}`);
-  const server = new Server(s.socket ?? undefined);
+  const server = Server.of(s.socket);
   const found = await server.findSession(s.name);
   const session = found && found.id === s.tmux_id ? found : undefined;
   const recorderAlive = (): boolean => Boolean(data.recorder?.pid && alive(data.recorder.pid));
@@ -143,7 +142,7 @@ export async function endSession(opts: EndOptions): Promise<number> {
     await session.kill().catch(() => {});
     const left = await waitGone(everything, 5000);
     if (left.length) await stopAll(left, 2000);
-    if (s.socket && (await server.cmd(['list-sessions', '-F', '#{session_id}']).catch(() => '')).trim() === '') {
+    if (s.socket && (await server.sessionIds().catch(() => ['?'])).length === 0) {
       await server.kill();
       rmSync(socketPath(s.socket), { force: true });
     }

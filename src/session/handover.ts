@@ -7,6 +7,8 @@ import { quote, quoteArgv } from '../util/shell-quote.js';
 import { toolkitRoot } from '../util/paths.js';
 import type { RepoInfo } from './git.js';
 import { oneLine } from '../util/text.js';
+import { formatUsd } from '../core/looks.js';
+import { OrchestratorError } from '../core/errors.js';
 
 export interface HandoverInput {
   data: StoreData;
@@ -36,7 +38,7 @@ const MAX_CHANGES = 30;
 /** Inline code that survives backticks in the text. */
 const code = (s: string): string => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const usd = (n: number | undefined): string => `$${(n ?? 0).toFixed(4)}`;
+const usd = (n: number | undefined): string => formatUsd(n ?? 0);
 const seconds = (t: TaskRecord): string => {
   if (!t.started_at) return '';
   const end = t.ended_at ? Date.parse(t.ended_at) : NaN;
@@ -120,7 +122,7 @@ export function resumeCommands(data: StoreData, stateDir: string, running: boole
 export function renderHandover(input: HandoverInput): string {
   const { data, stateDir, now } = input;
   const s = data.session;
-  if (!s) throw new Error(`no session recorded in ${stateDir}`);
+  if (!s) throw new OrchestratorError(`no session recorded in ${stateDir}: start one with ./start.mts --state ${stateDir}`, 2);
   const meta: HandoverMeta = { session: s.name, layout: s.layout_file, state_dir: stateDir, written_at: now.toISOString() };
   const agents = Object.values(data.agents);
   const out: string[] = [];

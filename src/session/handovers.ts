@@ -1,17 +1,19 @@
 // Writing handovers to <state>/handovers/<time>.md and finding the one the next session's lead
 // starts with. A handover is built from the store (read, never written: the recorder is its
 // writer) plus git; the lead's summary, when asked for, is a task dispatched like any other.
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { readStore } from '../cli/state-dir.js';
+import { readFileSync, readdirSync, statSync, } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readStore } from '../store/state-dir.js';
 import { cancelTask, dispatchTask, waitForTask } from '../tasks/client.js';
 import { Server } from '../tmux/objects.js';
 import type { StoreData } from '../store/types.js';
 import { gitRepos } from './git.js';
 import { handoverMeta, leadOf, renderHandover, type HandoverInput } from './handover.js';
+import { handoversDir } from '../store/paths.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { OrchestratorError } from '../core/errors.js';
 
 /** The handovers folder of a state directory. */
-export const handoversDir = (stateDir: string): string => join(stateDir, 'handovers');
 
 /** What the lead is asked for when a handover wants its summary. */
 export const SUMMARY_PROMPT = 'The orchestrator is writing a handover of this session for whoever continues the work. '
@@ -35,7 +37,7 @@ export interface HandoverOptions {
 export async function sessionRunning(data: StoreData): Promise<boolean> {
   const s = data.session;
   if (!s || s.ended_at) return false;
-  const found = await new Server(s.socket ?? undefined).findSession(s.name).catch(() => undefined);
+  const found = await Server.of(s.socket).findSession(s.name).catch(() => undefined);
   return Boolean(found && found.id === s.tmux_id);
 }
 
@@ -62,19 +64,11 @@ async function leadSummary(stateDir: string, data: StoreData, running: boolean, 
 /** A file name for a handover written at `at`: sorts by time, no characters a file system dislikes. */
 export const handoverName = (at: Date): string => `${at.toISOString().replace(/:/g, '-')}.md`;
 
-/** Writes a file atomically (readers never see half of it). */
-function writeAtomic(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = join(dirname(file), `.${basename(file)}.tmp`);
-  writeFileSync(temp, text);
-  renameSync(temp, file);
-}
-
 /** Builds and writes a handover; returns its path and text. */
 export async function writeHandover(opts: HandoverOptions): Promise<{ file: string; text: string; summaryError?: string }> {
   const now = opts.now ?? (() => new Date());
   let data = readStore(opts.stateDir);
-  if (!data.session) throw new Error(`no session recorded in ${opts.stateDir}`);
+  if (!data.session) throw new OrchestratorError(`no session recorded in ${opts.stateDir}: start one with ./start.mts --state ${opts.stateDir}`, 2);
   const running = await sessionRunning(data);
   let summary: HandoverInput['summary'];
   if (opts.summary) {
@@ -88,7 +82,7 @@ export async function writeHandover(opts: HandoverOptions): Promise<{ file: stri
     exclude: summary && 'task' in summary ? [summary.task] : [], ...(opts.by ? { by: opts.by } : {}), ending: Boolean(opts.ending),
   });
   const file = opts.out ? resolve(opts.out) : join(handoversDir(opts.stateDir), handoverName(at));
-  writeAtomic(file, text);
+  writeFileAtomic(file, text);
   return { file, text, ...(summary && 'error' in summary ? { summaryError: summary.error } : {}) };
 }
 

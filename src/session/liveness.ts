@@ -31,7 +31,7 @@ export async function liveness(data: StoreData, stateDir: string): Promise<Liven
   const lost = (reason: string): Liveness => ({ state: 'lost', reason, resume: quoteArgv(resumeArgv(s.layout_file, s.socket, stateDir)) });
   if (s.lost_at) return lost(Object.values(data.agents).find((a) => a.reason?.startsWith('tmux '))?.reason ?? 'tmux session gone');
   if (data.recorder?.pid && alive(data.recorder.pid)) return { state: 'running', reason: null, resume: null };
-  const server = new Server(s.socket ?? undefined);
+  const server = Server.of(s.socket);
   const found = await server.findSession(s.name).catch(() => undefined);
   if (found?.id === s.tmux_id) return { state: 'running', reason: null, resume: null };
   return lost((await server.running().catch(() => false)) ? 'tmux session gone' : 'tmux server gone');

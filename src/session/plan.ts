@@ -1,10 +1,15 @@
 // Turns a validated layout into a tmux SessionPlan: agent panes run their launch scripts (which run
 // claude, or for a headless agent our runner of `claude -p`), command panes run the user's shell.
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import type { Layout } from '../layout/types.js';
+import type { AgentSpec, Layout } from '../layout/types.js';
 import type { PanePlan, SessionPlan } from '../tmux/builder.js';
-import { agentArgv, agentDir, type LaunchContext } from '../agents/launch.js';
+import { agentArgv, writeLaunchScript, type AgentMcp, type LaunchContext } from '../agents/launch.js';
+import { agentFiles } from '../store/paths.js';
+import { MCP_TOOL_NAMES, writeMcpConfig } from '../mcp/config.js';
+
+/** The orchestrator's MCP server for an agent with mcp: true (the lead by default). */
+const mcpOf = (agent: Pick<AgentSpec, 'name' | 'mcp' | 'mode'>, stateDir: string): AgentMcp | undefined =>
+  agent.mcp && agent.mode === 'interactive' ? { configFile: agentFiles(stateDir, agent.name).mcpConfig, tools: MCP_TOOL_NAMES } : undefined;
 
 /** A plan plus, per agent, the launch context it needs. */
 export interface StartPlan {
@@ -28,9 +33,10 @@ export function planSession(layout: Layout, opts: { claudeBin: string; stateDir:
         return { title: pane.name, cwd: pane.cwd, env: pane.env, argv: [shell, '-c', pane.command], focus: pane.focus };
       }
       const sessionId = ids.get(pane.name) ?? randomUUID();
-      const launchFile = join(agentDir(opts.stateDir, pane.name), 'launch.sh');
+      const launchFile = agentFiles(opts.stateDir, pane.name).launch;
       const forkOf = pane.forkFrom ? ids.get(pane.forkFrom) : undefined;
-      agents.push({ name: pane.name, sessionId, launchFile, argv: agentArgv(pane, { claudeBin: opts.claudeBin, sessionId, stateDir: opts.stateDir, ...(forkOf ? { forkOf } : {}) }) });
+      const mcp = mcpOf(pane, opts.stateDir);
+      agents.push({ name: pane.name, sessionId, launchFile, argv: agentArgv(pane, { claudeBin: opts.claudeBin, sessionId, stateDir: opts.stateDir, ...(forkOf ? { forkOf } : {}), ...(mcp ? { mcp } : {}) }) });
       return { title: pane.name, agent: pane.name, role: pane.role, cwd: pane.cwd, argv: ['/bin/sh', launchFile], focus: pane.focus };
     }),
   }));
@@ -47,5 +53,14 @@ export function launchContext(layout: Layout, plan: StartPlan, name: string, cla
   const parentName = layout.agents.find((a) => a.name === name)?.forkFrom;
   const parent = parentName ? plan.agents.find((a) => a.name === parentName) : undefined;
   const forkFrom = parent && { name: parent.name, sessionId: parent.sessionId, waitForFirstAnswer: layout.agents.find((a) => a.name === parent.name)?.prompt !== undefined };
-  return { claudeBin, sessionId: agent?.sessionId ?? randomUUID(), stateDir, sessionName: layout.session, env: layout.env, ...(forkFrom ? { forkFrom } : {}) };
+  const spec = layout.agents.find((a) => a.name === name);
+  const mcp = spec && mcpOf(spec, stateDir);
+  return { claudeBin, sessionId: agent?.sessionId ?? randomUUID(), stateDir, sessionName: layout.session, env: layout.env, ...(forkFrom ? { forkFrom } : {}), ...(mcp ? { mcp } : {}) };
+}
+
+/** Writes everything an agent's pane needs: its launch script, settings and, with mcp, its MCP config. */
+export function writeAgentFiles(agent: AgentSpec, ctx: LaunchContext): string[] {
+  const argv = writeLaunchScript(agent, ctx);
+  if (ctx.mcp) writeMcpConfig(ctx.stateDir, agent.name);
+  return argv;
 }

@@ -2,11 +2,8 @@
 // and closing the books of one that will not be brought back. These run while no recorder does
 // (the starter and `session end` are then the store's only writer), as pure changes to the store
 // data where possible.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { homedir } from 'node:os';
 import type { AgentRecord, StoreData } from '../store/types.js';
-import { projectKey } from '../agents/launch.js';
+import { hasConversation, transcriptFile } from '../agents/claude-files.js';
 import { recordNewLines } from '../recorder/apply.js';
 import { closeOpen, cutShort, cutShortPending, interrupt, isFinal } from '../tasks/lifecycle.js';
 
@@ -24,18 +21,7 @@ export function catchUp(data: StoreData, stateDir: string, log: (line: string) =
 
 /** Claude's transcript of an agent's conversation (the file --resume needs). */
 export function transcriptPath(agent: Pick<AgentRecord, 'cwd' | 'session_id' | 'transcript_path'>, env: NodeJS.ProcessEnv = process.env): string {
-  if (agent.transcript_path) return agent.transcript_path;
-  const config = env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude');
-  return join(config, 'projects', projectKey(agent.cwd), `${agent.session_id}.jsonl`);
-}
-
-/** Whether a transcript holds a conversation claude can resume (one killed in its first turn may hold none yet). */
-export function hasConversation(file: string): boolean {
-  try {
-    return readFileSync(file, 'utf8').includes('"type":"user"');
-  } catch {
-    return false;
-  }
+  return agent.transcript_path ?? transcriptFile(agent.cwd, agent.session_id, env);
 }
 
 /** Whether a lost session holds anything worth bringing back: a conversation or an unfinished task. */

@@ -3,18 +3,18 @@
 // instead, and pick the handover the lead starts with. Runs before the new session's panes start
 // and before its recorder does, so the starter is the store's only writer here.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { agentDir } from '../agents/launch.js';
+import { dirname, } from 'node:path';
+import { agentFiles } from '../store/paths.js';
 import type { Layout } from '../layout/types.js';
-import { OrchestratorError } from '../cli/errors.js';
+import { OrchestratorError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { inspectStore } from '../store/state-dir.js';
 import type { AgentRecord, SessionRecord, StoreData } from '../store/types.js';
 import { Server } from '../tmux/objects.js';
 import { quoteArgv } from '../util/shell-quote.js';
-import { toolkitRoot } from '../util/paths.js';
 import { alive, stopAll } from './processes.js';
-import { catchUp, closeLost, hasConversation, recoverTasks, transcriptPath, worthResuming } from './recover.js';
+import { catchUp, closeLost, recoverTasks, transcriptPath, worthResuming } from './recover.js';
+import { hasConversation } from '../agents/claude-files.js';
 import { resumeArgv } from './liveness.js';
 import { handoverContext, latestHandover, writeHandover } from './handovers.js';
 
@@ -52,7 +52,7 @@ export function earlierSocket(stateDir: string): string | undefined {
 async function isLost(data: StoreData | undefined, layout: Layout): Promise<boolean> {
   const s = data?.session;
   if (!s || s.ended_at || s.name !== layout.session) return false;
-  return !(await new Server(s.socket ?? undefined).findSession(s.name));
+  return !(await Server.of(s.socket).findSession(s.name));
 }
 
 /** A recorder that outlived its tmux session (it would write the store too): stop it. */
@@ -129,7 +129,7 @@ export function giveLeadHandover(layout: Layout, stateDir: string, handover: { f
   const lead = layout.agents.find((a) => a.role === 'lead');
   if (!lead) return undefined;
   const own = lead.appendSystemPromptFile ? readFileSync(lead.appendSystemPromptFile, 'utf8') : lead.appendSystemPrompt;
-  const file = join(agentDir(stateDir, lead.name), 'system-prompt.md');
+  const file = agentFiles(stateDir, lead.name).systemPrompt;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, [own, handoverContext(handover)].filter(Boolean).join('\n\n'));
   delete lead.appendSystemPrompt;

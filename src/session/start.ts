@@ -3,10 +3,10 @@
 import { join, relative, resolve } from 'node:path';
 import { loadLayout } from '../layout/load.js';
 import type { Layout } from '../layout/types.js';
-import { ConfigError, OrchestratorError } from '../cli/errors.js';
+import { OrchestratorError } from '../core/errors.js';
+import { ConfigError } from '../config/source.js';
 import { resolveClaude } from '../agents/claude-bin.js';
-import { writeLaunchScript } from '../agents/launch.js';
-import { buildCommands, buildSession, renderCommands } from '../tmux/builder.js';
+import { buildCommands, buildSession, renderCommands, type BuiltSession } from '../tmux/builder.js';
 import { Server } from '../tmux/objects.js';
 import { tmuxEnv } from '../tmux/command.js';
 import { Store } from '../store/store.js';
@@ -14,7 +14,7 @@ import { inspectStore, keepDamagedAside, prepareStateDir } from '../store/state-
 import type { AgentRecord } from '../store/types.js';
 import { quoteArgv } from '../util/shell-quote.js';
 import { stateRoot, toolkitRoot } from '../util/paths.js';
-import { launchContext, planSession } from './plan.js';
+import { launchContext, planSession, writeAgentFiles } from './plan.js';
 import { controlCommands, createControlWindow } from './control.js';
 import { earlierSocket, giveLeadHandover, prepareStart, recordResumed } from './resume.js';
 
@@ -76,7 +76,7 @@ export async function start(opts: StartOptions): Promise<number> {
     opts.out(`${earlier.error.file} was damaged (${earlier.error.why}); kept as ${keepDamagedAside(stateDir)}, and the session starts afresh (--restart).`);
   }
 
-  const server = new Server(opts.socket ?? (opts.resume ? earlierSocket(stateDir) : undefined));
+  const server = Server.of(opts.socket ?? (opts.resume ? earlierSocket(stateDir) : undefined));
   const existing = await server.findSession(layout.session);
   if (existing && !opts.restart) {
     opts.out(`tmux session "${layout.session}" is already running; not starting a second one (--restart replaces it).`);
@@ -99,8 +99,8 @@ export async function start(opts: StartOptions): Promise<number> {
   if (lead) opts.out(`${lead} starts with the handover ${displayPath(decision.handover!.file)} as context.`);
   plan = planSession(layout, { claudeBin, stateDir, ...size, ...(decision.sessionIds ? { sessionIds: decision.sessionIds } : {}) });
 
-  for (const agent of layout.agents) writeLaunchScript(agent, { ...launchContext(layout, plan, agent.name, claudeBin, stateDir), ...(decision.resume ? { resume: true } : {}) });
-  let built;
+  for (const agent of layout.agents) writeAgentFiles(agent, { ...launchContext(layout, plan, agent.name, claudeBin, stateDir), ...(decision.resume ? { resume: true } : {}) });
+  let built: BuiltSession;
   try {
     built = await buildSession(server, plan.tmux);
   } catch (error) {

@@ -64,7 +64,7 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): void => {
-    if (ms <= 0) return fn();
+    if (ms <= 0) { fn(); return; }
     const timer = setTimeout(() => { timers.delete(timer); fn(); }, ms);
     timers.add(timer);
   };
@@ -72,13 +72,14 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
   const answer = (req: IncomingMessage, res: ServerResponse, raw: string, entry: StandinRequest): void => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'POST' || !path?.startsWith('/v1/messages')) {
-      if (req.method === 'HEAD' || path === '/') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(req.method === 'HEAD' ? undefined : 'claude API stand-in\n');
-      return sendJson(res, 404, errorBody(404, `no route ${req.method} ${path}`));
+      if (req.method === 'HEAD' || path === '/') { res.writeHead(200, { 'content-type': 'text/plain' }).end(req.method === 'HEAD' ? undefined : 'claude API stand-in\n'); return; }
+      sendJson(res, 404, errorBody(404, `no route ${req.method} ${path}`));
+      return;
     }
     const body = entry.body as MessagesBody | undefined;
-    if (!body || typeof body !== 'object') return sendJson(res, 400, errorBody(400, 'body is not JSON'));
-    if (path === '/v1/messages/count_tokens') return sendJson(res, 200, { input_tokens: estimateTokens(raw) });
-    if (path !== '/v1/messages') return sendJson(res, 404, errorBody(404, `no route POST ${path}`));
+    if (!body || typeof body !== 'object') { sendJson(res, 400, errorBody(400, 'body is not JSON')); return; }
+    if (path === '/v1/messages/count_tokens') { sendJson(res, 200, { input_tokens: estimateTokens(raw) }); return; }
+    if (path !== '/v1/messages') { sendJson(res, 404, errorBody(404, `no route POST ${path}`)); return; }
     const turn = readTurn(body);
     const reply = planReply(turn);
     Object.assign(entry, { prompt: turn.prompt, step: turn.step, side: !turn.hasTools, reply: describe(reply) });

@@ -3,11 +3,10 @@
 // and what to do (exit 2), never a stack trace; a damaged store is kept as it is, never replaced.
 import { accessSync, constants, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { OrchestratorError } from '../cli/errors.js';
+import { OrchestratorError } from '../core/errors.js';
 import { emptyStore, type StoreData } from './types.js';
+import { storeFile } from './paths.js';
 
-/** Path of the store file in a state directory. */
-export const storeFile = (stateDir: string): string => join(stateDir, 'store.json');
 
 /** Folders of a state directory that must be folders when they exist. */
 const FOLDERS = ['agents', 'inbox', 'handovers'];
@@ -106,7 +105,7 @@ export function inspectStore(stateDir: string): { state: 'none' } | { state: 'ok
 export function readStore(stateDir: string): StoreData {
   const found = inspectStore(stateDir);
   if (found.state === 'none') {
-    throw new OrchestratorError(statOf(stateDir) ? `no session in ${stateDir} (it has no store.json): start one with ./start.mts, or pass --state DIR` : `no state directory ${stateDir}: start a session with ./start.mts, or pass --state DIR`);
+    throw new OrchestratorError(statOf(stateDir) ? `no session in ${stateDir} (it has no store.json): start one with ./start.mts, or pass --state DIR` : `no state directory ${stateDir}: start a session with ./start.mts, or pass --state DIR`, 2);
   }
   if (found.state === 'damaged') throw found.error;
   return found.data;

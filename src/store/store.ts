@@ -3,9 +3,8 @@
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { emptyStore, type StoreData, type SessionRecord, type AgentRecord } from './types.js';
-import { loadForWriting, prepareStateDir, storeFile } from './state-dir.js';
-
-export { storeFile } from './state-dir.js';
+import { loadForWriting, prepareStateDir } from './state-dir.js';
+import { storeFile } from './paths.js';
 
 /** A session's store. */
 export class Store {

@@ -1,6 +1,8 @@
 // The shape of a session's store (state/<session>/store.json).
 
-export type AgentStatus = 'starting' | 'idle' | 'busy' | 'waiting' | 'error' | 'exited';
+import type { AgentStatus } from '../core/looks.js';
+
+export type { AgentStatus } from '../core/looks.js';
 
 /** A tmux pane we created, by id. */
 export interface PaneRecord { id: string; title: string; agent?: string }
@@ -56,6 +58,12 @@ export interface AgentRecord {
   task_id?: string | null;
   /** A cancelled or timed-out task whose turn is being interrupted: the agent takes nothing new until it is done. */
   interrupting?: string | null;
+}
+
+/** A line of an agent's status file: arrival time (ms) and the hook's JSON (or our own process events). */
+export interface StatusLine {
+  at: number;
+  event: { hook_event_name?: string; [key: string]: unknown };
 }
 
 /** One recorded event (bounded history). */
@@ -124,7 +132,7 @@ export interface StoreData {
   /** Next task seq. */
   task_seq?: number;
   /** Workflow runs, by id (src/workflow/types.ts). */
-  runs?: Record<string, import('../workflow/types.js').RunRecord>;
+  runs?: Record<string, RunRecord>;
   /** The recorder's pid and when it started (submitters check it is alive). */
   recorder?: { pid: number; started_at: string } | null;
   /** Bytes of each agent's status file already recorded: a restarted recorder resumes here. */
@@ -133,3 +141,53 @@ export interface StoreData {
 }
 
 export const emptyStore = (): StoreData => ({ version: 1, session: null, agents: {}, cursors: {}, events: [] });
+
+// Workflows (src/workflow/): a workflow as submitted, and a run of it as the recorder keeps it.
+
+/** One task of a workflow file, resolved. */
+export interface WorkflowTaskSpec {
+  name: string;
+  prompt: string;
+  needs: string[];
+  target: TaskTarget;
+  /** Seconds a try may run before it is interrupted and counts as failed (0: no limit). */
+  timeout_s: number;
+  /** Further tries after a failure. */
+  retries: number;
+}
+
+/** A validated workflow, as sent to the recorder. */
+export interface WorkflowSpec { name: string; file: string; description: string | null; tasks: WorkflowTaskSpec[] }
+
+/** waiting: needs not done yet. skipped: a task it needs failed. */
+export type RunTaskState = 'waiting' | 'queued' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
+export type RunState = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface RunTaskRecord {
+  name: string;
+  state: RunTaskState;
+  needs: string[];
+  target: TaskTarget;
+  /** The store task of each try, oldest first. */
+  tries: string[];
+  agent: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  result: string | null;
+  error: string | null;
+  cost_usd: number;
+}
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  file: string;
+  state: RunState;
+  created_at: string;
+  ended_at: string | null;
+  /** The workflow as submitted (prompts are rendered from it when a task's needs are done). */
+  spec: WorkflowSpec;
+  tasks: Record<string, RunTaskRecord>;
+  /** Each `run --resume` taken in (the request's id), so that its submitter waits for that run. */
+  resumes?: { id: string; at: string }[];
+}

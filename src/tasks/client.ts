@@ -2,15 +2,15 @@
 // the recorder for a task (an inbox request) and follow it in the store until it is finished.
 import { watch } from 'node:fs';
 import { alive } from '../util/pid.js';
-import { readStore } from '../cli/state-dir.js';
-import { OrchestratorError } from '../cli/errors.js';
+import { readStore } from '../store/state-dir.js';
+import { OrchestratorError } from '../core/errors.js';
 import { newId, submit } from '../inbox/inbox.js';
 import type { StoreData, TaskRecord, TaskTarget } from '../store/types.js';
 import { isFinal, targetProblem } from './tasks.js';
 
 /** Whether the session can take requests now: a recorded, not ended session whose recorder runs. */
 export function assertLive(data: StoreData, stateDir: string): void {
-  if (!data.session) throw new OrchestratorError(`no session recorded in ${stateDir}`);
+  if (!data.session) throw new OrchestratorError(`no session recorded in ${stateDir}: start one with ./start.mts --state ${stateDir}`, 2);
   if (data.session.ended_at) throw new OrchestratorError(`session "${data.session.name}" ended at ${data.session.ended_at}; start it again with ./start.mts`);
   const pid = data.recorder?.pid;
   if (!pid || !alive(pid)) {

@@ -2,17 +2,14 @@
 // never through argv or a shell), is pasted as a bracketed paste (newlines stay part of the prompt)
 // and submitted with a separate Enter: Claude's box ignores an Enter that arrives in the same burst
 // as the paste. Headless agents: a prompt file their runner picks up.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { enqueuePrompt } from '../headless/queue.js';
 import type { Server } from '../tmux/objects.js';
 import type { AgentRecord, TaskRecord } from '../store/types.js';
-import { agentDir } from '../agents/launch.js';
+import { promptsDir } from '../store/paths.js';
 import { interactiveText } from './tasks.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-
-/** Where a headless agent's runner finds its prompts. */
-export const promptsDir = (stateDir: string, agent: string): string => join(agentDir(stateDir, agent), 'prompts');
-
 
 /**
  * Pause between the paste and its Enter: Claude's box ignores an Enter in the same burst as a
@@ -22,21 +19,11 @@ const enterDelayMs = (text: string): number => 60 + Math.min(1500, Math.ceil(tex
 
 export async function deliver(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<void> {
   if (agent.mode === 'headless') {
-    const dir = promptsDir(stateDir, agent.name);
-    mkdirSync(dir, { recursive: true });
-    const name = `${String(task.seq).padStart(8, '0')}-${task.id}.json`;
-    writeFileSync(join(dir, `.${name}.tmp`), JSON.stringify({ task: task.id, prompt: task.prompt }));
-    renameSync(join(dir, `.${name}.tmp`), join(dir, name));
+    enqueuePrompt(promptsDir(stateDir, agent.name), task.seq, task.id, task.prompt);
     return;
   }
   const text = interactiveText(task.prompt);
-  const buffer = `orch-${task.id}`;
-  // One client call; tmux itself waits between the paste and the Enter (run-shell -d).
-  await server.cmdWithInput(text,
-    ['load-buffer', '-b', buffer, '-'],
-    ['paste-buffer', '-p', '-d', '-b', buffer, '-t', agent.pane],
-    ['run-shell', '-d', (enterDelayMs(text) / 1000).toFixed(3)],
-    ['send-keys', '-t', agent.pane, 'Enter']);
+  await server.pane(agent.pane).paste(text, { buffer: `orch-${task.id}`, enterAfterMs: enterDelayMs(text) });
 }
 
 /**
@@ -47,10 +34,11 @@ export async function deliver(server: Server, stateDir: string, agent: AgentReco
  */
 export async function resubmit(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<'waiting' | 'enter' | 'pasted'> {
   if (agent.mode === 'headless') return 'waiting';
-  const screen = await server.cmd(['capture-pane', '-p', '-t', agent.pane]);
+  const pane = server.pane(agent.pane);
+  const screen = await pane.capture();
   if (/esc to interrupt/i.test(screen)) return 'waiting';
   if (promptBoxText(screen)) {
-    await server.cmd(['send-keys', '-t', agent.pane, 'Enter']);
+    await pane.press('Enter');
     return 'enter';
   }
   await deliver(server, stateDir, agent, task);
@@ -65,7 +53,7 @@ export async function interrupt(server: Server, stateDir: string, agent: AgentRe
     writeFileSync(join(dir, `${taskId}.cancel`), '');
     return;
   }
-  await server.cmd(['send-keys', '-t', agent.pane, 'Escape']);
+  await server.pane(agent.pane).press('Escape');
 }
 
 /**
@@ -96,7 +84,7 @@ export async function stopTurn(server: Server, stateDir: string, agent: AgentRec
 export async function turnStopped(server: Server, agent: AgentRecord, timeoutMs = 5000): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const screen = await server.cmd(['capture-pane', '-p', '-t', agent.pane]).catch(() => '');
+    const screen = await server.pane(agent.pane).capture().catch(() => '');
     if (!/esc to interrupt/i.test(screen)) return true;
     if (Date.now() >= until) return false;
     await sleep(150);
@@ -115,12 +103,13 @@ export function promptBoxText(screen: string): string | null {
  * empty box it would open another menu, so the box is read first).
  */
 export async function clearPromptBox(server: Server, agent: AgentRecord): Promise<boolean> {
+  const pane = server.pane(agent.pane);
   for (let i = 0; i < 3; i++) {
-    const text = promptBoxText(await server.cmd(['capture-pane', '-p', '-t', agent.pane]).catch(() => ''));
+    const text = promptBoxText(await pane.capture().catch(() => ''));
     if (!text) return true;
-    await server.cmd(['send-keys', '-t', agent.pane, 'Escape']);
+    await pane.press('Escape');
     await sleep(150);
-    await server.cmd(['send-keys', '-t', agent.pane, 'Escape']);
+    await pane.press('Escape');
     await sleep(250);
   }
   return false;

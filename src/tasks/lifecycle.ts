@@ -102,7 +102,7 @@ export function cutShort(data: StoreData, task: TaskRecord, at: string, reason: 
     cancel(data, task, at, `cancel asked for; ${why}`);
     return 'cancelled';
   }
-  (task.interruptions ??= []).push({ at, reason: why });
+  task.interruptions = [...(task.interruptions ?? []), { at, reason: why }];
   if (task.interruptions.length >= MAX_INTERRUPTIONS) {
     end(data, task, 'failed', at, `cut short ${task.interruptions.length} times, not run again (last: ${why})`);
     return 'failed';

@@ -5,7 +5,7 @@
 // "delivering" and either sees its UserPromptSubmit or retries it, so no task is lost or run twice.
 import type { AgentRecord, StoreData, TaskRecord, TaskTarget } from '../store/types.js';
 import type { InboxRequest } from '../inbox/inbox.js';
-import type { StatusLine } from '../recorder/reduce.js';
+import type { StatusLine } from '../store/types.js';
 import { cancel, complete, confirm, cutShort, cutShortPending, fail, isFinal, markInterrupting, newTask, retryDelivery, startDelivery } from './lifecycle.js';
 
 export { isFinal, newTask, openTasks } from './lifecycle.js';

@@ -1,9 +1,14 @@
 // Builds a whole session in one tmux client call: new-session, new-window and split-window each
 // start their pane with its own command (nothing is typed into a shell) and print the new ids.
-import { chainArgs, serverArgs, type TmuxCommand } from './command.js';
-import { formatLiteral } from './format.js';
-import { Server, Session } from './objects.js';
-import { quoteArgv } from '../util/shell-quote.js';
+import { serverArgs, type TmuxCommand } from './command.js';
+import { formatLiteral, formatOf, parseRows } from './format.js';
+
+/** What each creating command prints (-P -F): the ids of what it made. */
+const NEW_SESSION = ['session_id', 'window_id', 'pane_id'] as const;
+const NEW_WINDOW = ['window_id', 'pane_id'] as const;
+const NEW_PANE = ['pane_id'] as const;
+import { type Server, Session } from './objects.js';
+import { quoteShown } from '../util/shell-quote.js';
 
 /** A pane to create: what it runs, where, and how tmux labels it. */
 export interface PanePlan {
@@ -75,12 +80,12 @@ export function buildCommands(plan: SessionPlan): TmuxCommand[] {
       const where = ['-c', literal(pane.cwd), ...envFlags(pane.env)];
       if (w === 0 && p === 0) {
         commands.push(['new-session', '-d', '-s', plan.name, '-x', String(plan.width), '-y', String(plan.height),
-          '-n', literal(window.name), ...envFlags(plan.env), ...where, '-P', '-F', '#{session_id} #{window_id} #{pane_id}', ...pane.argv]);
+          '-n', literal(window.name), ...envFlags(plan.env), ...where, '-P', '-F', formatOf(NEW_SESSION), ...pane.argv]);
         for (const [key, value] of Object.entries(plan.options)) commands.push(['set-option', key, value]);
       } else if (p === 0) {
-        commands.push(['new-window', '-n', literal(window.name), ...where, '-P', '-F', '#{window_id} #{pane_id}', ...pane.argv]);
+        commands.push(['new-window', '-n', literal(window.name), ...where, '-P', '-F', formatOf(NEW_WINDOW), ...pane.argv]);
       } else {
-        commands.push(['split-window', ...where, '-P', '-F', '#{pane_id}', ...pane.argv]);
+        commands.push(['split-window', ...where, '-P', '-F', formatOf(NEW_PANE), ...pane.argv]);
         // Rebalance after each split so the next split always has room (no "no space for new pane").
         if (p < window.panes.length - 1) commands.push(['select-layout', 'tiled']);
       }
@@ -100,7 +105,7 @@ export function buildCommands(plan: SessionPlan): TmuxCommand[] {
 /** The commands printed by --dry-run: what a person could paste into a shell. */
 export function renderCommands(socket: string | undefined, commands: readonly TmuxCommand[]): string {
   return ['tmux', ...serverArgs(socket)].concat(...commands.map((c, i) => (i === 0 ? [...c] : ['\\;', ...c])))
-    .map((w) => (w === '\\;' ? w : quoteArgv([w]))).join(' ');
+    .map((w) => (w === '\\;' ? w : quoteShown(w))).join(' ');
 }
 
 /** Creates the session in one client call, then focuses the chosen window and pane in a second. */
@@ -109,22 +114,24 @@ export async function buildSession(server: Server, plan: SessionPlan): Promise<B
   const lines = out.split('\n').filter(Boolean);
   let sessionId = '';
   let line = 0;
+  // One line per pane created, in plan order: what new-session, new-window and split-window printed.
   const windows: BuiltSession['windows'] = plan.windows.map((window, w) => {
+    let windowId = '';
     const panes = window.panes.map((pane, p) => {
-      const words = (lines[line++] ?? '').split(' ');
-      if (w === 0 && p === 0) sessionId = words[0] ?? '';
-      const id = words[words.length - 1] ?? '';
-      return { id, title: pane.title, ...(pane.agent ? { agent: pane.agent } : {}) };
+      const fields = w === 0 && p === 0 ? NEW_SESSION : p === 0 ? NEW_WINDOW : NEW_PANE;
+      const [row] = parseRows<string>(fields, lines[line++] ?? '');
+      if (w === 0 && p === 0) sessionId = row?.session_id ?? '';
+      if (p === 0) windowId = row?.window_id ?? '';
+      return { id: row?.pane_id ?? '', title: pane.title, ...(pane.agent ? { agent: pane.agent } : {}) };
     });
-    const first = (lines[line - window.panes.length] ?? '').split(' ');
-    return { id: first[w === 0 ? 1 : 0] ?? '', name: window.name, panes };
+    return { id: windowId, name: window.name, panes };
   });
   if (!sessionId.startsWith('$') || windows.some((w) => !w.id.startsWith('@') || w.panes.some((p) => !p.id.startsWith('%')))) {
     throw new Error(`tmux did not report the ids of what it created: ${JSON.stringify(out)}`);
   }
   const session = new Session(server, sessionId, plan.name);
   const focusWindow = plan.windows.findIndex((w) => w.focus);
-  const wi = focusWindow >= 0 ? focusWindow : 0;
+  const wi = Math.max(focusWindow, 0);
   const pi = Math.max(0, plan.windows[wi]?.panes.findIndex((p) => p.focus) ?? 0);
   const windowId = windows[wi]?.id;
   const paneId = windows[wi]?.panes[pi]?.id;

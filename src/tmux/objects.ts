@@ -1,9 +1,11 @@
-// An object model over tmux: Server, Session, Window and Pane hold tmux ids ($1, @2, %3), never
-// indexes, and read their state through -F formats.
+// An object model over tmux: Server, Session and Pane hold tmux ids ($1, %3), never indexes, read
+// their state through -F formats (src/tmux/format.ts), and are the only way the rest of the code
+// drives a pane: capture its screen, press keys, type or paste text (user text on stdin, never in
+// argv or a shell), set its options.
 import { tmux, tmuxWithInput, isNoServer, type TmuxCommand } from './command.js';
 import { formatOf, parseRows } from './format.js';
 
-const PANE_FIELDS = ['session_id', 'session_name', 'window_id', 'window_name', 'window_index', 'pane_id', 'pane_index',
+const PANE_FIELDS = ['session_id', 'session_name', 'window_id', 'window_name', 'window_index', 'window_layout', 'pane_id', 'pane_index',
   'pane_title', 'pane_pid', 'pane_current_path', 'pane_dead', 'pane_dead_status', 'pane_width', 'pane_height',
   'pane_left', 'pane_top', 'pane_active', '@agent'] as const;
 
@@ -12,6 +14,19 @@ export type PaneInfo = Record<(typeof PANE_FIELDS)[number], string>;
 
 /** A tmux server, the default one or a private one selected by -L NAME. */
 export class Server {
+  private static readonly known = new Map<string, Server>();
+
+  /** The server of a socket as the store records it (null: the user's default server); one object per socket. */
+  static of(socket: string | null | undefined): Server {
+    const key = socket ?? '';
+    let server = Server.known.get(key);
+    if (!server) {
+      server = new Server(socket ?? undefined);
+      Server.known.set(key, server);
+    }
+    return server;
+  }
+
   constructor(readonly socket?: string) {}
 
   /** Runs commands (chained into one client call) on this server. */
@@ -24,13 +39,28 @@ export class Server {
     return tmuxWithInput(this.socket, input, ...commands);
   }
 
+  /** A pane of this server, by %id. */
+  pane(id: string): Pane {
+    return new Pane(this, id);
+  }
+
   /** The session with exactly this name, or undefined (also when no server runs). */
   async findSession(name: string): Promise<Session | undefined> {
     try {
-      const out = await this.cmd(['display-message', '-p', '-t', `=${name}:`, '#{session_id}']);
-      return new Session(this, out.trim(), name);
+      const [row] = parseRows(['session_id'], await this.cmd(['display-message', '-p', '-t', `=${name}:`, formatOf(['session_id'])]));
+      return row ? new Session(this, row.session_id, name) : undefined;
     } catch (error) {
       if (isNoServer(error) || /can't find session/.test(String((error as Error).message))) return undefined;
+      throw error;
+    }
+  }
+
+  /** The ids of every session on the server (empty when no server runs). */
+  async sessionIds(): Promise<string[]> {
+    try {
+      return parseRows(['session_id'], await this.cmd(['list-sessions', '-F', formatOf(['session_id'])])).map((r) => r.session_id);
+    } catch (error) {
+      if (isNoServer(error)) return [];
       throw error;
     }
   }
@@ -48,7 +78,7 @@ export class Server {
   /** Whether a server answers on this socket. */
   async running(): Promise<boolean> {
     try {
-      await this.cmd(['list-sessions', '-F', '#{session_id}']);
+      await this.cmd(['list-sessions', '-F', formatOf(['session_id'])]);
       return true;
     } catch (error) {
       if (isNoServer(error)) return false;
@@ -86,11 +116,6 @@ export class Session {
   }
 }
 
-/** A window, by its @id. */
-export class Window {
-  constructor(readonly session: Session, readonly id: string, readonly name: string) {}
-}
-
 /** A pane, by its %id. */
 export class Pane {
   constructor(readonly server: Server, readonly id: string) {}
@@ -101,8 +126,41 @@ export class Pane {
     return rows.find((r) => r.pane_id === this.id);
   }
 
-  /** The visible screen as text (with colour escapes when ansi is set). */
-  async capture(ansi = false): Promise<string> {
-    return this.server.cmd(['capture-pane', '-p', '-J', ...(ansi ? ['-e'] : []), '-t', this.id]);
+  /** The visible screen as text: with colour escapes when ansi is set, wrapped lines joined when join is. */
+  async capture(opts: { ansi?: boolean; join?: boolean } = {}): Promise<string> {
+    return this.server.cmd(['capture-pane', '-p', ...(opts.join ? ['-J'] : []), ...(opts.ansi ? ['-e'] : []), '-t', this.id]);
+  }
+
+  /** Size, whether its process died, and the screen with its colours, in one call. */
+  async screen(): Promise<{ width: number; height: number; dead: boolean; text: string }> {
+    const fields = ['pane_width', 'pane_height', 'pane_dead'] as const;
+    const out = await this.server.cmd(['display-message', '-p', '-t', this.id, formatOf(fields)], ['capture-pane', '-e', '-p', '-t', this.id]);
+    const nl = out.indexOf('\n');
+    const [row] = parseRows(fields, nl < 0 ? out : out.slice(0, nl));
+    return { width: Number(row?.pane_width ?? 0), height: Number(row?.pane_height ?? 0), dead: row?.pane_dead === '1', text: nl < 0 ? '' : out.slice(nl + 1).replace(/\n$/, '') };
+  }
+
+  /** Presses keys by name (Enter, Escape, C-c), in one call. */
+  async press(...keys: string[]): Promise<void> {
+    await this.server.cmd(['send-keys', '-t', this.id, ...keys]);
+  }
+
+  /** Types text as keystrokes (send-keys -l: nothing in it is a key name). */
+  async type(text: string): Promise<void> {
+    await this.server.cmd(['send-keys', '-t', this.id, '-l', text]);
+  }
+
+  /**
+   * Pastes text as one bracketed paste (newlines stay part of it), the text on tmux's stdin, then,
+   * when enterAfterMs is given, presses Enter that long after: one client call (tmux itself waits).
+   */
+  async paste(text: string, opts: { buffer: string; enterAfterMs?: number }): Promise<void> {
+    const enter: TmuxCommand[] = opts.enterAfterMs === undefined ? [] : [['run-shell', '-d', (opts.enterAfterMs / 1000).toFixed(3)], ['send-keys', '-t', this.id, 'Enter']];
+    await this.server.cmdWithInput(text, ['load-buffer', '-b', opts.buffer, '-'], ['paste-buffer', '-p', '-d', '-b', opts.buffer, '-t', this.id], ...enter);
+  }
+
+  /** Sets a pane option (set-option -p). */
+  async setOption(name: string, value: string): Promise<void> {
+    await this.server.cmd(['set-option', '-p', '-t', this.id, name, value]);
   }
 }

@@ -3,34 +3,24 @@
 // that the builder's pane-border-format prints). All of it is one chained client call, made after
 // each store change (never by a poll); an unchanged picture makes no call at all.
 import { formatLiteral } from './format.js';
-import type { AgentStatus, StoreData } from '../store/types.js';
+import { lookOf } from '../core/looks.js';
 import type { TmuxCommand } from './command.js';
 import type { Server } from './objects.js';
 
-/**
- * How each state looks: a symbol (distinct in shape, not only in colour), a tmux colour, and the
- * text colour that reads on it (the status line shows each agent as a badge in its colour, which
- * stays legible on any status-style).
- */
-export const STATE_LOOK: Record<AgentStatus, { symbol: string; colour: string; text: string }> = {
-  starting: { symbol: '…', colour: 'cyan', text: 'black' },
-  idle: { symbol: '●', colour: 'green', text: 'black' },
-  busy: { symbol: '▶', colour: 'yellow', text: 'black' },
-  waiting: { symbol: '?', colour: 'magenta', text: 'black' },
-  error: { symbol: '✗', colour: 'red', text: 'white' },
-  exited: { symbol: '○', colour: 'brightblack', text: 'white' },
-};
-
-const look = (status: string): { symbol: string; colour: string; text: string } =>
-  STATE_LOOK[status as AgentStatus] ?? { symbol: '·', colour: 'default', text: 'default' };
+/** What tmux shows: the session (its $id) and each agent's name, state, pane and cost; a plain list, no store. */
+export interface TmuxPicture {
+  /** The tmux session's $id, or null when there is none to show (never built, or ended). */
+  session: string | null;
+  agents: readonly { name: string; status: string; pane: string; cost_usd: number }[];
+}
 
 const literal = formatLiteral;
 
 /** The status-right text: each agent as a badge (symbol and name) in its state's colour, then the session's cost. */
-export function statusRight(data: StoreData): string {
-  const agents = Object.values(data.agents);
+export function statusRight(picture: TmuxPicture): string {
+  const agents = picture.agents;
   const items = agents.map((a) => {
-    const { symbol, colour, text } = look(a.status);
+    const { symbol, colour, text } = lookOf(a.status);
     return `#[fg=${text},bg=${colour}] ${symbol} ${literal(a.name)} #[default]`;
   });
   const cost = agents.reduce((sum, a) => sum + (Number.isFinite(a.cost_usd) ? a.cost_usd : 0), 0);
@@ -39,23 +29,23 @@ export function statusRight(data: StoreData): string {
 
 /** The @state value of one agent's pane: symbol and state in the state's colour. */
 export function paneState(status: string): string {
-  const { symbol, colour } = look(status);
+  const { symbol, colour } = lookOf(status);
   return `#[fg=${colour}]${symbol} ${literal(status)}#[default]`;
 }
 
 /**
- * The commands that show the store's agent states in tmux: the session's status-right (and a
- * length that fits it), and each agent pane's @state. None for a session that ended or never was.
+ * The commands that show the agents' states in tmux: the session's status-right (and a length that
+ * fits it), and each agent pane's @state. None without a session to show them in.
  */
-export function tmuxStatusCommands(data: StoreData): TmuxCommand[] {
-  const session = data.session;
-  if (!session || session.ended_at || !session.tmux_id) return [];
-  const right = statusRight(data);
+export function tmuxStatusCommands(picture: TmuxPicture): TmuxCommand[] {
+  const session = picture.session;
+  if (!session) return [];
+  const right = statusRight(picture);
   const commands: TmuxCommand[] = [
-    ['set-option', '-t', session.tmux_id, 'status-right-length', String(Math.max(40, right.length))],
-    ['set-option', '-t', session.tmux_id, 'status-right', right],
+    ['set-option', '-t', session, 'status-right-length', String(Math.max(40, right.length))],
+    ['set-option', '-t', session, 'status-right', right],
   ];
-  for (const agent of Object.values(data.agents)) {
+  for (const agent of picture.agents) {
     if (agent.pane) commands.push(['set-option', '-p', '-t', agent.pane, '@state', paneState(agent.status)]);
   }
   return commands;
@@ -65,14 +55,14 @@ export function tmuxStatusCommands(data: StoreData): TmuxCommand[] {
 const servers = new WeakMap<Server, { last: string; tail: Promise<unknown> }>();
 
 /**
- * Shows the store's agent states in tmux in one client call. The picture is taken at the call
- * (the recorder changes its data in place) and calls are applied in order, so the last picture
+ * Shows the agents' states in tmux in one client call. The picture's commands are made at the call
+ * and calls are applied in order, so the last picture
  * asked for is the one tmux shows. A pane that no longer exists would stop the chain, so on
  * failure the panes still present are looked up and the call made again. Resolves to whether
  * tmux was called; rejects with the TmuxError when tmux cannot be reached.
  */
-export function applyTmuxStatus(server: Server, data: StoreData): Promise<boolean> {
-  const commands = tmuxStatusCommands(data);
+export function applyTmuxStatus(server: Server, picture: TmuxPicture): Promise<boolean> {
+  const commands = tmuxStatusCommands(picture);
   const key = JSON.stringify(commands);
   let state = servers.get(server);
   if (!state) {

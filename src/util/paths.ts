@@ -18,3 +18,5 @@ export const toolkitRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
 export const defaultLayout = join(toolkitRoot, 'layouts', 'default.yaml');
 /** Default parent of per-session state directories. */
 export const stateRoot = join(toolkitRoot, 'state');
+/** Our own CLI as its panes and agents run it (node <this>): the bundle npm ci builds. */
+export const orchestrateBin = join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs');

@@ -13,7 +13,8 @@ const FINAL_RUN_TASK = new Set(['done', 'failed', 'skipped', 'cancelled']);
 
 /** Records a new run (its tasks start on the next advance). */
 export function startRun(data: StoreData, request: RunRequest, now: number): string {
-  const runs = (data.runs ??= {});
+  data.runs ??= {};
+  const runs = data.runs;
   if (Object.hasOwn(runs, request.id)) return `run ${request.id} already taken in`;
   const spec = request.workflow as WorkflowSpec;
   const tasks = Object.fromEntries(spec.tasks.map((t): [string, RunTaskRecord] => [t.name, {
@@ -29,7 +30,7 @@ export function resumeRun(data: StoreData, request: ResumeRunRequest): string {
   const run = data.runs && Object.hasOwn(data.runs, request.run) ? data.runs[request.run] : undefined;
   if (!run) return `resume: no run ${request.run}`;
   if (run.resumes?.some((r) => r.id === request.id)) return `resume ${request.id} of run ${run.id} already taken in`;
-  (run.resumes ??= []).push({ id: request.id, at: request.at ?? new Date().toISOString() });
+  run.resumes = [...(run.resumes ?? []), { id: request.id, at: request.at ?? new Date().toISOString() }];
   let again = 0;
   for (const task of Object.values(run.tasks)) {
     if (task.state === 'failed' || task.state === 'skipped' || task.state === 'cancelled') {

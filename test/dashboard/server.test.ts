@@ -1,50 +1,18 @@
 // The dashboard's server: who may talk to it (Host, Origin, token, CSRF), what can be reached (no
-// file outside its assets and handovers), what it sends (no secrets), and its event streams
-// (a snapshot, then the sections a store write changed; a pane's live screen from a real tmux).
-import { test, type TestContext } from 'node:test';
+// file outside its assets and handovers), what it sends (no secrets), and its event streams (a
+// snapshot, then the sections a store write changed; capped per client). A pane's live screen,
+// from a real tmux, is in pane-feed.e2e.test.ts.
+import { test, } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { onCleanup, privateServer, retryUntil, tempDir } from '../helpers/tmux.js';
+import { onCleanup, retryUntil, tempDir } from '../helpers/tmux.js';
 import { openEvents, request } from '../helpers/http.js';
+import { SECRET_KEY, agent, dashboard, fixtureStore, writeStore } from '../helpers/dashboard.js';
 import { orchestrateScript } from '../helpers/cli.js';
-import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
-import { inboxDir } from '../../src/inbox/inbox.js';
-import { emptyStore, type AgentRecord, type StoreData } from '../../src/store/types.js';
-
-const SECRET_KEY = 'sk-ant-api03-dashboard-test-secret-0123456789';
-
-function agent(name: string, over: Partial<AgentRecord> = {}): AgentRecord {
-  return {
-    name, role: 'worker', mode: 'interactive', pane: '%99', window: '@1', cwd: '/tmp', session_id: '11111111-2222-3333-4444-555555555555',
-    launch_script: '/secret/launch.sh', status: 'idle', reason: null, task: null, last_result: null, cost_usd: 0.01, updated_at: new Date().toISOString(), ...over,
-  };
-}
-
-function fixtureStore(over: Partial<StoreData> = {}, agents: AgentRecord[] = [agent('lead', { role: 'lead' }), agent('worker-1')]): StoreData {
-  return {
-    ...emptyStore(),
-    session: { name: 'demo', socket: 'nope_socket', tmux_id: '$1', layout_file: '/l.yaml', root: '/tmp', state_dir: '/tmp/s', created_at: new Date().toISOString(), ended_at: null, windows: [] },
-    agents: Object.fromEntries(agents.map((a) => [a.name, a])),
-    ...over,
-  };
-}
-
-/** Writes the store as the recorder does: a temp file renamed over store.json. */
-function writeStore(dir: string, data: StoreData): void {
-  writeFileSync(join(dir, '.store.json.tmp'), JSON.stringify(data));
-  renameSync(join(dir, '.store.json.tmp'), join(dir, 'store.json'));
-}
-
-async function dashboard(t: TestContext, opts: { token?: string; host?: string; data?: StoreData } = {}): Promise<{ d: Dashboard; state: string }> {
-  const state = tempDir(t);
-  writeStore(state, opts.data ?? fixtureStore());
-  const d = await startDashboard({ stateDir: state, host: opts.host ?? '127.0.0.1', port: 0, paneIntervalMs: 100, ...(opts.token ? { token: opts.token } : {}) });
-  onCleanup(t, () => d.close());
-  return { d, state };
-}
+import { inboxDir } from '../../src/store/paths.js';
 
 test('dashboard: on 127.0.0.1 without a token it answers loopback names only, same-origin only, and is read-only', async (t) => {
   const { d } = await dashboard(t);
@@ -250,31 +218,6 @@ test('dashboard: the event stream sends a snapshot, then only the sections a sto
   assert.deepEqual(Object.keys(next.view), ['handovers']);
   assert.equal(next.view.handovers[0].name, 'h.md');
   assert.equal(stream.events.filter((e) => e.event === 'patch').length, 2, 'the cursor-only write sent nothing');
-});
-
-test('dashboard: a pane\'s live screen comes from a real tmux pane with its colours, as text', async (t) => {
-  const server = privateServer(t);
-  const pane = (await server.cmd(['new-session', '-d', '-s', 'p', '-x', '80', '-y', '10', '-P', '-F', '#{pane_id}', 'sh', '-c',
-    `printf '\\033[31mRED\\033[0m <script>x</script> ${SECRET_KEY}\\n'; read line; printf 'second %s\\n' "$line"; exec sleep 600`])).trim();
-  const data = fixtureStore({}, [agent('lead', { pane })]);
-  data.session!.socket = server.socket!;
-  const before = process.env.ANTHROPIC_API_KEY;
-  process.env.ANTHROPIC_API_KEY = SECRET_KEY;
-  onCleanup(t, () => { if (before === undefined) delete process.env.ANTHROPIC_API_KEY; else process.env.ANTHROPIC_API_KEY = before; });
-  const { d } = await dashboard(t, { data });
-  assert.equal((await request(d.port, '/events/pane?agent=nobody')).status, 404);
-  const stream = await openEvents(d.port, '/events/pane?agent=lead');
-  onCleanup(t, () => stream.close());
-  const first = JSON.parse((await stream.next((e) => e.event === 'screen' && e.data.includes('RED'), 10_000, 'the first screen')).data);
-  assert.equal(first.pane, pane);
-  assert.equal(first.width, 80);
-  assert.deepEqual(first.segments[0], { t: 'RED', c: 'f1' });
-  assert.match(first.segments[1].t, /^ <script>x<\/script> \[redacted\]\n/);
-  // The screen follows the pane while it is watched.
-  await server.cmd(['send-keys', '-t', pane, '-l', 'typed'], ['send-keys', '-t', pane, 'Enter']);
-  await stream.next((e) => e.event === 'screen' && e.data.includes('second typed'), 10_000, 'the updated screen');
-  stream.close();
-  await retryUntil(async () => (await request(d.port, '/api/state')).status === 200 && d.streams() === 0, 5000, 'the stream to close');
 });
 
 test('dashboard: event streams are capped per client, so 64 streams of one local process do not lock a page out', async (t) => {

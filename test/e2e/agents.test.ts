@@ -58,15 +58,15 @@ test('a team of real agents: idle, busy with a file write, error, exit and resta
   // The recorder killed with kill -9 while events arrive: restarted by its loop, nothing lost or doubled.
   const recorderPane = live.store().session!.control!.recorderPane;
   const recorderSh = (await live.server.cmd(['display-message', '-p', '-t', recorderPane, '#{pane_pid}'])).trim();
-  const turnsBefore = live.store().agents['lead']!.turns ?? 0;
+  const turnsBefore = live.store().agents.lead!.turns ?? 0;
   await live.type('lead', '[[slow 800]] first');
   process.kill(childPid(recorderSh), 'SIGKILL');
   await live.waitFor('lead', (a) => a.status === 'idle' && (a.last_result ?? '').includes('first'), 'first answer recorded after the recorder restart');
   await live.type('lead', 'second');
   await live.waitFor('lead', (a) => a.status === 'idle' && (a.last_result ?? '').includes('second'), 'second answer');
-  const lead = live.store().agents['lead']!;
+  const lead = live.store().agents.lead!;
   assert.equal(lead.turns, turnsBefore + 2, 'each Stop counted exactly once');
-  const cursor = live.store().cursors!['lead']!;
+  const cursor = live.store().cursors!.lead!;
   assert.equal(cursor, readFileSync(join(live.state, 'agents', 'lead', 'status.jsonl')).length, 'every byte of the status file recorded');
   assert.ok(existsSync(join(live.state, 'hook.sh')));
 });

@@ -14,7 +14,7 @@ test('a headless agent: idle, a task that writes a file, a second task resuming 
   const layout = writeLayout(t, 'windows:\n  - name: agents\n    panes:\n      - agent: hl\n        mode: headless\n        permission_mode: acceptEdits\n');
   const live = await startLiveSession(t, { layout });
   const ready = await live.waitFor('hl', (a) => a.status === 'idle', 'idle', 60_000);
-  assert.equal(live.store().agents['hl']!.mode, 'headless');
+  assert.equal(live.store().agents.hl!.mode, 'headless');
   const agentDir = join(live.state, 'agents', 'hl');
   const prompts = join(agentDir, 'prompts');
   const events = (): Record<string, unknown>[] => readFileSync(join(agentDir, 'status.jsonl'), 'utf8').split('\n').filter(Boolean)

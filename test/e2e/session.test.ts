@@ -173,7 +173,7 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
   await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle'), 120_000, 'all four agents idle');
   const fruit: Record<string, string> = { lead: 'apple', 'worker-1': 'banana', 'worker-2': 'cherry', 'worker-3': 'damson' };
   const first = await Promise.all(TEAM.map((n) => orch(['dispatch', '--wait', '--timeout', '90', n, `remember: ${n} keeps the ${fruit[n]}`])));
-  first.forEach((r, i) => assert.equal(r.exitCode, 0, `${TEAM[i]}: ${r.stderr}`));
+  for (const [i, r] of first.entries()) assert.equal(r.exitCode, 0, `${TEAM[i]}: ${r.stderr}`);
 
   // In flight at the kill: a task running on worker-3, a workflow's first task running on worker-2
   // (it has no retries), and a task being delivered to worker-1 (its claude stopped, so it never
@@ -261,7 +261,7 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
   }
   await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle'), 60_000, 'all idle after the re-runs');
   const asked = await Promise.all(TEAM.map((n) => orch(['dispatch', '--wait', '--timeout', '90', n, `what does ${n} keep?`])));
-  asked.forEach((r, i) => assert.equal(r.exitCode, 0, `${TEAM[i]}: ${r.stderr}`));
+  for (const [i, r] of asked.entries()) assert.equal(r.exitCode, 0, `${TEAM[i]}: ${r.stderr}`);
   for (const name of TEAM) {
     const request = requestFor(live, `what does ${name} keep?`);
     assert.ok(request, `a request for ${name}`);

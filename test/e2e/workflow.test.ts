@@ -85,16 +85,16 @@ tasks:
   assert.match(failed.stdout, /flaky\s+failed\s+worker-3/);
   assert.match(failed.stdout, /after\s+skipped/);
   const failedRun = Object.values(live.store().runs!).find((r) => r.name === 'failing')!;
-  assert.equal(failedRun.tasks['flaky']!.tries.length, 2, 'one retry');
+  assert.equal(failedRun.tasks.flaky!.tries.length, 2, 'one retry');
 
   // run --resume --wait waits for the resumed run (its new tries), not the summary of the old one.
   const again = await orch(['run', '--resume', failedRun.id, '--wait', '--json', '--timeout', '120']);
   assert.equal(again.exitCode, 1, again.stderr);
   const resumedRun = JSON.parse(again.stdout.slice(again.stdout.indexOf('{'))) as RunRecord;
   assert.equal(resumedRun.resumes?.length, 1);
-  const newTries = resumedRun.tasks['flaky']!.tries;
+  const newTries = resumedRun.tasks.flaky!.tries;
   assert.equal(newTries.length, 2, 'the resumed run tried again (with its retry)');
-  assert.ok(newTries.every((id) => !failedRun.tasks['flaky']!.tries.includes(id)), 'the summary is of the new tries');
+  assert.ok(newTries.every((id) => !failedRun.tasks.flaky!.tries.includes(id)), 'the summary is of the new tries');
   assert.ok(newTries.every((id) => live.store().tasks![id]!.state === 'failed'), 'both new tries had finished when --wait returned');
 
   // A bad workflow names file:line:col and starts nothing.

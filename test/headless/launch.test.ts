@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentArgv, writeLaunchScript } from '../../src/agents/launch.js';
-import { readHeadlessConfig } from '../../src/headless/config.js';
+import { readHeadlessConfig } from '../../src/agents/headless-config.js';
 import { printArgs } from '../../src/headless/args.js';
 import type { AgentSpec } from '../../src/layout/types.js';
 import { tempDir } from '../helpers/tmux.js';

@@ -10,7 +10,7 @@ import type { AgentSpec } from '../../src/layout/types.js';
 import { startRunner, LAYOUT_PROMPT_TASK, type Runner } from '../../src/headless/runner.js';
 import { enqueuePrompt } from '../../src/headless/queue.js';
 import { printArgs } from '../../src/headless/args.js';
-import type { HeadlessConfig } from '../../src/headless/config.js';
+import type { HeadlessConfig } from '../../src/agents/headless-config.js';
 import { onCleanup, retryUntil, tempDir } from '../helpers/tmux.js';
 import { fixtures } from '../helpers/paths.js';
 
@@ -35,7 +35,7 @@ function bed(t: TestContext, opts: { prompt?: string; claudeBin?: string; before
   opts.before?.(prompts);
   let screen = '';
   const runner = startRunner({
-    agentDir, config, width: 80, color: false, interruptGraceMs: 300,
+    stateDir: join(root, 'state'), config, width: 80, color: false, interruptGraceMs: 300,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(root, 'home'), FAKE_CLAUDE_LOG: log },
     write: (text) => { screen += text; },
   });

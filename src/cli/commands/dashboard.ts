@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { parse } from '../args.js';
 import { resolveStateDir } from '../state-dir.js';
-import { OrchestratorError, UsageError } from '../errors.js';
+import { OrchestratorError, UsageError } from '../../core/errors.js';
 import { startDashboard } from '../../dashboard/server.js';
 import { readDashboardInfo, removeDashboardInfo, writeDashboardInfo } from '../../dashboard/info.js';
 import { isLoopbackAddress } from '../../dashboard/security.js';

@@ -2,7 +2,7 @@
 // prints its path.
 import { parse } from '../args.js';
 import { resolveStateDir } from '../state-dir.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { writeHandover } from '../../session/handovers.js';
 
 export const handoverUsage = `Usage: orchestrate handover [--state DIR] [--out FILE] [--summary [--summary-timeout S]]

@@ -2,10 +2,9 @@
 // launch script). It runs each task given to the agent as a `claude -p` resuming its session.
 import { constants } from 'node:os';
 import { parse } from '../args.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { resolveStateDir } from '../state-dir.js';
-import { agentDir } from '../../agents/launch.js';
-import { readHeadlessConfig } from '../../headless/config.js';
+import { readHeadlessConfig } from '../../agents/headless-config.js';
 import { startRunner } from '../../headless/runner.js';
 
 const usage = 'Usage: orchestrate headless --state DIR --agent NAME   (run by a headless agent\'s pane; tasks arrive as files in agents/NAME/prompts/)';
@@ -18,7 +17,7 @@ export async function headlessCommand(argv: string[]): Promise<number> {
   const config = readHeadlessConfig(stateDir, values.agent);
   const out = process.stdout;
   const runner = startRunner({
-    agentDir: agentDir(stateDir, values.agent),
+    stateDir,
     config,
     write: (text) => out.write(text),
     width: out.columns || 80,

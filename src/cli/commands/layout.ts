@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '../args.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { loadLayoutOrFail } from '../../session/start.js';
 import { toJsonSchema } from '../../config/schema.js';
 import { layoutSchema } from '../../layout/schema.js';

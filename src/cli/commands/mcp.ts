@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '../args.js';
 import { resolveStateDir } from '../state-dir.js';
-import { OrchestratorError } from '../errors.js';
+import { OrchestratorError } from '../../core/errors.js';
 import { toolkitRoot } from '../../util/paths.js';
 
 const usage = `Usage: orchestrate mcp [--state DIR] [--agent NAME]

@@ -1,16 +1,15 @@
 // `orchestrate run FILE`, `run --resume RUN`, `runs`, `workflow validate FILE`: workflows are
 // validated here (against the session's agents) and handed to the recorder, which schedules them.
-import chalk from 'chalk';
 import { parse } from '../args.js';
-import { readStore, resolveStateDir } from '../state-dir.js';
-import { ConfigError, OrchestratorError, UsageError } from '../errors.js';
+import { resolveStateDir } from '../state-dir.js';
+import { readStore } from '../../store/state-dir.js';
+import { OrchestratorError, UsageError } from '../../core/errors.js';
+import { ConfigError } from '../../config/source.js';
 import { loadWorkflow } from '../../workflow/load.js';
 import { newId, submit } from '../../inbox/inbox.js';
 import { assertLive, waitForStore } from '../../tasks/client.js';
-import type { RunRecord } from '../../workflow/types.js';
-import type { StoreData } from '../../store/types.js';
 import { TIMEOUT_EXIT, timeoutMs } from './tasks.js';
-import { oneLine } from '../../util/text.js';
+import { runSummary, runsTable } from '../../workflow/summary.js';
 
 const runUsage = `Usage: orchestrate run FILE [--wait] [--timeout S] [--json] [--state DIR]
        orchestrate run --resume RUN [--wait] ...   run a failed run's failed and skipped tasks again
@@ -20,25 +19,6 @@ recorder schedules the run, so it goes on (and survives a crash) without this co
 const runsUsage = 'Usage: orchestrate runs [--json] [--state DIR]';
 const validateUsage = 'Usage: orchestrate workflow validate FILE... [--state DIR]   (checks agents against the session when one is found)';
 
-
-const COLOURS: Record<string, (s: string) => string> = {
-  waiting: chalk.gray, queued: chalk.cyan, running: chalk.yellow, done: chalk.green, failed: chalk.red, skipped: chalk.magenta, cancelled: chalk.gray,
-};
-
-/** The end-of-run summary: task, agent, duration, cost, result. */
-export function runSummary(run: RunRecord, width = process.stdout.columns || 120): string {
-  const tasks = Object.values(run.tasks);
-  const nameW = Math.max(4, ...tasks.map((t) => t.name.length));
-  const rows = tasks.map((t) => {
-    const secs = t.started_at && t.ended_at ? `${((Date.parse(t.ended_at) - Date.parse(t.started_at)) / 1000).toFixed(1)}s` : '';
-    const fixed = `${t.name.padEnd(nameW)}  ${(COLOURS[t.state] ?? String)(t.state.padEnd(9))}  ${(t.agent ?? '').padEnd(10)}  ${secs.padStart(7)}  $${t.cost_usd.toFixed(4)}  `;
-    return fixed + oneLine(t.state === 'done' ? t.result : t.error, Math.max(20, width - nameW - 48));
-  });
-  const total = tasks.reduce((s, t) => s + t.cost_usd, 0);
-  const took = run.ended_at ? ` in ${((Date.parse(run.ended_at) - Date.parse(run.created_at)) / 1000).toFixed(1)} s` : '';
-  return [`run ${run.id} of ${run.name}: ${(COLOURS[run.state] ?? String)(run.state)}${took}, cost $${total.toFixed(4)}`,
-    `${'task'.padEnd(nameW)}  state      agent          time  cost     result / error`, ...rows].join('\n');
-}
 
 /** Waits for the run to end (after the resume request `after` was taken in, when given). */
 async function follow(stateDir: string, id: string, limitMs: number, json: boolean, after?: string): Promise<number> {
@@ -79,16 +59,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   submit(stateDir, { kind: 'run', id, at: new Date().toISOString(), workflow });
   process.stdout.write(values.json && !values.wait ? `${JSON.stringify({ id, workflow: workflow.name })}\n` : `run ${id} of ${workflow.name}: ${workflow.tasks.length} tasks\n`);
   return values.wait ? follow(stateDir, id, limit, Boolean(values.json)) : 0;
-}
-
-export function runsTable(data: StoreData): string {
-  const runs = Object.values(data.runs ?? {}).sort((a, b) => a.created_at.localeCompare(b.created_at));
-  if (!runs.length) return 'no workflow runs';
-  return runs.map((r) => {
-    const tasks = Object.values(r.tasks);
-    const count = (s: string): number => tasks.filter((t) => t.state === s).length;
-    return `${r.id}  ${r.name.padEnd(16)}  ${(COLOURS[r.state] ?? String)(r.state.padEnd(9))}  ${count('done')}/${tasks.length} done${count('running') ? `, ${count('running')} running` : ''}${count('failed') ? `, ${count('failed')} failed` : ''}  ${r.created_at}`;
-  }).join('\n');
 }
 
 export async function runsCommand(argv: string[]): Promise<number> {

@@ -3,12 +3,14 @@
 // detached process and says where its log is.
 import { openSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parse } from '../args.js';
-import { readStore, resolveStateDir } from '../state-dir.js';
-import { Server } from '../../tmux/objects.js';
+import { resolveStateDir } from '../state-dir.js';
+import { readStore } from '../../store/state-dir.js';
+import { Server, Session } from '../../tmux/objects.js';
 import { endSession } from '../../session/end.js';
-import { toolkitRoot } from '../../util/paths.js';
+import { orchestrateBin } from '../../util/paths.js';
+import { sessionEndLog } from '../../store/paths.js';
 import { seconds } from './handover.js';
 
 export const sessionEndUsage = `Usage: orchestrate session end [--force] [--timeout S] [--summary] [--state DIR]
@@ -29,8 +31,8 @@ async function runsInside(stateDir: string): Promise<boolean> {
   if (!pane || !process.env.TMUX || !s || s.ended_at) return false;
   // $TMUX is "<socket path>,<server pid>,<session>": the same server as the session's?
   if (basename(process.env.TMUX.split(',')[0] ?? '') !== (s.socket ?? 'default')) return false;
-  const panes = await new Server(s.socket ?? undefined).cmd(['list-panes', '-s', '-t', s.tmux_id, '-F', '#{pane_id}']).catch(() => '');
-  return panes.split('\n').includes(pane);
+  const panes = await new Session(Server.of(s.socket), s.tmux_id, s.name).panes().catch(() => []);
+  return panes.some((p) => p.pane_id === pane);
 }
 
 export async function sessionEndCommand(argv: string[]): Promise<number> {
@@ -41,9 +43,9 @@ export async function sessionEndCommand(argv: string[]): Promise<number> {
   const timeout = seconds('--timeout', values.timeout, 600);
   const stateDir = resolveStateDir(values.state);
   if (!process.env.ORCH_END_DETACHED && await runsInside(stateDir)) {
-    const log = join(stateDir, 'session-end.log');
+    const log = sessionEndLog(stateDir);
     const fd = openSync(log, 'a');
-    const args = [join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs'), 'session', 'end', '--state', stateDir, '--timeout', String(timeout),
+    const args = [orchestrateBin, 'session', 'end', '--state', stateDir, '--timeout', String(timeout),
       ...(values.force ? ['--force'] : []), ...(values.summary ? ['--summary'] : [])];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ORCH_END_DETACHED: '1' } });
     child.unref();

@@ -1,7 +1,7 @@
 // The start command: ./start.mts and `orchestrate session start`.
 import { resolve } from 'node:path';
 import { parse } from '../args.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { start } from '../../session/start.js';
 import { defaultLayout } from '../../util/paths.js';
 

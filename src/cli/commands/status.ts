@@ -2,10 +2,12 @@
 import { watch } from 'node:fs';
 import chalk from 'chalk';
 import { parse } from '../args.js';
-import { readStore, resolveStateDir } from '../state-dir.js';
+import { resolveStateDir } from '../state-dir.js';
+import { readStore } from '../../store/state-dir.js';
 import type { AgentRecord, StoreData } from '../../store/types.js';
 import { oneLine } from '../../util/text.js';
 import { asSeen, liveness, lostLine, type Liveness } from '../../session/liveness.js';
+import { formatUsd } from '../../core/looks.js';
 
 const usage = `Usage: orchestrate status [--json] [--state DIR]
        orchestrate watch [--state DIR]     a live board, redrawn on every change`;
@@ -40,11 +42,11 @@ export function statusTable(data: StoreData, width = process.stdout.columns || 1
   const nameW = Math.max(5, ...agents.map((a) => a.name.length));
   const rows = agents.map((a) => {
     const detail = a.status === 'busy' ? `task: ${a.task ?? ''}` : a.reason ? a.reason : a.last_result ? `last: ${a.last_result}` : '';
-    const fixed = `${a.name.padEnd(nameW)}  ${a.role.padEnd(7)}  ${COLOURS[a.status](a.status.padEnd(8))}  ${since(a.updated_at).padStart(4)}  $${a.cost_usd.toFixed(4)}  `;
+    const fixed = `${a.name.padEnd(nameW)}  ${a.role.padEnd(7)}  ${COLOURS[a.status](a.status.padEnd(8))}  ${since(a.updated_at).padStart(4)}  ${formatUsd(a.cost_usd)}  `;
     return fixed + oneLine(detail, Math.max(20, width - nameW - 42));
   });
   const total = agents.reduce((s, a) => s + (a.cost_usd || 0), 0);
-  return [head, `${'agent'.padEnd(nameW)}  role     status     age  cost     detail`, ...rows, chalk.gray(`total cost $${total.toFixed(4)}`)].join('\n');
+  return [head, `${'agent'.padEnd(nameW)}  role     status     age  cost     detail`, ...rows, chalk.gray(`total cost ${formatUsd(total)}`)].join('\n');
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {

@@ -3,13 +3,15 @@
 import { readFileSync } from 'node:fs';
 import chalk from 'chalk';
 import { parse } from '../args.js';
-import { readStore, resolveStateDir } from '../state-dir.js';
-import { OrchestratorError, UsageError } from '../errors.js';
+import { resolveStateDir } from '../state-dir.js';
+import { readStore } from '../../store/state-dir.js';
+import { OrchestratorError, UsageError } from '../../core/errors.js';
 import { cancelTask, dispatchTask, findTask, waitForStore, waitForTask } from '../../tasks/client.js';
 import { isFinal } from '../../tasks/tasks.js';
 import type { StoreData, TaskRecord, TaskTarget } from '../../store/types.js';
 import { oneLine } from '../../util/text.js';
 import { liveness, lostLine } from '../../session/liveness.js';
+import { formatUsd } from '../../core/looks.js';
 
 export const dispatchUsage = `Usage: orchestrate dispatch AGENT PROMPT [--wait] [--timeout S] [--json] [--state DIR]
        orchestrate dispatch --role ROLE PROMPT [...]   the first idle agent of ROLE
@@ -164,7 +166,7 @@ export function tasksTable(data: StoreData, agent?: string, width = process.stdo
   const rows = tasks.map((t) => {
     const secs = taskSeconds(t);
     const detail = t.state === 'done' ? t.result : t.error ?? t.prompt;
-    const fixed = `${t.id.padEnd(22)}  ${(t.agent ?? (t.target.role ? `role:${t.target.role}` : 'any')).padEnd(10)}  ${STATE_COLOURS[t.state](t.state.padEnd(11))}  ${(secs === null ? '' : `${secs}s`).padStart(7)}  $${t.cost_usd.toFixed(4)}  `;
+    const fixed = `${t.id.padEnd(22)}  ${(t.agent ?? (t.target.role ? `role:${t.target.role}` : 'any')).padEnd(10)}  ${STATE_COLOURS[t.state](t.state.padEnd(11))}  ${(secs === null ? '' : `${secs}s`).padStart(7)}  ${formatUsd(t.cost_usd)}  `;
     return fixed + oneLine(detail, Math.max(20, width - 70));
   });
   return [`${'task'.padEnd(22)}  ${'agent'.padEnd(10)}  ${'state'.padEnd(11)}  ${'time'.padStart(7)}  cost     result / error / prompt`, ...rows].join('\n');

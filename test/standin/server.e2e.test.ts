@@ -6,10 +6,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { claudeBin, claudeEnv, runClaudePrint, startStandinForTest } from './helpers/claude-env.js';
-import { repoRoot } from './helpers/paths.js';
-import { privateServer, retryUntil, tempDir } from './helpers/tmux.js';
+import { claudeBin, claudeEnv, runClaudePrint, startStandinForTest } from '../helpers/claude-env.js';
+import { repoRoot } from '../helpers/paths.js';
+import { privateServer, retryUntil, tempDir } from '../helpers/tmux.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: request and event bodies of any shape, read field by field
 type Json = Record<string, any>;
 const TOOLS = [{ name: 'Write', input_schema: { type: 'object' } }];
 const SESSION = '11111111-2222-3333-4444-555555555555';
@@ -207,7 +208,7 @@ describe('the real claude CLI against the stand-in', { concurrency: true }, () =
     const screen = (): Promise<string> => server.cmd(['capture-pane', '-p', '-t', pane]);
     let last = '';
     const waitScreen = (ok: (text: string) => boolean, what: string, ms = 20_000): Promise<unknown> =>
-      retryUntil(async () => ok(last = await screen()), ms, what).catch((error: Error) => {
+      retryUntil(async () => { last = await screen(); return ok(last); }, ms, what).catch((error: Error) => {
         throw new Error(`${error.message}\n--- pane ---\n${last}\n--- requests: ${standin.requests.map((r) => r.reply).join(', ')}`);
       });
     await waitScreen((text) => /accept edits on/.test(text) && !/esc to interrupt/.test(text), 'the prompt box', 40_000);

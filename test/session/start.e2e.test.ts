@@ -36,7 +36,7 @@ test('the default layout gives 4 titled panes, tiled, in the project directory, 
   assert.match(title, /worker-1.*\(worker\)/);
   // Each pane runs its own claude with its own flags (started with the pane, not typed in).
   const screen = await retryUntil(async () => {
-    const text = await new Pane(server, panes[1]!.pane_id).capture();
+    const text = await new Pane(server, panes[1]!.pane_id).capture({ join: true });
     return text.includes('fake claude') && text;
   }, 5000, 'the fake claude to start');
   assert.match(screen, /--session-id [0-9a-f-]{36} --settings \S+\/worker-1\/settings\.json --permission-mode acceptEdits/);
@@ -45,7 +45,7 @@ test('the default layout gives 4 titled panes, tiled, in the project directory, 
   assert.equal(store.session.name, 'my-project');
   assert.equal(store.session.socket, server.socket);
   assert.deepEqual(Object.keys(store.agents), ['lead', 'worker-1', 'worker-2', 'worker-3']);
-  assert.deepEqual(Object.values(store.agents).map((a: any) => a.pane), panes.map((p) => p.pane_id));
+  assert.deepEqual(Object.values(store.agents).map((a) => (a as { pane: string }).pane), panes.map((p) => p.pane_id));
   assert.equal(store.agents.lead.role, 'lead');
   assert.equal(store.agents['worker-2'].status, 'starting');
 });
@@ -108,7 +108,7 @@ test('16 agents in 4 windows of 4, custom options, env and awkward text reach cl
   const script = readFileSync(join(dir, 'state', 'agents', 'a32', 'launch.sh'), 'utf8');
   assert.match(script, /^export GREETING='it'\\''s \$\(not run\); `no`'$/m);
   const screen = await retryUntil(async () => {
-    const text = await new Pane(server, panes[15]!.pane_id).capture();
+    const text = await new Pane(server, panes[15]!.pane_id).capture({ join: true });
     return text.includes('fake claude') && text;
   }, 5000, 'the fake claude to start');
   assert.match(screen, /-- say "hi"; echo \$HOME/, 'the prompt arrives as one argument, unexpanded');

@@ -4,10 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { privateServer, retryUntil } from '../helpers/tmux.js';
-import { applyTmuxStatus, paneState, statusRight, tmuxStatusCommands } from '../../src/tmux/status-line.js';
+import { applyTmuxStatus as applyToTmux, paneState, statusRight as right, tmuxStatusCommands as commandsOf } from '../../src/tmux/status-line.js';
+import { tmuxPicture } from '../../src/recorder/recorder.js';
 import { emptyStore, type AgentRecord, type AgentStatus, type StoreData } from '../../src/store/types.js';
 import { ansiToSegments } from '../../src/dashboard/ansi.js';
 import type { Server } from '../../src/tmux/objects.js';
+
+// The store as the recorder shows it (tmuxPicture), so these read as before.
+const statusRight = (data: StoreData): string => right(tmuxPicture(data));
+const tmuxStatusCommands = (data: StoreData) => commandsOf(tmuxPicture(data));
+const applyTmuxStatus = (server: Server, data: StoreData): Promise<boolean> => applyToTmux(server, tmuxPicture(data));
 
 const agent = (name: string, pane: string, status: AgentStatus, cost = 0): AgentRecord => ({
   name, role: 'worker', mode: 'interactive', pane, window: '@0', cwd: '/', session_id: 'x', launch_script: '/x',

@@ -1,0 +1,52 @@
+// What the recorder does in tmux after the store says so: paste a prompt (a delivery, or a retry
+// after a look at the screen), or stop a cancelled or timed-out turn. A delivery tmux refuses fails
+// its task at once; an interrupt is marked done on the agent either way.
+import type { Store } from '../store/store.js';
+import type { Server } from '../tmux/objects.js';
+import type { TaskEffect } from '../tasks/tasks.js';
+import { deliver, resubmit, stopTurn } from '../tasks/deliver.js';
+import { fail, interruptDone } from '../tasks/lifecycle.js';
+import { applyLines } from './apply.js';
+
+export interface EffectContext {
+  server: Server;
+  stateDir: string;
+  store: Store;
+  log: (line: string) => void;
+  /** After an interrupt: the agent may take its next task, so the recorder looks again. */
+  again: () => void;
+}
+
+/** Performs effects concurrently (each on its own agent). */
+export async function performEffects(ctx: EffectContext, effects: readonly TaskEffect[]): Promise<void> {
+  const { server, stateDir, store, log } = ctx;
+  await Promise.all(effects.map(async (effect) => {
+    const agent = store.data.agents[effect.agent];
+    const task = store.data.tasks?.[effect.task];
+    if (!agent || !task) return;
+    try {
+      if (effect.kind === 'deliver') await deliver(server, stateDir, agent, task);
+      else if (effect.kind === 'resubmit') log(`resubmit ${task.id}: ${await resubmit(server, stateDir, agent, task)}`);
+      else {
+        const stopped = await stopTurn(server, stateDir, agent, task.id, log).catch((error: Error) => { log(`interrupt ${task.id} -> ${agent.name}: ${error.message}`); return false; });
+        if (!stopped) log(`${agent.name}: its turn did not stop after Escape; attach to its pane to look`);
+        // Done either way: the agent may take tasks again (a turn that did not stop keeps it busy).
+        await store.mutate((data) => {
+          if (stopped) applyLines(data, agent.name, [{ at: Date.now(), event: { hook_event_name: 'Interrupted', task: task.id } }], log);
+          const a = data.agents[agent.name];
+          if (a) interruptDone(a, task.id);
+        });
+        ctx.again();
+      }
+      log(`${effect.kind} ${task.id} -> ${agent.name}${effect.kind === 'interrupt' ? '' : ` (attempt ${effect.attempt})`}`);
+    } catch (error) {
+      const message = (error as Error).message;
+      log(`${effect.kind} ${task.id} -> ${agent.name} failed: ${message}`);
+      if (effect.kind === 'interrupt') return;
+      await store.mutate((data) => {
+        const t = data.tasks?.[effect.task];
+        if (t?.state === 'delivering') fail(data, t, Date.now(), `could not deliver to ${agent.name}: ${message}`);
+      });
+    }
+  }));
+}

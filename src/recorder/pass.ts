@@ -1,0 +1,46 @@
+// One pass of the recorder over the store data, as pure changes: take the inbox's requests, read
+// every agent's new status lines, then let runs queue tasks and the scheduler hand them out until
+// nothing moves. The recorder writes the store once after it and only then performs the effects.
+import type { StoreData } from '../store/types.js';
+import { pending, type TakenRequest } from '../inbox/inbox.js';
+import { intake, schedule, type TaskEffect } from '../tasks/tasks.js';
+import { advanceRuns, resumeRun, startRun } from '../workflow/runs.js';
+import { recordNewLines } from './apply.js';
+
+export interface PassResult { taken: TakenRequest[]; effects: TaskEffect[]; changed: boolean }
+
+/** Applies what is waiting to data; the requests are deleted once the store that holds them is written. */
+export function recordPass(data: StoreData, stateDir: string, agents: readonly string[], log: (line: string) => void): PassResult {
+  let changed = false;
+  const effects: TaskEffect[] = [];
+  const taken = pending(stateDir);
+  for (const t of taken) {
+    if (!t.request) { log(`inbox: skipped unreadable ${t.file} (${t.error})`); continue; }
+    const request = t.request;
+    try {
+      const now = Date.now();
+      log(`inbox: ${request.kind === 'run' ? startRun(data, request, now) : request.kind === 'resume-run' ? resumeRun(data, request) : intake(data, request, now)}`);
+    } catch (error) {
+      // A malformed request is dropped, not retried forever (it would stop every later pass).
+      log(`inbox: dropped a bad ${String(request.kind)} request ${t.file}: ${(error as Error).message}`);
+    }
+    changed = true;
+  }
+  if (recordNewLines(data, stateDir, agents, log, true)) changed = true;
+  // Runs queue tasks, the scheduler hands them out (or fails them), which moves runs on.
+  for (let round = 0; round < 4; round++) {
+    const moved = advanceRuns(data, Date.now());
+    for (const line of moved) log(line);
+    const scheduled = schedule(data, Date.now());
+    effects.push(...scheduled.effects);
+    changed ||= moved.length > 0 || scheduled.changed;
+    if (!moved.length && !scheduled.changed) break;
+  }
+  return { taken, effects, changed };
+}
+
+/** Whether time alone will change something: a delivery to confirm, a cancel, a timeout, a queue for an agent that exited. */
+export function waitingOnTime(data: StoreData): boolean {
+  return Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true
+    || (t.state === 'running' && Boolean(t.timeout_s)) || (t.state === 'queued' && data.agents[t.target.agent ?? '']?.status === 'exited'));
+}

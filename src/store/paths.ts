@@ -1,0 +1,52 @@
+// The map of a session's state directory: every file and folder under state/<session>/ is named
+// here and nowhere else.
+//
+//   store.json              the store (the recorder is its only writer)
+//   inbox/                  requests to the recorder (dispatch, cancel, run), one file each
+//   agents/<name>/          one agent: launch.sh, settings.json, status.jsonl (its hooks' events),
+//                           mcp.json, launch.log, system-prompt.md; headless.json and prompts/ for
+//                           a headless agent
+//   handovers/              Markdown handovers
+//   hook.sh, recorder.sh    the hooks' script and the recorder's supervisor loop
+//   tmux-events             appended by tmux's pane-died hook
+//   dashboard.json          where the running dashboard listens (its own file)
+//   session-end.log         a detached `session end`
+import { join } from 'node:path';
+
+export const storeFile = (stateDir: string): string => join(stateDir, 'store.json');
+export const inboxDir = (stateDir: string): string => join(stateDir, 'inbox');
+export const agentsDir = (stateDir: string): string => join(stateDir, 'agents');
+export const handoversDir = (stateDir: string): string => join(stateDir, 'handovers');
+export const hookScriptFile = (stateDir: string): string => join(stateDir, 'hook.sh');
+export const recorderScriptFile = (stateDir: string): string => join(stateDir, 'recorder.sh');
+export const TMUX_EVENTS = 'tmux-events';
+export const tmuxEventsFile = (stateDir: string): string => join(stateDir, TMUX_EVENTS);
+export const dashboardInfoFile = (stateDir: string): string => join(stateDir, 'dashboard.json');
+export const sessionEndLog = (stateDir: string): string => join(stateDir, 'session-end.log');
+
+/** The directory holding one agent's files. */
+export const agentDir = (stateDir: string, agent: string): string => join(agentsDir(stateDir), agent);
+
+/** One agent's files. */
+export function agentFiles(stateDir: string, agent: string): {
+  dir: string; launch: string; settings: string; status: string; mcpConfig: string; launchLog: string;
+  systemPrompt: string; headlessConfig: string; prompts: string;
+} {
+  const dir = agentDir(stateDir, agent);
+  return {
+    dir,
+    launch: join(dir, 'launch.sh'),
+    settings: join(dir, 'settings.json'),
+    status: join(dir, 'status.jsonl'),
+    mcpConfig: join(dir, 'mcp.json'),
+    launchLog: join(dir, 'launch.log'),
+    systemPrompt: join(dir, 'system-prompt.md'),
+    headlessConfig: join(dir, 'headless.json'),
+    prompts: join(dir, 'prompts'),
+  };
+}
+
+/** An agent's status file (its hooks append one JSON line per event). */
+export const statusFile = (stateDir: string, agent: string): string => agentFiles(stateDir, agent).status;
+/** Where a headless agent's runner finds its tasks: <seq>-<task>.json files, and <task>.cancel. */
+export const promptsDir = (stateDir: string, agent: string): string => agentFiles(stateDir, agent).prompts;
