@@ -88,7 +88,11 @@ export function tmuxEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** True when the error means "no server is running" (a normal state, not a failure). */
+/**
+ * True when the error means "no server is running" (a normal state, not a failure): none was ever
+ * there, only its socket file is left, or it is exiting while we ask ("server exited
+ * unexpectedly", "lost server": a server killed a moment ago still answers the connection).
+ */
 export function isNoServer(error: unknown): boolean {
-  return error instanceof TmuxError && /no server running|error connecting to|No such file or directory/.test(error.stderr);
+  return error instanceof TmuxError && /no server running|error connecting to|No such file or directory|server exited|lost server/.test(error.stderr);
 }
