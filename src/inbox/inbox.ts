@@ -27,10 +27,13 @@ export function newId(prefix: string): string {
   return `${prefix}-${Date.now().toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
 }
 
+let submitted = 0;
+
 /** Writes a request for the recorder; returns the request's file name. */
 export function submit(stateDir: string, request: InboxRequest): string {
-  // Named by time, then id: the recorder takes requests in (roughly) the order they were made.
-  const name = `${Date.now().toString(36).padStart(9, '0')}-${request.id}.json`;
+  // Named by time, then this process's count: the recorder takes requests in the order they were
+  // made (exactly so for one process's requests, even several in one millisecond).
+  const name = `${Date.now().toString(36).padStart(9, '0')}-${String(submitted++).padStart(8, '0')}-${request.id}.json`;
   writeFileAtomic(join(inboxDir(stateDir), name), JSON.stringify(request));
   return name;
 }

@@ -5,7 +5,8 @@ import type { Store } from '../store/store.js';
 import type { Server } from '../tmux/objects.js';
 import type { TaskEffect } from '../tasks/tasks.js';
 import { deliver, resubmit, stopTurn } from '../tasks/deliver.js';
-import { fail, interruptDone } from '../tasks/lifecycle.js';
+import { fail, interruptDone, waitForTurn } from '../tasks/lifecycle.js';
+import { isNoServer } from '../tmux/command.js';
 import { applyLines } from './apply.js';
 
 export interface EffectContext {
@@ -15,6 +16,8 @@ export interface EffectContext {
   log: (line: string) => void;
   /** After an interrupt: the agent may take its next task, so the recorder looks again. */
   again: () => void;
+  /** A pane went away: the recorder looks at tmux (dead panes, a lost session) soon. */
+  look: () => void;
 }
 
 /** Performs effects concurrently (each on its own agent). */
@@ -26,7 +29,14 @@ export async function performEffects(ctx: EffectContext, effects: readonly TaskE
     if (!agent || !task) return;
     try {
       if (effect.kind === 'deliver') await deliver(server, stateDir, agent, task);
-      else if (effect.kind === 'resubmit') log(`resubmit ${task.id}: ${await resubmit(server, stateDir, agent, task)}`);
+      else if (effect.kind === 'resubmit') {
+        const found = await resubmit(server, stateDir, agent, task);
+        log(`resubmit ${task.id}: ${found}`);
+        // Still in a turn: the paste waits in Claude's queue; this look does not use up an attempt.
+        if (found === 'waiting' && agent.mode === 'interactive') {
+          await store.mutate((data) => { const t = data.tasks?.[task.id]; if (t?.state === 'delivering') waitForTurn(t, Date.now()); });
+        }
+      }
       else {
         const stopped = await stopTurn(server, stateDir, agent, task.id, log).catch((error: Error) => { log(`interrupt ${task.id} -> ${agent.name}: ${error.message}`); return false; });
         if (!stopped) log(`${agent.name}: its turn did not stop after Escape; attach to its pane to look`);
@@ -43,10 +53,17 @@ export async function performEffects(ctx: EffectContext, effects: readonly TaskE
       const message = (error as Error).message;
       log(`${effect.kind} ${task.id} -> ${agent.name} failed: ${message}`);
       if (effect.kind === 'interrupt') return;
+      // A pane (or server) that went away under the delivery is the agent's death, recorded as
+      // such: the task is cut short and waits for the agent, which takes nothing meanwhile, and tmux
+      // is looked at (a whole server gone is a lost session). Any other refusal fails the task.
+      const paneGone = isNoServer(error) || /can't find pane/i.test(message);
       await store.mutate((data) => {
         const t = data.tasks?.[effect.task];
-        if (t?.state === 'delivering') fail(data, t, Date.now(), `could not deliver to ${agent.name}: ${message}`);
+        if (t?.state !== 'delivering') return;
+        if (paneGone) applyLines(data, agent.name, [{ at: Date.now(), event: { hook_event_name: 'PaneDied', reason: `its pane went away during a delivery (${message})` } }], log);
+        else fail(data, t, Date.now(), `could not deliver to ${agent.name}: ${message}`);
       });
+      if (paneGone) ctx.look();
     }
   }));
 }

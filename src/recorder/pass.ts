@@ -42,5 +42,5 @@ export function recordPass(data: StoreData, stateDir: string, agents: readonly s
 /** Whether time alone will change something: a delivery to confirm, a cancel, a timeout, a queue for an agent that exited. */
 export function waitingOnTime(data: StoreData): boolean {
   return Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true
-    || (t.state === 'running' && Boolean(t.timeout_s)) || (t.state === 'queued' && data.agents[t.target.agent ?? '']?.status === 'exited'));
+    || (t.state === 'running' && Boolean(t.timeout_s)) || (t.state === 'queued' && (t.target.agent ? data.agents[t.target.agent]?.status === 'exited' : Object.values(data.agents).some((a) => a.status === 'exited'))));
 }

@@ -15,11 +15,15 @@ import { done as takenIn } from '../inbox/inbox.js';
 import { pendingInterrupts } from '../tasks/tasks.js';
 import { OrchestratorError } from '../core/errors.js';
 import { quote } from '../util/shell-quote.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { coalescing } from '../util/coalesce.js';
 import { applyLines } from './apply.js';
 import { recordPass, waitingOnTime } from './pass.js';
-import { performEffects } from './effects.js';
+import { performEffects, type EffectContext } from './effects.js';
 import { atDialog, findControlWindow, lookAtPanes, sessionGone } from './pane-checks.js';
+
+/** How long after a look that found the session gone the second look is made. */
+const LOSS_CONFIRM_MS = 300;
 
 export interface RecorderOptions {
   stateDir: string;
@@ -80,13 +84,15 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       await store.update((data) => { result = recordPass(data, stateDir, names, log); return result.changed; });
       takenIn(result.taken);
       show();
-      await performEffects({ server, stateDir, store, log, again: () => { show(); void drain(); } }, result.effects);
+      await performEffects(effectContext, result.effects);
     } catch (error) {
       // A bug must not take the recorder down in a loop (its restart would meet the same input):
       // say it and go on; the next event or tick tries again.
       log(`error while recording: ${(error as Error).stack ?? String(error)}`);
     }
   });
+
+  const effectContext: EffectContext = { server, stateDir, store, log, again: () => { show(); void drain(); }, look: () => { void check(); } };
 
   /** Records events found by looking at tmux, dropping any about an agent whose record changed since the look. */
   const recordLooked = async (updates: [string, StatusLine][], seen: Map<string, string | undefined>): Promise<void> => {
@@ -101,26 +107,39 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
 
   // The session's tmux session (or its whole server) is gone: every agent went with it. Nothing is
   // delivered and no task fails until ./start.mts --resume brings the session back.
-  const recordLost = async (reason: string): Promise<void> => {
-    if (lost) return;
+  let recordingLoss: Promise<void> | undefined;
+  const recordLost = (reason: string): Promise<void> => {
     lost = true;
-    await drain();
-    const at = Date.now();
-    await store.mutate((data) => {
-      if (data.session) data.session.lost_at = new Date(at).toISOString();
-      for (const name of Object.keys(data.agents)) applyLines(data, name, [{ at, event: { hook_event_name: 'SessionLost', reason } }], log);
-    });
-    log(`session lost: ${reason}; ./start.mts --resume brings it back`);
-    opts.onLost?.();
+    recordingLoss ??= (async () => {
+      await drain();
+      const at = Date.now();
+      await store.mutate((data) => {
+        if (data.session) data.session.lost_at = new Date(at).toISOString();
+        for (const name of Object.keys(data.agents)) applyLines(data, name, [{ at, event: { hook_event_name: 'SessionLost', reason } }], log);
+      });
+      log(`session lost: ${reason}; ./start.mts --resume brings it back`);
+      opts.onLost?.();
+    })();
+    return recordingLoss;
   };
 
   const check = coalescing(async () => {
     if (lost || stopped) return;
-    const seen = new Map(Object.values(store.data.agents).map((a) => [a.name, a.updated_at]));
-    const look = await lookAtPanes(server, store.data, session.tmux_id, Date.now()).catch(() => undefined);
-    if (!look) return;
-    if ('lost' in look && look.lost) await recordLost(look.lost);
-    else if ('updates' in look && look.updates.length) await recordLooked(look.updates, seen);
+    try {
+      const seen = new Map(Object.values(store.data.agents).map((a) => [a.name, a.updated_at]));
+      const look = await lookAtPanes(server, store.data, session.tmux_id, Date.now()).catch(() => undefined);
+      if (!look) return;
+      if ('lost' in look && look.lost) {
+        // One look is not proof (a tmux too busy to answer in time): a second one, a moment later, must agree.
+        await sleep(LOSS_CONFIRM_MS);
+        const gone = await sessionGone(server, session).catch(() => undefined);
+        if (gone) await recordLost(gone);
+      } else if ('updates' in look && look.updates.length) {
+        await recordLooked(look.updates, seen);
+      }
+    } catch (error) {
+      log(`error while looking at tmux: ${(error as Error).stack ?? String(error)}`);
+    }
   });
 
   // The starter cannot know the control window's ids before the recorder runs in it, and must not
@@ -159,14 +178,15 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   }, opts.paneCheckMs ?? 1000);
 
   // Interrupts a killed recorder did not finish are done now (a turn already stopped only has its box cleared).
-  await performEffects({ server, stateDir, store, log, again: () => { show(); void drain(); } }, pendingInterrupts(store.data));
+  await performEffects(effectContext, pendingInterrupts(store.data));
 
   return {
     drain,
     async hangup() {
       await drain();
-      const gone = await sessionGone(server, session).catch(() => undefined);
-      if (gone) await recordLost(gone);
+      const gone = recordingLoss ? 'already recorded' : await sessionGone(server, session).catch(() => undefined);
+      if (gone && !recordingLoss) await recordLost(gone);
+      await recordingLoss;
       return Boolean(gone);
     },
     async stop() {

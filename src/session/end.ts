@@ -14,8 +14,9 @@ import { cancelTask, waitForStore } from '../tasks/client.js';
 import { clearPromptBox } from '../tasks/deliver.js';
 import { closeOpen, openTasks } from '../tasks/lifecycle.js';
 import { writeHandover } from './handovers.js';
+import { isRecorderOf } from '../util/pid.js';
 import { catchUp } from './recover.js';
-import { alive, childrenOf, processesOf, signal, stopAll, waitGone, withDescendants } from './processes.js';
+import { childrenOf, processesOf, signal, stopAll, stopOldRecorder, waitGone, withDescendants } from './processes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface EndOptions {
@@ -78,7 +79,7 @@ export async function endSession(opts: EndOptions): Promise<number> {
   const server = Server.of(s.socket);
   const found = await server.findSession(s.name);
   const session = found && found.id === s.tmux_id ? found : undefined;
-  const recorderAlive = (): boolean => Boolean(data.recorder?.pid && alive(data.recorder.pid));
+  const recorderAlive = (): boolean => isRecorderOf(data.recorder?.pid, stateDir);
   let handover: string | undefined;
 
   if (session) {
@@ -126,7 +127,7 @@ export async function endSession(opts: EndOptions): Promise<number> {
     // Stop the recorder (SIGTERM: it finishes its pass and exits 0, which ends its loop), then the rest.
     data = readStore(stateDir);
     const recorderPid = data.recorder?.pid;
-    if (recorderPid && alive(recorderPid)) {
+    if (recorderPid && isRecorderOf(recorderPid, stateDir)) {
       signal([recorderPid], 'SIGTERM');
       if ((await waitGone([recorderPid], 10_000)).length) {
         // A recorder killed hard would be restarted by its loop: stop the loop first.
@@ -148,6 +149,8 @@ export async function endSession(opts: EndOptions): Promise<number> {
     }
   } else {
     out(`The tmux session "${s.name}" is already gone; closing its records.`);
+    // A recorder that outlived its session would write the store after us: it goes first.
+    await stopOldRecorder(data, stateDir);
     // A server killed outright leaves its socket file: remove it when no server answers there.
     if (s.socket && !(await server.running())) rmSync(socketPath(s.socket), { force: true });
   }

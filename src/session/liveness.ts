@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { StoreData } from '../store/types.js';
 import { Server } from '../tmux/objects.js';
-import { alive } from '../util/pid.js';
+import { isRecorderOf } from '../util/pid.js';
 import { quoteArgv } from '../util/shell-quote.js';
 import { toolkitRoot } from '../util/paths.js';
 
@@ -30,7 +30,7 @@ export async function liveness(data: StoreData, stateDir: string): Promise<Liven
   if (s.ended_at) return { state: 'ended', reason: null, resume: null };
   const lost = (reason: string): Liveness => ({ state: 'lost', reason, resume: quoteArgv(resumeArgv(s.layout_file, s.socket, stateDir)) });
   if (s.lost_at) return lost(Object.values(data.agents).find((a) => a.reason?.startsWith('tmux '))?.reason ?? 'tmux session gone');
-  if (data.recorder?.pid && alive(data.recorder.pid)) return { state: 'running', reason: null, resume: null };
+  if (isRecorderOf(data.recorder?.pid, stateDir)) return { state: 'running', reason: null, resume: null };
   const server = Server.of(s.socket);
   const found = await server.findSession(s.name).catch(() => undefined);
   if (found?.id === s.tmux_id) return { state: 'running', reason: null, resume: null };

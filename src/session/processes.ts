@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 
 export { alive } from '../util/pid.js';
-import { alive } from '../util/pid.js';
+import { alive, isRecorderOf } from '../util/pid.js';
+import type { StoreData } from '../store/types.js';
 
 function table(): { pid: number; ppid: number }[] {
   const rows: { pid: number; ppid: number }[] = [];
@@ -98,4 +99,10 @@ export async function stopAll(pids: number[], graceMs = 5000): Promise<number[]>
   signal(left, 'SIGKILL');
   await waitGone(left, 2000);
   return left;
+}
+
+/** A recorder that outlived its tmux session (it would write the store too): stop it. */
+export async function stopOldRecorder(data: Pick<StoreData, 'recorder'>, stateDir: string): Promise<void> {
+  const pid = data.recorder?.pid;
+  if (pid && isRecorderOf(pid, stateDir)) await stopAll([pid], 5000);
 }

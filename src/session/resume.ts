@@ -12,7 +12,7 @@ import { inspectStore } from '../store/state-dir.js';
 import type { AgentRecord, SessionRecord, StoreData } from '../store/types.js';
 import { Server } from '../tmux/objects.js';
 import { quoteArgv } from '../util/shell-quote.js';
-import { alive, stopAll } from './processes.js';
+import { stopOldRecorder } from './processes.js';
 import { catchUp, closeLost, recoverTasks, transcriptPath, worthResuming } from './recover.js';
 import { hasConversation } from '../agents/claude-files.js';
 import { resumeArgv } from './liveness.js';
@@ -55,14 +55,6 @@ async function isLost(data: StoreData | undefined, layout: Layout): Promise<bool
   return !(await Server.of(s.socket).findSession(s.name));
 }
 
-/** A recorder that outlived its tmux session (it would write the store too): stop it. */
-async function stopOldRecorder(data: StoreData, stateDir: string): Promise<void> {
-  const pid = data.recorder?.pid;
-  if (!pid || !alive(pid)) return;
-  let cmdline = '';
-  try { cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return; }
-  if (cmdline.includes('record') && cmdline.includes(stateDir)) await stopAll([pid], 5000);
-}
 
 /** Decides between resuming and starting afresh, and records what that means for the earlier session. */
 export async function prepareStart(opts: PrepareOptions): Promise<StartDecision> {

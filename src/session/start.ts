@@ -123,22 +123,24 @@ export async function start(opts: StartOptions): Promise<number> {
       });
     }
   }
-  const store = await Store.open(stateDir);
   const record = {
     name: layout.session, socket: server.socket ?? null, tmux_id: built.session.id, layout_file: layout.file,
     root: layout.root, state_dir: stateDir, created_at: now, ended_at: null, windows: built.windows, handover: decision.handover?.file ?? null,
   };
-  if (decision.resume) await store.mutate((data) => recordResumed(data, record, agents, now));
-  else await store.recordSession(record, agents);
-
-  // The recorder starts only now that the store holds the session it records.
-  // The recorder records the control window's ids itself (it is the store's writer from now on).
+  let store: Store | undefined;
   try {
+    store = await Store.open(stateDir);
+    if (decision.resume) await store.mutate((data) => recordResumed(data, record, agents, now));
+    else await store.recordSession(record, agents);
+    // The recorder starts only now that the store holds the session it records; it records the
+    // control window's ids itself (it is the store's writer from now on).
     await createControlWindow(server, layout.session, stateDir, layout.root, built.focusWindow, layout.dashboard);
   } catch (error) {
+    // Never leave a half-built session behind. A session being resumed stays lost (its tasks wait
+    // for the next --resume); a new one is marked ended.
     await built.session.kill().catch(() => {});
-    await store.endSession();
-    throw new OrchestratorError(`could not create the control window of "${layout.session}": ${(error as Error).message}`);
+    if (store?.data.session?.tmux_id === built.session.id && !decision.resume) await store.endSession().catch(() => {});
+    throw new OrchestratorError(`could not start the session "${layout.session}": ${(error as Error).message}`);
   }
 
   const names = agents.map((a) => a.name).join(', ');

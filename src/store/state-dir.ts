@@ -71,6 +71,26 @@ export function prepareStateDir(dir: string, agents: readonly string[] = []): st
 
 const lstatOrUndefined = (path: string): Stats | undefined => { try { return lstatSync(path); } catch { return undefined; } };
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What in a parsed store.json is not the shape every reader relies on, or undefined when it is. */
+function storeShapeProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'it holds no JSON object';
+  if (!isObject(value.agents)) return 'it has no "agents" object';
+  for (const [name, agent] of Object.entries(value.agents)) {
+    if (!isObject(agent) || typeof agent.status !== 'string') return `agent "${name}" is not an agent record`;
+  }
+  if (value.session !== undefined && value.session !== null && (!isObject(value.session) || typeof value.session.name !== 'string')) return '"session" is not a session record';
+  for (const key of ['tasks', 'runs', 'cursors'] as const) {
+    if (value[key] !== undefined && !isObject(value[key])) return `"${key}" is not an object`;
+  }
+  for (const [id, task] of Object.entries((value.tasks ?? {}) as Record<string, unknown>)) {
+    if (!isObject(task) || typeof task.state !== 'string' || !isObject(task.target)) return `task "${id}" is not a task record`;
+  }
+  if (value.events !== undefined && !Array.isArray(value.events)) return '"events" is not a list';
+  return undefined;
+}
+
 /** The store's data checked for the shape every reader needs, or why it is not a store. */
 function parseStore(text: string): { data: StoreData } | { why: string } {
   let value: unknown;
@@ -79,10 +99,8 @@ function parseStore(text: string): { data: StoreData } | { why: string } {
   } catch (error) {
     return { why: text.trim() === '' ? 'it is empty' : `not valid JSON: ${(error as Error).message}` };
   }
-  const v = value as Partial<StoreData> | null;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { why: 'it holds no JSON object' };
-  if (typeof v.agents !== 'object' || v.agents === null || Array.isArray(v.agents)) return { why: 'it has no "agents" object' };
-  return { data: value as StoreData };
+  const why = storeShapeProblem(value);
+  return why ? { why } : { data: value as StoreData };
 }
 
 /** What the state directory's store holds: nothing yet, a store, or a damaged file. */

@@ -107,6 +107,8 @@ export interface TaskRecord {
   error: string | null;
   /** Delivery attempts (a delivery not confirmed by UserPromptSubmit is retried). */
   attempts: number;
+  /** Retries that found the agent still in an earlier turn, and so did not count as attempts. */
+  turn_waits?: number;
   /** Cost of the agent's turns while it ran (USD). */
   cost_usd: number;
   /** The agent's cost when the task started (cost_usd is the difference at the end). */

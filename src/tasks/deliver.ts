@@ -100,13 +100,21 @@ export function promptBoxText(screen: string): string | null {
 /**
  * After an interrupt Claude puts the interrupted prompt back into its box; a cancelled task must
  * not linger there (the next paste would join it). Esc twice clears a box that holds text (on an
- * empty box it would open another menu, so the box is read first).
+ * empty box it would open another menu, so the box is read first). Claude puts the text back a
+ * moment after the turn stops, later still on a loaded machine, so a box counts as empty only when
+ * two looks a little apart both find it empty.
  */
-export async function clearPromptBox(server: Server, agent: AgentRecord): Promise<boolean> {
+export async function clearPromptBox(server: Server, agent: AgentRecord, settleMs = 250): Promise<boolean> {
   const pane = server.pane(agent.pane);
-  for (let i = 0; i < 3; i++) {
+  let empty = 0;
+  for (let looks = 0; looks < 8; looks++) {
     const text = promptBoxText(await pane.capture().catch(() => ''));
-    if (!text) return true;
+    if (!text) {
+      if (++empty >= 2) return true;
+      await sleep(settleMs);
+      continue;
+    }
+    empty = 0;
     await pane.press('Escape');
     await sleep(150);
     await pane.press('Escape');

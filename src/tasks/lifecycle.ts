@@ -54,6 +54,22 @@ export function retryDelivery(task: TaskRecord, now: number): void {
   task.delivered_at = iso(now);
 }
 
+/** How many times a delivery may find its agent still in a turn (about 4 s each) before it counts as an attempt again. */
+export const MAX_TURN_WAITS = 150;
+
+/**
+ * A retry that found the agent still in a turn (Claude queues a prompt pasted meanwhile and takes
+ * it after that turn): the attempt does not count, the confirmation window starts again. Returns
+ * false when it has waited too long already (the attempt then counts).
+ */
+export function waitForTurn(task: TaskRecord, now: number): boolean {
+  if ((task.turn_waits ?? 0) >= MAX_TURN_WAITS) return false;
+  task.turn_waits = (task.turn_waits ?? 0) + 1;
+  task.attempts = Math.max(1, task.attempts - 1);
+  task.delivered_at = iso(now);
+  return true;
+}
+
 /** delivering -> running: the agent's UserPromptSubmit reported the prompt. */
 export function confirm(task: TaskRecord, agent: AgentRecord, now: number): void {
   task.state = 'running';

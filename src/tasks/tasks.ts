@@ -137,6 +137,13 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
       changed = true;
       continue;
     }
+    const candidates = named ? [] : Object.values(data.agents).filter((a) => matches(a, task.target));
+    if (candidates.length && candidates.every((a) => gone(a, now))) {
+      // A task for a role (or any agent) whose every agent exited and did not come back.
+      fail(data, task, now, `every agent that could take it exited and did not come back (${candidates.map((a) => `${a.name}: ${a.reason ?? 'no reason recorded'}`).join('; ')}); start them again (./start.mts --resume) and dispatch again`);
+      changed = true;
+      continue;
+    }
     const agent = task.target.agent
       ? data.agents[task.target.agent]
       : Object.values(data.agents).find((a) => matches(a, task.target) && ready(a));

@@ -94,5 +94,5 @@ export function tmuxEnv(): NodeJS.ProcessEnv {
  * unexpectedly", "lost server": a server killed a moment ago still answers the connection).
  */
 export function isNoServer(error: unknown): boolean {
-  return error instanceof TmuxError && /no server running|error connecting to|No such file or directory|server exited|lost server/.test(error.stderr);
+  return error instanceof TmuxError && /no server running|error connecting to .*\((No such file or directory|Connection refused)\)|server exited|lost server/.test(error.stderr);
 }

@@ -14,3 +14,17 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Whether pid is alive and is our recorder of this state directory (`orchestrate record --state
+ * DIR`): a recorded pid may belong to another program after a reboot, and must never be signalled.
+ */
+export function isRecorderOf(pid: number | undefined, stateDir: string): boolean {
+  if (!pid || !alive(pid)) return false;
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes('record') && argv.includes(stateDir);
+  } catch {
+    return false;
+  }
+}

@@ -242,7 +242,7 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
     assert.equal(rerun.exitCode, 0, rerun.stderr);
     const task = JSON.parse(rerun.stdout) as { state: string; interruptions?: { reason: string }[] };
     assert.equal(task.state, 'done');
-    assert.equal(task.interruptions?.length, 1);
+    assert.equal(task.interruptions?.length, 1, JSON.stringify(task.interruptions));
     assert.match(task.interruptions![0]!.reason, new RegExp(`tmux session was lost.* while it was ${on}`));
   }
   const finished = await retryUntil(() => { const r = live.store().runs![runId]!; return r.state !== 'running' && r; }, 120_000, 'the workflow finished');

@@ -89,3 +89,15 @@ test('kill -9 of the server and every process in it: status shows the loss at on
   const prompts = readFileSync(join(s.state, 'agents', 'worker-1', 'status.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"UserPromptSubmit"'));
   assert.equal(prompts.length, 2, 'delivered once before the loss and once after');
 });
+
+test('the recorder\'s own pane closed (the session goes on): the recorder keeps recording without a terminal', { timeout: 90_000 }, async (t) => {
+  const s = await busySession(t);
+  const recorderPane = s.store().session!.control!.recorderPane;
+  const pid = s.store().recorder!.pid;
+  await s.server.cmd(['kill-pane', '-t', recorderPane]);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.ok(alive(pid), 'the recorder outlived its pane');
+  assert.equal((await s.status()).state, 'running');
+  const next = (await run(orchestrateScript, ['dispatch', '--state', s.state, 'worker-2', 'after the hangup'], { env: s.env })).stdout.trim();
+  await retryUntil(() => s.store().tasks?.[next]?.state === 'running', 10_000, 'the new task delivered and confirmed');
+});

@@ -18,6 +18,8 @@ const cases: { name: string; state: string; setup?: (dir: string) => void; expec
   { name: 'whose agents folder is a file', state: 'st', setup: (d) => { mkdirSync(join(d, 'st')); writeFileSync(join(d, 'st', 'agents'), ''); }, expect: /st\/agents is a file, where the session keeps a folder/ },
   { name: 'whose store.json is a folder', state: 'st', setup: (d) => mkdirSync(join(d, 'st', 'store.json'), { recursive: true }), expect: /store\.json is not a file/ },
   { name: 'with a truncated store.json', state: 'st', setup: (d) => { mkdirSync(join(d, 'st')); writeFileSync(join(d, 'st', 'store.json'), '{"version":1,"session":{"name":"x","soc'); }, expect: /st\/store\.json is damaged \(not valid JSON: .*\); it was left as it is\. .*--restart/ },
+  { name: 'with a store.json whose agent is null', state: 'st', setup: (d) => { mkdirSync(join(d, 'st')); writeFileSync(join(d, 'st', 'store.json'), '{"version":1,"agents":{"a":null}}'); }, expect: /store\.json is damaged \(agent "a" is not an agent record\)/ },
+  { name: 'with a store.json whose tasks is a number', state: 'st', setup: (d) => { mkdirSync(join(d, 'st')); writeFileSync(join(d, 'st', 'store.json'), '{"version":1,"agents":{},"tasks":5}'); }, expect: /store\.json is damaged \("tasks" is not an object\)/ },
   { name: 'with an empty store.json', state: 'st', setup: (d) => { mkdirSync(join(d, 'st')); writeFileSync(join(d, 'st', 'store.json'), ''); }, expect: /store\.json is damaged \(it is empty\)/ },
 ];
 

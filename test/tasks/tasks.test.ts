@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyStore, type AgentRecord, type StoreData } from '../../src/store/types.js';
 import { expectedSubmission, intake, interactiveText, pendingInterrupts, schedule, taskOnEvent } from '../../src/tasks/tasks.js';
-import { MAX_INTERRUPTIONS, interruptDone } from '../../src/tasks/lifecycle.js';
+import { MAX_INTERRUPTIONS, MAX_TURN_WAITS, interruptDone, waitForTurn } from '../../src/tasks/lifecycle.js';
 import { advanceRuns, startRun } from '../../src/workflow/runs.js';
 import { applyEvent } from '../../src/recorder/reduce.js';
 
@@ -217,4 +217,42 @@ test('a workflow task cut short by its agent\'s death runs again under the same 
   assert.equal(run.state, 'done');
   assert.equal(run.tasks.only!.tries.length, 1);
   assert.equal(data.tasks![run.tasks.only!.tries[0]!]!.interruptions!.length, 1);
+});
+
+test('a task for a role whose every agent exited and did not come back fails with the reason; one agent back keeps it waiting', () => {
+  const data = store(agent('w1', 'worker', 'exited'), agent('w2', 'worker', 'exited'), agent('lead', 'lead'));
+  data.agents.w1!.reason = 'claude exited with code 137';
+  dispatch(data, 't1', 'anyone', { role: 'worker' });
+  const at = Date.parse(data.agents.w1!.updated_at);
+  schedule(data, at + 5000);
+  assert.equal(data.tasks!.t1!.state, 'queued', 'within the grace time it waits');
+  data.agents.w2!.status = 'starting';
+  schedule(data, at + 20_000);
+  assert.equal(data.tasks!.t1!.state, 'queued', 'w2 is coming back: it waits for it');
+  data.agents.w2!.status = 'exited';
+  schedule(data, at + 20_000);
+  assert.equal(data.tasks!.t1!.state, 'failed');
+  assert.match(data.tasks!.t1!.error!, /every agent that could take it exited and did not come back \(w1: claude exited with code 137; w2: /);
+});
+
+test('a retry that finds the agent still in an earlier turn does not use up an attempt, up to a limit', () => {
+  const data = store(agent('w1'));
+  dispatch(data, 't1', 'hello', { agent: 'w1' });
+  schedule(data, 0);
+  const task = data.tasks!.t1!;
+  let now = 0;
+  for (let i = 0; i < MAX_TURN_WAITS; i++) {
+    now += 10_000;
+    assert.deepEqual(schedule(data, now).effects, [{ kind: 'resubmit', task: 't1', agent: 'w1', attempt: 2 }]);
+    assert.equal(waitForTurn(task, now), true, 'the screen showed a turn running');
+    assert.equal(task.attempts, 1);
+  }
+  now += 10_000;
+  schedule(data, now);
+  assert.equal(waitForTurn(task, now), false, 'waited long enough: attempts count again');
+  assert.equal(task.attempts, 2);
+  schedule(data, now + 200_000);
+  assert.equal(task.state, 'delivering');
+  schedule(data, now + 400_000);
+  assert.equal(task.state, 'failed');
 });
