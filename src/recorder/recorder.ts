@@ -127,7 +127,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     if (lost || stopped) return;
     try {
       const seen = new Map(Object.values(store.data.agents).map((a) => [a.name, a.updated_at]));
-      const look = await lookAtPanes(server, store.data, session.tmux_id, Date.now()).catch(() => undefined);
+      const look = await lookAtPanes(server, store.data, session.tmux_id, Date.now()).catch((error: Error) => { log(`cannot look at tmux: ${error.message}`); return undefined; });
       if (!look) return;
       if ('lost' in look && look.lost) {
         // One look is not proof (a tmux too busy to answer in time): a second one, a moment later, must agree.

@@ -71,11 +71,11 @@ test('dispatch to real agents: verbatim prompts, a FIFO queue per agent, errors,
   assert.equal(waited.exitCode, 0, waited.stderr);
   assert.match(waited.stdout, /OK: second in line/);
   // tmux itself shows the states: the recorder updated the status line and the pane border option.
+  // (tmux is told right after each store write: it trails the store by one tmux call.)
   const session = live.store().session!.tmux_id;
-  const right = await live.server.cmd(['show-options', '-v', '-t', session, 'status-right']);
-  assert.match(right, /● worker-2 /, 'worker-2 idle in the status line');
   const pane = live.store().agents['worker-2']!.pane;
-  assert.match(await live.server.cmd(['show-options', '-pv', '-t', pane, '@state']), /● idle/);
+  await retryUntil(async () => /● worker-2 /.test(await live.server.cmd(['show-options', '-v', '-t', session, 'status-right'])), 2000, 'worker-2 idle in the status line');
+  await retryUntil(async () => /● idle/.test(await live.server.cmd(['show-options', '-pv', '-t', pane, '@state'])), 2000, 'worker-2 idle on its pane border');
   const [a, b] = [live.store().tasks![firstId]!, live.store().tasks![secondId]!];
   assert.equal(a.state, 'done');
   assert.ok(Date.parse(b.started_at!) >= Date.parse(a.ended_at!), 'the second started after the first ended');

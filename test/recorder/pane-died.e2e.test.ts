@@ -30,7 +30,12 @@ test('a killed pane process is reported exited within 2 s through the pane-died 
   // The launch script first (so it cannot record the exit itself), then its claude.
   process.kill(Number(pid), 'SIGKILL');
   for (const c of children) process.kill(c, 'SIGKILL');
-  const agent = await retryUntil(() => { const a = store().agents['worker-2']!; return a.status === 'exited' && a; }, 2000, 'worker-2 exited within 2 s');
+  const agent = await retryUntil(() => { const a = store().agents['worker-2']!; return a.status === 'exited' && a; }, 2000, 'worker-2 exited within 2 s').catch(async (error: Error) => {
+    // What the recorder saw: its own log, and what tmux's hook wrote.
+    const log = await server.cmd(['capture-pane', '-p', '-S', '-60', '-t', store().session!.control!.recorderPane]).catch((e: Error) => e.message);
+    const events = readFileSync(join(state, 'tmux-events'), 'utf8').split('\n').length - 1;
+    throw new Error(`${error.message}; ${events} pane-died event(s) written; recorder log:\n${log}`);
+  });
   assert.ok(Date.parse(agent.updated_at) - killedAt < 2000);
   assert.match(agent.reason ?? '', /its pane's process exited/);
   assert.equal(store().events!.filter((e) => e.agent === 'worker-2' && e.event === 'PaneDied').length, 1);
