@@ -11,8 +11,11 @@ export const DIALOG_AFTER_MS = 2500;
 /** An agent that has not shown a sign of life yet, or is held at a dialog: its screen is worth a look. */
 export const atDialog = (agent: AgentRecord): boolean => agent.status === 'starting' || (agent.status === 'waiting' && Boolean(agent.reason?.includes('dialog')));
 
-/** What a look at tmux found: the whole session gone (why), or events to record for some agents. */
-export type PaneLook = { lost: string } | { updates: [string, StatusLine][] };
+/**
+ * What a look at tmux found: the whole session gone (why), or events to record for some agents and
+ * the process of each live agent pane (watched between looks: a death shows without asking tmux).
+ */
+export type PaneLook = { lost: string } | { updates: [string, StatusLine][]; pids: number[] };
 
 /** Looks at every agent's pane (and, for those that may be at a dialog, its screen). */
 export async function lookAtPanes(server: Server, data: StoreData, tmuxId: string, now: number): Promise<PaneLook> {
@@ -30,7 +33,8 @@ export async function lookAtPanes(server: Server, data: StoreData, tmuxId: strin
       if (dialog && agent.reason !== dialog) updates.push([agent.name, { at: Date.parse(agent.updated_at), event: { hook_event_name: 'Dialog', reason: dialog } }]);
     }
   }
-  return { updates };
+  const pids = Object.values(data.agents).map((a) => byId.get(a.pane)).filter((p) => p && p.pane_dead !== '1').map((p) => Number(p!.pane_pid)).filter((pid) => pid > 0);
+  return { updates, pids };
 }
 
 /** Whether the session's tmux session is gone, and why (for a recorder that got SIGHUP); undefined while it is there. */

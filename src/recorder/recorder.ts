@@ -9,6 +9,8 @@ import { Store } from '../store/store.js';
 import type { StatusLine, StoreData } from '../store/types.js';
 import { agentDir, inboxDir, TMUX_EVENTS, tmuxEventsFile } from '../store/paths.js';
 import { Server } from '../tmux/objects.js';
+import { formatOf } from '../tmux/format.js';
+import { alive } from '../util/pid.js';
 import { tmuxDoubleQuoted } from '../tmux/command.js';
 import { applyTmuxStatus, type TmuxPicture } from '../tmux/status-line.js';
 import { done as takenIn } from '../inbox/inbox.js';
@@ -123,12 +125,20 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     return recordingLoss;
   };
 
+  // The processes of the live agent panes and of the tmux server, as the last look found them: a
+  // cheap liveness test every tick (no process started) catches a death that no hook reported, as
+  // tmux's pane-died hook sometimes does not fire on a loaded machine.
+  let panePids: number[] = [];
+  let serverPid = 0;
+  const somethingDied = (): boolean => (serverPid > 0 && !alive(serverPid)) || panePids.some((pid) => !alive(pid));
+
   const check = coalescing(async () => {
     if (lost || stopped) return;
     try {
       const seen = new Map(Object.values(store.data.agents).map((a) => [a.name, a.updated_at]));
       const look = await lookAtPanes(server, store.data, session.tmux_id, Date.now()).catch((error: Error) => { log(`cannot look at tmux: ${error.message}`); return undefined; });
       if (!look) return;
+      if ('pids' in look) panePids = look.pids;
       if ('lost' in look && look.lost) {
         // One look is not proof (a tmux too busy to answer in time): a second one, a moment later, must agree.
         await sleep(LOSS_CONFIRM_MS);
@@ -170,11 +180,13 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     log(`cannot set the pane-died hook (${(error as Error).message}); relying on the 10 s check`);
   }
   watchers.push(watch(stateDir, (_, file) => { if (file === TMUX_EVENTS) void check(); }));
+  serverPid = Number((await server.cmd(['display-message', '-p', formatOf(['pid'])]).catch(() => '0')).trim()) || 0;
+  void check();
   let tick = 0;
   const timer = setInterval(() => {
     tick++;
     if (waitingOnTime(store.data)) void drain();
-    if (tick % 10 === 0 || Object.values(store.data.agents).some(atDialog)) void check();
+    if (tick % 10 === 0 || somethingDied() || Object.values(store.data.agents).some(atDialog)) void check();
   }, opts.paneCheckMs ?? 1000);
 
   // Interrupts a killed recorder did not finish are done now (a turn already stopped only has its box cleared).
