@@ -1,8 +1,10 @@
 // The part of a launch script that starts an agent from another agent's conversation (fork_from):
 // claude --resume <parent's session id> --fork-session --session-id <its own id>. A conversation
-// can be resumed only once its transcript exists, that is after the parent's first prompt: when
-// the parent has a first prompt of its own, the fork waits for the parent's first answer; when
-// there is still no transcript, the fork starts fresh and says so in its pane and launch.log.
+// can be resumed only once its transcript holds it, that is after the parent's first turn: when
+// the parent has a first prompt of its own, the fork waits for the parent's first answer and for
+// that answer to reach the transcript (claude writes it a moment after its Stop hook); when there is
+// still no conversation, the fork starts fresh and says so in its pane and launch.log. (The
+// launch script defines conversation() and set_aside().)
 import { quote } from '../util/shell-quote.js';
 
 /** The agent a fork starts from. */
@@ -18,6 +20,8 @@ export interface ForkSource {
 
 /** How long a fork waits for its parent's first answer before it starts fresh (seconds). */
 export const FORK_WAIT_S = 900;
+/** How long, after that answer, it waits for the answer to be in the parent's transcript (seconds). */
+export const FORK_TRANSCRIPT_WAIT_S = 10;
 
 /**
  * Shell lines that define run() for a fork. `again` resumes the fork's own conversation (a restart),
@@ -40,6 +44,8 @@ export function forkScript(agent: string, parent: ForkSource, parentTranscript: 
       // ... or for the parent's claude to exit (our launch script records ProcessExit), or the limit.
       `  until first_answer || tail -c +$((size0 + 1)) "$parent_status" 2>/dev/null | grep -q '"ProcessExit"' || [ "$waited" -ge ${FORK_WAIT_S * 2} ]; do sleep 0.5; waited=$((waited + 1)); done`,
       'fi',
+      // claude writes the turn to its transcript a moment after its Stop hook: wait for it (10 s at most).
+      `waited=0; until conversation "$parent_transcript" || [ "$waited" -ge ${FORK_TRANSCRIPT_WAIT_S * 10} ]; do sleep 0.1; waited=$((waited + 1)); done`,
     );
   }
   const forking = quote(`starting ${agent} from ${parent.name}'s conversation (fork_from: ${parent.name}, session ${parent.sessionId})`);
@@ -47,8 +53,7 @@ export function forkScript(agent: string, parent: ForkSource, parentTranscript: 
   lines.push(
     'run() {',
     `  if [ "$resumed" = 1 ] && conversation "$transcript"; then ${cmd.again}`,
-    // (The parent's transcript may not hold its first turn yet when its Stop fires: claude reads it later.)
-    `  elif [ -f "$parent_transcript" ]; then set_aside; note ${forking}; ${cmd.fork}`,
+    `  elif conversation "$parent_transcript"; then set_aside; note ${forking}; ${cmd.fork}`,
     `  else set_aside; note ${fresh}; ${cmd.fresh}; fi`,
     '}',
   );
