@@ -1,7 +1,7 @@
 // Writing handovers to <state>/handovers/<time>.md and finding the one the next session's lead
 // starts with. A handover is built from the store (read, never written: the recorder is its
 // writer) plus git; the lead's summary, when asked for, is a task dispatched like any other.
-import { readFileSync, readdirSync, statSync, } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readStore } from '../store/state-dir.js';
 import { cancelTask, dispatchTask, waitForTask } from '../tasks/client.js';

@@ -3,7 +3,7 @@
 // instead, and pick the handover the lead starts with. Runs before the new session's panes start
 // and before its recorder does, so the starter is the store's only writer here.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, } from 'node:path';
+import { dirname } from 'node:path';
 import { agentFiles } from '../store/paths.js';
 import type { Layout } from '../layout/types.js';
 import { OrchestratorError } from '../core/errors.js';

@@ -2,7 +2,7 @@
 // file outside its assets and handovers), what it sends (no secrets), and its event streams (a
 // snapshot, then the sections a store write changed; capped per client). A pane's live screen,
 // from a real tmux, is in pane-feed.e2e.test.ts.
-import { test, } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
