@@ -28,6 +28,10 @@ Commands:
   run FILE [--wait]               run a workflow (workflows/*.yaml); --resume RUN runs a failed one again
   runs [--json]                   workflow runs and their progress
   workflow validate FILE...       check workflow files (against the session's agents when there is one)
+  diff AGENT [--stat]             an agent's work in its worktree against its base, uncommitted files too
+  merge AGENT [--into BRANCH]     merge an agent's branch (--squash, --rebase, --check, --commit-all MSG)
+  conflicts [--json]              which agents' work conflicts with each other's or with their base
+  worktrees [list|prune]          the agents' worktrees; prune removes those with nothing to lose
   doctor [--layout FILE] [--json] check tmux, claude, folder trust and first-run dialogs
   dashboard [--port N] [--host H]  the live web dashboard (--url: the running one's address)
 
@@ -55,6 +59,10 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   run: async (argv) => (await import('../src/cli/commands/run.js')).runCommand(argv),
   runs: async (argv) => (await import('../src/cli/commands/run.js')).runsCommand(argv),
   workflow: async (argv) => (await import('../src/cli/commands/run.js')).workflowCommand(argv),
+  diff: async (argv) => (await import('../src/cli/commands/worktrees.js')).diffCommand(argv),
+  merge: async (argv) => (await import('../src/cli/commands/worktrees.js')).mergeCommand(argv),
+  conflicts: async (argv) => (await import('../src/cli/commands/worktrees.js')).conflictsCommand(argv),
+  worktrees: async (argv) => (await import('../src/cli/commands/worktrees.js')).worktreesCommand(argv),
   doctor: async (argv) => (await import('../src/cli/commands/doctor.js')).doctorCommand(argv),
   dashboard: async (argv) => (await import('../src/cli/commands/dashboard.js')).dashboardCommand(argv),
 };

@@ -10,6 +10,7 @@ import { writeHeadlessConfig } from './headless-config.js';
 import { writeAgentSettings, writeHookScript } from './hooks.js';
 import { projectKey } from './claude-files.js';
 import { forkScript } from './fork.js';
+import { portEnv } from '../worktrees/ports.js';
 
 /** An MCP server an agent gets (the orchestrator's, for the lead): its --mcp-config file and the tools allowed unasked. */
 export interface AgentMcp { configFile: string; tools: readonly string[] }
@@ -30,6 +31,10 @@ export interface LaunchContext {
   forkFrom?: { name: string; sessionId: string; waitForFirstAnswer: boolean };
   /** The MCP server this agent gets (agents with mcp: true). */
   mcp?: AgentMcp;
+  /** Its block of TCP ports (exported as ORCH_PORT, ORCH_PORT_0..N-1). */
+  ports?: readonly number[];
+  /** A setup command to run once in its new worktree before claude starts. */
+  setup?: { command: string; timeoutS: number };
 }
 
 /**
@@ -72,7 +77,7 @@ export function agentArgv(agent: AgentSpec, ctx: { claudeBin: string; sessionId:
 
 /** The environment an agent runs with: the layout's, the agent's, and tags naming it. */
 export function agentEnv(agent: AgentSpec, ctx: LaunchContext): Record<string, string> {
-  return { ...ctx.env, ...agent.env, ORCH_AGENT: agent.name, ORCH_SESSION: ctx.sessionName, ORCH_STATE_DIR: ctx.stateDir };
+  return { ...ctx.env, ...agent.env, ...portEnv(ctx.ports ?? []), ORCH_AGENT: agent.name, ORCH_SESSION: ctx.sessionName, ORCH_STATE_DIR: ctx.stateDir };
 }
 
 /**
@@ -113,6 +118,7 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
     `conversation() { [ -f "$1" ] && grep -q '"type":"user"' "$1"; }`,
     `set_aside() { if [ -f "$transcript" ] && ! conversation "$transcript"; then mv -f "$transcript" "$transcript.no-conversation"; fi; }`,
     ...run,
+    ...(ctx.setup ? setupScript(ctx.setup, files) : []),
     'while :; do',
     '  run; code=$?',
     '  record ProcessExit "$code"',
@@ -125,6 +131,34 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
     'done',
     '',
   ].join('\n');
+}
+
+/**
+ * The worktree's setup, run once before claude (a file marks it done): in the pane, so a person sees
+ * it, and into setup.log. A failure (or the timeout: exit code 124) is recorded, and the pane waits
+ * with claude not started until the session ends (./start.mts --restart tries again).
+ */
+function setupScript(setup: { command: string; timeoutS: number }, files: ReturnType<typeof agentFiles>): string[] {
+  const event = (name: string, code: string): string =>
+    `printf '{"at":%s,"event":{"hook_event_name":"${name}","exit_code":%s,"timeout_s":${setup.timeoutS}}}\\n' "$(date +%s%3N)" ${code} >> "$status_file"`;
+  return [
+    `setup_log=${quote(files.setupLog)}; setup_done=${quote(files.setupDone)}`,
+    'if [ ! -f "$setup_done" ]; then',
+    `  ${event('SetupStart', '0')}`,
+    `  printf '%s\\n' ${quote(`Setting up this worktree: ${setup.command}`)} "(log: $setup_log)"`,
+    `  { timeout -k 10 ${setup.timeoutS} /bin/sh -c ${quote(setup.command)} < /dev/null; echo "$?" > "$setup_log.code"; } 2>&1 | tee "$setup_log"`,
+    '  code=$(cat "$setup_log.code" 2>/dev/null || echo 1); rm -f "$setup_log.code"',
+    '  if [ "$code" != 0 ]; then',
+    `    ${event('SetupFailed', '"$code"')}`,
+    `    if [ "$code" = 124 ]; then why="timed out after ${setup.timeoutS} s"; else why="exit code $code"; fi`,
+    `    printf '\\n%s\\n' "The setup failed ($why); claude was not started. Its output: $setup_log. Fix it, then ./start.mts --restart."`,
+    `    trap 'record ProcessExit 143; exit 143' TERM HUP INT`,
+    '    while :; do sleep 3600 & wait $!; done',
+    '  fi',
+    '  : > "$setup_done"',
+    `  ${event('SetupDone', '0')}`,
+    'fi',
+  ];
 }
 
 /** Writes the agent's launch script and settings (hooks) and returns the argv its pane runs. */

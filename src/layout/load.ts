@@ -69,11 +69,12 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
     }
     if (w.focus) focusedWindows.push(wi);
     if (paneRaws.filter((p) => p.focus).length > 1) problem(['windows', wi, 'panes'], 'more than one pane has focus: true (expected at most one per window)');
-    const panes = paneRaws.map((p, pi) => resolvePane(p, defaults, ['windows', wi, 'panes', pi], windowRoot, windowOk, dirname(file), names, problem));
+    const panes = paneRaws.map((p, pi) => resolvePane(p, defaults, ['windows', wi, 'panes', pi], windowRoot, windowOk, dirname(file), names, problem, session));
     return { name: (w.name as string | undefined) ?? `window-${wi + 1}`, layout: layoutName, focus: Boolean(w.focus), options: (w.options as Record<string, string>) ?? {}, panes: panes.filter((p): p is PaneSpec => p !== undefined) };
   });
   if (focusedWindows.length > 1) problem(['windows', focusedWindows[1]!, 'focus'], 'more than one window has focus: true (expected at most one)');
   const agents = windows.flatMap((w) => w.panes.filter((p): p is AgentSpec => p.kind === 'agent'));
+  const wt = (raw.worktrees as Raw | undefined) ?? {};
   checkForks(agents, (raw.windows as Raw[]).flatMap((w, wi) => (w.panes as Raw[]).flatMap((p, pi): Path[] => (p.agent !== undefined ? [['windows', wi, 'panes', pi]] : []))), problem);
   return {
     file, session, root,
@@ -82,12 +83,20 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
     env: (raw.env as Record<string, string>) ?? {},
     dashboard: (raw.dashboard as boolean | undefined) ?? true,
     onRecover: (raw.on_recover as 'requeue' | 'report' | undefined) ?? 'requeue',
+    worktrees: {
+      dir: (wt.dir as string | undefined) ?? '.worktrees',
+      ...(wt.base !== undefined ? { base: wt.base as string } : {}),
+      copy: (wt.copy as string[] | undefined) ?? [],
+      link: (wt.link as string[] | undefined) ?? [],
+      ...(wt.setup !== undefined ? { setup: wt.setup as string } : {}),
+      setupTimeoutS: (wt.setup_timeout as number | undefined) ?? 600,
+    },
     windows, agents,
   };
 }
 
 function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, windowOk: boolean, fileDir: string,
-  names: Map<string, Path>, problem: (path: Path, message: string) => void): PaneSpec | undefined {
+  names: Map<string, Path>, problem: (path: Path, message: string) => void, session: string): PaneSpec | undefined {
   const pick = <T>(key: string): T | undefined => (p[key] ?? defaults[key]) as T | undefined;
   const cwd = pick<string>('cwd') !== undefined ? resolve(windowRoot, pick<string>('cwd')!) : windowRoot;
   const cwdPath: Path = p.cwd !== undefined ? [...path, 'cwd'] : ['defaults', 'cwd'];
@@ -100,6 +109,7 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, wind
     return { kind: 'command', name: (p.name as string | undefined) ?? String(p.command).split(/\s+/)[0]!, command: p.command as string, cwd, env, focus: Boolean(p.focus) };
   }
   if (p.name !== undefined) problem([...path, 'name'], 'an agent pane is named by "agent:" (expected no "name:" here)');
+  if (p.branch !== undefined && !(p.worktree ?? defaults.worktree)) problem([...path, 'branch'], 'names the branch of a worktree, but this agent has none (expected worktree: true here or in defaults:)');
   const name = p.agent as string;
   const earlier = names.get(name);
   if (earlier) problem([...path, 'agent'], `duplicate agent name ${JSON.stringify(name)}, already used at ${pathText(earlier)} (expected a unique name)`);
@@ -140,5 +150,7 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, wind
     focus: Boolean(p.focus),
     mcp: pick<boolean>('mcp') ?? role === 'lead',
     ...(p.fork_from !== undefined ? { forkFrom: p.fork_from as string } : {}),
+    ...(pick<boolean>('worktree') ? { worktree: { branch: (p.branch as string | undefined) ?? `${session}/${name}` } } : {}),
+    ports: pick<number>('ports') ?? 10,
   };
 }

@@ -1,5 +1,5 @@
 // The layout file's schema: one description, used for validation and for layouts/schema.json.
-import { arrayOf, bool, mapOf, oneOfStr, scalar, str, type Schema } from '../config/schema.js';
+import { arrayOf, bool, int, mapOf, oneOfStr, scalar, str, type Schema } from '../config/schema.js';
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
 const NAME_HINT = 'letters, digits, "-" and "_", starting with a letter or digit, at most 40';
@@ -14,6 +14,9 @@ const env = mapOf(scalar(), 'Environment variables (values are taken as text).',
 /** A tmux option's name (a user option starts with "@"; an array option may carry an [index]). */
 export const OPTION_NAME = /^@?[A-Za-z][A-Za-z0-9_-]*(\[\d+\])?$/;
 const options = (description: string): Schema => mapOf(scalar(), `${description} Values go to tmux as they are (formats such as #{...} or #(...) in status-right are tmux's own, as in tmux.conf).`, { pattern: OPTION_NAME, hint: 'a tmux option name, e.g. mouse, status-style or @my-option' });
+/** A git branch name (git check-ref-format --branch, in short). */
+export const BRANCH_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock$)(?!.*\/\.)(?!\.)[^\s~^:?*[\\\x00-\x1f\x7f]+(?<![/.])$/;
+
 /**
  * A tmux session name: tmux expands formats in it ("#"), changes "." and ":" and treats a leading "$"
  * as an id, so names keep to letters, digits, "_", "-" and "+".
@@ -34,6 +37,8 @@ const agentSettings: Record<string, Schema> = {
   env,
   restart: oneOfStr(RESTART_POLICIES, 'on-failure: relaunch claude with --resume when it exits abnormally.'),
   mode: oneOfStr(AGENT_MODES, 'interactive (a claude you can attach to) or headless (claude -p per task, rendered live).'),
+  worktree: bool('Run this agent in its own git worktree of the project, on its own branch (see worktrees: for where, from which base, and how it is set up).'),
+  ports: int('TCP ports this agent gets for its servers, exported as ORCH_PORT (the first) and ORCH_PORT_0..N-1, different from every other agent\'s on this machine (default 10; 0 for none).', 0, 1000),
   mcp: bool('Give this agent the orchestrator\'s MCP tools (list agents, dispatch tasks, wait for results), allowed without asking (default: true for role lead).'),
 };
 
@@ -43,6 +48,7 @@ const agentPane: Record<string, Schema> = {
   prompt: str('A first prompt, submitted when the agent starts.'),
   fork_from: str('Start from this agent\'s conversation (claude --resume ID --fork-session); both must run in the same directory. When that agent has a first prompt, this one waits for its first answer.', { pattern: NAME_PATTERN, patternHint: NAME_HINT }),
   focus: bool('Select this pane when the session starts.'),
+  branch: str('The branch of this agent\'s worktree (default: SESSION/AGENT).', { pattern: BRANCH_PATTERN, patternHint: 'a git branch name: no spaces, "..", "~", "^", ":", "?", "*", "[", "\\", and no "/" at either end' }),
 };
 
 const commandPane: Record<string, Schema> = {
@@ -85,6 +91,18 @@ export const layoutSchema: Schema = {
     env,
     dashboard: bool('Start the web dashboard with the session (default true).'),
     on_recover: oneOfStr(ON_RECOVER_POLICIES, 'When ./start.mts --resume brings the session back after its tmux session was lost: tasks that were running are marked interrupted and then queued again (requeue, the default) or left interrupted and reported (report).'),
+    worktrees: {
+      kind: 'object',
+      description: 'How the worktrees of agents with worktree: true are made.',
+      fields: {
+        dir: str('Where worktrees go, relative to the top of the project\'s repository: DIR/SESSION/AGENT (default .worktrees, which is added to the repository\'s .git/info/exclude).', { nonEmpty: true }),
+        base: str('The branch or commit a new worktree starts from (default: the branch checked out in the project). Uncommitted changes there are not in the worktrees.', { nonEmpty: true }),
+        copy: arrayOf(str(undefined, { nonEmpty: true }), 'Files copied from the project into each new worktree, as globs relative to its top, e.g. [".env*", "config/*.local.json"].'),
+        link: arrayOf(str(undefined, { nonEmpty: true }), 'Files or folders linked (symlinked) into each new worktree, e.g. ["node_modules"].'),
+        setup: str('A shell command run once in each new worktree, in its pane, before claude starts (e.g. npm ci). Its output goes to the agent\'s setup.log; a failure marks the agent error and claude does not start.', { nonEmpty: true }),
+        setup_timeout: int('Seconds the setup may take (default 600).', 1, 86400),
+      },
+    },
     defaults: { kind: 'object', description: 'Settings applied to every agent unless it sets its own.', fields: agentSettings },
     windows: arrayOf(window, 'The windows, in order.', 1),
   },

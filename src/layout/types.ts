@@ -24,6 +24,26 @@ export interface AgentSpec {
   mcp?: boolean;
   /** Starts from this agent's conversation (--resume its id --fork-session). */
   forkFrom?: string;
+  /** Its own git worktree of the project, on this branch (worktree: true). */
+  worktree?: { branch: string };
+  /** How many TCP ports it gets (ORCH_PORT, ORCH_PORT_0..N-1); 0 for none. */
+  ports: number;
+}
+
+/** How worktrees are made (the layout's worktrees: section). */
+export interface WorktreeSettings {
+  /** Where worktrees go, relative to the repository's top (each in <dir>/<session>/<agent>). */
+  dir: string;
+  /** The branch or commit new worktrees start from (default: the branch checked out in the project). */
+  base?: string;
+  /** Globs of files copied from the project into each new worktree (e.g. .env*). */
+  copy: string[];
+  /** Globs of files or folders linked (symlinks) into each new worktree (e.g. node_modules). */
+  link: string[];
+  /** A shell command run once in each new worktree before claude starts. */
+  setup?: string;
+  /** Seconds the setup may take. */
+  setupTimeoutS: number;
 }
 
 /** A plain command pane. */
@@ -58,6 +78,7 @@ export interface Layout {
   dashboard: boolean;
   /** What --resume does with tasks that were running when the session was lost. */
   onRecover: 'requeue' | 'report';
+  worktrees: WorktreeSettings;
   windows: WindowSpec[];
   /** Every agent, in pane order. */
   agents: AgentSpec[];

@@ -6,7 +6,7 @@
 // tmux tells it of dead panes through a pane-died hook; a slow look is the net (pane-checks.ts).
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { Store } from '../store/store.js';
-import type { StatusLine, StoreData } from '../store/types.js';
+import type { StatusLine, StoreData, WorktreeState } from '../store/types.js';
 import { agentDir, inboxDir, TMUX_EVENTS, tmuxEventsFile } from '../store/paths.js';
 import { Server } from '../tmux/objects.js';
 import { formatOf } from '../tmux/format.js';
@@ -23,6 +23,7 @@ import { applyLines } from './apply.js';
 import { recordPass, waitingOnTime } from './pass.js';
 import { performEffects, type EffectContext } from './effects.js';
 import { atDialog, findControlWindow, lookAtPanes, sessionGone } from './pane-checks.js';
+import { describeConflict, findConflicts, lookAtWorktree, type MergeCache } from '../worktrees/look.js';
 
 /** How long after a look that found the session gone the second look is made. */
 const LOSS_CONFIRM_MS = 300;
@@ -87,12 +88,41 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       takenIn(result.taken);
       show();
       await performEffects(effectContext, result.effects);
+      lookAtWorkIfTurned();
     } catch (error) {
       // A bug must not take the recorder down in a loop (its restart would meet the same input):
       // say it and go on; the next event or tick tries again.
       log(`error while recording: ${(error as Error).stack ?? String(error)}`);
     }
   });
+
+  // After each turn of an agent with a worktree (and every 30 s, for commits made by hand): what
+  // each worktree holds against its base, and the conflicts between them, found before any merge.
+  const mergeCache: MergeCache = new Map();
+  let turnsSeen = '';
+  const lookAtWork = coalescing(async () => {
+    const agents = Object.values(store.data.agents).filter((a) => a.worktree);
+    if (stopped || lost || !agents.length) return;
+    try {
+      const states: Record<string, WorktreeState> = {};
+      for (const a of agents) {
+        const state = await lookAtWorktree(a).catch((error: Error) => { log(`${a.name}: cannot look at its worktree: ${error.message}`); return undefined; });
+        if (state) states[a.name] = state;
+      }
+      const conflicts = await findConflicts(agents, states, mergeCache);
+      const before = new Set((store.data.worktrees?.conflicts ?? []).map(describeConflict));
+      for (const c of conflicts) if (!before.has(describeConflict(c))) log(`conflict: ${describeConflict(c)}`);
+      await store.mutate((data) => { data.worktrees = { agents: states, conflicts, checked_at: new Date().toISOString() }; });
+    } catch (error) {
+      log(`error while looking at the worktrees: ${(error as Error).stack ?? String(error)}`);
+    }
+  });
+  function lookAtWorkIfTurned(): void {
+    const turns = Object.values(store.data.agents).filter((a) => a.worktree).map((a) => `${a.name}:${a.turns ?? 0}:${a.worktree!.setup}`).join(',');
+    if (turns === turnsSeen) return;
+    turnsSeen = turns;
+    void lookAtWork();
+  }
 
   const effectContext: EffectContext = { server, stateDir, store, log, again: () => { show(); void drain(); }, look: () => { void check(); } };
 
@@ -187,6 +217,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     tick++;
     if (waitingOnTime(store.data)) void drain();
     if (tick % 10 === 0 || somethingDied() || Object.values(store.data.agents).some(atDialog)) void check();
+    if (tick % 30 === 0) void lookAtWork();
   }, opts.paneCheckMs ?? 1000);
 
   // Interrupts a killed recorder did not finish are done now (a turn already stopped only has its box cleared).

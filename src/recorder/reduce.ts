@@ -124,6 +124,20 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
     case 'Dialog':
       set('waiting', text(e.reason));
       break;
+    case 'SetupStart':
+      if (agent.worktree) agent.worktree.setup = 'running';
+      set('starting', `setting up its worktree${agent.worktree?.setup_log ? ` (log: ${agent.worktree.setup_log})` : ''}`);
+      break;
+    case 'SetupDone':
+      if (agent.worktree) agent.worktree.setup = 'done';
+      set('starting', null);
+      break;
+    case 'SetupFailed': {
+      if (agent.worktree) agent.worktree.setup = 'failed';
+      const why = e.exit_code === 124 ? `timed out after ${String(e.timeout_s)} s` : `exit code ${String(e.exit_code)}`;
+      set('error', `worktree setup failed (${why}), claude was not started: see ${agent.worktree?.setup_log ?? 'its setup.log'}; fix it, then ./start.mts --restart`);
+      break;
+    }
     default:
       return undefined;
   }

@@ -18,6 +18,9 @@ import { isRecorderOf } from '../util/pid.js';
 import { catchUp } from './recover.js';
 import { childrenOf, processesOf, signal, stopAll, stopOldRecorder, waitGone, withDescendants } from './processes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { worktreeAgents } from '../worktrees/ops.js';
+import { removeWorktree } from '../worktrees/cleanup.js';
+import { setupFailed } from '../tasks/tasks.js';
 
 export interface EndOptions {
   stateDir: string;
@@ -48,6 +51,8 @@ function allRecorded(data: StoreData, stateDir: string): boolean {
 
 /** Ends one agent: /exit for an interactive claude at its prompt, SIGTERM otherwise. */
 async function endAgent(server: Server, agent: AgentRecord, panePid: number | undefined): Promise<string> {
+  // A failed worktree setup left the launch script waiting, with no claude: it ends on SIGTERM.
+  if (setupFailed(agent)) { if (panePid) signal([panePid], 'SIGTERM'); return 'SIGTERM'; }
   if (agent.mode === 'interactive' && ['idle', 'busy', 'error'].includes(agent.status)) {
     // Typed with send-keys (never the dispatcher, which prefixes a space precisely so that a
     // prompt is never a slash command); a prompt box with text in it is cleared first.
@@ -169,6 +174,11 @@ export async function endSession(opts: EndOptions): Promise<number> {
     if (d.session) d.session.ended_at = at;
   });
   if (closed.length) out(`Closed ${closed.length} unfinished task${closed.length === 1 ? '' : 's'}: ${closed.join(', ')}.`);
+  // Nothing runs in the worktrees now: those with nothing to lose go, the others stay (and say why).
+  for (const a of worktreeAgents(readStore(stateDir))) {
+    const done = await removeWorktree(a, stateDir).catch((error: Error) => ({ removed: false, text: `kept ${a.worktree!.path}: ${error.message}` }));
+    out(`Worktree of ${a.name}: ${done.text}`);
+  }
   if (!session) {
     handover = (await writeHandover({ stateDir, by: 'orchestrate session end' })).file;
     out(`Handover: ${handover}`);

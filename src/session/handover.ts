@@ -6,6 +6,7 @@ import type { AgentRecord, StoreData, TaskRecord } from '../store/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
 import { toolkitRoot } from '../util/paths.js';
 import type { RepoInfo } from './git.js';
+import type { Verdict } from '../worktrees/cleanup.js';
 import { oneLine } from '../util/text.js';
 import { formatUsd } from '../core/looks.js';
 import { OrchestratorError } from '../core/errors.js';
@@ -17,6 +18,8 @@ export interface HandoverInput {
   /** Whether the session's tmux session is up right now. */
   running: boolean;
   repos: RepoInfo[];
+  /** Each agent's worktree: what it holds and whether it goes (session end removes what is safe). */
+  worktrees?: Verdict[];
   /** The lead's summary, or why there is none (only when one was asked for). */
   summary?: { agent: string; task: string; text: string } | { agent: string | null; error: string };
   /** Tasks not to list (the summary's own task). */
@@ -187,6 +190,20 @@ export function renderHandover(input: HandoverInput): string {
       add('', '```', ...repo.changes.slice(0, MAX_CHANGES), ...(repo.changes.length > MAX_CHANGES ? [`… and ${repo.changes.length - MAX_CHANGES} more`] : []), '```');
     }
     add('');
+  }
+
+  if (input.worktrees?.length) {
+    add('## Worktrees', '', input.ending
+      ? 'Each agent with `worktree: true` had its own worktree. `session end` removes only a worktree with nothing uncommitted and nothing unmerged; the others are kept, as they are.'
+      : 'Each agent with `worktree: true` has its own worktree and branch.', '');
+    for (const v of input.worktrees) {
+      const state = data.worktrees?.agents[v.agent];
+      add(`### ${v.agent}: ${code(v.branch)} from ${code(v.base)}`, '', `- Worktree: ${code(v.path)}`,
+        ...(state ? [`- ${state.ahead} commit${state.ahead === 1 ? '' : 's'} ahead of ${code(v.base)}, ${state.behind} behind; files changed: ${state.changed.length ? state.changed.slice(0, MAX_CHANGES).map(code).join(', ') : 'none'}`] : []),
+        v.removable ? `- ${input.ending ? 'Removed at session end' : 'Could be removed'}: ${v.why}` : `- ${input.ending ? 'Kept' : 'Keep'}: ${v.why}`);
+      if (!v.removable && v.merge.length) add('- Merge it:', '', '```sh', ...v.merge, '```', '- Or drop it, losing what is listed above (by hand only; the orchestrator never does this):', '', '```sh', ...v.drop, '```');
+      add('');
+    }
   }
 
   add('## Resume', '', '```sh', ...resumeCommands(data, stateDir, input.running, input.ending), '```', '');

@@ -8,6 +8,8 @@ import { cancelTask, dispatchTask, waitForTask } from '../tasks/client.js';
 import { Server } from '../tmux/objects.js';
 import type { StoreData } from '../store/types.js';
 import { gitRepos } from './git.js';
+import { judge } from '../worktrees/cleanup.js';
+import { worktreeAgents } from '../worktrees/ops.js';
 import { handoverMeta, leadOf, renderHandover, type HandoverInput } from './handover.js';
 import { handoversDir } from '../store/paths.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
@@ -76,9 +78,10 @@ export async function writeHandover(opts: HandoverOptions): Promise<{ file: stri
     data = readStore(opts.stateDir);
   }
   const repos = await gitRepos(Object.values(data.agents).map((a) => ({ name: a.name, cwd: a.cwd })));
+  const worktrees = await Promise.all(worktreeAgents(data).map((a) => judge(a, opts.stateDir)));
   const at = now();
   const text = renderHandover({
-    data, stateDir: opts.stateDir, now: at, running, repos, ...(summary ? { summary } : {}),
+    data, stateDir: opts.stateDir, now: at, running, repos, worktrees, ...(summary ? { summary } : {}),
     exclude: summary && 'task' in summary ? [summary.task] : [], ...(opts.by ? { by: opts.by } : {}), ending: Boolean(opts.ending),
   });
   const file = opts.out ? resolve(opts.out) : join(handoversDir(opts.stateDir), handoverName(at));

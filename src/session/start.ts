@@ -17,6 +17,8 @@ import { stateRoot, toolkitRoot } from '../util/paths.js';
 import { launchContext, planSession, writeAgentFiles } from './plan.js';
 import { controlCommands, createControlWindow } from './control.js';
 import { earlierSocket, giveLeadHandover, prepareStart, recordResumed } from './resume.js';
+import { inWorktrees, prepareWorktrees, worktreePath } from '../worktrees/prepare.js';
+import { leasePorts } from '../worktrees/ports.js';
 
 export interface StartOptions {
   layoutFile: string;
@@ -49,7 +51,7 @@ export function loadLayoutOrFail(file: string, cwd: string): Layout {
 
 /** Runs ./start.mts. Returns the process exit code. */
 export async function start(opts: StartOptions): Promise<number> {
-  const layout = loadLayoutOrFail(opts.layoutFile, opts.cwd);
+  let layout = loadLayoutOrFail(opts.layoutFile, opts.cwd);
   const stateDir = resolve(opts.stateDir ?? join(stateRoot, layout.session));
   const claudeBin = layout.agents.length ? resolveClaude() : 'claude';
   const size = terminalSize();
@@ -62,6 +64,7 @@ export async function start(opts: StartOptions): Promise<number> {
     opts.out(renderCommands(opts.socket, controlCommands(layout.session, stateDir, layout.root, undefined, false, layout.dashboard)));
     for (const agent of plan.agents) {
       const spec = layout.agents.find((a) => a.name === agent.name)!;
+      if (spec.worktree) opts.out(`# agent ${agent.name} gets its own worktree ${worktreePath(layout.root, layout, agent.name)} below the repository's top (branch ${spec.worktree.branch}), and runs in it:`);
       opts.out(`# agent ${agent.name} (${spec.role}) in ${spec.cwd}, run by ${agent.launchFile}:`);
       opts.out(quoteArgv(agent.argv));
     }
@@ -84,6 +87,14 @@ export async function start(opts: StartOptions): Promise<number> {
   }
   if (existing) await existing.kill();
 
+  // Worktrees and ports before anything runs: a branch in the way stops the start here, and each
+  // agent runs in its worktree from its first command.
+  const prepared = await prepareWorktrees(layout, stateDir);
+  for (const note of prepared.notes) opts.out(note);
+  layout = inWorktrees(layout, prepared.worktrees);
+  const ports = new Map<string, number[]>();
+  for (const agent of layout.agents) ports.set(agent.name, await leasePorts(stateDir, agent.name, agent.ports));
+
   // Say before anything starts what would hold the agents at a first-run dialog (folder trust,
   // onboarding, login): they would wait there, reported as waiting, until someone answers.
   if (layout.agents.some((a) => a.mode === 'interactive')) {
@@ -99,7 +110,11 @@ export async function start(opts: StartOptions): Promise<number> {
   if (lead) opts.out(`${lead} starts with the handover ${displayPath(decision.handover!.file)} as context.`);
   plan = planSession(layout, { claudeBin, stateDir, ...size, ...(decision.sessionIds ? { sessionIds: decision.sessionIds } : {}) });
 
-  for (const agent of layout.agents) writeAgentFiles(agent, { ...launchContext(layout, plan, agent.name, claudeBin, stateDir), ...(decision.resume ? { resume: true } : {}) });
+  for (const agent of layout.agents) {
+    const worktree = prepared.worktrees.get(agent.name);
+    const setup = worktree?.setup === 'pending' && layout.worktrees.setup ? { command: layout.worktrees.setup, timeoutS: layout.worktrees.setupTimeoutS } : undefined;
+    writeAgentFiles(agent, { ...launchContext(layout, plan, agent.name, claudeBin, stateDir), ports: ports.get(agent.name) ?? [], ...(setup ? { setup } : {}), ...(decision.resume ? { resume: true } : {}) });
+  }
   let built: BuiltSession;
   try {
     built = await buildSession(server, plan.tmux);
@@ -120,6 +135,7 @@ export async function start(opts: StartOptions): Promise<number> {
         name: spec.name, role: spec.role, mode: spec.mode, pane: pane.id, window: window.id, cwd: spec.cwd,
         session_id: launched.sessionId, launch_script: launched.launchFile, status: 'starting', reason: null,
         task: null, last_result: null, cost_usd: 0, updated_at: now,
+        worktree: prepared.worktrees.get(spec.name) ?? null, ports: ports.get(spec.name) ?? [],
       });
     }
   }

@@ -5,7 +5,8 @@
 //   inbox/                  requests to the recorder (dispatch, cancel, run), one file each
 //   agents/<name>/          one agent: launch.sh, settings.json, status.jsonl (its hooks' events),
 //                           mcp.json, launch.log, system-prompt.md; headless.json and prompts/ for
-//                           a headless agent
+//                           a headless agent; worktree.json, setup.log and setup.done for an
+//                           agent with its own worktree
 //   handovers/              Markdown handovers
 //   hook.sh, recorder.sh    the hooks' script and the recorder's supervisor loop
 //   tmux-events             appended by tmux's pane-died hook
@@ -30,7 +31,7 @@ export const agentDir = (stateDir: string, agent: string): string => join(agents
 /** One agent's files. */
 export function agentFiles(stateDir: string, agent: string): {
   dir: string; launch: string; settings: string; status: string; mcpConfig: string; launchLog: string;
-  systemPrompt: string; headlessConfig: string; prompts: string;
+  systemPrompt: string; headlessConfig: string; prompts: string; worktree: string; setupLog: string; setupDone: string;
 } {
   const dir = agentDir(stateDir, agent);
   return {
@@ -43,6 +44,9 @@ export function agentFiles(stateDir: string, agent: string): {
     systemPrompt: join(dir, 'system-prompt.md'),
     headlessConfig: join(dir, 'headless.json'),
     prompts: join(dir, 'prompts'),
+    worktree: join(dir, 'worktree.json'),
+    setupLog: join(dir, 'setup.log'),
+    setupDone: join(dir, 'setup.done'),
   };
 }
 

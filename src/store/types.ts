@@ -58,6 +58,51 @@ export interface AgentRecord {
   task_id?: string | null;
   /** A cancelled or timed-out task whose turn is being interrupted: the agent takes nothing new until it is done. */
   interrupting?: string | null;
+  /** Its own git worktree (worktree: true). */
+  worktree?: AgentWorktree | null;
+  /** Its block of TCP ports (ORCH_PORT_0..N-1). */
+  ports?: number[];
+}
+
+/** An agent's worktree, as ./start.mts made or found it (also in agents/<name>/worktree.json). */
+export interface AgentWorktree {
+  /** The top of the project's main checkout. */
+  repo: string;
+  path: string;
+  branch: string;
+  /** What it started from and merges into by default: a branch name, or a commit when the base was one. */
+  base: string;
+  base_commit: string;
+  created_at: string;
+  /** The setup command's progress in this worktree: none when the layout has none. */
+  setup: 'none' | 'pending' | 'running' | 'done' | 'failed';
+  setup_log: string | null;
+  /** Files copied and linked into it from the project (relative paths): ours, not the agent's work. */
+  copied?: string[];
+  linked?: string[];
+}
+
+/** What an agent's worktree holds against its base, as the recorder last looked (after each turn that changed files). */
+export interface WorktreeState {
+  head: string;
+  ahead: number;
+  behind: number;
+  /** Files that differ from the base, uncommitted work included. */
+  changed: string[];
+  /** Files with uncommitted changes (git status --porcelain). */
+  uncommitted: string[];
+  /** The snapshot (commit with the uncommitted work) the conflicts were computed from. */
+  snapshot: string;
+  checked_at: string;
+}
+
+/** Two lines of work that git could not merge: an agent's and its base's, or two agents'. */
+export interface ConflictRecord {
+  agents: [string, string];
+  /** "base" when the second side is the first agent's base branch. */
+  with: 'base' | 'agent';
+  files: { path: string; kind: string; lines: [number, number][] }[];
+  found_at: string;
 }
 
 /** A line of an agent's status file: arrival time (ms) and the hook's JSON (or our own process events). */
@@ -140,6 +185,8 @@ export interface StoreData {
   /** Bytes of each agent's status file already recorded: a restarted recorder resumes here. */
   cursors?: Record<string, number>;
   events?: EventRecord[];
+  /** The agents' worktrees as last looked at, and the conflicts found between them (the recorder writes it). */
+  worktrees?: { agents: Record<string, WorktreeState>; conflicts: ConflictRecord[]; checked_at: string } | null;
 }
 
 export const emptyStore = (): StoreData => ({ version: 1, session: null, agents: {}, cursors: {}, events: [] });

@@ -94,7 +94,10 @@ function matches(agent: AgentRecord, target: TaskTarget): boolean {
 }
 
 /** An agent can take a task when its prompt is ready and nothing of ours is on it. */
-const ready = (agent: AgentRecord): boolean => (agent.status === 'idle' || agent.status === 'error') && !agent.task_id && !agent.interrupting;
+const ready = (agent: AgentRecord): boolean => (agent.status === 'idle' || agent.status === 'error') && !agent.task_id && !agent.interrupting && !setupFailed(agent);
+
+/** Its worktree's setup failed: claude never started, and it takes nothing until a restart. */
+export const setupFailed = (agent: AgentRecord): boolean => agent.worktree?.setup === 'failed';
 
 /**
  * Hands queued tasks to ready agents (oldest first; a named task waits for its agent), retries
@@ -134,6 +137,11 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
       // Its agent exited and did not come back (restart: on-failure would have restarted it by now).
       const what = cutShortPending(task) ? 'while it ran this task and did not come back' : 'before it could take this task';
       fail(data, task, now, `${named.name} exited (${named.reason ?? 'no reason recorded'}) ${what}; start it again (./start.mts --resume) and dispatch again`);
+      changed = true;
+      continue;
+    }
+    if (named && setupFailed(named)) {
+      fail(data, task, now, `${named.name} cannot take tasks: ${named.reason ?? 'its worktree setup failed'}`);
       changed = true;
       continue;
     }

@@ -20,3 +20,5 @@ export const defaultLayout = join(toolkitRoot, 'layouts', 'default.yaml');
 export const stateRoot = join(toolkitRoot, 'state');
 /** Our own CLI as its panes and agents run it (node <this>): the bundle npm ci builds. */
 export const orchestrateBin = join(toolkitRoot, 'dist', 'bin', 'orchestrate.mjs');
+/** The orchestrate script a person runs (in commands we print). */
+export const orchestrateScript = join(toolkitRoot, 'scripts', 'orchestrate.mts');

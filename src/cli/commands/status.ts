@@ -8,6 +8,8 @@ import type { AgentRecord, StoreData } from '../../store/types.js';
 import { oneLine } from '../../util/text.js';
 import { asSeen, liveness, lostLine, type Liveness } from '../../session/liveness.js';
 import { formatUsd } from '../../core/looks.js';
+import { conflictLines, worktreeLine, worktreeSummary } from '../../worktrees/summary.js';
+import { describeConflict } from '../../worktrees/look.js';
 
 const usage = `Usage: orchestrate status [--json] [--state DIR]
        orchestrate watch [--state DIR]     a live board, redrawn on every change`;
@@ -21,7 +23,9 @@ export function statusJson(data: StoreData, live?: Liveness): unknown {
     agents: Object.values(data.agents).map((a) => ({
       name: a.name, role: a.role, status: a.status, reason: a.reason, pane: a.pane, session_id: a.session_id,
       cwd: a.cwd, task: a.task, last_result: a.last_result, cost_usd: a.cost_usd, updated_at: a.updated_at,
+      worktree: worktreeSummary(data, a), ports: a.ports ?? [],
     })),
+    conflicts: (data.worktrees?.conflicts ?? []).map((c) => ({ ...c, text: describeConflict(c) })),
   };
 }
 
@@ -43,10 +47,12 @@ export function statusTable(data: StoreData, width = process.stdout.columns || 1
   const rows = agents.map((a) => {
     const detail = a.status === 'busy' ? `task: ${a.task ?? ''}` : a.reason ? a.reason : a.last_result ? `last: ${a.last_result}` : '';
     const fixed = `${a.name.padEnd(nameW)}  ${a.role.padEnd(7)}  ${COLOURS[a.status](a.status.padEnd(8))}  ${since(a.updated_at).padStart(4)}  ${formatUsd(a.cost_usd)}  `;
-    return fixed + oneLine(detail, Math.max(20, width - nameW - 42));
+    const wt = worktreeSummary(data, a);
+    return fixed + oneLine(detail, Math.max(20, width - nameW - 42)) + (wt ? `\n${' '.repeat(nameW + 2)}${chalk.gray(oneLine(`worktree ${worktreeLine(wt)}`, Math.max(20, width - nameW - 2)))}` : '');
   });
+  const conflicts = conflictLines(data).map((c) => chalk.red(`conflict: ${c}`));
   const total = agents.reduce((s, a) => s + (a.cost_usd || 0), 0);
-  return [head, `${'agent'.padEnd(nameW)}  role     status     age  cost     detail`, ...rows, chalk.gray(`total cost ${formatUsd(total)}`)].join('\n');
+  return [head, `${'agent'.padEnd(nameW)}  role     status     age  cost     detail`, ...rows, ...conflicts, chalk.gray(`total cost ${formatUsd(total)}`)].join('\n');
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {

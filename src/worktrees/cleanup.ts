@@ -1,0 +1,101 @@
+// Removing worktrees only when nothing in them would be lost: no uncommitted file, no commit the
+// base does not have (merged, squashed or rebased alike), no copied file changed. Removal is
+// git's own `worktree remove` without --force (it refuses a worktree with changes by itself), and
+// a branch is deleted only with `branch -d` or, when its work is in the base by content
+// (squash, rebase), by a ref delete that names the commit we checked. Everything else is kept,
+// with the reason and the commands to merge it or to drop it by hand.
+import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentRecord } from '../store/types.js';
+import { quote, quoteArgv } from '../util/shell-quote.js';
+import { orchestrateScript } from '../util/paths.js';
+import { branchExists, commitOf, git, gitOk, uncommitted } from '../git/git.js';
+import { contentMerged } from '../git/merge-tree.js';
+import { baseTip } from './look.js';
+
+/** What to do with one agent's worktree. */
+export interface Verdict {
+  agent: string;
+  path: string;
+  branch: string;
+  base: string;
+  /** Nothing would be lost by removing it. */
+  removable: boolean;
+  /** Why it is kept (or "nothing uncommitted or unmerged"). */
+  why: string;
+  /** Commands a person can run: merge it, or drop it (by hand only: the drop loses its work). */
+  merge: string[];
+  drop: string[];
+}
+
+/** Files we copied into the worktree that still equal the project's (not the agent's work), and links we made. */
+function ourFiles(agent: AgentRecord): { unchanged: string[]; changed: string[] } {
+  const wt = agent.worktree!;
+  const unchanged: string[] = [];
+  const changed: string[] = [];
+  for (const rel of wt.copied ?? []) {
+    const mine = join(wt.path, rel);
+    if (!existsSync(mine)) continue;
+    try {
+      if (lstatSync(mine).isFile() && readFileSync(mine).equals(readFileSync(join(wt.repo, rel)))) unchanged.push(rel);
+      else if (lstatSync(mine).isFile()) changed.push(rel);
+    } catch {
+      changed.push(rel);
+    }
+  }
+  for (const rel of wt.linked ?? []) {
+    const mine = join(wt.path, rel);
+    try { if (lstatSync(mine).isSymbolicLink() && readlinkSync(mine) === join(wt.repo, rel)) unchanged.push(rel); } catch { /* gone */ }
+  }
+  return { unchanged, changed };
+}
+
+/** Whether an agent's worktree can go, and if not, why. */
+export async function judge(agent: AgentRecord, stateDir: string): Promise<Verdict> {
+  const wt = agent.worktree!;
+  const merge = [quoteArgv([orchestrateScript, 'merge', agent.name, '--state', stateDir])];
+  const drop = [`git -C ${quote(wt.repo)} worktree remove --force ${quote(wt.path)}`, `git -C ${quote(wt.repo)} branch -D ${quote(wt.branch)}`];
+  const verdict = (removable: boolean, why: string, commands = merge): Verdict => ({ agent: agent.name, path: wt.path, branch: wt.branch, base: wt.base, removable, why, merge: commands, drop });
+  if (!existsSync(wt.path)) return verdict(false, 'its worktree is gone already', []);
+  const dirty = await uncommitted(wt.path).catch(() => undefined);
+  if (dirty === undefined) return verdict(false, `git cannot read ${wt.path}`);
+  if (dirty.length) {
+    return verdict(false, `${dirty.length} uncommitted file${dirty.length === 1 ? '' : 's'} (${dirty.slice(0, 5).map((l) => l.slice(3)).join(', ')}${dirty.length > 5 ? ', ...' : ''})`,
+      [quoteArgv([orchestrateScript, 'merge', agent.name, '--commit-all', `work of ${agent.name}`, '--state', stateDir])]);
+  }
+  const { changed } = ourFiles(agent);
+  if (changed.length) return verdict(false, `copied file${changed.length === 1 ? '' : 's'} changed in the worktree: ${changed.join(', ')}`);
+  const head = await gitOk(wt.path, ['rev-parse', 'HEAD']);
+  const tip = await baseTip(agent);
+  if (!(await contentMerged(wt.repo, tip, head))) {
+    const ahead = Number((await gitOk(wt.repo, ['rev-list', '--count', `${tip}..${head}`])).trim());
+    return verdict(false, `${ahead} commit${ahead === 1 ? '' : 's'} on ${wt.branch} not in ${wt.base}`);
+  }
+  return verdict(true, `nothing uncommitted, and ${wt.base} has all of ${wt.branch}`);
+}
+
+/**
+ * Removes a worktree judged removable (judged again here, just before), then its branch when that
+ * is safe. Returns what was done, or why it was kept after all.
+ */
+export async function removeWorktree(agent: AgentRecord, stateDir: string): Promise<{ removed: boolean; text: string }> {
+  const wt = agent.worktree!;
+  const v = await judge(agent, stateDir);
+  if (!v.removable) return { removed: false, text: `kept ${wt.path}: ${v.why}` };
+  // Our own copies and links go first (git counts them as untracked or ignored files, not work).
+  for (const rel of ourFiles(agent).unchanged) rmSync(join(wt.path, rel), { force: true, recursive: false });
+  const r = await git(wt.repo, ['worktree', 'remove', wt.path]);
+  if (r.code !== 0) return { removed: false, text: `kept ${wt.path}: git would not remove it (${r.stderr.trim().split('\n')[0]})` };
+  const head = await commitOf(wt.repo, `refs/heads/${wt.branch}`);
+  let branch = '';
+  if (head && (await branchExists(wt.repo, wt.branch))) {
+    const d = await git(wt.repo, ['branch', '-d', wt.branch]);
+    if (d.code === 0) branch = `; deleted branch ${wt.branch}`;
+    else if (await contentMerged(wt.repo, await baseTip(agent), head)) {
+      // Squashed or rebased into the base: -d cannot see it; the delete names the commit just checked.
+      const u = await git(wt.repo, ['update-ref', '-d', `refs/heads/${wt.branch}`, head]);
+      branch = u.code === 0 ? `; deleted branch ${wt.branch} (its work is in ${wt.base})` : `; kept branch ${wt.branch}`;
+    } else branch = `; kept branch ${wt.branch}`;
+  }
+  return { removed: true, text: `removed ${wt.path}${branch}` };
+}

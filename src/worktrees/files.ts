@@ -1,0 +1,70 @@
+// Copying and linking files from the project into a new worktree, chosen by globs relative to the
+// repository's top ("*" and "?" within a name, "**" for any depth). Nothing in the worktree is
+// overwritten: a file the branch already has stays as the branch has it.
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const segmentRegex = (glob: string): RegExp =>
+  new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+
+/** Paths (relative to top) that a glob names; never inside .git. */
+export function expandGlob(top: string, glob: string): string[] {
+  const parts = glob.split('/').filter((p) => p && p !== '.');
+  const found: string[] = [];
+  const walk = (rel: string, i: number): void => {
+    if (i === parts.length) { if (rel) found.push(rel); return; }
+    const part = parts[i]!;
+    const dir = join(top, rel);
+    if (part === '**') {
+      walk(rel, i + 1);
+      for (const e of entries(dir)) if (e.dir && e.name !== '.git') walk(rel ? `${rel}/${e.name}` : e.name, i);
+      return;
+    }
+    if (!/[*?]/.test(part)) {
+      const next = rel ? `${rel}/${part}` : part;
+      if (part !== '.git' && existsSync(join(top, next))) walk(next, i + 1);
+      return;
+    }
+    const re = segmentRegex(part);
+    for (const e of entries(dir)) if (e.name !== '.git' && re.test(e.name)) walk(rel ? `${rel}/${e.name}` : e.name, i + 1);
+  };
+  walk('', 0);
+  return [...new Set(found)].sort();
+}
+
+function entries(dir: string): { name: string; dir: boolean }[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).map((e) => ({ name: e.name, dir: e.isDirectory() }));
+  } catch {
+    return [];
+  }
+}
+
+const exists = (path: string): boolean => { try { lstatSync(path); return true; } catch { return false; } };
+
+/** What was copied or linked, and what was left because the worktree has it already. */
+export interface Bootstrapped { copied: string[]; linked: string[]; kept: string[] }
+
+/** Copies and links what the globs name from the project's top into the worktree. */
+export function bootstrapFiles(top: string, worktree: string, globs: { copy: readonly string[]; link: readonly string[] }): Bootstrapped {
+  const done: Bootstrapped = { copied: [], linked: [], kept: [] };
+  for (const glob of globs.copy) {
+    for (const rel of expandGlob(top, glob)) {
+      const to = join(worktree, rel);
+      if (exists(to)) { done.kept.push(rel); continue; }
+      mkdirSync(dirname(to), { recursive: true });
+      cpSync(join(top, rel), to, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true });
+      done.copied.push(rel);
+    }
+  }
+  for (const glob of globs.link) {
+    for (const rel of expandGlob(top, glob)) {
+      const to = join(worktree, rel);
+      if (exists(to)) { done.kept.push(rel); continue; }
+      mkdirSync(dirname(to), { recursive: true });
+      symlinkSync(join(top, rel), to);
+      done.linked.push(rel);
+    }
+  }
+  return done;
+}

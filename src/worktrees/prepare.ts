@@ -1,0 +1,136 @@
+// ./start.mts's part of worktrees: before any tmux session exists, each agent with worktree: true
+// gets its worktree, made on its branch from the base, or found again (a second start reuses both),
+// with the project's files copied and linked in. Anything in the way (no repository, a base that
+// is not there, a branch or a folder that is someone else's) stops the start with the fix.
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { AgentSpec, Layout } from '../layout/types.js';
+import type { AgentWorktree } from '../store/types.js';
+import { agentFiles } from '../store/paths.js';
+import { OrchestratorError } from '../core/errors.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { branchExists, commitOf, commonDir, currentBranch, git, gitOk, repoTop, uncommitted, worktreeList } from '../git/git.js';
+import { bootstrapFiles } from './files.js';
+
+/** The record of an agent's worktree that an earlier start wrote, if any. */
+export function readWorktreeRecord(stateDir: string, agent: string): AgentWorktree | undefined {
+  try { return JSON.parse(readFileSync(agentFiles(stateDir, agent).worktree, 'utf8')) as AgentWorktree; } catch { return undefined; }
+}
+
+/** Where an agent's worktree goes. */
+export const worktreePath = (top: string, layout: Pick<Layout, 'session' | 'worktrees'>, agent: string): string =>
+  resolve(top, layout.worktrees.dir, layout.session, agent);
+
+/** Keeps git from listing the worktrees (and linked files) as untracked in the main checkout. */
+async function exclude(top: string, patterns: string[]): Promise<void> {
+  const file = join(await commonDir(top), 'info', 'exclude');
+  const have = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  const missing = patterns.filter((p) => !have.includes(p));
+  if (!missing.length) return;
+  mkdirSync(dirname(file), { recursive: true });
+  const lead = have.length && have[have.length - 1] !== '' ? '\n' : '';
+  appendFileSync(file, `${lead}# claude-orchestrator: agents' worktrees and the files linked into them\n${missing.join('\n')}\n`);
+}
+
+export interface Prepared {
+  worktrees: Map<string, AgentWorktree>;
+  /** Per agent, what start says about it (made, reused, files copied). */
+  notes: string[];
+}
+
+/** Makes or finds every worktree the layout asks for. */
+export async function prepareWorktrees(layout: Layout, stateDir: string): Promise<Prepared> {
+  const agents = layout.agents.filter((a) => a.worktree);
+  const prepared: Prepared = { worktrees: new Map(), notes: [] };
+  if (!agents.length) return prepared;
+  const top = await repoTop(layout.root);
+  if (!top) throw new OrchestratorError(`worktree: true needs a git repository, and ${layout.root} is not in one (git init and commit there, or drop worktree: from ${layout.file})`);
+  // The checkout the layout is in (the main one, or a linked worktree a person works in).
+  const main = top;
+  const baseName = layout.worktrees.base ?? (await currentBranch(main));
+  const baseRev = baseName ?? 'HEAD';
+  const baseCommit = await commitOf(main, baseRev);
+  if (!baseCommit) {
+    throw new OrchestratorError(layout.worktrees.base
+      ? `worktrees.base "${layout.worktrees.base}" in ${layout.file} is not a branch or commit of ${main} (expected one of: ${(await gitOk(main, ['branch', '--format=%(refname:short)'])).split('\n').slice(0, 10).join(', ')})`
+      : `${main} has no commit yet, so there is nothing to start worktrees from (commit first)`);
+  }
+  const base = baseName ?? baseCommit;
+  // Copies and links are ignored by git, so that no agent commits a copied .env or a linked node_modules.
+  await exclude(main, [`/${relative(main, resolve(main, layout.worktrees.dir))}/`, ...[...layout.worktrees.copy, ...layout.worktrees.link].map((l) => `/${l.replace(/^\/+/, '')}`)]);
+  const dirty = layout.worktrees.base === undefined ? await uncommitted(main).catch(() => []) : [];
+  if (dirty.length) prepared.notes.push(`note: ${main} has ${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'}; new worktrees start from the last commit of ${base}, without them`);
+  const existing = await worktreeList(main);
+  for (const agent of agents) {
+    const wt = await prepareOne(agent, { layout, stateDir, main, base, baseCommit, existing });
+    prepared.worktrees.set(agent.name, wt.record);
+    prepared.notes.push(`${agent.name}: ${wt.note}`);
+  }
+  return prepared;
+}
+
+async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: string; main: string; base: string; baseCommit: string; existing: Awaited<ReturnType<typeof worktreeList>> }): Promise<{ record: AgentWorktree; note: string }> {
+  const { layout, stateDir, main } = ctx;
+  const branch = agent.worktree!.branch;
+  const path = worktreePath(main, layout, agent.name);
+  const earlier = readWorktreeRecord(stateDir, agent.name);
+  const files = agentFiles(stateDir, agent.name);
+  const at = ctx.existing.find((w) => w.path === path);
+  const elsewhere = ctx.existing.find((w) => w.branch === branch && w.path !== path);
+  const fix = `set branch: for agent ${agent.name} in ${layout.file}`;
+  if (elsewhere) throw new OrchestratorError(`branch "${branch}" for agent ${agent.name} is checked out at ${elsewhere.path}; a branch can be in one worktree only (${fix}, or switch that checkout to another branch)`);
+  if (at && at.branch !== branch) throw new OrchestratorError(`${path} is a worktree of ${at.branch ? `branch "${at.branch}"` : 'a detached HEAD'}, not of "${branch}" (${fix} to "${at.branch ?? ''}", or set worktrees.dir)`);
+  const write = (record: AgentWorktree): AgentWorktree => { mkdirSync(files.dir, { recursive: true }); writeFileAtomic(files.worktree, `${JSON.stringify(record, null, 2)}\n`); return record; };
+  const setup = layout.worktrees.setup ? 'pending' as const : 'none' as const;
+  if (at) {
+    // Found again: the same worktree and branch; its setup is done unless it never finished.
+    const done = existsSync(files.setupDone);
+    const record = { ...(earlier ?? { repo: main, path, branch, base: ctx.base, base_commit: ctx.baseCommit, created_at: new Date().toISOString() }), repo: main, path, branch,
+      setup: !layout.worktrees.setup ? 'none' as const : done ? 'done' as const : 'pending' as const, setup_log: layout.worktrees.setup ? files.setupLog : null };
+    return { record: write(record), note: `reuses its worktree ${path} (branch ${branch})${record.setup === 'pending' ? '; its setup did not finish before and runs again' : ''}` };
+  }
+  if (existsSync(path) && readdirSync(path).length) {
+    throw new OrchestratorError(`${path} exists and is not a worktree of ${main}; move it away, or set worktrees.dir in ${layout.file}`);
+  }
+  const ours = earlier?.branch === branch;
+  if (await branchExists(main, branch)) {
+    if (!ours) throw new OrchestratorError(`branch "${branch}" already exists in ${main} and was not made for agent ${agent.name} (${fix}, or rename that branch: git branch -m ${branch} NEW)`);
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  // A branch of ours whose worktree was removed (worktrees prune) is checked out again, with its commits.
+  const made = ours && (await branchExists(main, branch))
+    ? await git(main, ['worktree', 'add', path, branch])
+    : await git(main, ['worktree', 'add', '-b', branch, path, ctx.baseCommit]);
+  if (made.code !== 0) throw new OrchestratorError(`could not make the worktree of agent ${agent.name} at ${path}: ${made.stderr.trim().split('\n').slice(-3).join('; ')} (${fix}, or set worktrees.dir)`);
+  rmSync(files.setupDone, { force: true });
+  const files_ = bootstrapFiles(main, path, layout.worktrees);
+  const record = write({
+    repo: main, path, branch, base: ours ? earlier!.base : ctx.base, base_commit: ours ? earlier!.base_commit : ctx.baseCommit,
+    created_at: new Date().toISOString(), setup, setup_log: layout.worktrees.setup ? files.setupLog : null,
+    copied: files_.copied, linked: files_.linked,
+  });
+  const extra = [files_.copied.length ? `copied ${files_.copied.join(', ')}` : '', files_.linked.length ? `linked ${files_.linked.join(', ')}` : ''].filter(Boolean).join('; ');
+  return { record, note: `${ours ? 'checked out its branch again' : 'made its worktree'} ${path} (branch ${branch} from ${record.base})${extra ? `; ${extra}` : ''}` };
+}
+
+/** An agent's working directory inside its worktree: where its cwd is in the project, in the worktree. */
+export function cwdIn(worktree: AgentWorktree, cwd: string): string {
+  const rel = relative(worktree.repo, existsSync(cwd) ? realpathSync(cwd) : cwd);
+  if (rel.startsWith('..')) throw new OrchestratorError(`the agent's cwd ${cwd} is outside the repository ${worktree.repo}, so it has no place in its worktree`);
+  return join(worktree.path, rel);
+}
+
+/** The layout with each worktree agent's cwd moved into its worktree (panes and agents alike). */
+export function inWorktrees(layout: Layout, worktrees: Map<string, AgentWorktree>): Layout {
+  if (!worktrees.size) return layout;
+  const moved = new Map<string, AgentSpec>();
+  for (const a of layout.agents) {
+    const wt = worktrees.get(a.name);
+    moved.set(a.name, wt ? { ...a, cwd: cwdIn(wt, a.cwd) } : a);
+  }
+  return {
+    ...layout,
+    agents: layout.agents.map((a) => moved.get(a.name)!),
+    windows: layout.windows.map((w) => ({ ...w, panes: w.panes.map((p) => (p.kind === 'agent' ? moved.get(p.name)! : p)) })),
+  };
+}
