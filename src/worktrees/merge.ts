@@ -6,7 +6,7 @@
 import type { AgentRecord } from '../store/types.js';
 import { OrchestratorError } from '../core/errors.js';
 import { commitOf, git, gitOk, isAncestor, uncommitted, worktreeList } from '../git/git.js';
-import { mergeTree, type FileConflict } from '../git/merge-tree.js';
+import { mergeTree, snapshotCommit, type FileConflict } from '../git/merge-tree.js';
 
 export type MergeMode = 'merge' | 'squash' | 'rebase';
 
@@ -17,7 +17,7 @@ export interface MergeRequest {
   mode: MergeMode;
   /** Commit everything uncommitted in the worktree first, with this message. */
   commitAll?: string;
-  /** Only say whether it would merge cleanly. */
+  /** Only say whether it would merge cleanly (with commitAll: uncommitted work included, nothing committed). */
   check?: boolean;
 }
 
@@ -85,7 +85,8 @@ export async function mergeAgent(req: MergeRequest): Promise<MergeOutcome> {
     await gitOk(wt.path, ['commit', '--quiet', '-m', req.commitAll]);
     dirty = await uncommitted(wt.path);
   }
-  const source = await gitOk(wt.path, ['rev-parse', 'HEAD']);
+  // --check --commit-all: what the commit would hold (a snapshot), with nothing committed.
+  const source = req.check && req.commitAll !== undefined && dirty.length ? (await snapshotCommit(wt.path)).commit : await gitOk(wt.path, ['rev-parse', 'HEAD']);
   const base = { agent: agent.name, branch: wt.branch, target, uncommitted: dirty };
   const left = dirty.length ? ` ${dirty.length} uncommitted file${dirty.length === 1 ? ' is' : 's are'} left in ${wt.path} and not merged (--commit-all "message" commits them first).` : '';
   const commits = await commitList(repo, targetTip, source);

@@ -21,15 +21,16 @@ export interface LiveSession {
 }
 
 /** Starts a layout (default: the shipped default layout) with real claude agents. */
-export async function startLiveSession(t: TestContext, opts: { layout?: string; trust?: boolean } = {}): Promise<LiveSession> {
+export async function startLiveSession(t: TestContext, opts: { layout?: string; trust?: boolean; prepare?: (project: string) => void; env?: Record<string, string> } = {}): Promise<LiveSession> {
   const standin = await startStandinForTest(t);
   const project = join(tempDir(t), 'project');
   mkdirSync(project);
+  opts.prepare?.(project);
   const state = join(tempDir(t), 'state');
   const { env } = claudeEnv(t, { standinUrl: standin.url, trust: opts.trust === false ? [] : [project] });
   // Registered last so that it is cleaned up first: the agents stop before their directories go.
   const server = privateServer(t);
-  const fullEnv = { ...env, CLAUDE_BIN: claudeBin };
+  const fullEnv = { ...env, CLAUDE_BIN: claudeBin, ...opts.env };
   const args = ['--socket', server.socket!, '--state', state, '--no-attach', ...(opts.layout ? ['--layout', opts.layout] : [])];
   const started = await run(startScript, args, { cwd: project, env: fullEnv });
   assert.equal(started.exitCode, 0, started.stderr);
