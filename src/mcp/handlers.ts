@@ -8,6 +8,10 @@ import { cancelTask, dispatchTask, findTask, waitForTask } from '../tasks/client
 import { isFinal } from '../tasks/tasks.js';
 import type { StoreData, TaskRecord, TaskTarget } from '../store/types.js';
 import { checkArgs, DEFAULT_WAIT_S, ToolInputError, TOOLS } from './tools.js';
+import { agentDiff, agentWithWorktree, lookNow, worktreeAgents } from '../worktrees/ops.js';
+import { mergeAgent, type MergeMode } from '../worktrees/merge.js';
+import { describeConflict } from '../worktrees/look.js';
+import { worktreeSummary } from '../worktrees/summary.js';
 
 /** Who calls and where: the session's state directory, the calling agent (ORCH_AGENT), a cancel signal. */
 export interface ToolContext { stateDir: string; caller?: string; signal?: AbortSignal }
@@ -81,6 +85,7 @@ function listAgents(ctx: ToolContext): ToolOutcome {
       name: a.name, role: a.role, ...(a.name === ctx.caller ? { you: true } : {}), status: a.status, reason: a.reason,
       task: trim(a.status === 'busy' ? a.task : null, 300), task_id: a.task_id ?? null, queued: queued(a.name),
       last_result: trim(a.last_result, 500), cost_usd: money(a.cost_usd),
+      ...(a.worktree ? { worktree: worktreeSummary(data, a) } : {}),
     })),
   });
 }
@@ -137,9 +142,37 @@ async function cancel(ctx: ToolContext, args: Args): Promise<ToolOutcome> {
   return after.state === 'cancelled' ? ok(text) : fail(text);
 }
 
+const MAX_DIFF = 60_000;
+
+async function diffAgent(ctx: ToolContext, args: Args): Promise<ToolOutcome> {
+  const agent = agentWithWorktree(readStore(ctx.stateDir), args.agent as string);
+  const text = await agentDiff(agent, { stat: args.stat === true });
+  if (!text) return ok(`${agent.name} has changed nothing against ${agent.worktree!.base}.`);
+  return ok(text.length > MAX_DIFF ? `${text.slice(0, MAX_DIFF)}\n… (the diff goes on for ${text.length - MAX_DIFF} more characters; stat: true gives the whole list of files)` : text);
+}
+
+async function mergeAgentTool(ctx: ToolContext, args: Args): Promise<ToolOutcome> {
+  const agent = agentWithWorktree(readStore(ctx.stateDir), args.agent as string);
+  const mode = (args.mode as string | undefined) ?? 'merge';
+  if (!['merge', 'squash', 'rebase'].includes(mode)) throw new ToolInputError(`merge_agent: mode is "${mode}" (expected merge, squash or rebase)`);
+  const outcome = await mergeAgent({ agent, mode: mode as MergeMode, check: args.check === true, ...(args.into ? { into: args.into as string } : {}), ...(args.commit_all !== undefined ? { commitAll: args.commit_all as string } : {}) });
+  const files = outcome.conflicts.map((c) => `- ${c.path} (${c.kind}${c.lines.length ? `, lines ${c.lines.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(', ')} of ${outcome.target}` : ''})`);
+  const text = [outcome.message, ...files].join('\n');
+  return outcome.result === 'conflict' ? fail(text) : ok(text);
+}
+
+async function conflicts(ctx: ToolContext): Promise<ToolOutcome> {
+  const data = readStore(ctx.stateDir);
+  if (!worktreeAgents(data).length) return ok('No agent of this session has a worktree of its own, so there is nothing to compare.');
+  const found = await lookNow(data);
+  if (!found.conflicts.length) return ok('No conflicts: every agent\'s work merges cleanly with its base and with each other\'s.');
+  return ok(found.conflicts.map((c) => `- ${describeConflict(c)}`).join('\n'));
+}
+
 const HANDLERS: Record<string, (ctx: ToolContext, args: Args) => ToolOutcome | Promise<ToolOutcome>> = {
   list_agents: listAgents, dispatch, wait_task: (ctx, args) => waitFinished(ctx, resolveTask(ctx.stateDir, args.task as string), (args.timeout as number | undefined) ?? DEFAULT_WAIT_S),
   task_result: taskResult, list_tasks: listTasks, cancel_task: cancel,
+  diff_agent: diffAgent, merge_agent: mergeAgentTool, conflicts,
 };
 
 /** Runs one tool call. Never throws: every problem is a tool error the model can read. */

@@ -68,6 +68,37 @@ export const TOOLS: ToolDef[] = [
     description: 'Cancel a task: a queued one is dropped, a running one is interrupted (its agent gets Escape).',
     inputSchema: { type: 'object', properties: { task }, required: ['task'], additionalProperties: false },
   },
+  {
+    name: 'diff_agent',
+    description: 'What an agent with its own worktree changed against its base branch, its uncommitted and untracked files included, as a unified diff (stat: true gives only the files and line counts).',
+    inputSchema: {
+      type: 'object',
+      properties: { agent: { type: 'string', description: 'The agent (list_agents shows which have a worktree).' }, stat: { type: 'boolean', description: 'Only files and line counts (default false).' } },
+      required: ['agent'],
+      additionalProperties: false,
+    },
+  },
+  {
+    name: 'merge_agent',
+    description: 'Merge what an agent committed on its worktree\'s branch into its base branch (or into). On a conflict nothing changes anywhere and the conflicting files are listed; check: true only says whether it would merge. Uncommitted work is left out unless commit_all gives a commit message for it.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        agent: { type: 'string', description: 'The agent whose branch to merge.' },
+        into: { type: 'string', description: 'The branch to merge into (default: the branch its worktree started from).' },
+        mode: { type: 'string', enum: ['merge', 'squash', 'rebase'], description: 'merge (default), squash (one commit) or rebase (its commits replayed, linear history).' },
+        commit_all: { type: 'string', description: 'First commit everything uncommitted in its worktree, with this message.' },
+        check: { type: 'boolean', description: 'Only say whether it would merge cleanly; changes nothing.' },
+      },
+      required: ['agent'],
+      additionalProperties: false,
+    },
+  },
+  {
+    name: 'conflicts',
+    description: 'Which agents\' work (uncommitted work included) git could not merge, right now: two agents changing the same lines, or an agent\'s work and its base branch; with the files and line ranges. Look before you merge, and before you give two agents work on the same files.',
+    inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+  },
 ];
 
 /** A tool call the model got wrong: reported back to it as a tool error. */

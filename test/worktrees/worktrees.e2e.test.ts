@@ -30,7 +30,7 @@ type StatusAgent = { name: string; status: string; reason: string | null; ports:
 const statusOf = async (live: LiveSession): Promise<{ agents: StatusAgent[]; conflicts: { agents: string[]; text: string; files: { path: string; lines: number[][] }[] }[] }> =>
   (await live.status()) as never;
 
-test('two workers write the same file: each has its version on its branch, the conflict is seen before merging, the first merges and the second is refused with nothing changed', { timeout: 300_000 }, async (t) => {
+test('two workers write the same file: each has its version on its branch, the conflict is seen before merging (status, conflicts, the lead\'s MCP tools), the first merges and the second is refused with nothing changed', { timeout: 300_000 }, async (t) => {
   const layout = writeLayout(t, `session: wt
 worktrees:
   copy: [.env]
@@ -42,6 +42,8 @@ defaults:
   ports: 5
 windows:
   - panes:
+      - agent: lead
+        worktree: false
       - agent: w1
       - agent: w2
 `);
@@ -85,6 +87,12 @@ windows:
   assert.match(text.stdout, /worktree wt\/w1: 0 ahead, 0 behind main; 1 file changed, 1 uncommitted/);
   const now = await orch(['conflicts']);
   assert.match(now.stdout, /w1 and w2 both change src\/api.ts: conflict in line 2/);
+  // The lead sees the same through its MCP tools.
+  const asked = await orch(['dispatch', '--wait', '--timeout', '120', 'lead', '[[tool WaitForMcpServers {}]] [[tool mcp__orchestrator__conflicts {}]]']);
+  assert.equal(asked.exitCode, 0, asked.stderr);
+  assert.match(asked.stdout, /tool result: - w1 and w2 both change src\/api.ts: conflict in line 2 \(as w1 has it\)/);
+  const stat = await orch(['dispatch', '--wait', '--timeout', '120', 'lead', '[[tool mcp__orchestrator__diff_agent {"agent":"w1","stat":true}]]']);
+  assert.match(stat.stdout, /tool result: +src\/api.ts \| 2 \+-\n 1 file changed/);
   const diff = await orch(['diff', 'w2']);
   assert.match(diff.stdout, /^-export const b = 2;$/m);
   assert.match(diff.stdout, /^\+export const b = 20;$/m);
