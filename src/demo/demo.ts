@@ -93,7 +93,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   out(`All 4 agents idle after ${((Date.now() - t0) / 1000).toFixed(1)} s. Running workflows/demo.yaml: plan -> module + test (in parallel) -> review.`);
 
   const data = readStore(stateDir);
-  const { workflow, problems } = loadWorkflow(join(toolkitRoot, 'workflows', 'demo.yaml'), Object.values(data.agents).map((a) => ({ name: a.name, role: a.role })));
+  const { workflow, problems } = loadWorkflow(join(toolkitRoot, 'workflows', 'demo.yaml'), Object.values(data.agents).map((a) => ({ name: a.name, role: a.role, worktree: Boolean(a.worktree) })));
   if (!workflow) throw new ConfigError(problems, 'workflow');
   const id = newId('r');
   submit(stateDir, { kind: 'run', id, at: new Date().toISOString(), workflow });

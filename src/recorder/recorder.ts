@@ -24,6 +24,8 @@ import { recordPass, waitingOnTime } from './pass.js';
 import { performEffects, type EffectContext } from './effects.js';
 import { atDialog, findControlWindow, lookAtPanes, sessionGone } from './pane-checks.js';
 import { describeConflict, findConflicts, lookAtWorktree, type MergeCache } from '../worktrees/look.js';
+import { mergeDone, mergesDue } from '../workflow/runs.js';
+import { mergeRunTask } from '../workflow/merges.js';
 
 /** How long after a look that found the session gone the second look is made. */
 const LOSS_CONFIRM_MS = 300;
@@ -89,6 +91,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       show();
       await performEffects(effectContext, result.effects);
       lookAtWorkIfTurned();
+      if (mergesDue(store.data).length) void mergeRuns();
     } catch (error) {
       // A bug must not take the recorder down in a loop (its restart would meet the same input):
       // say it and go on; the next event or tick tries again.
@@ -116,6 +119,17 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     } catch (error) {
       log(`error while looking at the worktrees: ${(error as Error).stack ?? String(error)}`);
     }
+  });
+  // Workflow tasks with merge: true whose try is done: merged one at a time, then the run moves on.
+  const mergeRuns = coalescing(async () => {
+    for (const due of mergesDue(store.data)) {
+      if (stopped) return;
+      const outcome = await mergeRunTask(store.data, due);
+      log(`run ${due.run}: ${due.task} ${outcome.ok ? 'merged' : 'not merged'}: ${outcome.text}`);
+      await store.mutate((data) => mergeDone(data, due.run, due.task, outcome, Date.now()));
+    }
+    void drain();
+    void lookAtWork();
   });
   function lookAtWorkIfTurned(): void {
     const turns = Object.values(store.data.agents).filter((a) => a.worktree).map((a) => `${a.name}:${a.turns ?? 0}:${a.worktree!.setup}`).join(',');

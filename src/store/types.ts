@@ -203,13 +203,15 @@ export interface WorkflowTaskSpec {
   timeout_s: number;
   /** Further tries after a failure. */
   retries: number;
+  /** Merge its agent's worktree branch into its base once it is done. */
+  merge?: boolean;
 }
 
 /** A validated workflow, as sent to the recorder. */
 export interface WorkflowSpec { name: string; file: string; description: string | null; tasks: WorkflowTaskSpec[] }
 
-/** waiting: needs not done yet. skipped: a task it needs failed. */
-export type RunTaskState = 'waiting' | 'queued' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
+/** waiting: needs not done yet. skipped: a task it needs failed. merging: done, its agent's branch being merged (merge: true). */
+export type RunTaskState = 'waiting' | 'queued' | 'running' | 'merging' | 'done' | 'failed' | 'skipped' | 'cancelled';
 export type RunState = 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface RunTaskRecord {

@@ -19,7 +19,7 @@ const REFERENCE = /^tasks\.([A-Za-z][\w-]*)\.(result|agent)$/;
 export interface WorkflowLoadResult { workflow?: WorkflowSpec; problems: Problem[] }
 
 /** The session's agents, to check names and roles against (omit to skip that check). */
-export interface AgentRef { name: string; role: string }
+export interface AgentRef { name: string; role: string; worktree?: boolean }
 
 export function loadWorkflow(file: string, agents?: AgentRef[]): WorkflowLoadResult {
   const abs = resolve(file);
@@ -61,6 +61,11 @@ function resolveWorkflow(raw: Raw, file: string, agents: AgentRef[] | undefined,
       const guess = closest(role, roles);
       problem(t.role !== undefined ? at('role') : ['defaults', 'role'], `no agent has role ${JSON.stringify(role)} in this session (${guess ? `did you mean ${JSON.stringify(guess)}? ` : ''}roles: ${roles.join(', ')})`);
     }
+    if (t.merge === true && agents) {
+      const could = agents.filter((a) => (agent !== undefined ? a.name === agent : a.role === role));
+      const without = could.filter((a) => !a.worktree).map((a) => a.name);
+      if (could.length && without.length) problem(at('merge'), `merge: true needs agents with their own worktree, and ${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} none (expected worktree: true for ${without.length === 1 ? 'it' : 'them'} in the layout)`);
+    }
     const needs = (t.needs as string[] | undefined) ?? [];
     needs.forEach((need, i) => {
       if (need === name) problem(at('needs', i), `task ${JSON.stringify(name)} needs itself (expected other tasks)`);
@@ -74,6 +79,7 @@ function resolveWorkflow(raw: Raw, file: string, agents: AgentRef[] | undefined,
       name, prompt: t.prompt as string, needs, target,
       timeout_s: (t.timeout ?? defaults.timeout ?? 0) as number,
       retries: (t.retries ?? defaults.retries ?? 0) as number,
+      ...(t.merge === true ? { merge: true } : {}),
     };
   });
 

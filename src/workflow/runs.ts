@@ -99,8 +99,13 @@ function step(data: StoreData, run: RunRecord, task: RunTaskRecord, now: number)
   task.cost_usd = Math.round((task.cost_usd + current.cost_usd) * 1e6) / 1e6;
   task.agent = current.agent;
   if (current.state === 'done') {
-    task.state = 'done';
     task.result = current.result;
+    if (spec.merge) {
+      // Done once its work is merged: the recorder merges it (src/workflow/merges.ts) and records the outcome.
+      task.state = 'merging';
+      return `run ${run.id}: ${task.name} done on ${current.agent}; merging its branch`;
+    }
+    task.state = 'done';
     task.ended_at = current.ended_at ?? iso(now);
     return `run ${run.id}: ${task.name} done`;
   }
@@ -127,4 +132,20 @@ function startTry(data: StoreData, run: RunRecord, task: RunTaskRecord, now: num
   task.tries.push(created.id);
   task.state = 'queued';
   return `run ${run.id}: ${task.name} queued as ${created.id}${after ? ` (try ${task.tries.length}, after: ${after})` : ''}`;
+}
+
+/** Run tasks whose work is to be merged now (merge: true, their try done). */
+export function mergesDue(data: StoreData): { run: string; task: string; agent: string | null }[] {
+  return Object.values(data.runs ?? {}).filter((r) => r.state === 'running')
+    .flatMap((r) => Object.values(r.tasks).filter((t) => t.state === 'merging').map((t) => ({ run: r.id, task: t.name, agent: t.agent })));
+}
+
+/** Records how a merge of a run task went: done, or failed with why (the run moves on at the next advance). */
+export function mergeDone(data: StoreData, runId: string, taskName: string, outcome: { ok: boolean; text: string }, now: number): void {
+  const task = data.runs?.[runId]?.tasks[taskName];
+  if (task?.state !== 'merging') return;
+  task.state = outcome.ok ? 'done' : 'failed';
+  task.ended_at = iso(now);
+  if (outcome.ok) task.result = `${task.result ?? ''}\n\n[merge: ${outcome.text}]`.trim();
+  else task.error = outcome.text;
 }

@@ -1,5 +1,5 @@
 // The schema of workflows/*.yaml (validated with positions; also the editors' JSON Schema).
-import { arrayOf, int, mapOf, str, type Schema } from '../config/schema.js';
+import { arrayOf, bool, int, mapOf, str, type Schema } from '../config/schema.js';
 
 export const TASK_NAME = /^[A-Za-z][\w-]*$/;
 
@@ -13,6 +13,7 @@ const taskSchema: Schema = {
     role: str('Run it on the first idle agent with this role.', { nonEmpty: true }),
     timeout: int('Seconds one try may run before it is interrupted (0: no limit).', 0),
     retries: int('Further tries after a failure.', 0, 10),
+    merge: bool('When the task is done, commit what its agent left uncommitted in its worktree and merge its branch into its base (the agent needs worktree: true); a conflict fails the task with the files, and changes nothing.'),
   },
   required: ['prompt'],
 };

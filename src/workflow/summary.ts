@@ -7,7 +7,7 @@ import { oneLine } from '../util/text.js';
 import { formatUsd } from '../core/looks.js';
 
 const COLOURS: Record<string, (s: string) => string> = {
-  waiting: chalk.gray, queued: chalk.cyan, running: chalk.yellow, done: chalk.green, failed: chalk.red, skipped: chalk.magenta, cancelled: chalk.gray,
+  waiting: chalk.gray, queued: chalk.cyan, running: chalk.yellow, merging: chalk.blue, done: chalk.green, failed: chalk.red, skipped: chalk.magenta, cancelled: chalk.gray,
 };
 
 /** The end-of-run summary: task, agent, duration, cost, result. */

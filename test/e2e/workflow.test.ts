@@ -90,7 +90,9 @@ tasks:
   // run --resume --wait waits for the resumed run (its new tries), not the summary of the old one.
   const again = await orch(['run', '--resume', failedRun.id, '--wait', '--json', '--timeout', '120']);
   assert.equal(again.exitCode, 1, again.stderr);
-  const resumedRun = JSON.parse(again.stdout.slice(again.stdout.indexOf('{'))) as RunRecord;
+  // With --json, standard output is the run alone.
+  const resumedRun = JSON.parse(again.stdout) as RunRecord;
+  assert.match(again.stderr, /resuming: /);
   assert.equal(resumedRun.resumes?.length, 1);
   const newTries = resumedRun.tasks.flaky!.tries;
   assert.equal(newTries.length, 2, 'the resumed run tried again (with its retry)');

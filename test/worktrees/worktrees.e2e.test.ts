@@ -218,3 +218,49 @@ windows:
   // The main checkout never saw any of it.
   assert.equal(git(live.project, 'status', '--porcelain'), '?? .env');
 });
+
+test('a workflow task with merge: true merges its agent\'s work when done; one whose work conflicts fails with the files and changes nothing', { timeout: 240_000 }, async (t) => {
+  const layout = writeLayout(t, `session: wtflow
+defaults:
+  worktree: true
+  permission_mode: acceptEdits
+windows:
+  - panes:
+      - agent: w1
+      - agent: w2
+      - agent: plain
+        worktree: false
+`);
+  const live = await startLiveSession(t, { layout, prepare: project, env: { ...GIT_ENV, ORCH_PORTS_DIR: tempDir(t) } });
+  const orch = orchestrate(live);
+  await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle'), 120_000, 'agents idle');
+  const bad = join(live.project, '..', 'bad.yaml');
+  writeFiles(join(live.project, '..'), { 'bad.yaml': 'tasks:\n  x:\n    agent: plain\n    prompt: hi\n    merge: true\n' });
+  const refused = await orch(['workflow', 'validate', bad]);
+  assert.equal(refused.exitCode, 2);
+  assert.match(refused.stderr, /bad.yaml:5:\d+ .*merge: true needs agents with their own worktree, and plain has none/);
+
+  writeFiles(join(live.project, '..'), { 'flow.yaml': `tasks:
+  first:
+    agent: w1
+    merge: true
+    prompt: ${JSON.stringify(`[[read src/api.ts]][[write src/api.ts ${JSON.stringify(API.replace('b = 2', 'b = 10'))}]]`)}
+  second:
+    needs: [first]
+    agent: w2
+    merge: true
+    prompt: ${JSON.stringify(`[[read src/api.ts]][[write src/api.ts ${JSON.stringify(API.replace('b = 2', 'b = 20'))}]]`)}
+` });
+  const mainBefore = git(live.project, 'rev-parse', 'main');
+  const ran = await orch(['run', join(live.project, '..', 'flow.yaml'), '--wait', '--timeout', '180', '--json']);
+  assert.equal(ran.exitCode, 1, ran.stdout);
+  const runRecord = JSON.parse(ran.stdout) as { id: string; state: string; tasks: Record<string, { state: string; result: string | null; error: string | null }> };
+  assert.equal(runRecord.tasks.first!.state, 'done');
+  assert.match(runRecord.tasks.first!.result!, /\[merge: fast-forwarded 1 commit of wtflow\/w1 into main/);
+  assert.equal(runRecord.tasks.second!.state, 'failed');
+  assert.match(runRecord.tasks.second!.error!, /^merge conflict: src\/api.ts \(lines 2\); nothing was changed, wtflow\/w2 keeps the work$/);
+  assert.equal(git(live.project, 'log', '-1', '--format=%s', 'main'), `flow: first (run ${runRecord.id})`);
+  assert.equal(git(live.project, 'rev-list', '--count', `${mainBefore}..main`), '1');
+  assert.match(readFileSync(join(live.project, 'src/api.ts'), 'utf8'), /b = 10/);
+  assert.match(git(join(live.project, '.worktrees', 'wtflow', 'w2'), 'show', 'HEAD:src/api.ts'), /b = 20/);
+});

@@ -48,16 +48,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     assertLive(data, stateDir);
     const request = run.state !== 'running' ? newId('q') : undefined;
     if (request) submit(stateDir, { kind: 'resume-run', id: request, at: new Date().toISOString(), run: run.id });
-    process.stdout.write(`${request ? 'resuming' : 'run is still going'}: ${run.id}\n`);
+    (values.json ? process.stderr : process.stdout).write(`${request ? 'resuming' : 'run is still going'}: ${run.id}\n`);
     return values.wait ? follow(stateDir, run.id, limit, Boolean(values.json), request) : 0;
   }
   if (positionals.length !== 1) throw new UsageError(`give one workflow FILE\n\n${runUsage}`);
-  const { workflow, problems } = loadWorkflow(positionals[0]!, Object.values(data.agents).map((a) => ({ name: a.name, role: a.role })));
+  const { workflow, problems } = loadWorkflow(positionals[0]!, Object.values(data.agents).map((a) => ({ name: a.name, role: a.role, worktree: Boolean(a.worktree) })));
   if (!workflow) throw new ConfigError(problems, 'workflow');
   assertLive(data, stateDir);
   const id = newId('r');
   submit(stateDir, { kind: 'run', id, at: new Date().toISOString(), workflow });
-  process.stdout.write(values.json && !values.wait ? `${JSON.stringify({ id, workflow: workflow.name })}\n` : `run ${id} of ${workflow.name}: ${workflow.tasks.length} tasks\n`);
+  // With --json, standard output is one JSON document: the run's id now, or the finished run with --wait.
+  if (values.json && !values.wait) process.stdout.write(`${JSON.stringify({ id, workflow: workflow.name })}\n`);
+  else (values.json ? process.stderr : process.stdout).write(`run ${id} of ${workflow.name}: ${workflow.tasks.length} tasks\n`);
   return values.wait ? follow(stateDir, id, limit, Boolean(values.json)) : 0;
 }
 
@@ -77,7 +79,7 @@ export async function workflowCommand(argv: string[]): Promise<number> {
   if (!positionals.length) throw new UsageError(`give at least one FILE\n\n${validateUsage}`);
   let agents: { name: string; role: string }[] | undefined;
   try {
-    agents = Object.values(readStore(resolveStateDir(values.state)).agents).map((a) => ({ name: a.name, role: a.role }));
+    agents = Object.values(readStore(resolveStateDir(values.state)).agents).map((a) => ({ name: a.name, role: a.role, worktree: Boolean(a.worktree) }));
   } catch {
     if (values.state) throw new OrchestratorError(`cannot read the session in ${values.state}`);
   }
