@@ -21,7 +21,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
   };
-  const view: View = { session: null, agents: [], tasks: [], runs: [], events: [], handovers: [], totals: { cost_usd: 0, agents: 0, by_status: {}, tasks: {} } };
+  const view: View = { session: null, agents: [], tasks: [], runs: [], events: [], handovers: [], conflicts: [], totals: { cost_usd: 0, agents: 0, by_status: {}, tasks: {} } };
   let offset = 0;
   const now = (): number => Date.now() + offset;
   const duration = (ms: number): string => {
@@ -34,7 +34,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
   const setText = (node: HTMLElement, text: string): void => { if (node.textContent !== text) node.textContent = text; };
 
   // ---- agents: one card per agent, created once and updated in place.
-  interface Card { root: HTMLElement; sym: HTMLElement; state: HTMLElement; task: HTMLElement; elapsed: HTMLElement; last: HTMLElement; cost: HTMLElement; sid: HTMLElement; model: HTMLElement; reason: HTMLElement }
+  interface Card { root: HTMLElement; sym: HTMLElement; state: HTMLElement; task: HTMLElement; elapsed: HTMLElement; last: HTMLElement; cost: HTMLElement; sid: HTMLElement; model: HTMLElement; worktree: HTMLElement; ports: HTMLElement; reason: HTMLElement }
   const cards = new Map<string, Card>();
   let selected = localStorage.getItem('orch-pane') ?? '';
 
@@ -56,7 +56,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
       return dd;
     };
     const c: Card = { root, sym, state, task: field('task', 'task'), elapsed: field('time', 'elapsed'), last: field('last answer', 'last'),
-      cost: field('cost', 'cost'), sid: field('session', 'sid'), model: field('model', 'model'), reason: make('p', 'reason') };
+      cost: field('cost', 'cost'), sid: field('session', 'sid'), model: field('model', 'model'), worktree: field('worktree', 'worktree'), ports: field('ports', 'ports'), reason: make('p', 'reason') };
     root.append(head, dl, c.reason);
     root.addEventListener('click', () => selectPane(a.name));
     root.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); selectPane(a.name); } });
@@ -88,6 +88,11 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
         setText(c.sid, a.session_id ? a.session_id.slice(0, 8) : '—');
         c.sid.title = a.session_id;
         setText(c.model, [a.model, a.turns ? `${a.turns} turn${a.turns === 1 ? '' : 's'}` : '', a.restarts ? `${a.restarts} restart${a.restarts === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ') || '—');
+        setText(c.worktree, a.worktree ?? '');
+        c.worktree.title = a.worktree ?? '';
+        c.worktree.parentElement!.hidden = !a.worktree;
+        setText(c.ports, a.ports ?? '');
+        c.ports.parentElement!.hidden = !a.ports;
         setText(c.reason, a.reason ?? '');
         c.root.classList.toggle('selected', a.name === selected);
         c.root.title = `${a.name}: ${a.status}${a.reason ? ` (${a.reason})` : ''}. Click to see its screen.`;
@@ -274,6 +279,11 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
     pre.hidden = false;
     pre.textContent = body.text !== undefined ? `${body.text}${body.truncated ? '\n[… truncated]' : ''}` : `cannot read ${name}: ${body.error ?? res.status}`;
   }
+  function renderConflicts(): void {
+    byId('conflicts-section').hidden = !view.conflicts.length;
+    byId('conflicts').replaceChildren(...view.conflicts.map((text) => make('li', 'conflict', text)));
+  }
+
   function renderHandovers(): void {
     byId('handovers-empty').hidden = view.handovers.length > 0;
     byId('handovers').replaceChildren(...view.handovers.map((h) => {
@@ -325,7 +335,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
 
   // ---- the live store, by server-sent events: a snapshot on connect, then changed sections.
   const render: Record<keyof View, () => void> = {
-    session: renderHeader, totals: renderHeader, agents: renderAgents, tasks: renderTasks, runs: renderRuns, events: renderEvents, handovers: renderHandovers,
+    session: renderHeader, totals: renderHeader, agents: renderAgents, tasks: renderTasks, runs: renderRuns, events: renderEvents, handovers: renderHandovers, conflicts: renderConflicts,
   };
   function apply(data: string): void {
     const message = JSON.parse(data) as { now: number; view: Partial<View> };

@@ -26,6 +26,10 @@ ${opts.csrf ? `<meta name="orch-csrf" content="${escapeHtml(opts.csrf)}">\n` : '
     <h2>Agents</h2>
     <div id="agents" class="cards"><p class="empty">Waiting for the session…</p></div>
   </section>
+  <section id="conflicts-section" hidden>
+    <h2>Conflicts <span class="muted">found before any merge</span></h2>
+    <ul id="conflicts" class="list"></ul>
+  </section>
   <div class="columns">
     <section id="pane-section" class="wide">
       <h2>Screen <select id="pane-agent" aria-label="agent whose screen is shown"></select> <span id="pane-info" class="muted"></span></h2>
@@ -113,6 +117,7 @@ h2 select { text-transform: none; }
 .card .state { margin-left: auto; font-size: .8rem; font-weight: 600; white-space: nowrap; }
 .card dl { display: grid; grid-template-columns: auto minmax(0, 1fr); gap: .1rem .6rem; margin: .35rem 0 0; font-size: .85rem; }
 .card dl > .f { display: contents; }
+.card dl > .f[hidden] { display: none; }
 .card dt { color: var(--muted); }
 .cards.many .f-model, .cards.many .f-sid { display: none; }
 .card dd { margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -160,6 +165,7 @@ tr[data-task-state="failed"] td.state, tr[data-task-state="interrupted"] td.stat
 tr[data-task-state="cancelled"] td.state, tr[data-task-state="queued"] td.state { color: var(--muted); }
 .list { list-style: none; margin: 0; padding: 0; }
 .list li { padding: .25rem 0; border-bottom: 1px solid var(--line); font-size: .85rem; word-break: break-word; }
+.list li.conflict { color: var(--error); }
 .events li .t { color: var(--muted); font-family: ui-monospace, monospace; margin-right: .4rem; }
 #handovers li { cursor: pointer; } #handovers li:hover { color: #7aa2f7; }
 .doc { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .6rem; white-space: pre-wrap; word-break: break-word; max-height: 60vh; overflow: auto; }

@@ -3,6 +3,7 @@
 // into sections so that a change re-sends only the sections it touched.
 import type { StoreData, TaskRecord } from '../store/types.js';
 import type { HandoverInfo } from './handovers.js';
+import { conflictLines, worktreeLine, worktreeSummary } from '../worktrees/summary.js';
 
 const clip = (v: unknown, n: number): string | null => {
   if (v === null || v === undefined) return null;
@@ -17,6 +18,10 @@ export interface AgentView {
   task: string | null; task_id: string | null; busy_since: string | null; last_result: string | null;
   last_tool: string | null; cost_usd: number; session_id: string; model: string | null; turns: number;
   restarts: number; exit_code: number | null; updated_at: string;
+  /** Its worktree in one line (branch, ahead/behind its base, files changed), or null without one. */
+  worktree: string | null;
+  /** Its block of ports, e.g. "20000-20009", or null. */
+  ports: string | null;
 }
 
 export interface TaskView {
@@ -36,6 +41,8 @@ export interface View {
   runs: RunView[];
   events: { at: string; agent: string; event: string; status: string; detail: string | null }[];
   handovers: HandoverInfo[];
+  /** Conflicts between agents' work (or with their base), in words. */
+  conflicts: string[];
   totals: { cost_usd: number; agents: number; by_status: Record<string, number>; tasks: Record<string, number> };
 }
 
@@ -93,6 +100,8 @@ export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
     last_result: clip(a.last_result, 4000), last_tool: a.last_tool ?? null, cost_usd: num(a.cost_usd),
     session_id: a.session_id, model: a.model ?? null, turns: num(a.turns), restarts: num(a.restarts),
     exit_code: a.exit_code ?? null, updated_at: a.updated_at,
+    worktree: (() => { const w = worktreeSummary(data, a); return w ? clip(worktreeLine(w), 300) : null; })(),
+    ports: a.ports?.length ? (a.ports.length === 1 ? String(a.ports[0]) : `${a.ports[0]}-${a.ports.at(-1)}`) : null,
   }));
   const allTasks = Object.values(data.tasks ?? {});
   const tasks = allTasks.sort((a, b) => num(b.seq) - num(a.seq)).slice(0, MAX_TASKS).map((t): TaskView => ({
@@ -110,6 +119,7 @@ export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
     runs: runsView(data),
     events: (data.events ?? []).slice(-MAX_EVENTS).reverse().map((e) => ({ at: e.at, agent: e.agent, event: e.event, status: e.status, detail: clip(e.detail, 300) })),
     handovers,
+    conflicts: conflictLines(data).slice(0, 50).map((c) => clip(c, 1000)!),
     totals: {
       cost_usd: agents.reduce((sum, a) => sum + a.cost_usd, 0),
       agents: agents.length,
@@ -120,7 +130,7 @@ export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
 }
 
 export type Section = keyof View;
-export const SECTIONS: Section[] = ['session', 'agents', 'tasks', 'runs', 'events', 'handovers', 'totals'];
+export const SECTIONS: Section[] = ['session', 'agents', 'tasks', 'runs', 'events', 'handovers', 'conflicts', 'totals'];
 
 /** Remembers what was last sent, section by section, and says which sections changed. */
 export class ViewDiffer {

@@ -57,9 +57,30 @@ test('view: workflow runs in any of the shapes the store may give them, junk ign
 test('view: the differ sends every section first, then only what changed', () => {
   const differ = new ViewDiffer();
   const data: StoreData = { ...emptyStore(), agents: { a: agent('a') } };
-  assert.deepEqual(Object.keys(differ.changed(buildView(data, []))).sort(), ['agents', 'events', 'handovers', 'runs', 'session', 'tasks', 'totals']);
+  assert.deepEqual(Object.keys(differ.changed(buildView(data, []))).sort(), ['agents', 'conflicts', 'events', 'handovers', 'runs', 'session', 'tasks', 'totals']);
   assert.deepEqual(differ.changed(buildView(data, [])), {});
   data.agents.a!.status = 'busy';
   assert.deepEqual(Object.keys(differ.changed(buildView(data, []))).sort(), ['agents', 'totals']);
   assert.deepEqual(Object.keys(differ.changed(buildView(data, [{ name: 'h.md', size: 1, modified_at: 'now' }]))), ['handovers']);
+});
+
+test('view: an agent\'s worktree in one line and its ports; conflicts in words; no worktree, no line', () => {
+  const data: StoreData = {
+    ...emptyStore(),
+    agents: {
+      a: agent('a', { ports: [20010, 20011, 20012], worktree: { repo: '/r', path: '/r/.worktrees/s/a', branch: 's/a', base: 'main', base_commit: 'x', created_at: '', setup: 'done', setup_log: null } }),
+      b: agent('b'),
+    },
+    worktrees: {
+      checked_at: '',
+      agents: { a: { head: 'h', ahead: 2, behind: 1, changed: ['x.ts', 'y.ts'], uncommitted: ['?? y.ts'], snapshot: 's', checked_at: '' } },
+      conflicts: [{ agents: ['a', 'b'], with: 'agent', files: [{ path: 'x.ts', kind: 'contents', lines: [[3, 5]] }], found_at: '' }],
+    },
+  };
+  const view = buildView(data, []);
+  assert.equal(view.agents[0]!.worktree, 's/a: 2 ahead, 1 behind main; 2 files changed, 1 uncommitted');
+  assert.equal(view.agents[0]!.ports, '20010-20012');
+  assert.equal(view.agents[1]!.worktree, null);
+  assert.equal(view.agents[1]!.ports, null);
+  assert.deepEqual(view.conflicts, ['a and b both change x.ts: conflict in lines 3-5 (as a has it)']);
 });

@@ -14,6 +14,8 @@ import { orchestrateScript, run, startScript } from '../helpers/cli.js';
 import { retryUntil, tempDir } from '../helpers/tmux.js';
 import { git, GIT_ENV, makeRepo, writeFiles } from '../helpers/git.js';
 import { alive, withDescendants } from '../../src/session/processes.js';
+import { readDashboardInfo } from '../../src/dashboard/info.js';
+import { browserForTest } from '../helpers/browser.js';
 
 const API = 'export const a = 1;\nexport const b = 2;\nexport const c = 3;\n';
 
@@ -30,7 +32,7 @@ type StatusAgent = { name: string; status: string; reason: string | null; ports:
 const statusOf = async (live: LiveSession): Promise<{ agents: StatusAgent[]; conflicts: { agents: string[]; text: string; files: { path: string; lines: number[][] }[] }[] }> =>
   (await live.status()) as never;
 
-test('two workers write the same file: each has its version on its branch, the conflict is seen before merging (status, conflicts, the lead\'s MCP tools), the first merges and the second is refused with nothing changed', { timeout: 300_000 }, async (t) => {
+test('two workers write the same file: each has its version on its branch, the conflict is seen before merging (status, conflicts, the dashboard, the lead\'s MCP tools), the first merges and the second is refused with nothing changed', { timeout: 300_000 }, async (t) => {
   const layout = writeLayout(t, `session: wt
 worktrees:
   copy: [.env]
@@ -87,6 +89,16 @@ windows:
   assert.match(text.stdout, /worktree wt\/w1: 0 ahead, 0 behind main; 1 file changed, 1 uncommitted/);
   const now = await orch(['conflicts']);
   assert.match(now.stdout, /w1 and w2 both change src\/api.ts: conflict in line 2/);
+  // So does the dashboard, in a real browser: each card has its worktree line and ports, and the conflict is listed.
+  const info = await retryUntil(() => readDashboardInfo(live.state), 30_000, 'the dashboard');
+  const page = await (await browserForTest(t)).newPage();
+  await page.goto(info.open_url);
+  const card = page.locator('[data-agent="w1"] dd.worktree');
+  await card.filter({ hasText: 'wt/w1: 0 ahead, 0 behind main; 1 file changed, 1 uncommitted' }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator('[data-agent="w1"] dd.ports').textContent(), `${w1.ports[0]}-${w1.ports[4]}`);
+  assert.equal(await page.locator('[data-agent="lead"] dd.worktree').isVisible(), false);
+  await page.locator('#conflicts li', { hasText: 'w1 and w2 both change src/api.ts: conflict in line 2' }).waitFor({ timeout: 15_000 });
+
   // The lead sees the same through its MCP tools.
   const asked = await orch(['dispatch', '--wait', '--timeout', '120', 'lead', '[[tool WaitForMcpServers {}]] [[tool mcp__orchestrator__conflicts {}]]']);
   assert.equal(asked.exitCode, 0, asked.stderr);
