@@ -16,6 +16,8 @@ export interface ForkSource {
   statusFile: string;
   /** The parent has a first prompt: wait for its first answer before forking. */
   waitForFirstAnswer: boolean;
+  /** The parent's working directory, when it is not the fork's (each in its own worktree). */
+  cwd?: string;
 }
 
 /** How long a fork waits for its parent's first answer before it starts fresh (seconds). */
@@ -28,7 +30,7 @@ export const FORK_TRANSCRIPT_WAIT_S = 10;
  * `fork` branches the parent's, `fresh` starts an empty one. `transcript` and `resumed` are the
  * launch script's; `parentTranscript` is the parent's transcript path as a shell word.
  */
-export function forkScript(agent: string, parent: ForkSource, parentTranscript: string, logFile: string, cmd: { again: string; fork: string; fresh: string }): string[] {
+export function forkScript(agent: string, parent: ForkSource, parentTranscript: string, logFile: string, cmd: { again: string; fork: string; fresh: string }, ownProjectDir?: string): string[] {
   const lines = [
     `parent_transcript=${parentTranscript}`,
     `note() { printf 'orchestrator: %s\\n' "$1"; printf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" >> ${quote(logFile)}; }`,
@@ -53,7 +55,9 @@ export function forkScript(agent: string, parent: ForkSource, parentTranscript: 
   lines.push(
     'run() {',
     `  if [ "$resumed" = 1 ] && conversation "$transcript"; then ${cmd.again}`,
-    `  elif conversation "$parent_transcript"; then set_aside; note ${forking}; ${cmd.fork}`,
+    // In another directory (its own worktree), claude finds the parent's conversation only among
+    // its own directory's transcripts: a copy goes there first (the parent's file is not touched).
+    `  elif conversation "$parent_transcript"; then set_aside; note ${forking};${ownProjectDir ? ` mkdir -p ${ownProjectDir} && cp "$parent_transcript" ${ownProjectDir}/${parent.sessionId}.jsonl;` : ''} ${cmd.fork}`,
     `  else set_aside; note ${fresh}; ${cmd.fresh}; fi`,
     '}',
   );

@@ -27,8 +27,8 @@ export interface LaunchContext {
   env: Record<string, string>;
   /** Continue the agent's earlier conversation (--resume) instead of starting it. */
   resume?: boolean;
-  /** fork_from: the agent whose conversation this one starts from, and whether to wait for its first answer. */
-  forkFrom?: { name: string; sessionId: string; waitForFirstAnswer: boolean };
+  /** fork_from: the agent whose conversation this one starts from, whether to wait for its first answer, and where it runs. */
+  forkFrom?: { name: string; sessionId: string; waitForFirstAnswer: boolean; cwd?: string };
   /** The MCP server this agent gets (agents with mcp: true). */
   mcp?: AgentMcp;
   /** Its block of TCP ports (exported as ORCH_PORT, ORCH_PORT_0..N-1). */
@@ -94,10 +94,12 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
   const again = quoteArgv(agentArgv(agent, { ...ctx, resume: true }));
   const key = projectKey(agent.cwd);
   const parent = agent.mode === 'interactive' ? ctx.forkFrom : undefined;
+  const projects = '"${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects';
+  const parentKey = parent?.cwd ? projectKey(parent.cwd) : key;
   const run = parent
     ? forkScript(agent.name, { ...parent, statusFile: agentFiles(ctx.stateDir, parent.name).status },
-      `"\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects/${key}/${parent.sessionId}.jsonl"`, files.launchLog,
-      { again, fork: quoteArgv(agentArgv(agent, { ...ctx, forkOf: parent.sessionId })), fresh: first })
+      `${projects}/${parentKey}/${parent.sessionId}.jsonl"`, files.launchLog,
+      { again, fork: quoteArgv(agentArgv(agent, { ...ctx, forkOf: parent.sessionId })), fresh: first }, parentKey !== key ? `${projects}/${key}"` : undefined)
     : [`run() { if [ "$resumed" = 1 ] && conversation "$transcript"; then ${again}; else set_aside; ${first}; fi; }`];
   return [
     '#!/bin/sh',

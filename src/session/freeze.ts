@@ -41,8 +41,20 @@ function agentEntry(spec: AgentSpec, cwd: string, focus: boolean): Raw {
     ...(spec.mode !== 'interactive' ? { mode: spec.mode } : {}),
     ...(spec.mcp !== (spec.role === 'lead') ? { mcp: Boolean(spec.mcp) } : {}),
     ...(spec.forkFrom ? { fork_from: spec.forkFrom } : {}),
+    ...(spec.worktree ? { worktree: true, branch: spec.worktree.branch } : {}),
+    ...(spec.ports !== 10 ? { ports: spec.ports } : {}),
     ...(focus ? { focus: true } : {}),
   };
+}
+
+/** The layout's worktrees: section, as far as it differs from the defaults. */
+function worktreesEntry(layout: Layout): Raw | undefined {
+  const w = layout.worktrees;
+  const out: Raw = {
+    ...(w.dir !== '.worktrees' ? { dir: w.dir } : {}), ...(w.base ? { base: w.base } : {}), ...(w.copy.length ? { copy: w.copy } : {}),
+    ...(w.link.length ? { link: w.link } : {}), ...(w.setup ? { setup: w.setup } : {}), ...(w.setupTimeoutS !== 600 ? { setup_timeout: w.setupTimeoutS } : {}),
+  };
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** A command pane's layout entry (a pane the layout did not have: the command tmux started it with). */
@@ -109,6 +121,7 @@ export async function freezeSession(data: StoreData, opts: FreezeOptions = {}): 
     ...(layout && Object.keys(layout.env).length ? { env: layout.env } : {}),
     ...(layout && !layout.dashboard ? { dashboard: false } : {}),
     ...(layout && layout.onRecover !== 'requeue' ? { on_recover: layout.onRecover } : {}),
+    ...(layout && worktreesEntry(layout) ? { worktrees: worktreesEntry(layout) } : {}),
     windows,
   };
   const head = [

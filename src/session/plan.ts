@@ -52,7 +52,8 @@ export function launchContext(layout: Layout, plan: StartPlan, name: string, cla
   const agent = plan.agents.find((a) => a.name === name);
   const parentName = layout.agents.find((a) => a.name === name)?.forkFrom;
   const parent = parentName ? plan.agents.find((a) => a.name === parentName) : undefined;
-  const forkFrom = parent && { name: parent.name, sessionId: parent.sessionId, waitForFirstAnswer: layout.agents.find((a) => a.name === parent.name)?.prompt !== undefined };
+  const parentSpec = parent && layout.agents.find((a) => a.name === parent.name);
+  const forkFrom = parent && { name: parent.name, sessionId: parent.sessionId, waitForFirstAnswer: parentSpec?.prompt !== undefined, ...(parentSpec ? { cwd: parentSpec.cwd } : {}) };
   const spec = layout.agents.find((a) => a.name === name);
   const mcp = spec && mcpOf(spec, stateDir);
   return { claudeBin, sessionId: agent?.sessionId ?? randomUUID(), stateDir, sessionName: layout.session, env: layout.env, ...(forkFrom ? { forkFrom } : {}), ...(mcp ? { mcp } : {}) };

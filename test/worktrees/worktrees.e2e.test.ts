@@ -276,3 +276,29 @@ windows:
   assert.match(readFileSync(join(live.project, 'src/api.ts'), 'utf8'), /b = 10/);
   assert.match(git(join(live.project, '.worktrees', 'wtflow', 'w2'), 'show', 'HEAD:src/api.ts'), /b = 20/);
 });
+
+test('fork_from into a worktree: the fork runs in its own worktree and starts from the lead\'s conversation', { timeout: 240_000 }, async (t) => {
+  const secret = 'the secret word is MANGO-3';
+  const layout = writeLayout(t, `session: wtfork
+windows:
+  - panes:
+      - agent: lead
+        prompt: "[[say I will remember that ${secret}]] remember: ${secret}"
+      - agent: w1
+        fork_from: lead
+        worktree: true
+`);
+  const live = await startLiveSession(t, { layout, prepare: project, env: { ...GIT_ENV, ORCH_PORTS_DIR: tempDir(t) } });
+  const orch = orchestrate(live);
+  await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle'), 120_000, 'both idle');
+  const w1 = (await statusOf(live)).agents.find((a) => a.name === 'w1')!;
+  assert.equal(w1.cwd, join(live.project, '.worktrees', 'wtfork', 'w1'));
+  const asked = await orch(['dispatch', 'w1', 'what was the word? [[bash pwd]]', '--wait', '--timeout', '60']);
+  assert.equal(asked.exitCode, 0, asked.stderr);
+  const id = live.store().agents.w1!.session_id;
+  const first = live.standin.requests.filter((x) => x.headers['x-claude-code-session-id'] === id && !x.side)[0]!;
+  assert.ok(JSON.stringify(first.body).includes(`remember: ${secret}`), 'the fork carries the lead\'s prompt');
+  assert.ok(JSON.stringify(first.body).includes(`I will remember that ${secret}`), 'and its answer');
+  assert.equal(asked.stdout.trim(), w1.cwd);
+  assert.match(readFileSync(join(live.state, 'agents', 'w1', 'launch.log'), 'utf8'), /starting w1 from lead's conversation/);
+});
