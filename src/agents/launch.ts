@@ -94,7 +94,7 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
   const again = quoteArgv(agentArgv(agent, { ...ctx, resume: true }));
   const key = projectKey(agent.cwd);
   const parent = agent.mode === 'interactive' ? ctx.forkFrom : undefined;
-  const projects = '"${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects';
+  const projects = `"\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects`;
   const parentKey = parent?.cwd ? projectKey(parent.cwd) : key;
   const run = parent
     ? forkScript(agent.name, { ...parent, statusFile: agentFiles(ctx.stateDir, parent.name).status },

@@ -79,7 +79,7 @@ test('mcp: the lead gets --mcp-config and our tools allowed; mcp: false turns it
   assert.deepEqual(lead.slice(lead.indexOf('--mcp-config'), lead.indexOf('--mcp-config') + 2), ['--mcp-config', mcpConfig]);
   const allowed = lead.slice(lead.indexOf('--allowedTools') + 1, lead.indexOf('--append-system-prompt-file'));
   assert.deepEqual(allowed, ['Read', ...MCP_TOOL_NAMES]);
-  assert.deepEqual(MCP_TOOL_NAMES, ['list_agents', 'dispatch', 'wait_task', 'task_result', 'list_tasks', 'cancel_task'].map((n) => `mcp__orchestrator__${n}`));
+  assert.deepEqual(MCP_TOOL_NAMES, ['list_agents', 'dispatch', 'wait_task', 'task_result', 'list_tasks', 'cancel_task', 'diff_agent', 'merge_agent', 'conflicts'].map((n) => `mcp__orchestrator__${n}`));
   assert.ok(!plan.agents[1]!.argv.includes('--mcp-config'));
   assert.ok(!plan.agents[2]!.argv.includes('--mcp-config'));
   assert.ok(plan.agents[3]!.argv.includes('--mcp-config'));
@@ -104,7 +104,7 @@ test('fork_from: the fork resumes its parent\'s session as a fork with its own i
   assert.deepEqual(w2!.argv.slice(1, 6), ['--resume', w1!.sessionId, '--fork-session', '--session-id', w2!.sessionId]);
   assert.equal(claudeArgs(layout.agents[1]!, { sessionId: 'OWN', resume: true })[1], 'OWN', 'a restart resumes the fork\'s own conversation');
   const ctx = launchContext(layout, plan, 'w1', '/bin/true', join(dir, 'state'));
-  assert.deepEqual(ctx.forkFrom, { name: 'lead', sessionId: lead!.sessionId, waitForFirstAnswer: false });
+  assert.deepEqual(ctx.forkFrom, { name: 'lead', sessionId: lead!.sessionId, waitForFirstAnswer: false, cwd: layout.agents[0]!.cwd });
   const dry = await run(orchestrateScript, ['session', 'start', '--dry-run', '--layout', join(dir, 'layout.yaml'), '--state', join(dir, 'state')], { cwd: dir });
   assert.equal(dry.exitCode, 0, dry.stderr);
   assert.match(dry.stdout, /fake-claude --resume \S+ --fork-session --session-id \S+ --settings \S+w1\/settings\.json/);
