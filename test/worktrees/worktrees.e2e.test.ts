@@ -174,7 +174,7 @@ windows:
   assert.ok(Date.now() - endAt < 15_000, `session end took ${Date.now() - endAt} ms`);
 });
 
-test('uncommitted work in a worktree survives session end, a new start, and kill -9 of the tmux server mid-task with --resume; the ports stay the same', { timeout: 300_000 }, async (t) => {
+test('uncommitted work in a worktree survives session end, a new start, and kill -9 of the tmux server mid-task with --resume; the ports stay the same; prune removes it only once merged', { timeout: 300_000 }, async (t) => {
   const layout = writeLayout(t, `session: wtkeep
 defaults:
   permission_mode: acceptEdits
@@ -229,6 +229,19 @@ windows:
   assert.deepEqual(readdirSync(join(live.project, '.worktrees', 'wtkeep')), ['w1']);
   // The main checkout never saw any of it.
   assert.equal(git(live.project, 'status', '--porcelain'), '?? .env');
+
+  // Ended again, it is kept; prune keeps it too until its work is merged, then removes it.
+  assert.equal((await orch(['session', 'end'])).exitCode, 0);
+  const listed = await orch(['worktrees']);
+  assert.match(listed.stdout, /w1 {2}wtkeep\/w1 \(from main\) {2}.*\n {2}0 ahead, 0 behind; 2 files changed, 2 uncommitted\n {2}kept: 2 uncommitted files \((after-resume.txt, notes.txt|notes.txt, after-resume.txt)\)/);
+  assert.match((await orch(['worktrees', 'prune'])).stdout, /^w1: kept .*2 uncommitted files/);
+  assert.ok(existsSync(join(wt, 'notes.txt')));
+  assert.equal((await orch(['merge', 'w1', '--commit-all', 'w1: notes'])).exitCode, 0);
+  assert.match((await orch(['worktrees', 'prune', '--dry-run'])).stdout, /^w1: would remove /);
+  const pruned = await orch(['worktrees', 'prune']);
+  assert.match(pruned.stdout, /^w1: removed .*; deleted branch wtkeep\/w1/);
+  assert.equal(existsSync(wt), false);
+  assert.equal(readFileSync(join(live.project, 'notes.txt'), 'utf8'), 'a draft, not committed');
 });
 
 test('a workflow task with merge: true merges its agent\'s work when done; one whose work conflicts fails with the files and changes nothing', { timeout: 240_000 }, async (t) => {
