@@ -1,6 +1,7 @@
 // What the CLI and the lead's MCP tools ask of the agents' worktrees: an agent's diff, the
 // conflicts as they are right now, every worktree's state, and pruning the ones that are safe.
 // All of it reads the store and git; none of it writes the store (the recorder is its writer).
+import { existsSync } from 'node:fs';
 import type { AgentRecord, ConflictRecord, StoreData, WorktreeState } from '../store/types.js';
 import { OrchestratorError } from '../core/errors.js';
 import { gitOk } from '../git/git.js';
@@ -18,6 +19,9 @@ export function agentWithWorktree(data: StoreData, name: string): AgentRecord {
   if (!agent.worktree) {
     const with_ = worktreeAgents(data).map((a) => a.name);
     throw new OrchestratorError(`agent ${name} has no worktree of its own (worktree: true in the layout)${with_.length ? `; agents with one: ${with_.join(', ')}` : ''}`);
+  }
+  if (!existsSync(agent.worktree.path)) {
+    throw new OrchestratorError(`agent ${name}'s worktree ${agent.worktree.path} is gone (removed by session end or worktrees prune once its work was merged, or by hand); ./start.mts makes it again from its branch ${agent.worktree.branch} if that is still there`);
   }
   return agent;
 }

@@ -75,7 +75,12 @@ async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: str
   const path = worktreePath(main, layout, agent.name);
   const earlier = readWorktreeRecord(stateDir, agent.name);
   const files = agentFiles(stateDir, agent.name);
-  const at = ctx.existing.find((w) => w.path === path);
+  let at = ctx.existing.find((w) => w.path === path);
+  if (at && !existsSync(path)) {
+    // Its folder was deleted by hand: git's record of it goes (git worktree prune touches no files), and it is made again below.
+    await gitOk(main, ['worktree', 'prune']);
+    at = undefined;
+  }
   const elsewhere = ctx.existing.find((w) => w.branch === branch && w.path !== path);
   const fix = `set branch: for agent ${agent.name} in ${layout.file}`;
   if (elsewhere) throw new OrchestratorError(`branch "${branch}" for agent ${agent.name} is checked out at ${elsewhere.path}; a branch can be in one worktree only (${fix}, or switch that checkout to another branch)`);

@@ -4,7 +4,7 @@
 // it; ports are blocks that never overlap and stay with their agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitAll, git, GIT_ENV, makeRepo, writeFiles } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmux.js';
@@ -62,6 +62,14 @@ test('start makes a worktree per agent with worktree: true, copies and links fil
   assert.match(again.notes.join('\n'), /w1: reuses its worktree/);
   assert.equal(readFileSync(join(w1.path, 'work.txt'), 'utf8'), 'in progress\n');
   assert.equal(again.worktrees.get('w1')!.created_at, w1.created_at);
+
+  // A worktree folder deleted by hand is made again from its branch, with its commits.
+  commitAll(w1.path, 'w1 work');
+  rmSync(w1.path, { recursive: true, force: true });
+  const remade = await prepareWorktrees(layout, state);
+  assert.match(remade.notes.join('\n'), /w1: checked out its branch again/);
+  assert.equal(readFileSync(join(w1.path, 'work.txt'), 'utf8'), 'in progress\n');
+  assert.equal(readFileSync(join(w1.path, '.env'), 'utf8'), 'SECRET=1\n');
 });
 
 test('what is in the way of a worktree stops the start with the fix, and makes nothing', async (t) => {
