@@ -22,8 +22,9 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
   }
 }
 
-/** A repository on branch main with one commit of the given files. */
-export function makeRepo(t: TestContext, files: Record<string, string> = { 'README.md': 'hello\n' }, dir = join(tempDir(t), 'project')): string {
+/** A repository on branch main with one commit of the given files, in dir (default: a new temp dir of the test). */
+export function makeRepo(t: TestContext | undefined, files: Record<string, string> = { 'README.md': 'hello\n' }, where?: string): string {
+  const dir = where ?? join(tempDir(t!), 'project');
   mkdirSync(dir, { recursive: true });
   git(dir, 'init', '-q', '-b', 'main');
   writeFiles(dir, files);
