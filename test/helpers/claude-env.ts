@@ -35,7 +35,8 @@ export function claudeEnv(t: TestContext, opts: { standinUrl: string; trust?: st
   const home = throwawayHome(t);
   const trusted = opts.skipTrustFor === false ? [] : opts.trust ?? [];
   writeClaudeHome(home, { apiKey: FAKE_API_KEY, trusted });
-  const env: Record<string, string> = { ...standinClaudeEnv(home, opts.standinUrl, FAKE_API_KEY), PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
+  // Port leases of the test's sessions go with its HOME, not into the machine's registry.
+  const env: Record<string, string> = { ...standinClaudeEnv(home, opts.standinUrl, FAKE_API_KEY), PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ORCH_PORTS_DIR: join(home, '.orch-ports') };
   return { home, env };
 }
 

@@ -42,7 +42,9 @@ async function shape(server: Server, state: string): Promise<unknown> {
   const panes = (await server.panes()).filter((p) => p.window_name !== 'control');
   const windows = [...new Set(panes.map((p) => p.window_id))].map((w) => panes.filter((p) => p.window_id === w));
   const launch = (agent: string): string => readFileSync(join(state, 'agents', agent, 'launch.sh'), 'utf8')
-    .split('\n').filter((l) => /^(cd|export) /.test(l) || l.includes('--settings')).join('\n').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'ID').replaceAll(state, 'STATE');
+    .split('\n').filter((l) => /^(cd|export) /.test(l) || l.includes('--settings')).join('\n').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'ID').replaceAll(state, 'STATE')
+    // Each session has ports of its own: the same count, other numbers.
+    .replace(/^(export ORCH_PORT(?:_\d+)?)=\d+$/gm, '$1=PORT');
   return windows.map((w) => ({
     name: w[0]!.window_name,
     layout: w[0]!.window_layout.replace(/^[0-9a-f]{4},/, ''),
