@@ -61,15 +61,18 @@ export async function prepareWorktrees(layout: Layout, stateDir: string): Promis
   const dirty = layout.worktrees.base === undefined ? await uncommitted(main).catch(() => []) : [];
   if (dirty.length) prepared.notes.push(`note: ${main} has ${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'}; new worktrees start from the last commit of ${base}, without them`);
   const existing = await worktreeList(main);
+  // Every agent's worktree is checked first: a branch in the way of the third agent makes none.
+  for (const agent of agents) await prepareOne(agent, { layout, stateDir, main, base, baseCommit, existing, checkOnly: true });
   for (const agent of agents) {
-    const wt = await prepareOne(agent, { layout, stateDir, main, base, baseCommit, existing });
+    const wt = (await prepareOne(agent, { layout, stateDir, main, base, baseCommit, existing }))!;
     prepared.worktrees.set(agent.name, wt.record);
     prepared.notes.push(`${agent.name}: ${wt.note}`);
   }
   return prepared;
 }
 
-async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: string; main: string; base: string; baseCommit: string; existing: Awaited<ReturnType<typeof worktreeList>> }): Promise<{ record: AgentWorktree; note: string }> {
+/** Makes or finds one agent's worktree; with checkOnly, only throws what would stop it, and changes nothing. */
+async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: string; main: string; base: string; baseCommit: string; existing: Awaited<ReturnType<typeof worktreeList>>; checkOnly?: boolean }): Promise<{ record: AgentWorktree; note: string } | undefined> {
   const { layout, stateDir, main } = ctx;
   const branch = agent.worktree!.branch;
   const path = worktreePath(main, layout, agent.name);
@@ -78,7 +81,7 @@ async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: str
   let at = ctx.existing.find((w) => w.path === path);
   if (at && !existsSync(path)) {
     // Its folder was deleted by hand: git's record of it goes (git worktree prune touches no files), and it is made again below.
-    await gitOk(main, ['worktree', 'prune']);
+    if (!ctx.checkOnly) await gitOk(main, ['worktree', 'prune']);
     at = undefined;
   }
   const elsewhere = ctx.existing.find((w) => w.branch === branch && w.path !== path);
@@ -87,6 +90,7 @@ async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: str
   if (at && at.branch !== branch) throw new OrchestratorError(`${path} is a worktree of ${at.branch ? `branch "${at.branch}"` : 'a detached HEAD'}, not of "${branch}" (${fix} to "${at.branch ?? ''}", or set worktrees.dir)`);
   const write = (record: AgentWorktree): AgentWorktree => { mkdirSync(files.dir, { recursive: true }); writeFileAtomic(files.worktree, `${JSON.stringify(record, null, 2)}\n`); return record; };
   const setup = layout.worktrees.setup ? 'pending' as const : 'none' as const;
+  if (at && ctx.checkOnly) return undefined;
   if (at) {
     // Found again: the same worktree and branch; its setup is done unless it never finished.
     const done = existsSync(files.setupDone);
@@ -101,6 +105,7 @@ async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: str
   if (await branchExists(main, branch)) {
     if (!ours) throw new OrchestratorError(`branch "${branch}" already exists in ${main} and was not made for agent ${agent.name} (${fix}, or rename that branch: git branch -m ${branch} NEW)`);
   }
+  if (ctx.checkOnly) return undefined;
   mkdirSync(dirname(path), { recursive: true });
   // A branch of ours whose worktree was removed (worktrees prune) is checked out again, with its commits.
   const made = ours && (await branchExists(main, branch))

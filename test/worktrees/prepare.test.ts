@@ -84,11 +84,13 @@ test('what is in the way of a worktree stops the start with the fix, and makes n
   const repo = makeRepo(t);
   await assert.rejects(prepareWorktrees(layoutIn(t, repo, 'worktrees:\n  base: nope\n'), tempDir(t)), /worktrees.base "nope" .* is not a branch or commit .*expected one of: main/);
 
-  git(repo, 'branch', 'team/w1');
+  // A branch in the way of the second agent: no worktree is made, not even the first agent's.
+  git(repo, 'branch', 'feature/w2');
   const before = git(repo, 'worktree', 'list');
-  await assert.rejects(prepareWorktrees(layoutIn(t, repo), tempDir(t)), /branch "team\/w1" already exists .* was not made for agent w1 \(set branch: for agent w1/);
+  await assert.rejects(prepareWorktrees(layoutIn(t, repo), tempDir(t)), /branch "feature\/w2" already exists .* was not made for agent w2 \(set branch: for agent w2/);
   assert.equal(git(repo, 'worktree', 'list'), before);
-  git(repo, 'branch', '-d', 'team/w1');
+  assert.equal(git(repo, 'branch', '--list', 'team/w1'), '');
+  git(repo, 'branch', '-d', 'feature/w2');
 
   mkdirSync(join(repo, '.worktrees', 'team', 'w1'), { recursive: true });
   writeFileSync(join(repo, '.worktrees', 'team', 'w1', 'mine.txt'), 'a person\'s file\n');
