@@ -7,7 +7,7 @@ import { formatProblem } from '../config/source.js';
 import type { AgentSpec, Layout } from '../layout/types.js';
 import { claudeFiles, readJsonFile } from './claude-config.js';
 import { checkAuth, checkBypass, checkOnboarding, checkTrust } from './setup-checks.js';
-import { checkClaude, checkTmux } from './tools.js';
+import { checkClaude, checkGit, checkTmux } from './tools.js';
 import { ok, problem, type Finding } from './types.js';
 
 export interface DoctorOptions {
@@ -87,6 +87,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     : problem('layout', `${shown} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`,
       `fix each line above, then check again with \`orchestrate layout validate ${shown}\``));
   const root = layout?.root ?? opts.cwd;
+  if (layout?.agents.some((a) => a.worktree)) findings.push(await checkGit(root));
   const all = groups(layout, opts);
   for (const g of all) {
     const label = all.length > 1 ? `[${g.agents.map((a) => a.name).join(', ')}] ` : '';

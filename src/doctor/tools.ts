@@ -78,3 +78,17 @@ export async function checkClaude(env: NodeJS.ProcessEnv): Promise<Finding[]> {
   }
   return found;
 }
+
+/** For agents with worktree: true, git is there and the project is a repository with a commit. */
+export async function checkGit(root: string): Promise<Finding> {
+  const { git, commitOf, repoTop } = await import('../git/git.js');
+  try {
+    const version = (await git(root, ['--version'])).stdout.trim();
+    const top = await repoTop(root);
+    if (!top) return problem('git', `${root} is not in a git repository, and agents with worktree: true need one`, `git init && git add -A && git commit -m start in ${root}, or drop worktree: from the layout`);
+    if (!(await commitOf(top, 'HEAD'))) return problem('git', `${top} has no commit yet, so there is nothing to start worktrees from`, 'commit first: git add -A && git commit -m start');
+    return ok('git', `${version}; worktrees from ${top}`);
+  } catch (error) {
+    return problem('git', (error as Error).message, 'install git: `apt-get install git` (Debian/Ubuntu), `dnf install git`, `brew install git`');
+  }
+}

@@ -172,3 +172,13 @@ test('port blocks: every agent its own, the same again for the same agent, taken
   const d = await leasePorts(s2, 'w9', 10);
   assert.deepEqual(d, a);
 });
+
+test('doctor: with worktree agents, git and a repository with a commit are checked', async (t) => {
+  const { checkGit } = await import('../../src/doctor/tools.js');
+  const none = await checkGit(tempDir(t));
+  assert.equal(none.status, 'problem');
+  assert.match(none.summary, /is not in a git repository, and agents with worktree: true need one/);
+  const good = await checkGit(makeRepo(t));
+  assert.equal(good.status, 'ok');
+  assert.match(good.summary, /^git version [\d.]+; worktrees from /);
+});
