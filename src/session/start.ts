@@ -92,8 +92,8 @@ export async function start(opts: StartOptions): Promise<number> {
   const prepared = await prepareWorktrees(layout, stateDir);
   for (const note of prepared.notes) opts.out(note);
   layout = inWorktrees(layout, prepared.worktrees);
-  const ports = new Map<string, number[]>();
-  for (const agent of layout.agents) ports.set(agent.name, await leasePorts(stateDir, agent.name, agent.ports));
+  // Leased side by side: two agents after the same block get it one after the other (exclusive create).
+  const ports = new Map(await Promise.all(layout.agents.map(async (a) => [a.name, await leasePorts(stateDir, a.name, a.ports)] as const)));
 
   // Say before anything starts what would hold the agents at a first-run dialog (folder trust,
   // onboarding, login): they would wait there, reported as waiting, until someone answers.

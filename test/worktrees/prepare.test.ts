@@ -166,6 +166,9 @@ test('port blocks: every agent its own, the same again for the same agent, taken
   const all = [...a, ...b, ...c];
   assert.equal(new Set(all).size, 25);
   assert.deepEqual(await leasePorts(s1, 'w1', 10), a);
+  // Leased at the same time, sixteen agents still get sixteen blocks.
+  const many = await Promise.all(Array.from({ length: 16 }, (_, i) => leasePorts(s2, `p${i}`, 10)));
+  assert.equal(new Set([...all, ...many.flat()]).size, 25 + 160);
   assert.deepEqual(portEnv(a.slice(0, 2)), { ORCH_PORT: String(a[0]), ORCH_PORT_0: String(a[0]), ORCH_PORT_1: String(a[1]) });
   // s1 ended: its blocks may go to another session.
   writeFileSync(join(s1, 'store.json'), JSON.stringify({ session: { ended_at: new Date().toISOString() } }));
