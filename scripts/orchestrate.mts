@@ -32,6 +32,7 @@ Commands:
   merge AGENT [--into BRANCH]     merge an agent's branch (--squash, --rebase, --check, --commit-all MSG)
   conflicts [--json]              which agents' work conflicts with each other's or with their base
   worktrees [list|prune]          the agents' worktrees; prune removes those with nothing to lose
+  budget [set SCOPE USD]          spend against every cap; set changes a cap while the session runs
   doctor [--layout FILE] [--json] check tmux, claude, folder trust and first-run dialogs
   dashboard [--port N] [--host H]  the live web dashboard (--url: the running one's address)
 
@@ -63,6 +64,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   merge: async (argv) => (await import('../src/cli/commands/worktrees.js')).mergeCommand(argv),
   conflicts: async (argv) => (await import('../src/cli/commands/worktrees.js')).conflictsCommand(argv),
   worktrees: async (argv) => (await import('../src/cli/commands/worktrees.js')).worktreesCommand(argv),
+  budget: async (argv) => (await import('../src/cli/commands/budget.js')).budgetCommand(argv),
   doctor: async (argv) => (await import('../src/cli/commands/doctor.js')).doctorCommand(argv),
   dashboard: async (argv) => (await import('../src/cli/commands/dashboard.js')).dashboardCommand(argv),
 };

@@ -9,6 +9,7 @@ export type Schema =
   | (Base & { kind: 'string'; enum?: readonly string[]; pattern?: RegExp; patternHint?: string; nonEmpty?: boolean })
   | (Base & { kind: 'boolean' })
   | (Base & { kind: 'integer'; min?: number; max?: number })
+  | (Base & { kind: 'number'; min?: number; max?: number; exclusiveMin?: boolean })
   | (Base & { kind: 'scalar' })
   | (Base & { kind: 'array'; items: Schema; minItems?: number })
   | (Base & { kind: 'map'; values: Schema; keyPattern?: RegExp; keyHint?: string })
@@ -21,6 +22,8 @@ export const str = (description?: string, more: Partial<Extract<Schema, { kind: 
 export const oneOfStr = (values: readonly string[], description?: string): Schema => ({ kind: 'string', enum: values, description });
 export const bool = (description?: string): Schema => ({ kind: 'boolean', description });
 export const int = (description?: string, min?: number, max?: number): Schema => ({ kind: 'integer', description, min, max });
+/** A number greater than 0 (an amount such as USD). */
+export const positive = (description?: string): Schema => ({ kind: 'number', description, min: 0, exclusiveMin: true });
 export const arrayOf = (items: Schema, description?: string, minItems?: number): Schema => ({ kind: 'array', items, description, minItems });
 export const mapOf = (values: Schema, description?: string, keys?: { pattern: RegExp; hint: string }): Schema =>
   ({ kind: 'map', values, description, ...(keys ? { keyPattern: keys.pattern, keyHint: keys.hint } : {}) });
@@ -39,6 +42,7 @@ const expected = (schema: Schema): string => {
     case 'string': return schema.enum ? `one of ${schema.enum.join(', ')}` : 'a text';
     case 'boolean': return 'true or false';
     case 'integer': return 'a whole number';
+    case 'number': return 'a number';
     case 'scalar': return 'a text, number or boolean';
     case 'array': return 'a list';
     case 'map': case 'object': return 'a mapping of keys to values';
@@ -105,6 +109,11 @@ export function check(schema: Schema, node: Node | null | undefined, path: strin
         return ['string', 'number', 'boolean'].includes(typeof value) ? String(value) : fail(`is ${typeName(node)} (expected ${expected(schema)})`);
       }
       if (schema.kind === 'boolean') return typeof value === 'boolean' ? value : fail(`is ${typeName(node)} (expected true or false)`);
+      if (schema.kind === 'number') {
+        if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`is ${typeName(node)} (expected a number, e.g. 2.5)`);
+        if (schema.min !== undefined && (schema.exclusiveMin ? value <= schema.min : value < schema.min)) return fail(`is ${value} (expected a number greater than ${schema.min})`);
+        return value;
+      }
       if (schema.kind === 'integer') {
         if (typeof value !== 'number' || !Number.isInteger(value)) return fail(`is ${typeName(node)} (expected a whole number)`);
         if ((schema.min !== undefined && value < schema.min) || (schema.max !== undefined && value > schema.max)) {
@@ -137,6 +146,7 @@ export function toJsonSchema(schema: Schema): Record<string, unknown> {
     case 'string': return { type: 'string', ...d, ...(schema.enum ? { enum: [...schema.enum] } : {}), ...(schema.pattern ? { pattern: schema.pattern.source } : {}) };
     case 'boolean': return { type: 'boolean', ...d };
     case 'integer': return { type: 'integer', ...d, ...(schema.min !== undefined ? { minimum: schema.min } : {}), ...(schema.max !== undefined ? { maximum: schema.max } : {}) };
+    case 'number': return { type: 'number', ...d, ...(schema.min !== undefined ? (schema.exclusiveMin ? { exclusiveMinimum: schema.min } : { minimum: schema.min }) : {}) };
     case 'scalar': return { type: ['string', 'number', 'boolean'], ...d };
     case 'array': return { type: 'array', ...d, items: toJsonSchema(schema.items), ...(schema.minItems ? { minItems: schema.minItems } : {}) };
     case 'map': return { type: 'object', ...d, ...(schema.keyPattern ? { propertyNames: { pattern: schema.keyPattern.source } } : {}), additionalProperties: toJsonSchema(schema.values) };

@@ -21,7 +21,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
   };
-  const view: View = { session: null, agents: [], tasks: [], runs: [], events: [], handovers: [], conflicts: [], totals: { cost_usd: 0, agents: 0, by_status: {}, tasks: {} } };
+  const view: View = { session: null, agents: [], tasks: [], runs: [], events: [], handovers: [], conflicts: [], alerts: [], totals: { cost_usd: 0, agents: 0, by_status: {}, tasks: {} } };
   let offset = 0;
   const now = (): number => Date.now() + offset;
   const duration = (ms: number): string => {
@@ -279,6 +279,11 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
     pre.hidden = false;
     pre.textContent = body.text !== undefined ? `${body.text}${body.truncated ? '\n[… truncated]' : ''}` : `cannot read ${name}: ${body.error ?? res.status}`;
   }
+  function renderAlerts(): void {
+    byId('alerts-section').hidden = !view.alerts.length;
+    byId('alerts').replaceChildren(...view.alerts.map((text) => make('li', 'alert', text)));
+  }
+
   function renderConflicts(): void {
     byId('conflicts-section').hidden = !view.conflicts.length;
     byId('conflicts').replaceChildren(...view.conflicts.map((text) => make('li', 'conflict', text)));
@@ -335,7 +340,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
 
   // ---- the live store, by server-sent events: a snapshot on connect, then changed sections.
   const render: Record<keyof View, () => void> = {
-    session: renderHeader, totals: renderHeader, agents: renderAgents, tasks: renderTasks, runs: renderRuns, events: renderEvents, handovers: renderHandovers, conflicts: renderConflicts,
+    session: renderHeader, totals: renderHeader, agents: renderAgents, tasks: renderTasks, runs: renderRuns, events: renderEvents, handovers: renderHandovers, conflicts: renderConflicts, alerts: renderAlerts,
   };
   function apply(data: string): void {
     const message = JSON.parse(data) as { now: number; view: Partial<View> };

@@ -26,6 +26,10 @@ ${opts.csrf ? `<meta name="orch-csrf" content="${escapeHtml(opts.csrf)}">\n` : '
     <h2>Agents</h2>
     <div id="agents" class="cards"><p class="empty">Waiting for the session…</p></div>
   </section>
+  <section id="alerts-section" hidden>
+    <h2>Limits and budgets</h2>
+    <ul id="alerts" class="list"></ul>
+  </section>
   <section id="conflicts-section" hidden>
     <h2>Conflicts <span class="muted">found before any merge</span></h2>
     <ul id="conflicts" class="list"></ul>
@@ -80,7 +84,7 @@ ${opts.csrf ? `<meta name="orch-csrf" content="${escapeHtml(opts.csrf)}">\n` : '
 export const STYLE_CSS = `
 :root {
   --bg: #0f1115; --panel: #171a21; --line: #2a2f3a; --text: #e6e8eb; --muted: #8b93a1;
-  --starting: #3bc9db; --idle: #40c057; --busy: #fab005; --waiting: #da77f2; --error: #ff6b6b; --exited: #868e96;
+  --starting: #3bc9db; --idle: #40c057; --busy: #fab005; --waiting: #da77f2; --limited: #4dabf7; --error: #ff6b6b; --exited: #868e96;
   --term-fg: #d0d0d0; --term-bg: #000;
   color-scheme: dark;
 }
@@ -126,7 +130,7 @@ h2 select { text-transform: none; }
 .card .reason:empty { display: none; }
 .card .sid { font-family: ui-monospace, monospace; font-size: .8rem; }
 [data-state="starting"] { --c: var(--starting); } [data-state="idle"] { --c: var(--idle); } [data-state="busy"] { --c: var(--busy); }
-[data-state="waiting"] { --c: var(--waiting); } [data-state="error"] { --c: var(--error); } [data-state="exited"] { --c: var(--exited); }
+[data-state="waiting"] { --c: var(--waiting); } [data-state="error"] { --c: var(--error); } [data-state="exited"] { --c: var(--exited); } [data-state="limited"] { --c: var(--limited); }
 .card[data-state] { border-left-color: var(--c); }
 .card[data-state] .state, .badge[data-state] { color: var(--c); }
 .card[data-state="error"] .reason { color: var(--error); }
@@ -166,6 +170,7 @@ tr[data-task-state="cancelled"] td.state, tr[data-task-state="queued"] td.state 
 .list { list-style: none; margin: 0; padding: 0; }
 .list li { padding: .25rem 0; border-bottom: 1px solid var(--line); font-size: .85rem; word-break: break-word; }
 .list li.conflict { color: var(--error); }
+.list li.alert { color: var(--limited); }
 .events li .t { color: var(--muted); font-family: ui-monospace, monospace; margin-right: .4rem; }
 #handovers li { cursor: pointer; } #handovers li:hover { color: #7aa2f7; }
 .doc { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .6rem; white-space: pre-wrap; word-break: break-word; max-height: 60vh; overflow: auto; }

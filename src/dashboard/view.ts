@@ -4,6 +4,8 @@
 import type { StoreData, TaskRecord } from '../store/types.js';
 import type { HandoverInfo } from './handovers.js';
 import { conflictLines, worktreeLine, worktreeSummary } from '../worktrees/summary.js';
+import { limitReason } from '../fleet/limits.js';
+import { budgetWarnings } from '../fleet/budget.js';
 
 const clip = (v: unknown, n: number): string | null => {
   if (v === null || v === undefined) return null;
@@ -43,6 +45,8 @@ export interface View {
   handovers: HandoverInfo[];
   /** Conflicts between agents' work (or with their base), in words. */
   conflicts: string[];
+  /** Limits in force and budgets at 80% or more, in words. */
+  alerts: string[];
   totals: { cost_usd: number; agents: number; by_status: Record<string, number>; tasks: Record<string, number> };
 }
 
@@ -120,6 +124,7 @@ export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
     events: (data.events ?? []).slice(-MAX_EVENTS).reverse().map((e) => ({ at: e.at, agent: e.agent, event: e.event, status: e.status, detail: clip(e.detail, 300) })),
     handovers,
     conflicts: conflictLines(data).slice(0, 50).map((c) => clip(c, 1000)!),
+    alerts: [...Object.values(data.limits ?? {}).map((l) => `limit: ${limitReason(l, Date.now())}`), ...budgetWarnings(data).map((w) => `budget: ${w}`)].slice(0, 50).map((a) => clip(a, 600)!),
     totals: {
       cost_usd: agents.reduce((sum, a) => sum + a.cost_usd, 0),
       agents: agents.length,
@@ -130,7 +135,7 @@ export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
 }
 
 export type Section = keyof View;
-export const SECTIONS: Section[] = ['session', 'agents', 'tasks', 'runs', 'events', 'handovers', 'conflicts', 'totals'];
+export const SECTIONS: Section[] = ['session', 'agents', 'tasks', 'runs', 'events', 'handovers', 'conflicts', 'alerts', 'totals'];
 
 /** Remembers what was last sent, section by section, and says which sections changed. */
 export class ViewDiffer {

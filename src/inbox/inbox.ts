@@ -11,15 +11,17 @@ import type { TaskTarget } from '../store/types.js';
 import { inboxDir } from '../store/paths.js';
 
 /** Give a prompt to an agent (by name, role or any). */
-export interface DispatchRequest { kind: 'dispatch'; id: string; at: string; prompt: string; target: TaskTarget; run?: string; run_task?: string; by?: string }
+export interface DispatchRequest { kind: 'dispatch'; id: string; at: string; prompt: string; target: TaskTarget; run?: string; run_task?: string; by?: string; budget_usd?: number }
 /** Cancel a task: dropped from the queue, or interrupted when running. */
 export interface CancelRequest { kind: 'cancel'; id: string; at: string; task: string }
 /** Start a workflow run (the recorder schedules its tasks). */
-export interface RunRequest { kind: 'run'; id: string; at: string; workflow: unknown }
+export interface RunRequest { kind: 'run'; id: string; at: string; workflow: unknown; budget_usd?: number }
+/** Set (or with usd null remove) a budget cap: `orchestrate budget set SCOPE USD`. */
+export interface BudgetRequest { kind: 'budget'; id: string; at: string; scope: string; usd: number | null }
 /** Resume a workflow run that was stopped. */
 export interface ResumeRunRequest { kind: 'resume-run'; id: string; at: string; run: string }
 
-export type InboxRequest = DispatchRequest | CancelRequest | RunRequest | ResumeRunRequest;
+export type InboxRequest = DispatchRequest | CancelRequest | RunRequest | ResumeRunRequest | BudgetRequest;
 
 
 /** A new id that sorts by creation time: `<prefix>-<ms base36>-<random>`. */

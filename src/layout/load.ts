@@ -9,6 +9,8 @@ import { layoutSchema } from './schema.js';
 import { checkForks } from './forks.js';
 import { toolkitRoot } from '../util/paths.js';
 import type { AgentSpec, Layout, PaneSpec, WindowSpec } from './types.js';
+import type { FleetSettings } from '../store/types.js';
+import { DEFAULT_BACKOFF_S, DEFAULT_MAX_BACKOFF_S } from '../fleet/limits.js';
 
 type Raw = Record<string, unknown>;
 type Path = (string | number)[];
@@ -91,7 +93,23 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
       ...(wt.setup !== undefined ? { setup: wt.setup as string } : {}),
       setupTimeoutS: (wt.setup_timeout as number | undefined) ?? 600,
     },
+    fleet: fleetOf(raw),
     windows, agents,
+  };
+}
+
+/** The layout's on_limit, budget and busy caps, as the store keeps them. */
+function fleetOf(raw: Raw): FleetSettings {
+  const limit = (raw.on_limit as Raw | undefined) ?? {};
+  const budget = (raw.budget as Raw | undefined) ?? {};
+  return {
+    on_limit: { backoff_s: (limit.backoff as number | undefined) ?? DEFAULT_BACKOFF_S, max_backoff_s: (limit.max_backoff as number | undefined) ?? DEFAULT_MAX_BACKOFF_S },
+    budget: {
+      session_usd: (budget.session_usd as number | undefined) ?? null, agent_usd: (budget.agent_usd as number | undefined) ?? null,
+      task_usd: (budget.task_usd as number | undefined) ?? null, run_usd: (budget.run_usd as number | undefined) ?? null,
+    },
+    max_busy: (raw.max_busy as number | undefined) ?? null,
+    max_busy_per_role: (raw.max_busy_per_role as Record<string, number> | undefined) ?? {},
   };
 }
 
@@ -152,5 +170,6 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, wind
     ...(p.fork_from !== undefined ? { forkFrom: p.fork_from as string } : {}),
     ...(pick<boolean>('worktree') ? { worktree: { branch: (p.branch as string | undefined) ?? `${session}/${name}` } } : {}),
     ports: pick<number>('ports') ?? 10,
+    account: pick<string>('account') ?? 'default',
   };
 }

@@ -1,5 +1,5 @@
 // The layout file's schema: one description, used for validation and for layouts/schema.json.
-import { arrayOf, bool, int, mapOf, oneOfStr, scalar, str, type Schema } from '../config/schema.js';
+import { arrayOf, bool, int, mapOf, oneOfStr, positive, scalar, str, type Schema } from '../config/schema.js';
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
 const NAME_HINT = 'letters, digits, "-" and "_", starting with a letter or digit, at most 40';
@@ -39,6 +39,7 @@ const agentSettings: Record<string, Schema> = {
   mode: oneOfStr(AGENT_MODES, 'interactive (a claude you can attach to) or headless (claude -p per task, rendered live).'),
   worktree: bool('Run this agent in its own git worktree of the project, on its own branch (see worktrees: for where, from which base, and how it is set up).'),
   ports: int('TCP ports this agent gets for its servers, exported as ORCH_PORT (the first) and ORCH_PORT_0..N-1, different from every other agent\'s on this machine (default 10; 0 for none).', 0, 1000),
+  account: str('The account (API key or login) this agent\'s API use counts against: agents of one account pause together when one hits a rate, overload or usage limit (default: "default", the same for all).', { nonEmpty: true }),
   mcp: bool('Give this agent the orchestrator\'s MCP tools (list agents, dispatch tasks, wait for results), allowed without asking (default: true for role lead).'),
 };
 
@@ -103,6 +104,26 @@ export const layoutSchema: Schema = {
         setup_timeout: int('Seconds the setup may take (default 600).', 1, 86400),
       },
     },
+    on_limit: {
+      kind: 'object',
+      description: 'What the team does when an agent\'s turn ends on a rate limit (429), an overload (529) or a usage limit: its account pauses until the time the API named, or for a backoff that doubles up to a cap; then one agent is tried first.',
+      fields: {
+        backoff: int('Seconds of the first pause when the API names no time (default 30).', 1, 86400),
+        max_backoff: int('The longest pause a doubling backoff reaches, in seconds (default 900).', 1, 86400),
+      },
+    },
+    budget: {
+      kind: 'object',
+      description: 'Caps in USD (at 80% every view warns; at the cap no new task starts in that scope, and a running task over its own cap is interrupted and failed). orchestrate budget set changes them while the session runs.',
+      fields: {
+        session_usd: positive('The whole session.'),
+        agent_usd: positive('Each agent.'),
+        task_usd: positive('Each task (dispatch --budget sets one task\'s own).'),
+        run_usd: positive('Each workflow run (run --budget sets one run\'s own).'),
+      },
+    },
+    max_busy: int('At most this many agents work at once; the rest of the queue waits in order.', 1, 1000),
+    max_busy_per_role: mapOf(int(undefined, 1, 1000), 'At most this many agents of a role work at once, e.g. { worker: 2 }.', { pattern: /^\S+$/, hint: 'a role name' }),
     defaults: { kind: 'object', description: 'Settings applied to every agent unless it sets its own.', fields: agentSettings },
     windows: arrayOf(window, 'The windows, in order.', 1),
   },

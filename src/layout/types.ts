@@ -1,4 +1,5 @@
 // A layout after validation: every default applied, every path absolute.
+import type { FleetSettings } from '../store/types.js';
 
 /** An agent pane. */
 export interface AgentSpec {
@@ -28,6 +29,8 @@ export interface AgentSpec {
   worktree?: { branch: string };
   /** How many TCP ports it gets (ORCH_PORT, ORCH_PORT_0..N-1); 0 for none. */
   ports: number;
+  /** The account its API use counts against (agents of one account pause together on a limit). */
+  account: string;
 }
 
 /** How worktrees are made (the layout's worktrees: section). */
@@ -79,6 +82,8 @@ export interface Layout {
   /** What --resume does with tasks that were running when the session was lost. */
   onRecover: 'requeue' | 'report';
   worktrees: WorktreeSettings;
+  /** Limits, budgets and busy caps (store: fleet). */
+  fleet: FleetSettings;
   windows: WindowSpec[];
   /** Every agent, in pane order. */
   agents: AgentSpec[];

@@ -4,6 +4,8 @@
 import type { AgentRecord, EventRecord, StoreData } from '../store/types.js';
 import { statusFile } from '../store/paths.js';
 import { taskOnEvent } from '../tasks/tasks.js';
+import { limitOnEvent } from '../fleet/limits.js';
+import { budgetsActive } from '../fleet/budget.js';
 import { applyEvent } from './reduce.js';
 import type { StatusLine } from '../store/types.js';
 import { readNewLines } from './status-lines.js';
@@ -22,7 +24,10 @@ export function applyLines(data: StoreData, name: string, lines: StatusLine[], l
     const what = applyEvent(agent, line);
     if (!what) continue;
     changed++;
-    if (USAGE_EVENTS.has(what)) updateUsage(agent);
+    // With a budget in force, spend is read after each tool too, so a task over its cap stops mid-turn.
+    if (USAGE_EVENTS.has(what) || (what === 'PostToolUse' && budgetsActive(data))) updateUsage(agent);
+    const limitChange = limitOnEvent(data, name, line);
+    if (limitChange) log(limitChange);
     pushEvent(data, { at: agent.updated_at, agent: name, event: what, status: agent.status, ...(agent.reason ? { detail: agent.reason } : {}) });
     const taskChange = taskOnEvent(data, name, line);
     if (taskChange) log(taskChange);

@@ -1,10 +1,13 @@
 // How one status-file event changes an agent's record: a pure function, so the recorder can
 // replay a whole file after a crash and land on the same state.
 import type { AgentRecord, AgentStatus, StatusLine } from '../store/types.js';
+import { classifyLimit } from '../fleet/limits.js';
 
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const clip = (s: string, n = 2000): string => (s.length > n ? `${s.slice(0, n)}…` : s);
+/** How long after an interrupt a tool hook of the interrupted turn may still arrive. */
+const LATE_HOOK_MS = 3000;
 
 /** A parsed line has the shape the reducer needs: a finite time and an event object. */
 export function isStatusLine(value: unknown): value is StatusLine {
@@ -45,11 +48,15 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       set('idle');
       break;
     case 'UserPromptSubmit':
+      agent.interrupted_at = null;
       agent.task = clip(text(e.prompt) ?? '');
       set('busy');
       break;
     case 'PreToolUse':
     case 'PostToolUse':
+      // A tool hook of a turn we just interrupted can arrive after we recorded the interrupt (the
+      // hook ran while Escape took effect): it does not make the agent busy again.
+      if (agent.interrupted_at && line.at - agent.interrupted_at < LATE_HOOK_MS) return undefined;
       agent.last_tool = text(e.tool_name);
       set('busy');
       break;
@@ -66,7 +73,9 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       const what = [kind === undefined || kind === null ? undefined : typeof kind === 'string' ? kind : JSON.stringify(kind), detail ?? undefined]
         .filter(Boolean).join(': ') || 'unknown error';
       agent.last_result = text(e.last_assistant_message) ?? agent.last_result;
-      set('error', `API request failed: ${clip(what, 300)}`);
+      // A rate, overload or usage limit is a pause of the team (src/fleet/limits.ts), not an error.
+      if (classifyLimit(kind, detail)) set('limited', `${clip(what, 300)}: waiting for the limit to lift`);
+      else set('error', `API request failed: ${clip(what, 300)}`);
       break;
     }
     case 'PermissionRequest':
@@ -105,6 +114,7 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       // We pressed Escape for a cancelled task and the box is ready again. Claude fires no Stop
       // for an interrupted turn, only a StopFailure for the aborted request: not a real error.
       if (agent.status !== 'busy' && agent.status !== 'error') return undefined;
+      agent.interrupted_at = line.at;
       set('idle');
       break;
     case 'HeadlessReady':

@@ -135,7 +135,7 @@ export async function start(opts: StartOptions): Promise<number> {
         name: spec.name, role: spec.role, mode: spec.mode, pane: pane.id, window: window.id, cwd: spec.cwd,
         session_id: launched.sessionId, launch_script: launched.launchFile, status: 'starting', reason: null,
         task: null, last_result: null, cost_usd: 0, updated_at: now,
-        worktree: prepared.worktrees.get(spec.name) ?? null, ports: ports.get(spec.name) ?? [],
+        worktree: prepared.worktrees.get(spec.name) ?? null, ports: ports.get(spec.name) ?? [], account: spec.account,
       });
     }
   }
@@ -146,8 +146,9 @@ export async function start(opts: StartOptions): Promise<number> {
   let store: Store | undefined;
   try {
     store = await Store.open(stateDir);
-    if (decision.resume) await store.mutate((data) => recordResumed(data, record, agents, now));
-    else await store.recordSession(record, agents);
+    // The layout's limits, budgets and busy caps; a resumed session keeps its own (budget set may have changed them).
+    if (decision.resume) await store.mutate((data) => { recordResumed(data, record, agents, now); data.fleet ??= layout.fleet; });
+    else await store.recordSession(record, agents, { fleet: layout.fleet, limits: {} });
     // The recorder starts only now that the store holds the session it records; it records the
     // control window's ids itself (it is the store's writer from now on).
     await createControlWindow(server, layout.session, stateDir, layout.root, built.focusWindow, layout.dashboard);

@@ -24,11 +24,16 @@ export interface StandinRequest {
   reply?: string;
 }
 
+/** An answer the stand-in gives every model request (with tools) while it is set: a rate limit, an overload, a usage limit. */
+export interface Refusal { status: number; retryAfterS?: number; message?: string; type?: string }
+
 /** A running stand-in. */
 export interface Standin {
   url: string;
   port: number;
   requests: StandinRequest[];
+  /** From now on, answer every model request with this error (null: answer normally again). */
+  refuse(refusal: Refusal | null): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +66,7 @@ const describe = (reply: Reply): string =>
 export async function startStandin(opts: StandinOptions = {}): Promise<Standin> {
   const host = opts.host ?? '127.0.0.1';
   const requests: StandinRequest[] = [];
+  let refusal: Refusal | null = null;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): void => {
@@ -81,6 +87,13 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     if (path === '/v1/messages/count_tokens') { sendJson(res, 200, { input_tokens: estimateTokens(raw) }); return; }
     if (path !== '/v1/messages') { sendJson(res, 404, errorBody(404, `no route POST ${path}`)); return; }
     const turn = readTurn(body);
+    if (refusal && turn.hasTools) {
+      Object.assign(entry, { prompt: turn.prompt, step: turn.step, side: false, reply: `refused:${refusal.status}` });
+      const error = errorBody(refusal.status, refusal.message);
+      if (refusal.type) error.error.type = refusal.type;
+      sendJson(res, refusal.status, error, refusal.retryAfterS !== undefined ? { 'retry-after': String(refusal.retryAfterS) } : {});
+      return;
+    }
     const reply = planReply(turn);
     Object.assign(entry, { prompt: turn.prompt, step: turn.step, side: !turn.hasTools, reply: describe(reply) });
     if (reply.kind === 'hang') return;
@@ -132,6 +145,7 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     requests,
+    refuse: (r) => { refusal = r; },
     close: () => new Promise<void>((resolve) => {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

@@ -23,9 +23,10 @@ export class Store {
   }
 
   /** Records a newly built session and its agents, replacing what an earlier session left. */
-  async recordSession(session: SessionRecord, agents: AgentRecord[]): Promise<void> {
+  async recordSession(session: SessionRecord, agents: AgentRecord[], more: Partial<StoreData> = {}): Promise<void> {
     this.db.data.session = session;
     this.db.data.agents = Object.fromEntries(agents.map((a) => [a.name, a]));
+    Object.assign(this.db.data, more);
     await this.db.write();
   }
 

@@ -58,10 +58,14 @@ export interface AgentRecord {
   task_id?: string | null;
   /** A cancelled or timed-out task whose turn is being interrupted: the agent takes nothing new until it is done. */
   interrupting?: string | null;
+  /** When its turn was last interrupted (ms): tool hooks of that turn arriving late are not a new turn. */
+  interrupted_at?: number | null;
   /** Its own git worktree (worktree: true). */
   worktree?: AgentWorktree | null;
   /** Its block of TCP ports (ORCH_PORT_0..N-1). */
   ports?: number[];
+  /** The account its API use counts against: agents of one account pause together on a limit. */
+  account?: string;
 }
 
 /** An agent's worktree, as ./start.mts made or found it (also in agents/<name>/worktree.json). */
@@ -169,6 +173,51 @@ export interface TaskRecord {
   run_task?: string | null;
   /** Each time the task was cut short (its agent or session died under it) and put back in the queue. */
   interruptions?: { at: string; reason: string }[];
+  /** Each time its turn ended on a rate, overload or usage limit and it went back to the head of the queue. */
+  limited?: { at: string; reason: string }[];
+  /** The agent it goes back to (the same conversation), after a limit. */
+  resume_on?: string | null;
+  /** Its own cap in USD (dispatch --budget, or the layout's budget.task_usd). */
+  budget_usd?: number;
+  /** Why a queued task is not being delivered now (a budget reached, the busy cap). */
+  waiting?: string | null;
+}
+
+/** A rate, overload or usage limit an account is under: nothing new is sent to its agents until `until`. */
+export interface LimitRecord {
+  account: string;
+  kind: 'rate_limit' | 'overloaded' | 'usage_limit';
+  message: string;
+  since: string;
+  /** When to try again: the time the API named, or now plus the backoff. */
+  until: string;
+  named_time: boolean;
+  backoff_s: number;
+  /** Limits hit in a row (each doubles the backoff). */
+  hits: number;
+  /** The agent tried first once the time passed; the others wait for its turn to go through. */
+  probe: string | null;
+  agents: string[];
+}
+
+/** The session's fleet settings from the layout (and changes by `orchestrate budget set`). */
+export interface FleetSettings {
+  on_limit?: { backoff_s: number; max_backoff_s: number };
+  budget?: BudgetCaps;
+  max_busy?: number | null;
+  max_busy_per_role?: Record<string, number>;
+}
+
+/** Caps in USD; agents and runs may have caps of their own. */
+export interface BudgetCaps {
+  session_usd?: number | null;
+  agent_usd?: number | null;
+  task_usd?: number | null;
+  run_usd?: number | null;
+  agents?: Record<string, number>;
+  runs?: Record<string, number>;
+  /** Scopes whose 80% warning and cap were announced (in the event history). */
+  announced?: string[];
 }
 
 export interface StoreData {
@@ -185,6 +234,10 @@ export interface StoreData {
   /** Bytes of each agent's status file already recorded: a restarted recorder resumes here. */
   cursors?: Record<string, number>;
   events?: EventRecord[];
+  /** Rate, overload and usage limits in force, by account. */
+  limits?: Record<string, LimitRecord>;
+  /** Limits, budgets and busy caps of the session. */
+  fleet?: FleetSettings;
   /** The agents' worktrees as last looked at, and the conflicts found between them (the recorder writes it). */
   worktrees?: { agents: Record<string, WorktreeState>; conflicts: ConflictRecord[]; checked_at: string } | null;
 }

@@ -19,7 +19,7 @@ export function assertLive(data: StoreData, stateDir: string): void {
 }
 
 /** Submits a task; returns its id. Throws when the target can never take it or nobody records it. */
-export function dispatchTask(stateDir: string, prompt: string, target: TaskTarget, extra: { run?: string; run_task?: string; by?: string } = {}): string {
+export function dispatchTask(stateDir: string, prompt: string, target: TaskTarget, extra: { run?: string; run_task?: string; by?: string; budget_usd?: number } = {}): string {
   if (!prompt.trim()) throw new OrchestratorError('the prompt is empty');
   const data = readStore(stateDir);
   assertLive(data, stateDir);

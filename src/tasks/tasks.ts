@@ -7,6 +7,8 @@ import type { AgentRecord, StoreData, TaskRecord, TaskTarget } from '../store/ty
 import type { InboxRequest } from '../inbox/inbox.js';
 import type { StatusLine } from '../store/types.js';
 import { cancel, complete, confirm, cutShort, cutShortPending, fail, isFinal, markInterrupting, newTask, retryDelivery, startDelivery } from './lifecycle.js';
+import { limitAllows, startProbe } from '../fleet/limits.js';
+import { budgetBlock, overOwnCap } from '../fleet/budget.js';
 
 export { isFinal, newTask, openTasks } from './lifecycle.js';
 
@@ -56,7 +58,7 @@ export function intake(data: StoreData, request: InboxRequest, now: number): str
   switch (request.kind) {
     case 'dispatch': {
       if (Object.hasOwn(tasks, request.id)) return `task ${request.id} already taken in`;
-      const task = newTask(data, { id: request.id, target: request.target, prompt: request.prompt, created_at: request.at ?? iso(now), run: request.run ?? null, run_task: request.run_task ?? null, ...(request.by ? { by: request.by } : {}) });
+      const task = newTask(data, { id: request.id, target: request.target, prompt: request.prompt, created_at: request.at ?? iso(now), run: request.run ?? null, run_task: request.run_task ?? null, ...(request.by ? { by: request.by } : {}), ...(request.budget_usd !== undefined ? { budget_usd: request.budget_usd } : {}) });
       const problem = targetProblem(data, request.target);
       if (problem) fail(data, task, now, problem);
       const named = request.target.agent;
@@ -94,7 +96,7 @@ function matches(agent: AgentRecord, target: TaskTarget): boolean {
 }
 
 /** An agent can take a task when its prompt is ready and nothing of ours is on it. */
-const ready = (agent: AgentRecord): boolean => (agent.status === 'idle' || agent.status === 'error') && !agent.task_id && !agent.interrupting && !setupFailed(agent);
+const ready = (agent: AgentRecord): boolean => (agent.status === 'idle' || agent.status === 'error' || agent.status === 'limited') && !agent.task_id && !agent.interrupting && !setupFailed(agent);
 
 /** Its worktree's setup failed: claude never started, and it takes nothing until a restart. */
 export const setupFailed = (agent: AgentRecord): boolean => agent.worktree?.setup === 'failed';
@@ -113,6 +115,13 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
   for (const task of tasks.filter((t) => t.state !== 'queued')) {
     const agent = task.agent ? data.agents[task.agent] : undefined;
     if (!agent) continue;
+    const over = overOwnCap(data, task);
+    if (over) {
+      fail(data, task, now, over, agent);
+      markInterrupting(agent, task.id);
+      effects.push({ kind: 'interrupt', task: task.id, agent: agent.name });
+      continue;
+    }
     if (task.cancel_requested || timedOut(task, now)) {
       if (task.cancel_requested) cancel(data, task, iso(now), `cancelled while ${task.state}`);
       else fail(data, task, now, `timed out after ${task.timeout_s} s`, agent);
@@ -131,6 +140,17 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
       effects.push({ kind: 'resubmit', task: task.id, agent: agent.name, attempt: task.attempts });
     }
   }
+  // Agents at work now, for the busy caps (max_busy, max_busy_per_role).
+  const working = new Set(Object.values(data.agents).filter((a) => a.task_id || a.status === 'busy').map((a) => a.name));
+  const fleet = data.fleet;
+  const busyBlock = (a: AgentRecord): string | null => {
+    if (working.has(a.name)) return null;
+    if (fleet?.max_busy && working.size >= fleet.max_busy) return `max_busy: ${fleet.max_busy} agents are working already`;
+    const roleCap = fleet?.max_busy_per_role?.[a.role];
+    if (roleCap && [...working].filter((n) => data.agents[n]?.role === a.role).length >= roleCap) return `max_busy_per_role: ${roleCap} agents of role ${a.role} are working already`;
+    return null;
+  };
+  const wait = (task: TaskRecord, why: string | null): void => { if ((task.waiting ?? null) !== why) { task.waiting = why; changed = true; } };
   for (const task of tasks.filter((t) => t.state === 'queued')) {
     const named = task.target.agent ? data.agents[task.target.agent] : undefined;
     if (named && gone(named, now)) {
@@ -152,11 +172,21 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
       changed = true;
       continue;
     }
-    const agent = task.target.agent
-      ? data.agents[task.target.agent]
-      : Object.values(data.agents).find((a) => matches(a, task.target) && ready(a));
-    if (!agent || !ready(agent)) continue;
+    // Under a limit, nothing goes to an agent of that account until its time passed, and then to one
+    // agent first; a task sent back by a limit goes to the same agent (its conversation).
+    // Budgets and busy caps hold a task back, saying why.
+    const held = (a: AgentRecord): string | null => budgetBlock(data, task, a) ?? busyBlock(a);
+    const free = (a: AgentRecord): boolean => ready(a) && limitAllows(data, a, now) && !held(a);
+    const agent = task.resume_on && data.agents[task.resume_on] ? data.agents[task.resume_on]
+      : task.target.agent ? data.agents[task.target.agent]
+        : Object.values(data.agents).find((a) => matches(a, task.target) && free(a));
+    const candidate = agent ?? Object.values(data.agents).find((a) => matches(a, task.target) && ready(a));
+    wait(task, candidate ? held(candidate) : null);
+    if (!agent || !free(agent)) continue;
+    startProbe(data, agent);
     startDelivery(task, agent, now);
+    task.waiting = null;
+    working.add(agent.name);
     effects.push({ kind: 'deliver', task: task.id, agent: agent.name, attempt: 1 });
   }
   return { effects, changed: changed || effects.length > 0 };

@@ -22,6 +22,11 @@ export function startRun(data: StoreData, request: RunRequest, now: number): str
     started_at: null, ended_at: null, result: null, error: null, cost_usd: 0,
   }]));
   runs[request.id] = { id: request.id, name: spec.name, file: spec.file, state: 'running', created_at: request.at ?? iso(now), ended_at: null, spec, tasks };
+  if (request.budget_usd !== undefined) {
+    data.fleet ??= {};
+    data.fleet.budget ??= {};
+    data.fleet.budget.runs = { ...data.fleet.budget.runs, [request.id]: request.budget_usd };
+  }
   return `run ${request.id} of workflow ${spec.name} started (${spec.tasks.length} tasks)`;
 }
 

@@ -36,8 +36,12 @@ test('each event: the status, reason and fields it sets', () => {
     { name: 'StopFailure', from: { status: 'busy', last_result: 'before' },
       event: line('StopFailure', { error: 'server_error', last_assistant_message: 'API Error: 500 boom' }),
       expect: { status: 'error', reason: 'API request failed: server_error: API Error: 500 boom', last_result: 'API Error: 500 boom' } },
-    { name: 'StopFailure with error_details', from: { status: 'busy' }, event: line('StopFailure', { error: 'rate_limit', error_details: '429 slow down' }),
-      expect: { status: 'error', reason: 'API request failed: rate_limit: 429 slow down' } },
+    { name: 'StopFailure with error_details', from: { status: 'busy' }, event: line('StopFailure', { error: 'invalid_request', error_details: '400 bad field' }),
+      expect: { status: 'error', reason: 'API request failed: invalid_request: 400 bad field' } },
+    { name: 'StopFailure on a rate limit', from: { status: 'busy' }, event: line('StopFailure', { error: 'rate_limit', error_details: '429 slow down' }),
+      expect: { status: 'limited', reason: 'rate_limit: 429 slow down: waiting for the limit to lift' } },
+    { name: 'StopFailure on an overload', from: { status: 'busy' }, event: line('StopFailure', { error: 'server_error', last_assistant_message: 'API Error: 529 Overloaded.' }),
+      expect: { status: 'limited', reason: 'server_error: API Error: 529 Overloaded.: waiting for the limit to lift', last_result: 'API Error: 529 Overloaded.' } },
     { name: 'PermissionRequest', from: { status: 'busy' }, event: line('PermissionRequest', { tool_name: 'Write' }),
       expect: { status: 'waiting', reason: 'permission for Write: attach (tmux attach) and answer, or allow the tool in the layout (allowed_tools)' } },
     { name: 'Notification permission_prompt', from: { status: 'busy' }, event: line('Notification', { notification_type: 'permission_prompt', message: 'Claude needs your permission' }),
@@ -148,4 +152,19 @@ test('a forked session keeps its own transcript, not the parent\'s its SessionSt
   assert.equal(ownTranscript('/h/.claude/projects/-p/parent-id.jsonl', 'fork-id'), '/h/.claude/projects/-p/fork-id.jsonl');
   assert.equal(ownTranscript('/h/.claude/projects/-p/own-id.jsonl', 'own-id'), '/h/.claude/projects/-p/own-id.jsonl');
   assert.equal(ownTranscript(null, 'x'), null);
+});
+
+test('a tool hook of an interrupted turn that arrives after the interrupt does not make the agent busy again; a new prompt does', () => {
+  const a = fresh({ status: 'busy' });
+  applyEvent(a, line('Interrupted', { task: 't1' }, T0));
+  assert.equal(a.status, 'idle');
+  assert.equal(applyEvent(a, line('PreToolUse', { tool_name: 'Bash' }, T0 + 5)), undefined);
+  assert.equal(a.status, 'idle');
+  applyEvent(a, line('UserPromptSubmit', { prompt: 'next' }, T0 + 100));
+  applyEvent(a, line('PreToolUse', { tool_name: 'Bash' }, T0 + 200));
+  assert.equal(a.status, 'busy');
+  // Long after an interrupt (a person typed in the pane without our prompt), tools count again.
+  applyEvent(a, line('Interrupted', {}, T0 + 300));
+  applyEvent(a, line('PreToolUse', { tool_name: 'Edit' }, T0 + 10_000));
+  assert.equal(a.status, 'busy');
 });

@@ -8,14 +8,15 @@ import { ConfigError } from '../../config/source.js';
 import { loadWorkflow } from '../../workflow/load.js';
 import { newId, submit } from '../../inbox/inbox.js';
 import { assertLive, waitForStore } from '../../tasks/client.js';
-import { TIMEOUT_EXIT, timeoutMs } from './tasks.js';
+import { TIMEOUT_EXIT, timeoutMs, usdOf } from './tasks.js';
 import { runSummary, runsTable } from '../../workflow/summary.js';
 
-const runUsage = `Usage: orchestrate run FILE [--wait] [--timeout S] [--json] [--state DIR]
+const runUsage = `Usage: orchestrate run FILE [--wait] [--timeout S] [--budget USD] [--json] [--state DIR]
        orchestrate run --resume RUN [--wait] ...   run a failed run's failed and skipped tasks again
 Starts every task whose needs are done on an idle matching agent, in parallel. The session's
 recorder schedules the run, so it goes on (and survives a crash) without this command.
---wait prints a summary at the end: exit 0 when every task is done, 1 otherwise, 124 on --timeout.`;
+--wait prints a summary at the end: exit 0 when every task is done, 1 otherwise, 124 on --timeout.
+--budget USD caps what the run may cost: at it, no further task of the run starts.`;
 const runsUsage = 'Usage: orchestrate runs [--json] [--state DIR]';
 const validateUsage = 'Usage: orchestrate workflow validate FILE... [--state DIR]   (checks agents against the session when one is found)';
 
@@ -36,7 +37,7 @@ async function follow(stateDir: string, id: string, limitMs: number, json: boole
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { wait: { type: 'boolean' }, timeout: { type: 'string' }, json: { type: 'boolean' }, state: { type: 'string' }, resume: { type: 'string' } }, runUsage, true);
+  const { values, positionals } = parse(argv, { wait: { type: 'boolean' }, timeout: { type: 'string' }, json: { type: 'boolean' }, state: { type: 'string' }, resume: { type: 'string' }, budget: { type: 'string' } }, runUsage, true);
   if (values.help) { process.stdout.write(`${runUsage}\n`); return 0; }
   const limit = timeoutMs(values.timeout);
   const stateDir = resolveStateDir(values.state);
@@ -56,7 +57,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!workflow) throw new ConfigError(problems, 'workflow');
   assertLive(data, stateDir);
   const id = newId('r');
-  submit(stateDir, { kind: 'run', id, at: new Date().toISOString(), workflow });
+  const budget = values.budget === undefined ? undefined : usdOf(values.budget, '--budget');
+  submit(stateDir, { kind: 'run', id, at: new Date().toISOString(), workflow, ...(budget !== undefined ? { budget_usd: budget } : {}) });
   // With --json, standard output is one JSON document: the run's id now, or the finished run with --wait.
   if (values.json && !values.wait) process.stdout.write(`${JSON.stringify({ id, workflow: workflow.name })}\n`);
   else (values.json ? process.stderr : process.stdout).write(`run ${id} of ${workflow.name}: ${workflow.tasks.length} tasks\n`);

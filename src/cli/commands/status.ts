@@ -10,6 +10,8 @@ import { asSeen, liveness, lostLine, type Liveness } from '../../session/livenes
 import { formatUsd } from '../../core/looks.js';
 import { conflictLines, worktreeLine, worktreeSummary } from '../../worktrees/summary.js';
 import { describeConflict } from '../../worktrees/look.js';
+import { limitReason } from '../../fleet/limits.js';
+import { budgetLines, budgetText } from '../../fleet/budget.js';
 
 const usage = `Usage: orchestrate status [--json] [--state DIR]
        orchestrate watch [--state DIR]     a live board, redrawn on every change`;
@@ -26,11 +28,13 @@ export function statusJson(data: StoreData, live?: Liveness): unknown {
       worktree: worktreeSummary(data, a), ports: a.ports ?? [],
     })),
     conflicts: (data.worktrees?.conflicts ?? []).map((c) => ({ ...c, text: describeConflict(c) })),
+    limits: Object.values(data.limits ?? {}),
+    budget: budgetLines(data).map((l) => ({ ...l, text: budgetText(l) })),
   };
 }
 
 const COLOURS: Record<AgentRecord['status'], (s: string) => string> = {
-  starting: chalk.cyan, idle: chalk.green, busy: chalk.yellow, waiting: chalk.magenta, error: chalk.red, exited: chalk.gray,
+  starting: chalk.cyan, idle: chalk.green, busy: chalk.yellow, waiting: chalk.magenta, limited: chalk.blue, error: chalk.red, exited: chalk.gray,
 };
 
 const since = (iso: string): string => {
@@ -51,8 +55,10 @@ export function statusTable(data: StoreData, width = process.stdout.columns || 1
     return fixed + oneLine(detail, Math.max(20, width - nameW - 42)) + (wt ? `\n${' '.repeat(nameW + 2)}${chalk.gray(oneLine(`worktree ${worktreeLine(wt)}`, Math.max(20, width - nameW - 2)))}` : '');
   });
   const conflicts = conflictLines(data).map((c) => chalk.red(`conflict: ${c}`));
+  const limits = Object.values(data.limits ?? {}).map((l) => chalk.blue(`limit: ${limitReason(l, Date.now())}`));
+  const budget = budgetLines(data).filter((l) => l.state !== 'ok').map((l) => (l.state === 'over' ? chalk.red : chalk.yellow)(`budget: ${budgetText(l)}`));
   const total = agents.reduce((s, a) => s + (a.cost_usd || 0), 0);
-  return [head, `${'agent'.padEnd(nameW)}  role     status     age  cost     detail`, ...rows, ...conflicts, chalk.gray(`total cost ${formatUsd(total)}`)].join('\n');
+  return [head, `${'agent'.padEnd(nameW)}  role     status     age  cost     detail`, ...rows, ...conflicts, ...limits, ...budget, chalk.gray(`total cost ${formatUsd(total)}`)].join('\n');
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {

@@ -18,7 +18,8 @@ export const dispatchUsage = `Usage: orchestrate dispatch AGENT PROMPT [--wait] 
        orchestrate dispatch --any PROMPT [...]         the first idle agent (not the caller)
 PROMPT "-" reads the prompt from stdin; put "--" before a prompt that starts with "-".
 A busy agent's tasks wait in a queue (first in, first out).
---wait prints the agent's answer: exit 0 when done, 1 when the task failed, 124 on --timeout.`;
+--wait prints the agent's answer: exit 0 when done, 1 when the task failed, 124 on --timeout.
+--budget USD caps what this task may cost: past it, it is interrupted and fails.`;
 
 const waitUsage = 'Usage: orchestrate wait TASK|AGENT [--timeout S] [--json] [--state DIR]';
 const resultUsage = 'Usage: orchestrate result TASK [--json] [--state DIR]';
@@ -34,6 +35,13 @@ async function noteIfLost(data: StoreData, stateDir: string): Promise<void> {
 /** Exit code of a finished task: done 0, anything else 1. */
 const exitOf = (task: TaskRecord): number => (task.state === 'done' ? 0 : 1);
 export const TIMEOUT_EXIT = 124;
+
+/** An amount in USD given on the command line (greater than 0); a usage error otherwise. */
+export function usdOf(value: string, flag: string): number {
+  const usd = Number(value.replace(/^\$/, ''));
+  if (!Number.isFinite(usd) || usd <= 0) throw new UsageError(`${flag} wants an amount in USD greater than 0, e.g. 0.50, not ${JSON.stringify(value)}`);
+  return usd;
+}
 
 /** --timeout S as milliseconds (Infinity when not given); a usage error when it is not a positive number. */
 export function timeoutMs(value: string | undefined): number {
@@ -66,7 +74,7 @@ function timedOut(task: TaskRecord | undefined, id: string, json: boolean): numb
 export async function dispatchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     wait: { type: 'boolean' }, timeout: { type: 'string' }, json: { type: 'boolean' }, state: { type: 'string' },
-    role: { type: 'string' }, any: { type: 'boolean' },
+    role: { type: 'string' }, any: { type: 'boolean' }, budget: { type: 'string' },
   }, dispatchUsage, true);
   if (values.help) { process.stdout.write(`${dispatchUsage}\n`); return 0; }
   const me = process.env.ORCH_AGENT;
@@ -86,7 +94,8 @@ export async function dispatchCommand(argv: string[]): Promise<number> {
   const limit = timeoutMs(values.timeout);
   const prompt = readPrompt(promptArg, dispatchUsage);
   const stateDir = resolveStateDir(values.state);
-  const id = dispatchTask(stateDir, prompt, target, { by: me ?? 'cli' });
+  const budget = values.budget === undefined ? undefined : usdOf(values.budget, '--budget');
+  const id = dispatchTask(stateDir, prompt, target, { by: me ?? 'cli', ...(budget !== undefined ? { budget_usd: budget } : {}) });
   if (!values.wait) {
     process.stdout.write(values.json ? `${JSON.stringify({ id, target })}\n` : `${id}\n`);
     return 0;
@@ -165,7 +174,7 @@ export function tasksTable(data: StoreData, agent?: string, width = process.stdo
   if (!tasks.length) return 'no tasks';
   const rows = tasks.map((t) => {
     const secs = taskSeconds(t);
-    const detail = t.state === 'done' ? t.result : t.error ?? t.prompt;
+    const detail = t.state === 'done' ? t.result : t.state === 'queued' && t.waiting ? `waiting: ${t.waiting}` : t.error ?? t.prompt;
     const fixed = `${t.id.padEnd(22)}  ${(t.agent ?? (t.target.role ? `role:${t.target.role}` : 'any')).padEnd(10)}  ${STATE_COLOURS[t.state](t.state.padEnd(11))}  ${(secs === null ? '' : `${secs}s`).padStart(7)}  ${formatUsd(t.cost_usd)}  `;
     return fixed + oneLine(detail, Math.max(20, width - 70));
   });

@@ -1,0 +1,200 @@
+// Rate, overload and usage limits as a state of the team, not a failure of its work. A turn that
+// ends on one (Claude Code's StopFailure after its own retries) pauses every agent of the same
+// account: nothing new is sent to any of them until the time the API named (or a backoff that
+// doubles up to a cap), then one agent is tried first, and only when its turn goes through do the
+// others follow. The task that hit the limit goes back to the head of its queue, on the same
+// agent, and runs again in the same conversation. All of it is pure changes to the store data.
+import type { AgentRecord, LimitRecord, StoreData, TaskRecord } from '../store/types.js';
+
+export type LimitKind = LimitRecord['kind'];
+
+/** Defaults when the layout says nothing (on_limit:). */
+export const DEFAULT_BACKOFF_S = 30;
+export const DEFAULT_MAX_BACKOFF_S = 900;
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * When a limit message says it ends, as ms since the epoch, or null: "…|1796200000" (Claude's
+ * usage limit, epoch seconds), "try again in 30 seconds / 5 minutes", "regain access on
+ * 2026-12-03 at 00:00 UTC", an ISO time, or a clock time ("resets 5pm", "resets at 17:30 (UTC)"),
+ * taken as the next such time (in UTC when the message says UTC, else this machine's time zone).
+ */
+export function resetTime(message: string, now: number): number | null {
+  const epoch = /\|(\d{10,13})\b/.exec(message);
+  if (epoch) { const n = Number(epoch[1]); return n < 1e12 ? n * 1000 : n; }
+  const rel = /\b(?:in|after)\s+(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|mins?|minutes?|h|hours?)\b/i.exec(message);
+  if (rel) {
+    const unit = rel[2]!.toLowerCase();
+    const factor = unit.startsWith('h') ? 3_600_000 : unit.startsWith('m') ? 60_000 : 1000;
+    return now + Number(rel[1]) * factor;
+  }
+  const utc = /\bUTC\b|\bGMT\b|Z\b/.test(message);
+  const date = /\b(\d{4})-(\d{2})-(\d{2})(?:[T ]|\s+at\s+)(\d{1,2}):(\d{2})(?::(\d{2}))?/.exec(message);
+  if (date) {
+    const [y, mo, d, h, mi, s] = date.slice(1).map((v) => Number(v ?? 0)) as number[];
+    const t = utc ? Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) : new Date(y!, mo! - 1, d!, h!, mi!, s!).getTime();
+    return Number.isFinite(t) ? t : null;
+  }
+  const named = /\b(?:on\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})\b[^0-9]*?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?/i.exec(message);
+  const clock = /\bresets?\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b/i.exec(message);
+  if (!named && !clock) return null;
+  const [hourText, minuteText, ampm] = named ? [named[3], named[4], named[5]] : [clock![1], clock![2], clock![3]];
+  let hour = Number(hourText);
+  const minute = Number(minuteText ?? 0);
+  if (ampm) hour = (hour % 12) + (ampm.toLowerCase() === 'pm' ? 12 : 0);
+  if (hour > 23 || minute > 59) return null;
+  const base = new Date(now);
+  const at = (y: number, mo: number, d: number): number => (utc ? Date.UTC(y, mo, d, hour, minute) : new Date(y, mo, d, hour, minute).getTime());
+  if (named) {
+    const month = MONTHS.indexOf(named[1]!.toLowerCase());
+    const year = utc ? base.getUTCFullYear() : base.getFullYear();
+    let t = at(year, month, Number(named[2]));
+    if (t < now - 86_400_000) t = at(year + 1, month, Number(named[2]));
+    return t;
+  }
+  const [y, mo, d] = utc ? [base.getUTCFullYear(), base.getUTCMonth(), base.getUTCDate()] : [base.getFullYear(), base.getMonth(), base.getDate()];
+  let t = at(y, mo, d);
+  if (t <= now) t = at(y, mo, d + 1);
+  return t;
+}
+
+/** What kind of limit a StopFailure is, if any: its error category and message (as the hook gives them). */
+export function classifyLimit(error: unknown, message: string | null): LimitKind | null {
+  const text = `${typeof error === 'string' ? error : ''} ${message ?? ''}`;
+  if (/usage limit|usage_limit|spend(ing)? limit|credit balance|regain access|limit reached/i.test(text)) return 'usage_limit';
+  if (error === 'rate_limit' || /\b429\b|rate.?limit/i.test(text)) return 'rate_limit';
+  if (error === 'overloaded' || /\b529\b|overloaded/i.test(text)) return 'overloaded';
+  return null;
+}
+
+const WORDS: Record<LimitKind, string> = { rate_limit: 'rate limited (429)', overloaded: 'API overloaded (529)', usage_limit: 'usage limit reached' };
+
+/** The account an agent's API use counts against (agents of one account pause together). */
+export const accountOf = (agent: Pick<AgentRecord, 'account'>): string => agent.account ?? 'default';
+
+const time = (ms: number): string => new Date(ms).toISOString();
+
+/** The account's limit that holds now (or is being probed), if any. */
+export const limitOf = (data: StoreData, agent: AgentRecord): LimitRecord | undefined => data.limits?.[accountOf(agent)];
+
+/**
+ * Records a limit hit by agent (its StopFailure was one): the account pauses until the named time,
+ * or for a backoff that doubles with each hit in a row, up to the cap.
+ */
+export function recordLimit(data: StoreData, agent: AgentRecord, kind: LimitKind, message: string, now: number): LimitRecord {
+  const account = accountOf(agent);
+  data.limits ??= {};
+  const before = data.limits[account];
+  const policy = data.fleet?.on_limit;
+  const first = policy?.backoff_s ?? DEFAULT_BACKOFF_S;
+  const cap = policy?.max_backoff_s ?? DEFAULT_MAX_BACKOFF_S;
+  const backoff = before ? Math.min(cap, before.backoff_s * 2) : first;
+  const named = resetTime(message, now);
+  const until = named && named > now ? named : now + backoff * 1000;
+  const record: LimitRecord = {
+    account, kind, message: message.slice(0, 500), since: before?.since ?? time(now), until: time(until), named_time: Boolean(named && named > now),
+    backoff_s: backoff, hits: (before?.hits ?? 0) + 1, probe: null, agents: [...new Set([...(before?.agents ?? []), agent.name])],
+  };
+  data.limits[account] = record;
+  return record;
+}
+
+/** The reason an agent of a paused account shows. */
+export function limitReason(limit: LimitRecord, now: number): string {
+  const when = Date.parse(limit.until);
+  const wait = when > now
+    ? `${limit.named_time ? 'until' : 'trying again at'} ${new Date(when).toISOString().slice(11, 19)} UTC${limit.named_time ? '' : ` (backoff ${limit.backoff_s} s)`}`
+    : limit.probe ? `${limit.probe} is trying first` : 'trying again now';
+  return `${WORDS[limit.kind]}${limit.account !== 'default' ? ` on account ${limit.account}` : ''}: ${wait}; its tasks wait, nothing failed (${limit.message.slice(0, 160)})`;
+}
+
+/**
+ * Whether agent may be sent a prompt now under its account's limit: not while the time runs; once
+ * it has passed, one agent goes first (the probe), and the others wait for its turn to go through.
+ */
+export function limitAllows(data: StoreData, agent: AgentRecord, now: number): boolean {
+  const limit = limitOf(data, agent);
+  if (!limit) return true;
+  if (Date.parse(limit.until) > now) return false;
+  return limit.probe === null || limit.probe === agent.name;
+}
+
+/** The agent is sent a prompt as the account's probe (the first after the wait). */
+export function startProbe(data: StoreData, agent: AgentRecord): void {
+  const limit = limitOf(data, agent);
+  if (limit && limit.probe === null) limit.probe = agent.name;
+}
+
+/** A turn of agent went through (a tool ran, or it answered): its account's limit is over. Returns the account lifted, if any. */
+export function liftLimit(data: StoreData, agent: AgentRecord, now: number): string | undefined {
+  const account = accountOf(agent);
+  const limit = data.limits?.[account];
+  if (!limit || Date.parse(limit.until) > now) return undefined;
+  delete data.limits![account];
+  for (const a of Object.values(data.agents)) {
+    if (accountOf(a) === account && a.status === 'limited') Object.assign(a, { status: 'idle', reason: null, updated_at: time(now) });
+  }
+  return account;
+}
+
+/**
+ * The task that hit the limit goes back to the head of the queue under the same id, kept on the
+ * same agent so that it goes on in the same conversation; nothing counts as a failure or an attempt.
+ */
+export function requeueForLimit(data: StoreData, task: TaskRecord, agent: AgentRecord, now: number, reason: string): void {
+  if (agent.task_id === task.id) agent.task_id = null;
+  task.limited = [...(task.limited ?? []), { at: time(now), reason: reason.slice(0, 300) }];
+  Object.assign(task, { state: 'queued', resume_on: agent.name, delivered_at: null, started_at: null, attempts: 0 });
+  delete task.cost_start;
+}
+
+/** Whether some limit will change with time alone (the recorder then looks every tick). */
+export const limitsPending = (data: StoreData): boolean => Object.keys(data.limits ?? {}).length > 0;
+
+/**
+ * Every idle agent of a paused account shows it (limited, with the reason and until when); once the
+ * limit is over they are idle again. A limit whose time passed with nothing waiting to be tried is
+ * over by itself: the next task is the try.
+ */
+export function settleLimited(data: StoreData, now: number): void {
+  for (const [account, limit] of Object.entries(data.limits ?? {})) {
+    const waiting = Object.values(data.tasks ?? {}).some((t) => t.state === 'queued');
+    if (Date.parse(limit.until) <= now && limit.probe === null && !waiting) delete data.limits![account];
+  }
+  for (const a of Object.values(data.agents)) {
+    const limit = limitOf(data, a);
+    if (limit && (a.status === 'idle' || a.status === 'limited')) {
+      const reason = limitReason(limit, now);
+      if (a.status !== 'limited' || a.reason !== reason) Object.assign(a, { status: 'limited', reason, updated_at: a.status === 'limited' ? a.updated_at : time(now) });
+    } else if (!limit && a.status === 'limited') Object.assign(a, { status: 'idle', reason: null, updated_at: time(now) });
+  }
+}
+
+/**
+ * Follows an agent's hook event (already applied to its record) into the account's limit: a
+ * StopFailure that is a limit pauses the account and sends the agent's task back to the queue; a
+ * tool that ran or an answer that came ends the limit. Returns a line for the log, or undefined.
+ */
+export function limitOnEvent(data: StoreData, name: string, line: { at: number; event: { hook_event_name?: string; [k: string]: unknown } }): string | undefined {
+  const agent = data.agents[name];
+  if (!agent) return undefined;
+  const e = line.event;
+  if (e.hook_event_name === 'StopFailure' && agent.status === 'limited') {
+    const message = typeof e.last_assistant_message === 'string' ? e.last_assistant_message : typeof e.error_details === 'string' ? e.error_details : String(e.error ?? 'limit');
+    const kind = classifyLimit(e.error ?? e.error_type, message) ?? 'rate_limit';
+    const limit = recordLimit(data, agent, kind, message, line.at);
+    agent.reason = limitReason(limit, line.at);
+    const task = agent.task_id ? data.tasks?.[agent.task_id] : undefined;
+    if (task && (task.state === 'running' || task.state === 'delivering')) {
+      requeueForLimit(data, task, agent, line.at, limit.message);
+      return `${name}: ${kind} (hit ${limit.hits}); account ${limit.account} paused until ${limit.until}; task ${task.id} back at the head of the queue`;
+    }
+    return `${name}: ${kind} (hit ${limit.hits}); account ${limit.account} paused until ${limit.until}`;
+  }
+  if ((e.hook_event_name === 'PostToolUse' || e.hook_event_name === 'Stop') && limitOf(data, agent)) {
+    const lifted = liftLimit(data, agent, line.at);
+    if (lifted) return `${name}: its turn went through; the limit on account ${lifted} is over`;
+  }
+  return undefined;
+}

@@ -1,0 +1,121 @@
+// Limits, budgets and busy caps as pure changes to store data, through the recorder's own
+// functions (applyLines for hook events, schedule for deliveries): a limit pauses the account and
+// requeues the task on the same agent; after the time one agent goes first; budgets hold tasks back
+// with a reason and fail a task over its own cap; max_busy holds the rest of the queue.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { emptyStore, type AgentRecord, type StoreData } from '../../src/store/types.js';
+import { applyLines } from '../../src/recorder/apply.js';
+import { intake, schedule } from '../../src/tasks/tasks.js';
+import { classifyLimit, resetTime, settleLimited } from '../../src/fleet/limits.js';
+import { budgetLines, budgetText, setCap } from '../../src/fleet/budget.js';
+
+const agent = (name: string, extra: Partial<AgentRecord> = {}): AgentRecord => ({
+  name, role: 'worker', mode: 'interactive', pane: '%1', window: '@1', cwd: '/tmp', session_id: name, launch_script: '/x',
+  status: 'idle', reason: null, task: null, last_result: null, cost_usd: 0, updated_at: new Date(0).toISOString(), account: 'default', ...extra,
+});
+
+function store(agents: AgentRecord[], fleet: StoreData['fleet'] = { on_limit: { backoff_s: 10, max_backoff_s: 40 } }): StoreData {
+  return { ...emptyStore(), session: { name: 's', socket: null, tmux_id: '$1', layout_file: '/x', root: '/tmp', state_dir: '/tmp/s', created_at: '', ended_at: null, windows: [] }, agents: Object.fromEntries(agents.map((a) => [a.name, a])), fleet };
+}
+
+const dispatch = (data: StoreData, id: string, target: { agent?: string; role?: string }, now: number, extra: { budget_usd?: number } = {}): void => {
+  intake(data, { kind: 'dispatch', id, at: new Date(now).toISOString(), prompt: `do ${id}`, target, ...extra }, now);
+};
+const hook = (data: StoreData, name: string, at: number, event: Record<string, unknown>): void => { applyLines(data, name, [{ at, event }]); };
+/** Delivers what schedule hands out and confirms it as the agent's UserPromptSubmit would. */
+function run(data: StoreData, now: number): string[] {
+  const { effects } = schedule(data, now);
+  const delivered = effects.filter((e) => e.kind === 'deliver');
+  for (const e of delivered) hook(data, e.agent, now, { hook_event_name: 'UserPromptSubmit', prompt: data.tasks![e.task]!.prompt });
+  return delivered.map((e) => `${e.task}->${e.agent}`);
+}
+
+test('limit texts: the kind, and the time the API named', () => {
+  const now = Date.UTC(2026, 11, 2, 10, 0, 0);
+  assert.equal(classifyLimit('rate_limit', 'API Error: Request rejected (429) · slow down'), 'rate_limit');
+  assert.equal(classifyLimit('server_error', 'API Error: 529 Overloaded. This is a server-side issue'), 'overloaded');
+  assert.equal(classifyLimit('rate_limit', 'API Error: Request rejected (429) · Claude AI usage limit reached|1796200000'), 'usage_limit');
+  assert.equal(classifyLimit('unknown', 'API Error: 400 You have reached your specified workspace API usage limits. You will regain access on 2026-12-03 at 00:00 UTC.'), 'usage_limit');
+  assert.equal(classifyLimit('server_error', 'API Error: 500 boom'), null);
+  assert.equal(resetTime('Claude AI usage limit reached|1796200000', now), 1796200000_000);
+  assert.equal(resetTime('You will regain access on 2026-12-03 at 00:00 UTC.', now), Date.UTC(2026, 11, 3));
+  assert.equal(resetTime("You've hit your usage limit · resets 5pm (UTC)", now), Date.UTC(2026, 11, 2, 17));
+  assert.equal(resetTime('resets at 9:30am (UTC)', now), Date.UTC(2026, 11, 3, 9, 30), 'a time of day already past is tomorrow');
+  assert.equal(resetTime('please try again in 45 seconds', now), now + 45_000);
+  assert.equal(resetTime('Number of requests has exceeded your rate limit', now), null);
+});
+
+test('a limit pauses the whole account and requeues its task on the same agent; another account goes on; after the time one agent goes first, then the rest', () => {
+  const t0 = 1_000_000;
+  const data = store([agent('w1'), agent('w2'), agent('w3', { account: 'other' })]);
+  dispatch(data, 'a', { agent: 'w1' }, t0);
+  assert.deepEqual(run(data, t0), ['a->w1']);
+  hook(data, 'w1', t0 + 100, { hook_event_name: 'StopFailure', error: 'rate_limit', last_assistant_message: 'API Error: Request rejected (429) · slow down' });
+  assert.equal(data.agents.w1!.status, 'limited');
+  assert.deepEqual([data.tasks!.a!.state, data.tasks!.a!.resume_on, data.tasks!.a!.attempts, data.tasks!.a!.limited?.length], ['queued', 'w1', 0, 1]);
+  assert.equal(data.limits!.default!.until, new Date(t0 + 100 + 10_000).toISOString());
+  dispatch(data, 'b', { role: 'worker' }, t0 + 200);
+  dispatch(data, 'c', { role: 'worker' }, t0 + 200);
+  // Only w3 (another account) takes work while the limit runs.
+  assert.deepEqual(run(data, t0 + 300), ['b->w3']);
+  assert.deepEqual(run(data, t0 + 5000), []);
+  settleLimited(data, t0 + 5000);
+  assert.match(data.agents.w2!.reason ?? '', /^rate limited \(429\): trying again at .* \(backoff 10 s\); its tasks wait, nothing failed/);
+  // The time passed: w1 goes first with its own task; w2 waits for w1's turn to go through.
+  assert.deepEqual(run(data, t0 + 10_200), ['a->w1']);
+  assert.equal(data.limits!.default!.probe, 'w1');
+  assert.deepEqual(run(data, t0 + 10_300), []);
+  hook(data, 'w1', t0 + 10_500, { hook_event_name: 'PostToolUse', tool_name: 'Bash' });
+  assert.equal(data.limits?.default, undefined);
+  assert.equal(data.agents.w2!.status, 'idle');
+  assert.deepEqual(run(data, t0 + 10_600), ['c->w2']);
+});
+
+test('a limit hit again doubles the backoff up to the cap; a named reset time is kept', () => {
+  const data = store([agent('w1')]);
+  dispatch(data, 'a', { agent: 'w1' }, 0);
+  let now = 1000;
+  const backoffs: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    run(data, now);
+    hook(data, 'w1', now, { hook_event_name: 'StopFailure', error: 'rate_limit', last_assistant_message: '429 slow down' });
+    backoffs.push(data.limits!.default!.backoff_s);
+    now = Date.parse(data.limits!.default!.until) + 1;
+  }
+  assert.deepEqual(backoffs, [10, 20, 40, 40]);
+  run(data, now);
+  hook(data, 'w1', now, { hook_event_name: 'StopFailure', error: 'rate_limit', last_assistant_message: 'usage limit reached, try again in 2 hours' });
+  assert.equal(data.limits!.default!.until, new Date(now + 7_200_000).toISOString());
+  assert.equal(data.limits!.default!.kind, 'usage_limit');
+  assert.equal(data.tasks!.a!.state, 'queued', 'never failed');
+});
+
+test('budgets: a reached session cap holds tasks back saying why, budget set lets them go; a task over its own cap fails and is interrupted', () => {
+  const data = store([agent('w1', { cost_usd: 0.9 }), agent('w2')], { budget: { session_usd: 1 } });
+  assert.deepEqual(budgetLines(data).map(budgetText), ['session: $0.9000 of $1.0000 (90%)']);
+  data.agents.w1!.cost_usd = 1.01;
+  dispatch(data, 'a', { agent: 'w2' }, 0);
+  assert.deepEqual(run(data, 10), []);
+  assert.match(data.tasks!.a!.waiting ?? '', /^the session's budget is reached \(\$1.0100 of \$1.0000\); orchestrate budget set session USD raises it$/);
+  setCap(data, 'session', 2);
+  assert.deepEqual(run(data, 20), ['a->w2']);
+  assert.equal(data.tasks!.a!.waiting, null);
+  // Its own cap: over it while running, it fails and its turn is interrupted.
+  dispatch(data, 'b', { agent: 'w1' }, 30, { budget_usd: 0.05 });
+  assert.deepEqual(run(data, 40), ['b->w1']);
+  data.agents.w1!.cost_usd = 1.07;
+  const { effects } = schedule(data, 50);
+  assert.deepEqual(effects, [{ kind: 'interrupt', task: 'b', agent: 'w1' }]);
+  assert.equal(data.tasks!.b!.state, 'failed');
+  assert.equal(data.tasks!.b!.error, 'over its budget: $0.0600 spent, its cap is $0.0500 (dispatch --budget)');
+});
+
+test('max_busy: at most N agents work at once, the rest of the queue waits in order and says why', () => {
+  const data = store(['w1', 'w2', 'w3'].map((n) => agent(n)), { max_busy: 2 });
+  for (const id of ['a', 'b', 'c']) dispatch(data, id, { role: 'worker' }, 0);
+  assert.deepEqual(run(data, 10), ['a->w1', 'b->w2']);
+  assert.equal(data.tasks!.c!.waiting, 'max_busy: 2 agents are working already');
+  hook(data, 'w1', 20, { hook_event_name: 'Stop', last_assistant_message: 'done' });
+  assert.deepEqual(run(data, 30), ['c->w1']);
+});
