@@ -129,6 +129,7 @@ function listTasks(ctx: ToolContext, args: Args): ToolOutcome {
     tasks: shown.map((t) => ({
       id: t.id, agent: t.agent ?? (t.target.role ? `role:${t.target.role}` : 'any'), state: t.state, by: t.by ?? null,
       prompt: trim(t.prompt, 200), result: trim(t.result, 300), error: t.error, seconds: seconds(t), cost_usd: money(t.cost_usd),
+      ...(t.state === 'queued' && t.waiting ? { waiting: t.waiting } : {}), ...(t.limited?.length ? { limited: t.limited.length } : {}),
     })),
   });
 }

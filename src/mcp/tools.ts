@@ -21,7 +21,7 @@ const timeout = { type: 'number', exclusiveMinimum: 0, description: `Seconds to 
 export const TOOLS: ToolDef[] = [
   {
     name: 'list_agents',
-    description: 'Every agent of this session: name, role, status (starting, idle, busy, waiting, error, exited), why (reason), the prompt it is working on, its last answer (trimmed) and its cost so far in USD. "you" marks yourself.',
+    description: 'Every agent of this session: name, role, status (starting, idle, busy, waiting, limited, error, exited), why (reason), the prompt it is working on, its last answer (trimmed) and its cost so far in USD. "you" marks yourself.',
     inputSchema: { type: 'object', properties: {}, additionalProperties: false },
   },
   {
