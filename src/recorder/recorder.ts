@@ -26,6 +26,7 @@ import { atDialog, findControlWindow, lookAtPanes, sessionGone } from './pane-ch
 import { describeConflict, findConflicts, lookAtWorktree, type MergeCache } from '../worktrees/look.js';
 import { mergeDone, mergesDue } from '../workflow/runs.js';
 import { mergeRunTask } from '../workflow/merges.js';
+import { budgetLines } from '../fleet/budget.js';
 
 /** How long after a look that found the session gone the second look is made. */
 const LOSS_CONFIRM_MS = 300;
@@ -52,7 +53,8 @@ export interface Recorder {
 /** What tmux shows of the store: the live session's agents (nothing once it ended). */
 export function tmuxPicture(data: StoreData): TmuxPicture {
   const s = data.session;
-  return { session: s && !s.ended_at && s.tmux_id ? s.tmux_id : null, agents: Object.values(data.agents) };
+  const alerts = budgetLines(data).filter((l) => l.state !== 'ok').map((l) => ({ text: `${l.scope} ${Math.round((l.spent / l.cap) * 100)}%`, over: l.state === 'over' }));
+  return { session: s && !s.ended_at && s.tmux_id ? s.tmux_id : null, agents: Object.values(data.agents), alerts };
 }
 
 /** The store of a state directory, refused when it holds no live session to record. */

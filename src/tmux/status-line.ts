@@ -12,6 +12,8 @@ export interface TmuxPicture {
   /** The tmux session's $id, or null when there is none to show (never built, or ended). */
   session: string | null;
   agents: readonly { name: string; status: string; pane: string; cost_usd: number }[];
+  /** Budgets at 80% or more, e.g. { text: "session 85%", over: false }. */
+  alerts?: readonly { text: string; over: boolean }[];
 }
 
 const literal = formatLiteral;
@@ -24,7 +26,8 @@ export function statusRight(picture: TmuxPicture): string {
     return `#[fg=${text},bg=${colour}] ${symbol} ${literal(a.name)} #[default]`;
   });
   const cost = agents.reduce((sum, a) => sum + (Number.isFinite(a.cost_usd) ? a.cost_usd : 0), 0);
-  return `${items.join(' ')} $${cost.toFixed(2)} `;
+  const alerts = (picture.alerts ?? []).map((a) => `#[fg=${a.over ? 'white' : 'black'},bg=${a.over ? 'red' : 'yellow'}] $ ${literal(a.text)} #[default]`);
+  return `${items.join(' ')} $${cost.toFixed(2)} ${alerts.length ? `${alerts.join(' ')} ` : ''}`;
 }
 
 /** The @state value of one agent's pane: symbol and state in the state's colour. */

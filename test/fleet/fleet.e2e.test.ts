@@ -129,6 +129,9 @@ windows:
   assert.match(shown.stdout, /session: \$[\d.]+ of \$0\.0200 \(\d+%\), reached/);
   const status = await run(orchestrateScript, ['status', '--state', live.state], { env: live.env });
   assert.match(status.stdout, /budget: session: .* reached/);
+  // tmux shows it too, next to the agents' badges.
+  const right = await retryUntil(async () => { const r = await live.server.cmd(['show-options', '-v', '-t', live.store().session!.tmux_id, 'status-right']); return /bg=red\] \$ session \d+% /.test(r) && r; }, 10_000, 'the budget in the tmux status line');
+  assert.match(right, /⏸|●|▶/);
   const set = await o(['budget', 'set', 'session', '5']);
   assert.equal(set.exitCode, 0, set.stderr);
   assert.match(set.stdout, /budget session: \$5\.0000/);
