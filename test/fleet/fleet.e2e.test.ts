@@ -169,3 +169,40 @@ windows:
   const order = ids.map((id) => live.store().tasks![id]!.started_at!);
   assert.deepEqual([...order].sort(), order, 'started in the order they were queued');
 });
+
+test('a usage limit with a reset time waits until then; an overload (529) pauses and goes on after the backoff', { timeout: 240_000 }, async (t) => {
+  const layout = writeLayout(t, `session: usage
+on_limit:
+  backoff: 2
+windows:
+  - panes:
+      - agent: w1
+`);
+  const live = await startLiveSession(t, { layout, env: NO_RETRIES });
+  const o = orch(live);
+  await live.waitFor('w1', (a) => a.status === 'idle', 'idle', 120_000);
+  // The reset time the message names (a few seconds from now, to the second) is the one shown and kept.
+  const reset = new Date(Date.now() + 6000);
+  const hhmmss = reset.toISOString().slice(0, 19);
+  live.standin.refuse({ status: 429, message: `You have reached your usage limit. You will regain access on ${hhmmss.replace('T', ' at ')} UTC.` });
+  const id = (await o(['dispatch', 'w1', '[[say after the reset]] go'])).stdout.trim();
+  const limited = await live.waitFor('w1', (a) => a.status === 'limited', 'limited', 60_000);
+  assert.match(limited.reason!, new RegExp(`^usage limit reached: until ${hhmmss.slice(11)} UTC; its tasks wait, nothing failed`));
+  assert.equal(live.store().limits!.default!.until, new Date(Math.floor(reset.getTime() / 1000) * 1000).toISOString());
+  live.standin.refuse(null);
+  const done = await o(['wait', id, '--timeout', '60']);
+  assert.equal(done.exitCode, 0, done.stderr);
+  assert.equal(done.stdout.trim(), 'after the reset');
+  const task = live.store().tasks![id]!;
+  assert.ok(Date.parse(task.started_at!) >= Math.floor(reset.getTime() / 1000) * 1000, 'it was not tried again before the reset time');
+
+  live.standin.refuse({ status: 529, message: 'Overloaded', type: 'overloaded_error' });
+  const second = (await o(['dispatch', 'w1', '[[say after the overload]] again'])).stdout.trim();
+  const overloaded = await live.waitFor('w1', (a) => a.status === 'limited', 'limited by the overload', 60_000);
+  assert.match(overloaded.reason!, /^API overloaded \(529\): trying again at .* \(backoff 2 s\)/);
+  live.standin.refuse(null);
+  const after = await o(['wait', second, '--timeout', '60']);
+  assert.equal(after.exitCode, 0, after.stderr);
+  assert.equal(after.stdout.trim(), 'after the overload');
+  await live.waitFor('w1', (a) => a.status === 'idle', 'idle again');
+});
