@@ -30,12 +30,19 @@ export function writeHookScript(stateDir: string): string {
   return file;
 }
 
-/** The settings object (claude --settings) whose hooks append to statusPath. */
-export function hookSettings(hookScript: string, statusPath: string): Record<string, unknown> {
+/** The PermissionRequest hook: the approval script, where decisions arrive, and how long it waits. */
+export interface ApprovalHook { script: string; decisions: string; timeoutS: number }
+
+/** The settings object (claude --settings) whose hooks append to statusPath; PermissionRequest waits for a decision when given one. */
+export function hookSettings(hookScript: string, statusPath: string, approval?: ApprovalHook): Record<string, unknown> {
   const command = quoteArgv(['/bin/sh', hookScript, statusPath]);
   const entry = (matcher?: string): unknown => ({ ...(matcher !== undefined ? { matcher } : {}), hooks: [{ type: 'command', command, timeout: 10 }] });
   const toolEvents = new Set(['PreToolUse', 'PostToolUse', 'PermissionRequest']);
-  return { hooks: Object.fromEntries(HOOK_EVENTS.map((e) => [e, [entry(toolEvents.has(e) ? '*' : undefined)]])) };
+  const hooks: Record<string, unknown> = Object.fromEntries(HOOK_EVENTS.map((e) => [e, [entry(toolEvents.has(e) ? '*' : undefined)]]));
+  if (approval) {
+    hooks.PermissionRequest = [{ matcher: '*', hooks: [{ type: 'command', command: quoteArgv(['/bin/sh', approval.script, statusPath, approval.decisions, String(approval.timeoutS)]), timeout: approval.timeoutS + 10 }] }];
+  }
+  return { hooks };
 }
 
 /**
@@ -43,9 +50,10 @@ export function hookSettings(hookScript: string, statusPath: string): Record<str
  * headless agent's has no SessionEnd hook: every `claude -p` fires one when it exits; its runner
  * reports the end of each run itself (HeadlessTaskExit) and stays up for the next.
  */
-export function writeAgentSettings(stateDir: string, agent: string, hookScript: string, headless = false): string {
+export function writeAgentSettings(stateDir: string, agent: string, hookScript: string, headless = false, approval?: Omit<ApprovalHook, 'decisions'>): string {
   const files = agentFiles(stateDir, agent);
-  const settings = hookSettings(hookScript, files.status) as { hooks: Record<string, unknown> };
+  if (approval) mkdirSync(files.approvals, { recursive: true });
+  const settings = hookSettings(hookScript, files.status, approval && { ...approval, decisions: files.approvals }) as { hooks: Record<string, unknown> };
   if (headless) delete settings.hooks.SessionEnd;
   writeFileSync(files.settings, `${JSON.stringify(settings, null, 2)}\n`);
   return files.settings;

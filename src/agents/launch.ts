@@ -11,6 +11,8 @@ import { writeAgentSettings, writeHookScript } from './hooks.js';
 import { projectKey } from './claude-files.js';
 import { forkScript } from './fork.js';
 import { portEnv } from '../worktrees/ports.js';
+import { writeApprovalHook } from '../approvals/hook.js';
+import { DEFAULT_APPROVAL_TIMEOUT_S } from '../approvals/approvals.js';
 
 /** An MCP server an agent gets (the orchestrator's, for the lead): its --mcp-config file and the tools allowed unasked. */
 export interface AgentMcp { configFile: string; tools: readonly string[] }
@@ -35,6 +37,8 @@ export interface LaunchContext {
   ports?: readonly number[];
   /** A setup command to run once in its new worktree before claude starts. */
   setup?: { command: string; timeoutS: number };
+  /** How long its permission requests wait for a decision before Claude's own dialog decides. */
+  approvalTimeoutS?: number;
 }
 
 /**
@@ -168,7 +172,9 @@ export function writeLaunchScript(agent: AgentSpec, ctx: LaunchContext): string[
   const files = agentFiles(ctx.stateDir, agent.name);
   mkdirSync(files.dir, { recursive: true });
   const hookScript = writeHookScript(ctx.stateDir);
-  const settingsFile = writeAgentSettings(ctx.stateDir, agent.name, hookScript, agent.mode === 'headless');
+  // Interactive agents' permission requests wait for a decision from anywhere (src/approvals/).
+  const approval = agent.mode === 'interactive' ? { script: writeApprovalHook(ctx.stateDir), timeoutS: ctx.approvalTimeoutS ?? DEFAULT_APPROVAL_TIMEOUT_S } : undefined;
+  const settingsFile = writeAgentSettings(ctx.stateDir, agent.name, hookScript, agent.mode === 'headless', approval);
   if (agent.mode === 'headless') {
     mkdirSync(files.prompts, { recursive: true });
     writeHeadlessConfig(ctx.stateDir, { agent, sessionId: ctx.sessionId, claudeBin: ctx.claudeBin, settingsFile });

@@ -21,7 +21,10 @@ export interface BudgetRequest { kind: 'budget'; id: string; at: string; scope: 
 /** Resume a workflow run that was stopped. */
 export interface ResumeRunRequest { kind: 'resume-run'; id: string; at: string; run: string }
 
-export type InboxRequest = DispatchRequest | CancelRequest | RunRequest | ResumeRunRequest | BudgetRequest;
+/** Add an allow rule to an agent's policy for this session (approve --always). */
+export interface PolicyRequest { kind: 'policy'; id: string; at: string; agent: string; allow: string }
+
+export type InboxRequest = DispatchRequest | CancelRequest | RunRequest | ResumeRunRequest | BudgetRequest | PolicyRequest;
 
 
 /** A new id that sorts by creation time: `<prefix>-<ms base36>-<random>`. */

@@ -11,6 +11,7 @@ import { toolkitRoot } from '../util/paths.js';
 import type { AgentSpec, Layout, PaneSpec, WindowSpec } from './types.js';
 import type { FleetSettings } from '../store/types.js';
 import { DEFAULT_BACKOFF_S, DEFAULT_MAX_BACKOFF_S } from '../fleet/limits.js';
+import { DEFAULT_APPROVAL_TIMEOUT_S } from '../approvals/approvals.js';
 
 type Raw = Record<string, unknown>;
 type Path = (string | number)[];
@@ -94,6 +95,7 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
       setupTimeoutS: (wt.setup_timeout as number | undefined) ?? 600,
     },
     fleet: fleetOf(raw),
+    approvals: { timeout_s: ((raw.approvals as Raw | undefined)?.timeout as number | undefined) ?? DEFAULT_APPROVAL_TIMEOUT_S, by: ((raw.approvals as Raw | undefined)?.by as 'person' | 'lead' | undefined) ?? 'person' },
     windows, agents,
   };
 }
@@ -171,5 +173,6 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, wind
     ...(pick<boolean>('worktree') ? { worktree: { branch: (p.branch as string | undefined) ?? `${session}/${name}` } } : {}),
     ports: pick<number>('ports') ?? 10,
     account: pick<string>('account') ?? 'default',
+    rules: { allow: pick<string[]>('allow') ?? [], deny: pick<string[]>('deny') ?? [], ask: pick<string[]>('ask') ?? [] },
   };
 }

@@ -39,6 +39,9 @@ const agentSettings: Record<string, Schema> = {
   mode: oneOfStr(AGENT_MODES, 'interactive (a claude you can attach to) or headless (claude -p per task, rendered live).'),
   worktree: bool('Run this agent in its own git worktree of the project, on its own branch (see worktrees: for where, from which base, and how it is set up).'),
   ports: int('TCP ports this agent gets for its servers, exported as ORCH_PORT (the first) and ORCH_PORT_0..N-1, different from every other agent\'s on this machine (default 10; 0 for none).', 0, 1000),
+  allow: arrayOf(str(undefined, { nonEmpty: true }), 'Permission requests these rules allow without a person, in Claude Code\'s syntax, e.g. ["Bash(npm test:*)", "Edit(src/**)"]; each decision is logged with its rule.'),
+  deny: arrayOf(str(undefined, { nonEmpty: true }), 'Permission requests these rules deny without a person, e.g. ["Bash(rm -rf:*)"] (deny wins over ask and allow).'),
+  ask: arrayOf(str(undefined, { nonEmpty: true }), 'Permission requests that always go to a person, even when an allow rule matches.'),
   account: str('The account (API key or login) this agent\'s API use counts against: agents of one account pause together when one hits a rate, overload or usage limit (default: "default", the same for all).', { nonEmpty: true }),
   mcp: bool('Give this agent the orchestrator\'s MCP tools (list agents, dispatch tasks, wait for results), allowed without asking (default: true for role lead).'),
 };
@@ -102,6 +105,14 @@ export const layoutSchema: Schema = {
         link: arrayOf(str(undefined, { nonEmpty: true }), 'Files or folders linked (symlinked) into each new worktree, e.g. ["node_modules"].'),
         setup: str('A shell command run once in each new worktree, in its pane, before claude starts (e.g. npm ci). Its output goes to the agent\'s setup.log; a failure marks the agent error and claude does not start.', { nonEmpty: true }),
         setup_timeout: int('Seconds the setup may take (default 600).', 1, 86400),
+      },
+    },
+    approvals: {
+      kind: 'object',
+      description: 'How agents\' permission requests are decided: they wait in one queue (status, dashboard, orchestrate approve/deny) while Claude\'s dialog stays up in the pane.',
+      fields: {
+        timeout: int('Seconds a request waits for a decision; then Claude\'s own dialog in the pane decides, never an allow (default 300).', 1, 86400),
+        by: oneOfStr(['person', 'lead'], 'Who may decide besides a person: lead lets the lead decide with its MCP tools pending_approvals and decide (default person).'),
       },
     },
     on_limit: {

@@ -1,5 +1,5 @@
 // A layout after validation: every default applied, every path absolute.
-import type { FleetSettings } from '../store/types.js';
+import type { ApprovalSettings, FleetSettings } from '../store/types.js';
 
 /** An agent pane. */
 export interface AgentSpec {
@@ -31,6 +31,8 @@ export interface AgentSpec {
   ports: number;
   /** The account its API use counts against (agents of one account pause together on a limit). */
   account: string;
+  /** Permission rules decided without a person (allow, deny, ask). */
+  rules: { allow: string[]; deny: string[]; ask: string[] };
 }
 
 /** How worktrees are made (the layout's worktrees: section). */
@@ -84,6 +86,8 @@ export interface Layout {
   worktrees: WorktreeSettings;
   /** Limits, budgets and busy caps (store: fleet). */
   fleet: FleetSettings;
+  /** How permission requests are decided. */
+  approvals: ApprovalSettings;
   windows: WindowSpec[];
   /** Every agent, in pane order. */
   agents: AgentSpec[];

@@ -6,6 +6,7 @@ import { statusFile } from '../store/paths.js';
 import { taskOnEvent } from '../tasks/tasks.js';
 import { limitOnEvent } from '../fleet/limits.js';
 import { budgetsActive } from '../fleet/budget.js';
+import { approvalOnEvent } from '../approvals/approvals.js';
 import { applyEvent } from './reduce.js';
 import type { StatusLine } from '../store/types.js';
 import { readNewLines } from './status-lines.js';
@@ -16,7 +17,7 @@ const MAX_EVENTS = 1000;
 const USAGE_EVENTS = new Set(['Stop', 'StopFailure', 'SessionEnd', 'ProcessExit', 'HeadlessTaskExit']);
 
 /** Applies lines to the store data; returns how many changed something. */
-export function applyLines(data: StoreData, name: string, lines: StatusLine[], log: (line: string) => void = () => {}): number {
+export function applyLines(data: StoreData, name: string, lines: StatusLine[], log: (line: string) => void = () => {}, stateDir?: string): number {
   const agent = data.agents[name];
   if (!agent) return 0;
   let changed = 0;
@@ -28,6 +29,9 @@ export function applyLines(data: StoreData, name: string, lines: StatusLine[], l
     if (USAGE_EVENTS.has(what) || (what === 'PostToolUse' && budgetsActive(data))) updateUsage(agent);
     const limitChange = limitOnEvent(data, name, line);
     if (limitChange) log(limitChange);
+    // Permission requests are decided through files in the state directory (status-file lines only).
+    const approvalChange = stateDir ? approvalOnEvent(data, stateDir, name, line) : undefined;
+    if (approvalChange) log(approvalChange);
     pushEvent(data, { at: agent.updated_at, agent: name, event: what, status: agent.status, ...(agent.reason ? { detail: agent.reason } : {}) });
     const taskChange = taskOnEvent(data, name, line);
     if (taskChange) log(taskChange);
@@ -50,7 +54,7 @@ export function recordNewLines(data: StoreData, stateDir: string, names: readonl
     if (next === cursor) continue;
     data.cursors[name] = next;
     read += lines.length || 1;
-    applyLines(data, name, lines, log);
+    applyLines(data, name, lines, log, stateDir);
     if (verbose) for (const l of lines) log(`${name}: ${String(l.event.hook_event_name)} -> ${data.agents[name]?.status}`);
   }
   return read;

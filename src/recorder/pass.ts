@@ -8,6 +8,7 @@ import { advanceRuns, resumeRun, startRun } from '../workflow/runs.js';
 import { recordNewLines } from './apply.js';
 import { limitsPending, settleLimited } from '../fleet/limits.js';
 import { setCap } from '../fleet/budget.js';
+import { addAllowRule, settleApprovals } from '../approvals/approvals.js';
 
 export interface PassResult { taken: TakenRequest[]; effects: TaskEffect[]; changed: boolean }
 
@@ -21,7 +22,7 @@ export function recordPass(data: StoreData, stateDir: string, agents: readonly s
     const request = t.request;
     try {
       const now = Date.now();
-      log(`inbox: ${request.kind === 'run' ? startRun(data, request, now) : request.kind === 'resume-run' ? resumeRun(data, request) : request.kind === 'budget' ? setCap(data, request.scope, request.usd) : intake(data, request, now)}`);
+      log(`inbox: ${request.kind === 'run' ? startRun(data, request, now) : request.kind === 'resume-run' ? resumeRun(data, request) : request.kind === 'budget' ? setCap(data, request.scope, request.usd) : request.kind === 'policy' ? addAllowRule(data, request.agent, request.allow) : intake(data, request, now)}`);
     } catch (error) {
       // A malformed request is dropped, not retried forever (it would stop every later pass).
       log(`inbox: dropped a bad ${String(request.kind)} request ${t.file}: ${(error as Error).message}`);
@@ -29,6 +30,7 @@ export function recordPass(data: StoreData, stateDir: string, agents: readonly s
     changed = true;
   }
   if (recordNewLines(data, stateDir, agents, log, true)) changed = true;
+  if (settleApprovals(data, stateDir, Date.now())) changed = true;
   if (limitsPending(data) || Object.values(data.agents).some((a) => a.status === 'limited')) { settleLimited(data, Date.now()); changed = true; }
   // Runs queue tasks, the scheduler hands them out (or fails them), which moves runs on.
   for (let round = 0; round < 4; round++) {
@@ -44,6 +46,6 @@ export function recordPass(data: StoreData, stateDir: string, agents: readonly s
 
 /** Whether time alone will change something: a delivery to confirm, a cancel, a timeout, a queue for an agent that exited. */
 export function waitingOnTime(data: StoreData): boolean {
-  return limitsPending(data) || Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true
+  return limitsPending(data) || Object.values(data.approvals ?? {}).some((r) => r.state === 'pending') || Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true
     || (t.state === 'running' && Boolean(t.timeout_s)) || (t.state === 'queued' && (t.target.agent ? data.agents[t.target.agent]?.status === 'exited' : Object.values(data.agents).some((a) => a.status === 'exited'))));
 }

@@ -7,7 +7,7 @@
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { Store } from '../store/store.js';
 import type { StatusLine, StoreData, WorktreeState } from '../store/types.js';
-import { agentDir, inboxDir, TMUX_EVENTS, tmuxEventsFile } from '../store/paths.js';
+import { agentDir, agentFiles, inboxDir, TMUX_EVENTS, tmuxEventsFile } from '../store/paths.js';
 import { Server } from '../tmux/objects.js';
 import { formatOf } from '../tmux/format.js';
 import { alive } from '../util/pid.js';
@@ -209,6 +209,10 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   watchers.push(watch(inboxDir(stateDir), (_, file) => { if (file && String(file).endsWith('.json') && !String(file).startsWith('.')) void drain(); }));
   for (const name of names) {
     try {
+      // Decisions on its permission requests arrive as files there (approve, deny, dashboard, lead).
+      const decisions = agentFiles(stateDir, name).approvals;
+      mkdirSync(decisions, { recursive: true });
+      watchers.push(watch(decisions, (_, file) => { if (file && String(file).endsWith('.claim')) void drain(); }));
       watchers.push(watch(agentDir(stateDir, name), () => void drain()));
     } catch (error) {
       log(`${name}: cannot watch its status file (${(error as Error).message})`);

@@ -2,6 +2,7 @@
 // replay a whole file after a crash and land on the same state.
 import type { AgentRecord, AgentStatus, StatusLine } from '../store/types.js';
 import { classifyLimit } from '../fleet/limits.js';
+import { describeCall } from '../approvals/policy.js';
 
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -78,9 +79,12 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       else set('error', `API request failed: ${clip(what, 300)}`);
       break;
     }
-    case 'PermissionRequest':
-      set('waiting', `permission for ${text(e.tool_name) ?? 'a tool'}: attach (tmux attach) and answer, or allow the tool in the layout (allowed_tools)`);
+    case 'PermissionRequest': {
+      const input = (e.tool_input && typeof e.tool_input === 'object' ? e.tool_input : {}) as Record<string, unknown>;
+      const call = describeCall(text(e.tool_name) ?? 'a tool', input);
+      set('waiting', `permission: ${call}: orchestrate approve ${agent.name} (or deny), the dashboard, or answer in its pane${line.request ? '' : ' (attach: tmux attach)'}`);
       break;
+    }
     case 'Notification':
       if (e.notification_type === 'permission_prompt') set('waiting', `${text(e.message) ?? 'permission requested'}: attach and answer`);
       else if (e.notification_type === 'elicitation_dialog') set('waiting', `${text(e.message) ?? 'a question'}: attach and answer`);

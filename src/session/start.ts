@@ -113,7 +113,7 @@ export async function start(opts: StartOptions): Promise<number> {
   for (const agent of layout.agents) {
     const worktree = prepared.worktrees.get(agent.name);
     const setup = worktree?.setup === 'pending' && layout.worktrees.setup ? { command: layout.worktrees.setup, timeoutS: layout.worktrees.setupTimeoutS } : undefined;
-    writeAgentFiles(agent, { ...launchContext(layout, plan, agent.name, claudeBin, stateDir), ports: ports.get(agent.name) ?? [], ...(setup ? { setup } : {}), ...(decision.resume ? { resume: true } : {}) });
+    writeAgentFiles(agent, { ...launchContext(layout, plan, agent.name, claudeBin, stateDir), ports: ports.get(agent.name) ?? [], approvalTimeoutS: layout.approvals.timeout_s, ...(setup ? { setup } : {}), ...(decision.resume ? { resume: true } : {}) });
   }
   let built: BuiltSession;
   try {
@@ -147,8 +147,16 @@ export async function start(opts: StartOptions): Promise<number> {
   try {
     store = await Store.open(stateDir);
     // The layout's limits, budgets and busy caps; a resumed session keeps its own (budget set may have changed them).
-    if (decision.resume) await store.mutate((data) => { recordResumed(data, record, agents, now); data.fleet ??= layout.fleet; });
-    else await store.recordSession(record, agents, { fleet: layout.fleet, limits: {} });
+    const policy = Object.fromEntries(layout.agents.map((a) => [a.name, a.rules]));
+    if (decision.resume) {
+      await store.mutate((data) => {
+        recordResumed(data, record, agents, now);
+        data.fleet ??= layout.fleet;
+        // Rules added by approve --always stay; the layout's come first.
+        data.policy = Object.fromEntries(layout.agents.map((a) => [a.name, mergeRules(a.rules, data.policy?.[a.name])]));
+        data.approval_settings = layout.approvals;
+      });
+    } else await store.recordSession(record, agents, { fleet: layout.fleet, limits: {}, policy, approval_settings: layout.approvals });
     // The recorder starts only now that the store holds the session it records; it records the
     // control window's ids itself (it is the store's writer from now on).
     await createControlWindow(server, layout.session, stateDir, layout.root, built.focusWindow, layout.dashboard);
@@ -166,6 +174,9 @@ export async function start(opts: StartOptions): Promise<number> {
   if (layout.dashboard) opts.out(`Dashboard: starting in the control window; ${quoteArgv([displayPath(join(toolkitRoot, 'scripts', 'orchestrate.mts')), 'dashboard', '--url', '--state', displayPath(stateDir)])} prints its address.`);
   return finish(opts, server, layout.session);
 }
+
+type Rules = { allow: string[]; deny: string[]; ask: string[] };
+const mergeRules = (a: Rules, b: Rules | undefined): Rules => ({ allow: [...new Set([...a.allow, ...(b?.allow ?? [])])], deny: [...new Set([...a.deny, ...(b?.deny ?? [])])], ask: [...new Set([...a.ask, ...(b?.ask ?? [])])] });
 
 /** A path relative to the current directory when it is below it, else absolute. */
 const displayPath = (path: string): string => {

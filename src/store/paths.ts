@@ -6,9 +6,11 @@
 //   agents/<name>/          one agent: launch.sh, settings.json, status.jsonl (its hooks' events),
 //                           mcp.json, launch.log, system-prompt.md; headless.json and prompts/ for
 //                           a headless agent; worktree.json, setup.log and setup.done for an
-//                           agent with its own worktree
+//                           agent with its own worktree; approvals/<request>.json, the decisions
+//                           on its permission requests (written once, by whoever decides first)
 //   handovers/              Markdown handovers
 //   hook.sh, recorder.sh    the hooks' script and the recorder's supervisor loop
+//   approve.sh              the PermissionRequest hook (waits for a decision in agents/<name>/approvals/)
 //   tmux-events             appended by tmux's pane-died hook
 //   dashboard.json          where the running dashboard listens (its own file)
 //   session-end.log         a detached `session end`
@@ -20,6 +22,7 @@ export const agentsDir = (stateDir: string): string => join(stateDir, 'agents');
 export const handoversDir = (stateDir: string): string => join(stateDir, 'handovers');
 export const hookScriptFile = (stateDir: string): string => join(stateDir, 'hook.sh');
 export const recorderScriptFile = (stateDir: string): string => join(stateDir, 'recorder.sh');
+export const approvalHookFile = (stateDir: string): string => join(stateDir, 'approve.sh');
 export const TMUX_EVENTS = 'tmux-events';
 export const tmuxEventsFile = (stateDir: string): string => join(stateDir, TMUX_EVENTS);
 export const dashboardInfoFile = (stateDir: string): string => join(stateDir, 'dashboard.json');
@@ -31,7 +34,7 @@ export const agentDir = (stateDir: string, agent: string): string => join(agents
 /** One agent's files. */
 export function agentFiles(stateDir: string, agent: string): {
   dir: string; launch: string; settings: string; status: string; mcpConfig: string; launchLog: string;
-  systemPrompt: string; headlessConfig: string; prompts: string; worktree: string; setupLog: string; setupDone: string;
+  systemPrompt: string; headlessConfig: string; prompts: string; worktree: string; setupLog: string; setupDone: string; approvals: string;
 } {
   const dir = agentDir(stateDir, agent);
   return {
@@ -47,6 +50,7 @@ export function agentFiles(stateDir: string, agent: string): {
     worktree: join(dir, 'worktree.json'),
     setupLog: join(dir, 'setup.log'),
     setupDone: join(dir, 'setup.done'),
+    approvals: join(dir, 'approvals'),
   };
 }
 

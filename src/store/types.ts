@@ -112,8 +112,33 @@ export interface ConflictRecord {
 /** A line of an agent's status file: arrival time (ms) and the hook's JSON (or our own process events). */
 export interface StatusLine {
   at: number;
+  /** A permission request's id (the approval hook's lines). */
+  request?: string;
   event: { hook_event_name?: string; [key: string]: unknown };
 }
+
+/** A permission request of an agent and what became of it. */
+export interface ApprovalRecord {
+  id: string;
+  agent: string;
+  tool: string;
+  input: Record<string, unknown>;
+  /** "Bash(npm install)" */
+  summary: string;
+  at: string;
+  /** After this the hook stops waiting and Claude's own dialog in the pane decides. */
+  timeout_at: string;
+  /** answered: in the pane (or by Claude) before anyone decided here. */
+  state: 'pending' | 'allowed' | 'denied' | 'timed_out' | 'answered';
+  /** cli, dashboard, lead, policy, or the agent's pane. */
+  by: string | null;
+  rule: string | null;
+  message: string | null;
+  decided_at: string | null;
+}
+
+/** How permission requests are decided: who may besides a person, and how long the hook waits. */
+export interface ApprovalSettings { timeout_s: number; by: 'person' | 'lead' }
 
 /** One recorded event (bounded history). */
 export interface EventRecord { at: string; agent: string; event: string; status: AgentStatus; detail?: string }
@@ -234,6 +259,11 @@ export interface StoreData {
   /** Bytes of each agent's status file already recorded: a restarted recorder resumes here. */
   cursors?: Record<string, number>;
   events?: EventRecord[];
+  /** Permission requests by id (pending ones first in every view). */
+  approvals?: Record<string, ApprovalRecord>;
+  /** Permission rules per agent (the layout's allow/deny/ask, and approve --always). */
+  policy?: Record<string, { allow: string[]; deny: string[]; ask: string[] }>;
+  approval_settings?: ApprovalSettings;
   /** Rate, overload and usage limits in force, by account. */
   limits?: Record<string, LimitRecord>;
   /** Limits, budgets and busy caps of the session. */

@@ -15,7 +15,7 @@ import { repoRoot } from '../helpers/paths.js';
 
 const spec = (cwd: string, mode: AgentSpec['mode']): AgentSpec => ({
   kind: 'agent', name: 'hw', role: 'worker', cwd, model: 'sonnet', permissionMode: 'acceptEdits', allowedTools: ['Write'], disallowedTools: [],
-  appendSystemPrompt: 'be brief', args: ['--add-dir', '/tmp'], env: { A: '1' }, prompt: 'start here', restart: 'on-failure', mode, focus: false, ports: 0, account: 'default',
+  appendSystemPrompt: 'be brief', args: ['--add-dir', '/tmp'], env: { A: '1' }, prompt: 'start here', restart: 'on-failure', mode, focus: false, ports: 0, account: 'default', rules: { allow: [], deny: [], ask: [] },
 });
 
 test('a headless agent\'s launch script runs the runner with its settings (no SessionEnd hook) and configuration', (t) => {

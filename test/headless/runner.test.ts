@@ -29,7 +29,7 @@ function bed(t: TestContext, opts: { prompt?: string; claudeBin?: string; before
   writeFileSync(log, '');
   const agent: AgentSpec = {
     kind: 'agent', name: 'h', role: 'worker', cwd: project, permissionMode: 'acceptEdits', allowedTools: ['Bash(npm test *)', 'Write'],
-    disallowedTools: [], args: [], env: {}, restart: 'never', mode: 'headless', focus: false, ports: 0, account: 'default', ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
+    disallowedTools: [], args: [], env: {}, restart: 'never', mode: 'headless', focus: false, ports: 0, account: 'default', rules: { allow: [], deny: [], ask: [] }, ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
   };
   const config: HeadlessConfig = { agent, sessionId: randomUUID(), claudeBin: opts.claudeBin ?? fakeClaude, settingsFile: join(agentDir, 'settings.json') };
   opts.before?.(prompts);

@@ -1,0 +1,124 @@
+// Permission requests in the store: recorded from the approval hook's line, decided by whoever
+// comes first (each decision is a claim file made with O_EXCL, then the hook's answer), settled when
+// the hook stops waiting or the agent goes on (a person answered in the pane). The recorder applies
+// these in its pass; `approve`, `deny`, the dashboard and the lead only write decision files.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApprovalRecord, StatusLine, StoreData } from '../store/types.js';
+import { agentFiles } from '../store/paths.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { decide, describeCall } from './policy.js';
+
+export const DEFAULT_APPROVAL_TIMEOUT_S = 300;
+
+/** A decision as its claim file holds it. */
+export interface Decision { behavior: 'allow' | 'deny'; by: string; rule?: string | null; message?: string | null; at: string }
+
+const claimFile = (stateDir: string, agent: string, id: string): string => join(agentFiles(stateDir, agent).approvals, `${id}.claim`);
+const answerFile = (stateDir: string, agent: string, id: string): string => join(agentFiles(stateDir, agent).approvals, `${id}.json`);
+
+/**
+ * Decides a request unless someone did first: the claim is made with O_EXCL (the first decision
+ * wins), then the hook's answer is written for it. Returns whether this decision is the one.
+ */
+export function writeDecision(stateDir: string, agent: string, id: string, decision: Omit<Decision, 'at'>): boolean {
+  mkdirSync(agentFiles(stateDir, agent).approvals, { recursive: true });
+  const claim: Decision = { ...decision, at: new Date().toISOString() };
+  try {
+    writeFileSync(claimFile(stateDir, agent, id), JSON.stringify(claim), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') { answer(stateDir, agent, id); return false; }
+    throw error;
+  }
+  answer(stateDir, agent, id);
+  return true;
+}
+
+/** Writes the hook's answer for a claim (again after a crash between the two: same text). */
+function answer(stateDir: string, agent: string, id: string): void {
+  const claim = readClaim(stateDir, agent, id);
+  if (!claim || existsSync(answerFile(stateDir, agent, id))) return;
+  const decision = claim.behavior === 'allow' ? { behavior: 'allow' } : { behavior: 'deny', message: claim.message || `denied by ${claim.by}` };
+  writeFileAtomic(answerFile(stateDir, agent, id), JSON.stringify({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } }));
+}
+
+export function readClaim(stateDir: string, agent: string, id: string): Decision | undefined {
+  try { return JSON.parse(readFileSync(claimFile(stateDir, agent, id), 'utf8')) as Decision; } catch { return undefined; }
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Records a claim into the request. */
+function settleFromClaim(request: ApprovalRecord, claim: Decision): void {
+  Object.assign(request, { state: claim.behavior === 'allow' ? 'allowed' : 'denied', by: claim.by, rule: claim.rule ?? null, message: claim.message ?? null, decided_at: claim.at });
+}
+
+/** Events after which a pending request was answered elsewhere (in the pane, or Claude went on). */
+const MOVED_ON = new Set(['PostToolUse', 'Stop', 'StopFailure', 'UserPromptSubmit', 'SessionEnd', 'ProcessExit', 'PaneDied', 'SessionLost', 'Interrupted']);
+
+/**
+ * Follows an agent's hook event into its permission requests: the approval hook's line records a
+ * request (and a layout rule decides it at once); an event that shows the agent went on settles
+ * what is still pending. Returns a line for the log.
+ */
+export function approvalOnEvent(data: StoreData, stateDir: string, name: string, line: StatusLine): string | undefined {
+  const agent = data.agents[name];
+  if (!agent) return undefined;
+  const e = line.event;
+  data.approvals ??= {};
+  if (e.hook_event_name === 'PermissionRequest' && line.request) {
+    if (data.approvals[line.request]) return undefined;
+    const tool = typeof e.tool_name === 'string' ? e.tool_name : 'a tool';
+    const input = (e.tool_input && typeof e.tool_input === 'object' ? e.tool_input : {}) as Record<string, unknown>;
+    const timeout = data.approval_settings?.timeout_s ?? DEFAULT_APPROVAL_TIMEOUT_S;
+    const request: ApprovalRecord = {
+      id: line.request, agent: name, tool, input, summary: describeCall(tool, input), at: iso(line.at), timeout_at: iso(line.at + timeout * 1000),
+      state: 'pending', by: null, rule: null, message: null, decided_at: null,
+    };
+    data.approvals[request.id] = request;
+    const rules = data.policy?.[name];
+    const ruled = rules ? decide(rules, tool, input, typeof e.cwd === 'string' ? e.cwd : agent.cwd) : null;
+    if (ruled && ruled.behavior !== 'ask') {
+      writeDecision(stateDir, name, request.id, { behavior: ruled.behavior, by: 'policy', rule: ruled.rule, message: ruled.behavior === 'deny' ? `denied by the rule ${ruled.rule}` : null });
+      const claim = readClaim(stateDir, name, request.id);
+      if (claim) settleFromClaim(request, claim);
+      return `${name}: ${request.summary} ${request.state} by the rule ${ruled.rule}`;
+    }
+    return `${name}: asks for permission: ${request.summary} (request ${request.id}${ruled ? `; the rule ${ruled.rule} says ask` : ''})`;
+  }
+  if (!MOVED_ON.has(String(e.hook_event_name))) return undefined;
+  const moved: string[] = [];
+  for (const r of Object.values(data.approvals)) {
+    if (r.agent !== name || r.state !== 'pending' || Date.parse(r.at) > line.at) continue;
+    const claim = readClaim(stateDir, name, r.id);
+    if (claim) settleFromClaim(r, claim);
+    else Object.assign(r, { state: 'answered', by: 'the pane', decided_at: iso(line.at) });
+    moved.push(`${r.id} ${r.state}`);
+  }
+  return moved.length ? `${name}: permission request${moved.length === 1 ? '' : 's'} ${moved.join(', ')}` : undefined;
+}
+
+/** Decisions made since the last pass (files written by others), and requests the hook stopped waiting for. Returns whether anything changed. */
+export function settleApprovals(data: StoreData, stateDir: string, now: number): boolean {
+  let changed = false;
+  for (const r of Object.values(data.approvals ?? {})) {
+    if (r.state !== 'pending') continue;
+    const claim = readClaim(stateDir, r.agent, r.id);
+    if (claim) { settleFromClaim(r, claim); changed = true; continue; }
+    if (Date.parse(r.timeout_at) <= now) { Object.assign(r, { state: 'timed_out', by: null, decided_at: iso(now), message: 'nobody decided in time: Claude\'s own dialog in the pane decides' }); changed = true; }
+  }
+  return changed;
+}
+
+/** Pending requests, oldest first (of one agent when given). */
+export const pendingApprovals = (data: StoreData, agent?: string): ApprovalRecord[] =>
+  Object.values(data.approvals ?? {}).filter((r) => r.state === 'pending' && (!agent || r.agent === agent)).sort((a, b) => a.at.localeCompare(b.at));
+
+/** Adds an allow rule to an agent's policy (approve --always). */
+export function addAllowRule(data: StoreData, agent: string, rule: string): string {
+  data.policy ??= {};
+  data.policy[agent] ??= { allow: [], deny: [], ask: [] };
+  const rules = data.policy[agent];
+  if (!rules.allow.includes(rule)) rules.allow.push(rule);
+  return `policy of ${agent}: allow ${rule}`;
+}
