@@ -12,6 +12,8 @@ import { agentDiff, agentWithWorktree, lookNow, worktreeAgents } from '../worktr
 import { mergeAgent, type MergeMode } from '../worktrees/merge.js';
 import { describeConflict } from '../worktrees/look.js';
 import { worktreeSummary } from '../worktrees/summary.js';
+import { pendingApprovals } from '../approvals/approvals.js';
+import { decideRequest, findRequest } from '../approvals/decide.js';
 
 /** Who calls and where: the session's state directory, the calling agent (ORCH_AGENT), a cancel signal. */
 export interface ToolContext { stateDir: string; caller?: string; signal?: AbortSignal }
@@ -170,10 +172,27 @@ async function conflicts(ctx: ToolContext): Promise<ToolOutcome> {
   return ok(found.conflicts.map((c) => `- ${describeConflict(c)}`).join('\n'));
 }
 
+function pendingApprovalsTool(ctx: ToolContext): ToolOutcome {
+  const data = readStore(ctx.stateDir);
+  return json({ approvals_by: data.approval_settings?.by ?? 'person', pending: pendingApprovals(data).map((r) => ({ id: r.id, agent: r.agent, tool: r.tool, input: r.input, summary: r.summary, at: r.at, timeout_at: r.timeout_at })) });
+}
+
+function decideTool(ctx: ToolContext, args: Args): ToolOutcome {
+  const data = readStore(ctx.stateDir);
+  if (data.approval_settings?.by !== 'lead') return fail('decide: the layout does not let the lead decide permission requests (approvals: { by: lead }); a person decides them (orchestrate approve / deny, the dashboard)');
+  const behavior = args.behavior as string;
+  if (behavior !== 'allow' && behavior !== 'deny') throw new ToolInputError(`decide: behavior is "${behavior}" (expected allow or deny)`);
+  const request = findRequest(data, args.request as string);
+  if (request.agent === ctx.caller) return fail(`decide: request ${request.id} is your own; a person decides it`);
+  const won = decideRequest(ctx.stateDir, request, { behavior, by: ctx.caller ?? 'lead', ...(args.message ? { message: args.message as string } : {}) });
+  return won ? ok(`${behavior === 'allow' ? 'allowed' : 'denied'} ${request.summary} for ${request.agent} (request ${request.id})`) : fail(`request ${request.id} was decided already`);
+}
+
 const HANDLERS: Record<string, (ctx: ToolContext, args: Args) => ToolOutcome | Promise<ToolOutcome>> = {
   list_agents: listAgents, dispatch, wait_task: (ctx, args) => waitFinished(ctx, resolveTask(ctx.stateDir, args.task as string), (args.timeout as number | undefined) ?? DEFAULT_WAIT_S),
   task_result: taskResult, list_tasks: listTasks, cancel_task: cancel,
   diff_agent: diffAgent, merge_agent: mergeAgentTool, conflicts,
+  pending_approvals: pendingApprovalsTool, decide: decideTool,
 };
 
 /** Runs one tool call. Never throws: every problem is a tool error the model can read. */

@@ -99,6 +99,25 @@ export const TOOLS: ToolDef[] = [
     description: 'Which agents\' work (uncommitted work included) git could not merge, right now: two agents changing the same lines, or an agent\'s work and its base branch; with the files and line ranges. Look before you merge, and before you give two agents work on the same files.',
     inputSchema: { type: 'object', properties: {}, additionalProperties: false },
   },
+  {
+    name: 'pending_approvals',
+    description: 'Permission requests of the agents waiting for a decision: id, agent, tool, its input in full, when. Each agent waits until someone decides (or its pane\'s dialog is answered).',
+    inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+  },
+  {
+    name: 'decide',
+    description: 'Allow or deny an agent\'s permission request (only when the layout says approvals: { by: lead }). The agent goes on at once; a deny tells it your message.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        request: { type: 'string', description: 'The request id, or an agent name for its oldest pending request.' },
+        behavior: { type: 'string', enum: ['allow', 'deny'], description: 'allow or deny.' },
+        message: { type: 'string', description: 'For a deny: why, and what to do instead (the agent reads it).' },
+      },
+      required: ['request', 'behavior'],
+      additionalProperties: false,
+    },
+  },
 ];
 
 /** A tool call the model got wrong: reported back to it as a tool error. */

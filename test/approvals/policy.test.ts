@@ -44,3 +44,29 @@ test('decisions: the first one wins, the hook gets its answer, a request is foun
   assert.equal(findRequest(data, 'q2').id, 'q2');
   assert.throws(() => findRequest(data, 'nobody'), /no pending permission request and no agent named "nobody"/);
 });
+
+const agentRecord = (name: string): StoreData['agents'][string] => ({
+  name, role: 'worker', mode: 'interactive', pane: '%1', window: '@1', cwd: '/tmp', session_id: name, launch_script: '/x',
+  status: 'waiting', reason: null, task: null, last_result: null, cost_usd: 0, updated_at: new Date(0).toISOString(),
+});
+
+test('the lead: pending_approvals lists requests; decide works only with approvals: { by: lead }, and never on its own request', async (t) => {
+  const { callTool } = await import('../../src/mcp/handlers.js');
+  const { writeFileSync } = await import('node:fs');
+  const dir = tempDir(t);
+  const request = (id: string, agent: string) => ({ id, agent, tool: 'Bash', input: { command: 'npm i' }, summary: 'Bash(npm i)', at: `2026-01-01T00:00:0${id.length}Z`, timeout_at: '2099-01-01T00:00:00Z', state: 'pending' as const, by: null, rule: null, message: null, decided_at: null });
+  const data: StoreData = { ...emptyStore(), session: { name: 's', socket: null, tmux_id: '$1', layout_file: '/x', root: '/tmp', state_dir: dir, created_at: '', ended_at: null, windows: [] }, agents: { lead: agentRecord('lead'), w1: agentRecord('w1') },
+    approvals: { q1: request('q1', 'w1'), q22: request('q22', 'lead') }, approval_settings: { timeout_s: 300, by: 'person' } };
+  const write = (): void => writeFileSync(join(dir, 'store.json'), JSON.stringify(data));
+  write();
+  const ctx = { stateDir: dir, caller: 'lead' };
+  const listed = JSON.parse((await callTool(ctx, 'pending_approvals', {})).text) as { pending: { id: string; input: unknown }[] };
+  assert.deepEqual(listed.pending.map((p) => [p.id, p.input]), [['q1', { command: 'npm i' }], ['q22', { command: 'npm i' }]]);
+  assert.match((await callTool(ctx, 'decide', { request: 'w1', behavior: 'allow' })).text, /does not let the lead decide/);
+  data.approval_settings = { timeout_s: 300, by: 'lead' };
+  write();
+  assert.match((await callTool(ctx, 'decide', { request: 'q22', behavior: 'allow' })).text, /is your own; a person decides it/);
+  const allowed = await callTool(ctx, 'decide', { request: 'w1', behavior: 'deny', message: 'use npm ci' });
+  assert.deepEqual(allowed, { text: 'denied Bash(npm i) for w1 (request q1)', isError: false });
+  assert.deepEqual([readClaim(dir, 'w1', 'q1')!.by, readClaim(dir, 'w1', 'q1')!.message], ['lead', 'use npm ci']);
+});

@@ -55,7 +55,7 @@ test('the lead dispatches to a worker through our MCP server and gets its answer
   const leadRequests = live.standin.requests.filter((x) => x.headers['x-claude-code-session-id'] === leadId && !x.side);
   const last = leadRequests.at(-1)!;
   const tools = ((last.body as MessagesBody).tools as { name: string }[]).map((x) => x.name);
-  for (const name of ['list_agents', 'dispatch', 'wait_task', 'task_result', 'list_tasks', 'cancel_task', 'diff_agent', 'merge_agent', 'conflicts']) assert.ok(tools.includes(`mcp__orchestrator__${name}`), `${name} offered to the lead`);
+  for (const name of ['list_agents', 'dispatch', 'wait_task', 'task_result', 'list_tasks', 'cancel_task', 'diff_agent', 'merge_agent', 'conflicts', 'pending_approvals', 'decide']) assert.ok(tools.includes(`mcp__orchestrator__${name}`), `${name} offered to the lead`);
   assert.match(systemText(last.body as MessagesBody), /Your role: lead/, 'prompts/lead.md is appended to the lead\'s system prompt');
   const listed = toolResult(last, 'mcp__orchestrator__list_agents');
   assert.ok(listed && !listed.isError, `list_agents answered: ${listed?.text}`);

@@ -79,7 +79,7 @@ test('mcp: the lead gets --mcp-config and our tools allowed; mcp: false turns it
   assert.deepEqual(lead.slice(lead.indexOf('--mcp-config'), lead.indexOf('--mcp-config') + 2), ['--mcp-config', mcpConfig]);
   const allowed = lead.slice(lead.indexOf('--allowedTools') + 1, lead.indexOf('--append-system-prompt-file'));
   assert.deepEqual(allowed, ['Read', ...MCP_TOOL_NAMES]);
-  assert.deepEqual(MCP_TOOL_NAMES, ['list_agents', 'dispatch', 'wait_task', 'task_result', 'list_tasks', 'cancel_task', 'diff_agent', 'merge_agent', 'conflicts'].map((n) => `mcp__orchestrator__${n}`));
+  assert.deepEqual(MCP_TOOL_NAMES, ['list_agents', 'dispatch', 'wait_task', 'task_result', 'list_tasks', 'cancel_task', 'diff_agent', 'merge_agent', 'conflicts', 'pending_approvals', 'decide'].map((n) => `mcp__orchestrator__${n}`));
   assert.ok(!plan.agents[1]!.argv.includes('--mcp-config'));
   assert.ok(!plan.agents[2]!.argv.includes('--mcp-config'));
   assert.ok(plan.agents[3]!.argv.includes('--mcp-config'));

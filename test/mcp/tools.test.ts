@@ -57,8 +57,8 @@ function fakeSession(t: TestContext, recorderPid = process.pid): { dir: string; 
 
 const idIn = (text: string): string => /task (t-\S+)/.exec(text)![1]!;
 
-test('tools/list: nine tools with JSON Schemas that forbid unknown arguments', () => {
-  assert.deepEqual(TOOLS.map((x) => x.name), ['list_agents', 'dispatch', 'wait_task', 'task_result', 'list_tasks', 'cancel_task', 'diff_agent', 'merge_agent', 'conflicts']);
+test('tools/list: eleven tools with JSON Schemas that forbid unknown arguments', () => {
+  assert.deepEqual(TOOLS.map((x) => x.name), ['list_agents', 'dispatch', 'wait_task', 'task_result', 'list_tasks', 'cancel_task', 'diff_agent', 'merge_agent', 'conflicts', 'pending_approvals', 'decide']);
   for (const tool of TOOLS) assert.equal(tool.inputSchema.additionalProperties, false, tool.name);
 });
 

@@ -11,6 +11,7 @@ import { formatUsd } from '../../core/looks.js';
 import { conflictLines, worktreeLine, worktreeSummary } from '../../worktrees/summary.js';
 import { describeConflict } from '../../worktrees/look.js';
 import { limitReason } from '../../fleet/limits.js';
+import { pendingApprovals } from '../../approvals/approvals.js';
 import { budgetLines, budgetText } from '../../fleet/budget.js';
 
 const usage = `Usage: orchestrate status [--json] [--state DIR]
@@ -29,6 +30,7 @@ export function statusJson(data: StoreData, live?: Liveness): unknown {
     })),
     conflicts: (data.worktrees?.conflicts ?? []).map((c) => ({ ...c, text: describeConflict(c) })),
     limits: Object.values(data.limits ?? {}),
+    approvals: pendingApprovals(data),
     budget: budgetLines(data).map((l) => ({ ...l, text: budgetText(l) })),
   };
 }
@@ -56,9 +58,10 @@ export function statusTable(data: StoreData, width = process.stdout.columns || 1
   });
   const conflicts = conflictLines(data).map((c) => chalk.red(`conflict: ${c}`));
   const limits = Object.values(data.limits ?? {}).map((l) => chalk.blue(`limit: ${limitReason(l, Date.now())}`));
+  const asks = pendingApprovals(data).map((r) => chalk.magenta(`permission: ${r.agent} asks ${oneLine(r.summary, 80)} (request ${r.id}): orchestrate approve ${r.agent} | deny ${r.agent}`));
   const budget = budgetLines(data).filter((l) => l.state !== 'ok').map((l) => (l.state === 'over' ? chalk.red : chalk.yellow)(`budget: ${budgetText(l)}`));
   const total = agents.reduce((s, a) => s + (a.cost_usd || 0), 0);
-  return [head, `${'agent'.padEnd(nameW)}  role     status     age  cost     detail`, ...rows, ...conflicts, ...limits, ...budget, chalk.gray(`total cost ${formatUsd(total)}`)].join('\n');
+  return [head, `${'agent'.padEnd(nameW)}  role     status     age  cost     detail`, ...rows, ...asks, ...conflicts, ...limits, ...budget, chalk.gray(`total cost ${formatUsd(total)}`)].join('\n');
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
