@@ -33,6 +33,7 @@ Commands:
   conflicts [--json]              which agents' work conflicts with each other's or with their base
   worktrees [list|prune]          the agents' worktrees; prune removes those with nothing to lose
   budget [set SCOPE USD]          spend against every cap; set changes a cap while the session runs
+  attach AGENT [--print]          show that agent's pane, zoomed (inside or outside tmux, also over SSH)
   approvals [--all]               agents' permission requests waiting for a decision
   approve AGENT|REQUEST [--always]  allow one (the agent goes on at once); deny AGENT|REQUEST [WHY]
   doctor [--layout FILE] [--json] check tmux, claude, folder trust and first-run dialogs
@@ -66,6 +67,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   merge: async (argv) => (await import('../src/cli/commands/worktrees.js')).mergeCommand(argv),
   conflicts: async (argv) => (await import('../src/cli/commands/worktrees.js')).conflictsCommand(argv),
   worktrees: async (argv) => (await import('../src/cli/commands/worktrees.js')).worktreesCommand(argv),
+  attach: async (argv) => (await import('../src/cli/commands/attach.js')).attachCommand(argv),
   approvals: async (argv) => (await import('../src/cli/commands/approvals.js')).approvalsCommand(argv),
   approve: async (argv) => (await import('../src/cli/commands/approvals.js')).approveCommand(argv),
   deny: async (argv) => (await import('../src/cli/commands/approvals.js')).denyCommand(argv),

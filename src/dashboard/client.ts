@@ -34,7 +34,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
   const setText = (node: HTMLElement, text: string): void => { if (node.textContent !== text) node.textContent = text; };
 
   // ---- agents: one card per agent, created once and updated in place.
-  interface Card { root: HTMLElement; sym: HTMLElement; state: HTMLElement; task: HTMLElement; elapsed: HTMLElement; last: HTMLElement; cost: HTMLElement; sid: HTMLElement; model: HTMLElement; worktree: HTMLElement; ports: HTMLElement; reason: HTMLElement }
+  interface Card { root: HTMLElement; sym: HTMLElement; state: HTMLElement; task: HTMLElement; elapsed: HTMLElement; last: HTMLElement; cost: HTMLElement; sid: HTMLElement; model: HTMLElement; worktree: HTMLElement; ports: HTMLElement; attach: HTMLElement; reason: HTMLElement }
   const cards = new Map<string, Card>();
   let selected = localStorage.getItem('orch-pane') ?? '';
 
@@ -56,7 +56,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
       return dd;
     };
     const c: Card = { root, sym, state, task: field('task', 'task'), elapsed: field('time', 'elapsed'), last: field('last answer', 'last'),
-      cost: field('cost', 'cost'), sid: field('session', 'sid'), model: field('model', 'model'), worktree: field('worktree', 'worktree'), ports: field('ports', 'ports'), reason: make('p', 'reason') };
+      cost: field('cost', 'cost'), sid: field('session', 'sid'), model: field('model', 'model'), worktree: field('worktree', 'worktree'), ports: field('ports', 'ports'), attach: field('attach', 'attach'), reason: make('p', 'reason') };
     root.append(head, dl, c.reason);
     root.addEventListener('click', () => selectPane(a.name));
     root.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); selectPane(a.name); } });
@@ -93,6 +93,9 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
         c.worktree.parentElement!.hidden = !a.worktree;
         setText(c.ports, a.ports ?? '');
         c.ports.parentElement!.hidden = !a.ports;
+        setText(c.attach, a.attach ?? '');
+        c.attach.title = 'Run this in a terminal (also over SSH) to see this agent\'s pane, zoomed';
+        c.attach.parentElement!.hidden = !a.attach;
         setText(c.reason, a.reason ?? '');
         c.root.classList.toggle('selected', a.name === selected);
         c.root.title = `${a.name}: ${a.status}${a.reason ? ` (${a.reason})` : ''}. Click to see its screen.`;

@@ -126,6 +126,7 @@ h2 select { text-transform: none; }
 .cards.many .f-model, .cards.many .f-sid { display: none; }
 .card dd { margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .card dd.last, .card dd.task { white-space: pre-wrap; word-break: break-word; max-height: 4.2em; overflow: hidden; }
+.card dd.attach { font-family: var(--mono, monospace); font-size: .75rem; white-space: normal; word-break: break-all; user-select: all; }
 .card .reason { margin: .35rem 0 0; font-size: .85rem; color: var(--waiting); white-space: pre-wrap; word-break: break-word; }
 .card .reason:empty { display: none; }
 .card .sid { font-family: ui-monospace, monospace; font-size: .8rem; }

@@ -5,6 +5,8 @@ import type { StoreData, TaskRecord } from '../store/types.js';
 import type { HandoverInfo } from './handovers.js';
 import { conflictLines, worktreeLine, worktreeSummary } from '../worktrees/summary.js';
 import { limitReason } from '../fleet/limits.js';
+import { attachArgv } from '../session/attach.js';
+import { quoteArgv } from '../util/shell-quote.js';
 import { budgetWarnings } from '../fleet/budget.js';
 
 const clip = (v: unknown, n: number): string | null => {
@@ -24,6 +26,8 @@ export interface AgentView {
   worktree: string | null;
   /** Its block of ports, e.g. "20000-20009", or null. */
   ports: string | null;
+  /** The command that shows its pane, zoomed, from any shell (also over SSH). */
+  attach: string | null;
 }
 
 export interface TaskView {
@@ -106,6 +110,7 @@ export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
     exit_code: a.exit_code ?? null, updated_at: a.updated_at,
     worktree: (() => { const w = worktreeSummary(data, a); return w ? clip(worktreeLine(w), 300) : null; })(),
     ports: a.ports?.length ? (a.ports.length === 1 ? String(a.ports[0]) : `${a.ports[0]}-${a.ports.at(-1)}`) : null,
+    attach: data.session && !data.session.ended_at && a.pane ? quoteArgv(['tmux', ...attachArgv(data.session, a.pane, false)]) : null,
   }));
   const allTasks = Object.values(data.tasks ?? {});
   const tasks = allTasks.sort((a, b) => num(b.seq) - num(a.seq)).slice(0, MAX_TASKS).map((t): TaskView => ({
