@@ -21,7 +21,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
   };
-  const view: View = { session: null, agents: [], tasks: [], runs: [], events: [], handovers: [], conflicts: [], alerts: [], totals: { cost_usd: 0, agents: 0, by_status: {}, tasks: {} } };
+  const view: View = { session: null, agents: [], tasks: [], runs: [], events: [], handovers: [], conflicts: [], alerts: [], approvals: [], totals: { cost_usd: 0, agents: 0, by_status: {}, tasks: {} } };
   let offset = 0;
   const now = (): number => Date.now() + offset;
   const duration = (ms: number): string => {
@@ -282,6 +282,26 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
     pre.hidden = false;
     pre.textContent = body.text !== undefined ? `${body.text}${body.truncated ? '\n[… truncated]' : ''}` : `cannot read ${name}: ${body.error ?? res.status}`;
   }
+  function renderApprovals(): void {
+    byId('approvals-section').hidden = !view.approvals.length;
+    byId('approvals').replaceChildren(...view.approvals.map((r) => {
+      const li = make('li', 'approval');
+      li.dataset.request = r.id;
+      li.append(make('b', '', r.agent), make('span', '', ` asks ${r.summary} `), make('span', 'muted', time(r.at)));
+      const input = make('pre', 'input', r.input);
+      li.append(input);
+      if (csrf) {
+        for (const [label, behavior] of [['Allow', 'allow'], ['Deny', 'deny']] as const) {
+          const button = make('button', `small ${behavior}`, label);
+          button.type = 'button';
+          button.addEventListener('click', () => void act('/api/decide', { request: r.id, behavior }, byId('approvals-result')));
+          li.append(button);
+        }
+      }
+      return li;
+    }));
+  }
+
   function renderAlerts(): void {
     byId('alerts-section').hidden = !view.alerts.length;
     byId('alerts').replaceChildren(...view.alerts.map((text) => make('li', 'alert', text)));
@@ -343,7 +363,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
 
   // ---- the live store, by server-sent events: a snapshot on connect, then changed sections.
   const render: Record<keyof View, () => void> = {
-    session: renderHeader, totals: renderHeader, agents: renderAgents, tasks: renderTasks, runs: renderRuns, events: renderEvents, handovers: renderHandovers, conflicts: renderConflicts, alerts: renderAlerts,
+    session: renderHeader, totals: renderHeader, agents: renderAgents, tasks: renderTasks, runs: renderRuns, events: renderEvents, handovers: renderHandovers, conflicts: renderConflicts, alerts: renderAlerts, approvals: renderApprovals,
   };
   function apply(data: string): void {
     const message = JSON.parse(data) as { now: number; view: Partial<View> };

@@ -26,6 +26,10 @@ ${opts.csrf ? `<meta name="orch-csrf" content="${escapeHtml(opts.csrf)}">\n` : '
     <h2>Agents</h2>
     <div id="agents" class="cards"><p class="empty">Waiting for the session…</p></div>
   </section>
+  <section id="approvals-section" hidden>
+    <h2>Permission requests <span id="approvals-result" class="muted" role="status"></span></h2>
+    <ul id="approvals" class="list"></ul>
+  </section>
   <section id="alerts-section" hidden>
     <h2>Limits and budgets</h2>
     <ul id="alerts" class="list"></ul>
@@ -172,6 +176,8 @@ tr[data-task-state="cancelled"] td.state, tr[data-task-state="queued"] td.state 
 .list li { padding: .25rem 0; border-bottom: 1px solid var(--line); font-size: .85rem; word-break: break-word; }
 .list li.conflict { color: var(--error); }
 .list li.alert { color: var(--limited); }
+.list li.approval pre.input { margin: .2rem 0; max-height: 6em; overflow: auto; font-size: .75rem; white-space: pre-wrap; word-break: break-all; }
+.list li.approval button { margin-right: .4rem; }
 .events li .t { color: var(--muted); font-family: ui-monospace, monospace; margin-right: .4rem; }
 #handovers li { cursor: pointer; } #handovers li:hover { color: #7aa2f7; }
 .doc { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .6rem; white-space: pre-wrap; word-break: break-word; max-height: 60vh; overflow: auto; }

@@ -6,6 +6,8 @@ import { OrchestratorError } from '../core/errors.js';
 import { STATE_LOOK, formatUsd } from '../core/looks.js';
 import { FINAL_TASK_STATES } from '../store/types.js';
 import { cancelTask, dispatchTask } from '../tasks/client.js';
+import { decideRequest, findRequest } from '../approvals/decide.js';
+import { readStore } from '../store/state-dir.js';
 import { readHandover } from './handovers.js';
 import { dashboardClient, type ClientShared } from './client.js';
 import { pageHtml, STYLE_CSS } from './page.js';
@@ -50,6 +52,15 @@ function actions(ctx: RouteContext): Record<string, (body: Record<string, unknow
       ctx.log(`dispatched ${id} to ${JSON.stringify(target)}`);
       return { id };
     },
+    '/api/decide': (body) => {
+      const behavior = body.behavior;
+      if (typeof body.request !== 'string' || (behavior !== 'allow' && behavior !== 'deny')) throw new OrchestratorError('say which request and how: {"request": ID, "behavior": "allow" | "deny"}');
+      const request = findRequest(readStore(ctx.stateDir), body.request);
+      const won = decideRequest(ctx.stateDir, request, { behavior, by: 'dashboard', ...(typeof body.message === 'string' && body.message ? { message: body.message } : {}) });
+      if (!won) throw new OrchestratorError(`request ${request.id} was decided already`);
+      ctx.log(`${behavior === 'allow' ? 'allowed' : 'denied'} ${request.summary} for ${request.agent}`);
+      return { ok: true, request: request.id };
+    },
     '/api/cancel': (body) => {
       if (typeof body.task !== 'string' || !body.task) throw new OrchestratorError('say which task: {"task": ID}');
       cancelTask(ctx.stateDir, body.task);
@@ -60,7 +71,7 @@ function actions(ctx: RouteContext): Record<string, (body: Record<string, unknow
 }
 
 /** The paths that take a POST. */
-export const ACTION_PATHS: ReadonlySet<string> = new Set(['/api/dispatch', '/api/cancel']);
+export const ACTION_PATHS: ReadonlySet<string> = new Set(['/api/dispatch', '/api/cancel', '/api/decide']);
 
 /** Answers an action (the access and CSRF checks passed). */
 export async function answerAction(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {

@@ -6,6 +6,7 @@ import type { HandoverInfo } from './handovers.js';
 import { conflictLines, worktreeLine, worktreeSummary } from '../worktrees/summary.js';
 import { limitReason } from '../fleet/limits.js';
 import { attachArgv } from '../session/attach.js';
+import { pendingApprovals } from '../approvals/approvals.js';
 import { quoteArgv } from '../util/shell-quote.js';
 import { budgetWarnings } from '../fleet/budget.js';
 
@@ -51,6 +52,8 @@ export interface View {
   conflicts: string[];
   /** Limits in force and budgets at 80% or more, in words. */
   alerts: string[];
+  /** Permission requests waiting for a decision. */
+  approvals: { id: string; agent: string; summary: string; input: string; at: string }[];
   totals: { cost_usd: number; agents: number; by_status: Record<string, number>; tasks: Record<string, number> };
 }
 
@@ -129,6 +132,7 @@ export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
     events: (data.events ?? []).slice(-MAX_EVENTS).reverse().map((e) => ({ at: e.at, agent: e.agent, event: e.event, status: e.status, detail: clip(e.detail, 300) })),
     handovers,
     conflicts: conflictLines(data).slice(0, 50).map((c) => clip(c, 1000)!),
+    approvals: pendingApprovals(data).slice(0, 50).map((r) => ({ id: r.id, agent: r.agent, summary: clip(r.summary, 300)!, input: clip(r.input, 2000)!, at: r.at })),
     alerts: [...Object.values(data.limits ?? {}).map((l) => `limit: ${limitReason(l, Date.now())}`), ...budgetWarnings(data).map((w) => `budget: ${w}`)].slice(0, 50).map((a) => clip(a, 600)!),
     totals: {
       cost_usd: agents.reduce((sum, a) => sum + a.cost_usd, 0),
@@ -140,7 +144,7 @@ export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
 }
 
 export type Section = keyof View;
-export const SECTIONS: Section[] = ['session', 'agents', 'tasks', 'runs', 'events', 'handovers', 'conflicts', 'alerts', 'totals'];
+export const SECTIONS: Section[] = ['session', 'agents', 'tasks', 'runs', 'events', 'handovers', 'conflicts', 'alerts', 'approvals', 'totals'];
 
 /** Remembers what was last sent, section by section, and says which sections changed. */
 export class ViewDiffer {

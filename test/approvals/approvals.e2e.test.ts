@@ -11,6 +11,8 @@ import { startLiveSession, writeLayout, type LiveSession } from '../helpers/sess
 import { orchestrateScript, run } from '../helpers/cli.js';
 import { retryUntil } from '../helpers/tmux.js';
 import type { ApprovalRecord } from '../../src/store/types.js';
+import { readDashboardInfo } from '../../src/dashboard/info.js';
+import { browserForTest } from '../helpers/browser.js';
 
 const orch = (live: LiveSession) => (args: string[]) => run(orchestrateScript, [...args, '--state', live.state], { env: live.env });
 const pending = (live: LiveSession): ApprovalRecord[] => Object.values(live.store().approvals ?? {}).filter((r) => r.state === 'pending');
@@ -106,4 +108,24 @@ windows:
   assert.equal(existsSync(join(live.project, 'y')), false);
   assert.equal(live.store().tasks![task]!.state, 'running');
   await live.server.cmd(['send-keys', '-t', pane, 'Escape']);
+});
+
+test('an Allow clicked on the dashboard in chromium lets the agent go on at once', { timeout: 240_000 }, async (t) => {
+  const live = await startLiveSession(t, { layout: writeLayout(t, 'session: permsweb\nwindows:\n  - panes:\n      - agent: w1\n') });
+  const o = orch(live);
+  await live.waitFor('w1', (a) => a.status === 'idle', 'idle', 120_000);
+  const info = await retryUntil(() => readDashboardInfo(live.state), 30_000, 'the dashboard');
+  const page = await (await browserForTest(t)).newPage();
+  await page.goto(info.open_url);
+  const file = join(live.project, 'web.txt');
+  const task = (await o(['dispatch', 'w1', `[[bash touch ${file}]]`])).stdout.trim();
+  const request = await waitPending(live, 'touch web.txt');
+  const item = page.locator(`#approvals li[data-request="${request.id}"]`);
+  await item.filter({ hasText: `w1 asks Bash(touch ${file})` }).waitFor({ timeout: 15_000 });
+  assert.match((await item.locator('pre.input').textContent()) ?? '', new RegExp(`"command":"touch ${file}"`));
+  await item.locator('button.allow').click();
+  assert.equal((await o(['wait', task, '--timeout', '60'])).exitCode, 0);
+  assert.ok(existsSync(file), 'the command ran');
+  assert.deepEqual([live.store().approvals![request.id]!.state, live.store().approvals![request.id]!.by], ['allowed', 'dashboard']);
+  await page.locator('#approvals-section').waitFor({ state: 'hidden', timeout: 15_000 });
 });
