@@ -95,8 +95,18 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
       setupTimeoutS: (wt.setup_timeout as number | undefined) ?? 600,
     },
     fleet: fleetOf(raw),
+    notify: notifyOf(raw),
     approvals: { timeout_s: ((raw.approvals as Raw | undefined)?.timeout as number | undefined) ?? DEFAULT_APPROVAL_TIMEOUT_S, by: ((raw.approvals as Raw | undefined)?.by as 'person' | 'lead' | undefined) ?? 'person' },
     windows, agents,
+  };
+}
+
+/** The layout's notify: section (a webhook may also come from ORCH_NOTIFY_WEBHOOK). */
+function notifyOf(raw: Raw): Layout['notify'] {
+  const n = (raw.notify as Raw | undefined) ?? {};
+  return {
+    webhook: (n.webhook as string | undefined) ?? process.env.ORCH_NOTIFY_WEBHOOK ?? null, topic: (n.topic as string | undefined) ?? null,
+    debounce_ms: (n.debounce as number | undefined) ?? 2000, desktop: (n.desktop as boolean | undefined) ?? true, tmux: (n.tmux as boolean | undefined) ?? true,
   };
 }
 

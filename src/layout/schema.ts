@@ -115,6 +115,17 @@ export const layoutSchema: Schema = {
         by: oneOfStr(['person', 'lead'], 'Who may decide besides a person: lead lets the lead decide with its MCP tools pending_approvals and decide (default person).'),
       },
     },
+    notify: {
+      kind: 'object',
+      description: 'Where to tell a person they are needed (a permission, a dialog, an error, a limit, a workflow run that ended, a budget warning); a burst goes out as one message.',
+      fields: {
+        webhook: str('A URL that gets a JSON POST per burst ({title, message, text, topic}: ntfy and Slack incoming webhooks take it); ORCH_NOTIFY_WEBHOOK sets one too.', { pattern: /^https?:\/\/\S+$/, patternHint: 'an http:// or https:// URL' }),
+        topic: str('The ntfy topic, when the webhook is ntfy\'s root URL (https://ntfy.sh).', { nonEmpty: true }),
+        debounce: int('Milliseconds a burst is gathered into one message (default 2000).', 0, 600000),
+        desktop: bool('A desktop notification with notify-send, where it exists (default true).'),
+        tmux: bool('A tmux message and bell on the session\'s clients (default true).'),
+      },
+    },
     on_limit: {
       kind: 'object',
       description: 'What the team does when an agent\'s turn ends on a rate limit (429), an overload (529) or a usage limit: its account pauses until the time the API named, or for a backoff that doubles up to a cap; then one agent is tried first.',

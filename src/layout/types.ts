@@ -1,5 +1,5 @@
 // A layout after validation: every default applied, every path absolute.
-import type { ApprovalSettings, FleetSettings } from '../store/types.js';
+import type { ApprovalSettings, FleetSettings, StoreData } from '../store/types.js';
 
 /** An agent pane. */
 export interface AgentSpec {
@@ -88,6 +88,8 @@ export interface Layout {
   fleet: FleetSettings;
   /** How permission requests are decided. */
   approvals: ApprovalSettings;
+  /** Where a person is told they are needed. */
+  notify: NonNullable<StoreData['notify']>;
   windows: WindowSpec[];
   /** Every agent, in pane order. */
   agents: AgentSpec[];

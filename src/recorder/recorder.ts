@@ -27,6 +27,7 @@ import { describeConflict, findConflicts, lookAtWorktree, type MergeCache } from
 import { mergeDone, mergesDue } from '../workflow/runs.js';
 import { mergeRunTask } from '../workflow/merges.js';
 import { budgetLines } from '../fleet/budget.js';
+import { emptySeen, newNotices, notifier } from '../notify/notify.js';
 
 /** How long after a look that found the session gone the second look is made. */
 const LOSS_CONFIRM_MS = 300;
@@ -92,6 +93,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       takenIn(result.taken);
       show();
       await performEffects(effectContext, result.effects);
+      notices.add(newNotices(store.data, seen));
       lookAtWorkIfTurned();
       if (mergesDue(store.data).length) void mergeRuns();
     } catch (error) {
@@ -139,6 +141,11 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     turnsSeen = turns;
     void lookAtWork();
   }
+
+  // What needs a person, told once per change, in debounced bursts (src/notify/notify.ts).
+  const seen = emptySeen();
+  newNotices(store.data, seen, true);
+  const notices = notifier({ session: session.name, settings: store.data.notify ?? {}, server, tmuxSession: () => (store.data.session?.ended_at ? null : session.tmux_id), log });
 
   const effectContext: EffectContext = { server, stateDir, store, log, again: () => { show(); void drain(); }, look: () => { void check(); } };
 
@@ -257,6 +264,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       clearInterval(timer);
       for (const w of watchers) w.close();
       await drain();
+      await notices.flush();
     },
   };
 }

@@ -155,8 +155,9 @@ export async function start(opts: StartOptions): Promise<number> {
         // Rules added by approve --always stay; the layout's come first.
         data.policy = Object.fromEntries(layout.agents.map((a) => [a.name, mergeRules(a.rules, data.policy?.[a.name])]));
         data.approval_settings = layout.approvals;
+        data.notify = layout.notify;
       });
-    } else await store.recordSession(record, agents, { fleet: layout.fleet, limits: {}, policy, approval_settings: layout.approvals });
+    } else await store.recordSession(record, agents, { fleet: layout.fleet, limits: {}, policy, approval_settings: layout.approvals, notify: layout.notify });
     // The recorder starts only now that the store holds the session it records; it records the
     // control window's ids itself (it is the store's writer from now on).
     await createControlWindow(server, layout.session, stateDir, layout.root, built.focusWindow, layout.dashboard);

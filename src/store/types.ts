@@ -264,6 +264,8 @@ export interface StoreData {
   /** Permission rules per agent (the layout's allow/deny/ask, and approve --always). */
   policy?: Record<string, { allow: string[]; deny: string[]; ask: string[] }>;
   approval_settings?: ApprovalSettings;
+  /** Where to tell a person they are needed (the layout's notify:, or ORCH_NOTIFY_WEBHOOK). */
+  notify?: { webhook?: string | null; topic?: string | null; debounce_ms?: number; desktop?: boolean; tmux?: boolean } | null;
   /** Rate, overload and usage limits in force, by account. */
   limits?: Record<string, LimitRecord>;
   /** Limits, budgets and busy caps of the session. */
