@@ -17,7 +17,10 @@ import { timeMedian, median } from './measure.mjs';
 import { fakeSession, whenStore } from './fake-session.mjs';
 import { claudeHome } from './claude-home.mjs';
 import { hookSettings, writeAgentSettings, writeHookScript } from '../src/agents/hooks.js';
-import { agentDir } from '../src/store/paths.js';
+import { agentDir, agentFiles } from '../src/store/paths.js';
+import { writeApprovalHook } from '../src/approvals/hook.js';
+import { writeDecision } from '../src/approvals/approvals.js';
+import { quoteArgv } from '../src/util/shell-quote.js';
 import { Server } from '../src/tmux/objects.js';
 import { startStandin } from '../src/standin/server.js';
 import { killServerAndWait } from '../test/helpers/tmux.js';
@@ -57,6 +60,42 @@ function hookCost(n: number): void {
   const written = readFileSync(status, 'utf8').split('\n').length - before;
   if (written !== n + 1) throw new Error(`the hook wrote ${written} lines for ${n + 1} runs`);
   rows.push({ what: 'a Node hook instead (node -e 0)', value: timeMedian(Math.min(n, 30), run(process.execPath, ['-e', '0'])), unit: 'ms', vs: 'spawn /bin/true (event on stdin)' });
+}
+
+/**
+ * (a) The PermissionRequest hook: it records the request and waits for a decision file. Answered
+ * at once (as a layout rule answers it: the decision written as soon as the request line appears),
+ * next to the plain hook; and what it costs claude when nobody decides in time is the timeout.
+ */
+async function approvalHookCost(n: number): Promise<void> {
+  const state = join(dir, 'approval');
+  const decisions = agentFiles(state, 'x').approvals;
+  mkdirSync(decisions, { recursive: true });
+  const script = writeApprovalHook(state);
+  const status = join(state, 'status.jsonl');
+  writeFileSync(status, '');
+  const event = JSON.stringify({ session_id: 's', hook_event_name: 'PermissionRequest', tool_name: 'Bash', tool_input: { command: 'npm install', description: 'Install' } });
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const before = readFileSync(status, 'utf8').length;
+    const start = performance.now();
+    const child = spawn('/bin/sh', ['-c', quoteArgv(['/bin/sh', script, status, decisions, '30'])], { stdio: ['pipe', 'pipe', 'ignore'] });
+    child.stdin!.end(event);
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => { out += c; });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    let id: string | undefined;
+    while (!id) {
+      const added = readFileSync(status, 'utf8').slice(before);
+      id = /"request":"([^"]+)"/.exec(added)?.[1];
+      if (!id) await sleep(1);
+    }
+    writeDecision(state, 'x', id, { behavior: 'allow', by: 'bench' });
+    await exited;
+    times.push(performance.now() - start);
+    if (!out.includes('"behavior":"allow"')) throw new Error(`the approval hook answered ${JSON.stringify(out)}`);
+  }
+  rows.push({ what: 'permission request answered at once (approval hook, decision written on its line)', value: median(times), unit: 'ms', vs: 'spawn /bin/true (event on stdin)' });
 }
 
 const statLine = (pid: number): number[] => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ').map(Number);
@@ -225,7 +264,7 @@ function table(): void {
 }
 
 try {
-  if (parts.includes('a')) hookCost(200);
+  if (parts.includes('a')) { hookCost(200); await approvalHookCost(40); }
   if (parts.includes('b') || parts.includes('c')) await recorder(40);
   if (parts.includes('d')) await startup(rounds);
 } finally {

@@ -12,8 +12,11 @@ export const APPROVAL_HOOK_SCRIPT = `#!/bin/sh
 e=$(tr -d '\\n')
 id="q$(date +%s%N)-$$"
 printf '{"at":%s,"request":"%s","event":%s}\\n' "$(date +%s%3N)" "$id" "\${e:-null}" >> "$1" 2>/dev/null
-d="$2/$id.json"; n=0; max=$(($3 * 10))
-while [ ! -f "$d" ] && [ "$n" -lt "$max" ]; do sleep 0.1; n=$((n + 1)); done
+d="$2/$id.json"; end=$(($(date +%s) + $3)); n=0
+# A rule answers within milliseconds, a person within seconds: look often at first, then less.
+while [ ! -f "$d" ] && [ "$(date +%s)" -lt "$end" ]; do
+  if [ "$n" -lt 100 ]; then sleep 0.01; else sleep 0.2; fi; n=$((n + 1))
+done
 [ -f "$d" ] && cat "$d"
 exit 0
 `;
