@@ -138,6 +138,12 @@ windows:
   const went = await o(['wait', held, '--timeout', '60']);
   assert.equal(went.exitCode, 0, went.stderr);
   assert.equal(live.store().fleet?.budget?.session_usd, 5);
+  // The cap is the store's: a recorder killed outright comes back (its loop restarts it) with it.
+  const recorder = live.store().recorder!.pid;
+  process.kill(recorder, 'SIGKILL');
+  await retryUntil(() => { const r = live.store().recorder; return r && r.pid !== recorder && r; }, 30_000, 'a new recorder');
+  assert.equal(live.store().fleet?.budget?.session_usd, 5);
+  assert.equal((await o(['dispatch', '--wait', '--timeout', '60', 'w1', 'after the restart'])).exitCode, 0);
   const bad = await o(['budget', 'set', 'agent:nobody', '1']);
   assert.equal(bad.exitCode, 2);
   assert.match(bad.stderr, /no agent named "nobody"/);
