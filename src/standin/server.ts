@@ -25,7 +25,7 @@ export interface StandinRequest {
 }
 
 /** An answer the stand-in gives every model request (with tools) while it is set: a rate limit, an overload, a usage limit. */
-export interface Refusal { status: number; retryAfterS?: number; message?: string; type?: string }
+export interface Refusal { status: number; retryAfterS?: number; message?: string; type?: string; /** Only requests whose prompt this matches (default: all). */ match?: RegExp }
 
 /** A running stand-in. */
 export interface Standin {
@@ -87,7 +87,7 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     if (path === '/v1/messages/count_tokens') { sendJson(res, 200, { input_tokens: estimateTokens(raw) }); return; }
     if (path !== '/v1/messages') { sendJson(res, 404, errorBody(404, `no route POST ${path}`)); return; }
     const turn = readTurn(body);
-    if (refusal && turn.hasTools) {
+    if (refusal && turn.hasTools && (!refusal.match || refusal.match.test(turn.prompt))) {
       Object.assign(entry, { prompt: turn.prompt, step: turn.step, side: false, reply: `refused:${refusal.status}` });
       const error = errorBody(refusal.status, refusal.message);
       if (refusal.type) error.error.type = refusal.type;
