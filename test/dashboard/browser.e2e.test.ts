@@ -116,5 +116,5 @@ test('dashboard in chromium: cards, a dispatched task busy then idle without rel
   assert.equal(refusedEvents, 401);
   const allowed = await other.goto(`${bare}?token=${url.searchParams.get('token')}`);
   assert.equal(allowed?.status(), 200);
-  for (const name of AGENTS) await other.locator(`[data-agent="${name}"]`).waitFor({ timeout: 15_000 });
+  for (const name of AGENTS) await other.locator(`#agents [data-agent="${name}"]`).waitFor({ timeout: 15_000 });
 });
