@@ -4,7 +4,7 @@
 // with the byte cursors of what it has read, so a recorder killed at any moment resumes exactly
 // where the store says: nothing lost, nothing twice. Only then does it act in tmux (effects.ts).
 // tmux tells it of dead panes through a pane-died hook; a slow look is the net (pane-checks.ts).
-import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { Store } from '../store/store.js';
 import type { StatusLine, StoreData, WorktreeState } from '../store/types.js';
 import { agentDir, agentFiles, inboxDir, TMUX_EVENTS, tmuxEventsFile } from '../store/paths.js';
@@ -166,14 +166,20 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const recordLost = (reason: string): Promise<void> => {
     lost = true;
     recordingLoss ??= (async () => {
-      await drain();
-      const at = Date.now();
-      await store.mutate((data) => {
-        if (data.session) data.session.lost_at = new Date(at).toISOString();
-        for (const name of Object.keys(data.agents)) applyLines(data, name, [{ at, event: { hook_event_name: 'SessionLost', reason } }], log);
-      });
-      log(`session lost: ${reason}; ./start.mts --resume brings it back`);
-      opts.onLost?.();
+      try {
+        await drain();
+        const at = Date.now();
+        await store.mutate((data) => {
+          if (data.session) data.session.lost_at = new Date(at).toISOString();
+          for (const name of Object.keys(data.agents)) applyLines(data, name, [{ at, event: { hook_event_name: 'SessionLost', reason } }], log);
+        });
+        log(`session lost: ${reason}; ./start.mts --resume brings it back`);
+      } catch (error) {
+        // A state directory that is gone (deleted with its session) cannot record the loss; the recorder ends all the same.
+        log(`session lost (${reason}), and it could not be recorded: ${(error as Error).message}`);
+      } finally {
+        opts.onLost?.();
+      }
     })();
     return recordingLoss;
   };
@@ -242,6 +248,8 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   let tick = 0;
   const timer = setInterval(() => {
     tick++;
+    // Its state directory deleted: nothing is left to record into, and nothing would ever end it.
+    if (tick % 5 === 0 && !existsSync(stateDir)) { log(`${stateDir} is gone; the recorder stops`); lost = true; opts.onLost?.(); return; }
     if (waitingOnTime(store.data)) void drain();
     if (tick % 10 === 0 || somethingDied() || Object.values(store.data.agents).some(atDialog)) void check();
     if (tick % 30 === 0) void lookAtWork();

@@ -60,3 +60,13 @@ test('a pane death that no hook reports (tmux\'s pane-died hook does not always 
   assert.match(agent.reason ?? '', /its pane's process exited/);
   assert.equal(existsSync(join(state, 'tmux-events')), false, 'no hook reported it');
 });
+
+test('a recorder whose state directory is deleted stops: nothing is left to record into, and nothing else would ever end it', { timeout: 60_000 }, async (t) => {
+  const { state, store } = await idleSession(t, 'state');
+  const recorder = store().recorder!.pid;
+  const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  // As a test's clean-up or a person's rm -rf does it, while the tmux server is still up.
+  const { rmSync } = await import('node:fs');
+  rmSync(state, { recursive: true, force: true });
+  await retryUntil(() => !alive(recorder), 20_000, 'the recorder gone');
+});
