@@ -2,6 +2,8 @@
 // repository, its branch and uncommitted changes (git status --short). git runs with an argv,
 // never through a shell; a directory that is not a repository (or no git at all) is left out.
 
+import { git as runGit } from '../git/git.js';
+
 /** One repository and the agents working in it. */
 export interface RepoInfo {
   root: string;
@@ -12,10 +14,10 @@ export interface RepoInfo {
   agents: { name: string; cwd: string }[];
 }
 
+/** git's output, or undefined when it failed or there is no git at all (src/git/git.ts runs it). */
 async function git(cwd: string, args: string[]): Promise<string | undefined> {
-  const { execa } = await import('execa');
-  const r = await execa('git', ['-C', cwd, ...args], { reject: false, stdin: 'ignore', timeout: 10_000, env: { GIT_OPTIONAL_LOCKS: '0' } });
-  return r.exitCode === 0 ? String(r.stdout) : undefined;
+  const r = await runGit(cwd, args, { timeoutMs: 10_000, env: { GIT_OPTIONAL_LOCKS: '0' } }).catch(() => undefined);
+  return r?.code === 0 ? r.stdout.replace(/\n$/, '') : undefined;
 }
 
 /** The repositories of the given working directories (one entry per repository root). */

@@ -6,7 +6,7 @@
 import type { AgentRecord } from '../store/types.js';
 import { OrchestratorError } from '../core/errors.js';
 import { commitOf, git, gitOk, isAncestor, uncommitted, worktreeList } from '../git/git.js';
-import { mergeTree, snapshotCommit, type FileConflict } from '../git/merge-tree.js';
+import { mergeTree, snapshotCommit, TOOL_IDENTITY, type FileConflict } from '../git/merge-tree.js';
 
 export type MergeMode = 'merge' | 'squash' | 'rebase';
 
@@ -57,7 +57,7 @@ async function replay(dir: string, target: string, commits: { id: string; subjec
   for (const c of commits) {
     const parent = await gitOk(dir, ['rev-parse', `${c.id}^`]);
     const tree = await gitOk(dir, ['rev-parse', `${tip}^{tree}`]);
-    const standIn = await gitOk(dir, ['commit-tree', tree, '-p', parent, '-m', 'stand-in'], { env: { GIT_AUTHOR_NAME: 'claude-orchestrator', GIT_AUTHOR_EMAIL: 'claude-orchestrator@localhost', GIT_COMMITTER_NAME: 'claude-orchestrator', GIT_COMMITTER_EMAIL: 'claude-orchestrator@localhost' } });
+    const standIn = await gitOk(dir, ['commit-tree', tree, '-p', parent, '-m', 'stand-in'], { env: TOOL_IDENTITY });
     const merged = await mergeTree(dir, standIn, c.id);
     if (!merged.clean) return { conflicts: merged.conflicts, at: `${c.id.slice(0, 10)} ${c.subject}` };
     const message = await gitOk(dir, ['log', '-1', '--format=%B', c.id]);
