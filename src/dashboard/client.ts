@@ -21,7 +21,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
   };
-  const view: View = { session: null, agents: [], tasks: [], runs: [], events: [], handovers: [], conflicts: [], alerts: [], approvals: [], totals: { cost_usd: 0, agents: 0, by_status: {}, tasks: {} } };
+  const view: View = { session: null, agents: [], tasks: [], runs: [], events: [], handovers: [], conflicts: [], alerts: [], approvals: [], totals: { cost_usd: 0, agents: 0, by_status: {}, tasks: {} }, archived: 0 };
   let offset = 0;
   const now = (): number => Date.now() + offset;
   const duration = (ms: number): string => {
@@ -183,28 +183,64 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
   function renderTasks(): void {
     const body = byId('tasks').querySelector('tbody')!;
     byId('tasks-empty').hidden = view.tasks.length > 0;
-    body.replaceChildren(...view.tasks.map((t: TaskView) => {
-      const row = make('tr');
-      row.dataset.task = t.id;
-      row.dataset.taskState = t.state;
-      const idCell = make('td', 'id', t.id.replace(/^t-/, '').slice(-8));
-      idCell.title = `${t.id}${t.by ? `, by ${t.by}` : ''}${t.run ? `, run ${t.run}${t.run_task ? `/${t.run_task}` : ''}` : ''}`;
-      const running = t.state === 'running' || t.state === 'delivering';
-      const started = t.started_at ?? t.created_at;
-      const timeCell = make('td', 'time', t.ended_at ? duration(Date.parse(t.ended_at) - Date.parse(started)) : running ? duration(now() - Date.parse(started)) : time(t.created_at));
-      if (running && !t.ended_at) row.dataset.started = String(Date.parse(started));
-      const result = make('td', 'result', t.error ?? t.result ?? '');
-      const action = make('td');
-      if (csrf && !FINAL.includes(t.state)) {
-        const button = make('button', 'small', 'cancel');
-        button.type = 'button';
-        button.addEventListener('click', () => void act('/api/cancel', { task: t.id }, byId('dispatch-result')));
-        action.append(button);
-      }
-      row.append(idCell, make('td', '', t.agent ?? t.target), make('td', 'state', t.state), make('td', 'prompt', t.prompt), timeCell, make('td', '', money(t.cost_usd)), result, action);
-      return row;
-    }));
+    body.replaceChildren(...view.tasks.map(taskRow));
   }
+  function taskRow(t: TaskView): HTMLTableRowElement {
+    const row = make('tr');
+    row.dataset.task = t.id;
+    row.dataset.taskState = t.state;
+    const idCell = make('td', 'id', t.id.replace(/^t-/, '').slice(-8));
+    idCell.title = `${t.id}${t.by ? `, by ${t.by}` : ''}${t.run ? `, run ${t.run}${t.run_task ? `/${t.run_task}` : ''}` : ''}`;
+    const running = t.state === 'running' || t.state === 'delivering';
+    const started = t.started_at ?? t.created_at;
+    const timeCell = make('td', 'time', t.ended_at ? duration(Date.parse(t.ended_at) - Date.parse(started)) : running ? duration(now() - Date.parse(started)) : time(t.created_at));
+    if (running && !t.ended_at) row.dataset.started = String(Date.parse(started));
+    const result = make('td', 'result', t.error ?? t.result ?? '');
+    const action = make('td');
+    if (csrf && !FINAL.includes(t.state)) {
+      const button = make('button', 'small', 'cancel');
+      button.type = 'button';
+      button.addEventListener('click', () => void act('/api/cancel', { task: t.id }, byId('dispatch-result')));
+      action.append(button);
+    }
+    row.append(idCell, make('td', '', t.agent ?? t.target), make('td', 'state', t.state), make('td', 'prompt', t.prompt), timeCell, make('td', '', money(t.cost_usd)), result, action);
+    return row;
+  }
+
+  // ---- history: every task, archived ones too, a page at a time from the server; and one task by id.
+  let historyPage = 0;
+  function renderArchived(): void {
+    setText(byId('history-count'), view.archived ? `${view.archived} archived` : '');
+  }
+  async function showHistory(page: number): Promise<void> {
+    const res = await fetch(`/api/tasks?page=${page}`, { headers: { Accept: 'application/json' } });
+    const body = (await res.json().catch(() => ({ error: res.statusText }))) as { tasks?: TaskView[]; page?: number; pages?: number; total?: number; error?: string };
+    if (!body.tasks) { setText(byId('history-page'), `cannot read the history: ${body.error ?? res.status}`); return; }
+    historyPage = body.page ?? page;
+    const table = byId('history');
+    table.hidden = false;
+    table.querySelector('tbody')!.replaceChildren(...body.tasks.map(taskRow));
+    setText(byId('history-page'), `page ${historyPage} of ${body.pages ?? 1} · ${body.total ?? 0} tasks, newest first`);
+    byId<HTMLButtonElement>('history-newer').disabled = historyPage <= 1;
+    byId<HTMLButtonElement>('history-older').disabled = historyPage >= (body.pages ?? 1);
+  }
+  byId('history-load').addEventListener('click', () => void showHistory(1));
+  byId('history-newer').addEventListener('click', () => void showHistory(Math.max(1, historyPage - 1)));
+  byId('history-older').addEventListener('click', () => void showHistory(historyPage + 1));
+  byId('task-find').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const id = byId<HTMLInputElement>('task-find-id').value.trim();
+    if (!id) return;
+    void (async () => {
+      const res = await fetch(`/api/task?id=${encodeURIComponent(id)}`, { headers: { Accept: 'application/json' } });
+      const body = (await res.json().catch(() => ({ error: res.statusText }))) as { task?: TaskView; error?: string };
+      const pre = byId('task-found');
+      pre.hidden = false;
+      const t = body.task;
+      pre.dataset.task = t?.id ?? '';
+      pre.textContent = t ? `${t.id} · ${t.agent ?? t.target} · ${t.state}${t.ended_at ? ` · ended ${time(t.ended_at)}` : ''} · ${money(t.cost_usd)}\n\nprompt: ${t.prompt}\n\n${t.error ? `error: ${t.error}` : `result: ${t.result ?? ''}`}` : `no task ${id}: ${body.error ?? res.status}`;
+    })();
+  });
 
   // ---- workflow runs as graphs: tasks in columns by depth of their needs, edges from need to task.
   const SVG = 'http://www.w3.org/2000/svg';
@@ -363,7 +399,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
 
   // ---- the live store, by server-sent events: a snapshot on connect, then changed sections.
   const render: Record<keyof View, () => void> = {
-    session: renderHeader, totals: renderHeader, agents: renderAgents, tasks: renderTasks, runs: renderRuns, events: renderEvents, handovers: renderHandovers, conflicts: renderConflicts, alerts: renderAlerts, approvals: renderApprovals,
+    session: renderHeader, totals: renderHeader, agents: renderAgents, tasks: renderTasks, runs: renderRuns, events: renderEvents, handovers: renderHandovers, conflicts: renderConflicts, alerts: renderAlerts, approvals: renderApprovals, archived: renderArchived,
   };
   function apply(data: string): void {
     const message = JSON.parse(data) as { now: number; view: Partial<View> };

@@ -66,6 +66,24 @@ ${opts.csrf ? `<meta name="orch-csrf" content="${escapeHtml(opts.csrf)}">\n` : '
     </div>
     <p id="tasks-empty" class="empty">No tasks yet.</p>
   </section>
+  <section id="history-section">
+    <h2>History <span id="history-count" class="muted"></span></h2>
+    <form id="task-find" class="inline">
+      <input id="task-find-id" placeholder="a task id, or its end" autocomplete="off" aria-label="task id">
+      <button type="submit" class="small">Find</button>
+      <button id="history-load" type="button" class="small">Every task</button>
+      <button id="history-newer" type="button" class="small" disabled>‹ newer</button>
+      <button id="history-older" type="button" class="small" disabled>older ›</button>
+      <span id="history-page" class="muted"></span>
+    </form>
+    <pre id="task-found" class="doc" hidden></pre>
+    <div class="table-wrap">
+      <table id="history" hidden>
+        <thead><tr><th>task</th><th>agent</th><th>state</th><th>prompt</th><th>time</th><th>cost</th><th>result</th><th></th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+  </section>
   <div class="columns">
     <section id="handovers-section">
       <h2>Handovers</h2>
@@ -161,6 +179,7 @@ textarea { width: 100%; resize: vertical; min-height: 5rem; }
 button { cursor: pointer; background: #24364f; border-color: #35507a; }
 button:hover { background: #2d4466; }
 button.small { padding: .1rem .45rem; font-size: .8rem; }
+form.inline { display: flex; gap: .4rem; align-items: center; flex-wrap: wrap; margin-bottom: .5rem; }
 .row { display: flex; gap: .6rem; align-items: center; flex-wrap: wrap; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
 table { border-collapse: collapse; width: 100%; font-size: .85rem; }

@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OrchestratorError } from '../core/errors.js';
 import { STATE_LOOK, formatUsd } from '../core/looks.js';
 import { FINAL_TASK_STATES } from '../store/types.js';
-import { cancelTask, dispatchTask } from '../tasks/client.js';
+import { cancelTask, dispatchTask, findTask, taskPage } from '../tasks/client.js';
+import { taskView } from './view.js';
 import { decideRequest, findRequest } from '../approvals/decide.js';
 import { readStore } from '../store/state-dir.js';
 import { readHandover } from './handovers.js';
@@ -106,6 +107,23 @@ export function answerGet(ctx: RouteContext, req: IncomingMessage, res: ServerRe
       const found = readHandover(ctx.stateDir, url.searchParams.get('name') ?? '');
       if (found) sendJson(ctx, res, 200, { name: url.searchParams.get('name'), ...found });
       else sendJson(ctx, res, 404, { error: 'no such handover' });
+      return;
+    }
+    case '/api/tasks': {
+      // Every task, newest first, the archived ones too (read from disk on each call: pages are rare).
+      const page = Number(url.searchParams.get('page') ?? '1');
+      if (!Number.isSafeInteger(page) || page < 1) { sendJson(ctx, res, 400, { error: 'page wants a whole number of at least 1' }); return; }
+      const found = taskPage(readStore(ctx.stateDir), ctx.stateDir, page, 50);
+      sendJson(ctx, res, 200, { ...found, tasks: found.tasks.map(taskView) });
+      return;
+    }
+    case '/api/task': {
+      try {
+        sendJson(ctx, res, 200, { task: taskView(findTask(readStore(ctx.stateDir), url.searchParams.get('id') ?? '', ctx.stateDir)) });
+      } catch (error) {
+        if (!(error instanceof OrchestratorError)) throw error;
+        sendJson(ctx, res, 404, { error: error.message });
+      }
       return;
     }
     case '/events':

@@ -55,6 +55,8 @@ export interface View {
   /** Permission requests waiting for a decision. */
   approvals: { id: string; agent: string; summary: string; input: string; at: string }[];
   totals: { cost_usd: number; agents: number; by_status: Record<string, number>; tasks: Record<string, number> };
+  /** Finished tasks in the archive (the page lists them from /api/tasks?page=N). */
+  archived: number;
 }
 
 const MAX_TASKS = 200;
@@ -103,6 +105,23 @@ export function runsView(data: StoreData): RunView[] {
   });
 }
 
+/** A task as the page shows it (its long texts clipped). */
+export function taskView(t: TaskRecord): TaskView {
+  return {
+    id: t.id, seq: num(t.seq), agent: t.agent, target: targetText(t.target), prompt: clip(t.prompt, 2000) ?? '',
+    state: t.state, by: t.by ?? null, created_at: t.created_at, started_at: t.started_at, ended_at: t.ended_at,
+    result: clip(t.result, 2000), error: clip(t.error, 600), cost_usd: num(t.cost_usd), attempts: num(t.attempts),
+    run: t.run ?? null, run_task: t.run_task ?? null,
+  };
+}
+
+/** Task counts by state, the archived ones included. */
+function taskCounts(data: StoreData, live: readonly TaskRecord[]): Record<string, number> {
+  const counts: Record<string, number> = { ...(data.archive?.tasks?.by_state ?? {}) };
+  for (const t of live) counts[t.state] = (counts[t.state] ?? 0) + 1;
+  return counts;
+}
+
 /** The view of a store (and the handovers listed beside it). */
 export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
   const agents = Object.values(data.agents ?? {}).map((a): AgentView => ({
@@ -116,15 +135,11 @@ export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
     attach: data.session && !data.session.ended_at && a.pane ? quoteArgv(['tmux', ...attachArgv(data.session, a.pane, false)]) : null,
   }));
   const allTasks = Object.values(data.tasks ?? {});
-  const tasks = allTasks.sort((a, b) => num(b.seq) - num(a.seq)).slice(0, MAX_TASKS).map((t): TaskView => ({
-    id: t.id, seq: num(t.seq), agent: t.agent, target: targetText(t.target), prompt: clip(t.prompt, 2000) ?? '',
-    state: t.state, by: t.by ?? null, created_at: t.created_at, started_at: t.started_at, ended_at: t.ended_at,
-    result: clip(t.result, 2000), error: clip(t.error, 600), cost_usd: num(t.cost_usd), attempts: num(t.attempts),
-    run: t.run ?? null, run_task: t.run_task ?? null,
-  }));
+  const tasks = allTasks.sort((a, b) => num(b.seq) - num(a.seq)).slice(0, MAX_TASKS).map(taskView);
   const count = (values: string[]): Record<string, number> => values.reduce<Record<string, number>>((acc, v) => { acc[v] = (acc[v] ?? 0) + 1; return acc; }, {});
   const s = data.session;
   return {
+    archived: data.archive?.tasks?.count ?? 0,
     session: s ? { name: s.name, socket: s.socket, created_at: s.created_at, ended_at: s.ended_at, recorder_pid: data.recorder?.pid ?? null } : null,
     agents,
     tasks,
@@ -138,13 +153,13 @@ export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
       cost_usd: agents.reduce((sum, a) => sum + a.cost_usd, 0),
       agents: agents.length,
       by_status: count(agents.map((a) => a.status)),
-      tasks: count(allTasks.map((t) => t.state)),
+      tasks: taskCounts(data, allTasks),
     },
   };
 }
 
 export type Section = keyof View;
-export const SECTIONS: Section[] = ['session', 'agents', 'tasks', 'runs', 'events', 'handovers', 'conflicts', 'alerts', 'approvals', 'totals'];
+export const SECTIONS: Section[] = ['session', 'agents', 'tasks', 'runs', 'events', 'handovers', 'conflicts', 'alerts', 'approvals', 'totals', 'archived'];
 
 /** Remembers what was last sent, section by section, and says which sections changed. */
 export class ViewDiffer {

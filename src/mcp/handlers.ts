@@ -4,7 +4,7 @@
 import { readStore } from '../store/state-dir.js';
 import { OrchestratorError } from '../core/errors.js';
 import { pending } from '../inbox/inbox.js';
-import { cancelTask, dispatchTask, findTask, waitForTask } from '../tasks/client.js';
+import { cancelTask, dispatchTask, findTask, taskPage, waitForTask } from '../tasks/client.js';
 import { isFinal } from '../tasks/tasks.js';
 import type { StoreData, TaskRecord, TaskTarget } from '../store/types.js';
 import { checkArgs, DEFAULT_WAIT_S, ToolInputError, TOOLS } from './tools.js';
@@ -54,7 +54,7 @@ function resolveTask(stateDir: string, given: string): string {
   const data = readStore(stateDir);
   if (data.tasks?.[given]) return given;
   try {
-    return findTask(data, given).id;
+    return findTask(data, given, stateDir).id;
   } catch (error) {
     if (pending(stateDir).some((p) => p.request?.kind === 'dispatch' && p.request.id === given)) return given;
     if (readStore(stateDir).tasks?.[given]) return given;
@@ -114,7 +114,9 @@ async function dispatch(ctx: ToolContext, args: Args): Promise<ToolOutcome> {
 
 function taskResult(ctx: ToolContext, args: Args): ToolOutcome {
   const id = resolveTask(ctx.stateDir, args.task as string);
-  const task = readStore(ctx.stateDir).tasks?.[id];
+  const data = readStore(ctx.stateDir);
+  let task = data.tasks?.[id];
+  try { task ??= findTask(data, id, ctx.stateDir); } catch { /* not yet taken in */ }
   if (!task) return fail(`task ${id} is not yet taken in; wait_task {"task":"${id}"} waits for it`);
   if (!isFinal(task)) return fail(`task ${id} is ${task.state}${task.agent ? ` on ${task.agent}` : ''}; wait_task {"task":"${id}"} waits for it`);
   return finished(task);
@@ -122,12 +124,27 @@ function taskResult(ctx: ToolContext, args: Args): ToolOutcome {
 
 function listTasks(ctx: ToolContext, args: Args): ToolOutcome {
   const data: StoreData = readStore(ctx.stateDir);
-  const all = Object.values(data.tasks ?? {})
-    .filter((t) => (!args.agent || t.agent === args.agent || t.target.agent === args.agent) && (args.open !== true || !isFinal(t)))
-    .sort((a, b) => a.seq - b.seq);
-  const shown = all.slice(-50);
+  const page = typeof args.page === 'number' && args.page >= 1 ? Math.floor(args.page) : undefined;
+  let shown: TaskRecord[];
+  let more: Record<string, unknown>;
+  if (page !== undefined && args.open !== true) {
+    // Every task of the session, newest first, the archived ones too.
+    const found = taskPage(data, ctx.stateDir, page, 50, args.agent as string | undefined);
+    shown = found.tasks;
+    more = { page: found.page, pages: found.pages, total: found.total };
+  } else {
+    const all = Object.values(data.tasks ?? {})
+      .filter((t) => (!args.agent || t.agent === args.agent || t.target.agent === args.agent) && (args.open !== true || !isFinal(t)))
+      .sort((a, b) => a.seq - b.seq);
+    shown = all.slice(-50);
+    const archived = args.open === true ? 0 : (data.archive?.tasks?.count ?? 0);
+    more = {
+      ...(all.length > shown.length ? { not_shown: `${all.length - shown.length} earlier tasks` } : {}),
+      ...(archived ? { archived: `${archived} older finished tasks; "page": 1 lists every task, newest first` } : {}),
+    };
+  }
   return json({
-    ...(all.length > shown.length ? { not_shown: `${all.length - shown.length} earlier tasks` } : {}),
+    ...more,
     tasks: shown.map((t) => ({
       id: t.id, agent: t.agent ?? (t.target.role ? `role:${t.target.role}` : 'any'), state: t.state, by: t.by ?? null,
       prompt: trim(t.prompt, 200), result: trim(t.result, 300), error: t.error, seconds: seconds(t), cost_usd: money(t.cost_usd),
@@ -137,7 +154,7 @@ function listTasks(ctx: ToolContext, args: Args): ToolOutcome {
 }
 
 async function cancel(ctx: ToolContext, args: Args): Promise<ToolOutcome> {
-  const task = findTask(readStore(ctx.stateDir), args.task as string);
+  const task = findTask(readStore(ctx.stateDir), args.task as string, ctx.stateDir);
   cancelTask(ctx.stateDir, task.id);
   const after = await waitForTask(ctx.stateDir, task.id, 10_000);
   if (!after) return fail(`asked to cancel task ${task.id}, but the recorder has not confirmed it within 10 s`);

@@ -53,12 +53,13 @@ export const TOOLS: ToolDef[] = [
   },
   {
     name: 'list_tasks',
-    description: 'Tasks of this session in order: id, agent, state (queued, delivering, running, done, failed, cancelled, interrupted), who gave it, prompt and result (trimmed), error, seconds and cost.',
+    description: 'Tasks of this session in order: id, agent, state (queued, delivering, running, done, failed, cancelled, interrupted), who gave it, prompt and result (trimmed), error, seconds and cost. Older finished tasks move to an archive; "page" lists every task, newest first, 50 a page.',
     inputSchema: {
       type: 'object',
       properties: {
         agent: { type: 'string', description: 'Only this agent\'s tasks.' },
         open: { type: 'boolean', description: 'Only tasks not finished yet (queued, delivering, running).' },
+        page: { type: 'number', description: 'A page of the whole history, archived tasks included (1: the newest 50).' },
       },
       additionalProperties: false,
     },

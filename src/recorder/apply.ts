@@ -12,7 +12,6 @@ import type { StatusLine } from '../store/types.js';
 import { readNewLines } from './status-lines.js';
 import { transcriptUsage } from './transcript.js';
 
-const MAX_EVENTS = 1000;
 /** Events after which the transcript's token counts are read again. */
 const USAGE_EVENTS = new Set(['Stop', 'StopFailure', 'SessionEnd', 'ProcessExit', 'HeadlessTaskExit']);
 
@@ -67,8 +66,8 @@ function updateUsage(agent: AgentRecord): void {
   agent.cost_usd = Math.round(usage.cost_usd * 1e6) / 1e6;
 }
 
+/** Events beyond the live window move to the archive in the recorder's pass (src/store/retention.ts). */
 function pushEvent(data: StoreData, event: EventRecord): void {
   data.events ??= [];
   data.events.push(event);
-  if (data.events.length > MAX_EVENTS) data.events.splice(0, data.events.length - MAX_EVENTS);
 }

@@ -1,7 +1,8 @@
 // One pass of the recorder over the store data, as pure changes: take the inbox's requests, read
 // every agent's new status lines, then let runs queue tasks and the scheduler hand them out until
 // nothing moves. The recorder writes the store once after it and only then performs the effects.
-import type { StoreData } from '../store/types.js';
+import type { RunRecord, StoreData } from '../store/types.js';
+import { findArchived } from '../store/archive.js';
 import { pending, type TakenRequest } from '../inbox/inbox.js';
 import { intake, schedule, type TaskEffect } from '../tasks/tasks.js';
 import { advanceRuns, resumeRun, startRun } from '../workflow/runs.js';
@@ -9,6 +10,7 @@ import { recordNewLines } from './apply.js';
 import { limitsPending, settleLimited } from '../fleet/limits.js';
 import { setCap } from '../fleet/budget.js';
 import { addAllowRule, settleApprovals } from '../approvals/approvals.js';
+import { archiveHistory } from '../store/retention.js';
 
 export interface PassResult { taken: TakenRequest[]; effects: TaskEffect[]; changed: boolean }
 
@@ -22,7 +24,7 @@ export function recordPass(data: StoreData, stateDir: string, agents: readonly s
     const request = t.request;
     try {
       const now = Date.now();
-      log(`inbox: ${request.kind === 'run' ? startRun(data, request, now) : request.kind === 'resume-run' ? resumeRun(data, request) : request.kind === 'budget' ? setCap(data, request.scope, request.usd) : request.kind === 'policy' ? addAllowRule(data, request.agent, request.allow) : intake(data, request, now)}`);
+      log(`inbox: ${request.kind === 'run' ? startRun(data, request, now) : request.kind === 'resume-run' ? resumeRun(data, request, (id) => unarchiveRun(data, stateDir, id)) : request.kind === 'budget' ? setCap(data, request.scope, request.usd) : request.kind === 'policy' ? addAllowRule(data, request.agent, request.allow) : intake(data, request, now)}`);
     } catch (error) {
       // A malformed request is dropped, not retried forever (it would stop every later pass).
       log(`inbox: dropped a bad ${String(request.kind)} request ${t.file}: ${(error as Error).message}`);
@@ -41,7 +43,21 @@ export function recordPass(data: StoreData, stateDir: string, agents: readonly s
     changed ||= moved.length > 0 || scheduled.changed;
     if (!moved.length && !scheduled.changed) break;
   }
+  // Finished history beyond the live window goes to the archive (written before the store is).
+  const archived = archiveHistory(data, stateDir);
+  if (archived.length) { log(`archived ${archived.join(', ')}`); changed = true; }
   return { taken, effects, changed };
+}
+
+/** An archived run brought back to the live store (to run again): the archive's counts no longer include it. */
+function unarchiveRun(data: StoreData, stateDir: string, id: string): RunRecord | undefined {
+  const run = findArchived<RunRecord>(stateDir, 'runs', id).find((r) => r.id === id);
+  const counts = data.archive?.runs;
+  if (run && counts) {
+    counts.count = Math.max(0, counts.count - 1);
+    if (counts.by_state?.[run.state]) counts.by_state[run.state]!--;
+  }
+  return run;
 }
 
 /** Whether time alone will change something: a delivery to confirm, a cancel, a timeout, a queue for an agent that exited. */

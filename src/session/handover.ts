@@ -10,6 +10,7 @@ import type { Verdict } from '../worktrees/cleanup.js';
 import { oneLine } from '../util/text.js';
 import { formatUsd } from '../core/looks.js';
 import { OrchestratorError } from '../core/errors.js';
+import { archiveFile } from '../store/paths.js';
 
 export interface HandoverInput {
   data: StoreData;
@@ -157,7 +158,12 @@ export function renderHandover(input: HandoverInput): string {
   const exclude = new Set(input.exclude ?? []);
   const tasks = Object.values(data.tasks ?? {}).filter((t) => !exclude.has(t.id)).sort((a, b) => a.seq - b.seq);
   add('## Tasks', '');
-  if (!tasks.length) add('No tasks were dispatched in this session.', '');
+  const archived = data.archive?.tasks;
+  if (!tasks.length && !archived?.count) add('No tasks were dispatched in this session.', '');
+  if (archived?.count) {
+    const states = Object.entries(archived.by_state ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+    add(`${archived.count} older finished task${archived.count === 1 ? '' : 's'}${states ? ` (${states})` : ''}, ${usd(archived.cost_usd ?? 0)} in all, are in the archive ${code(archiveFile(stateDir, 'tasks'))}: ${code('orchestrate tasks --page 1')} lists every task, newest first, and ${code('orchestrate result TASK')} reads any of them.`, '');
+  }
   for (const group of TASK_GROUPS) {
     const of = tasks.filter((t) => group.states.includes(t.state));
     if (!of.length) continue;

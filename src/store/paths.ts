@@ -9,6 +9,8 @@
 //                           agent with its own worktree; approvals/<request>.json, the decisions
 //                           on its permission requests (written once, by whoever decides first)
 //   handovers/              Markdown handovers
+//   archive/                finished tasks, runs and events that left the live store:
+//                           <kind>.jsonl (append-only) and <kind>.idx (where each id's line is)
 //   hook.sh, recorder.sh    the hooks' script and the recorder's supervisor loop
 //   approve.sh              the PermissionRequest hook (waits for a decision in agents/<name>/approvals/)
 //   tmux-events             appended by tmux's pane-died hook
@@ -27,6 +29,13 @@ export const TMUX_EVENTS = 'tmux-events';
 export const tmuxEventsFile = (stateDir: string): string => join(stateDir, TMUX_EVENTS);
 export const dashboardInfoFile = (stateDir: string): string => join(stateDir, 'dashboard.json');
 export const sessionEndLog = (stateDir: string): string => join(stateDir, 'session-end.log');
+
+export type ArchiveKind = 'tasks' | 'runs' | 'events';
+/** Archived records that have ids, and so an index. */
+export type IndexedKind = 'tasks' | 'runs';
+export const archiveDir = (stateDir: string): string => join(stateDir, 'archive');
+export const archiveFile = (stateDir: string, kind: ArchiveKind): string => join(archiveDir(stateDir), `${kind}.jsonl`);
+export const indexFile = (stateDir: string, kind: IndexedKind): string => join(archiveDir(stateDir), `${kind}.idx`);
 
 /** The directory holding one agent's files. */
 export const agentDir = (stateDir: string, agent: string): string => join(agentsDir(stateDir), agent);

@@ -9,7 +9,7 @@ import { storeFile } from './paths.js';
 
 
 /** Folders of a state directory that must be folders when they exist. */
-const FOLDERS = ['agents', 'inbox', 'handovers'];
+const FOLDERS = ['agents', 'inbox', 'handovers', 'archive'];
 
 /** A store.json that is not a store: the session it held cannot be read from it. */
 export class DamagedStoreError extends OrchestratorError {

@@ -272,6 +272,19 @@ export interface StoreData {
   fleet?: FleetSettings;
   /** The agents' worktrees as last looked at, and the conflicts found between them (the recorder writes it). */
   worktrees?: { agents: Record<string, WorktreeState>; conflicts: ConflictRecord[]; checked_at: string } | null;
+  /** What moved to the append-only archive (src/store/archive.ts): bytes of each file the store knows of, and counts. */
+  archive?: Partial<Record<'tasks' | 'runs' | 'events', ArchiveCounts>>;
+}
+
+/** One archive file as the store knows it. */
+export interface ArchiveCounts {
+  /** Bytes of archive/<kind>.jsonl written before the store's last write. */
+  bytes: number;
+  count: number;
+  /** Archived tasks or runs by their final state. */
+  by_state?: Record<string, number>;
+  /** What the archived tasks cost (USD). */
+  cost_usd?: number;
 }
 
 export const emptyStore = (): StoreData => ({ version: 1, session: null, agents: {}, cursors: {}, events: [] });

@@ -5,8 +5,9 @@ import { alive } from '../util/pid.js';
 import { readStore } from '../store/state-dir.js';
 import { OrchestratorError } from '../core/errors.js';
 import { newId, submit } from '../inbox/inbox.js';
-import type { StoreData, TaskRecord, TaskTarget } from '../store/types.js';
+import type { RunRecord, StoreData, TaskRecord, TaskTarget } from '../store/types.js';
 import { isFinal, targetProblem } from './tasks.js';
+import { archivedNewestFirst, findArchived, readEntry, type IndexEntry, type IndexedKind } from '../store/archive.js';
 
 /** Whether the session can take requests now: a recorded, not ended session whose recorder runs. */
 export function assertLive(data: StoreData, stateDir: string): void {
@@ -33,19 +34,59 @@ export function dispatchTask(stateDir: string, prompt: string, target: TaskTarge
 /** Asks for a task to be cancelled (dropped when queued, interrupted when running). */
 export function cancelTask(stateDir: string, taskId: string): void {
   const data = readStore(stateDir);
-  const task = findTask(data, taskId);
+  const task = findTask(data, taskId, stateDir);
   if (isFinal(task)) throw new OrchestratorError(`task ${task.id} is already ${task.state}`);
   assertLive(data, stateDir);
   submit(stateDir, { kind: 'cancel', id: newId('c'), at: new Date().toISOString(), task: task.id });
 }
 
-/** A task by id or unique id prefix. */
-export function findTask(data: StoreData, id: string): TaskRecord {
+/** A task by id or unique id prefix or suffix: in the live store, else (given its state directory) in the archive. */
+export function findTask(data: StoreData, id: string, stateDir?: string): TaskRecord {
   const tasks = data.tasks ?? {};
   if (tasks[id]) return tasks[id];
-  const found = Object.values(tasks).filter((t) => t.id.startsWith(id) || t.id.endsWith(id));
+  let found = Object.values(tasks).filter((t) => t.id.startsWith(id) || t.id.endsWith(id));
+  if (!found.length && stateDir && data.archive?.tasks?.count) found = findArchived<TaskRecord>(stateDir, 'tasks', id);
   if (found.length === 1) return found[0]!;
+  const exact = found.find((t) => t.id === id);
+  if (exact) return exact;
   throw new OrchestratorError(found.length ? `"${id}" matches ${found.length} tasks; give more of the id` : `no task "${id}" in this session (orchestrate tasks lists them)`);
+}
+
+/** A workflow run by id or id suffix: in the live store, else in the archive; undefined when there is none. */
+export function findRun(data: StoreData, id: string, stateDir: string): RunRecord | undefined {
+  const live = data.runs?.[id] ?? Object.values(data.runs ?? {}).find((r) => r.id.endsWith(id));
+  if (live || !data.archive?.runs?.count) return live;
+  const found = findArchived<RunRecord>(stateDir, 'runs', id);
+  return found.find((r) => r.id === id) ?? (found.length === 1 ? found[0] : undefined);
+}
+
+/** A page (1 = newest) of live and archived records of a kind, merged newest first, each id once. */
+function historyPage<T extends { id: string }>(stateDir: string, kind: IndexedKind, live: readonly T[], order: (r: T) => number, archived: boolean, page: number, perPage: number, keep: (r: T) => boolean = () => true, filtered = false): { items: T[]; page: number; pages: number; total: number } {
+  type Row = { order: number; record?: T; entry?: IndexEntry };
+  const rows: Row[] = live.filter(keep).map((r) => ({ order: order(r), record: r }));
+  if (archived) {
+    for (const entry of archivedNewestFirst(stateDir, kind, new Set(live.map((r) => r.id)))) {
+      // A filter the index cannot answer reads every archived record (rare: a page of one agent's tasks).
+      const record = filtered ? readEntry<T>(stateDir, kind, entry) : undefined;
+      if (!filtered || (record && keep(record))) rows.push({ order: entry.order, ...(record ? { record } : { entry }) });
+    }
+  }
+  rows.sort((a, b) => b.order - a.order);
+  const items = rows.slice((page - 1) * perPage, page * perPage).map((r) => r.record ?? readEntry<T>(stateDir, kind, r.entry!)).filter((r): r is Awaited<T> => r !== undefined) as T[];
+  return { items, page, pages: Math.max(1, Math.ceil(rows.length / perPage)), total: rows.length };
+}
+
+/** One page of every run of the session, newest first: the live store's and the archive's. */
+export function runPage(data: StoreData, stateDir: string, page: number, perPage: number): { runs: RunRecord[]; page: number; pages: number; total: number } {
+  const { items, ...rest } = historyPage(stateDir, 'runs', Object.values(data.runs ?? {}), (r) => Date.parse(r.created_at) || 0, Boolean(data.archive?.runs?.count), page, perPage);
+  return { runs: items, ...rest };
+}
+
+/** One page of every task of the session (or of one agent), newest first: the live store's and the archive's. */
+export function taskPage(data: StoreData, stateDir: string, page: number, perPage: number, agent?: string): { tasks: TaskRecord[]; page: number; pages: number; total: number } {
+  const mine = (t: TaskRecord): boolean => !agent || t.agent === agent || t.target.agent === agent;
+  const { items, ...rest } = historyPage(stateDir, 'tasks', Object.values(data.tasks ?? {}), (t) => t.seq, Boolean(data.archive?.tasks?.count), page, perPage, mine, Boolean(agent));
+  return { tasks: items, ...rest };
 }
 
 /**
@@ -81,8 +122,14 @@ export function waitForStore<T>(stateDir: string, check: (data: StoreData) => T 
 
 /** Waits for a task to finish; undefined on timeout. A task never taken in by the recorder counts as waiting. */
 export function waitForTask(stateDir: string, taskId: string, timeoutMs: number): Promise<TaskRecord | undefined> {
+  // A task that finished and moved to the archive between two looks is read there (only when the archive grew).
+  let archivedSeen = -1;
   return waitForStore(stateDir, (data) => {
     const task = data.tasks?.[taskId];
-    return task && isFinal(task) ? task : undefined;
+    if (task) return isFinal(task) ? task : undefined;
+    const archived = data.archive?.tasks?.count ?? 0;
+    if (archived === archivedSeen || !archived) return undefined;
+    archivedSeen = archived;
+    return findArchived<TaskRecord>(stateDir, 'tasks', taskId).find((t) => t.id === taskId);
   }, timeoutMs);
 }

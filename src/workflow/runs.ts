@@ -31,8 +31,16 @@ export function startRun(data: StoreData, request: RunRequest, now: number): str
 }
 
 /** Puts a finished run's failed, skipped and cancelled tasks back to waiting; done ones stay done. */
-export function resumeRun(data: StoreData, request: ResumeRunRequest): string {
-  const run = data.runs && Object.hasOwn(data.runs, request.run) ? data.runs[request.run] : undefined;
+export function resumeRun(data: StoreData, request: ResumeRunRequest, archived: (id: string) => RunRecord | undefined = () => undefined): string {
+  let run = data.runs && Object.hasOwn(data.runs, request.run) ? data.runs[request.run] : undefined;
+  // A run that moved to the archive comes back to the live store to run again.
+  if (!run) {
+    run = archived(request.run);
+    if (run) {
+      data.runs ??= {};
+      data.runs[run.id] = run;
+    }
+  }
   if (!run) return `resume: no run ${request.run}`;
   if (run.resumes?.some((r) => r.id === request.id)) return `resume ${request.id} of run ${run.id} already taken in`;
   run.resumes = [...(run.resumes ?? []), { id: request.id, at: request.at ?? new Date().toISOString() }];

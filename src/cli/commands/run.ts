@@ -7,8 +7,8 @@ import { OrchestratorError, UsageError } from '../../core/errors.js';
 import { ConfigError } from '../../config/source.js';
 import { loadWorkflow } from '../../workflow/load.js';
 import { newId, submit } from '../../inbox/inbox.js';
-import { assertLive, waitForStore } from '../../tasks/client.js';
-import { TIMEOUT_EXIT, timeoutMs, usdOf } from './tasks.js';
+import { assertLive, findRun, runPage, waitForStore } from '../../tasks/client.js';
+import { pageNumber, TIMEOUT_EXIT, timeoutMs, usdOf } from './tasks.js';
 import { runSummary, runsTable } from '../../workflow/summary.js';
 
 const runUsage = `Usage: orchestrate run FILE [--wait] [--timeout S] [--budget USD] [--json] [--state DIR]
@@ -17,14 +17,16 @@ Starts every task whose needs are done on an idle matching agent, in parallel. T
 recorder schedules the run, so it goes on (and survives a crash) without this command.
 --wait prints a summary at the end: exit 0 when every task is done, 1 otherwise, 124 on --timeout.
 --budget USD caps what the run may cost: at it, no further task of the run starts.`;
-const runsUsage = 'Usage: orchestrate runs [--json] [--state DIR]';
+const runsUsage = `Usage: orchestrate runs [--page N] [--per-page N] [--json] [--state DIR]
+Without --page: the live store's runs; --page pages through every run, newest first, the archived ones too.`;
 const validateUsage = 'Usage: orchestrate workflow validate FILE... [--state DIR]   (checks agents against the session when one is found)';
 
 
 /** Waits for the run to end (after the resume request `after` was taken in, when given). */
 async function follow(stateDir: string, id: string, limitMs: number, json: boolean, after?: string): Promise<number> {
   const run = await waitForStore(stateDir, (d) => {
-    const r = d.runs?.[id];
+    // A run that ended and moved to the archive between two looks is read there.
+    const r = d.runs?.[id] ?? (d.archive?.runs?.count ? findRun(d, id, stateDir) : undefined);
     if (!r || (after && !r.resumes?.some((x) => x.id === after))) return undefined;
     return r.state !== 'running' ? r : undefined;
   }, limitMs);
@@ -44,7 +46,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const data = readStore(stateDir);
   if (values.resume !== undefined) {
     if (positionals.length) throw new UsageError(`--resume takes a run id, not a FILE\n\n${runUsage}`);
-    const run = data.runs?.[values.resume] ?? Object.values(data.runs ?? {}).find((r) => r.id.endsWith(values.resume!));
+    const run = findRun(data, values.resume, stateDir);
     if (!run) throw new OrchestratorError(`no run "${values.resume}" in this session (orchestrate runs lists them)`);
     assertLive(data, stateDir);
     const request = run.state !== 'running' ? newId('q') : undefined;
@@ -66,9 +68,17 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 export async function runsCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { json: { type: 'boolean' }, state: { type: 'string' } }, runsUsage);
+  const { values } = parse(argv, { json: { type: 'boolean' }, state: { type: 'string' }, page: { type: 'string' }, 'per-page': { type: 'string' } }, runsUsage);
   if (values.help) { process.stdout.write(`${runsUsage}\n`); return 0; }
-  const data = readStore(resolveStateDir(values.state));
+  const stateDir = resolveStateDir(values.state);
+  const data = readStore(stateDir);
+  if (values.page !== undefined || values['per-page'] !== undefined) {
+    const found = runPage(data, stateDir, pageNumber(values.page, '--page', 1), pageNumber(values['per-page'], '--per-page', 20));
+    process.stdout.write(values.json ? `${JSON.stringify({ session: data.session?.name ?? null, ...found }, null, 2)}\n` : `${runsTable({ ...data, runs: Object.fromEntries(found.runs.map((r) => [r.id, r])) })}\npage ${found.page} of ${found.pages} (${found.total} runs, newest first${found.page < found.pages ? `; --page ${found.page + 1} for older` : ''})\n`);
+    return 0;
+  }
+  const archived = data.archive?.runs?.count ?? 0;
+  if (archived && !values.json) process.stderr.write(`${archived} older run(s) are in the archive: orchestrate runs --page 1 lists every run\n`);
   process.stdout.write(values.json ? `${JSON.stringify({ session: data.session?.name ?? null, runs: Object.values(data.runs ?? {}) }, null, 2)}\n` : `${runsTable(data)}\n`);
   return 0;
 }

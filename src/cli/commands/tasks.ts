@@ -6,7 +6,7 @@ import { parse } from '../args.js';
 import { resolveStateDir } from '../state-dir.js';
 import { readStore } from '../../store/state-dir.js';
 import { OrchestratorError, UsageError } from '../../core/errors.js';
-import { cancelTask, dispatchTask, findTask, waitForStore, waitForTask } from '../../tasks/client.js';
+import { cancelTask, dispatchTask, findTask, taskPage, waitForStore, waitForTask } from '../../tasks/client.js';
 import { isFinal } from '../../tasks/tasks.js';
 import type { StoreData, TaskRecord, TaskTarget } from '../../store/types.js';
 import { oneLine } from '../../util/text.js';
@@ -23,7 +23,9 @@ A busy agent's tasks wait in a queue (first in, first out).
 
 const waitUsage = 'Usage: orchestrate wait TASK|AGENT [--timeout S] [--json] [--state DIR]';
 const resultUsage = 'Usage: orchestrate result TASK [--json] [--state DIR]';
-const tasksUsage = 'Usage: orchestrate tasks [--agent NAME] [--json] [--state DIR]';
+const tasksUsage = `Usage: orchestrate tasks [--agent NAME] [--page N] [--per-page N] [--json] [--state DIR]
+Without --page: the live store's tasks (open ones and the newest finished). --page pages through
+every task of the session, newest first, the archived ones too.`;
 const cancelUsage = 'Usage: orchestrate cancel TASK [--state DIR]';
 
 /** Says on stderr when the session is lost: its open tasks wait for ./start.mts --resume. */
@@ -122,13 +124,16 @@ export async function waitCommand(argv: string[]): Promise<number> {
       process.stdout.write(values.json ? `${JSON.stringify(idle, null, 2)}\n` : `${idle.last_result ?? ''}\n`);
       return idle.status === 'idle' ? 0 : 1;
     }
+    // A task no longer in the live store finished and was archived.
     const last = await waitForStore(stateDir, (d) => {
       const tasks = ids.map((id) => d.tasks?.[id]).filter((t): t is TaskRecord => Boolean(t));
-      return tasks.every(isFinal) ? tasks.sort((a, b) => a.seq - b.seq).at(-1) : undefined;
+      if (!tasks.every(isFinal)) return undefined;
+      const newest = ids.at(-1)!;
+      try { return d.tasks?.[newest] ?? findTask(d, newest, stateDir); } catch { return undefined; }
     }, limit);
     return last ? report(last, Boolean(values.json)) : timedOut(undefined, what, Boolean(values.json));
   }
-  const id = findTask(data, what).id;
+  const id = findTask(data, what, stateDir).id;
   const task = await waitForTask(stateDir, id, limit);
   return task ? report(task, Boolean(values.json)) : timedOut(readStore(stateDir).tasks?.[id], id, Boolean(values.json));
 }
@@ -137,7 +142,8 @@ export async function resultCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' }, state: { type: 'string' } }, resultUsage, true);
   if (values.help) { process.stdout.write(`${resultUsage}\n`); return 0; }
   if (positionals.length !== 1) throw new UsageError(`give one TASK id\n\n${resultUsage}`);
-  const task = findTask(readStore(resolveStateDir(values.state)), positionals[0]!);
+  const stateDir = resolveStateDir(values.state);
+  const task = findTask(readStore(stateDir), positionals[0]!, stateDir);
   if (!isFinal(task)) {
     if (values.json) process.stdout.write(`${JSON.stringify(task, null, 2)}\n`);
     throw new OrchestratorError(`task ${task.id} is ${task.state}${task.agent ? ` on ${task.agent}` : ''}; orchestrate wait ${task.id} waits for it`, 3);
@@ -150,7 +156,7 @@ export async function cancelCommand(argv: string[]): Promise<number> {
   if (values.help) { process.stdout.write(`${cancelUsage}\n`); return 0; }
   if (positionals.length !== 1) throw new UsageError(`give one TASK id\n\n${cancelUsage}`);
   const stateDir = resolveStateDir(values.state);
-  const task = findTask(readStore(stateDir), positionals[0]!);
+  const task = findTask(readStore(stateDir), positionals[0]!, stateDir);
   cancelTask(stateDir, task.id);
   const after = await waitForTask(stateDir, task.id, 10_000);
   if (!after) throw new OrchestratorError(`asked to cancel task ${task.id}, but the recorder has not confirmed it within 10 s`);
@@ -181,17 +187,33 @@ export function tasksTable(data: StoreData, agent?: string, width = process.stdo
   return [`${'task'.padEnd(22)}  ${'agent'.padEnd(10)}  ${'state'.padEnd(11)}  ${'time'.padStart(7)}  cost     result / error / prompt`, ...rows].join('\n');
 }
 
+/** A --page or --per-page number (a whole number of at least 1). */
+export function pageNumber(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} wants a whole number of at least 1, not ${JSON.stringify(value)}`);
+  return n;
+}
+
 export async function tasksCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { json: { type: 'boolean' }, state: { type: 'string' }, agent: { type: 'string' } }, tasksUsage);
+  const { values } = parse(argv, { json: { type: 'boolean' }, state: { type: 'string' }, agent: { type: 'string' }, page: { type: 'string' }, 'per-page': { type: 'string' } }, tasksUsage);
   if (values.help) { process.stdout.write(`${tasksUsage}\n`); return 0; }
   const dir = resolveStateDir(values.state);
   const data = readStore(dir);
   await noteIfLost(data, dir);
+  const archived = data.archive?.tasks?.count ?? 0;
+  if (values.page !== undefined || values['per-page'] !== undefined) {
+    const perPage = pageNumber(values['per-page'], '--per-page', 50);
+    const found = taskPage(data, dir, pageNumber(values.page, '--page', 1), perPage, values.agent);
+    if (values.json) process.stdout.write(`${JSON.stringify({ session: data.session?.name ?? null, ...found }, null, 2)}\n`);
+    else process.stdout.write(`${tasksTable({ ...data, tasks: Object.fromEntries(found.tasks.map((t) => [t.id, t])) })}\npage ${found.page} of ${found.pages} (${found.total} tasks, newest first${found.page < found.pages ? `; --page ${found.page + 1} for older` : ''})\n`);
+    return 0;
+  }
   if (values.json) {
     const tasks = Object.values(data.tasks ?? {}).filter((t) => !values.agent || t.agent === values.agent).sort((a, b) => a.seq - b.seq);
     process.stdout.write(`${JSON.stringify({ session: data.session?.name ?? null, tasks }, null, 2)}\n`);
   } else {
-    process.stdout.write(`${tasksTable(data, values.agent)}\n`);
+    process.stdout.write(`${tasksTable(data, values.agent)}\n${archived ? `${archived} older finished task(s) are in the archive: orchestrate tasks --page 1 lists every task, newest first\n` : ''}`);
   }
   return 0;
 }

@@ -1,0 +1,63 @@
+// What stays in the live store: everything open, and a window of the newest finished tasks, runs
+// and events. The rest moves to the archive (src/store/archive.ts) in batches, so that the cost of
+// a store write, and of every reader, does not grow with the session's history.
+import { appendToArchive, archiveCounts } from './archive.js';
+import { FINAL_TASK_STATES, type EventRecord, type RunRecord, type StoreData, type TaskRecord } from './types.js';
+
+/** How much finished history the live store keeps (ORCH_KEEP_FINISHED: tasks; runs and events follow from it). */
+export interface Retention { tasks: number; runs: number; events: number }
+
+/** The window from ORCH_KEEP_FINISHED (tasks; default 200), runs a tenth of it (at least 5), events five times it (at least 200). */
+export function retentionFromEnv(env: NodeJS.ProcessEnv = process.env): Retention {
+  const given = Number(env.ORCH_KEEP_FINISHED);
+  const tasks = Number.isSafeInteger(given) && given > 0 ? given : 200;
+  return { tasks, runs: Math.max(5, Math.ceil(tasks / 10)), events: Math.max(200, tasks * 5) };
+}
+
+/** A quarter more than the window before a batch moves: most passes move nothing. */
+const slack = (keep: number): number => Math.max(1, Math.ceil(keep / 4));
+
+const isFinalTask = (t: TaskRecord): boolean => FINAL_TASK_STATES.includes(t.state);
+const isFinalRun = (r: RunRecord): boolean => r.state !== 'running';
+
+function countStates(data: StoreData, kind: 'tasks' | 'runs', records: readonly (TaskRecord | RunRecord)[]): void {
+  const counts = archiveCounts(data, kind);
+  counts.by_state ??= {};
+  for (const r of records) counts.by_state[r.state] = (counts.by_state[r.state] ?? 0) + 1;
+  if (kind === 'tasks') counts.cost_usd = Math.round(((counts.cost_usd ?? 0) + records.reduce((s, t) => s + ((t as TaskRecord).cost_usd || 0), 0)) * 1e6) / 1e6;
+}
+
+/**
+ * Moves finished history beyond the window to the archive: written (and synced) first, then
+ * dropped from data, which the caller writes. Tasks of a run still going, and an agent's current
+ * task, stay. Returns what moved (empty: nothing).
+ */
+export function archiveHistory(data: StoreData, stateDir: string, keep: Retention = retentionFromEnv()): string[] {
+  const moved: string[] = [];
+  const tasks = data.tasks ?? {};
+  const runs = data.runs ?? {};
+  const current = new Set(Object.values(data.agents).map((a) => a.task_id).filter(Boolean));
+  const finishedTasks = Object.values(tasks).filter((t) => isFinalTask(t) && !current.has(t.id) && !(t.run && runs[t.run] && !isFinalRun(runs[t.run]!)));
+  if (finishedTasks.length > keep.tasks + slack(keep.tasks)) {
+    const old = finishedTasks.sort((a, b) => a.seq - b.seq).slice(0, finishedTasks.length - keep.tasks);
+    appendToArchive(data, stateDir, 'tasks', old as unknown as Record<string, unknown>[]);
+    countStates(data, 'tasks', old);
+    for (const t of old) delete tasks[t.id];
+    moved.push(`${old.length} finished task(s)`);
+  }
+  const finishedRuns = Object.values(runs).filter(isFinalRun);
+  if (finishedRuns.length > keep.runs + slack(keep.runs)) {
+    const old = finishedRuns.sort((a, b) => (a.ended_at ?? a.created_at).localeCompare(b.ended_at ?? b.created_at)).slice(0, finishedRuns.length - keep.runs);
+    appendToArchive(data, stateDir, 'runs', old as unknown as Record<string, unknown>[]);
+    countStates(data, 'runs', old);
+    for (const r of old) delete runs[r.id];
+    moved.push(`${old.length} finished run(s)`);
+  }
+  const events = data.events ?? [];
+  if (events.length > keep.events + slack(keep.events)) {
+    const old: EventRecord[] = events.splice(0, events.length - keep.events);
+    appendToArchive(data, stateDir, 'events', old as unknown as Record<string, unknown>[]);
+    moved.push(`${old.length} event(s)`);
+  }
+  return moved;
+}
