@@ -1,6 +1,6 @@
 // A session as ./start.mts records it (store, agent directories, status files) whose agent panes
 // are plain `sleep` panes on a private tmux server, so the recorder can be measured without claude.
-import { mkdirSync, readFileSync, writeFileSync, watch } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from '../src/tmux/objects.js';
 import { Store } from '../src/store/store.js';
@@ -50,7 +50,14 @@ export function readStoreData(stateDir: string): StoreData | undefined {
  */
 export function whenStore(stateDir: string, check: (data: StoreData) => boolean, timeoutMs = 10_000): Promise<number> {
   return new Promise((resolve, reject) => {
+    // Parsed again only when the file was replaced (the recorder writes by rename): a bench reader
+    // that parsed at every poll would take the CPU it measures.
+    let seen = '';
     const look = (): void => {
+      let stamp = '';
+      try { const s = statSync(storeFile(stateDir)); stamp = `${s.ino}:${s.mtimeMs}:${s.size}`; } catch { return; }
+      if (stamp === seen) return;
+      seen = stamp;
       const data = readStoreData(stateDir);
       if (data && check(data)) { done(); resolve(performance.now()); }
     };

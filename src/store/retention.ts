@@ -7,11 +7,15 @@ import { FINAL_TASK_STATES, type EventRecord, type RunRecord, type StoreData, ty
 /** How much finished history the live store keeps (ORCH_KEEP_FINISHED: tasks; runs and events follow from it). */
 export interface Retention { tasks: number; runs: number; events: number }
 
-/** The window from ORCH_KEEP_FINISHED (tasks; default 200), runs a tenth of it (at least 5), events five times it (at least 200). */
+/**
+ * The window from ORCH_KEEP_FINISHED (tasks; default 50), runs a tenth of it (at least 5), events
+ * four times it (at least 200). Small on purpose: every event rewrites the live store, and 50 tasks
+ * with 2 KB answers are already 100 KB of it.
+ */
 export function retentionFromEnv(env: NodeJS.ProcessEnv = process.env): Retention {
   const given = Number(env.ORCH_KEEP_FINISHED);
-  const tasks = Number.isSafeInteger(given) && given > 0 ? given : 200;
-  return { tasks, runs: Math.max(5, Math.ceil(tasks / 10)), events: Math.max(200, tasks * 5) };
+  const tasks = Number.isSafeInteger(given) && given > 0 ? given : 50;
+  return { tasks, runs: Math.max(5, Math.ceil(tasks / 10)), events: Math.max(200, tasks * 4) };
 }
 
 /** A quarter more than the window before a batch moves: most passes move nothing. */

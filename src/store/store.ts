@@ -1,7 +1,7 @@
 // A thin typed layer over lowdb with named mutations. One process writes a store at a time (the
 // starter before the recorder runs, the recorder after); lowdb writes atomically (temp + rename).
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { DataFile } from 'lowdb/node';
 import { emptyStore, type StoreData, type SessionRecord, type AgentRecord } from './types.js';
 import { loadForWriting, prepareStateDir } from './state-dir.js';
 import { storeFile } from './paths.js';
@@ -13,7 +13,8 @@ export class Store {
   /** Opens (or creates) the store of a state directory; a damaged store.json is refused, never overwritten. */
   static async open(stateDir: string): Promise<Store> {
     prepareStateDir(stateDir);
-    const db = new Low<StoreData>(new JSONFile(storeFile(stateDir)), emptyStore());
+    // Compact JSON: every event rewrites the file, and indentation costs a third more bytes to write and to read.
+    const db = new Low<StoreData>(new DataFile<StoreData>(storeFile(stateDir), { parse: JSON.parse, stringify: (data) => JSON.stringify(data) }), emptyStore());
     db.data = loadForWriting(stateDir);
     return new Store(db);
   }

@@ -57,7 +57,7 @@ test('view: workflow runs in any of the shapes the store may give them, junk ign
 test('view: the differ sends every section first, then only what changed', () => {
   const differ = new ViewDiffer();
   const data: StoreData = { ...emptyStore(), agents: { a: agent('a') } };
-  assert.deepEqual(Object.keys(differ.changed(buildView(data, []))).sort(), ['agents', 'alerts', 'approvals', 'conflicts', 'events', 'handovers', 'runs', 'session', 'tasks', 'totals']);
+  assert.deepEqual(Object.keys(differ.changed(buildView(data, []))).sort(), ['agents', 'alerts', 'approvals', 'archived', 'conflicts', 'events', 'handovers', 'runs', 'session', 'tasks', 'totals']);
   assert.deepEqual(differ.changed(buildView(data, [])), {});
   data.agents.a!.status = 'busy';
   assert.deepEqual(Object.keys(differ.changed(buildView(data, []))).sort(), ['agents', 'totals']);

@@ -150,5 +150,5 @@ test('the recorder\'s pass archives, and a waiter finds a task that moved meanwh
   const found = await waitForTask(dir, 't-0001', 2000);
   assert.equal(found?.result, 'answer 1 x');
   assert.equal(retentionFromEnv({ ORCH_KEEP_FINISHED: '50' }).runs, 5);
-  assert.equal(retentionFromEnv({ ORCH_KEEP_FINISHED: 'lots' }).tasks, 200);
+  assert.equal(retentionFromEnv({ ORCH_KEEP_FINISHED: 'lots' }).tasks, 50);
 });

@@ -1,5 +1,5 @@
 // Many dispatchers at once: eight processes giving 25 tasks each at the same moment end with exactly
-// 200 tasks in the store, each delivered once, none lost. The agents are fake (a raw-mode prompt box
+// 200 tasks (the live store and its archive together), each delivered once, none lost. The agents are fake (a raw-mode prompt box
 // that runs the hooks as claude does) so the test is about our single-writer path, through real tmux.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { privateServer, retryUntil, tempDir } from '../helpers/tmux.js';
 import { orchestrateScript, run, startScript } from '../helpers/cli.js';
 import { fixtures } from '../helpers/paths.js';
-import type { StoreData } from '../../src/store/types.js';
+import type { StoreData, TaskRecord } from '../../src/store/types.js';
+import { taskPage } from '../../src/tasks/client.js';
 
 const fakeRepl = join(fixtures, 'bin', 'fake-claude-repl');
 
@@ -38,11 +39,15 @@ test('8 processes x 25 concurrent dispatches: 200 tasks, each delivered exactly 
   const ids = (await Promise.all(Array.from({ length: 8 }, (_, p) => dispatcher(p)))).flat();
   assert.equal(new Set(ids).size, 200, 'every dispatch got its own task id');
 
+  // Finished tasks beyond the live window moved to the archive meanwhile: every task is read from both.
+  const everyTask = (): TaskRecord[] => taskPage(store(), state, 1, 1000).tasks;
   await retryUntil(() => {
-    const tasks = Object.values(store().tasks ?? {});
+    const tasks = everyTask();
     return tasks.length === 200 && tasks.every((x) => x.state === 'done');
   }, 180_000, 'all 200 tasks done');
-  const tasks = Object.values(store().tasks!);
+  const tasks = everyTask();
+  assert.ok((store().archive?.tasks?.count ?? 0) >= 100, 'most of them were archived on the way');
+  assert.ok(Object.keys(store().tasks ?? {}).length <= 70, 'the live store kept its window');
   assert.deepEqual(new Set(tasks.map((x) => x.id)), new Set(ids));
   assert.equal(new Set(tasks.map((x) => x.seq)).size, 200, 'each task taken in once');
 
