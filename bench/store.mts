@@ -1,7 +1,8 @@
 // bench/store: what a session's history costs each event. The real recorder (`orchestrate record`)
 // on 4 fake agents (sleep panes on a private tmux server) whose session already holds 0, 10,000
-// or 100,000 finished tasks (2 KB answer each), seeded as the recorder leaves them: the live
-// window (the newest 50 tasks, 200 events) in store.json, the rest in the archive. Per history size: a hook line appended -> recorded in
+// or 100,000 finished tasks (2 KB answer each), seeded as the recorder leaves them: every task
+// whole in the archive, the live window (the newest 50, with the start of their answers, and 200
+// events) in store.json. Per history size: a hook line appended -> recorded in
 // store.json, and `status --json`. The 0 row is the baseline; target: 100,000 within 1.5x of it.
 // A last row keeps 10,000 tasks in store.json (ORCH_KEEP_FINISHED past it: no archive), as every
 // store was before the archive, to show what it replaced.
@@ -17,7 +18,7 @@ import { fakeSession, whenStore } from './fake-session.mjs';
 import { Store } from '../src/store/store.js';
 import { storeFile } from '../src/store/paths.js';
 import { appendToArchive } from '../src/store/archive.js';
-import { retentionFromEnv } from '../src/store/retention.js';
+import { LIVE_TEXT, retentionFromEnv } from '../src/store/retention.js';
 import { orchestrateBin } from '../src/util/paths.js';
 import { Server } from '../src/tmux/objects.js';
 import { emptyStore, type TaskRecord } from '../src/store/types.js';
@@ -44,18 +45,22 @@ function finishedTask(seq: number, agent: string): TaskRecord {
   };
 }
 
-/** Seeds a history of n finished tasks: the newest `live` in store.json, the rest archived as the recorder archives them. */
+/**
+ * Seeds a history of n finished tasks as the recorder leaves it: all of them whole in the archive,
+ * the newest `live` also in store.json with the start of their answers only.
+ */
 async function seedHistory(stateDir: string, agents: string[], n: number, live: number): Promise<void> {
   const counters = emptyStore();
-  const archived = Math.max(0, n - live);
-  for (let from = 1; from <= archived; from += 5000) {
-    const batch = Array.from({ length: Math.min(5000, archived - from + 1) }, (_, i) => finishedTask(from + i, agents[(from + i) % agents.length]!));
+  const kept = Math.min(n, live);
+  for (let from = 1; from <= n && live < n; from += 5000) {
+    const batch = Array.from({ length: Math.min(5000, n - from + 1) }, (_, i) => ({ ...finishedTask(from + i, agents[(from + i) % agents.length]!), archived: true }));
     appendToArchive(counters, stateDir, 'tasks', batch as unknown as Record<string, unknown>[]);
   }
-  if (counters.archive?.tasks) counters.archive.tasks.by_state = { done: archived };
+  if (counters.archive?.tasks) Object.assign(counters.archive.tasks, { count: n - kept, by_state: { done: n - kept } });
+  const liveCopy = (t: TaskRecord): TaskRecord => (live < n ? { ...t, archived: true, clipped: true, result: `${t.result!.slice(0, LIVE_TEXT)}…` } : t);
   const store = await Store.open(stateDir);
   await store.mutate((data) => {
-    data.tasks = Object.fromEntries(Array.from({ length: n - archived }, (_, i) => finishedTask(archived + i + 1, agents[(archived + i + 1) % agents.length]!)).map((t) => [t.id, t]));
+    data.tasks = Object.fromEntries(Array.from({ length: kept }, (_, i) => liveCopy(finishedTask(n - kept + i + 1, agents[(n - kept + i + 1) % agents.length]!))).map((t) => [t.id, t]));
     data.task_seq = n + 1;
     // A history's events fill their window too.
     data.events = Array.from({ length: n ? keep.events : 0 }, (_, i) => ({ at: new Date(Date.now() - 1000 + i).toISOString(), agent: agents[i % agents.length]!, event: i % 2 ? 'Stop' : 'UserPromptSubmit', status: i % 2 ? 'idle' as const : 'busy' as const }));

@@ -115,8 +115,8 @@ async function dispatch(ctx: ToolContext, args: Args): Promise<ToolOutcome> {
 function taskResult(ctx: ToolContext, args: Args): ToolOutcome {
   const id = resolveTask(ctx.stateDir, args.task as string);
   const data = readStore(ctx.stateDir);
-  let task = data.tasks?.[id];
-  try { task ??= findTask(data, id, ctx.stateDir); } catch { /* not yet taken in */ }
+  let task: TaskRecord | undefined;
+  try { task = findTask(data, id, ctx.stateDir); } catch { /* not yet taken in */ }
   if (!task) return fail(`task ${id} is not yet taken in; wait_task {"task":"${id}"} waits for it`);
   if (!isFinal(task)) return fail(`task ${id} is ${task.state}${task.agent ? ` on ${task.agent}` : ''}; wait_task {"task":"${id}"} waits for it`);
   return finished(task);

@@ -10,7 +10,7 @@ import { recordNewLines } from './apply.js';
 import { limitsPending, settleLimited } from '../fleet/limits.js';
 import { setCap } from '../fleet/budget.js';
 import { addAllowRule, settleApprovals } from '../approvals/approvals.js';
-import { archiveHistory } from '../store/retention.js';
+import { archiveFinished, archiveHistory } from '../store/retention.js';
 
 export interface PassResult { taken: TakenRequest[]; effects: TaskEffect[]; changed: boolean }
 
@@ -43,7 +43,9 @@ export function recordPass(data: StoreData, stateDir: string, agents: readonly s
     changed ||= moved.length > 0 || scheduled.changed;
     if (!moved.length && !scheduled.changed) break;
   }
-  // Finished history beyond the live window goes to the archive (written before the store is).
+  // Finished tasks are written whole to the archive, and history beyond the live window leaves the
+  // store (the archive is written before the store is).
+  if (archiveFinished(data, stateDir)) changed = true;
   const archived = archiveHistory(data, stateDir);
   if (archived.length) { log(`archived ${archived.join(', ')}`); changed = true; }
   return { taken, effects, changed };

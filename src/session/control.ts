@@ -11,12 +11,17 @@ import { recorderScriptFile } from '../store/paths.js';
 
 export const CONTROL_WINDOW = 'control';
 
+/** Environment the recorder reads: ORCH_KEEP_FINISHED, how many finished tasks the live store keeps (src/store/retention.ts). */
+const RECORDER_SETTINGS = ['ORCH_KEEP_FINISHED'] as const;
+
 /** The recorder's supervisor script: deliberate stops end it, crashes restart it. */
-export function recorderScript(stateDir: string): string {
+export function recorderScript(stateDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  // Settings of the recorder given to ./start.mts reach it even in a tmux server started earlier.
+  const settings = RECORDER_SETTINGS.filter((k) => env[k] !== undefined).map((k) => `export ${k}=${quote(env[k]!)}\n`).join('');
   return `#!/bin/sh
 # The recorder of this session, restarted when it dies (a restarted recorder resumes from the store).
 # 0: stopped or the session is lost; 2: nothing it can record (a damaged store: it says why); signals: stopped.
-while :; do
+${settings}while :; do
   ${quote(process.execPath)} ${quote(orchestrateBin)} record --state ${quote(stateDir)}
   code=$?
   case $code in 0|2|129|130|143) exit "$code";; esac

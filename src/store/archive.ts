@@ -7,7 +7,7 @@
 // append starts on a new line. The store holds how many bytes of each file it knows of
 // (data.archive), so records written by a recorder killed before its store write are found in the
 // tail, not written twice. The index is a cache: data past its last entry is scanned.
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import type { ArchiveCounts, StoreData } from './types.js';
 import { archiveDir, archiveFile, indexFile, type ArchiveKind, type IndexedKind } from './paths.js';
 
@@ -71,7 +71,7 @@ function recordsIn(buffer: Buffer, base: number, unterminated = false): { offset
   return out;
 }
 
-/** Appends text to a file so that it starts on a new line (after a torn one) and is on disk; returns the new size. */
+/** Appends text to a file so that it starts on a new line (after a torn one); returns the new size. */
 function appendLines(file: string, text: string): number {
   const fd = openSync(file, 'a+');
   try {
@@ -84,7 +84,6 @@ function appendLines(file: string, text: string): number {
     }
     const bytes = Buffer.from(prefix + text, 'utf8');
     writeSync(fd, bytes);
-    fsyncSync(fd);
     return size + bytes.length;
   } finally {
     closeSync(fd);
@@ -94,9 +93,10 @@ function appendLines(file: string, text: string): number {
 const idOf = (record: Record<string, unknown>): string => String(record.id ?? '');
 
 /**
- * Appends records of a kind to the archive and moves the store's counters: records already there
+ * Appends records of a kind to the archive and moves the store's byte count: records already there
  * (written by a recorder killed before it could record that) are not written again. Call it before
- * the store write that drops them from the live store.
+ * the store write that records them as archived. (No fsync: a killed process loses nothing the
+ * kernel took; like store.json, the archive does not claim to survive a power cut.)
  */
 export function appendToArchive(data: StoreData, stateDir: string, kind: ArchiveKind, records: readonly Record<string, unknown>[]): void {
   if (!records.length) return;
@@ -114,7 +114,6 @@ export function appendToArchive(data: StoreData, stateDir: string, kind: Archive
   const size = text ? appendLines(file, text) : counts.bytes + readRange(file, counts.bytes).length;
   const start = size - Buffer.byteLength(text);
   counts.bytes = size;
-  counts.count += records.length;
   if (!indexed) return;
   const wanted = new Set(records.map(idOf));
   const entries: string[] = tail.filter((r) => wanted.has(idOf(r.value))).map((r) => `${idOf(r.value)} ${r.offset} ${r.length} ${orderOf(r.value)} .\n`);

@@ -1,6 +1,8 @@
 // What stays in the live store: everything open, and a window of the newest finished tasks, runs
-// and events. The rest moves to the archive (src/store/archive.ts) in batches, so that the cost of
-// a store write, and of every reader, does not grow with the session's history.
+// and events. A task is written whole to the archive (src/store/archive.ts) as soon as it
+// finishes, and its live copy keeps only the start of a long prompt and answer; past the window it
+// leaves the live store. So the cost of a store write, and of every reader, does not grow with the
+// session's history, nor with the length of its answers.
 import { appendToArchive, archiveCounts } from './archive.js';
 import { FINAL_TASK_STATES, type EventRecord, type RunRecord, type StoreData, type TaskRecord } from './types.js';
 
@@ -9,8 +11,7 @@ export interface Retention { tasks: number; runs: number; events: number }
 
 /**
  * The window from ORCH_KEEP_FINISHED (tasks; default 50), runs a tenth of it (at least 5), events
- * four times it (at least 200). Small on purpose: every event rewrites the live store, and 50 tasks
- * with 2 KB answers are already 100 KB of it.
+ * four times it (at least 200).
  */
 export function retentionFromEnv(env: NodeJS.ProcessEnv = process.env): Retention {
   const given = Number(env.ORCH_KEEP_FINISHED);
@@ -18,23 +19,46 @@ export function retentionFromEnv(env: NodeJS.ProcessEnv = process.env): Retentio
   return { tasks, runs: Math.max(5, Math.ceil(tasks / 10)), events: Math.max(200, tasks * 4) };
 }
 
+/** How much of a finished task's prompt and answer its live copy keeps (characters). */
+export const LIVE_TEXT = 400;
+
 /** A quarter more than the window before a batch moves: most passes move nothing. */
 const slack = (keep: number): number => Math.max(1, Math.ceil(keep / 4));
 
 const isFinalTask = (t: TaskRecord): boolean => FINAL_TASK_STATES.includes(t.state);
 const isFinalRun = (r: RunRecord): boolean => r.state !== 'running';
+const clipText = (text: string | null): string | null => (text && text.length > LIVE_TEXT ? `${text.slice(0, LIVE_TEXT)}…` : text);
 
-function countStates(data: StoreData, kind: 'tasks' | 'runs', records: readonly (TaskRecord | RunRecord)[]): void {
+/**
+ * Writes every newly finished task whole to the archive, then keeps only the start of its long
+ * texts in the live store. Returns how many were written.
+ */
+export function archiveFinished(data: StoreData, stateDir: string): number {
+  const fresh = Object.values(data.tasks ?? {}).filter((t) => isFinalTask(t) && !t.archived);
+  if (!fresh.length) return 0;
+  appendToArchive(data, stateDir, 'tasks', fresh.map((t) => ({ ...t, archived: true })));
+  for (const t of fresh) {
+    t.archived = true;
+    const prompt = clipText(t.prompt) ?? '';
+    const result = clipText(t.result);
+    if (prompt !== t.prompt || result !== t.result) Object.assign(t, { prompt, result, clipped: true });
+  }
+  return fresh.length;
+}
+
+function countMoved(data: StoreData, kind: 'tasks' | 'runs' | 'events', records: readonly (TaskRecord | RunRecord | EventRecord)[]): void {
   const counts = archiveCounts(data, kind);
+  counts.count += records.length;
+  if (kind === 'events') return;
   counts.by_state ??= {};
-  for (const r of records) counts.by_state[r.state] = (counts.by_state[r.state] ?? 0) + 1;
-  if (kind === 'tasks') counts.cost_usd = Math.round(((counts.cost_usd ?? 0) + records.reduce((s, t) => s + ((t as TaskRecord).cost_usd || 0), 0)) * 1e6) / 1e6;
+  for (const r of records as (TaskRecord | RunRecord)[]) counts.by_state[r.state] = (counts.by_state[r.state] ?? 0) + 1;
+  if (kind === 'tasks') counts.cost_usd = Math.round(((counts.cost_usd ?? 0) + (records as TaskRecord[]).reduce((s, t) => s + (t.cost_usd || 0), 0)) * 1e6) / 1e6;
 }
 
 /**
- * Moves finished history beyond the window to the archive: written (and synced) first, then
- * dropped from data, which the caller writes. Tasks of a run still going, and an agent's current
- * task, stay. Returns what moved (empty: nothing).
+ * Moves finished history beyond the window out of the live store (what is not in the archive yet
+ * is written there first). Tasks of a run still going, and an agent's current task, stay. Returns
+ * what moved (empty: nothing).
  */
 export function archiveHistory(data: StoreData, stateDir: string, keep: Retention = retentionFromEnv()): string[] {
   const moved: string[] = [];
@@ -43,9 +67,9 @@ export function archiveHistory(data: StoreData, stateDir: string, keep: Retentio
   const current = new Set(Object.values(data.agents).map((a) => a.task_id).filter(Boolean));
   const finishedTasks = Object.values(tasks).filter((t) => isFinalTask(t) && !current.has(t.id) && !(t.run && runs[t.run] && !isFinalRun(runs[t.run]!)));
   if (finishedTasks.length > keep.tasks + slack(keep.tasks)) {
+    archiveFinished(data, stateDir);
     const old = finishedTasks.sort((a, b) => a.seq - b.seq).slice(0, finishedTasks.length - keep.tasks);
-    appendToArchive(data, stateDir, 'tasks', old as unknown as Record<string, unknown>[]);
-    countStates(data, 'tasks', old);
+    countMoved(data, 'tasks', old);
     for (const t of old) delete tasks[t.id];
     moved.push(`${old.length} finished task(s)`);
   }
@@ -53,7 +77,7 @@ export function archiveHistory(data: StoreData, stateDir: string, keep: Retentio
   if (finishedRuns.length > keep.runs + slack(keep.runs)) {
     const old = finishedRuns.sort((a, b) => (a.ended_at ?? a.created_at).localeCompare(b.ended_at ?? b.created_at)).slice(0, finishedRuns.length - keep.runs);
     appendToArchive(data, stateDir, 'runs', old as unknown as Record<string, unknown>[]);
-    countStates(data, 'runs', old);
+    countMoved(data, 'runs', old);
     for (const r of old) delete runs[r.id];
     moved.push(`${old.length} finished run(s)`);
   }
@@ -61,6 +85,7 @@ export function archiveHistory(data: StoreData, stateDir: string, keep: Retentio
   if (events.length > keep.events + slack(keep.events)) {
     const old: EventRecord[] = events.splice(0, events.length - keep.events);
     appendToArchive(data, stateDir, 'events', old as unknown as Record<string, unknown>[]);
+    countMoved(data, 'events', old);
     moved.push(`${old.length} event(s)`);
   }
   return moved;

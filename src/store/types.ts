@@ -206,6 +206,10 @@ export interface TaskRecord {
   budget_usd?: number;
   /** Why a queued task is not being delivered now (a budget reached, the busy cap). */
   waiting?: string | null;
+  /** Finished and written whole to the archive: the live store may keep only the start of its prompt and result. */
+  archived?: boolean;
+  /** Its prompt or result in the live store is the start only; the archive has the whole task. */
+  clipped?: boolean;
 }
 
 /** A rate, overload or usage limit an account is under: nothing new is sent to its agents until `until`. */
@@ -280,6 +284,7 @@ export interface StoreData {
 export interface ArchiveCounts {
   /** Bytes of archive/<kind>.jsonl written before the store's last write. */
   bytes: number;
+  /** Records that are in the archive only (no longer in the live store). */
   count: number;
   /** Archived tasks or runs by their final state. */
   by_state?: Record<string, number>;

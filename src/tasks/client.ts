@@ -43,13 +43,18 @@ export function cancelTask(stateDir: string, taskId: string): void {
 /** A task by id or unique id prefix or suffix: in the live store, else (given its state directory) in the archive. */
 export function findTask(data: StoreData, id: string, stateDir?: string): TaskRecord {
   const tasks = data.tasks ?? {};
-  if (tasks[id]) return tasks[id];
+  if (tasks[id]) return stateDir ? wholeTask(stateDir, tasks[id]) : tasks[id];
   let found = Object.values(tasks).filter((t) => t.id.startsWith(id) || t.id.endsWith(id));
   if (!found.length && stateDir && data.archive?.tasks?.count) found = findArchived<TaskRecord>(stateDir, 'tasks', id);
-  if (found.length === 1) return found[0]!;
-  const exact = found.find((t) => t.id === id);
-  if (exact) return exact;
+  const exact = found.length === 1 ? found[0] : found.find((t) => t.id === id);
+  if (exact) return stateDir ? wholeTask(stateDir, exact) : exact;
   throw new OrchestratorError(found.length ? `"${id}" matches ${found.length} tasks; give more of the id` : `no task "${id}" in this session (orchestrate tasks lists them)`);
+}
+
+/** The whole task: the archive's copy when the live store keeps only the start of its prompt or answer. */
+export function wholeTask(stateDir: string, task: TaskRecord): TaskRecord {
+  if (!task.clipped) return task;
+  return findArchived<TaskRecord>(stateDir, 'tasks', task.id).find((t) => t.id === task.id) ?? task;
 }
 
 /** A workflow run by id or id suffix: in the live store, else in the archive; undefined when there is none. */
@@ -126,7 +131,7 @@ export function waitForTask(stateDir: string, taskId: string, timeoutMs: number)
   let archivedSeen = -1;
   return waitForStore(stateDir, (data) => {
     const task = data.tasks?.[taskId];
-    if (task) return isFinal(task) ? task : undefined;
+    if (task) return isFinal(task) ? wholeTask(stateDir, task) : undefined;
     const archived = data.archive?.tasks?.count ?? 0;
     if (archived === archivedSeen || !archived) return undefined;
     archivedSeen = archived;

@@ -37,7 +37,8 @@ test('finished tasks beyond the window move to the archive in a batch; open ones
   for (let i = 8; i <= 12; i++) data.tasks![`t-${String(i).padStart(4, '0')}`] = task(i);
   assert.deepEqual(archiveHistory(data, dir, keep), ['6 finished task(s)']);
   assert.deepEqual(Object.keys(data.tasks!).sort(), ['t-0006', 't-0007', 't-0009', 't-0010', 't-0011', 't-0012']);
-  assert.equal(lines(archiveFile(dir, 'tasks')).length, 6);
+  assert.equal(lines(archiveFile(dir, 'tasks')).length, 10, 'every finished task is written whole, the 4 kept live too');
+  assert.ok(Object.values(data.tasks!).every((x) => Boolean(x.archived) === (x.state === 'done')));
   assert.deepEqual(data.archive?.tasks?.by_state, { done: 6 });
   assert.equal(data.archive?.tasks?.count, 6);
   assert.equal(data.archive?.tasks?.cost_usd, 0.06);
@@ -77,7 +78,8 @@ test('a page of every task, newest first, spans the live store and the archive w
   assert.equal(taskPage(data, dir, 1, 3).pages, 10);
   assert.deepEqual(taskPage(data, dir, 1, 2, 'nobody').tasks, []);
   assert.equal(taskPage(data, dir, 2, 25, 'w1').tasks.length, 5, 'an agent filter reads the archive too');
-  assert.deepEqual(archivedPage<TaskRecord>(dir, 'tasks', 0, 2).map((x) => x.id), ['t-0026', 't-0025']);
+  assert.deepEqual(archivedPage<TaskRecord>(dir, 'tasks', 0, 2, new Set(Object.keys(data.tasks!))).map((x) => x.id), ['t-0026', 't-0025']);
+  assert.deepEqual(archivedPage<TaskRecord>(dir, 'tasks', 0, 2).map((x) => x.id), ['t-0030', 't-0029'], 'the live window is in the archive too');
 });
 
 test('a kill at any byte of an append loses nothing before it, and the retry writes each task once', (t) => {
@@ -119,7 +121,7 @@ test('a kill at any byte of an append loses nothing before it, and the retry wri
     assert.equal(again.archive?.tasks?.bytes, statSync(file).size, 'the store knows every byte now');
   }
   // The index past a cut is rebuilt by scanning: every id is found at the place it is.
-  assert.deepEqual(readIndex(dir, 'tasks').map((e) => e.id).filter((id, i, all) => all.indexOf(id) === i).length, 16);
+  assert.deepEqual(readIndex(dir, 'tasks').map((e) => e.id).filter((id, i, all) => all.indexOf(id) === i).length, 20, 'every finished task, the live window too');
 });
 
 test('events and runs move too; an archived run brought back by run --resume leaves the archive counts', (t) => {
@@ -140,13 +142,20 @@ test('events and runs move too; an archived run brought back by run --resume lea
   assert.equal(data.runs['r-1']?.state, 'running');
 });
 
-test('the recorder\'s pass archives, and a waiter finds a task that moved meanwhile', async (t) => {
+test('the recorder\'s pass archives; the live copy of a long answer is its start, and readers get it whole', async (t) => {
   const dir = tempDir(t);
-  const data = storeWith(Array.from({ length: 260 }, (_, i) => task(i + 1)));
+  const long = `${'a long answer, '.repeat(200)}the end`;
+  const data = storeWith([...Array.from({ length: 80 }, (_, i) => task(i + 1)), task(81, 'done', { result: long, prompt: `${'p'.repeat(5000)}!` }), task(82, 'running')]);
   const result = recordPass(data, dir, [], () => {});
   assert.ok(result.changed);
-  assert.equal(Object.keys(data.tasks!).length, retentionFromEnv({}).tasks);
+  assert.equal(Object.keys(data.tasks!).length, retentionFromEnv({}).tasks + 1, 'the window and the running task');
+  const live = data.tasks!['t-0081']!;
+  assert.ok(live.clipped && live.result!.length <= 401 && live.prompt.length <= 401, 'the live copy keeps the start only');
+  assert.ok(JSON.stringify(data).length < 60_000, 'the live store stays small');
   writeFileSync(`${dir}/store.json`, JSON.stringify(data));
+  assert.equal((await waitForTask(dir, 't-0081', 2000))?.result, long, 'a waiter gets the whole answer');
+  assert.equal(findTask(data, 't-0081', dir).prompt, `${'p'.repeat(5000)}!`);
+  assert.equal(findTask(data, 't-0081').result, live.result, 'without the state directory: the live copy');
   const found = await waitForTask(dir, 't-0001', 2000);
   assert.equal(found?.result, 'answer 1 x');
   assert.equal(retentionFromEnv({ ORCH_KEEP_FINISHED: '50' }).runs, 5);

@@ -129,7 +129,7 @@ export async function waitCommand(argv: string[]): Promise<number> {
       const tasks = ids.map((id) => d.tasks?.[id]).filter((t): t is TaskRecord => Boolean(t));
       if (!tasks.every(isFinal)) return undefined;
       const newest = ids.at(-1)!;
-      try { return d.tasks?.[newest] ?? findTask(d, newest, stateDir); } catch { return undefined; }
+      try { return findTask(d, newest, stateDir); } catch { return undefined; }
     }, limit);
     return last ? report(last, Boolean(values.json)) : timedOut(undefined, what, Boolean(values.json));
   }
