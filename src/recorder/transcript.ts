@@ -1,7 +1,8 @@
 // Tokens and cost from a Claude transcript (~/.claude/projects/<cwd>/<session>.jsonl) and its
 // subagents' transcripts (<session>/subagents/**/agent-*.jsonl next to it). The CLI writes one
-// line per content block, each carrying its message's usage: count each message once.
-import { readdirSync, readFileSync } from 'node:fs';
+// line per content block, each carrying its message's usage: count each message once. Each file is
+// read once: later calls read only what was appended.
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Usage { input: number; output: number; cache_read: number; cache_write: number; cost_usd: number }
@@ -39,38 +40,82 @@ export function transcriptFiles(path: string): string[] {
 type RawUsage = Record<string, unknown> & { cache_creation?: Record<string, unknown> };
 const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-/** Sums a transcript's usage (with its subagents'); missing or unreadable files count as zero. */
-export function transcriptUsage(path: string | null | undefined): Usage {
-  const total: Usage = { input: 0, output: 0, cache_read: 0, cache_write: 0, cost_usd: 0 };
-  if (!path) return total;
-  const byMessage = new Map<string, { model: string; usage: RawUsage }>();
-  for (const file of transcriptFiles(path)) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n')) {
+/** What was read of one session's transcripts: how far into each file, and each message's share of the sum. */
+interface SessionUsage { files: Map<string, { offset: number; size: number }>; byMessage: Map<string, Usage>; total: Usage }
+
+/** Per session transcript, what earlier calls read: each call reads only what was appended since. */
+const sessions = new Map<string, SessionUsage>();
+
+const zero = (): Usage => ({ input: 0, output: 0, cache_read: 0, cache_write: 0, cost_usd: 0 });
+
+function messageUsage(model: string, usage: RawUsage): Usage {
+  const price = prices(model);
+  const input = n(usage.input_tokens), output = n(usage.output_tokens), cacheRead = n(usage.cache_read_input_tokens), write = n(usage.cache_creation_input_tokens);
+  const hour = Math.min(write, n(usage.cache_creation?.ephemeral_1h_input_tokens));
+  return {
+    input, output, cache_read: cacheRead, cache_write: write,
+    cost_usd: (input * price.input + output * price.output + cacheRead * price.input * 0.1 + (write - hour) * price.input * 1.25 + hour * price.input * 2) / 1e6,
+  };
+}
+
+function add(total: Usage, u: Usage, sign: 1 | -1): void {
+  total.input += sign * u.input;
+  total.output += sign * u.output;
+  total.cache_read += sign * u.cache_read;
+  total.cache_write += sign * u.cache_write;
+  total.cost_usd += sign * u.cost_usd;
+}
+
+/** Reads what a file gained since the last call (complete lines only); false when it shrank (replaced). */
+function readAppended(session: SessionUsage, file: string): boolean {
+  let fd: number;
+  try { fd = openSync(file, 'r'); } catch { return true; }
+  try {
+    const size = fstatSync(fd).size;
+    const seen = session.files.get(file) ?? { offset: 0, size: 0 };
+    if (size < seen.size) return false;
+    seen.size = size;
+    session.files.set(file, seen);
+    if (size <= seen.offset) return true;
+    const buffer = Buffer.alloc(size - seen.offset);
+    readSync(fd, buffer, 0, buffer.length, seen.offset);
+    // A last line without its newline may be being written: it counts when it is whole JSON
+    // already, and is read again next time (a message read twice replaces itself).
+    const end = buffer.lastIndexOf(0x0a);
+    if (end >= 0) seen.offset += end + 1;
+    for (const line of buffer.toString('utf8').split('\n')) {
       if (!line.includes('"usage"')) continue;
       try {
-        const entry = JSON.parse(line) as { message?: { id?: string; model?: string; usage?: RawUsage } };
-        const m = entry.message;
-        // The last line of a message carries its final usage.
-        if (m?.id && m.usage) byMessage.set(m.id, { model: m.model ?? '', usage: m.usage });
-      } catch { /* a line being written */ }
+        const m = (JSON.parse(line) as { message?: { id?: string; model?: string; usage?: RawUsage } }).message;
+        if (!m?.id || !m.usage) continue;
+        // The last line of a message carries its final usage; a message seen before is replaced.
+        const before = session.byMessage.get(m.id);
+        if (before) add(session.total, before, -1);
+        const now = messageUsage(m.model ?? '', m.usage);
+        session.byMessage.set(m.id, now);
+        add(session.total, now, 1);
+      } catch { /* not JSON: skipped */ }
     }
+    return true;
+  } finally {
+    closeSync(fd);
   }
-  for (const { model, usage } of byMessage.values()) {
-    const price = prices(model);
-    const input = n(usage.input_tokens), output = n(usage.output_tokens), read = n(usage.cache_read_input_tokens), write = n(usage.cache_creation_input_tokens);
-    const hour = Math.min(write, n(usage.cache_creation?.ephemeral_1h_input_tokens));
-    total.input += input;
-    total.output += output;
-    total.cache_read += read;
-    total.cache_write += write;
-    total.cost_usd += (input * price.input + output * price.output + read * price.input * 0.1
-      + (write - hour) * price.input * 1.25 + hour * price.input * 2) / 1e6;
+}
+
+/**
+ * Sums a transcript's usage (with its subagents'); missing or unreadable files count as zero. Each
+ * file is read once: later calls read only what was appended, so the cost of a call does not grow
+ * with the length of the conversation.
+ */
+export function transcriptUsage(path: string | null | undefined): Usage {
+  if (!path) return zero();
+  let session = sessions.get(path);
+  for (let fresh = !session; ; fresh = true) {
+    if (fresh) session = { files: new Map(), byMessage: new Map(), total: zero() };
+    if (transcriptFiles(path).every((file) => readAppended(session!, file))) break;
+    if (fresh) break;
   }
-  return total;
+  sessions.set(path, session!);
+  const t = session!.total;
+  return { input: t.input, output: t.output, cache_read: t.cache_read, cache_write: t.cache_write, cost_usd: Math.max(0, t.cost_usd) };
 }

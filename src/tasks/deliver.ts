@@ -1,7 +1,7 @@
 // Getting a prompt to an agent. Interactive agents: the text goes to tmux on stdin (load-buffer -,
 // never through argv or a shell), is pasted as a bracketed paste (newlines stay part of the prompt)
-// and submitted with a separate Enter: Claude's box ignores an Enter that arrives in the same burst
-// as the paste. Headless agents: a prompt file their runner picks up.
+// and submitted with a separate Enter once Claude's box shows it: an Enter that arrives before
+// Claude has taken the paste in is lost. Headless agents: a prompt file their runner picks up.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,19 +11,33 @@ import type { AgentRecord, TaskRecord } from '../store/types.js';
 import { promptsDir } from '../store/paths.js';
 import { interactiveText } from './tasks.js';
 
-/**
- * Pause between the paste and its Enter: Claude's box ignores an Enter in the same burst as a
- * paste, and a big paste takes it a moment to take in. (An Enter lost anyway is re-sent: resubmit.)
- */
-const enterDelayMs = (text: string): number => 60 + Math.min(1500, Math.ceil(text.length / 4000) * 100);
+/** How long a delivery waits for the paste to show in Claude's box before it presses Enter all the same. */
+const BOX_WAIT_MS = 3000;
+/** Between two looks at the box (a look is one capture-pane). */
+const BOX_LOOK_MS = 8;
 
 export async function deliver(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<void> {
   if (agent.mode === 'headless') {
     enqueuePrompt(promptsDir(stateDir, agent.name), task.seq, task.id, task.prompt);
     return;
   }
-  const text = interactiveText(task.prompt);
-  await server.pane(agent.pane).paste(text, { buffer: `orch-${task.id}`, enterAfterMs: enterDelayMs(text) });
+  const pane = server.pane(agent.pane);
+  await pane.paste(interactiveText(task.prompt), { buffer: `orch-${task.id}` });
+  // Enter as soon as Claude shows the text (a fixed pause was both too long on an idle machine and
+  // too short on a loaded one); an Enter lost anyway is sent again by resubmit.
+  await boxShowsText(server, agent, BOX_WAIT_MS);
+  await pane.press('Enter');
+}
+
+/** Waits until Claude's prompt box holds text (up to timeoutMs); whether it did. */
+export async function boxShowsText(server: Server, agent: AgentRecord, timeoutMs: number): Promise<boolean> {
+  const pane = server.pane(agent.pane);
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (promptBoxText(await pane.capture().catch(() => ''))) return true;
+    if (Date.now() >= until) return false;
+    await sleep(BOX_LOOK_MS);
+  }
 }
 
 /**

@@ -150,13 +150,9 @@ export class Pane {
     await this.server.cmd(['send-keys', '-t', this.id, '-l', text]);
   }
 
-  /**
-   * Pastes text as one bracketed paste (newlines stay part of it), the text on tmux's stdin, then,
-   * when enterAfterMs is given, presses Enter that long after: one client call (tmux itself waits).
-   */
-  async paste(text: string, opts: { buffer: string; enterAfterMs?: number }): Promise<void> {
-    const enter: TmuxCommand[] = opts.enterAfterMs === undefined ? [] : [['run-shell', '-d', (opts.enterAfterMs / 1000).toFixed(3)], ['send-keys', '-t', this.id, 'Enter']];
-    await this.server.cmdWithInput(text, ['load-buffer', '-b', opts.buffer, '-'], ['paste-buffer', '-p', '-d', '-b', opts.buffer, '-t', this.id], ...enter);
+  /** Pastes text as one bracketed paste (newlines stay part of it), the text on tmux's stdin: one client call. */
+  async paste(text: string, opts: { buffer: string }): Promise<void> {
+    await this.server.cmdWithInput(text, ['load-buffer', '-b', opts.buffer, '-'], ['paste-buffer', '-p', '-d', '-b', opts.buffer, '-t', this.id]);
   }
 
   /** Sets a pane option (set-option -p). */

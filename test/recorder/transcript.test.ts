@@ -3,7 +3,7 @@
 // files next to the session's, synthetic error messages with zero usage, lines being written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prices, transcriptUsage } from '../../src/recorder/transcript.js';
 import { tempDir } from '../helpers/tmux.js';
@@ -73,4 +73,20 @@ test('no transcript yet, or none at all, counts as zero', (t) => {
   assert.deepEqual(transcriptUsage(null), zero);
   assert.deepEqual(transcriptUsage(undefined), zero);
   assert.deepEqual(transcriptUsage(join(tempDir(t), 'not-yet.jsonl')), zero);
+});
+
+test('later calls read only what was appended; a replaced file is read again from its start', (t) => {
+  const file = join(tempDir(t), 'grow.jsonl');
+  const first = `${assistant('msg_a', 'claude-sonnet-4-5', { input_tokens: 10, output_tokens: 1 })}\n`;
+  writeFileSync(file, first);
+  assert.equal(transcriptUsage(file).input, 10);
+  // The bytes already read are not read again: changing them in place (same size) changes nothing.
+  writeFileSync(file, first.replace('"input_tokens":10', '"input_tokens":90'));
+  const half = assistant('msg_b', 'claude-sonnet-4-5', { input_tokens: 5, output_tokens: 5 });
+  appendFileSync(file, half.slice(0, 40));
+  assert.equal(transcriptUsage(file).input, 10, 'a line being written does not count yet');
+  appendFileSync(file, `${half.slice(40)}\n${assistant('msg_b', 'claude-sonnet-4-5', { input_tokens: 5, output_tokens: 50 })}\n`);
+  assert.deepEqual([transcriptUsage(file).input, transcriptUsage(file).output], [15, 51], 'msg_b once, with its last usage');
+  writeFileSync(file, `${assistant('msg_c', 'claude-sonnet-4-5', { input_tokens: 7, output_tokens: 7 })}\n`);
+  assert.equal(transcriptUsage(file).input, 7, 'a shorter file was replaced: read anew');
 });

@@ -58,6 +58,8 @@ test('8 processes x 25 concurrent dispatches: 200 tasks, each delivered exactly 
   assert.equal(submitted.length, 200);
   assert.deepEqual(new Set(submitted), new Set(tasks.map((x) => x.prompt)));
   for (const task of tasks) assert.equal(task.result, `OK: ${task.prompt}`, `task ${task.id} has its own answer`);
+  // Not one Enter lost: every prompt went through on its first paste (a retry would count an attempt).
+  assert.deepEqual(tasks.filter((x) => x.attempts !== 1).map((x) => `${x.id}: ${x.attempts} attempts`), []);
   // FIFO per agent: an agent's named tasks started in the order they were taken in.
   for (const a of agents) {
     const mine = tasks.filter((x) => x.target.agent === a).sort((x, y) => x.seq - y.seq);
