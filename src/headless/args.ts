@@ -1,7 +1,9 @@
 // The argv of a headless agent's claude: one long-lived `claude -p` that reads its prompts as
 // stream-json user messages on stdin and streams its events as stream-json on stdout, the agent's
 // own flags from the layout (the same claudeArgs as an interactive agent), --session-id the first
-// time and --resume once the session's transcript exists. No prompt is ever in argv.
+// time and --resume once the session's transcript exists. No prompt is ever in argv. (Not
+// --replay-user-messages: this CLI echoes a message only with the turn's first reply, so it is no
+// earlier receipt than the UserPromptSubmit hook the recorder already waits for.)
 import { existsSync } from 'node:fs';
 import { claudeArgs } from '../agents/launch.js';
 import { transcriptFile } from '../agents/claude-files.js';

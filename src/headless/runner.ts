@@ -37,7 +37,7 @@ export interface Runner {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** The task claude is working on. */
+/** The task claude is working on: its prompt file until claude has it, its stderr, its cancel's timer. */
 interface Turn { task: string; file: string | undefined; cancelled: boolean; stderr: string; timers: NodeJS.Timeout[] }
 
 /** Why a task failed, for HeadlessTaskExit: stderr's tail during it, else the result's error text. */
@@ -117,10 +117,14 @@ export function startRunner(opts: RunnerOptions): Runner {
     return proc;
   };
 
-  const stopProcess = (signal: NodeJS.Signals): void => {
-    if (!claude) return;
+  // Signals claude, and SIGKILL after killAfterMs if it has not exited by then.
+  const stopProcess = (signal: NodeJS.Signals, killAfterMs = 5000): void => {
+    const proc = claude;
+    if (!proc) return;
     closing = true;
-    claude.kill(signal);
+    proc.kill(signal);
+    const killer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+    void proc.done.then(() => clearTimeout(killer));
   };
 
   const run = (task: string, prompt: string, file?: string): void => {
@@ -138,8 +142,7 @@ export function startRunner(opts: RunnerOptions): Runner {
     t.cancelled = true;
     print(renderer.note(`cancelling task ${t.task}`));
     claude?.interrupt();
-    const grace = opts.interruptGraceMs ?? 3000;
-    t.timers.push(setTimeout(() => stopProcess('SIGTERM'), grace), setTimeout(() => stopProcess('SIGKILL'), grace + 5000));
+    t.timers.push(setTimeout(() => stopProcess('SIGTERM'), opts.interruptGraceMs ?? 3000));
   };
 
   // One pass over the prompts directory: cancels first, then the next prompt if none is running.
@@ -205,10 +208,8 @@ export function startRunner(opts: RunnerOptions): Runner {
       watcher?.close();
       const proc = claude;
       if (!proc) return;
-      stopProcess(signal);
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 8000);
+      stopProcess(signal, 8000);
       await proc.done;
-      clearTimeout(killer);
     },
   };
 }
