@@ -3,7 +3,9 @@
 //   - dispatch -> the agent's UserPromptSubmit hook (target: median < 300 ms)
 //   - `status --json` cold start vs `node -e 0` (target: < 150 ms)
 //   - 100 tasks over 4 agents: tasks per second and our overhead per task beyond Claude's own turn
-// Run: npm run bench:dispatch [-- --n 20 --tasks 100]
+//   - a headless agent: per-task overhead of its long-lived claude vs a `claude -p --resume` per
+//     task (target: < 50 ms), see bench/headless.mts
+// Run: npm run bench:dispatch [-- --n 20 --tasks 100 --headless-tasks 20 --only headless]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +18,17 @@ import { startStandin } from '../src/standin/server.js';
 import { orchestrateBin, toolkitRoot } from '../src/util/paths.js';
 import { claudeHome } from './claude-home.mjs';
 import { timeMedian, table, median } from './measure.mjs';
+import { benchHeadless } from './headless.mjs';
 import type { StoreData } from '../src/store/types.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '20' }, tasks: { type: 'string', default: '100' } } });
+const { values } = parseArgs({ options: {
+  n: { type: 'string', default: '20' }, tasks: { type: 'string', default: '100' }, 'headless-tasks': { type: 'string', default: '20' },
+  // --only headless: just the headless rows (no tmux session).
+  only: { type: 'string' },
+} });
 const N = Number(values.n);
 const TASKS = Number(values.tasks);
+const HEADLESS_TASKS = Number(values['headless-tasks']);
 const orchestrate = orchestrateBin;
 const start = join(toolkitRoot, 'dist', 'bin', 'start.mjs');
 const claude = join(toolkitRoot, 'node_modules', '.bin', 'claude');
@@ -47,7 +55,8 @@ async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs
   }
 }
 
-try {
+/** The tmux rows: a session of 4 real agents, dispatch latency, status cold start, 100 tasks. */
+async function sessionRows(): Promise<void> {
   await execFileAsync(process.execPath, [start, '--socket', socket, '--state', state, '--no-attach'], { cwd: project, env: fullEnv });
   await until('4 agents idle', () => Object.values(store().agents).every((a) => a.status === 'idle'));
 
@@ -103,6 +112,32 @@ try {
   console.log(`\n${TASKS} tasks over 4 agents: ${wall.toFixed(1)} s (${(TASKS / wall).toFixed(2)} tasks/s; the ${TASKS} dispatch commands took ${((submitted - t0) / 1000).toFixed(1)} s)`);
   console.log(`claude's own turn (UserPromptSubmit -> Stop), median: ${median(turns).toFixed(0)} ms; our overhead per task (an agent's Stop -> its next queued task's UserPromptSubmit), median of ${gaps.length}: ${gaps.length ? median(gaps).toFixed(0) : 'n/a'} ms`);
   if (gaps.length) console.log(`  of which: Stop hook -> recorder sends the next prompt ${median(toDelivery).toFixed(0)} ms; sent -> Claude's UserPromptSubmit (tmux paste, pause, Enter, Claude) ${median(toSubmit).toFixed(0)} ms`);
+}
+
+/** The headless rows: the long-lived claude next to a claude per task, in this run. */
+async function headlessRows(): Promise<void> {
+  const { longLived, perTask } = await benchHeadless({ root, claude, env: fullEnv, n: N, batch: HEADLESS_TASKS });
+  console.log(`\nheadless agent, ${N} idle tasks and ${HEADLESS_TASKS} back to back per way (hook timestamps; claude processes started: long-lived ${longLived.processes}, per task ${perTask.processes}):`);
+  table([
+    { what: 'per task: claude -p --resume, prompt -> UserPromptSubmit', ms: perTask.idle },
+    { what: 'long-lived: prompt file -> UserPromptSubmit', ms: longLived.idle, vs: 'per task: claude -p --resume, prompt -> UserPromptSubmit' },
+    { what: 'per task: Stop -> next UserPromptSubmit', ms: perTask.gap },
+    { what: 'long-lived: Stop -> next UserPromptSubmit', ms: longLived.gap, vs: 'per task: Stop -> next UserPromptSubmit', target: '< 50 ms' },
+    { what: 'per task: claude\'s turn (UserPromptSubmit -> Stop)', ms: perTask.turn },
+    { what: 'long-lived: claude\'s turn (UserPromptSubmit -> Stop)', ms: longLived.turn, vs: 'per task: claude\'s turn (UserPromptSubmit -> Stop)' },
+  ]);
+  console.log(`per-task overhead (Stop -> next UserPromptSubmit): ${perTask.gap.toFixed(0)} ms with a claude per task, ${longLived.gap.toFixed(0)} ms with the long-lived claude (${(perTask.gap / Math.max(1, longLived.gap)).toFixed(0)}x less; target < 50 ms)`);
+}
+
+try {
+  if (values.only === 'headless') {
+    console.log(`bench/dispatch (headless only): real claude ${execFileSync(claude, ['--version'], { env: fullEnv }).toString().trim()}, instant stand-in`);
+    await headlessRows();
+  } else {
+    await sessionRows();
+    // 4. A headless agent (no tmux: the runner and claude, with the same stand-in).
+    await headlessRows();
+  }
 } finally {
   spawnSync('tmux', ['-L', socket, 'kill-server']);
   await standin.close();

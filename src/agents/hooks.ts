@@ -47,8 +47,9 @@ export function hookSettings(hookScript: string, statusPath: string, approval?: 
 
 /**
  * Writes an agent's settings file (its hooks append to its status file) and returns its path. A
- * headless agent's has no SessionEnd hook: every `claude -p` fires one when it exits; its runner
- * reports the end of each run itself (HeadlessTaskExit) and stays up for the next.
+ * headless agent's has no SessionEnd hook: its `claude -p` fires one whenever it exits (stopped,
+ * killed, crashed), which is not the end of the agent; its runner reports the end of each task
+ * itself (HeadlessTaskExit), stays up, and starts claude again for the next task.
  */
 export function writeAgentSettings(stateDir: string, agent: string, hookScript: string, headless = false, approval?: Omit<ApprovalHook, 'decisions'>): string {
   const files = agentFiles(stateDir, agent);

@@ -66,7 +66,7 @@ export function claudeArgs(agent: AgentSpec, ctx: { sessionId: string; settingsF
 
 /**
  * What a headless agent's pane runs instead of claude: our runner, which takes prompt files one at
- * a time and runs each as `claude -p` resuming the agent's session (src/headless/runner.ts).
+ * a time and gives each to one long-lived `claude -p` as a new message (src/headless/runner.ts).
  */
 export function headlessRunnerArgv(stateDir: string, agent: string): string[] {
   return [process.execPath, orchestrateBin, 'headless', '--state', stateDir, '--agent', agent];

@@ -1,6 +1,9 @@
-// The argv of one headless task: `claude -p` with stream-json output, the agent's own flags from the
-// layout (the same claudeArgs as an interactive agent), --session-id the first time and --resume
-// once the session's transcript exists, and the prompt as one argument after "--" (no shell).
+// The argv of a headless agent's claude: one long-lived `claude -p` that reads its prompts as
+// stream-json user messages on stdin and streams its events as stream-json on stdout, the agent's
+// own flags from the layout (the same claudeArgs as an interactive agent), --session-id the first
+// time and --resume once the session's transcript exists. No prompt is ever in argv. (Not
+// --replay-user-messages: this CLI echoes a message only with the turn's first reply, so it is no
+// earlier receipt than the UserPromptSubmit hook the recorder already waits for.)
 import { existsSync } from 'node:fs';
 import { claudeArgs } from '../agents/launch.js';
 import { transcriptFile } from '../agents/claude-files.js';
@@ -11,9 +14,9 @@ export function sessionExists(config: HeadlessConfig, env: NodeJS.ProcessEnv = p
   return existsSync(transcriptFile(config.agent.cwd, config.sessionId, env));
 }
 
-/** claude's argv (without the executable) for one prompt. */
-export function printArgs(config: HeadlessConfig, prompt: string, resume: boolean): string[] {
+/** claude's argv (without the executable) for the agent's long-lived process. */
+export function streamArgs(config: HeadlessConfig, resume: boolean): string[] {
   const agent = { ...config.agent, prompt: undefined };
-  return ['-p', '--output-format', 'stream-json', '--verbose',
-    ...claudeArgs(agent, { sessionId: config.sessionId, settingsFile: config.settingsFile, resume }), '--', prompt];
+  return ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose',
+    ...claudeArgs(agent, { sessionId: config.sessionId, settingsFile: config.settingsFile, resume })];
 }

@@ -200,12 +200,16 @@ export class StreamRenderer {
     }
   }
 
-  /** The line after claude exited: nothing more for a clean exit, else the code and stderr's tail. */
-  exit(code: number, stderrTail: string, cancelled = false): string[] {
-    if (cancelled) return [this.c.yellow(`■ cancelled (claude exited with code ${code})`)];
-    if (code === 0) return [];
+  /**
+   * The line closing a task, after its result line: nothing more for a turn that ended with its
+   * result, "cancelled" for an interrupted one; for a claude that exited during the task, its code
+   * and stderr's tail.
+   */
+  turnEnd(code: number, stderrTail: string, how: { cancelled: boolean; exited: boolean }): string[] {
+    if (how.cancelled) return [this.c.yellow(how.exited ? `■ cancelled (claude exited with code ${code})` : '■ cancelled')];
+    if (!how.exited || code === 0) return [];
     const tail = printable(stderrTail).trim().split('\n').slice(-5).join('\n');
-    return [this.c.red.bold(`✗ claude -p exited with code ${code}`), ...(tail ? this.block(tail, '  ', '  ', (s) => this.c.red(s)) : [])];
+    return [this.c.red.bold(`✗ claude exited with code ${code} during the task`), ...(tail ? this.block(tail, '  ', '  ', (s) => this.c.red(s)) : [])];
   }
 
   /** A note from the runner itself (waiting, a bad prompt file). */

@@ -1,13 +1,16 @@
 // A headless agent's runner, the program its pane runs: it takes prompt files one at a time in name
-// order (fs.watch on the prompts directory, and a scan at start for files a crash left), runs each
-// as `claude -p` resuming the agent's session, renders the stream in the pane, handles cancel files,
-// and reports to the agent's status file what hooks cannot: that it is ready, and how each run ended.
+// order (fs.watch on the prompts directory, and a scan at start for files a crash left) and gives
+// each to ONE long-lived claude as a new user message of the same conversation (a turn ends with
+// its `result` event). It renders the stream in the pane, handles cancel files (an interrupt
+// request, then signals if claude does not stop), starts claude again with --resume for the next
+// task when it died, and reports to the agent's status file what hooks cannot: that it is ready,
+// and how each task ended.
 import { appendFileSync, mkdirSync, renameSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import { basename, join } from 'node:path';
 import { agentFiles } from '../store/paths.js';
 import type { HeadlessConfig } from '../agents/headless-config.js';
-import { printArgs, sessionExists } from './args.js';
-import { runClaude, type ClaudeRun, type RunEnd } from './claude-run.js';
+import { sessionExists, streamArgs } from './args.js';
+import { startClaude, type ClaudeProcess } from './claude-process.js';
 import { readPrompt, scanQueue } from './queue.js';
 import { StreamRenderer } from './render.js';
 
@@ -15,7 +18,6 @@ import { StreamRenderer } from './render.js';
 export const LAYOUT_PROMPT_TASK = 'layout-prompt';
 
 export interface RunnerOptions {
-  /** The agent's directory (state/<session>/agents/<name>). */
   /** The session's state directory (the agent's prompts and status file are there). */
   stateDir: string;
   config: HeadlessConfig;
@@ -24,7 +26,7 @@ export interface RunnerOptions {
   width: number;
   color: boolean;
   env?: NodeJS.ProcessEnv;
-  /** How long claude gets after SIGINT before SIGTERM, when a task is cancelled. */
+  /** How long claude gets to end a cancelled turn after the interrupt request, before SIGTERM. */
   interruptGraceMs?: number;
 }
 
@@ -35,13 +37,15 @@ export interface Runner {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Why a run failed, for HeadlessTaskExit: stderr's tail, else the result's error text. */
-function errorText(end: RunEnd): string {
-  const tail = end.stderrTail.trim();
+/** The task claude is working on: its prompt file until claude has it, its stderr, its cancel's timer. */
+interface Turn { task: string; file: string | undefined; cancelled: boolean; stderr: string; timers: NodeJS.Timeout[] }
+
+/** Why a task failed, for HeadlessTaskExit: stderr's tail during it, else the result's error text. */
+function errorText(stderr: string, result?: Record<string, unknown>, spawnError?: string): string {
+  const tail = stderr.trim();
   if (tail) return tail.slice(-1000);
-  const result = end.result;
   if (result?.is_error === true && typeof result.result === 'string') return result.result.slice(0, 1000);
-  return 'no error output';
+  return spawnError ?? 'no error output';
 }
 
 /** Starts the runner: reports ready, then runs queued prompts until stopped. */
@@ -54,40 +58,91 @@ export function startRunner(opts: RunnerOptions): Runner {
   const status = (event: Record<string, unknown>): void => {
     appendFileSync(files.status, `${JSON.stringify({ at: Date.now(), event })}\n`);
   };
-  let current: { task: string; run: ClaudeRun; cancelled: boolean } | undefined;
+  // The long-lived claude, from the first task until it exits; `closing` once it was told to stop
+  // (no turn is given to it any more, and the next claude starts only when it is gone).
+  let claude: ClaudeProcess | undefined;
+  let closing = false;
+  let turn: Turn | undefined;
   let stopped = false;
   let ready = false;
   let watcher: FSWatcher | undefined;
 
   const waiting = (): void => print(renderer.note(`waiting for tasks (${dir})`));
 
-  const run = (task: string, prompt: string, file?: string): void => {
+  const endTurn = (t: Turn, code: number, error: string, exited: boolean): void => {
+    if (turn !== t) return;
+    turn = undefined;
+    for (const timer of t.timers) clearTimeout(timer);
+    // (A claude that could not start or died at once may end the task before its prompt was written.)
+    if (t.file) rmSync(t.file, { force: true });
+    print(renderer.turnEnd(code, error, { cancelled: t.cancelled, exited }));
+    status({
+      hook_event_name: 'HeadlessTaskExit', exit_code: code, task: t.task,
+      ...(code !== 0 ? { error } : {}), ...(t.cancelled ? { cancelled: true } : {}),
+    });
+    rmSync(join(dir, `${t.task}.cancel`), { force: true });
+    if (stopped) return;
+    if (!ready) { ready = true; status({ hook_event_name: 'HeadlessReady' }); }
+    waiting();
+    kick();
+  };
+
+  const startProcess = (): ClaudeProcess => {
     const resume = sessionExists(config, opts.env);
-    print(renderer.task(task, prompt));
-    const claude = runClaude(config.claudeBin, printArgs(config, prompt, resume), {
+    const proc = startClaude(config.claudeBin, streamArgs(config, resume), {
       cwd: config.agent.cwd,
       ...(opts.env ? { env: opts.env } : {}),
-      // Forgotten once claude has it: a crash from here on must not run it twice.
-      onSpawn: () => { if (file) rmSync(file, { force: true }); },
       onStdout: (line) => print(renderer.line(line)),
-      onStderr: (line) => print(renderer.note(line, 'error')),
+      // A turn ends as `claude -p` would have exited: 1 for an error result, 0 otherwise (an interrupt included).
+      onResult: (result) => {
+        if (!turn) return;
+        const code = result.is_error === true && !turn.cancelled ? 1 : 0;
+        endTurn(turn, code, errorText(turn.stderr, result), false);
+      },
+      onStderr: (line) => {
+        if (turn) turn.stderr = (`${turn.stderr + line}\n`).slice(-4000);
+        print(renderer.note(line, 'error'));
+      },
     });
-    const entry = { task, run: claude, cancelled: false };
-    current = entry;
-    void claude.done.then((end) => {
-      if (file && end.spawnError) rmSync(file, { force: true });
-      print(renderer.exit(end.code, end.stderrTail, entry.cancelled));
-      status({
-        hook_event_name: 'HeadlessTaskExit', exit_code: end.code, task,
-        ...(end.code !== 0 ? { error: errorText(end) } : {}), ...(entry.cancelled ? { cancelled: true } : {}),
-      });
-      rmSync(join(dir, `${task}.cancel`), { force: true });
-      current = undefined;
-      if (stopped) return;
-      if (!ready) { ready = true; status({ hook_event_name: 'HeadlessReady' }); }
-      waiting();
-      kick();
+    if (proc.pid !== undefined) print(renderer.note(`claude started (pid ${proc.pid}, ${resume ? `--resume ${config.sessionId}` : 'new session'})`));
+    void proc.done.then((end) => {
+      if (claude === proc) { claude = undefined; closing = false; }
+      if (turn) {
+        endTurn(turn, end.code, errorText(turn.stderr, undefined, end.spawnError), true);
+      } else if (!stopped) {
+        print(renderer.note(`claude exited with code ${end.code}; the next task starts it again (--resume)`, end.code === 0 ? 'info' : 'error'));
+        kick();
+      }
     });
+    return proc;
+  };
+
+  // Signals claude, and SIGKILL after killAfterMs if it has not exited by then.
+  const stopProcess = (signal: NodeJS.Signals, killAfterMs = 5000): void => {
+    const proc = claude;
+    if (!proc) return;
+    closing = true;
+    proc.kill(signal);
+    const killer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+    void proc.done.then(() => clearTimeout(killer));
+  };
+
+  const run = (task: string, prompt: string, file?: string): void => {
+    const t: Turn = { task, file, cancelled: false, stderr: '', timers: [] };
+    turn = t;
+    print(renderer.task(task, prompt));
+    claude ??= startProcess();
+    // Forgotten once it is in claude's stdin: a crash from here on must not run it twice.
+    void claude.send(prompt).then(() => { if (file) rmSync(file, { force: true }); });
+  };
+
+  // The turn stops by claude's own interrupt; a claude that does not end it in time is stopped
+  // (SIGTERM, then SIGKILL) and the next task starts a new one that resumes the session.
+  const cancel = (t: Turn): void => {
+    t.cancelled = true;
+    print(renderer.note(`cancelling task ${t.task}`));
+    claude?.interrupt();
+    t.timers.push(setTimeout(() => stopProcess('SIGTERM'), opts.interruptGraceMs ?? 3000));
   };
 
   // One pass over the prompts directory: cancels first, then the next prompt if none is running.
@@ -96,12 +151,8 @@ export function startRunner(opts: RunnerOptions): Runner {
     const { prompts, cancels } = scanQueue(dir);
     const dropped = new Set<string>();
     for (const task of cancels) {
-      if (current?.task === task) {
-        if (!current.cancelled) {
-          current.cancelled = true;
-          print(renderer.note(`cancelling task ${task}`));
-          current.run.interrupt(opts.interruptGraceMs);
-        }
+      if (turn?.task === task) {
+        if (!turn.cancelled) cancel(turn);
       } else {
         for (const p of prompts.filter((q) => q.task === task)) {
           rmSync(p.file, { force: true });
@@ -111,7 +162,7 @@ export function startRunner(opts: RunnerOptions): Runner {
       }
       rmSync(join(dir, `${task}.cancel`), { force: true });
     }
-    if (current) return;
+    if (turn || closing) return;
     const next = prompts.find((p) => !dropped.has(p.file));
     if (!next) return;
     const read = readPrompt(next.file);
@@ -155,12 +206,10 @@ export function startRunner(opts: RunnerOptions): Runner {
     async stop(signal = 'SIGTERM') {
       stopped = true;
       watcher?.close();
-      const running = current;
-      if (!running) return;
-      running.run.kill(signal);
-      const killer = setTimeout(() => running.run.kill('SIGKILL'), 8000);
-      await running.run.done;
-      clearTimeout(killer);
+      const proc = claude;
+      if (!proc) return;
+      stopProcess(signal, 8000);
+      await proc.done;
     },
   };
 }

@@ -127,8 +127,9 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       set('idle');
       break;
     case 'HeadlessTaskExit': {
-      // One `claude -p` of a headless agent ended. Its hooks normally said Stop or StopFailure
-      // already; a run that died before them (bad flags, no conversation to resume) is an error.
+      // A headless agent's task ended: its turn's result (exit_code as `claude -p` would exit), or its
+      // claude exited during it. Its hooks normally said Stop or StopFailure already; a claude that
+      // died before them (bad flags, no conversation to resume, killed) is an error.
       const code = typeof e.exit_code === 'number' ? e.exit_code : null;
       if (code !== 0 && agent.status !== 'error') set('error', `claude -p exited with code ${String(code)}${e.error ? `: ${clip(String(e.error), 300)}` : ''}`);
       else if (code === 0 && agent.status === 'busy') set('idle');

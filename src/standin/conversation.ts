@@ -56,11 +56,20 @@ export function resultText(content: unknown): string {
   return content.map((b: ContentBlock) => (b && b.type === 'text' && typeof b.text === 'string' ? b.text : '')).join('\n');
 }
 
-/** A user message's prompt text, or undefined when it only carries tool results or reminders. */
+/** The text the CLI puts after a turn that was interrupted (also "... for tool use]"). */
+const INTERRUPTED = /^\[Request interrupted by user/;
+
+/**
+ * A user message's prompt text, or undefined when it only carries tool results or reminders. A
+ * prompt sent after an interrupted turn arrives in one message with the interrupted prompt and the
+ * interrupt notice before it: only the text after the last notice is the new prompt.
+ */
 export function promptOf(message: ApiMessage): string | undefined {
   if (message.role !== 'user') return undefined;
-  const blocks = blocksOf(message);
-  if (blocks.some((b) => b.type === 'tool_result')) return undefined;
+  const all = blocksOf(message);
+  if (all.some((b) => b.type === 'tool_result')) return undefined;
+  const cut = all.map((b) => b.type === 'text' && INTERRUPTED.test(b.text ?? '')).lastIndexOf(true);
+  const blocks = cut >= 0 && cut < all.length - 1 ? all.slice(cut + 1) : all;
   const text = blocks.map((b) => (b.type === 'text' && typeof b.text === 'string' ? stripReminders(b.text) : '')).filter(Boolean).join('\n');
   return text || undefined;
 }

@@ -23,7 +23,7 @@ export const MAX_ATTEMPTS = 3;
 
 /** How long to wait for an interactive agent's UserPromptSubmit after an attempt. */
 export function confirmWindowMs(agent: Pick<AgentRecord, 'mode'>, prompt: string, attempt: number): number {
-  // A headless agent starts a whole `claude -p` first; a big paste takes Claude longer to take in.
+  // A headless agent may start its `claude -p` first (its first task, or claude died); a big paste takes Claude longer to take in.
   if (agent.mode === 'headless') return 60_000;
   const base = 4000 + Math.ceil(prompt.length / 10_000) * 1000;
   return attempt >= MAX_ATTEMPTS ? base * 4 : base;

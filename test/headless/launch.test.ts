@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentArgv, writeLaunchScript } from '../../src/agents/launch.js';
 import { readHeadlessConfig } from '../../src/agents/headless-config.js';
-import { printArgs } from '../../src/headless/args.js';
+import { streamArgs } from '../../src/headless/args.js';
 import type { AgentSpec } from '../../src/layout/types.js';
 import { tempDir } from '../helpers/tmux.js';
 import { run, startScript } from '../helpers/cli.js';
@@ -32,13 +32,14 @@ test('a headless agent\'s launch script runs the runner with its settings (no Se
   assert.match(script, /^export ORCH_AGENT=hw$/m);
   const hooks = Object.keys((JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as { hooks: object }).hooks);
   assert.ok(hooks.includes('Stop') && hooks.includes('StopFailure') && hooks.includes('UserPromptSubmit'));
-  assert.ok(!hooks.includes('SessionEnd'), 'every claude -p ends its session; the agent goes on');
+  assert.ok(!hooks.includes('SessionEnd'), 'a claude that exits ends its session; the agent goes on');
   assert.ok(existsSync(join(dir, 'prompts')));
   const config = readHeadlessConfig(state, 'hw');
   assert.deepEqual(config, { agent, sessionId, claudeBin: '/opt/claude', settingsFile: join(dir, 'settings.json') });
-  assert.deepEqual(printArgs(config, '--help me', true), ['-p', '--output-format', 'stream-json', '--verbose', '--resume', sessionId,
+  assert.deepEqual(streamArgs(config, true), ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--resume', sessionId,
     '--settings', join(dir, 'settings.json'), '--model', 'sonnet', '--permission-mode', 'acceptEdits', '--allowedTools', 'Write',
-    '--append-system-prompt', 'be brief', '--add-dir', '/tmp', '--', '--help me']);
+    '--append-system-prompt', 'be brief', '--add-dir', '/tmp'], 'prompts go to stdin, never into argv (the layout\'s included)');
+  assert.deepEqual(streamArgs(config, false).slice(6, 8), ['--session-id', sessionId]);
   assert.deepEqual(agentArgv(spec('/x', 'interactive'), { claudeBin: '/opt/claude', sessionId, stateDir: state }).slice(0, 3), ['/opt/claude', '--session-id', sessionId]);
   assert.throws(() => readHeadlessConfig(state, 'nobody'), /no headless agent "nobody"/);
 });

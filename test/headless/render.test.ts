@@ -73,9 +73,12 @@ test('the task heading, long prompts, subagent events, odd lines and the exit li
   assert.deepEqual(r.line(JSON.stringify({ type: 'stream_event', event: {} })), [], 'unknown events are skipped');
   assert.deepEqual(r.line('not json \x1b[2J here'), ['not json [2J here'], 'escape sequences never reach the pane');
 
-  assert.deepEqual(r.exit(0, 'ignored'), []);
-  assert.deepEqual(r.exit(1, 'a\nNo conversation found with session ID: x\n'), ['✗ claude -p exited with code 1', '  a', '  No conversation found with session ID: x']);
-  assert.deepEqual(r.exit(0, '', true), ['■ cancelled (claude exited with code 0)']);
+  const exited = { cancelled: false, exited: true };
+  assert.deepEqual(r.turnEnd(0, 'ignored', { cancelled: false, exited: false }), [], 'a turn that ended with its result needs no more');
+  assert.deepEqual(r.turnEnd(1, 'ignored', { cancelled: false, exited: false }), [], 'its result line said that it failed');
+  assert.deepEqual(r.turnEnd(1, 'a\nNo conversation found with session ID: x\n', exited), ['✗ claude exited with code 1 during the task', '  a', '  No conversation found with session ID: x']);
+  assert.deepEqual(r.turnEnd(0, '', { cancelled: true, exited: false }), ['■ cancelled']);
+  assert.deepEqual(r.turnEnd(143, '', { cancelled: true, exited: true }), ['■ cancelled (claude exited with code 143)']);
 });
 
 test('wrap, truncate and durations', () => {

@@ -119,6 +119,16 @@ describe('stand-in over HTTP', { concurrency: true }, () => {
     assert.ok([200, 404].includes((await fetch(url, { method: 'HEAD' })).status));
   });
 
+  it('takes the prompt after an interrupt notice as the prompt (the interrupted one\'s markers do not count)', async (t) => {
+    const standin = await startStandinForTest(t);
+    const interrupted = { role: 'user', content: [{ type: 'text', text: '[[slow 30000]] take your time' }, { type: 'text', text: '[Request interrupted by user]' }, { type: 'text', text: '[[say next one]]' }] };
+    const reply = await streamed(await post(standin.url, body([userText('first'), { role: 'assistant', content: [{ type: 'text', text: 'OK: first' }] }, interrupted])));
+    assert.deepEqual(reply.content, [{ type: 'text', text: 'next one' }]);
+    assert.equal(standin.requests.at(-1)!.prompt, '[[say next one]]');
+    const alone = { role: 'user', content: [{ type: 'text', text: 'go on' }, { type: 'text', text: '[Request interrupted by user]' }] };
+    assert.equal((await streamed(await post(standin.url, body([alone])))).content[0]!.text, 'OK: go on\n[Request interrupted by user]', 'a notice at the end is not a new prompt');
+  });
+
   it('answers [[error N]] with the API error body (retry-after on 429)', async (t) => {
     const { url } = await startStandinForTest(t);
     for (const [status, type] of [[500, 'api_error'], [401, 'authentication_error'], [429, 'rate_limit_error'], [529, 'overloaded_error']] as const) {

@@ -1,5 +1,5 @@
 // `orchestrate headless --state DIR --agent NAME`: the runner a headless agent's pane runs (from its
-// launch script). It runs each task given to the agent as a `claude -p` resuming its session.
+// launch script). It gives each task to the agent's one long-lived `claude -p` as a new message.
 import { constants } from 'node:os';
 import { parse } from '../args.js';
 import { UsageError } from '../../core/errors.js';
