@@ -19,7 +19,8 @@ import { orchestrateBin, toolkitRoot } from '../src/util/paths.js';
 import { claudeHome } from './claude-home.mjs';
 import { timeMedian, table, median } from './measure.mjs';
 import { benchHeadless } from './headless.mjs';
-import type { StoreData } from '../src/store/types.js';
+import type { StoreData, TaskRecord } from '../src/store/types.js';
+import { taskPage } from '../src/tasks/client.js';
 
 const { values } = parseArgs({ options: {
   n: { type: 'string', default: '20' }, tasks: { type: 'string', default: '100' }, 'headless-tasks': { type: 'string', default: '20' },
@@ -60,12 +61,15 @@ async function sessionRows(): Promise<void> {
   await execFileAsync(process.execPath, [start, '--socket', socket, '--state', state, '--no-attach'], { cwd: project, env: fullEnv });
   await until('4 agents idle', () => Object.values(store().agents).every((a) => a.status === 'idle'));
 
+  // Every task, the archived ones too (finished tasks beyond the live window leave store.json).
+  const everyTask = (): TaskRecord[] => taskPage(store(), state, 1, 1_000_000).tasks.sort((a, b) => a.seq - b.seq);
+
   // 1. dispatch -> UserPromptSubmit, one at a time to an idle agent.
   const latencies: number[] = [];
   for (let i = 0; i <= N; i++) {
     const t0 = Date.now();
     const id = (await orch('dispatch', 'worker-1', `latency probe ${i}`)).trim();
-    const task = await until('task done', () => { const t = store().tasks?.[id]; return t?.state === 'done' && t; });
+    const task = await until('task done', () => { const t = store().tasks?.[id] ?? everyTask().find((x) => x.id === id); return t?.state === 'done' && t; });
     if (i > 0) latencies.push(Date.parse(task.started_at!) - t0);
   }
 
@@ -74,13 +78,13 @@ async function sessionRows(): Promise<void> {
   const status = timeMedian(N, () => { execFileSync(process.execPath, [orchestrate, 'status', '--json', '--state', state], { env: fullEnv }); });
 
   // 3. 100 tasks over 4 agents, given all at once.
-  const before = Object.keys(store().tasks ?? {}).length;
+  const before = everyTask().length;
   const t0 = Date.now();
   // Eight dispatchers at a time keep every agent's queue full.
   await Promise.all(Array.from({ length: 8 }, async (_, p) => { for (let i = p; i < TASKS; i += 8) await orch('dispatch', `worker-${(i % 3) + 1}`, `throughput ${i}`).catch(() => orch('dispatch', 'lead', `throughput ${i}`)); }));
   const submitted = Date.now();
   const tasks = await until('all tasks done', () => {
-    const all = Object.values(store().tasks ?? {});
+    const all = everyTask();
     const open = all.filter((t) => !['done', 'failed', 'cancelled', 'interrupted'].includes(t.state));
     return all.length === before + TASKS && open.length === 0 && all.slice(before);
   }, 600_000);
