@@ -24,6 +24,7 @@ import { quoteArgv } from '../src/util/shell-quote.js';
 import { Server } from '../src/tmux/objects.js';
 import { startStandin } from '../src/standin/server.js';
 import { killServerAndWait } from '../test/helpers/tmux.js';
+import { plainClaudes } from './plain-claudes.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const rounds = Number(process.argv[2] ?? 3);
@@ -183,25 +184,7 @@ async function startup(roundsN: number): Promise<void> {
     const lone = new Server(`bench_lone_${process.pid}`);
     servers.push(lone);
     await lone.cmd(['new-session', '-d', '-s', 'lone', 'sleep 100000']);
-    // n claudes launched at once in plain tmux windows (no orchestrator): what n claudes cost by themselves.
-    const raw = async (n: number, r: number): Promise<number> => {
-      const server = new Server(`bench_raw_${process.pid}_${n}_${r}`);
-      servers.push(server);
-      await server.cmd(['new-session', '-d', '-s', 'raw', 'sleep 100000']);
-      const hook = writeHookScript(join(dir, `raw-${n}-${r}`));
-      const names = Array.from({ length: n }, (_, i) => `a${i}`);
-      for (const a of names) mkdirSync(agentDir(join(dir, `raw-${n}-${r}`), a), { recursive: true });
-      const settings = names.map((a) => writeAgentSettings(join(dir, `raw-${n}-${r}`), a, hook));
-      const files = names.map((a) => agentDir(join(dir, `raw-${n}-${r}`), a));
-      const envFlags = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-      const t0 = performance.now();
-      await server.cmd(...settings.map((s) => ['new-window', '-d', '-t', 'raw:', '-c', project, ...envFlags, claudeBin, '--settings', s]));
-      while (!files.every((f) => { try { return readFileSync(join(f, 'status.jsonl'), 'utf8').includes('"SessionStart"'); } catch { return false; } })) await sleep(10);
-      const ms = performance.now() - t0;
-      await killServerAndWait(server);
-      servers.splice(servers.indexOf(server), 1);
-      return ms;
-    };
+    const raw = (n: number, r: number): Promise<number> => plainClaudes({ n, dir: join(dir, `raw-${n}-${r}`), project, claudeBin, env, socket: `bench_raw_${process.pid}_${n}_${r}` });
     // One claude, its own hooks, in a window of an already running tmux server.
     const loneClaude = async (name: string): Promise<number> => {
       const agent = agentDir(join(dir, 'lone'), name);
