@@ -1,11 +1,11 @@
 // bench/store: what a session's history costs each event. The real recorder (`orchestrate record`)
 // on 4 fake agents (sleep panes on a private tmux server) whose session already holds 0, 10,000
 // or 100,000 finished tasks (2 KB answer each), seeded as the recorder leaves them: every task
-// whole in the archive, the live window (the newest 50, with the start of their answers, and 200
+// whole in the archive, the live window (the newest 50, with the start of their answers, and 100
 // events) in store.json. Per history size: a hook line appended -> recorded in
 // store.json, and `status --json`. The 0 row is the baseline; target: 100,000 within 1.5x of it.
-// A last row keeps 10,000 tasks in store.json (ORCH_KEEP_FINISHED past it: no archive), as every
-// store was before the archive, to show what it replaced.
+// A last row keeps 10,000 tasks in store.json (ORCH_KEEP_FINISHED past it: only their long texts
+// clipped), to show what the window saves.
 // Run: npm run bench:store [-- ROUNDS]   (default 20)
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, openSync, realpathSync, rmSync, statSync } from 'node:fs';
@@ -94,7 +94,7 @@ async function measure(label: string, n: number, live: number): Promise<void> {
     await sleep(20);
   }
   const base = rows.find((r) => r.what.startsWith('hook line'))?.what;
-  const size = `store.json ${(statSync(storeFile(stateDir)).size / 1e6).toFixed(1)} MB`;
+  const size = `store.json ${Math.round(statSync(storeFile(stateDir)).size / 1024)} KB`;
   rows.push({ what: `hook line -> store.json, ${label}`, ms: median(times), ...(base ? { vs: base, target: '<= 1.5x' } : {}), note: size });
   const status = (): void => { execFileSync(orchestrateScript, ['status', '--json', '--state', stateDir], { env, stdio: ['ignore', 'ignore', 'inherit'] }); };
   const statusBase = rows.find((r) => r.what.startsWith('`status'))?.what;
@@ -110,7 +110,7 @@ try {
   await measure('0 finished tasks', 0, LIVE);
   await measure('10,000 finished tasks', 10_000, LIVE);
   await measure('100,000 finished tasks', 100_000, LIVE);
-  await measure('10,000 finished tasks all in store.json (no archive)', 10_000, 1_000_000);
+  await measure('10,000 finished tasks kept live (ORCH_KEEP_FINISHED=1000000)', 10_000, 1_000_000);
   const byName = new Map(rows.map((r) => [r.what, r.ms]));
   console.log(`bench/store: ${rounds} rounds, 4 agents, 2 KB answers (medians; ratios against the 0-task rows of this run)\n`);
   console.log('| what | median ms | vs | target | |');

@@ -11,16 +11,16 @@ export interface Retention { tasks: number; runs: number; events: number }
 
 /**
  * The window from ORCH_KEEP_FINISHED (tasks; default 50), runs a tenth of it (at least 5), events
- * four times it (at least 200).
+ * twice it (at least 100; the dashboard shows 60).
  */
 export function retentionFromEnv(env: NodeJS.ProcessEnv = process.env): Retention {
   const given = Number(env.ORCH_KEEP_FINISHED);
   const tasks = Number.isSafeInteger(given) && given > 0 ? given : 50;
-  return { tasks, runs: Math.max(5, Math.ceil(tasks / 10)), events: Math.max(200, tasks * 4) };
+  return { tasks, runs: Math.max(5, Math.ceil(tasks / 10)), events: Math.max(100, tasks * 2) };
 }
 
 /** How much of a finished task's prompt and answer its live copy keeps (characters). */
-export const LIVE_TEXT = 400;
+export const LIVE_TEXT = 300;
 
 /** A quarter more than the window before a batch moves: most passes move nothing. */
 const slack = (keep: number): number => Math.max(1, Math.ceil(keep / 4));

@@ -150,7 +150,7 @@ test('the recorder\'s pass archives; the live copy of a long answer is its start
   assert.ok(result.changed);
   assert.equal(Object.keys(data.tasks!).length, retentionFromEnv({}).tasks + 1, 'the window and the running task');
   const live = data.tasks!['t-0081']!;
-  assert.ok(live.clipped && live.result!.length <= 401 && live.prompt.length <= 401, 'the live copy keeps the start only');
+  assert.ok(live.clipped && live.result!.length <= 301 && live.prompt.length <= 301, 'the live copy keeps the start only');
   assert.ok(JSON.stringify(data).length < 60_000, 'the live store stays small');
   writeFileSync(`${dir}/store.json`, JSON.stringify(data));
   assert.equal((await waitForTask(dir, 't-0081', 2000))?.result, long, 'a waiter gets the whole answer');
