@@ -92,7 +92,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       await store.update((data) => { result = recordPass(data, stateDir, names, log); return result.changed; });
       takenIn(result.taken);
       show();
-      await performEffects(effectContext, result.effects);
+      perform(result.effects);
       notices.add(newNotices(store.data, seen));
       lookAtWorkIfTurned();
       if (mergesDue(store.data).length) void mergeRuns();
@@ -146,6 +146,19 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const seen = emptySeen();
   newNotices(store.data, seen, true);
   const notices = notifier({ session: session.name, settings: store.data.notify ?? {}, server, tmuxSession: () => (store.data.session?.ended_at ? null : session.tmux_id), log });
+
+  // Effects run beside the passes, not inside them: a delivery waits for Claude to show its paste
+  // (tens of ms, more on a loaded machine), and another agent's Stop must not wait for that. An
+  // agent's own effects still run one after another, in the order its passes made them.
+  const effectChains = new Map<string, Promise<void>>();
+  const perform = (effects: ReturnType<typeof recordPass>['effects']): void => {
+    for (const effect of effects) {
+      const chain = (effectChains.get(effect.agent) ?? Promise.resolve()).then(() => performEffects(effectContext, [effect])).catch((error: Error) => log(`error in an effect: ${error.stack ?? error.message}`));
+      effectChains.set(effect.agent, chain);
+      void chain.then(() => { if (effectChains.get(effect.agent) === chain) effectChains.delete(effect.agent); });
+    }
+  };
+  const effectsDone = (): Promise<unknown> => Promise.all([...effectChains.values()]);
 
   const effectContext: EffectContext = { server, stateDir, store, log, again: () => { show(); void drain(); }, look: () => { void check(); } };
 
@@ -272,6 +285,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       clearInterval(timer);
       for (const w of watchers) w.close();
       await drain();
+      await effectsDone();
       await notices.flush();
     },
   };

@@ -131,6 +131,10 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
       opts.onRequest?.(entry);
     }, () => req.socket.destroy());
   });
+  // Claude keeps its connection between turns: a stand-in that closed it after Node's default 5 s
+  // raced a turn that began just then (ECONNRESET, a failed task). An API keeps it open far longer.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
