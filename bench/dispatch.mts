@@ -2,7 +2,8 @@
 // an instant API stand-in, measured in one run next to same-run baselines:
 //   - dispatch -> the agent's UserPromptSubmit hook (target: median < 300 ms)
 //   - `status --json` cold start vs `node -e 0` (target: < 150 ms)
-//   - 100 tasks over 3 workers: tasks per second and our overhead per task beyond Claude's own turn
+//   - 100 tasks over 3 workers, then 21 for one worker alone: tasks per second and our overhead per
+//     task beyond Claude's own turn (target: < 150 ms)
 //   - a headless agent: per-task overhead of its long-lived claude vs a `claude -p --resume` per
 //     task (target: < 50 ms), see bench/headless.mts
 // Run: npm run bench:dispatch [-- --n 20 --tasks 100 --headless-tasks 20 --only headless]
@@ -30,6 +31,8 @@ const { values } = parseArgs({ options: {
 const N = Number(values.n);
 const TASKS = Number(values.tasks);
 const HEADLESS_TASKS = Number(values['headless-tasks']);
+/** Tasks queued for one worker alone. */
+const ALONE = 21;
 const orchestrate = orchestrateBin;
 const start = join(toolkitRoot, 'dist', 'bin', 'start.mjs');
 const claude = join(toolkitRoot, 'node_modules', '.bin', 'claude');
@@ -44,6 +47,8 @@ const { home, env } = claudeHome(standin.url, [project]);
 const fullEnv = { ...process.env, ...env, CLAUDE_BIN: claude, ORCH_NO_REBUILD: '1' };
 const socket = `orch-bench-${process.pid}`;
 const store = (): StoreData => JSON.parse(readFileSync(join(state, 'store.json'), 'utf8')) as StoreData;
+// Every task, the archived ones too (finished tasks beyond the live window leave store.json).
+const everyTask = (): TaskRecord[] => taskPage(store(), state, 1, 1_000_000).tasks.sort((a, b) => a.seq - b.seq);
 // Async, so that the stand-in in this process keeps answering while a command runs.
 const orch = async (...args: string[]): Promise<string> => (await execFileAsync(process.execPath, [orchestrate, ...args, '--state', state], { env: fullEnv })).stdout;
 
@@ -61,8 +66,6 @@ async function sessionRows(): Promise<void> {
   await execFileAsync(process.execPath, [start, '--socket', socket, '--state', state, '--no-attach'], { cwd: project, env: fullEnv });
   await until('4 agents idle', () => Object.values(store().agents).every((a) => a.status === 'idle'));
 
-  // Every task, the archived ones too (finished tasks beyond the live window leave store.json).
-  const everyTask = (): TaskRecord[] => taskPage(store(), state, 1, 1_000_000).tasks.sort((a, b) => a.seq - b.seq);
 
   // 1. dispatch -> UserPromptSubmit, one at a time to an idle agent.
   const latencies: number[] = [];
@@ -85,17 +88,47 @@ async function sessionRows(): Promise<void> {
   // machine whose per-task overhead is measured (the CLI's start is the status row above).
   for (let i = 0; i < TASKS; i++) dispatchTask(state, `throughput ${i}`, { agent: `worker-${(i % 3) + 1}` }, { by: 'bench' });
   const submitted = Date.now();
+  const tasks = await allDone(before, TASKS);
+  const wall = (Date.now() - t0) / 1000;
+  const turns = tasks.map((t) => Date.parse(t.ended_at!) - Date.parse(t.started_at!));
+  const busy = overhead(tasks);
+  // 4. The same, one agent alone (the other claudes idle): our overhead without three claudes
+  // sharing two cores.
+  const beforeAlone = everyTask().length;
+  for (let i = 0; i < ALONE; i++) dispatchTask(state, `alone ${i}`, { agent: 'worker-1' }, { by: 'bench' });
+  const alone = overhead(await allDone(beforeAlone, ALONE));
+
+  console.log(`bench/dispatch: real claude ${execFileSync(claude, ['--version'], { env: fullEnv }).toString().trim()}, 4 agents, instant stand-in, ${N} runs per median\n`);
+  table([
+    { what: 'node -e 0', ms: node0 },
+    { what: 'status --json (cold)', ms: status, vs: 'node -e 0', target: '< 150 ms' },
+    { what: 'dispatch -> UserPromptSubmit', ms: median(latencies), target: '< 300 ms' },
+  ]);
+  console.log(`\n${TASKS} tasks over 3 workers: ${wall.toFixed(1)} s (${(TASKS / wall).toFixed(2)} tasks/s; the ${TASKS} dispatches took ${((submitted - t0) / 1000).toFixed(1)} s)`);
+  console.log(`claude's own turn (UserPromptSubmit -> Stop), median: ${median(turns).toFixed(0)} ms`);
+  for (const [what, o] of [['3 workers at once', busy], [`one worker alone, ${ALONE} tasks`, alone]] as const) {
+    console.log(`our overhead per task, ${what} (an agent's Stop -> its next queued task's UserPromptSubmit), median of ${o.gaps.length}: ${o.gaps.length ? median(o.gaps).toFixed(0) : 'n/a'} ms (target < 150)`);
+    if (o.gaps.length) console.log(`  of which: Stop hook -> recorder sends the next prompt ${median(o.toDelivery).toFixed(0)} ms; sent -> Claude's UserPromptSubmit (tmux paste, Claude shows it, Enter, Claude) ${median(o.toSubmit).toFixed(0)} ms`);
+  }
+}
+
+/** Waits until `count` tasks after the first `before` are all finished, and fails the bench unless all are done. */
+async function allDone(before: number, count: number): Promise<TaskRecord[]> {
   const tasks = await until('all tasks done', () => {
     const all = everyTask();
     const open = all.filter((t) => !['done', 'failed', 'cancelled', 'interrupted'].includes(t.state));
-    return all.length === before + TASKS && open.length === 0 && all.slice(before);
+    return all.length === before + count && open.length === 0 && all.slice(before);
   }, 600_000);
   const failed = tasks.filter((t) => t.state !== 'done');
-  if (failed.length) throw new Error(`${failed.length} of ${TASKS} tasks did not finish well: ${failed.slice(0, 3).map((t) => `${t.id} ${t.state}: ${t.error}`).join('; ')}`);
-  const wall = (Date.now() - t0) / 1000;
-  const turns = tasks.map((t) => Date.parse(t.ended_at!) - Date.parse(t.started_at!));
-  // Our overhead: on each agent, the gap from a task's end to the start of its next task that was
-  // already waiting (recording Stop, choosing the next, pasting it, Claude taking it in).
+  if (failed.length) throw new Error(`${failed.length} of ${count} tasks did not finish well: ${failed.slice(0, 3).map((t) => `${t.id} ${t.state}: ${t.error}`).join('; ')}`);
+  return tasks;
+}
+
+/**
+ * Our overhead: on each agent, the gap from a task's end to the start of its next task that was
+ * already waiting (recording Stop, choosing the next, pasting it, Claude taking it in).
+ */
+function overhead(tasks: TaskRecord[]): { gaps: number[]; toDelivery: number[]; toSubmit: number[] } {
   const gaps: number[] = [];
   const toDelivery: number[] = [];
   const toSubmit: number[] = [];
@@ -108,16 +141,7 @@ async function sessionRows(): Promise<void> {
       toSubmit.push(Date.parse(mine[i]!.started_at!) - Date.parse(mine[i]!.delivered_at!));
     }
   }
-
-  console.log(`bench/dispatch: real claude ${execFileSync(claude, ['--version'], { env: fullEnv }).toString().trim()}, 4 agents, instant stand-in, ${N} runs per median\n`);
-  table([
-    { what: 'node -e 0', ms: node0 },
-    { what: 'status --json (cold)', ms: status, vs: 'node -e 0', target: '< 150 ms' },
-    { what: 'dispatch -> UserPromptSubmit', ms: median(latencies), target: '< 300 ms' },
-  ]);
-  console.log(`\n${TASKS} tasks over 3 workers: ${wall.toFixed(1)} s (${(TASKS / wall).toFixed(2)} tasks/s; the ${TASKS} dispatches took ${((submitted - t0) / 1000).toFixed(1)} s)`);
-  console.log(`claude's own turn (UserPromptSubmit -> Stop), median: ${median(turns).toFixed(0)} ms; our overhead per task (an agent's Stop -> its next queued task's UserPromptSubmit), median of ${gaps.length}: ${gaps.length ? median(gaps).toFixed(0) : 'n/a'} ms`);
-  if (gaps.length) console.log(`  of which: Stop hook -> recorder sends the next prompt ${median(toDelivery).toFixed(0)} ms; sent -> Claude's UserPromptSubmit (tmux paste, pause, Enter, Claude) ${median(toSubmit).toFixed(0)} ms`);
+  return { gaps, toDelivery, toSubmit };
 }
 
 /** The headless rows: the long-lived claude next to a claude per task, in this run. */
