@@ -20,7 +20,10 @@ export async function plainClaudes(opts: { n: number; dir: string; project: stri
     const settings = names.map((a) => writeAgentSettings(dir, a, hook));
     const envFlags = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     const t0 = performance.now();
-    await server.cmd(...settings.flatMap((s, i) => [i % 4 === 0 ? ['new-window', '-t', 'raw:', '-c', project, ...envFlags, claudeBin, '--settings', s] : ['split-window', '-c', project, ...envFlags, claudeBin, '--settings', s], ['select-layout', 'tiled']]));
+    // One client call per window: tmux refuses a call longer than its message size (16 KB).
+    for (let w = 0; w < n; w += 4) {
+      await server.cmd(...settings.slice(w, w + 4).flatMap((s, i) => [i === 0 ? ['new-window', '-t', 'raw:', '-c', project, ...envFlags, claudeBin, '--settings', s] : ['split-window', '-c', project, ...envFlags, claudeBin, '--settings', s], ['select-layout', 'tiled']]));
+    }
     const started = (a: string): boolean => { try { return readFileSync(join(agentDir(dir, a), 'status.jsonl'), 'utf8').includes('"SessionStart"'); } catch { return false; } };
     while (!names.every(started)) await sleep(10);
     return performance.now() - t0;
