@@ -1,12 +1,14 @@
 // bench/layout: wall time of ./start.mts --no-attach building 4 and 16 panes (with a stand-in
 // agent that just waits), next to one chained raw tmux call, tmuxp and tmuxinator (when
-// installed), and the start-up of --dry-run and `orchestrate --help` next to `node -e 0`.
+// installed), and the start-up of --dry-run and `orchestrate --help` next to `node -e 0`. The
+// target for 4 panes is at most 0.6x tmuxinator's time in the same run. ORCH_BENCH_BEFORE=DIR
+// (another built checkout) times its ./start.mts too, in the same run, for before/after numbers.
 // Run: npm run build && node dist/bench/layout.mjs [runs]
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { have, sh, table, timeMedian } from './measure.mjs';
+import { have, sh, table, timeInterleaved, timeMedian, type Case } from './measure.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const runs = Number(process.argv[2] ?? 15);
@@ -48,15 +50,37 @@ const tmuxinatorFile = (windows: number): string => {
   return file;
 };
 
-const start = (layout?: string) => () => sh(join(root, 'start.mts'), ['--no-attach', '--socket', socket, '--state', join(dir, 'state'), ...(layout ? ['--layout', layout] : [])], env, project);
+const before = process.env.ORCH_BENCH_BEFORE;
+// Every start gets a state directory of its own (a first start: no earlier session to look at or
+// recover, its ports leased afresh), removed after the run with its server.
+let stateNo = 0;
+const stateDir = (): string => join(dir, `state-${stateNo}`);
+const start = (layout?: string, from = root) => () => sh(join(from, 'start.mts'), ['--no-attach', '--socket', socket, '--state', stateDir(), ...(layout ? ['--layout', layout] : [])], env, project);
+const freshState = (): void => { fresh(); stateNo++; };
+const dropState = (): void => { killServer(); rmSync(stateDir(), { recursive: true, force: true }); };
 const rows: Parameters<typeof table>[0] = [];
 try {
   for (const windows of [1, 4]) {
     const panes = windows * 4;
-    rows.push({ what: `raw chained tmux, ${panes} panes`, ms: timeMedian(runs, () => sh('tmux', rawTmux(windows)), fresh, killServer) });
-    rows.push({ what: `./start.mts --no-attach, ${panes} panes`, ms: timeMedian(runs, start(windows === 4 ? sixteen : undefined), fresh, killServer), vs: `raw chained tmux, ${panes} panes`, target: panes === 4 ? '< 200' : '< 300' });
-    rows.push({ what: `tmuxp load -d, ${panes} panes`, ms: have('tmuxp') ? timeMedian(runs, () => sh('tmuxp', ['load', '-d', '-L', socket, '-y', tmuxpFile(windows)]), fresh, killServer) : undefined, vs: `raw chained tmux, ${panes} panes` });
-    rows.push({ what: `tmuxinator start --no-attach, ${panes} panes`, ms: have('tmuxinator') ? timeMedian(runs, () => sh('tmuxinator', ['start', '-p', tmuxinatorFile(windows), '--no-attach']), fresh, killServer) : undefined, vs: `raw chained tmux, ${panes} panes` });
+    const raw = `raw chained tmux, ${panes} panes`;
+    const ours = `./start.mts --no-attach, ${panes} panes`;
+    const old = `before: ${ours}`;
+    const tmuxp = `tmuxp load -d, ${panes} panes`;
+    const tmuxinator = `tmuxinator start --no-attach, ${panes} panes`;
+    const layout = windows === 4 ? sixteen : undefined;
+    const cases: Case[] = [
+      { what: raw, fn: () => sh('tmux', rawTmux(windows)), setup: fresh, teardown: killServer },
+      ...(before ? [{ what: old, fn: start(layout, before), setup: freshState, teardown: dropState }] : []),
+      { what: ours, fn: start(layout), setup: freshState, teardown: dropState },
+      ...(have('tmuxp') ? [{ what: tmuxp, fn: () => { sh('tmuxp', ['load', '-d', '-L', socket, '-y', tmuxpFile(windows)]); }, setup: fresh, teardown: killServer }] : []),
+      ...(have('tmuxinator') ? [{ what: tmuxinator, fn: () => { sh('tmuxinator', ['start', '-p', tmuxinatorFile(windows), '--no-attach']); }, setup: fresh, teardown: killServer, retries: 3 }] : []),
+    ];
+    const ms = timeInterleaved(runs, cases);
+    rows.push({ what: raw, ms: ms.get(raw) });
+    if (before) rows.push({ what: old, ms: ms.get(old), vs: [tmuxinator, raw] });
+    rows.push({ what: ours, ms: ms.get(ours), vs: [tmuxinator, raw], target: '<= 0.6x tmuxinator' });
+    rows.push({ what: tmuxp, ms: ms.get(tmuxp), vs: [tmuxinator, raw] });
+    rows.push({ what: tmuxinator, ms: ms.get(tmuxinator), vs: raw });
   }
   rows.push({ what: 'node -e 0', ms: timeMedian(runs, () => sh('node', ['-e', '0'])) });
   rows.push({ what: './start.mts --dry-run', ms: timeMedian(runs, () => sh(join(root, 'start.mts'), ['--dry-run'], env, project)), vs: 'node -e 0', target: '< 150' });
@@ -65,5 +89,5 @@ try {
   killServer();
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`bench/layout: median of ${runs} runs each, tmux ${sh('tmux', ['-V']).trim().split(' ')[1]}, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log(`bench/layout: median of ${runs} runs each (round-robin within each pane count), tmux ${sh('tmux', ['-V']).trim().split(' ')[1]}, ${new Date().toISOString().slice(0, 10)}\n`);
 table(rows);

@@ -1,7 +1,8 @@
 // Claude Code hooks as the status signal. Each hook runs a tiny shell script (no Node start-up:
 // hooks run synchronously inside the agent) that appends the event's JSON, stamped with its
 // arrival time, as one line to the agent's own status file.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeOnce } from '../util/write-once.js';
 import { quoteArgv } from '../util/shell-quote.js';
 import { agentFiles, hookScriptFile } from '../store/paths.js';
 
@@ -25,8 +26,7 @@ exit 0
 export function writeHookScript(stateDir: string): string {
   mkdirSync(stateDir, { recursive: true });
   const file = hookScriptFile(stateDir);
-  writeFileSync(file, HOOK_SCRIPT);
-  chmodSync(file, 0o755);
+  writeOnce(file, HOOK_SCRIPT, 0o755);
   return file;
 }
 

@@ -4,7 +4,8 @@
 // text is the hook's answer to Claude. Claude's dialog stays up in the pane meanwhile, so a person
 // there can answer too; with no decision before the timeout the hook says nothing, and the dialog
 // decides: never an allow by default.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeOnce } from '../util/write-once.js';
 import { approvalHookFile } from '../store/paths.js';
 
 export const APPROVAL_HOOK_SCRIPT = `#!/bin/sh
@@ -25,7 +26,6 @@ exit 0
 export function writeApprovalHook(stateDir: string): string {
   mkdirSync(stateDir, { recursive: true });
   const file = approvalHookFile(stateDir);
-  writeFileSync(file, APPROVAL_HOOK_SCRIPT);
-  chmodSync(file, 0o755);
+  writeOnce(file, APPROVAL_HOOK_SCRIPT, 0o755);
   return file;
 }

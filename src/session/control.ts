@@ -4,6 +4,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import type { Server } from '../tmux/objects.js';
 import type { TmuxCommand } from '../tmux/command.js';
+import { focusCommands } from '../tmux/builder.js';
 import { formatLiteral, formatOf, parseRows } from '../tmux/format.js';
 import { quote } from '../util/shell-quote.js';
 import { orchestrateBin } from '../util/paths.js';
@@ -47,14 +48,14 @@ export function dashboardArgv(stateDir: string): string[] {
 }
 
 /** The commands that create the control window in the session (one client call). */
-export function controlCommands(session: string, stateDir: string, cwd: string, focusWindow?: string, write = true, dashboard = true): TmuxCommand[] {
+export function controlCommands(session: string, stateDir: string, cwd: string, focus?: { focusWindow: string; focusPane: string }, write = true, dashboard = true): TmuxCommand[] {
   const script = recorderScriptFile(stateDir);
   if (write) {
     writeFileSync(script, recorderScript(stateDir));
     chmodSync(script, 0o755);
   }
   const literal = formatLiteral(cwd);
-  // Each new pane is the current target of the commands after it; the user's window is selected again at the end.
+  // Each new pane is the current target of the commands after it; the user's window and pane are selected at the end.
   return [
     ['new-window', '-t', `=${session}:`, '-n', CONTROL_WINDOW, '-c', literal, '-P', '-F', formatOf(['window_id', 'pane_id']), '/bin/sh', script],
     ['select-pane', '-T', 'recorder'],
@@ -68,13 +69,13 @@ export function controlCommands(session: string, stateDir: string, cwd: string, 
       ['select-pane', '-T', 'dashboard'],
       ['set-option', '-p', 'remain-on-exit', 'on'],
     ] : []),
-    ...(focusWindow ? [['select-window', '-t', focusWindow]] : []),
+    ...(focus ? focusCommands(focus) : []),
   ];
 }
 
-/** Creates the control window; returns its window and pane ids. */
-export async function createControlWindow(server: Server, session: string, stateDir: string, cwd: string, focusWindow: string, dashboard = true): Promise<{ window: string; recorderPane: string; watchPane: string; dashboardPane?: string }> {
-  const out = (await server.cmd(...controlCommands(session, stateDir, cwd, focusWindow, true, dashboard))).trim().split('\n');
+/** Creates the control window and selects the user's window and pane; returns the control window's ids. */
+export async function createControlWindow(server: Server, session: string, stateDir: string, cwd: string, focus: { focusWindow: string; focusPane: string }, dashboard = true): Promise<{ window: string; recorderPane: string; watchPane: string; dashboardPane?: string }> {
+  const out = (await server.cmd(...controlCommands(session, stateDir, cwd, focus, true, dashboard))).trim().split('\n');
   const [first] = parseRows(['window_id', 'pane_id'], out[0] ?? '');
   const [window = '', recorderPane = ''] = [first?.window_id, first?.pane_id];
   return { window, recorderPane, watchPane: out[1] ?? '', ...(dashboard && out[2] ? { dashboardPane: out[2] } : {}) };

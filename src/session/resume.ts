@@ -2,9 +2,11 @@
 // whose tmux session was lost (--resume, or proposed), close the books of one started afresh
 // instead, and pick the handover the lead starts with. Runs before the new session's panes start
 // and before its recorder does, so the starter is the store's only writer here.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// What only a lost session or a handover needs (recovery, handovers, process tables) is imported
+// when it is needed: a plain start loads none of it.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { agentFiles } from '../store/paths.js';
+import { agentFiles, handoversDir } from '../store/paths.js';
 import type { Layout } from '../layout/types.js';
 import { OrchestratorError } from '../core/errors.js';
 import { Store } from '../store/store.js';
@@ -12,11 +14,6 @@ import { inspectStore } from '../store/state-dir.js';
 import type { AgentRecord, SessionRecord, StoreData } from '../store/types.js';
 import { Server } from '../tmux/objects.js';
 import { quoteArgv } from '../util/shell-quote.js';
-import { stopOldRecorder } from './processes.js';
-import { catchUp, closeLost, recoverTasks, transcriptPath, worthResuming } from './recover.js';
-import { hasConversation } from '../agents/claude-files.js';
-import { resumeArgv } from './liveness.js';
-import { handoverContext, latestHandover, writeHandover } from './handovers.js';
 
 export interface StartDecision {
   resume: boolean;
@@ -70,16 +67,19 @@ export async function prepareStart(opts: PrepareOptions): Promise<StartDecision>
           : `nothing to resume: session "${s.name}" is not from this layout (${s.layout_file})`);
     }
     resume = true;
-  } else if (lost && !opts.restart && worthResuming(data!)) {
+  } else if (lost && !opts.restart && (await import('./recover.js')).worthResuming(data!)) {
     const what = `Session "${s!.name}" was not ended and its tmux session is gone (tmux server killed or machine restarted).`;
     if (opts.ask) {
       resume = await opts.ask(`${what}\nResume it, every agent with its own conversation? [Y/n] `);
     } else {
+      const { resumeArgv } = await import('./liveness.js');
       throw new OrchestratorError(`${what} Nothing was started.\nTo bring every agent back with its own conversation:\n  ${quoteArgv(resumeArgv(layout.file, s!.socket, stateDir))}\nTo start afresh instead (its unfinished tasks are closed), run the same with --restart in place of --resume.`);
     }
   }
-  if (!lost) return { resume: false, ...handoverFor(stateDir, layout) };
+  if (!lost) return { resume: false, ...(await handoverFor(stateDir, layout)) };
 
+  const [{ stopOldRecorder }, { catchUp, closeLost, recoverTasks, transcriptPath, worthResuming }, { hasConversation }, { writeHandover }] = await Promise.all([
+    import('./processes.js'), import('./recover.js'), import('../agents/claude-files.js'), import('./handovers.js')]);
   await stopOldRecorder(data!, stateDir);
   const store = await Store.open(stateDir);
   const at = new Date().toISOString();
@@ -103,11 +103,21 @@ export async function prepareStart(opts: PrepareOptions): Promise<StartDecision>
     closeLost(d, at, 'the session was lost and started afresh');
   });
   if (worth) out(`The earlier session "${s!.name}" was lost and is started afresh; its handover: ${(await writeHandover({ stateDir, by: './start.mts (the earlier session was lost)' })).file}`);
-  return { resume: false, ...handoverFor(stateDir, layout) };
+  return { resume: false, ...(await handoverFor(stateDir, layout)) };
 }
 
-function handoverFor(stateDir: string, layout: Layout): Pick<StartDecision, 'handover'> {
-  const handover = latestHandover(stateDir, layout.file);
+/** Whether the state directory holds any handover (so that their module is loaded only then). */
+function hasHandovers(stateDir: string): boolean {
+  try {
+    return readdirSync(handoversDir(stateDir)).some((n) => n.endsWith('.md'));
+  } catch {
+    return false;
+  }
+}
+
+async function handoverFor(stateDir: string, layout: Layout): Promise<Pick<StartDecision, 'handover'>> {
+  if (!hasHandovers(stateDir)) return {};
+  const handover = (await import('./handovers.js')).latestHandover(stateDir, layout.file);
   return handover ? { handover } : {};
 }
 
@@ -117,9 +127,10 @@ function handoverFor(stateDir: string, layout: Layout): Pick<StartDecision, 'han
  * so all of it goes into one file (which also keeps a long handover out of argv and the launch script).
  * Returns the lead's name.
  */
-export function giveLeadHandover(layout: Layout, stateDir: string, handover: { file: string; text: string }): string | undefined {
+export async function giveLeadHandover(layout: Layout, stateDir: string, handover: { file: string; text: string }): Promise<string | undefined> {
   const lead = layout.agents.find((a) => a.role === 'lead');
   if (!lead) return undefined;
+  const { handoverContext } = await import('./handovers.js');
   const own = lead.appendSystemPromptFile ? readFileSync(lead.appendSystemPromptFile, 'utf8') : lead.appendSystemPrompt;
   const file = agentFiles(stateDir, lead.name).systemPrompt;
   mkdirSync(dirname(file), { recursive: true });

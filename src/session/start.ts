@@ -17,7 +17,7 @@ import { stateRoot, toolkitRoot } from '../util/paths.js';
 import { launchContext, planSession, writeAgentFiles } from './plan.js';
 import { controlCommands, createControlWindow } from './control.js';
 import { earlierSocket, giveLeadHandover, prepareStart, recordResumed } from './resume.js';
-import { inWorktrees, prepareWorktrees, worktreePath } from '../worktrees/prepare.js';
+import type { Prepared } from '../worktrees/prepare.js';
 import { leasePorts } from '../worktrees/ports.js';
 
 export interface StartOptions {
@@ -62,6 +62,7 @@ export async function start(opts: StartOptions): Promise<number> {
     opts.out(renderCommands(opts.socket, buildCommands(plan.tmux)));
     opts.out(`# then, once the store is written, the control window (recorder, status board${layout.dashboard ? ' and dashboard' : ''}):`);
     opts.out(renderCommands(opts.socket, controlCommands(layout.session, stateDir, layout.root, undefined, false, layout.dashboard)));
+    const { worktreePath } = await import('../worktrees/prepare.js');
     for (const agent of plan.agents) {
       const spec = layout.agents.find((a) => a.name === agent.name)!;
       if (spec.worktree) opts.out(`# agent ${agent.name} gets its own worktree ${worktreePath(layout.root, layout, agent.name)} below the repository's top (branch ${spec.worktree.branch}), and runs in it:`);
@@ -89,9 +90,9 @@ export async function start(opts: StartOptions): Promise<number> {
 
   // Worktrees and ports before anything runs: a branch in the way stops the start here, and each
   // agent runs in its worktree from its first command.
-  const prepared = await prepareWorktrees(layout, stateDir);
+  const prepared = await worktreesOf(layout, stateDir);
   for (const note of prepared.notes) opts.out(note);
-  layout = inWorktrees(layout, prepared.worktrees);
+  layout = prepared.layout;
   // Leased side by side: two agents after the same block get it one after the other (exclusive create).
   const ports = new Map(await Promise.all(layout.agents.map(async (a) => [a.name, await leasePorts(stateDir, a.name, a.ports)] as const)));
 
@@ -106,7 +107,7 @@ export async function start(opts: StartOptions): Promise<number> {
 
   // An earlier session here: resume it if it was lost (asked for, or agreed to), and the lead's handover.
   const decision = await prepareStart({ layout, stateDir, resume: Boolean(opts.resume), restart: opts.restart, ...(opts.ask ? { ask: opts.ask } : {}), out: opts.out });
-  const lead = decision.handover ? giveLeadHandover(layout, stateDir, decision.handover) : undefined;
+  const lead = decision.handover ? await giveLeadHandover(layout, stateDir, decision.handover) : undefined;
   if (lead) opts.out(`${lead} starts with the handover ${displayPath(decision.handover!.file)} as context.`);
   plan = planSession(layout, { claudeBin, stateDir, ...size, ...(decision.sessionIds ? { sessionIds: decision.sessionIds } : {}) });
 
@@ -160,7 +161,7 @@ export async function start(opts: StartOptions): Promise<number> {
     } else await store.recordSession(record, agents, { fleet: layout.fleet, limits: {}, policy, approval_settings: layout.approvals, notify: layout.notify });
     // The recorder starts only now that the store holds the session it records; it records the
     // control window's ids itself (it is the store's writer from now on).
-    await createControlWindow(server, layout.session, stateDir, layout.root, built.focusWindow, layout.dashboard);
+    await createControlWindow(server, layout.session, stateDir, layout.root, built, layout.dashboard);
   } catch (error) {
     // Never leave a half-built session behind. A session being resumed stays lost (its tasks wait
     // for the next --resume); a new one is marked ended.
@@ -178,6 +179,14 @@ export async function start(opts: StartOptions): Promise<number> {
 
 type Rules = { allow: string[]; deny: string[]; ask: string[] };
 const mergeRules = (a: Rules, b: Rules | undefined): Rules => ({ allow: [...new Set([...a.allow, ...(b?.allow ?? [])])], deny: [...new Set([...a.deny, ...(b?.deny ?? [])])], ask: [...new Set([...a.ask, ...(b?.ask ?? [])])] });
+
+/** Every agent's worktree, made or found, and the layout with those agents moved into theirs (git is loaded only for a layout that has any). */
+async function worktreesOf(layout: Layout, stateDir: string): Promise<Prepared & { layout: Layout }> {
+  if (!layout.agents.some((a) => a.worktree)) return { worktrees: new Map(), notes: [], layout };
+  const { inWorktrees, prepareWorktrees } = await import('../worktrees/prepare.js');
+  const prepared = await prepareWorktrees(layout, stateDir);
+  return { ...prepared, layout: inWorktrees(layout, prepared.worktrees) };
+}
 
 /** A path relative to the current directory when it is below it, else absolute. */
 const displayPath = (path: string): string => {

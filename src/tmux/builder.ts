@@ -54,8 +54,9 @@ export interface SessionPlan {
 export interface BuiltSession {
   session: Session;
   windows: { id: string; name: string; panes: { id: string; title: string; agent?: string }[] }[];
-  /** The window selected for the user. */
+  /** The window and pane to select for the user (focusCommands; start selects them with its next call). */
   focusWindow: string;
+  focusPane: string;
 }
 
 /** Options that make the pane borders say who is who. */
@@ -108,7 +109,12 @@ export function renderCommands(socket: string | undefined, commands: readonly Tm
     .map((w) => (w === '\\;' ? w : quoteShown(w))).join(' ');
 }
 
-/** Creates the session in one client call, then focuses the chosen window and pane in a second. */
+/** Selects the chosen window and pane: chained by the caller onto its next call, so that focusing costs no client of its own. */
+export function focusCommands(built: Pick<BuiltSession, 'focusWindow' | 'focusPane'>): TmuxCommand[] {
+  return built.focusWindow && built.focusPane ? [['select-window', '-t', built.focusWindow], ['select-pane', '-t', built.focusPane]] : [];
+}
+
+/** Creates the session in one client call; focusing is left to the caller's next one (focusCommands). */
 export async function buildSession(server: Server, plan: SessionPlan): Promise<BuiltSession> {
   const out = await server.cmd(...buildCommands(plan).map((c) => [...c]));
   const lines = out.split('\n').filter(Boolean);
@@ -133,8 +139,5 @@ export async function buildSession(server: Server, plan: SessionPlan): Promise<B
   const focusWindow = plan.windows.findIndex((w) => w.focus);
   const wi = Math.max(focusWindow, 0);
   const pi = Math.max(0, plan.windows[wi]?.panes.findIndex((p) => p.focus) ?? 0);
-  const windowId = windows[wi]?.id;
-  const paneId = windows[wi]?.panes[pi]?.id;
-  if (windowId && paneId) await server.cmd(['select-window', '-t', windowId], ['select-pane', '-t', paneId]);
-  return { session, windows, focusWindow: windowId ?? '' };
+  return { session, windows, focusWindow: windows[wi]?.id ?? '', focusPane: windows[wi]?.panes[pi]?.id ?? '' };
 }

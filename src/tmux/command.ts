@@ -1,11 +1,10 @@
 // The one place that runs tmux. Every call names its server (-L), passes arguments as an argv
 // (no shell), and turns a failure into a TmuxError that names the subcommand and tmux's stderr.
-// execa is loaded on first use: commands that never call tmux (--dry-run, --help) skip its cost.
+// It spawns tmux with node:child_process itself: loading execa (~190 KB) cost ./start.mts more
+// time than all of its tmux calls together.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { formatLiteral } from './format.js';
-
-let execaModule: Promise<typeof import('execa')> | undefined;
-const loadExeca = (): Promise<typeof import('execa')> => (execaModule ??= import('execa'));
 
 /** One tmux command as an argv, e.g. ['split-window', '-t', '%3', 'sh', '-c', '...']. */
 export type TmuxCommand = readonly string[];
@@ -70,12 +69,43 @@ export async function tmux(socket: string | undefined, ...commands: TmuxCommand[
 /** Like tmux(), with text on the client's stdin (load-buffer -): user text never goes through argv or a shell. */
 export async function tmuxWithInput(socket: string | undefined, input: string | undefined, ...commands: TmuxCommand[]): Promise<string> {
   const argv = [...serverArgs(socket), ...chainArgs(commands)];
-  const { execa } = await loadExeca();
-  const result = await execa('tmux', argv, { reject: false, ...(input === undefined ? { stdin: 'ignore' as const } : { input }), env: tmuxEnv() });
-  if (result.failed) {
-    throw new TmuxError(describe(commands), String(result.stderr || result.message), result.exitCode, argv);
-  }
-  return String(result.stdout);
+  const result = await run(argv, input);
+  if (result.failed) throw new TmuxError(describe(commands), result.stderr || result.message, result.exitCode, argv);
+  return result.stdout;
+}
+
+/** What one tmux client process did. */
+interface RunResult { failed: boolean; stdout: string; stderr: string; message: string; exitCode: number | undefined }
+
+/** Drops one final newline, as execa did for every caller (output is compared and split on it). */
+const stripFinalNewline = (text: string): string => text.replace(/\r?\n$/, '');
+
+/**
+ * Runs the tmux client with argv (no shell) and input on its stdin. The environment is passed as
+ * it is, $TMUX included, as it was under execa (whose extendEnv merged process.env back in).
+ */
+function run(argv: readonly string[], input: string | undefined): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn('tmux', argv, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let spawnError: Error | undefined;
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error) => { spawnError = error; });
+    child.on('close', (code, signal) => {
+      const stdout = stripFinalNewline(Buffer.concat(out).toString());
+      const stderr = stripFinalNewline(Buffer.concat(err).toString());
+      const failed = spawnError !== undefined || code !== 0;
+      const message = spawnError ? `tmux could not be run: ${spawnError.message}` : signal ? `tmux was killed by ${signal}` : `tmux exited with code ${code}`;
+      resolve({ failed, stdout, stderr, message, exitCode: spawnError ? undefined : (code ?? undefined) });
+    });
+    if (child.stdin) {
+      // A client that exits before reading all of it (a failed command) must not crash us with EPIPE.
+      child.stdin.on('error', () => {});
+      child.stdin.end(input);
+    }
+  });
 }
 
 /**

@@ -2,7 +2,8 @@
 // their state through -F formats (src/tmux/format.ts), and are the only way the rest of the code
 // drives a pane: capture its screen, press keys, type or paste text (user text on stdin, never in
 // argv or a shell), set its options.
-import { tmux, tmuxWithInput, isNoServer, type TmuxCommand } from './command.js';
+import { existsSync } from 'node:fs';
+import { tmux, tmuxWithInput, isNoServer, socketPath, type TmuxCommand } from './command.js';
 import { formatOf, parseRows } from './format.js';
 
 const PANE_FIELDS = ['session_id', 'session_name', 'window_id', 'window_name', 'window_index', 'window_layout', 'pane_id', 'pane_index',
@@ -44,8 +45,18 @@ export class Server {
     return new Pane(this, id);
   }
 
+  /**
+   * Whether a server may be listening: its socket file is there. Without one no server runs, and
+   * no client needs to be started to learn that (a client given no -L inside tmux uses $TMUX's).
+   */
+  mayBeRunning(): boolean {
+    const inTmux = !this.socket && process.env.TMUX;
+    return existsSync(inTmux ? inTmux.split(',')[0]! : socketPath(this.socket ?? 'default'));
+  }
+
   /** The session with exactly this name, or undefined (also when no server runs). */
   async findSession(name: string): Promise<Session | undefined> {
+    if (!this.mayBeRunning()) return undefined;
     try {
       const [row] = parseRows(['session_id'], await this.cmd(['display-message', '-p', '-t', `=${name}:`, formatOf(['session_id'])]));
       return row ? new Session(this, row.session_id, name) : undefined;
