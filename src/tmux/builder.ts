@@ -75,32 +75,66 @@ function envFlags(env: Record<string, string> | undefined): string[] {
 
 /** The tmux commands (one chained call) that create the session described by plan. */
 export function buildCommands(plan: SessionPlan): TmuxCommand[] {
+  return plan.windows.flatMap((_, w) => windowCommands(plan, w));
+}
+
+/**
+ * The commands that create one window of the plan (the session itself with the first). In a call
+ * of its own, a window after the first names its session (sessionTarget: "$3:").
+ */
+function windowCommands(plan: SessionPlan, w: number, sessionTarget?: string): TmuxCommand[] {
+  const window = plan.windows[w]!;
   const commands: TmuxCommand[] = [];
-  plan.windows.forEach((window, w) => {
-    window.panes.forEach((pane, p) => {
-      const where = ['-c', literal(pane.cwd), ...envFlags(pane.env)];
-      if (w === 0 && p === 0) {
-        commands.push(['new-session', '-d', '-s', plan.name, '-x', String(plan.width), '-y', String(plan.height),
-          '-n', literal(window.name), ...envFlags(plan.env), ...where, '-P', '-F', formatOf(NEW_SESSION), ...pane.argv]);
-        for (const [key, value] of Object.entries(plan.options)) commands.push(['set-option', key, value]);
-      } else if (p === 0) {
-        commands.push(['new-window', '-n', literal(window.name), ...where, '-P', '-F', formatOf(NEW_WINDOW), ...pane.argv]);
-      } else {
-        commands.push(['split-window', ...where, '-P', '-F', formatOf(NEW_PANE), ...pane.argv]);
-        // Rebalance after each split so the next split always has room (no "no space for new pane").
-        if (p < window.panes.length - 1) commands.push(['select-layout', 'tiled']);
-      }
-      commands.push(['select-pane', '-T', literal(pane.title)]);
-      commands.push(['set-option', '-p', 'remain-on-exit', 'on']);
-      if (pane.agent) commands.push(['set-option', '-p', '@agent', pane.agent]);
-      if (pane.role) commands.push(['set-option', '-p', '@role', pane.role]);
-    });
-    for (const [key, value] of Object.entries({ ...BORDER_OPTIONS, ...plan.windowOptions, ...window.options })) {
-      commands.push(['set-option', '-w', key, value]);
+  window.panes.forEach((pane, p) => {
+    const where = ['-c', literal(pane.cwd), ...envFlags(pane.env)];
+    if (w === 0 && p === 0) {
+      commands.push(['new-session', '-d', '-s', plan.name, '-x', String(plan.width), '-y', String(plan.height),
+        '-n', literal(window.name), ...envFlags(plan.env), ...where, '-P', '-F', formatOf(NEW_SESSION), ...pane.argv]);
+      for (const [key, value] of Object.entries(plan.options)) commands.push(['set-option', key, value]);
+    } else if (p === 0) {
+      commands.push(['new-window', ...(sessionTarget ? ['-t', sessionTarget] : []), '-n', literal(window.name), ...where, '-P', '-F', formatOf(NEW_WINDOW), ...pane.argv]);
+    } else {
+      commands.push(['split-window', ...where, '-P', '-F', formatOf(NEW_PANE), ...pane.argv]);
+      // Rebalance after each split so the next split always has room (no "no space for new pane").
+      if (p < window.panes.length - 1) commands.push(['select-layout', 'tiled']);
     }
-    commands.push(['select-layout', window.layout]);
+    commands.push(['select-pane', '-T', literal(pane.title)]);
+    commands.push(['set-option', '-p', 'remain-on-exit', 'on']);
+    if (pane.agent) commands.push(['set-option', '-p', '@agent', pane.agent]);
+    if (pane.role) commands.push(['set-option', '-p', '@role', pane.role]);
   });
+  for (const [key, value] of Object.entries({ ...BORDER_OPTIONS, ...plan.windowOptions, ...window.options })) {
+    commands.push(['set-option', '-w', key, value]);
+  }
+  commands.push(['select-layout', window.layout]);
   return commands;
+}
+
+/**
+ * Bytes of one tmux client call's commands: tmux refuses a call whose arguments do not fit in one
+ * message of 16 KB ("command too long"), so a big layout is built in several calls.
+ */
+export const CALL_BYTES = 12_000;
+const bytesOf = (commands: readonly TmuxCommand[]): number => commands.reduce((n, c) => n + c.reduce((m, arg) => m + Buffer.byteLength(arg) + 2, 2), 0);
+
+/** Runs the plan's commands in as few calls as fit: one for most layouts; windows are never split. */
+async function runBuild(server: Server, plan: SessionPlan): Promise<string> {
+  const first = buildCommands(plan);
+  if (bytesOf(first) <= CALL_BYTES) return server.cmd(...first.map((c) => [...c]));
+  let out = await server.cmd(...windowCommands(plan, 0).map((c) => [...c]));
+  const sessionId = parseRows<string>(NEW_SESSION, out.split('\n').find(Boolean) ?? '')[0]?.session_id ?? '';
+  let batch: TmuxCommand[] = [];
+  const flush = async (): Promise<void> => {
+    if (batch.length) out += `\n${await server.cmd(...batch.map((c) => [...c]))}`;
+    batch = [];
+  };
+  for (let w = 1; w < plan.windows.length; w++) {
+    const commands = windowCommands(plan, w, `${sessionId}:`);
+    if (batch.length && bytesOf(batch) + bytesOf(commands) > CALL_BYTES) await flush();
+    batch.push(...commands);
+  }
+  await flush();
+  return out;
 }
 
 /** The commands printed by --dry-run: what a person could paste into a shell. */
@@ -114,9 +148,9 @@ export function focusCommands(built: Pick<BuiltSession, 'focusWindow' | 'focusPa
   return built.focusWindow && built.focusPane ? [['select-window', '-t', built.focusWindow], ['select-pane', '-t', built.focusPane]] : [];
 }
 
-/** Creates the session in one client call; focusing is left to the caller's next one (focusCommands). */
+/** Creates the session in one client call (a few for a very big layout); focusing is left to the caller's next one (focusCommands). */
 export async function buildSession(server: Server, plan: SessionPlan): Promise<BuiltSession> {
-  const out = await server.cmd(...buildCommands(plan).map((c) => [...c]));
+  const out = await runBuild(server, plan);
   const lines = out.split('\n').filter(Boolean);
   let sessionId = '';
   let line = 0;
