@@ -18,7 +18,6 @@ import { claudeHome } from './claude-home.mjs';
 import { plainClaudes } from './plain-claudes.mjs';
 import { statusFile } from '../src/store/paths.js';
 import { Server } from '../src/tmux/objects.js';
-import { startStandin } from '../src/standin/server.js';
 import { readDashboardInfo } from '../src/dashboard/info.js';
 import { orchestrateBin } from '../src/util/paths.js';
 import { killServerAndWait } from '../test/helpers/tmux.js';
@@ -46,8 +45,14 @@ function layout(n: number): string {
   return file;
 }
 
-const standin = await startStandin();
-const { home, env } = claudeHome(standin.url, [project]);
+// The stand-in in a process of its own: serving 32 claudes in this one would delay what this one measures.
+const standinProcess = spawn(process.execPath, [join(root, 'dist', 'src', 'standin', 'main.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const standinUrl = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  standinProcess.stdout!.on('data', (d: Buffer) => { out += d.toString(); const line = out.split('\n')[0]; if (out.includes('\n')) resolve((JSON.parse(line!) as { url: string }).url); });
+  standinProcess.once('exit', (code) => reject(new Error(`the stand-in exited ${code}`)));
+});
+const { home, env } = claudeHome(standinUrl, [project]);
 const full = { ...process.env, ...env, CLAUDE_BIN: claudeBin, ORCH_NO_REBUILD: '1', IS_SANDBOX: '1' };
 try {
   // 1. Start-up, the plain claudes first (a warm file cache for both).
@@ -132,7 +137,7 @@ try {
   servers.splice(servers.indexOf(server), 1);
 } finally {
   for (const s of servers) await killServerAndWait(s).catch(() => {});
-  await standin.close();
+  standinProcess.kill('SIGTERM');
   rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
