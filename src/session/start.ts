@@ -18,7 +18,7 @@ import { launchContext, planSession, writeAgentFiles } from './plan.js';
 import { controlCommands, createControlWindow } from './control.js';
 import { earlierSocket, giveLeadHandover, prepareStart, recordResumed } from './resume.js';
 import type { Prepared } from '../worktrees/prepare.js';
-import { leasePorts } from '../worktrees/ports.js';
+import { leaseAllPorts } from '../worktrees/ports.js';
 
 export interface StartOptions {
   layoutFile: string;
@@ -94,7 +94,7 @@ export async function start(opts: StartOptions): Promise<number> {
   for (const note of prepared.notes) opts.out(note);
   layout = prepared.layout;
   // Leased side by side: two agents after the same block get it one after the other (exclusive create).
-  const ports = new Map(await Promise.all(layout.agents.map(async (a) => [a.name, await leasePorts(stateDir, a.name, a.ports)] as const)));
+  const ports = await leaseAllPorts(stateDir, layout.agents.map((a) => ({ agent: a.name, count: a.ports })));
 
   // Say before anything starts what would hold the agents at a first-run dialog (folder trust,
   // onboarding, login): they would wait there, reported as waiting, until someone answers.

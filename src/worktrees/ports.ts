@@ -52,9 +52,9 @@ export function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** Whether every port of a block is free (all looked at side by side). */
 async function blockFree(first: number, count: number): Promise<boolean> {
-  for (let p = first; p < first + count; p++) if (!(await portFree(p))) return false;
-  return true;
+  return (await Promise.all(range(first, count).map(portFree))).every(Boolean);
 }
 
 function claim(lease: PortLease): boolean {
@@ -72,27 +72,51 @@ function claim(lease: PortLease): boolean {
  * the first free block of the range. Blocks are aligned to count, so leases never overlap.
  */
 export async function leasePorts(stateDir: string, agent: string, count: number): Promise<number[]> {
-  if (count <= 0) return [];
+  return (await leaseAllPorts(stateDir, [{ agent, count }])).get(agent) ?? [];
+}
+
+/**
+ * Blocks for several agents of one session: the leases are read, and each other session looked at,
+ * once for all of them (a start of 16 agents read every lease 16 times).
+ */
+export async function leaseAllPorts(stateDir: string, wants: readonly { agent: string; count: number }[]): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  if (!wants.some((w) => w.count > 0)) return out;
   mkdirSync(portsDir(), { recursive: true });
   const { first, last } = portRange();
-  const mine = (l: PortLease | undefined): boolean => l?.state_dir === stateDir && l.agent === agent;
   const leases = readdirSync(portsDir()).filter((f) => /^\d+\.json$/.test(f)).map((f) => ({ file: join(portsDir(), f), lease: readLease(join(portsDir(), f)) }));
-  const held = leases.find((l) => mine(l.lease));
-  if (held?.lease && held.lease.count === count) return range(held.lease.first, count);
-  // A block of another size (the layout changed) is given back.
-  if (held) rmSync(held.file, { force: true });
+  const wanted = new Map(wants.map((w) => [w.agent, w.count]));
+  const ours = (l: PortLease | undefined): boolean => l?.state_dir === stateDir && wanted.has(l.agent);
+  const staleBySession = new Map<string, boolean>();
   const taken = new Set<number>();
   for (const l of leases) {
-    if (!l.lease || mine(l.lease)) continue;
-    if (stale(l.lease)) { rmSync(l.file, { force: true }); continue; }
+    if (!l.lease) continue;
+    if (ours(l.lease)) {
+      // Kept when it still has the size the layout asks for; a block of another size is given back.
+      if (l.lease.count === wanted.get(l.lease.agent) && !out.has(l.lease.agent)) { out.set(l.lease.agent, range(l.lease.first, l.lease.count)); for (const p of out.get(l.lease.agent)!) taken.add(p); } else rmSync(l.file, { force: true });
+      continue;
+    }
+    if (!staleBySession.has(l.lease.state_dir)) staleBySession.set(l.lease.state_dir, stale(l.lease));
+    if (staleBySession.get(l.lease.state_dir)) { rmSync(l.file, { force: true }); continue; }
     for (let p = l.lease.first; p < l.lease.first + l.lease.count; p++) taken.add(p);
   }
+  for (const { agent, count } of wants) {
+    if (count <= 0 || out.has(agent)) continue;
+    out.set(agent, await claimBlock(stateDir, agent, count, first, last, taken));
+  }
+  return out;
+}
+
+async function claimBlock(stateDir: string, agent: string, count: number, first: number, last: number, taken: Set<number>): Promise<number[]> {
   const lease = (start: number): PortLease => ({ first: start, count, state_dir: stateDir, agent, at: new Date().toISOString() });
   for (let start = Math.ceil(first / count) * count; start + count - 1 <= last; start += count) {
     if (range(start, count).some((p) => taken.has(p))) continue;
-    if (existsSync(leaseFile(start)) && !mine(readLease(leaseFile(start)))) continue;
+    if (existsSync(leaseFile(start))) continue;
     if (!(await blockFree(start, count))) continue;
-    if (claim(lease(start))) return range(start, count);
+    if (claim(lease(start))) {
+      for (const p of range(start, count)) taken.add(p);
+      return range(start, count);
+    }
   }
   throw new OrchestratorError(`no block of ${count} free TCP ports is left in ${first}-${last} (leases in ${portsDir()}); end sessions you no longer need, or set ORCH_PORT_RANGE`);
 }
