@@ -109,6 +109,9 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
     '#!/bin/sh',
     `# Agent ${agent.name} (${agent.role}${agent.mode === 'headless' ? ', headless' : ''}) of tmux session ${ctx.sessionName}. Written by claude-orchestrator;`,
     '# its tmux pane runs this file. Edit the layout, not this file.',
+    // Below the recorder and the dashboard (the script runs itself again under nice(1), POSIX's
+    // increment from tmux's 0): a machine full of busy agents still gets its events recorded at once.
+    ...(agent.nice ? [`[ "\${ORCH_NICED:-}" = 1 ] || ORCH_NICED=1 exec nice -n ${agent.nice} /bin/sh "$0" "$@"`] : []),
     `cd ${quote(agent.cwd)} || exit 1`,
     ...env,
     `status_file=${quote(files.status)}`,

@@ -35,6 +35,9 @@ const notADir = (path: string): string => (existsSync(path) ? `${path} is a file
 const pathText = (path: Path): string => path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '');
 
 /** Loads and validates a layout file. */
+/** Agents run a little below the control plane by default (see the schema's nice). */
+const DEFAULT_NICE = 5;
+
 export function loadLayout(file: string, options: LoadOptions = {}): LoadResult {
   const abs = resolve(file);
   const label = relative(process.cwd(), abs).startsWith('..') ? abs : relative(process.cwd(), abs) || abs;
@@ -182,6 +185,7 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, wind
     ...(p.fork_from !== undefined ? { forkFrom: p.fork_from as string } : {}),
     ...(pick<boolean>('worktree') ? { worktree: { branch: (p.branch as string | undefined) ?? `${session}/${name}` } } : {}),
     ports: pick<number>('ports') ?? 10,
+    nice: pick<number>('nice') ?? DEFAULT_NICE,
     account: pick<string>('account') ?? 'default',
     rules: { allow: pick<string[]>('allow') ?? [], deny: pick<string[]>('deny') ?? [], ask: pick<string[]>('ask') ?? [] },
   };

@@ -38,6 +38,7 @@ const agentSettings: Record<string, Schema> = {
   restart: oneOfStr(RESTART_POLICIES, 'on-failure: relaunch claude with --resume when it exits abnormally.'),
   mode: oneOfStr(AGENT_MODES, 'interactive (a claude you can attach to) or headless (claude -p per task, rendered live).'),
   worktree: bool('Run this agent in its own git worktree of the project, on its own branch (see worktrees: for where, from which base, and how it is set up).'),
+  nice: int('CPU priority of this agent\'s claude and everything it runs (its tools, builds and tests), as nice(1) takes it: 0 to 19, higher yields more (default 5, so that the recorder, the dashboard and your own shell stay responsive when agents fill every core).', 0, 19),
   ports: int('TCP ports this agent gets for its servers, exported as ORCH_PORT (the first) and ORCH_PORT_0..N-1, different from every other agent\'s on this machine (default 10; 0 for none).', 0, 1000),
   allow: arrayOf(str(undefined, { nonEmpty: true }), 'Permission requests these rules allow without a person, in Claude Code\'s syntax, e.g. ["Bash(npm test:*)", "Edit(src/**)"]; each decision is logged with its rule.'),
   deny: arrayOf(str(undefined, { nonEmpty: true }), 'Permission requests these rules deny without a person, e.g. ["Bash(rm -rf:*)"] (deny wins over ask and allow).'),

@@ -27,6 +27,8 @@ export interface AgentSpec {
   forkFrom?: string;
   /** Its own git worktree of the project, on this branch (worktree: true). */
   worktree?: { branch: string };
+  /** nice(1) value of its claude and its children (0-19). */
+  nice?: number;
   /** How many TCP ports it gets (ORCH_PORT, ORCH_PORT_0..N-1); 0 for none. */
   ports: number;
   /** The account its API use counts against (agents of one account pause together on a limit). */
