@@ -102,8 +102,14 @@ try {
     try {
       const p = await browser.context.newPage();
       const l0 = performance.now();
-      await p.goto(info.open_url);
-      await p.locator('#agents [data-agent]').nth(AGENTS - 1).waitFor({ timeout: 60_000 });
+      await p.goto(info.open_url, { timeout: 120_000 });
+      // Cards shown, looked at every 250 ms for up to 2 minutes (what a person waiting would see).
+      let cards = 0;
+      while (cards < AGENTS && performance.now() - l0 < 120_000) {
+        cards = await p.locator('#agents [data-agent]').count();
+        if (cards < AGENTS) await sleep(250);
+      }
+      if (cards < AGENTS) console.log(`dashboard: ${cards} of ${AGENTS} cards after 2 minutes; connection: ${await p.locator('#conn').textContent()}`);
       shotMs = performance.now() - l0;
       const shot = join(root, 'dist', 'test-output', `dashboard-${AGENTS}-busy.png`);
       mkdirSync(join(root, 'dist', 'test-output'), { recursive: true });

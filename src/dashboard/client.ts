@@ -401,15 +401,29 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
   const render: Record<keyof View, () => void> = {
     session: renderHeader, totals: renderHeader, agents: renderAgents, tasks: renderTasks, runs: renderRuns, events: renderEvents, handovers: renderHandovers, conflicts: renderConflicts, alerts: renderAlerts, approvals: renderApprovals, archived: renderArchived,
   };
+  // Patches are applied at once, drawn at most once a frame: a page that falls behind (a loaded
+  // machine, a burst of patches) draws each section once for all the patches that came meanwhile.
+  const dirty = new Set<() => void>();
+  let drawing = false;
+  function draw(): void {
+    drawing = false;
+    const fns = [...dirty];
+    dirty.clear();
+    for (const fn of fns) fn();
+  }
   function apply(data: string): void {
     const message = JSON.parse(data) as { now: number; view: Partial<View> };
     offset = message.now - Date.now();
     Object.assign(view, message.view);
-    const done = new Set<() => void>();
     for (const key of Object.keys(message.view) as (keyof View)[]) {
       const fn = render[key];
-      if (fn && !done.has(fn)) { done.add(fn); fn(); }
+      if (fn) dirty.add(fn);
     }
+    if (drawing) return;
+    drawing = true;
+    // A hidden tab gets no frames: it is drawn on the next turn instead.
+    if (document.hidden) setTimeout(draw, 0);
+    else requestAnimationFrame(draw);
   }
   const conn = byId('conn');
   const status = (state: string, text: string): void => { conn.dataset.conn = state; conn.textContent = text; };
