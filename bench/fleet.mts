@@ -87,7 +87,8 @@ try {
   const recorder = readStoreData(state)!.recorder!.pid;
   // Let the turns get going, then measure while every agent works.
   await sleep(3000);
-  const [cpu0, wall0] = [cpuMs(recorder), performance.now()];
+  const tmuxPid = Number((await server.cmd(['display-message', '-p', '#{pid}'])).trim());
+  const [cpu0, wall0, tmux0] = [cpuMs(recorder), performance.now(), cpuMs(tmuxPid)];
   const probes: number[] = [];
   const written: number[] = [];
   const toolEvents0 = names.reduce((n, a) => n + (readFileSync(statusFile(state, a), 'utf8').match(/"PostToolUse"/g)?.length ?? 0), 0);
@@ -132,7 +133,7 @@ try {
     written.push(statSync(storeFile(state)).mtimeMs - appended);
     await sleep(150);
   }
-  const [cpu1, wall1] = [cpuMs(recorder), performance.now()];
+  const [cpu1, wall1, tmux1] = [cpuMs(recorder), performance.now(), cpuMs(tmuxPid)];
   const toolEvents1 = names.reduce((n, a) => n + (readFileSync(statusFile(state, a), 'utf8').match(/"PostToolUse"/g)?.length ?? 0), 0);
   await page;
   const busyNow = Object.values(readStoreData(state)!.agents).filter((a) => a.status === 'busy').length;
@@ -141,6 +142,7 @@ try {
   rows.push({ what: '  of which until the recorder wrote store.json (its mtime)', value: median(written), unit: 'ms' });
   rows.push({ what: '  90th percentile', value: [...probes].sort((x, y) => x - y)[Math.floor(probes.length * 0.9)]!, unit: 'ms' });
   rows.push({ what: 'recorder CPU, all busy', value: ((cpu1 - cpu0) / (wall1 - wall0)) * 100, unit: '% of a core', target: '< 25' });
+  rows.push({ what: 'tmux server CPU, all busy (32 claude screens; at the recorder\'s priority)', value: ((tmux1 - tmux0) / (wall1 - wall0)) * 100, unit: '% of a core' });
   rows.push({ what: 'recorder RSS, all busy', value: rssMb(recorder), unit: 'MB', target: '< 80' });
   rows.push({ what: 'recorder peak RSS (VmHWM)', value: rssMb(recorder, 'VmHWM'), unit: 'MB', target: '< 80' });
   if (shotMs) rows.push({ what: `dashboard: load -> ${AGENTS} cards, all busy`, value: shotMs, unit: 'ms' });
