@@ -168,8 +168,3 @@ export function archivedNewestFirst(stateDir: string, kind: IndexedKind, skip: R
   for (const e of readIndex(stateDir, kind)) if (!skip.has(e.id)) newest.set(e.id, e);
   return [...newest.values()].sort((a, b) => b.order - a.order);
 }
-
-/** One slice of archived records of a kind, newest first, leaving out ids in live (still in the store). */
-export function archivedPage<T>(stateDir: string, kind: IndexedKind, skip: number, take: number, live: ReadonlySet<string> = new Set()): T[] {
-  return archivedNewestFirst(stateDir, kind, live).slice(skip, skip + take).map((e) => readEntry<T>(stateDir, kind, e)).filter((r): r is Awaited<T> => r !== undefined) as T[];
-}

@@ -74,7 +74,7 @@ export async function runsCommand(argv: string[]): Promise<number> {
   const data = readStore(stateDir);
   if (values.page !== undefined || values['per-page'] !== undefined) {
     const found = runPage(data, stateDir, pageNumber(values.page, '--page', 1), pageNumber(values['per-page'], '--per-page', 20));
-    process.stdout.write(values.json ? `${JSON.stringify({ session: data.session?.name ?? null, ...found }, null, 2)}\n` : `${runsTable({ ...data, runs: Object.fromEntries(found.runs.map((r) => [r.id, r])) })}\npage ${found.page} of ${found.pages} (${found.total} runs, newest first${found.page < found.pages ? `; --page ${found.page + 1} for older` : ''})\n`);
+    process.stdout.write(values.json ? `${JSON.stringify({ session: data.session?.name ?? null, ...found }, null, 2)}\n` : `${runsTable({ ...data, runs: Object.fromEntries(found.runs.map((r) => [r.id, r])) })}\npage ${found.page} of ${found.pages} (${found.total} runs; page 1 is the newest${found.page < found.pages ? `; --page ${found.page + 1} for older` : ''})\n`);
     return 0;
   }
   const archived = data.archive?.runs?.count ?? 0;

@@ -206,7 +206,7 @@ export async function tasksCommand(argv: string[]): Promise<number> {
     const perPage = pageNumber(values['per-page'], '--per-page', 50);
     const found = taskPage(data, dir, pageNumber(values.page, '--page', 1), perPage, values.agent);
     if (values.json) process.stdout.write(`${JSON.stringify({ session: data.session?.name ?? null, ...found }, null, 2)}\n`);
-    else process.stdout.write(`${tasksTable({ ...data, tasks: Object.fromEntries(found.tasks.map((t) => [t.id, t])) })}\npage ${found.page} of ${found.pages} (${found.total} tasks, newest first${found.page < found.pages ? `; --page ${found.page + 1} for older` : ''})\n`);
+    else process.stdout.write(`${tasksTable({ ...data, tasks: Object.fromEntries(found.tasks.map((t) => [t.id, t])) })}\npage ${found.page} of ${found.pages} (${found.total} tasks; page 1 is the newest${found.page < found.pages ? `; --page ${found.page + 1} for older` : ''})\n`);
     return 0;
   }
   if (values.json) {
