@@ -18,9 +18,9 @@ export interface DashboardInfo {
   started_at: string;
 }
 
-/** Writes the file atomically (temp + rename), mode 0600. */
+/** Writes the file atomically (temp + rename), mode 0600; a state directory deleted meanwhile is not made again. */
 export function writeDashboardInfo(stateDir: string, info: DashboardInfo): void {
-  writeFileAtomic(dashboardInfoFile(stateDir), `${JSON.stringify(info, null, 2)}\n`, 0o600);
+  writeFileAtomic(dashboardInfoFile(stateDir), `${JSON.stringify(info, null, 2)}\n`, 0o600, false);
 }
 
 /** Removes the file if this process wrote it. */

@@ -4,7 +4,7 @@
 // with the byte cursors of what it has read, so a recorder killed at any moment resumes exactly
 // where the store says: nothing lost, nothing twice. Only then does it act in tmux (effects.ts).
 // tmux tells it of dead panes through a pane-died hook; a slow look is the net (pane-checks.ts).
-import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { Store } from '../store/store.js';
 import type { StatusLine, StoreData, WorktreeState } from '../store/types.js';
 import { agentDir, agentFiles, inboxDir, TMUX_EVENTS, tmuxEventsFile } from '../store/paths.js';
@@ -258,11 +258,15 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   watchers.push(watch(stateDir, (_, file) => { if (file === TMUX_EVENTS) void check(); }));
   serverPid = Number((await server.cmd(['display-message', '-p', formatOf(['pid'])]).catch(() => '0')).trim()) || 0;
   void check();
+  // The state directory as it was at the start: one deleted and made again (a late dashboard writing
+  // its address, a dispatch into it) is not this session's any more.
+  const home = statSync(stateDir);
+  const homeGone = (): boolean => { try { const now = statSync(stateDir); return now.ino !== home.ino || now.dev !== home.dev; } catch { return true; } };
   let tick = 0;
   const timer = setInterval(() => {
     tick++;
     // Its state directory deleted: nothing is left to record into, and nothing would ever end it.
-    if (tick % 5 === 0 && !existsSync(stateDir)) { log(`${stateDir} is gone; the recorder stops`); lost = true; opts.onLost?.(); return; }
+    if (tick % 5 === 0 && homeGone()) { log(`${stateDir} is gone; the recorder stops`); lost = true; opts.onLost?.(); return; }
     if (waitingOnTime(store.data)) void drain();
     if (tick % 10 === 0 || somethingDied() || Object.values(store.data.agents).some(atDialog)) void check();
     if (tick % 30 === 0) void lookAtWork();

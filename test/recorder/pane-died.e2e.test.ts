@@ -68,5 +68,7 @@ test('a recorder whose state directory is deleted stops: nothing is left to reco
   // As a test's clean-up or a person's rm -rf does it, while the tmux server is still up.
   const { rmSync } = await import('node:fs');
   rmSync(state, { recursive: true, force: true });
+  // Something late (a dashboard that starts slowly and writes its address) makes a folder of that name again: it is not the session's.
+  mkdirSync(state);
   await retryUntil(() => !alive(recorder), 20_000, 'the recorder gone');
 });
