@@ -33,7 +33,7 @@ export interface SshHost {
   start(): Promise<void>;
   /** Kills the sshd processes of the established connections (they drop); the listener stays. */
   dropConnections(): Promise<void>;
-  /** Pids of every live (not zombie) process of the host's user. */
+  /** Pids of every live (not zombie) process of the host's user. The sshd of a finished run() can linger a moment: poll. */
   processes(): number[];
   /** Runs a shell command as the host's user over ssh and returns its stdout (throws on a failure, with stderr). */
   run(cmd: string): string;
