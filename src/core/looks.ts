@@ -3,7 +3,7 @@
 // server.ts hands them to the page's script), so no copy is written there.
 
 /** The states of an agent, in every view. */
-export const AGENT_STATES = ['starting', 'idle', 'busy', 'waiting', 'limited', 'error', 'exited'] as const;
+export const AGENT_STATES = ['starting', 'idle', 'busy', 'waiting', 'limited', 'unreachable', 'error', 'exited'] as const;
 export type AgentStatus = (typeof AGENT_STATES)[number];
 
 /**
@@ -16,6 +16,8 @@ export const STATE_LOOK: Record<AgentStatus, { symbol: string; colour: string; t
   busy: { symbol: '▶', colour: 'yellow', text: 'black' },
   waiting: { symbol: '?', colour: 'magenta', text: 'black' },
   limited: { symbol: '⏸', colour: 'blue', text: 'white' },
+  // Its host does not answer: the agent may well be working on; its state catches up when the host answers.
+  unreachable: { symbol: '⌁', colour: 'colour208', text: 'black' },
   error: { symbol: '✗', colour: 'red', text: 'white' },
   exited: { symbol: '○', colour: 'brightblack', text: 'white' },
 };

@@ -106,7 +106,7 @@ ${opts.csrf ? `<meta name="orch-csrf" content="${escapeHtml(opts.csrf)}">\n` : '
 export const STYLE_CSS = `
 :root {
   --bg: #0f1115; --panel: #171a21; --line: #2a2f3a; --text: #e6e8eb; --muted: #8b93a1;
-  --starting: #3bc9db; --idle: #40c057; --busy: #fab005; --waiting: #da77f2; --limited: #4dabf7; --error: #ff6b6b; --exited: #868e96;
+  --starting: #3bc9db; --idle: #40c057; --busy: #fab005; --waiting: #da77f2; --limited: #4dabf7; --unreachable: #ff922b; --error: #ff6b6b; --exited: #868e96;
   --term-fg: #d0d0d0; --term-bg: #000;
   color-scheme: dark;
 }
@@ -153,7 +153,7 @@ h2 select { text-transform: none; }
 .card .reason:empty { display: none; }
 .card .sid { font-family: ui-monospace, monospace; font-size: .8rem; }
 [data-state="starting"] { --c: var(--starting); } [data-state="idle"] { --c: var(--idle); } [data-state="busy"] { --c: var(--busy); }
-[data-state="waiting"] { --c: var(--waiting); } [data-state="error"] { --c: var(--error); } [data-state="exited"] { --c: var(--exited); } [data-state="limited"] { --c: var(--limited); }
+[data-state="waiting"] { --c: var(--waiting); } [data-state="error"] { --c: var(--error); } [data-state="exited"] { --c: var(--exited); } [data-state="limited"] { --c: var(--limited); } [data-state="unreachable"] { --c: var(--unreachable); }
 .card[data-state] { border-left-color: var(--c); }
 .card[data-state] .state, .badge[data-state] { color: var(--c); }
 .card[data-state="error"] .reason { color: var(--error); }

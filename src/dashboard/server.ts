@@ -13,6 +13,7 @@ import { StreamPool } from './streams.js';
 import { StoreFollower } from './follow.js';
 import { listen, send, sseEvent, urlHost, wantsHtml } from './http.js';
 import { ACTION_PATHS, answerAction, answerGet, type RouteContext } from './routes.js';
+import { shownIn } from '../store/types.js';
 
 export interface DashboardOptions {
   stateDir: string;
@@ -66,7 +67,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     locate(agent) {
       const data = follower.data;
       const a = data && Object.hasOwn(data.agents, agent) ? data.agents[agent] : undefined;
-      return a && data?.session ? { server: Server.of(data.session.socket), pane: a.pane } : undefined;
+      return a && data?.session ? { server: Server.of(data.session.socket), pane: shownIn(a) } : undefined;
     },
   });
   // Every page gets the sections a store write changed; watched panes are looked at again.

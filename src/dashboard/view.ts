@@ -1,7 +1,7 @@
 // What the page is sent: a whitelisted, clipped view of the store (never the store itself, so
 // paths to scripts, cursors and whatever is added to the store later stay on the server), split
 // into sections so that a change re-sends only the sections it touched.
-import type { StoreData, TaskRecord } from '../store/types.js';
+import { shownIn, type StoreData, type TaskRecord } from '../store/types.js';
 import type { HandoverInfo } from './handovers.js';
 import { conflictLines, worktreeLine, worktreeSummary } from '../worktrees/summary.js';
 import { limitReason } from '../fleet/limits.js';
@@ -125,14 +125,14 @@ function taskCounts(data: StoreData, live: readonly TaskRecord[]): Record<string
 /** The view of a store (and the handovers listed beside it). */
 export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
   const agents = Object.values(data.agents ?? {}).map((a): AgentView => ({
-    name: a.name, role: a.role, mode: a.mode, status: a.status, reason: clip(a.reason, 600), pane: a.pane,
+    name: a.name, role: a.role, mode: a.mode, status: a.status, reason: clip(a.reason, 600), pane: shownIn(a), ...(a.host ? { host: a.host } : {}),
     task: clip(a.task, 1000), task_id: a.task_id ?? null, busy_since: a.busy_since ?? null,
     last_result: clip(a.last_result, 4000), last_tool: a.last_tool ?? null, cost_usd: num(a.cost_usd),
     session_id: a.session_id, model: a.model ?? null, turns: num(a.turns), restarts: num(a.restarts),
     exit_code: a.exit_code ?? null, updated_at: a.updated_at,
     worktree: (() => { const w = worktreeSummary(data, a); return w ? clip(worktreeLine(w), 300) : null; })(),
     ports: a.ports?.length ? (a.ports.length === 1 ? String(a.ports[0]) : `${a.ports[0]}-${a.ports.at(-1)}`) : null,
-    attach: data.session && !data.session.ended_at && a.pane ? quoteArgv(['tmux', ...attachArgv(data.session, a.pane, false)]) : null,
+    attach: data.session && !data.session.ended_at && a.pane ? quoteArgv(['tmux', ...attachArgv(data.session, shownIn(a), false)]) : null,
   }));
   const allTasks = Object.values(data.tasks ?? {});
   const tasks = allTasks.sort((a, b) => num(b.seq) - num(a.seq)).slice(0, MAX_TASKS).map(taskView);

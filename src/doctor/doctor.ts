@@ -38,10 +38,12 @@ const usesBypass = (a: AgentSpec): boolean => a.permissionMode === 'bypassPermis
 interface Group { env: NodeJS.ProcessEnv; agents: AgentSpec[]; dirs: string[] }
 
 function groups(layout: Layout | undefined, opts: DoctorOptions): Group[] {
-  if (!layout?.agents.length) return [{ env: opts.env, agents: [], dirs: [layout?.root ?? opts.cwd] }];
+  // Agents on other hosts are checked there (src/doctor/hosts.ts).
+  const local = layout?.agents.filter((a) => !a.host) ?? [];
+  if (!local.length) return [{ env: opts.env, agents: [], dirs: [layout?.root ?? opts.cwd] }];
   const byKey = new Map<string, Group>();
-  for (const agent of layout.agents) {
-    const env = { ...opts.env, ...layout.env, ...agent.env };
+  for (const agent of local) {
+    const env = { ...opts.env, ...layout!.env, ...agent.env };
     const key = JSON.stringify(RELEVANT.map((k) => env[k] ?? null));
     const group = byKey.get(key) ?? { env, agents: [], dirs: [] };
     group.agents.push(agent);
@@ -93,5 +95,6 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     const label = all.length > 1 ? `[${g.agents.map((a) => a.name).join(', ')}] ` : '';
     findings.push(...checkGroup(g, root, opts.isRoot).map((f) => ({ ...f, summary: label + f.summary })));
   }
+  if (layout && Object.keys(layout.hosts).length) findings.push(...await (await import('./hosts.js')).checkHosts(layout));
   return { ok: findings.every((f) => f.status !== 'problem'), layout: opts.layoutFile, root, findings };
 }

@@ -8,7 +8,7 @@ import { LAYOUT_NAMES, parseCustomLayout } from './layout-string.js';
 import { layoutSchema } from './schema.js';
 import { checkForks } from './forks.js';
 import { toolkitRoot } from '../util/paths.js';
-import type { AgentSpec, Layout, PaneSpec, WindowSpec } from './types.js';
+import type { AgentSpec, HostSpec, Layout, PaneSpec, WindowSpec } from './types.js';
 import type { FleetSettings } from '../store/types.js';
 import { DEFAULT_BACKOFF_S, DEFAULT_MAX_BACKOFF_S } from '../fleet/limits.js';
 import { DEFAULT_APPROVAL_TIMEOUT_S } from '../approvals/approvals.js';
@@ -60,6 +60,7 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
   const defaults = (raw.defaults as Raw | undefined) ?? {};
   const names = new Map<string, Path>();
   const focusedWindows: number[] = [];
+  const hosts = hostsOf(raw);
 
   const windows: WindowSpec[] = (raw.windows as Raw[]).map((w, wi) => {
     const windowRoot = w.root !== undefined ? resolve(root, w.root as string) : root;
@@ -75,7 +76,7 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
     }
     if (w.focus) focusedWindows.push(wi);
     if (paneRaws.filter((p) => p.focus).length > 1) problem(['windows', wi, 'panes'], 'more than one pane has focus: true (expected at most one per window)');
-    const panes = paneRaws.map((p, pi) => resolvePane(p, defaults, ['windows', wi, 'panes', pi], windowRoot, windowOk, dirname(file), names, problem, session));
+    const panes = paneRaws.map((p, pi) => resolvePane(p, defaults, ['windows', wi, 'panes', pi], windowRoot, windowOk, dirname(file), names, problem, session, hosts));
     return { name: (w.name as string | undefined) ?? `window-${wi + 1}`, layout: layoutName, focus: Boolean(w.focus), options: (w.options as Record<string, string>) ?? {}, panes: panes.filter((p): p is PaneSpec => p !== undefined) };
   });
   if (focusedWindows.length > 1) problem(['windows', focusedWindows[1]!, 'focus'], 'more than one window has focus: true (expected at most one)');
@@ -100,9 +101,19 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
     fleet: fleetOf(raw),
     notify: notifyOf(raw),
     approvals: { timeout_s: ((raw.approvals as Raw | undefined)?.timeout as number | undefined) ?? DEFAULT_APPROVAL_TIMEOUT_S, by: ((raw.approvals as Raw | undefined)?.by as 'person' | 'lead' | undefined) ?? 'person' },
-    windows, agents,
+    windows, agents, hosts,
   };
 }
+
+/** The layout's hosts: section. */
+function hostsOf(raw: Raw): Record<string, HostSpec> {
+  return Object.fromEntries(Object.entries((raw.hosts as Record<string, Raw> | undefined) ?? {}).map(([name, h]) => [name, {
+    name, ssh: h.ssh as string, ...(h.port !== undefined ? { port: h.port as number } : {}), ...(h.root !== undefined ? { root: h.root as string } : {}),
+    claude: (h.claude as string | undefined) ?? 'claude', env: (h.env as Record<string, string> | undefined) ?? {},
+  }]));
+}
+
+
 
 /** The layout's notify: section (a webhook may also come from ORCH_NOTIFY_WEBHOOK). */
 function notifyOf(raw: Raw): Layout['notify'] {
@@ -129,11 +140,23 @@ function fleetOf(raw: Raw): FleetSettings {
 }
 
 function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, windowOk: boolean, fileDir: string,
-  names: Map<string, Path>, problem: (path: Path, message: string) => void, session: string): PaneSpec | undefined {
+  names: Map<string, Path>, problem: (path: Path, message: string) => void, session: string, hosts: Record<string, HostSpec>): PaneSpec | undefined {
   const pick = <T>(key: string): T | undefined => (p[key] ?? defaults[key]) as T | undefined;
-  const cwd = pick<string>('cwd') !== undefined ? resolve(windowRoot, pick<string>('cwd')!) : windowRoot;
-  const cwdPath: Path = p.cwd !== undefined ? [...path, 'cwd'] : ['defaults', 'cwd'];
-  if (windowOk && pick<string>('cwd') !== undefined && !isDir(cwd)) problem(cwdPath, `${notADir(cwd)} (expected a directory relative to ${windowRoot})`);
+  const at = (key: string): Path => (p[key] !== undefined ? [...path, key] : ['defaults', key]);
+  const host = p.command === undefined ? pick<string>('host') : undefined;
+  // An agent on another host: its cwd is relative to that host's root, and is checked there (doctor, start).
+  const cwd = host !== undefined ? (pick<string>('cwd') ?? '.') : pick<string>('cwd') !== undefined ? resolve(windowRoot, pick<string>('cwd')!) : windowRoot;
+  if (host === undefined && windowOk && pick<string>('cwd') !== undefined && !isDir(cwd)) problem(at('cwd'), `${notADir(cwd)} (expected a directory relative to ${windowRoot})`);
+  if (host !== undefined) {
+    const known = Object.keys(hosts);
+    if (!hosts[host]) problem(at('host'), `no host ${JSON.stringify(host)} in hosts: (expected ${known.length ? `one of ${known.join(', ')}` : 'a hosts: section naming it, e.g. hosts: { box: { ssh: user@box } }'})`);
+    // What needs this machine: a worktree of the repository here, our headless runner, the lead's MCP server, a conversation kept here.
+    const cannot = (key: string, why: string): void => problem(at(key), `an agent on host ${host} cannot have ${why} yet (expected it on this machine, without host:)`);
+    if (pick<boolean>('worktree')) cannot('worktree', 'a worktree (worktrees are made in the repository here)');
+    if (pick<string>('mode') === 'headless') cannot('mode', 'mode: headless (its runner is part of this toolkit, which runs here)');
+    if (p.fork_from !== undefined) cannot('fork_from', 'fork_from (the conversation it forks is kept here)');
+    if (pick<boolean>('mcp')) cannot('mcp', 'the orchestrator\'s MCP tools (the lead stays on this machine)');
+  }
   const env = { ...((defaults.env as Record<string, string>) ?? {}), ...((p.env as Record<string, string>) ?? {}) };
   if (p.command !== undefined) {
     for (const key of Object.keys(p)) {
@@ -181,12 +204,13 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, wind
     restart: pick<'never' | 'on-failure'>('restart') ?? 'never',
     mode: pick<'interactive' | 'headless'>('mode') ?? 'interactive',
     focus: Boolean(p.focus),
-    mcp: pick<boolean>('mcp') ?? role === 'lead',
+    mcp: pick<boolean>('mcp') ?? (role === 'lead' && host === undefined),
     ...(p.fork_from !== undefined ? { forkFrom: p.fork_from as string } : {}),
     ...(pick<boolean>('worktree') ? { worktree: { branch: (p.branch as string | undefined) ?? `${session}/${name}` } } : {}),
     ports: pick<number>('ports') ?? 10,
     nice: pick<number>('nice') ?? DEFAULT_NICE,
     account: pick<string>('account') ?? 'default',
     rules: { allow: pick<string[]>('allow') ?? [], deny: pick<string[]>('deny') ?? [], ask: pick<string[]>('ask') ?? [] },
+    ...(host !== undefined ? { host } : {}),
   };
 }

@@ -44,6 +44,7 @@ const agentSettings: Record<string, Schema> = {
   deny: arrayOf(str(undefined, { nonEmpty: true }), 'Permission requests these rules deny without a person, e.g. ["Bash(rm -rf:*)"] (deny wins over ask and allow).'),
   ask: arrayOf(str(undefined, { nonEmpty: true }), 'Permission requests that always go to a person, even when an allow rule matches.'),
   account: str('The account (API key or login) this agent\'s API use counts against: agents of one account pause together when one hits a rate, overload or usage limit (default: "default", the same for all).', { nonEmpty: true }),
+  host: str('The machine this agent runs on: a name from hosts: (default: this one).', { pattern: NAME_PATTERN, patternHint: NAME_HINT }),
   mcp: bool('Give this agent the orchestrator\'s MCP tools (list agents, dispatch tasks, wait for results), allowed without asking (default: true for role lead).'),
 };
 
@@ -147,6 +148,18 @@ export const layoutSchema: Schema = {
     },
     max_busy: int('At most this many agents work at once; the rest of the queue waits in order.', 1, 1000),
     max_busy_per_role: mapOf(int(undefined, 1, 1000), 'At most this many agents of a role work at once, e.g. { worker: 2 }.', { pattern: /^\S+$/, hint: 'a role name' }),
+    hosts: mapOf({
+      kind: 'object',
+      description: 'A machine reached with OpenSSH; its agents run in a tmux server there (they survive a dropped connection) and show here in their panes.',
+      required: ['ssh'],
+      fields: {
+        ssh: str('The destination as ssh takes it: user@box, or an alias from ~/.ssh/config. Logging in must need no prompt (a key or an agent).', { nonEmpty: true, pattern: /^[^\s-][^\s]*$/, patternHint: 'an ssh destination such as user@box or an alias, with no spaces and not starting with "-"' }),
+        port: int('The ssh port (default: what ssh would use, 22 or the config\'s).', 1, 65535),
+        root: str('The project directory there; agents\' cwd: is relative to it (default: the home directory of the user you log in as).', { nonEmpty: true }),
+        claude: str('The claude executable there (default: claude on its PATH).', { nonEmpty: true }),
+        env,
+      },
+    }, 'Other machines agents run on, by name (an agent says host: NAME).', { pattern: NAME_PATTERN, hint: NAME_HINT }),
     defaults: { kind: 'object', description: 'Settings applied to every agent unless it sets its own.', fields: agentSettings },
     windows: arrayOf(window, 'The windows, in order.', 1),
   },

@@ -35,6 +35,19 @@ export interface AgentSpec {
   account: string;
   /** Permission rules decided without a person (allow, deny, ask). */
   rules: { allow: string[]; deny: string[]; ask: string[] };
+  /** The host it runs on (a name of the layout's hosts:); its cwd is then relative to that host's root. */
+  host?: string;
+}
+
+/** A machine of the layout's hosts: section. */
+export interface HostSpec {
+  name: string;
+  ssh: string;
+  port?: number;
+  /** The project directory there, as given (relative: to the login's HOME); undefined: HOME. */
+  root?: string;
+  claude: string;
+  env: Record<string, string>;
 }
 
 /** How worktrees are made (the layout's worktrees: section). */
@@ -93,6 +106,8 @@ export interface Layout {
   /** Where a person is told they are needed. */
   notify: NonNullable<StoreData['notify']>;
   windows: WindowSpec[];
+  /** Other machines, by name. */
+  hosts: Record<string, HostSpec>;
   /** Every agent, in pane order. */
   agents: AgentSpec[];
 }

@@ -2,7 +2,8 @@
 // after a look at the screen), or stop a cancelled or timed-out turn. A delivery tmux refuses fails
 // its task at once; an interrupt is marked done on the agent either way.
 import type { Store } from '../store/store.js';
-import type { Server } from '../tmux/objects.js';
+import { agentServer } from '../hosts/remote.js';
+import { isUnreachable } from '../hosts/ssh.js';
 import type { TaskEffect } from '../tasks/tasks.js';
 import { deliver, resubmit, stopTurn } from '../tasks/deliver.js';
 import { fail, interruptDone, waitForTurn } from '../tasks/lifecycle.js';
@@ -10,7 +11,6 @@ import { isNoServer } from '../tmux/command.js';
 import { applyLines } from './apply.js';
 
 export interface EffectContext {
-  server: Server;
   stateDir: string;
   store: Store;
   log: (line: string) => void;
@@ -18,15 +18,18 @@ export interface EffectContext {
   again: () => void;
   /** A pane went away: the recorder looks at tmux (dead panes, a lost session) soon. */
   look: () => void;
+  /** An agent's host did not answer during an effect: the recorder's link to it finds out and records it. */
+  hostSilent: (host: string, reason: string) => void;
 }
 
 /** Performs effects concurrently (each on its own agent). */
 export async function performEffects(ctx: EffectContext, effects: readonly TaskEffect[]): Promise<void> {
-  const { server, stateDir, store, log } = ctx;
+  const { stateDir, store, log } = ctx;
   await Promise.all(effects.map(async (effect) => {
     const agent = store.data.agents[effect.agent];
     const task = store.data.tasks?.[effect.task];
     if (!agent || !task) return;
+    const server = agentServer(store.data, agent);
     try {
       if (effect.kind === 'deliver') await deliver(server, stateDir, agent, task);
       else if (effect.kind === 'resubmit') {
@@ -52,6 +55,8 @@ export async function performEffects(ctx: EffectContext, effects: readonly TaskE
     } catch (error) {
       const message = (error as Error).message;
       log(`${effect.kind} ${task.id} -> ${agent.name} failed: ${message}`);
+      // A host that does not answer is no verdict on the task: it waits (a delivery is looked at again once the host answers).
+      if (isUnreachable(error)) { ctx.hostSilent(error.host, error.detail); return; }
       if (effect.kind === 'interrupt') return;
       // A pane (or server) that went away under the delivery is the agent's death, recorded as
       // such: the task is cut short and waits for the agent, which takes nothing meanwhile, and tmux

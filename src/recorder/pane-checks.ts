@@ -17,13 +17,28 @@ export const atDialog = (agent: AgentRecord): boolean => agent.status === 'start
  */
 export type PaneLook = { lost: string } | { updates: [string, StatusLine][]; pids: number[] };
 
-/** Looks at every agent's pane (and, for those that may be at a dialog, its screen). */
+/** Looks at every local agent's pane (and, for those that may be at a dialog, its screen); agents on other hosts are looked at on theirs (lookAtHost). */
 export async function lookAtPanes(server: Server, data: StoreData, tmuxId: string, now: number): Promise<PaneLook> {
   const panes: PaneInfo[] = await server.panes();
   if (!panes.some((p) => p.session_id === tmuxId)) return { lost: panes.length ? 'tmux session gone' : 'tmux server gone' };
   const byId = new Map(panes.map((p) => [p.pane_id, p]));
+  const local = Object.values(data.agents).filter((a) => !a.host);
+  const updates = await paneUpdates(server, local, byId, now);
+  const pids = local.map((a) => byId.get(a.pane)).filter((p) => p && p.pane_dead !== '1').map((p) => Number(p!.pane_pid)).filter((pid) => pid > 0);
+  return { updates, pids };
+}
+
+/** The same look at the agents of one host, on its tmux server there (one round trip, more only for a screen). */
+export async function lookAtHost(server: Server, agents: readonly AgentRecord[], now: number): Promise<[string, StatusLine][]> {
+  const panes = await server.panes();
+  return paneUpdates(server, agents, new Map(panes.map((p) => [p.pane_id, p])), now);
+}
+
+/** Events for agents whose pane died or is gone, or whose screen shows a start-up dialog. */
+async function paneUpdates(server: Server, agents: readonly AgentRecord[], byId: Map<string, PaneInfo>, now: number): Promise<[string, StatusLine][]> {
   const updates: [string, StatusLine][] = [];
-  for (const agent of Object.values(data.agents)) {
+  for (const agent of agents) {
+    if (agent.status === 'unreachable') continue;
     const pane = byId.get(agent.pane);
     if (agent.status !== 'exited' && (!pane || pane.pane_dead === '1')) {
       const code = pane?.pane_dead_status ? Number(pane.pane_dead_status) : undefined;
@@ -33,8 +48,7 @@ export async function lookAtPanes(server: Server, data: StoreData, tmuxId: strin
       if (dialog && agent.reason !== dialog) updates.push([agent.name, { at: Date.parse(agent.updated_at), event: { hook_event_name: 'Dialog', reason: dialog } }]);
     }
   }
-  const pids = Object.values(data.agents).map((a) => byId.get(a.pane)).filter((p) => p && p.pane_dead !== '1').map((p) => Number(p!.pane_pid)).filter((pid) => pid > 0);
-  return { updates, pids };
+  return updates;
 }
 
 /** Whether the session's tmux session is gone, and why (for a recorder that got SIGHUP); undefined while it is there. */

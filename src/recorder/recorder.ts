@@ -22,7 +22,10 @@ import { coalescing } from '../util/coalesce.js';
 import { applyLines } from './apply.js';
 import { recordPass, waitingOnTime } from './pass.js';
 import { performEffects, type EffectContext } from './effects.js';
-import { atDialog, findControlWindow, lookAtPanes, sessionGone } from './pane-checks.js';
+import { atDialog, findControlWindow, lookAtHost, lookAtPanes, sessionGone } from './pane-checks.js';
+import { HostLink } from '../hosts/link.js';
+import { agentsOn, hostServer } from '../hosts/remote.js';
+import { isUnreachable } from '../hosts/ssh.js';
 import { describeConflict, findConflicts, lookAtWorktree, type MergeCache } from '../worktrees/look.js';
 import { mergeDone, mergesDue } from '../workflow/runs.js';
 import { mergeRunTask } from '../workflow/merges.js';
@@ -71,7 +74,10 @@ async function openForRecording(stateDir: string): Promise<Store> {
 export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const log = opts.log ?? (() => {});
   const { stateDir } = opts;
+  // The state directory as it was at the start: one deleted and made again (a late dashboard writing
+  // its address, a dispatch into it) is not this session's any more.
   const store = await openForRecording(stateDir);
+  const home = statSync(stateDir);
   const session = store.data.session!;
   const server = Server.of(session.socket);
   const names = Object.keys(store.data.agents);
@@ -160,7 +166,29 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   };
   const effectsDone = (): Promise<unknown> => Promise.all([...effectChains.values()]);
 
-  const effectContext: EffectContext = { server, stateDir, store, log, again: () => { show(); void drain(); }, look: () => { void check(); } };
+  const effectContext: EffectContext = { stateDir, store, log, again: () => { show(); void drain(); }, look: () => { void check(); }, hostSilent: (host) => links.get(host)?.reconnect() };
+
+  // Agents on other hosts: a link per host streams their status lines into their files here, and
+  // says when the host stops answering (its agents are then unreachable, not exited) and comes back.
+  const links = new Map<string, HostLink>();
+  const recordHost = async (host: string, reachable: boolean, why = ''): Promise<void> => {
+    await store.mutate((data) => {
+      const h = data.session?.hosts?.[host];
+      if (!h) return;
+      Object.assign(h, { reachable, checked_at: new Date().toISOString(), error: reachable ? null : why });
+      const at = Date.now();
+      for (const name of agentsOn(data, host)) applyLines(data, name, [{ at, event: reachable ? { hook_event_name: 'HostReachable' } : { hook_event_name: 'HostUnreachable', reason: `host ${host} does not answer: ${why}` } }], log);
+    });
+    log(`host ${host} ${reachable ? 'answers' : `does not answer: ${why}`}`);
+    show();
+    void drain();
+  };
+  for (const host of Object.values(session.hosts ?? {})) {
+    links.set(host.name, new HostLink(host, Object.values(store.data.agents).filter((a) => a.host === host.name), stateDir, {
+      reachable: (h) => void recordHost(h, true), unreachable: (h, why) => void recordHost(h, false, why),
+      appended: () => void drain(), log,
+    }));
+  }
 
   /** Records events found by looking at tmux, dropping any about an agent whose record changed since the look. */
   const recordLooked = async (updates: [string, StatusLine][], seen: Map<string, string | undefined>): Promise<void> => {
@@ -184,7 +212,8 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         const at = Date.now();
         await store.mutate((data) => {
           if (data.session) data.session.lost_at = new Date(at).toISOString();
-          for (const name of Object.keys(data.agents)) applyLines(data, name, [{ at, event: { hook_event_name: 'SessionLost', reason } }], log);
+          // Agents on other hosts live on in their tmux servers there; --resume shows them again.
+          for (const a of Object.values(data.agents)) if (!a.host) applyLines(data, a.name, [{ at, event: { hook_event_name: 'SessionLost', reason } }], log);
         });
         log(`session lost: ${reason}; ./start.mts --resume brings it back`);
       } catch (error) {
@@ -204,6 +233,20 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   let serverPid = 0;
   const somethingDied = (): boolean => (serverPid > 0 && !alive(serverPid)) || panePids.some((pid) => !alive(pid));
 
+  // Each answering host's panes, with the same look as the local ones; a host that does not answer is its link's to record.
+  const lookAtHosts = async (): Promise<[string, StatusLine][]> => {
+    const now = Date.now();
+    const looks = await Promise.all(Object.values(store.data.session?.hosts ?? {}).filter((h) => h.reachable !== false).map(async (h) => {
+      const agents = Object.values(store.data.agents).filter((a) => a.host === h.name);
+      return lookAtHost(hostServer(h), agents, now).catch((error: Error) => {
+        log(`cannot look at host ${h.name}: ${error.message}`);
+        if (isUnreachable(error)) links.get(h.name)?.reconnect();
+        return [];
+      });
+    }));
+    return looks.flat();
+  };
+
   const check = coalescing(async () => {
     if (lost || stopped) return;
     try {
@@ -216,8 +259,9 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         await sleep(LOSS_CONFIRM_MS);
         const gone = await sessionGone(server, session).catch(() => undefined);
         if (gone) await recordLost(gone);
-      } else if ('updates' in look && look.updates.length) {
-        await recordLooked(look.updates, seen);
+      } else if ('updates' in look) {
+        const updates = [...look.updates, ...await lookAtHosts()];
+        if (updates.length) await recordLooked(updates, seen);
       }
     } catch (error) {
       log(`error while looking at tmux: ${(error as Error).stack ?? String(error)}`);
@@ -258,9 +302,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   watchers.push(watch(stateDir, (_, file) => { if (file === TMUX_EVENTS) void check(); }));
   serverPid = Number((await server.cmd(['display-message', '-p', formatOf(['pid'])]).catch(() => '0')).trim()) || 0;
   void check();
-  // The state directory as it was at the start: one deleted and made again (a late dashboard writing
-  // its address, a dispatch into it) is not this session's any more.
-  const home = statSync(stateDir);
+  for (const link of links.values()) link.start();
   const homeGone = (): boolean => { try { const now = statSync(stateDir); return now.ino !== home.ino || now.dev !== home.dev; } catch { return true; } };
   let tick = 0;
   const timer = setInterval(() => {
@@ -288,6 +330,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       stopped = true;
       clearInterval(timer);
       for (const w of watchers) w.close();
+      await Promise.all([...links.values()].map((l) => l.stop()));
       await drain();
       await effectsDone();
       await notices.flush();

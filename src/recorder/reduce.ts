@@ -41,7 +41,8 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
   switch (e.hook_event_name) {
     case 'SessionStart':
       if (e.model) agent.model = text(e.model);
-      if (e.transcript_path) agent.transcript_path = ownTranscript(text(e.transcript_path), agent.session_id);
+      // (An agent on another host keeps the path of its transcript's mirror here.)
+      if (e.transcript_path && !agent.host) agent.transcript_path = ownTranscript(text(e.transcript_path), agent.session_id);
       // Compaction (manual, or automatic in the middle of a turn) starts the session anew without
       // ending the work in progress: the agent's state stays what it was.
       if (e.source === 'compact' && agent.status !== 'starting') break;
@@ -114,6 +115,22 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       if (agent.status === 'exited') return undefined;
       set('exited', text(e.reason) ?? 'tmux server gone');
       break;
+    case 'HostUnreachable':
+      // The recorder lost its host: the agent is most likely working on there, so nothing of its is
+      // ended; its tasks wait, and its state comes back (and catches up) when the host answers.
+      if (agent.status === 'exited') return undefined;
+      if (agent.status !== 'unreachable') agent.before_unreachable = { status: agent.status, reason: agent.reason };
+      agent.status = 'unreachable';
+      agent.reason = text(e.reason) ?? 'its host does not answer';
+      break;
+    case 'HostReachable': {
+      if (agent.status !== 'unreachable') return undefined;
+      const before = agent.before_unreachable ?? { status: 'starting' as const, reason: null };
+      agent.before_unreachable = null;
+      agent.status = before.status;
+      agent.reason = before.reason;
+      break;
+    }
     case 'Interrupted':
       // We pressed Escape for a cancelled task and the box is ready again. Claude fires no Stop
       // for an interrupted turn, only a StopFailure for the aborted request: not a real error.

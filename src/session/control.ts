@@ -12,8 +12,11 @@ import { recorderScriptFile } from '../store/paths.js';
 
 export const CONTROL_WINDOW = 'control';
 
-/** Environment the recorder reads: ORCH_KEEP_FINISHED, how many finished tasks the live store keeps (src/store/retention.ts). */
-const RECORDER_SETTINGS = ['ORCH_KEEP_FINISHED'] as const;
+/**
+ * Environment the recorder reads: ORCH_KEEP_FINISHED, how many finished tasks the live store keeps
+ * (src/store/retention.ts); the ssh config file and control folder of its links to other hosts.
+ */
+const RECORDER_SETTINGS = ['ORCH_KEEP_FINISHED', 'ORCH_SSH_CONFIG', 'ORCH_SSH_CONTROL_DIR'] as const;
 
 /**
  * The recorder makes many small short-lived objects (one pass per event) and keeps little: a young

@@ -6,7 +6,8 @@ import { rmSync, statSync } from 'node:fs';
 import { readStore } from '../store/state-dir.js';
 import { OrchestratorError } from '../core/errors.js';
 import { Store } from '../store/store.js';
-import type { AgentRecord, StoreData } from '../store/types.js';
+import type { AgentRecord, HostRecord, StoreData } from '../store/types.js';
+import { agentServer } from '../hosts/remote.js';
 import { Server, type Session } from '../tmux/objects.js';
 import { socketPath } from '../tmux/command.js';
 import { statusFile } from '../store/paths.js';
@@ -49,8 +50,12 @@ function allRecorded(data: StoreData, stateDir: string): boolean {
   return Object.values(data.agents).every((a) => a.status === 'exited' && (data.cursors?.[a.name] ?? 0) >= fileSize(statusFile(stateDir, a.name)));
 }
 
-/** Ends one agent: /exit for an interactive claude at its prompt, SIGTERM otherwise. */
+/** Ends one agent: /exit for an interactive claude at its prompt, SIGTERM otherwise (on another host: its tmux session there is killed, which hangs up its claude). */
 async function endAgent(server: Server, agent: AgentRecord, panePid: number | undefined): Promise<string> {
+  if (agent.host && !(agent.mode === 'interactive' && ['idle', 'busy', 'error'].includes(agent.status))) {
+    await server.cmd(['kill-session', '-t', `=${agent.name}`]).catch(() => {});
+    return 'its tmux session there killed';
+  }
   // A failed worktree setup left the launch script waiting, with no claude: it ends on SIGTERM.
   if (setupFailed(agent)) { if (panePid) signal([panePid], 'SIGTERM'); return 'SIGTERM'; }
   if (agent.mode === 'interactive' && ['idle', 'busy', 'error'].includes(agent.status)) {
@@ -66,6 +71,18 @@ async function endAgent(server: Server, agent: AgentRecord, panePid: number | un
   // Headless runners, and agents held at a dialog (typing there could answer it): SIGTERM.
   if (panePid) signal(childrenOf(panePid), 'SIGTERM');
   return 'SIGTERM';
+}
+
+/** Stops the tmux server of each host; one that does not answer is said, with the command that stops it later. */
+async function stopHosts(hosts: Record<string, HostRecord>, out: (line: string) => void): Promise<void> {
+  const list = Object.values(hosts);
+  if (!list.length) return;
+  const { stopHost } = await import('../hosts/remote.js');
+  await Promise.all(list.map(async (h) => {
+    const error = await stopHost(h);
+    if (error) out(`Host ${h.name} did not answer (${error}); its agents may still run there: ssh ${h.ssh} tmux -L ${h.socket} kill-server stops them.`);
+    else out(`Host ${h.name}: its tmux server is stopped.`);
+  }));
 }
 
 /** The session's pane pids by pane id. */
@@ -117,14 +134,17 @@ export async function endSession(opts: EndOptions): Promise<number> {
     // End every agent and wait until the recorder has recorded each end.
     data = readStore(stateDir);
     const pids = await panePids(session);
-    const how = await Promise.all(Object.values(data.agents).filter((a) => a.status !== 'exited').map(async (a) => `${a.name} (${await endAgent(server, a, pids.get(a.pane))})`));
+    const how = await Promise.all(Object.values(data.agents).filter((a) => a.status !== 'exited').map(async (a) => `${a.name} (${await endAgent(agentServer(data, a), a, pids.get(a.pane))})`));
     if (how.length) out(`Ending ${how.join(', ')}.`);
     const grace = opts.exitGraceMs ?? 15_000;
     let recorded = await waitForStore(stateDir, (d) => (allRecorded(d, stateDir) ? d : undefined), grace);
     if (!recorded) {
       const stuck = Object.values(readStore(stateDir).agents).filter((a) => a.status !== 'exited');
       if (stuck.length) out(`No end recorded after ${grace / 1000} s for ${stuck.map((a) => a.name).join(', ')}: SIGTERM.`);
-      for (const a of stuck) { const pid = pids.get(a.pane); if (pid) signal(childrenOf(pid), 'SIGTERM'); }
+      for (const a of stuck) {
+        if (a.host) { await agentServer(data, a).cmd(['kill-session', '-t', `=${a.name}`]).catch(() => {}); continue; }
+        const pid = pids.get(a.pane); if (pid) signal(childrenOf(pid), 'SIGTERM');
+      }
       recorded = await waitForStore(stateDir, (d) => (allRecorded(d, stateDir) ? d : undefined), 10_000);
       if (!recorded) out('The recorder did not record every end; what the status files hold is recorded below.');
     }
@@ -159,6 +179,9 @@ export async function endSession(opts: EndOptions): Promise<number> {
     // A server killed outright leaves its socket file: remove it when no server answers there.
     if (s.socket && !(await server.running())) rmSync(socketPath(s.socket), { force: true });
   }
+
+  // Every host's tmux server goes (whatever is left of its agents) and its shared connection is closed.
+  await stopHosts(s.hosts ?? {}, out);
 
   // The recorder is gone: this process is the store's writer now.
   const at = new Date().toISOString();

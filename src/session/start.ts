@@ -1,6 +1,6 @@
 // ./start.mts: validate the layout, build the tmux session in one call, launch one claude per
 // agent pane, record it all in the store, then attach or print how to.
-import { join, relative, resolve } from 'node:path';
+import { join, posix, relative, resolve } from 'node:path';
 import { loadLayout } from '../layout/load.js';
 import type { Layout } from '../layout/types.js';
 import { OrchestratorError } from '../core/errors.js';
@@ -15,6 +15,8 @@ import type { AgentRecord } from '../store/types.js';
 import { quoteArgv } from '../util/shell-quote.js';
 import { stateRoot, toolkitRoot } from '../util/paths.js';
 import { launchContext, planSession, writeAgentFiles } from './plan.js';
+import type { LaunchContext } from '../agents/launch.js';
+import type { HostStart } from '../hosts/remote.js';
 import { controlCommands, createControlWindow } from './control.js';
 import { earlierSocket, giveLeadHandover, prepareStart, recordResumed } from './resume.js';
 import type { Prepared } from '../worktrees/prepare.js';
@@ -53,7 +55,8 @@ export function loadLayoutOrFail(file: string, cwd: string): Layout {
 export async function start(opts: StartOptions): Promise<number> {
   let layout = loadLayoutOrFail(opts.layoutFile, opts.cwd);
   const stateDir = resolve(opts.stateDir ?? join(stateRoot, layout.session));
-  const claudeBin = layout.agents.length ? resolveClaude() : 'claude';
+  // Agents on other hosts run the claude there (hosts: claude:); this machine's is needed only for its own.
+  const claudeBin = layout.agents.some((a) => !a.host) ? resolveClaude() : 'claude';
   const size = terminalSize();
   let plan = planSession(layout, { claudeBin, stateDir, ...size });
 
@@ -98,7 +101,7 @@ export async function start(opts: StartOptions): Promise<number> {
 
   // Say before anything starts what would hold the agents at a first-run dialog (folder trust,
   // onboarding, login): they would wait there, reported as waiting, until someone answers.
-  if (layout.agents.some((a) => a.mode === 'interactive')) {
+  if (layout.agents.some((a) => a.mode === 'interactive' && !a.host)) {
     const { setupFindings } = await import('../doctor/doctor.js');
     const problems = setupFindings(layout, process.env, process.getuid?.() === 0).filter((f) => f.status === 'problem');
     for (const f of problems) opts.out(`warning: ${f.summary}`);
@@ -111,17 +114,26 @@ export async function start(opts: StartOptions): Promise<number> {
   if (lead) opts.out(`${lead} starts with the handover ${displayPath(decision.handover!.file)} as context.`);
   plan = planSession(layout, { claudeBin, stateDir, ...size, ...(decision.sessionIds ? { sessionIds: decision.sessionIds } : {}) });
 
+  const contexts = new Map<string, LaunchContext>();
   for (const agent of layout.agents) {
     const worktree = prepared.worktrees.get(agent.name);
     const setup = worktree?.setup === 'pending' && layout.worktrees.setup ? { command: layout.worktrees.setup, timeoutS: layout.worktrees.setupTimeoutS } : undefined;
-    writeAgentFiles(agent, { ...launchContext(layout, plan, agent.name, claudeBin, stateDir), ports: ports.get(agent.name) ?? [], approvalTimeoutS: layout.approvals.timeout_s, ...(setup ? { setup } : {}), ...(decision.resume ? { resume: true } : {}) });
+    const ctx: LaunchContext = { ...launchContext(layout, plan, agent.name, claudeBin, stateDir), ports: ports.get(agent.name) ?? [], approvalTimeoutS: layout.approvals.timeout_s, ...(setup ? { setup } : {}), ...(decision.resume ? { resume: true } : {}) };
+    contexts.set(agent.name, ctx);
+    if (!agent.host) writeAgentFiles(agent, ctx);
   }
+  // Agents on other hosts first: a host that cannot be reached, or lacks their directory, starts nothing here.
+  const hosts = await startHosts(layout, stateDir, contexts, Boolean(decision.resume), size);
+  const transcriptMirror = hosts.size ? (await import('../hosts/remote.js')).transcriptMirror : () => null;
+  for (const h of hosts.values()) if (h.reused.length) opts.out(`On host ${h.record.name}, ${h.reused.join(', ')} ${h.reused.length === 1 ? 'was' : 'were'} still running; kept.`);
+  const stopHosts = async (): Promise<void> => { if (hosts.size && !decision.resume) { const { stopHost } = await import('../hosts/remote.js'); await Promise.all([...hosts.values()].map((h) => stopHost(h.record))); } };
   let built: BuiltSession;
   try {
     built = await buildSession(server, plan.tmux);
   } catch (error) {
     // Never leave a half-built session behind.
     await (await server.findSession(layout.session))?.kill().catch(() => {});
+    await stopHosts();
     throw new OrchestratorError(`could not build tmux session "${layout.session}": ${(error as Error).message}`);
   }
 
@@ -132,17 +144,20 @@ export async function start(opts: StartOptions): Promise<number> {
       if (!pane.agent) continue;
       const spec = layout.agents.find((a) => a.name === pane.agent)!;
       const launched = plan.agents.find((a) => a.name === pane.agent)!;
+      const host = spec.host ? hosts.get(spec.host) : undefined;
       agents.push({
-        name: spec.name, role: spec.role, mode: spec.mode, pane: pane.id, window: window.id, cwd: spec.cwd,
+        name: spec.name, role: spec.role, mode: spec.mode, pane: host?.panes.get(spec.name) ?? pane.id, window: window.id, cwd: host ? posix.resolve(host.record.home, layout.hosts[spec.host!]!.root ?? '.', spec.cwd) : spec.cwd,
         session_id: launched.sessionId, launch_script: launched.launchFile, status: 'starting', reason: null,
         task: null, last_result: null, cost_usd: 0, updated_at: now,
         worktree: prepared.worktrees.get(spec.name) ?? null, ports: ports.get(spec.name) ?? [], account: spec.account,
+        ...(host ? { host: spec.host, view_pane: pane.id, transcript_path: transcriptMirror(stateDir, spec.name, launched.sessionId) } : {}),
       });
     }
   }
   const record = {
     name: layout.session, socket: server.socket ?? null, tmux_id: built.session.id, layout_file: layout.file,
     root: layout.root, state_dir: stateDir, created_at: now, ended_at: null, windows: built.windows, handover: decision.handover?.file ?? null,
+    ...(hosts.size ? { hosts: Object.fromEntries([...hosts].map(([name, h]) => [name, h.record])) } : {}),
   };
   let store: Store | undefined;
   try {
@@ -166,6 +181,7 @@ export async function start(opts: StartOptions): Promise<number> {
     // Never leave a half-built session behind. A session being resumed stays lost (its tasks wait
     // for the next --resume); a new one is marked ended.
     await built.session.kill().catch(() => {});
+    await stopHosts();
     if (store?.data.session?.tmux_id === built.session.id && !decision.resume) await store.endSession().catch(() => {});
     throw new OrchestratorError(`could not start the session "${layout.session}": ${(error as Error).message}`);
   }
@@ -175,6 +191,22 @@ export async function start(opts: StartOptions): Promise<number> {
   opts.out(`State: ${stateDir}`);
   if (layout.dashboard) opts.out(`Dashboard: starting in the control window; ${quoteArgv([displayPath(join(toolkitRoot, 'scripts', 'orchestrate.mts')), 'dashboard', '--url', '--state', displayPath(stateDir)])} prints its address.`);
   return finish(opts, server, layout.session);
+}
+
+/** Starts every host's agents (hosts side by side); a host that fails stops the others it started. */
+async function startHosts(layout: Layout, stateDir: string, contexts: Map<string, LaunchContext>, resume: boolean, size: { width: number; height: number }): Promise<Map<string, HostStart>> {
+  const used = [...new Set(layout.agents.map((a) => a.host).filter((h): h is string => Boolean(h)))];
+  if (!used.length) return new Map();
+  const { startOnHost, stopHost } = await import('../hosts/remote.js');
+  const results = await Promise.allSettled(used.map((name) => startOnHost({
+    host: layout.hosts[name]!, layout, agents: layout.agents.filter((a) => a.host === name), stateDir, contexts, resume, ...size,
+  })));
+  const failed = results.map((r, i) => [used[i]!, r] as const).filter(([, r]) => r.status === 'rejected');
+  if (failed.length) {
+    if (!resume) await Promise.all(results.flatMap((r) => (r.status === 'fulfilled' ? [stopHost(r.value.record)] : [])));
+    throw new OrchestratorError(failed.map(([name, r]) => `could not start the agents of host ${name}: ${((r as PromiseRejectedResult).reason as Error).message}`).join('\n'));
+  }
+  return new Map(results.map((r, i) => [used[i]!, (r as PromiseFulfilledResult<HostStart>).value]));
 }
 
 type Rules = { allow: string[]; deny: string[]; ask: string[] };

@@ -27,6 +27,27 @@ export interface SessionRecord {
   resumed_at?: string[];
   /** When the recorder saw its tmux session (or server) gone: nothing is delivered until --resume. */
   lost_at?: string | null;
+  /** The other machines its agents run on, by the layout's host name. */
+  hosts?: Record<string, HostRecord>;
+}
+
+/** A machine some agents run on, reached over ssh (src/hosts/). */
+export interface HostRecord {
+  name: string;
+  /** The destination as ssh takes it (user@box, an alias of ~/.ssh/config). */
+  ssh: string;
+  port?: number;
+  /** Its user's HOME there, and the session's state directory there (the agents' scripts and status files). */
+  home: string;
+  state_dir: string;
+  /** The tmux server (-L) its agents run in there. */
+  socket: string;
+  /** Claude's config folder there (its transcripts are below it). */
+  claude_config_dir: string;
+  /** Whether the recorder reaches it, since when, and why not. */
+  reachable?: boolean;
+  checked_at?: string | null;
+  error?: string | null;
 }
 
 /** One agent and what is known about it. */
@@ -66,7 +87,15 @@ export interface AgentRecord {
   ports?: number[];
   /** The account its API use counts against: agents of one account pause together on a limit. */
   account?: string;
+  /** The host it runs on (session.hosts); its pane is on that host's tmux server, and view_pane is the local pane that shows it. */
+  host?: string | null;
+  view_pane?: string | null;
+  /** Its state when its host stopped answering, given back when the host answers again. */
+  before_unreachable?: { status: AgentStatus; reason: string | null } | null;
 }
+
+/** The pane of this session's tmux that shows an agent: its own, or for an agent on another host the one whose ssh client shows it. */
+export const shownIn = (agent: Pick<AgentRecord, 'pane' | 'view_pane'>): string => agent.view_pane ?? agent.pane;
 
 /** An agent's worktree, as ./start.mts made or found it (also in agents/<name>/worktree.json). */
 export interface AgentWorktree {

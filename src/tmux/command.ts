@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { formatLiteral } from './format.js';
+import type { SshTarget } from '../hosts/ssh.js';
 
 /** One tmux command as an argv, e.g. ['split-window', '-t', '%3', 'sh', '-c', '...']. */
 export type TmuxCommand = readonly string[];
@@ -72,6 +73,21 @@ export async function tmuxWithInput(socket: string | undefined, input: string | 
   const result = await run(argv, input);
   if (result.failed) throw new TmuxError(describe(commands), result.stderr || result.message, result.exitCode, argv);
   return result.stdout;
+}
+
+/**
+ * tmux on another host: the same client call, run there over the host's shared ssh connection
+ * (every word quoted for its shell, the input on stdin). A host that cannot be reached throws
+ * HostUnreachableError, not a TmuxError: its server may well be running.
+ */
+export async function tmuxOnHost(host: SshTarget, socket: string | undefined, input: string | undefined, ...commands: TmuxCommand[]): Promise<string> {
+  // -u: an ssh session there often has no UTF-8 locale, and tmux would then print our field
+  // separator, and every character of Claude's screen beyond ASCII, as "_".
+  const argv = ['-u', ...serverArgs(socket), ...chainArgs(commands)];
+  const { runOnHost } = await import('../hosts/ssh.js');
+  const result = await runOnHost(host, ['tmux', ...argv], { ...(input !== undefined ? { input } : {}), timeoutMs: 20_000 });
+  if (result.exitCode !== 0) throw new TmuxError(describe(commands), result.stderr || `tmux exited with code ${result.exitCode}`, result.exitCode ?? undefined, argv);
+  return stripFinalNewline(result.stdout);
 }
 
 /** What one tmux client process did. */

@@ -3,7 +3,8 @@
 // drives a pane: capture its screen, press keys, type or paste text (user text on stdin, never in
 // argv or a shell), set its options.
 import { existsSync } from 'node:fs';
-import { tmux, tmuxWithInput, isNoServer, socketPath, type TmuxCommand } from './command.js';
+import { tmux, tmuxOnHost, tmuxWithInput, isNoServer, socketPath, type TmuxCommand } from './command.js';
+import type { SshTarget } from '../hosts/ssh.js';
 import { formatOf, parseRows } from './format.js';
 
 const PANE_FIELDS = ['session_id', 'session_name', 'window_id', 'window_name', 'window_index', 'window_layout', 'pane_id', 'pane_index',
@@ -28,16 +29,27 @@ export class Server {
     return server;
   }
 
-  constructor(readonly socket?: string) {}
+  /** A tmux server on another host (-L socket there), driven over ssh; one object per host and socket. */
+  static onHost(host: SshTarget, socket: string): Server {
+    const key = `${host.ssh}:${host.port ?? ''}\0${socket}`;
+    let server = Server.known.get(key);
+    if (!server) {
+      server = new Server(socket, host);
+      Server.known.set(key, server);
+    }
+    return server;
+  }
+
+  constructor(readonly socket?: string, readonly host?: SshTarget) {}
 
   /** Runs commands (chained into one client call) on this server. */
   cmd(...commands: TmuxCommand[]): Promise<string> {
-    return tmux(this.socket, ...commands);
+    return this.host ? tmuxOnHost(this.host, this.socket, undefined, ...commands) : tmux(this.socket, ...commands);
   }
 
   /** Runs commands with text on stdin (for load-buffer -). */
   cmdWithInput(input: string, ...commands: TmuxCommand[]): Promise<string> {
-    return tmuxWithInput(this.socket, input, ...commands);
+    return this.host ? tmuxOnHost(this.host, this.socket, input, ...commands) : tmuxWithInput(this.socket, input, ...commands);
   }
 
   /** A pane of this server, by %id. */
@@ -50,6 +62,7 @@ export class Server {
    * no client needs to be started to learn that (a client given no -L inside tmux uses $TMUX's).
    */
   mayBeRunning(): boolean {
+    if (this.host) return true;
     const inTmux = !this.socket && process.env.TMUX;
     return existsSync(inTmux ? inTmux.split(',')[0]! : socketPath(this.socket ?? 'default'));
   }

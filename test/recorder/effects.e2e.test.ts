@@ -21,13 +21,13 @@ test('a delivery into a pane that is gone cuts the task short; into a server tha
     if (running) await server.cmd(['new-session', '-d', '-s', 'x', 'sleep 100']);
     const store = await Store.open(tempDir(t));
     await store.mutate((data) => {
-      Object.assign(data, emptyStore(), { agents: { w1: agent('w1', '%999') } });
+      Object.assign(data, emptyStore(), { session: { socket: server.socket }, agents: { w1: agent('w1', '%999') } });
       const task = newTask(data, { id: 't1', target: { agent: 'w1' }, prompt: 'hello', created_at: new Date().toISOString() });
       startDelivery(task, data.agents.w1!, Date.now());
     });
     const lines: string[] = [];
     let looked = 0;
-    await performEffects({ server, stateDir: tempDir(t), store, log: (l) => lines.push(l), again: () => {}, look: () => { looked++; } }, [{ kind: 'deliver', task: 't1', agent: 'w1', attempt: 1 }]);
+    await performEffects({ stateDir: tempDir(t), store, log: (l) => lines.push(l), again: () => {}, look: () => { looked++; }, hostSilent: () => {} }, [{ kind: 'deliver', task: 't1', agent: 'w1', attempt: 1 }]);
     const task = store.data.tasks!.t1!;
     assert.equal(task.state, 'queued', `${running ? 'pane' : 'server'} gone: ${task.error ?? ''} ${lines.join(' | ')}`);
     assert.equal(task.interruptions?.length, 1);

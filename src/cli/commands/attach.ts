@@ -8,6 +8,7 @@ import { OrchestratorError, UsageError } from '../../core/errors.js';
 import { attachArgv } from '../../session/attach.js';
 import { quoteArgv } from '../../util/shell-quote.js';
 import { tmuxEnv } from '../../tmux/command.js';
+import { shownIn } from '../../store/types.js';
 
 const usage = `Usage: orchestrate attach AGENT [--print] [--state DIR]
 Shows AGENT's pane, zoomed: switches this tmux client to it, or attaches to the session (also over
@@ -22,7 +23,7 @@ export async function attachCommand(argv: string[]): Promise<number> {
   if (!agent) throw new OrchestratorError(`no agent named "${positionals[0]}" (agents: ${Object.keys(data.agents).join(', ')})`);
   if (!data.session || data.session.ended_at) throw new OrchestratorError(`session "${data.session?.name ?? '?'}" is not running`);
   const inside = Boolean(process.env.TMUX) && !data.session.socket;
-  const argvTmux = attachArgv(data.session, agent.pane, inside);
+  const argvTmux = attachArgv(data.session, shownIn(agent), inside);
   if (values.print || !process.stdin.isTTY || !process.stdout.isTTY) {
     process.stdout.write(`${quoteArgv(['tmux', ...argvTmux])}\n`);
     return 0;

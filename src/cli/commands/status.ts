@@ -36,7 +36,7 @@ export function statusJson(data: StoreData, live?: Liveness): unknown {
 }
 
 const COLOURS: Record<AgentRecord['status'], (s: string) => string> = {
-  starting: chalk.cyan, idle: chalk.green, busy: chalk.yellow, waiting: chalk.magenta, limited: chalk.blue, error: chalk.red, exited: chalk.gray,
+  starting: chalk.cyan, idle: chalk.green, busy: chalk.yellow, waiting: chalk.magenta, limited: chalk.blue, unreachable: chalk.hex('#ff922b'), error: chalk.red, exited: chalk.gray,
 };
 
 const since = (iso: string): string => {

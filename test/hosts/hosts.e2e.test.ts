@@ -1,0 +1,166 @@
+// Agents on other hosts, against real OpenSSH servers the test starts (each host its own user and
+// HOME, on a loopback address of its own): two hosts with two agents each and a local lead, a
+// hostile prompt delivered byte for byte, a workflow across both hosts, the connection killed
+// mid-task, a host's sshd stopped and started again, and `session end` leaving nothing running.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { privateServer, retryUntil, tempDir, onCleanup } from '../helpers/tmux.js';
+import { orchestrateScript, run, startScript } from '../helpers/cli.js';
+import { fixtures } from '../helpers/paths.js';
+import { sshWorld, type SshWorld } from '../helpers/sshd.js';
+import type { StoreData } from '../../src/store/types.js';
+import type { Server } from '../../src/tmux/objects.js';
+
+interface HostSession { world: SshWorld; server: Server; state: string; env: Record<string, string>; store: () => StoreData; orch: (args: string[], input?: string) => ReturnType<typeof run> }
+
+/** The fake claude where every host's user can run it (the checkout may not be readable to them). */
+function sharedFake(t: TestContext): string {
+  const dir = mkdtempSync('/tmp/orch-fake-');
+  chmodSync(dir, 0o755);
+  const file = join(dir, 'fake-claude-repl');
+  copyFileSync(join(fixtures, 'bin', 'fake-claude-repl'), file);
+  chmodSync(file, 0o755);
+  onCleanup(t, () => import('node:fs').then((fs) => fs.rmSync(dir, { recursive: true, force: true })));
+  return file;
+}
+
+/** A lead here and w1, w2 on host h1, w3, w4 on host h2, all fake claudes running the real hooks. */
+async function startHosts(t: TestContext, opts: { answerMs?: number } = {}): Promise<HostSession> {
+  const world = await sshWorld(t, 2, { names: ['h1', 'h2'] });
+  const fake = sharedFake(t);
+  for (const h of world.hosts) h.run('mkdir -p project');
+  const project = join(tempDir(t), 'project');
+  mkdirSync(project);
+  const host = (i: number): string => `{ ssh: ${world.hosts[i]!.alias}, root: project, claude: ${fake}, env: { FAKE_ANSWER_MS: "${opts.answerMs ?? 20}" } }`;
+  writeFileSync(join(project, 'layout.yaml'), `session: hosts
+hosts:
+  h1: ${host(0)}
+  h2: ${host(1)}
+windows:
+  - name: team
+    panes:
+      - agent: lead
+      - { agent: w1, host: h1 }
+      - { agent: w2, host: h1 }
+      - { agent: w3, host: h2 }
+      - { agent: w4, host: h2 }
+`);
+  const state = join(tempDir(t), 'state');
+  const control = mkdtempSync('/tmp/orch-cm-');
+  // A test that failed before session end leaves the shared connections (ControlPersist) open: they go with it.
+  onCleanup(t, () => { try { execFileSync('pkill', ['-f', control]); } catch { /* none left */ } return import('node:fs').then((fs) => fs.rmSync(control, { recursive: true, force: true })); });
+  const env = { CLAUDE_BIN: join(fixtures, 'bin', 'fake-claude-repl'), ORCH_SSH_CONFIG: world.configFile, ORCH_SSH_CONTROL_DIR: control };
+  const server = privateServer(t);
+  const started = await run(startScript, ['--socket', server.socket!, '--state', state, '--no-attach', '--layout', join(project, 'layout.yaml')], { cwd: project, env });
+  assert.equal(started.exitCode, 0, `${started.stdout}\n${started.stderr}`);
+  const store = (): StoreData => JSON.parse(readFileSync(join(state, 'store.json'), 'utf8')) as StoreData;
+  // --state before a "--" (after it, it would be part of the prompt).
+  const orch = (args: string[], input?: string): ReturnType<typeof run> => {
+    const dashes = args.indexOf('--');
+    const argv = dashes < 0 ? [...args, '--state', state] : [...args.slice(0, dashes), '--state', state, ...args.slice(dashes)];
+    return run(orchestrateScript, argv, { env, ...(input !== undefined ? { input } : {}) });
+  };
+  await retryUntil(() => Object.values(store().agents).every((a) => a.status === 'idle'), 30_000, 'every agent idle');
+  return { world, server, state, env, store, orch };
+}
+
+test('two hosts with two agents each and a local lead: each agent runs as its host\'s user, a hostile prompt arrives byte for byte, a workflow runs on both hosts, session end leaves nothing running anywhere', { timeout: 180_000 }, async (t) => {
+  const s = await startHosts(t);
+  const data = s.store();
+  assert.deepEqual(Object.keys(data.session!.hosts ?? {}).sort(), ['h1', 'h2']);
+  for (const [name, host] of [['w1', 0], ['w2', 0], ['w3', 1], ['w4', 1]] as const) {
+    const a = data.agents[name]!;
+    assert.equal(a.host, ['h1', 'h2'][host]);
+    // Its claude runs there, as that host's user, in its project folder there.
+    const ps = s.world.hosts[host]!.run(`ps -o args= -u ${s.world.hosts[host]!.user}`);
+    assert.match(ps, new RegExp(`fake-claude-repl --session-id ${a.session_id}`), `${name}'s claude runs on its host`);
+    assert.equal(a.cwd, join(s.world.hosts[host]!.home, 'project'));
+  }
+  assert.equal(data.agents.lead!.host, undefined);
+
+  // The local pane of a remote agent shows its screen (an ssh client attached to its tmux session there).
+  await retryUntil(async () => (await s.server.cmd(['capture-pane', '-p', '-t', data.agents.w1!.view_pane!])).includes('fake claude ready'), 15_000, 'w1\'s screen in its local pane');
+
+  // A prompt full of what a shell or tmux would act on, delivered to w3 on h2 byte for byte.
+  const hostile = `it's "quoted" $(touch /tmp/pwned-$USER) \`id\` ; rm -rf ~ & | > x \\ #{pane_id} ~/ %s ÿ 日本語 end;`;
+  const r = await s.orch(['dispatch', '--wait', '--timeout', '60', 'w3', '--', hostile]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /OK: /);
+  const lines = s.world.hosts[1]!.run(`cat ${s.store().session!.hosts!.h2!.state_dir}/agents/w3/status.jsonl`).trim().split('\n').map((l) => JSON.parse(l) as { event: { hook_event_name: string; prompt?: string } });
+  const submitted = lines.filter((l) => l.event.hook_event_name === 'UserPromptSubmit').map((l) => l.event.prompt!.trim());
+  assert.deepEqual(submitted, [hostile], 'the prompt claude got there is the prompt given, byte for byte');
+  assert.equal(s.world.hosts[1]!.run('ls /tmp | grep -c pwned || true').trim(), '0', 'nothing in it ran');
+  // The local status file is the remote one, byte for byte (the link mirrors it from its offsets).
+  assert.equal(readFileSync(join(s.state, 'agents', 'w3', 'status.jsonl'), 'utf8'), s.world.hosts[1]!.run(`cat ${s.store().session!.hosts!.h2!.state_dir}/agents/w3/status.jsonl`));
+
+  // A workflow whose tasks run on both hosts (and here), in order.
+  const wf = join(tempDir(t), 'wf.yaml');
+  writeFileSync(wf, `name: across
+tasks:
+  one: { agent: w1, prompt: "first on h1" }
+  two: { agent: w4, needs: [one], prompt: "then on h2 after {{ tasks.one.result }}" }
+  three: { agent: lead, needs: [two], prompt: "and here" }
+`);
+  const ran = await s.orch(['run', wf, '--wait', '--timeout', '90']);
+  assert.equal(ran.exitCode, 0, `${ran.stdout}\n${ran.stderr}`);
+  const tasks = Object.values(s.store().tasks ?? {});
+  for (const [agent, prompt] of [['w1', 'first on h1'], ['w4', 'then on h2 after OK: first on h1'], ['lead', 'and here']]) {
+    assert.ok(tasks.some((x) => x.agent === agent && x.state === 'done' && x.prompt === prompt), `${agent} did "${prompt}"`);
+  }
+
+  const ended = await s.orch(['session', 'end', '--force']);
+  assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
+  assert.match(ended.stdout, /Host h1: its tmux server is stopped/);
+  for (const h of s.world.hosts) {
+    await retryUntil(() => h.processes().length === 0, 15_000, `nothing of ours left running on ${h.alias} (${h.run('ps -o pid=,args= -u ' + h.user).trim()})`);
+  }
+  assert.ok(Object.values(s.store().agents).every((a) => a.status === 'exited'));
+});
+
+test('the connection killed mid-task: the agent goes on there, its status catches up, nothing is counted twice; a host\'s sshd stopped is unreachable (its agents are not exited) and comes back', { timeout: 180_000 }, async (t) => {
+  const s = await startHosts(t, { answerMs: 4000 });
+  const h1 = s.world.hosts[0]!;
+  const dispatched = await s.orch(['dispatch', '--json', 'w1', '--', 'a long one']);
+  assert.equal(dispatched.exitCode, 0, dispatched.stderr);
+  const id = (JSON.parse(dispatched.stdout) as { id: string }).id;
+  await retryUntil(() => s.store().tasks?.[id]?.state === 'running', 15_000, 'the task running on w1');
+  // Every connection to h1 dropped (the recorder's stream, the views, the shared connection).
+  await h1.dropConnections();
+  const done = await s.orch(['wait', id, '--timeout', '60', '--json']);
+  assert.equal(done.exitCode, 0, done.stderr);
+  const after = s.store();
+  assert.equal(after.tasks?.[id]?.state, 'done');
+  assert.equal(after.tasks?.[id]?.result, 'OK: a long one');
+  const remote = h1.run(`cat ${after.session!.hosts!.h1!.state_dir}/agents/w1/status.jsonl`);
+  await retryUntil(() => readFileSync(join(s.state, 'agents', 'w1', 'status.jsonl'), 'utf8') === h1.run(`cat ${after.session!.hosts!.h1!.state_dir}/agents/w1/status.jsonl`), 10_000, 'the local copy of w1\'s status file equal to the remote one');
+  assert.equal(remote.split('\n').filter((l) => l.includes('"Stop"')).length, 1);
+  assert.equal(after.events!.filter((e) => e.agent === 'w1' && e.event === 'Stop').length, 1, 'one Stop recorded, not two');
+
+  // h1's sshd stopped: its agents are unreachable with the ssh error, not exited; a task for one waits.
+  await h1.stop();
+  const lost = await retryUntil(() => { const a = s.store().agents.w2!; return a.status === 'unreachable' && a; }, 30_000, 'w2 unreachable').catch(async (e: Error) => {
+    // What the recorder said, for the failure's report.
+    throw new Error(`${e.message}\n${await s.server.cmd(['capture-pane', '-p', '-S', '-60', '-t', s.store().session!.control!.recorderPane]).catch(() => '')}`);
+  });
+  assert.match(lost.reason ?? '', /host h1 does not answer: .*(refused|closed|reset|timed out)/i);
+  assert.equal(s.store().agents.w3!.status, 'idle', 'the other host\'s agents go on');
+  const waiting = await s.orch(['dispatch', '--json', 'w2', '--', 'while h1 is down']);
+  const waitingId = (JSON.parse(waiting.stdout) as { id: string }).id;
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(s.store().tasks?.[waitingId]?.state, 'queued', 'its task waits');
+  const st = await s.orch(['status']);
+  assert.match(st.stdout, /unreachable/);
+  await h1.start();
+  await retryUntil(() => s.store().agents.w2!.status !== 'unreachable', 30_000, 'w2 back');
+  const back = await s.orch(['wait', waitingId, '--timeout', '60', '--json']);
+  assert.equal(back.exitCode, 0, back.stderr);
+  assert.equal(s.store().tasks?.[waitingId]?.state, 'done');
+  assert.ok(s.store().events!.some((e) => e.agent === 'w2' && e.event === 'HostUnreachable'));
+
+  const ended = await s.orch(['session', 'end', '--force']);
+  assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
+  for (const h of s.world.hosts) await retryUntil(() => h.processes().length === 0, 15_000, `nothing left on ${h.alias}`);
+});
