@@ -68,8 +68,10 @@ export function filesScript(dirs: readonly string[], files: readonly { path: str
   for (const dir of dirs) lines.push(`[ -d ${quote(dir)} ] || { printf '%s\\n' ${quote(`no directory ${dir} there (create it, or set the host's root: or the agent's cwd:)`)} >&2; exit 3; }`);
   for (const f of files) {
     lines.push(`mkdir -p ${quote(posix.dirname(f.path))}`);
-    lines.push(`printf '%s' ${quote(Buffer.from(f.text).toString('base64'))} | base64 -d > ${quote(f.path)}`);
-    lines.push(`chmod ${f.mode.toString(8)} ${quote(f.path)}`);
+    // Through a temp file and a rename: a hook that runs meanwhile reads the old script or the new one, never half.
+    const temp = `${f.path}.tmp`;
+    lines.push(`printf '%s' ${quote(Buffer.from(f.text).toString('base64'))} | base64 -d > ${quote(temp)}`);
+    lines.push(`chmod ${f.mode.toString(8)} ${quote(temp)} && mv -f ${quote(temp)} ${quote(f.path)}`);
   }
   // Status files are only ever appended to (the recorder here mirrors them byte for byte from their offsets).
   return `${lines.join('\n')}\n`;
@@ -115,9 +117,11 @@ export async function startOnHost(opts: HostStartOptions): Promise<HostStart> {
     delete remoteCtx.mcp;
     delete remoteCtx.forkFrom;
     delete remoteCtx.setup;
+    writeViewScript(stateDir, agent.name, record);
+    // A running agent's script is not written over (its shell reads it as it goes).
+    if (running.has(agent.name)) continue;
     files.push({ path: there.settings, text: `${JSON.stringify(hookSettings(hookScriptFile(remoteState), there.status), null, 2)}\n`, mode: 0o644 });
     files.push({ path: there.launch, text: launchScript(agent, remoteCtx), mode: 0o755 });
-    writeViewScript(stateDir, agent.name, record);
   }
   await checkOnHost(target, ['sh', '-s'], { input: filesScript([...new Set(specs.map((a) => a.cwd))], files), timeoutMs: 30_000 });
 

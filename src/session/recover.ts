@@ -30,6 +30,9 @@ export function worthResuming(data: StoreData, env: NodeJS.ProcessEnv = process.
   return conversation || Object.values(data.tasks ?? {}).some((t) => !isFinal(t));
 }
 
+/** The agents a lost session took with it: those on other hosts live on in their tmux servers there (./start.mts --resume finds which). */
+export const localAgents = (data: StoreData): Set<string> => new Set(Object.values(data.agents).filter((a) => !a.host).map((a) => a.name));
+
 /**
  * After a loss: every task that was being delivered or running was cut short, whatever order the
  * last events arrived in (one whose agent's SessionEnd was recorded first is already back in the
@@ -37,9 +40,10 @@ export function worthResuming(data: StoreData, env: NodeJS.ProcessEnv = process.
  * waits for it gets its result; a workflow spends no retry); with `report` it ends as interrupted.
  * A cancel that was asked for ends it as cancelled. Returns one line per task changed.
  */
-export function recoverTasks(data: StoreData, policy: RecoverPolicy, at: string, why: string): string[] {
+export function recoverTasks(data: StoreData, policy: RecoverPolicy, at: string, why: string, agents: ReadonlySet<string> = new Set(Object.keys(data.agents))): string[] {
   const lines: string[] = [];
   for (const task of Object.values(data.tasks ?? {}).sort((a, b) => a.seq - b.seq)) {
+    if (task.agent && !agents.has(task.agent)) continue;
     if (task.state === 'delivering' || task.state === 'running') {
       if (cutShort(data, task, at, why) !== 'queued') { lines.push(`task ${task.id} ${task.state} (${task.error})`); continue; }
     } else if (cutShortPending(task)) {
@@ -57,7 +61,7 @@ export function recoverTasks(data: StoreData, policy: RecoverPolicy, at: string,
       lines.push(`task ${task.id} interrupted (${reason}) and queued again (on_recover: requeue)`);
     }
   }
-  for (const a of Object.values(data.agents)) { a.task_id = null; a.interrupting = null; }
+  for (const a of Object.values(data.agents)) if (agents.has(a.name)) { a.task_id = null; a.interrupting = null; }
   return lines;
 }
 

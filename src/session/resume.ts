@@ -78,7 +78,7 @@ export async function prepareStart(opts: PrepareOptions): Promise<StartDecision>
   }
   if (!lost) return { resume: false, ...(await handoverFor(stateDir, layout)) };
 
-  const [{ stopOldRecorder }, { catchUp, closeLost, recoverTasks, transcriptPath, worthResuming }, { hasConversation }, { writeHandover }] = await Promise.all([
+  const [{ stopOldRecorder }, { catchUp, closeLost, localAgents, recoverTasks, transcriptPath, worthResuming }, { hasConversation }, { writeHandover }] = await Promise.all([
     import('./processes.js'), import('./recover.js'), import('../agents/claude-files.js'), import('./handovers.js')]);
   await stopOldRecorder(data!, stateDir);
   const store = await Store.open(stateDir);
@@ -87,7 +87,7 @@ export async function prepareStart(opts: PrepareOptions): Promise<StartDecision>
     let lines: string[] = [];
     await store.mutate((d) => {
       catchUp(d, stateDir);
-      lines = recoverTasks(d, layout.onRecover, at, 'its session\'s tmux session was lost');
+      lines = recoverTasks(d, layout.onRecover, at, 'its session\'s tmux session was lost', localAgents(d));
     });
     for (const line of lines) out(line);
     for (const a of Object.values(store.data.agents)) {
@@ -144,7 +144,7 @@ export async function giveLeadHandover(layout: Layout, stateDir: string, handove
  * The store of a resumed session: the new tmux ids, every agent's history kept (cost, turns, last
  * answer, session id) and its state starting again; tasks, events and cursors stay as they are.
  */
-export function recordResumed(data: StoreData, session: SessionRecord, agents: AgentRecord[], at: string): void {
+export function recordResumed(data: StoreData, session: SessionRecord, agents: AgentRecord[], at: string, stillRunning: ReadonlySet<string> = new Set()): void {
   const old = data.session;
   data.session = {
     ...session,
@@ -154,6 +154,8 @@ export function recordResumed(data: StoreData, session: SessionRecord, agents: A
   };
   data.agents = Object.fromEntries(agents.map((a) => {
     const prev = data.agents[a.name];
+    // An agent on another host that kept running while this machine's session was gone keeps its state and task.
+    if (prev && stillRunning.has(a.name)) return [a.name, { ...prev, pane: a.pane, window: a.window, view_pane: a.view_pane ?? null }];
     const kept = prev ? { ...prev, ...a, cost_usd: prev.cost_usd, last_result: prev.last_result, task: prev.task } : a;
     return [a.name, { ...kept, reason: `resuming (claude --resume ${a.session_id})`, task_id: null, exit_code: null, busy_since: null }];
   }));

@@ -165,8 +165,13 @@ export async function start(opts: StartOptions): Promise<number> {
     // The layout's limits, budgets and busy caps; a resumed session keeps its own (budget set may have changed them).
     const policy = Object.fromEntries(layout.agents.map((a) => [a.name, a.rules]));
     if (decision.resume) {
+      const stillRunning = new Set([...hosts.values()].flatMap((h) => h.reused));
+      const relaunched = new Set(agents.filter((a) => a.host && !stillRunning.has(a.name)).map((a) => a.name));
+      const { recoverTasks } = await import('./recover.js');
       await store.mutate((data) => {
-        recordResumed(data, record, agents, now);
+        // Agents of a host that lost them too (it restarted): their tasks are recovered as a local agent's were.
+        for (const line of recoverTasks(data, layout.onRecover, now, 'its host lost it', relaunched)) opts.out(line);
+        recordResumed(data, record, agents, now, stillRunning);
         data.fleet ??= layout.fleet;
         // Rules added by approve --always stay; the layout's come first.
         data.policy = Object.fromEntries(layout.agents.map((a) => [a.name, mergeRules(a.rules, data.policy?.[a.name])]));

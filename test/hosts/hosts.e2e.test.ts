@@ -4,17 +4,19 @@
 // mid-task, a host's sshd stopped and started again, and `session end` leaving nothing running.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { privateServer, retryUntil, tempDir, onCleanup } from '../helpers/tmux.js';
 import { orchestrateScript, run, startScript } from '../helpers/cli.js';
 import { fixtures } from '../helpers/paths.js';
 import { sshWorld, type SshWorld } from '../helpers/sshd.js';
+import { claudeBin, FAKE_API_KEY, startStandinForTest } from '../helpers/claude-env.js';
+import { standinClaudeEnv, writeClaudeHome } from '../../src/standin/claude-home.js';
 import type { StoreData } from '../../src/store/types.js';
 import type { Server } from '../../src/tmux/objects.js';
 
-interface HostSession { world: SshWorld; server: Server; state: string; env: Record<string, string>; store: () => StoreData; orch: (args: string[], input?: string) => ReturnType<typeof run> }
+interface HostSession { world: SshWorld; server: Server; state: string; layout: string; project: string; env: Record<string, string>; store: () => StoreData; orch: (args: string[], input?: string) => ReturnType<typeof run> }
 
 /** The fake claude where every host's user can run it (the checkout may not be readable to them). */
 function sharedFake(t: TestContext): string {
@@ -64,7 +66,7 @@ windows:
     return run(orchestrateScript, argv, { env, ...(input !== undefined ? { input } : {}) });
   };
   await retryUntil(() => Object.values(store().agents).every((a) => a.status === 'idle'), 30_000, 'every agent idle');
-  return { world, server, state, env, store, orch };
+  return { world, server, state, env, store, orch, layout: join(project, 'layout.yaml'), project };
 }
 
 test('two hosts with two agents each and a local lead: each agent runs as its host\'s user, a hostile prompt arrives byte for byte, a workflow runs on both hosts, session end leaves nothing running anywhere', { timeout: 180_000 }, async (t) => {
@@ -160,6 +162,75 @@ test('the connection killed mid-task: the agent goes on there, its status catche
   assert.equal(s.store().tasks?.[waitingId]?.state, 'done');
   assert.ok(s.store().events!.some((e) => e.agent === 'w2' && e.event === 'HostUnreachable'));
 
+  const ended = await s.orch(['session', 'end', '--force']);
+  assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
+  for (const h of s.world.hosts) await retryUntil(() => h.processes().length === 0, 15_000, `nothing left on ${h.alias}`);
+});
+
+test('the real claude CLI on another host: it starts there as that host\'s user, takes a task, writes in its folder there, and its answer, tokens and cost reach the store here', { timeout: 180_000 }, async (t) => {
+  const world = await sshWorld(t, 1, { names: ['box'] });
+  const box = world.hosts[0]!;
+  const standin = await startStandinForTest(t);
+  const project = join(box.home, 'project');
+  box.run('mkdir -p project');
+  // The host's claude home: onboarding done, the key approved, its project trusted (as a person would have set it up there).
+  writeClaudeHome(box.home, { apiKey: FAKE_API_KEY, trusted: [project] });
+  execFileSync('chown', ['-R', `${box.user}:`, box.home]);
+  const { HOME: _home, ...claudeVars } = standinClaudeEnv(box.home, standin.url, FAKE_API_KEY);
+  const local = join(tempDir(t), 'project');
+  mkdirSync(local);
+  writeFileSync(join(local, 'layout.yaml'), `session: real-host
+hosts:
+  box: { ssh: ${box.alias}, root: project, claude: ${claudeBin}, env: ${JSON.stringify(claudeVars)} }
+windows:
+  - panes:
+      - { agent: w1, host: box, permission_mode: acceptEdits }
+`);
+  const state = join(tempDir(t), 'state');
+  const control = mkdtempSync('/tmp/orch-cm-');
+  onCleanup(t, () => { try { execFileSync('pkill', ['-f', control]); } catch { /* none left */ } rmSync(control, { recursive: true, force: true }); });
+  const env = { ORCH_SSH_CONFIG: world.configFile, ORCH_SSH_CONTROL_DIR: control, ORCH_PORTS_DIR: join(tempDir(t), 'ports') };
+  const server = privateServer(t);
+  const started = await run(startScript, ['--socket', server.socket!, '--state', state, '--no-attach', '--layout', join(local, 'layout.yaml')], { cwd: local, env });
+  assert.equal(started.exitCode, 0, `${started.stdout}\n${started.stderr}`);
+  const store = (): StoreData => JSON.parse(readFileSync(join(state, 'store.json'), 'utf8')) as StoreData;
+  await retryUntil(() => store().agents.w1!.status === 'idle', 60_000, 'the real claude on the host idle');
+  assert.match(box.run(`ps -o args= -u ${box.user}`), new RegExp(`claude --session-id ${store().agents.w1!.session_id}`));
+
+  const r = await run(orchestrateScript, ['dispatch', '--wait', '--timeout', '90', '--state', state, 'w1', '--', '[[write notes.txt hello from the box]] [[say written there]]'], { env });
+  assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /written there/);
+  assert.equal(box.run('cat project/notes.txt').trim(), 'hello from the box');
+  const w1 = await retryUntil(() => { const a = store().agents.w1!; return (a.cost_usd ?? 0) > 0 && a; }, 15_000, 'w1\'s cost from its transcript there');
+  assert.ok((w1.tokens?.output ?? 0) > 0, 'its tokens too');
+  assert.equal(w1.model !== undefined, true);
+
+  const ended = await run(orchestrateScript, ['session', 'end', '--force', '--state', state], { env });
+  assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
+  await retryUntil(() => box.processes().length === 0, 20_000, `nothing left on the box (${box.run(`ps -o pid=,args= -u ${box.user}`).trim()})`);
+});
+
+test('this machine\'s tmux server killed mid-task: the agents on the hosts work on; --resume keeps them (no second claude), their task finishes once, the lead comes back', { timeout: 180_000 }, async (t) => {
+  const s = await startHosts(t, { answerMs: 3000 });
+  const before = s.store();
+  const dispatched = await s.orch(['dispatch', '--json', 'w2', '--', 'across the loss']);
+  const id = (JSON.parse(dispatched.stdout) as { id: string }).id;
+  await retryUntil(() => s.store().tasks?.[id]?.state === 'running', 15_000, 'the task running on w2');
+  await s.server.kill();
+  const resumed = await run(startScript, ['--socket', s.server.socket!, '--state', s.state, '--no-attach', '--layout', s.layout, '--resume'], { cwd: s.project, env: s.env });
+  assert.equal(resumed.exitCode, 0, `${resumed.stdout}\n${resumed.stderr}`);
+  assert.match(resumed.stdout, /On host h1, w1, w2 were still running; kept/);
+  const done = await s.orch(['wait', id, '--timeout', '60', '--json']);
+  assert.equal(done.exitCode, 0, done.stderr);
+  const after = s.store();
+  assert.equal(after.tasks?.[id]?.state, 'done');
+  assert.equal(after.tasks?.[id]?.attempts, 1, 'run once, not again after the resume');
+  for (const name of ['w1', 'w2', 'w3', 'w4']) assert.equal(after.agents[name]!.pane, before.agents[name]!.pane, `${name} is the same pane there`);
+  const h1 = s.world.hosts[0]!;
+  assert.equal(h1.run(`ps -o args= -u ${h1.user}`).split('\n').filter((l) => l.includes('fake-claude-repl')).length, 2, 'one claude per agent there, not a second');
+  await retryUntil(() => s.store().agents.lead!.status === 'idle', 20_000, 'the lead back');
+  // The view of a kept agent attaches again.
+  await retryUntil(async () => (await s.server.cmd(['capture-pane', '-p', '-t', s.store().agents.w1!.view_pane!])).includes('❯'), 15_000, 'w1\'s screen in its new local pane');
   const ended = await s.orch(['session', 'end', '--force']);
   assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
   for (const h of s.world.hosts) await retryUntil(() => h.processes().length === 0, 15_000, `nothing left on ${h.alias}`);
