@@ -61,6 +61,7 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
   const names = new Map<string, Path>();
   const focusedWindows: number[] = [];
   const hosts = hostsOf(raw);
+  if (hosts[LOCAL_HOST]) problem(['hosts', LOCAL_HOST], `"${LOCAL_HOST}" is this machine in host: (expected another name for that host)`);
 
   const windows: WindowSpec[] = (raw.windows as Raw[]).map((w, wi) => {
     const windowRoot = w.root !== undefined ? resolve(root, w.root as string) : root;
@@ -105,6 +106,9 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
   };
 }
 
+/** The name of this machine in host: (so no host of hosts: may have it). */
+export const LOCAL_HOST = 'local';
+
 /** The layout's hosts: section. */
 function hostsOf(raw: Raw): Record<string, HostSpec> {
   return Object.fromEntries(Object.entries((raw.hosts as Record<string, Raw> | undefined) ?? {}).map(([name, h]) => [name, {
@@ -143,7 +147,9 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, wind
   names: Map<string, Path>, problem: (path: Path, message: string) => void, session: string, hosts: Record<string, HostSpec>): PaneSpec | undefined {
   const pick = <T>(key: string): T | undefined => (p[key] ?? defaults[key]) as T | undefined;
   const at = (key: string): Path => (p[key] !== undefined ? [...path, key] : ['defaults', key]);
-  const host = p.command === undefined ? pick<string>('host') : undefined;
+  // host: local is this machine (for an agent whose defaults: send the others elsewhere).
+  const named = p.command === undefined ? pick<string>('host') : undefined;
+  const host = named === LOCAL_HOST ? undefined : named;
   // An agent on another host: its cwd is relative to that host's root, and is checked there (doctor, start).
   const cwd = host !== undefined ? (pick<string>('cwd') ?? '.') : pick<string>('cwd') !== undefined ? resolve(windowRoot, pick<string>('cwd')!) : windowRoot;
   if (host === undefined && windowOk && pick<string>('cwd') !== undefined && !isDir(cwd)) problem(at('cwd'), `${notADir(cwd)} (expected a directory relative to ${windowRoot})`);

@@ -44,7 +44,7 @@ const agentSettings: Record<string, Schema> = {
   deny: arrayOf(str(undefined, { nonEmpty: true }), 'Permission requests these rules deny without a person, e.g. ["Bash(rm -rf:*)"] (deny wins over ask and allow).'),
   ask: arrayOf(str(undefined, { nonEmpty: true }), 'Permission requests that always go to a person, even when an allow rule matches.'),
   account: str('The account (API key or login) this agent\'s API use counts against: agents of one account pause together when one hits a rate, overload or usage limit (default: "default", the same for all).', { nonEmpty: true }),
-  host: str('The machine this agent runs on: a name from hosts: (default: this one).', { pattern: NAME_PATTERN, patternHint: NAME_HINT }),
+  host: str('The machine this agent runs on: a name from hosts:, or local for this one (the default).', { pattern: NAME_PATTERN, patternHint: NAME_HINT }),
   mcp: bool('Give this agent the orchestrator\'s MCP tools (list agents, dispatch tasks, wait for results), allowed without asking (default: true for role lead).'),
 };
 
