@@ -154,13 +154,21 @@ test('the connection killed mid-task: the agent goes on there, its status catche
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(s.store().tasks?.[waitingId]?.state, 'queued', 'its task waits');
   const st = await s.orch(['status']);
-  assert.match(st.stdout, /unreachable/);
+  assert.match(st.stdout, /w2@h1 +worker +unreachable/);
+  assert.match(st.stdout, /host h1 \(h1-\w+\) does not answer/);
   await h1.start();
   await retryUntil(() => s.store().agents.w2!.status !== 'unreachable', 30_000, 'w2 back');
   const back = await s.orch(['wait', waitingId, '--timeout', '60', '--json']);
   assert.equal(back.exitCode, 0, back.stderr);
   assert.equal(s.store().tasks?.[waitingId]?.state, 'done');
   assert.ok(s.store().events!.some((e) => e.agent === 'w2' && e.event === 'HostUnreachable'));
+
+  // A task on a remote agent cancelled mid-turn: the interrupt goes to its pane there.
+  const long = await s.orch(['dispatch', '--json', 'w1', '--', 'to be cancelled']);
+  const longId = (JSON.parse(long.stdout) as { id: string }).id;
+  await retryUntil(() => s.store().tasks?.[longId]?.state === 'running', 15_000, 'the task running on w1');
+  assert.equal((await s.orch(['cancel', longId])).exitCode, 0);
+  await retryUntil(() => s.store().tasks?.[longId]?.state === 'cancelled' && !s.store().agents.w1!.interrupting, 20_000, 'the task cancelled and the interrupt done');
 
   const ended = await s.orch(['session', 'end', '--force']);
   assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);

@@ -26,8 +26,9 @@ export function statusJson(data: StoreData, live?: Liveness): unknown {
     agents: Object.values(data.agents).map((a) => ({
       name: a.name, role: a.role, status: a.status, reason: a.reason, pane: a.pane, session_id: a.session_id,
       cwd: a.cwd, task: a.task, last_result: a.last_result, cost_usd: a.cost_usd, updated_at: a.updated_at,
-      worktree: worktreeSummary(data, a), ports: a.ports ?? [],
+      worktree: worktreeSummary(data, a), ports: a.ports ?? [], host: a.host ?? null,
     })),
+    hosts: Object.values(data.session?.hosts ?? {}).map((h) => ({ name: h.name, ssh: h.ssh, reachable: h.reachable ?? null, checked_at: h.checked_at ?? null, error: h.error ?? null })),
     conflicts: (data.worktrees?.conflicts ?? []).map((c) => ({ ...c, text: describeConflict(c) })),
     limits: Object.values(data.limits ?? {}),
     approvals: pendingApprovals(data),
@@ -49,19 +50,22 @@ export function statusTable(data: StoreData, width = process.stdout.columns || 1
   const lost = live && lostLine(live);
   const head = `${chalk.bold(data.session?.name ?? '?')}${data.session?.socket ? ` (tmux -L ${data.session.socket})` : ''}${data.session?.ended_at ? chalk.gray(' ended') : ''}${lost ? `\n${chalk.red(lost)}` : ''}`;
   const agents = Object.values(data.agents);
-  const nameW = Math.max(5, ...agents.map((a) => a.name.length));
+  // An agent on another host reads name@host.
+  const label = (a: AgentRecord): string => (a.host ? `${a.name}@${a.host}` : a.name);
+  const nameW = Math.max(5, ...agents.map((a) => label(a).length));
   const rows = agents.map((a) => {
     const detail = a.status === 'busy' ? `task: ${a.task ?? ''}` : a.reason ? a.reason : a.last_result ? `last: ${a.last_result}` : '';
-    const fixed = `${a.name.padEnd(nameW)}  ${a.role.padEnd(7)}  ${COLOURS[a.status](a.status.padEnd(8))}  ${since(a.updated_at).padStart(4)}  ${formatUsd(a.cost_usd)}  `;
+    const fixed = `${label(a).padEnd(nameW)}  ${a.role.padEnd(7)}  ${COLOURS[a.status](a.status.padEnd(a.status === 'unreachable' ? 11 : 8))}  ${since(a.updated_at).padStart(4)}  ${formatUsd(a.cost_usd)}  `;
     const wt = worktreeSummary(data, a);
     return fixed + oneLine(detail, Math.max(20, width - nameW - 42)) + (wt ? `\n${' '.repeat(nameW + 2)}${chalk.gray(oneLine(`worktree ${worktreeLine(wt)}`, Math.max(20, width - nameW - 2)))}` : '');
   });
   const conflicts = conflictLines(data).map((c) => chalk.red(`conflict: ${c}`));
   const limits = Object.values(data.limits ?? {}).map((l) => chalk.blue(`limit: ${limitReason(l, Date.now())}`));
+  const hosts = Object.values(data.session?.hosts ?? {}).filter((h) => h.reachable === false).map((h) => chalk.hex('#ff922b')(`host ${h.name} (${h.ssh}) does not answer${h.checked_at ? ` since ${since(h.checked_at)}` : ''}: ${h.error ?? 'no reason'}; its agents' state catches up when it does`));
   const asks = pendingApprovals(data).map((r) => chalk.magenta(`permission: ${r.agent} asks ${oneLine(r.summary, 80)} (request ${r.id}): orchestrate approve ${r.agent} | deny ${r.agent}`));
   const budget = budgetLines(data).filter((l) => l.state !== 'ok').map((l) => (l.state === 'over' ? chalk.red : chalk.yellow)(`budget: ${budgetText(l)}`));
   const total = agents.reduce((s, a) => s + (a.cost_usd || 0), 0);
-  return [head, `${'agent'.padEnd(nameW)}  role     status     age  cost     detail`, ...rows, ...asks, ...conflicts, ...limits, ...budget, chalk.gray(`total cost ${formatUsd(total)}`)].join('\n');
+  return [head, `${'agent'.padEnd(nameW)}  role     status     age  cost     detail`, ...rows, ...asks, ...conflicts, ...hosts, ...limits, ...budget, chalk.gray(`total cost ${formatUsd(total)}`)].join('\n');
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
