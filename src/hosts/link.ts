@@ -24,8 +24,8 @@ export interface HostLinkEvents {
   reachable(host: string): void;
   /** The host does not answer: why, as ssh said it. */
   unreachable(host: string, reason: string): void;
-  /** Lines were appended to these agents' status files. */
-  appended(agents: string[]): void;
+  /** Lines were appended to these agents' status files, and to the transcripts of some. */
+  appended(agents: string[], transcripts: string[]): void;
   log(line: string): void;
 }
 
@@ -139,7 +139,8 @@ export class HostLink {
     }
     // The transcript first: a Stop read from the status file finds the turn's usage already here.
     for (const [tag, parts] of [...byTag].sort(([a], [b]) => Number(b.endsWith('/t')) - Number(a.endsWith('/t')))) appendFileSync(this.files.get(tag)!.local, Buffer.concat(parts));
-    const agents = [...new Set([...byTag.keys()].map((tag) => this.files.get(tag)!.agent))];
-    if (agents.length) this.events.appended(agents);
+    const agents = [...new Set([...byTag.keys()].filter((tag) => !tag.endsWith('/t')).map((tag) => this.files.get(tag)!.agent))];
+    const transcripts = [...byTag.keys()].filter((tag) => tag.endsWith('/t')).map((tag) => this.files.get(tag)!.agent);
+    if (byTag.size) this.events.appended(agents, transcripts);
   }
 }

@@ -13,14 +13,19 @@ import { HOOK_SCRIPT, hookSettings } from '../agents/hooks.js';
 import { launchScript, type LaunchContext } from '../agents/launch.js';
 import { Server } from '../tmux/objects.js';
 import { formatOf, parseRows } from '../tmux/format.js';
-import { isNoServer } from '../tmux/command.js';
+import { isNoServer, type RemoteShell } from '../tmux/command.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
-import { checkOnHost, closeConnection, sshArgv, type SshTarget } from './ssh.js';
+import { checkOnHost, closeConnection, runOnHost, sshArgv, type SshTarget } from './ssh.js';
 
 export const targetOf = (host: Pick<HostRecord, 'name' | 'ssh' | 'port'>): SshTarget => ({ name: host.name, ssh: host.ssh, ...(host.port ? { port: host.port } : {}) });
 
+/** A host's shell for the tmux layer: its shared ssh connection. */
+export function hostShell(target: SshTarget): RemoteShell {
+  return { key: `${target.ssh}:${target.port ?? ''}`, run: (argv, input) => runOnHost(target, argv, { ...(input !== undefined ? { input } : {}), timeoutMs: 20_000 }) };
+}
+
 /** The tmux server of a host's agents. */
-export const hostServer = (host: HostRecord): Server => Server.onHost(targetOf(host), host.socket);
+export const hostServer = (host: HostRecord): Server => Server.onHost(hostShell(targetOf(host)), host.socket);
 
 /** The tmux server an agent's pane is on: its host's, or the session's here. */
 export function agentServer(data: Pick<StoreData, 'session'>, agent: Pick<AgentRecord, 'host'>): Server {

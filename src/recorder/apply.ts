@@ -59,11 +59,15 @@ export function recordNewLines(data: StoreData, stateDir: string, names: readonl
   return read;
 }
 
-function updateUsage(agent: AgentRecord): void {
+/** Reads the agent's tokens and cost from its transcript again; whether they changed. */
+export function updateUsage(agent: AgentRecord): boolean {
   const usage = transcriptUsage(agent.transcript_path);
-  if (usage.input + usage.output === 0) return;
+  if (usage.input + usage.output === 0) return false;
+  const cost = Math.round(usage.cost_usd * 1e6) / 1e6;
+  const changed = cost !== agent.cost_usd || usage.output !== agent.tokens?.output || usage.input !== agent.tokens?.input;
   agent.tokens = { input: usage.input, output: usage.output, cache_read: usage.cache_read, cache_write: usage.cache_write };
-  agent.cost_usd = Math.round(usage.cost_usd * 1e6) / 1e6;
+  agent.cost_usd = cost;
+  return changed;
 }
 
 /** Events beyond the live window move to the archive in the recorder's pass (src/store/retention.ts). */

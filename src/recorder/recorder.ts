@@ -6,7 +6,7 @@
 // tmux tells it of dead panes through a pane-died hook; a slow look is the net (pane-checks.ts).
 import { mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { Store } from '../store/store.js';
-import type { StatusLine, StoreData, WorktreeState } from '../store/types.js';
+import { shownIn, type StatusLine, type StoreData, type WorktreeState } from '../store/types.js';
 import { agentDir, agentFiles, inboxDir, TMUX_EVENTS, tmuxEventsFile } from '../store/paths.js';
 import { Server } from '../tmux/objects.js';
 import { formatOf } from '../tmux/format.js';
@@ -19,7 +19,7 @@ import { OrchestratorError } from '../core/errors.js';
 import { quote } from '../util/shell-quote.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { coalescing } from '../util/coalesce.js';
-import { applyLines } from './apply.js';
+import { applyLines, updateUsage } from './apply.js';
 import { recordPass, waitingOnTime } from './pass.js';
 import { performEffects, type EffectContext } from './effects.js';
 import { atDialog, findControlWindow, lookAtHost, lookAtPanes, sessionGone } from './pane-checks.js';
@@ -58,7 +58,7 @@ export interface Recorder {
 export function tmuxPicture(data: StoreData): TmuxPicture {
   const s = data.session;
   const alerts = budgetLines(data).filter((l) => l.state !== 'ok').map((l) => ({ text: `${l.scope} ${Math.round((l.spent / l.cap) * 100)}%`, over: l.state === 'over' }));
-  return { session: s && !s.ended_at && s.tmux_id ? s.tmux_id : null, agents: Object.values(data.agents), alerts };
+  return { session: s && !s.ended_at && s.tmux_id ? s.tmux_id : null, agents: Object.values(data.agents).map((a) => ({ ...a, pane: shownIn(a) })), alerts };
 }
 
 /** The store of a state directory, refused when it holds no live session to record. */
@@ -186,7 +186,12 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   for (const host of Object.values(session.hosts ?? {})) {
     links.set(host.name, new HostLink(host, Object.values(store.data.agents).filter((a) => a.host === host.name), stateDir, {
       reachable: (h) => void recordHost(h, true), unreachable: (h, why) => void recordHost(h, false, why),
-      appended: () => void drain(), log,
+      appended: (agents, transcripts) => {
+        if (agents.length) void drain();
+        // A transcript may be written after its turn's Stop (which read it): its cost is read again when it grows.
+        if (transcripts.length) void store.update((data) => transcripts.map((name) => data.agents[name] && updateUsage(data.agents[name])).some(Boolean)).then((changed) => { if (changed) show(); }).catch(() => {});
+      },
+      log,
     }));
   }
 

@@ -5,7 +5,17 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { formatLiteral } from './format.js';
-import type { SshTarget } from '../hosts/ssh.js';
+
+/**
+ * How tmux is reached on another machine: a shell there that runs an argv (each word quoted for
+ * it) with input on stdin, and fails with its own error when the machine cannot be reached
+ * (src/hosts/ gives one over ssh; this layer knows nothing of ssh).
+ */
+export interface RemoteShell {
+  /** One name per machine (objects of the same machine and socket are one). */
+  key: string;
+  run(argv: readonly string[], input: string | undefined): Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
+}
 
 /** One tmux command as an argv, e.g. ['split-window', '-t', '%3', 'sh', '-c', '...']. */
 export type TmuxCommand = readonly string[];
@@ -76,16 +86,15 @@ export async function tmuxWithInput(socket: string | undefined, input: string | 
 }
 
 /**
- * tmux on another host: the same client call, run there over the host's shared ssh connection
- * (every word quoted for its shell, the input on stdin). A host that cannot be reached throws
- * HostUnreachableError, not a TmuxError: its server may well be running.
+ * tmux on another machine: the same client call, run there by its shell (every word quoted for
+ * it, the input on stdin). A machine that cannot be reached throws the shell's error, not a
+ * TmuxError: its server may well be running.
  */
-export async function tmuxOnHost(host: SshTarget, socket: string | undefined, input: string | undefined, ...commands: TmuxCommand[]): Promise<string> {
+export async function tmuxOnHost(shell: RemoteShell, socket: string | undefined, input: string | undefined, ...commands: TmuxCommand[]): Promise<string> {
   // -u: an ssh session there often has no UTF-8 locale, and tmux would then print our field
   // separator, and every character of Claude's screen beyond ASCII, as "_".
   const argv = ['-u', ...serverArgs(socket), ...chainArgs(commands)];
-  const { runOnHost } = await import('../hosts/ssh.js');
-  const result = await runOnHost(host, ['tmux', ...argv], { ...(input !== undefined ? { input } : {}), timeoutMs: 20_000 });
+  const result = await shell.run(['tmux', ...argv], input);
   if (result.exitCode !== 0) throw new TmuxError(describe(commands), result.stderr || `tmux exited with code ${result.exitCode}`, result.exitCode ?? undefined, argv);
   return stripFinalNewline(result.stdout);
 }

@@ -3,8 +3,7 @@
 // drives a pane: capture its screen, press keys, type or paste text (user text on stdin, never in
 // argv or a shell), set its options.
 import { existsSync } from 'node:fs';
-import { tmux, tmuxOnHost, tmuxWithInput, isNoServer, socketPath, type TmuxCommand } from './command.js';
-import type { SshTarget } from '../hosts/ssh.js';
+import { tmux, tmuxOnHost, tmuxWithInput, isNoServer, socketPath, type RemoteShell, type TmuxCommand } from './command.js';
 import { formatOf, parseRows } from './format.js';
 
 const PANE_FIELDS = ['session_id', 'session_name', 'window_id', 'window_name', 'window_index', 'window_layout', 'pane_id', 'pane_index',
@@ -29,18 +28,18 @@ export class Server {
     return server;
   }
 
-  /** A tmux server on another host (-L socket there), driven over ssh; one object per host and socket. */
-  static onHost(host: SshTarget, socket: string): Server {
-    const key = `${host.ssh}:${host.port ?? ''}\0${socket}`;
+  /** A tmux server on another machine (-L socket there), reached through its shell; one object per machine and socket. */
+  static onHost(shell: RemoteShell, socket: string): Server {
+    const key = `${shell.key}\0${socket}`;
     let server = Server.known.get(key);
     if (!server) {
-      server = new Server(socket, host);
+      server = new Server(socket, shell);
       Server.known.set(key, server);
     }
     return server;
   }
 
-  constructor(readonly socket?: string, readonly host?: SshTarget) {}
+  constructor(readonly socket?: string, readonly host?: RemoteShell) {}
 
   /** Runs commands (chained into one client call) on this server. */
   cmd(...commands: TmuxCommand[]): Promise<string> {

@@ -6,12 +6,12 @@ import { formatLiteral } from './format.js';
 import { lookOf } from '../core/looks.js';
 import type { TmuxCommand } from './command.js';
 import type { Server } from './objects.js';
-import { shownIn } from '../store/types.js';
 
 /** What tmux shows: the session (its $id) and each agent's name, state, pane and cost; a plain list, no store. */
 export interface TmuxPicture {
   /** The tmux session's $id, or null when there is none to show (never built, or ended). */
   session: string | null;
+  /** Each agent with the pane of this session that shows it. */
   agents: readonly { name: string; status: string; pane: string; cost_usd: number }[];
   /** Budgets at 80% or more, e.g. { text: "session 85%", over: false }. */
   alerts?: readonly { text: string; over: boolean }[];
@@ -50,7 +50,7 @@ export function tmuxStatusCommands(picture: TmuxPicture): TmuxCommand[] {
     ['set-option', '-t', session, 'status-right', right],
   ];
   for (const agent of picture.agents) {
-    if (agent.pane) commands.push(['set-option', '-p', '-t', shownIn(agent), '@state', paneState(agent.status)]);
+    if (agent.pane) commands.push(['set-option', '-p', '-t', agent.pane, '@state', paneState(agent.status)]);
   }
   return commands;
 }
