@@ -44,7 +44,7 @@ export function dashboardClient(shared: ClientShared, money: (n: number) => stri
     root.dataset.agent = a.name;
     const head = make('div', 'head');
     const sym = make('span', 'sym');
-    head.append(sym, make('span', 'name', a.name), make('span', 'role', a.role));
+    head.append(sym, make('span', 'name', a.name), make('span', 'role', a.host ? `${a.role} @${a.host}` : a.role));
     const state = make('span', 'state');
     head.append(state);
     const dl = make('dl');

@@ -29,6 +29,8 @@ export interface AgentView {
   ports: string | null;
   /** The command that shows its pane, zoomed, from any shell (also over SSH). */
   attach: string | null;
+  /** The host it runs on (hosts: of the layout), or absent for this machine. */
+  host?: string;
 }
 
 export interface TaskView {

@@ -84,3 +84,12 @@ test('view: an agent\'s worktree in one line and its ports; conflicts in words; 
   assert.equal(view.agents[1]!.ports, null);
   assert.deepEqual(view.conflicts, ['a and b both change x.ts: conflict in lines 3-5 (as a has it)']);
 });
+
+test('view: an agent on another host says which; its pane is the local one that shows it; unreachable is a state of its own', () => {
+  const data: StoreData = { ...emptyStore(), agents: { w1: agent('w1', { host: 'gpu', pane: '%7', view_pane: '%2', status: 'unreachable', reason: 'host gpu does not answer: Connection refused' }), lead: agent('lead') } };
+  const view = buildView(data, []);
+  const w1 = view.agents.find((a) => a.name === 'w1')!;
+  assert.deepEqual([w1.host, w1.pane, w1.status], ['gpu', '%2', 'unreachable']);
+  assert.equal(view.agents.find((a) => a.name === 'lead')!.host, undefined);
+  assert.deepEqual(view.totals.by_status, { unreachable: 1, idle: 1 });
+});

@@ -12,6 +12,7 @@ import { orchestrateScript, run, startScript } from '../helpers/cli.js';
 import { fixtures } from '../helpers/paths.js';
 import { sshWorld, type SshWorld } from '../helpers/sshd.js';
 import { claudeBin, FAKE_API_KEY, startStandinForTest } from '../helpers/claude-env.js';
+import { browserForTest } from '../helpers/browser.js';
 import { standinClaudeEnv, writeClaudeHome } from '../../src/standin/claude-home.js';
 import type { StoreData } from '../../src/store/types.js';
 import type { Server } from '../../src/tmux/objects.js';
@@ -156,6 +157,13 @@ test('the connection killed mid-task: the agent goes on there, its status catche
   const st = await s.orch(['status']);
   assert.match(st.stdout, /w2@h1 +worker +unreachable/);
   assert.match(st.stdout, /host h1 \(h1-\w+\) does not answer/);
+  // The dashboard, in chromium: w2's card is unreachable and says its host; w3's is idle.
+  const url = (await retryUntil(async () => { const u = await s.orch(['dashboard', '--url']); return u.exitCode === 0 && u.stdout.trim(); }, 20_000, 'the dashboard\'s address')) as string;
+  const page = await (await browserForTest(t)).newPage();
+  await page.goto(url);
+  await page.locator('[data-agent="w2"][data-state="unreachable"]').waitFor({ timeout: 15_000 });
+  assert.match(await page.locator('[data-agent="w2"] .role').innerText(), /worker @h1/);
+  await page.locator('[data-agent="w3"][data-state="idle"]').waitFor({ timeout: 15_000 });
   await h1.start();
   await retryUntil(() => s.store().agents.w2!.status !== 'unreachable', 30_000, 'w2 back');
   const back = await s.orch(['wait', waitingId, '--timeout', '60', '--json']);
