@@ -31,13 +31,19 @@ export interface HostLinkEvents {
 
 const sizeOf = (file: string): number => { try { return statSync(file).size; } catch { return 0; } };
 
+/** How often (s) a file not there yet is looked for before its tail starts. */
+const APPEAR_S = 0.1;
+
 /**
  * The remote command: a tail per agent from its offset, lines tagged "NAME ", and a heartbeat;
  * when this end goes away the heartbeat's write fails and everything it started is killed, so no
- * tail is left running there.
+ * tail is left running there. Each tail starts once its file is there: GNU tail -F given a file
+ * that does not exist yet (a claude not yet at its SessionStart, a transcript before the first
+ * prompt) gives up inotify for good and polls once a second, which made every line of that stream
+ * up to a second late (bench/hosts.mts).
  */
 export function streamCommand(files: readonly { tag: string; path: string; offset: number }[]): string {
-  const tails = files.map((f) => `tail -c +${f.offset + 1} -F ${quote(f.path)} 2>/dev/null | sed -u ${quote(`s|^|${f.tag} |`)} &`);
+  const tails = files.map((f) => `{ until [ -e ${quote(f.path)} ]; do sleep ${APPEAR_S} 2>/dev/null || sleep 1; done; exec tail -c +${f.offset + 1} -F ${quote(f.path)}; } 2>/dev/null | sed -u ${quote(`s|^|${f.tag} |`)} &`);
   return ['trap \'\' PIPE', ...tails, `while printf '\\n'; do sleep ${HEARTBEAT_S}; done 2>/dev/null`, 'kill 0'].join('\n');
 }
 
