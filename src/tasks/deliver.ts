@@ -10,6 +10,7 @@ import type { Server } from '../tmux/objects.js';
 import type { AgentRecord, TaskRecord } from '../store/types.js';
 import { promptsDir } from '../store/paths.js';
 import { interactiveText } from './tasks.js';
+import { pasteAndSubmitOnHost } from '../hosts/deliver.js';
 
 /** How long a delivery waits for the paste to show in Claude's box before it presses Enter all the same. */
 const BOX_WAIT_MS = 3000;
@@ -21,6 +22,8 @@ export async function deliver(server: Server, stateDir: string, agent: AgentReco
     enqueuePrompt(promptsDir(stateDir, agent.name), task.seq, task.id, task.prompt);
     return;
   }
+  // On another host the same steps are made there, in one round trip instead of three or more.
+  if (server.host && server.socket) return pasteAndSubmitOnHost(server.host, server.socket, agent.pane, interactiveText(task.prompt), `orch-${task.id}`, BOX_WAIT_MS);
   const pane = server.pane(agent.pane);
   await pane.paste(interactiveText(task.prompt), { buffer: `orch-${task.id}` });
   // Enter as soon as Claude shows the text (a fixed pause was both too long on an idle machine and
