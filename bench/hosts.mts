@@ -21,7 +21,8 @@ import { median } from './measure.mjs';
 import { dispatchTask } from '../src/tasks/client.js';
 import { promptBoxText } from '../src/tasks/deliver.js';
 import { runOnHost } from '../src/hosts/ssh.js';
-import { hostServer, targetOf } from '../src/hosts/remote.js';
+import { pasteAndSubmitOnHost } from '../src/hosts/deliver.js';
+import { hostServer, hostShell, targetOf } from '../src/hosts/remote.js';
 import { agentFiles, statusFile } from '../src/store/paths.js';
 import { Server } from '../src/tmux/objects.js';
 import { toolkitRoot } from '../src/util/paths.js';
@@ -178,6 +179,7 @@ windows:
   // it shows the text, Enter), timed here on each agent's pane: each is one tmux call, over ssh for
   // the remote agent. (Claude takes these as typed prompts: no task, nothing else changes.)
   const steps = Object.fromEntries([LOCAL, REMOTE].map((n) => [n, { paste: [] as number[], looks: [] as number[], look: [] as number[], enter: [] as number[] }]));
+  const oneCall: number[] = [];
   for (let i = 0; i <= Math.min(N, 10); i++) {
     for (const name of (i % 2 ? [REMOTE, LOCAL] : [LOCAL, REMOTE]) as Who[]) {
       const text = `by hand ${i} ${name}`;
@@ -195,6 +197,13 @@ windows:
       await stopped;
       if (i > 0) { steps[name]!.paste.push(t1 - t0); steps[name]!.looks.push(looks); steps[name]!.look.push(t2 - t1); steps[name]!.enter.push(t3 - t2); }
     }
+    // The same on the host in one ssh call, as deliveries there are made (src/hosts/deliver.ts).
+    const text = `in one call ${i}`;
+    const stopped = whenStore(state, (d) => d.agents[REMOTE]?.status === 'idle' && d.agents[REMOTE]?.last_result === `OK: ${text}`, 30_000);
+    const t0 = performance.now();
+    await pasteAndSubmitOnHost(hostShell(target), host.socket, data.agents[REMOTE]!.pane, text, `bench-one-${i}`, 3000);
+    if (i > 0) oneCall.push(performance.now() - t0);
+    await stopped;
   }
   const seconds = (performance.now() - started) / 1000;
 
@@ -213,12 +222,13 @@ windows:
   console.log('\nwhere the time goes (medians, ms; the host is this machine, so the hooks\' timestamps share the clock):');
   console.log(`  status, remote: line appended there -> in the local copy (the link's tail -F | sed -u over ssh) ${fmt(median(parts.copied))} (p90 ${fmt(p90(parts.copied))}); the rest (local copy -> store.json) ${fmt(median(times.status[REMOTE]!) - median(parts.copied))}`);
   for (const name of [LOCAL, REMOTE] as Who[]) {
-    console.log(`  dispatch, ${name === LOCAL ? 'local ' : 'remote'}: -> recorder took it (delivered_at) ${fmt(median(parts.taken[name]!))}; -> UserPromptSubmit hook ran (paste, box looks, Enter${name === REMOTE ? ', each an ssh round trip' : ''}) ${fmt(median(parts.typed[name]!))}; hook -> store.json running ${fmt(median(parts.recorded[name]!))}`);
+    console.log(`  dispatch, ${name === LOCAL ? 'local ' : 'remote'}: -> recorder took it (delivered_at) ${fmt(median(parts.taken[name]!))}; -> UserPromptSubmit hook ran (paste, box looks, Enter${name === REMOTE ? ': one ssh call, src/hosts/deliver.ts' : ''}) ${fmt(median(parts.typed[name]!))}; hook -> store.json running ${fmt(median(parts.recorded[name]!))}`);
   }
   for (const name of [LOCAL, REMOTE] as Who[]) {
     const st = steps[name]!;
-    console.log(`  a delivery's steps by hand, ${name === LOCAL ? 'local ' : 'remote'} (${st.paste.length} times): paste ${fmt(median(st.paste))}; box looks until it shows the text ${fmt(median(st.look))} (${median(st.looks)} look${median(st.looks) === 1 ? '' : 's'}); Enter ${fmt(median(st.enter))}`);
+    console.log(`  a delivery's steps as separate tmux calls, ${name === LOCAL ? 'local ' : 'remote'} (${st.paste.length} times${name === REMOTE ? ', each an ssh round trip' : ''}): paste ${fmt(median(st.paste))}; box looks until it shows the text ${fmt(median(st.look))} (${median(st.looks)} look${median(st.looks) === 1 ? '' : 's'}); Enter ${fmt(median(st.enter))}; together ${fmt(median(st.paste.map((p, k) => p + st.look[k]! + st.enter[k]!)))}`);
   }
+  console.log(`  the same on the host in one ssh call (src/hosts/deliver.ts, ${oneCall.length} times): ${fmt(median(oneCall))} (p90 ${fmt(p90(oneCall))})`);
 }
 
 let failed = false;
