@@ -232,12 +232,9 @@ windows:
 }
 
 let failed = false;
-try {
-  await main();
-} catch (error) {
-  failed = true;
-  console.error(error);
-} finally {
+let cleaning: Promise<void> | undefined;
+/** Everything this run started goes, once, whether it ended well, failed or was interrupted. */
+const cleanup = (): Promise<void> => (cleaning ??= (async () => {
   // The session ends as a person ends it (its hosts' tmux servers too, the shared connection closed).
   if (state) {
     const ended = spawnSync(process.execPath, [orchestrateBin, 'session', 'end', '--force', '--state', state], { env: { ...process.env, ORCH_NO_REBUILD: '1' }, encoding: 'utf8', timeout: 60_000 });
@@ -256,5 +253,16 @@ try {
   }
   rmSync(root, { recursive: true, force: true });
   rmSync(join('/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
+})());
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => { console.error(`${sig}: cleaning up`); void cleanup().finally(() => process.exit(130)); });
+}
+try {
+  await main();
+} catch (error) {
+  failed = true;
+  console.error(error);
+} finally {
+  await cleanup();
 }
 process.exitCode = failed ? 1 : 0;
