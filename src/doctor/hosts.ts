@@ -25,7 +25,8 @@ export function probeScript(claude: string, env: Record<string, string>, dirs: r
     `printf 'tmux\\t%s\\n' "${b64('command -v tmux >/dev/null && tmux -V')}"`,
     `printf 'claude\\t%s\\n' "${b64(`command -v ${quote(claude)} && ${quote(claude)} --version`)}"`,
     ...RELEVANT.map((k) => `printf 'env:${k}\\t%s\\n' "$(printf %s "\${${k}:-}" | base64 | tr -d '\\n')"`),
-    'cfg="${CLAUDE_CONFIG_DIR:-$HOME}/.claude.json"; dir="${CLAUDE_CONFIG_DIR:-$HOME/.claude}"',
+    // (The shell's own ${...}, not a template's.)
+    `cfg="\${CLAUDE_CONFIG_DIR:-$HOME}/.claude.json"; dir="\${CLAUDE_CONFIG_DIR:-$HOME/.claude}"`,
     `printf 'config-file\\t%s\\n' "$(printf %s "$cfg" | base64 | tr -d '\\n')"`,
     `[ -f "$cfg" ] && printf 'config\\t%s\\n' "$(base64 < "$cfg" | tr -d '\\n')"`,
     `[ -f "$dir/settings.json" ] && printf 'settings\\t%s\\n' "$(base64 < "$dir/settings.json" | tr -d '\\n')"`,

@@ -162,7 +162,7 @@ test('the connection killed mid-task: the agent goes on there, its status catche
   const page = await (await browserForTest(t)).newPage();
   await page.goto(url);
   await page.locator('[data-agent="w2"][data-state="unreachable"]').waitFor({ timeout: 15_000 });
-  assert.match(await page.locator('[data-agent="w2"] .role').innerText(), /worker @h1/);
+  assert.match(await page.locator('[data-agent="w2"] .role').textContent() ?? '', /worker @h1/);
   await page.locator('[data-agent="w3"][data-state="idle"]').waitFor({ timeout: 15_000 });
   await h1.start();
   await retryUntil(() => s.store().agents.w2!.status !== 'unreachable', 30_000, 'w2 back');
