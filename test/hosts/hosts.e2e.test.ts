@@ -251,3 +251,28 @@ test('this machine\'s tmux server killed mid-task: the agents on the hosts work 
   assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
   for (const h of s.world.hosts) await retryUntil(() => h.processes().length === 0, 15_000, `nothing left on ${h.alias}`);
 });
+
+test('a connection that goes silent (frozen, as behind a network partition: TCP up, nothing through) is given up within seconds and replaced; the status that came meanwhile catches up', { timeout: 180_000 }, async (t) => {
+  const s = await startHosts(t, { answerMs: 5000 });
+  const h2 = s.world.hosts[1]!;
+  const dispatched = await s.orch(['dispatch', '--json', 'w4', '--', 'through the silence']);
+  const id = (JSON.parse(dispatched.stdout) as { id: string }).id;
+  await retryUntil(() => s.store().tasks?.[id]?.state === 'running', 15_000, 'the task running on w4');
+  // Every sshd process of the connections there stopped (SIGSTOP): nothing closes, nothing gets through.
+  const frozen = execFileSync('ps', ['-e', '-o', 'pid=,args=']).toString().split('\n')
+    .filter((l) => new RegExp(`sshd: ${h2.user}(@| \\[priv\\])`).test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+  assert.ok(frozen.length > 0, 'connections to freeze');
+  for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+  onCleanup(t, () => { for (const pid of frozen) { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } } });
+  const frozenAt = Date.now();
+  const done = await s.orch(['wait', id, '--timeout', '60', '--json']);
+  assert.equal(done.exitCode, 0, done.stderr);
+  const tookS = (Date.now() - frozenAt) / 1000;
+  assert.ok(tookS < 40, `the answer got through a new connection in ${tookS} s`);
+  assert.equal(s.store().tasks?.[id]?.result, 'OK: through the silence');
+  assert.equal(s.store().events!.filter((e) => e.agent === 'w4' && e.event === 'Stop').length, 1, 'one Stop recorded');
+  for (const pid of frozen) { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } }
+  const ended = await s.orch(['session', 'end', '--force']);
+  assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
+  for (const h of s.world.hosts) await retryUntil(() => h.processes().length === 0, 20_000, `nothing left on ${h.alias}`);
+});
