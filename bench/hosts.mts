@@ -20,7 +20,7 @@ import { whenStore, readStoreData } from './fake-session.mjs';
 import { median } from './measure.mjs';
 import { dispatchTask } from '../src/tasks/client.js';
 import { promptBoxText } from '../src/tasks/deliver.js';
-import { runOnHost } from '../src/hosts/ssh.js';
+import { runOnHost } from '../src/ssh/ssh.js';
 import { pasteAndSubmitOnHost } from '../src/hosts/deliver.js';
 import { hostServer, hostShell, targetOf } from '../src/hosts/remote.js';
 import { agentFiles, statusFile } from '../src/store/paths.js';

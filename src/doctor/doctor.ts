@@ -89,7 +89,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     : problem('layout', `${shown} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`,
       `fix each line above, then check again with \`orchestrate layout validate ${shown}\``));
   const root = layout?.root ?? opts.cwd;
-  if (layout?.agents.some((a) => a.worktree)) findings.push(await checkGit(root));
+  if (layout?.agents.some((a) => a.worktree && !a.host)) findings.push(await checkGit(root));
   const all = groups(layout, opts);
   for (const g of all) {
     const label = all.length > 1 ? `[${g.agents.map((a) => a.name).join(', ')}] ` : '';

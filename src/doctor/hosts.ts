@@ -5,7 +5,7 @@
 // only tested for being there; its contents never leave the host.
 import { posix } from 'node:path';
 import type { HostSpec, Layout } from '../layout/types.js';
-import { checkOnHost, isUnreachable } from '../hosts/ssh.js';
+import { checkOnHost, isUnreachable } from '../ssh/ssh.js';
 import { remoteHome, targetOf } from '../hosts/remote.js';
 import { quote } from '../util/shell-quote.js';
 import type { JsonFile } from './claude-config.js';

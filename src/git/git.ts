@@ -1,7 +1,57 @@
 // Every git call of the toolkit: an argv (never a shell), no terminal prompt, C locale output, and
 // a guard that refuses the commands that destroy work. None of our code needs them; the guard makes
 // sure none ever runs them by mistake (README: Worktrees, what is never deleted).
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
+import type { RemoteShell } from '../core/remote-shell.js';
+
+/**
+ * The machine git runs on for the work inside onMachine(): another host's shell (a worktree of an
+ * agent there), or, outside it, this one. Every git call below goes where the work is without each
+ * caller passing it along.
+ */
+const machine = new AsyncLocalStorage<RemoteShell>();
+
+/** Runs fn with every git call (and pathExists) on that machine; undefined: this one. */
+export function onMachine<T>(shell: RemoteShell | undefined, fn: () => Promise<T>): Promise<T> {
+  return shell ? machine.run(shell, fn) : fn();
+}
+
+/** The other machine git calls go to now, if any. */
+export const currentMachine = (): RemoteShell | undefined => machine.getStore();
+
+/** Whether a folder holds anything, where git runs now (a missing one holds nothing). */
+export async function hasEntries(path: string): Promise<boolean> {
+  const shell = machine.getStore();
+  if (!shell) { try { return readdirSync(path).length > 0; } catch { return false; } }
+  return (await shell.run(['sh', '-c', '[ -n "$(ls -A "$1" 2>/dev/null)" ]', 'sh', path], undefined)).exitCode === 0;
+}
+
+/** Appends text to a file where git runs now (its folder made when missing); returns what the file held before. */
+export async function appendToFile(file: string, text: (before: string) => string | undefined): Promise<void> {
+  const shell = machine.getStore();
+  if (!shell) {
+    const add = text(existsSync(file) ? readFileSync(file, 'utf8') : '');
+    if (add === undefined) return;
+    mkdirSync(dirname(file), { recursive: true });
+    appendFileSync(file, add);
+    return;
+  }
+  const before = (await shell.run(['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', file], undefined)).stdout;
+  const add = text(before);
+  if (add === undefined) return;
+  const r = await shell.run(['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat >> "$1"', 'sh', file], add);
+  if (r.exitCode !== 0) throw new OrchestratorError(`could not write ${file} there: ${r.stderr.trim()}`);
+}
+
+/** Whether a path exists where git runs now. */
+export async function pathExists(path: string): Promise<boolean> {
+  const shell = machine.getStore();
+  if (!shell) return existsSync(path);
+  return (await shell.run(['test', '-e', path], undefined)).exitCode === 0;
+}
 
 export interface GitResult { code: number; stdout: string; stderr: string }
 
@@ -41,6 +91,13 @@ export function destructive(args: readonly string[]): string | undefined {
 export async function git(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
   const why = destructive(args);
   if (why) throw new OrchestratorError(`refused to run git ${args.join(' ')}: ${why}`);
+  const shell = machine.getStore();
+  if (shell) {
+    // There: the same argv, its environment given by env(1) (a login shell there has its own).
+    const env = Object.entries({ LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', ...opts.env }).map(([k, v]) => `${k}=${v}`);
+    const r = await shell.run(['env', ...env, 'git', '-C', cwd, ...args], opts.input);
+    return { code: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr };
+  }
   const { execa } = await import('execa');
   const r = await execa('git', ['-C', cwd, ...args], {
     reject: false, timeout: opts.timeoutMs ?? 60_000, stripFinalNewline: false,

@@ -4,7 +4,8 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { git, gitOk } from './git.js';
+import { randomBytes } from 'node:crypto';
+import { currentMachine, git, gitOk } from './git.js';
 
 /** A file both sides change so that git cannot merge it, and where (line ranges of the first side's version). */
 export interface FileConflict { path: string; kind: string; lines: [number, number][] }
@@ -84,18 +85,21 @@ export async function contentMerged(dir: string, target: string, source: string)
 export async function snapshotCommit(worktree: string): Promise<{ commit: string; dirty: boolean }> {
   const head = await gitOk(worktree, ['rev-parse', 'HEAD']);
   const index = await gitOk(worktree, ['rev-parse', '--path-format=absolute', '--git-path', 'index']);
-  const temp = mkdtempSync(join(tmpdir(), 'orch-snapshot-'));
+  const there = currentMachine();
+  // On another machine the copy sits beside the real index there (cp and rm run there).
+  const temp = there ? `${index}.orch-snapshot-${randomBytes(4).toString('hex')}` : mkdtempSync(join(tmpdir(), 'orch-snapshot-'));
   try {
-    const tempIndex = join(temp, 'index');
+    const tempIndex = there ? temp : join(temp, 'index');
     // A copy of the real index keeps its stat data, so only changed files are read again.
-    if (existsSync(index)) copyFileSync(index, tempIndex);
+    const copied = there ? (await there.run(['cp', index, tempIndex], undefined)).exitCode === 0 : existsSync(index) && (copyFileSync(index, tempIndex), true);
     const env = { GIT_INDEX_FILE: tempIndex, ...TOOL_IDENTITY };
-    if (!existsSync(index)) await gitOk(worktree, ['read-tree', 'HEAD'], { env });
+    if (!copied) await gitOk(worktree, ['read-tree', 'HEAD'], { env });
     await gitOk(worktree, ['add', '--all'], { env });
     const tree = await gitOk(worktree, ['write-tree'], { env });
     if (tree === (await treeOf(worktree, head))) return { commit: head, dirty: false };
     return { commit: await gitOk(worktree, ['commit-tree', tree, '-p', head, '-m', 'claude-orchestrator snapshot of uncommitted work'], { env }), dirty: true };
   } finally {
-    rmSync(temp, { recursive: true, force: true });
+    if (there) await there.run(['rm', '-f', temp], undefined).catch(() => {});
+    else rmSync(temp, { recursive: true, force: true });
   }
 }

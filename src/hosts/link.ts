@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentRecord, HostRecord } from '../store/types.js';
 import { agentFiles } from '../store/paths.js';
 import { quote } from '../util/shell-quote.js';
-import { checkOnHost, isUnreachable, sshArgv } from './ssh.js';
+import { checkOnHost, isUnreachable, sshArgv } from '../ssh/ssh.js';
 import { remoteTranscript, targetOf, transcriptMirror } from './remote.js';
 
 /** A line of nothing every HEARTBEAT_S: a channel that shows none for SILENT_MS is dead, whatever TCP thinks. */

@@ -7,22 +7,19 @@ import { hostname } from 'node:os';
 import { join, posix } from 'node:path';
 import { projectKey } from '../agents/claude-files.js';
 import type { AgentSpec, HostSpec, Layout } from '../layout/types.js';
-import type { HostRecord, StoreData, AgentRecord } from '../store/types.js';
+import type { AgentRecord, AgentWorktree, HostRecord, StoreData } from '../store/types.js';
 import { agentFiles, hookScriptFile } from '../store/paths.js';
 import { HOOK_SCRIPT, hookSettings } from '../agents/hooks.js';
 import { launchScript, type LaunchContext } from '../agents/launch.js';
 import { Server } from '../tmux/objects.js';
 import { formatOf, parseRows } from '../tmux/format.js';
-import { isNoServer, type RemoteShell } from '../tmux/command.js';
+import { isNoServer } from '../tmux/command.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
-import { checkOnHost, closeConnection, runOnHost, sshArgv, type SshTarget } from './ssh.js';
+import { checkOnHost, closeConnection, hostShell, sshArgv, type SshTarget } from '../ssh/ssh.js';
+
+export { hostShell } from '../ssh/ssh.js';
 
 export const targetOf = (host: Pick<HostRecord, 'name' | 'ssh' | 'port'>): SshTarget => ({ name: host.name, ssh: host.ssh, ...(host.port ? { port: host.port } : {}) });
-
-/** A host's shell for the tmux layer: its shared ssh connection. */
-export function hostShell(target: SshTarget): RemoteShell {
-  return { key: `${target.ssh}:${target.port ?? ''}`, run: (argv, input) => runOnHost(target, argv, { ...(input !== undefined ? { input } : {}), timeoutMs: 20_000 }) };
-}
 
 /** The tmux server of a host's agents. */
 export const hostServer = (host: HostRecord): Server => Server.onHost(hostShell(targetOf(host)), host.socket);
@@ -83,7 +80,7 @@ export function filesScript(dirs: readonly string[], files: readonly { path: str
 }
 
 /** What startOnHost did: the host's record and each agent's pane there. */
-export interface HostStart { record: HostRecord; panes: Map<string, string>; reused: string[] }
+export interface HostStart { record: HostRecord; panes: Map<string, string>; reused: string[]; cwds: Map<string, string>; worktrees: Map<string, AgentWorktree>; notes: string[] }
 
 export interface HostStartOptions {
   host: HostSpec;
@@ -113,7 +110,14 @@ export async function startOnHost(opts: HostStartOptions): Promise<HostStart> {
   const running = opts.resume ? await livePanes(server) : new Map<string, string>();
   if (!opts.resume) await server.kill();
 
-  const specs = opts.agents.map((a) => remoteSpec(a, root));
+  // Agents with worktree: true get theirs in the repository at the host's root, there.
+  const { prepareWorktrees } = await import('../worktrees/prepare.js');
+  const prepared = await prepareWorktrees(opts.layout, stateDir, { host: { name: host.name, ssh: host.ssh, ...(host.port ? { port: host.port } : {}) }, shell: hostShell(target), root, remoteState, agents: opts.agents });
+  const specs = opts.agents.map((a) => {
+    const spec = remoteSpec(a, root);
+    const wt = prepared.worktrees.get(a.name);
+    return wt ? { ...spec, cwd: posix.join(wt.path, posix.relative(wt.repo, spec.cwd)) } : spec;
+  });
   const files: { path: string; text: string; mode: number }[] = [{ path: hookScriptFile(remoteState), text: HOOK_SCRIPT, mode: 0o755 }];
   for (const agent of specs) {
     const ctx = opts.contexts.get(agent.name)!;
@@ -122,6 +126,8 @@ export async function startOnHost(opts: HostStartOptions): Promise<HostStart> {
     delete remoteCtx.mcp;
     delete remoteCtx.forkFrom;
     delete remoteCtx.setup;
+    // A new worktree's setup runs in its pane there, before claude, as here.
+    if (prepared.worktrees.get(agent.name)?.setup === 'pending' && opts.layout.worktrees.setup) remoteCtx.setup = { command: opts.layout.worktrees.setup, timeoutS: opts.layout.worktrees.setupTimeoutS };
     writeViewScript(stateDir, agent.name, record);
     // A running agent's script is not written over (its shell reads it as it goes).
     if (running.has(agent.name)) continue;
@@ -140,7 +146,7 @@ export async function startOnHost(opts: HostStartOptions): Promise<HostStart> {
     const out = (await server.cmd(...commands)).split('\n').map((l) => l.trim()).filter(Boolean);
     toStart.forEach((a, i) => { panes.set(a.name, out[i] ?? ''); });
   }
-  return { record, panes, reused: specs.filter((a) => running.has(a.name)).map((a) => a.name) };
+  return { record, panes, reused: specs.filter((a) => running.has(a.name)).map((a) => a.name), cwds: new Map(specs.map((a) => [a.name, a.cwd])), worktrees: prepared.worktrees, notes: prepared.notes };
 }
 
 /** The agent sessions with a live pane on a host's server (none when no server runs there). */
@@ -183,14 +189,14 @@ function writeViewScript(stateDir: string, agent: string, host: HostRecord): voi
   chmodSync(files.launch, 0o755);
 }
 
-/** Stops a host's tmux server (every agent there) and closes the shared connection; a host that does not answer is reported, not waited for. */
-export async function stopHost(host: HostRecord): Promise<string | undefined> {
+/** Stops a host's tmux server (every agent there); a host that does not answer is reported, not waited for. With close, its shared connection is closed too. */
+export async function stopHost(host: HostRecord, close = true): Promise<string | undefined> {
   try {
     await hostServer(host).kill();
     return undefined;
   } catch (error) {
     return (error as Error).message;
   } finally {
-    await closeConnection(targetOf(host));
+    if (close) await closeConnection(targetOf(host));
   }
 }

@@ -156,9 +156,8 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, wind
   if (host !== undefined) {
     const known = Object.keys(hosts);
     if (!hosts[host]) problem(at('host'), `no host ${JSON.stringify(host)} in hosts: (expected ${known.length ? `one of ${known.join(', ')}` : 'a hosts: section naming it, e.g. hosts: { box: { ssh: user@box } }'})`);
-    // What needs this machine: a worktree of the repository here, our headless runner, the lead's MCP server, a conversation kept here.
+    // What needs this machine: our headless runner, the lead's MCP server, a conversation kept here.
     const cannot = (key: string, why: string): void => problem(at(key), `an agent on host ${host} cannot have ${why} yet (expected it on this machine, without host:)`);
-    if (pick<boolean>('worktree')) cannot('worktree', 'a worktree (worktrees are made in the repository here)');
     if (pick<string>('mode') === 'headless') cannot('mode', 'mode: headless (its runner is part of this toolkit, which runs here)');
     if (p.fork_from !== undefined) cannot('fork_from', 'fork_from (the conversation it forks is kept here)');
     if (pick<boolean>('mcp')) cannot('mcp', 'the orchestrator\'s MCP tools (the lead stays on this machine)');

@@ -3,7 +3,7 @@
 // its task at once; an interrupt is marked done on the agent either way.
 import type { Store } from '../store/store.js';
 import { agentServer } from '../hosts/remote.js';
-import { isUnreachable } from '../hosts/ssh.js';
+import { isUnreachable } from '../ssh/ssh.js';
 import type { TaskEffect } from '../tasks/tasks.js';
 import { deliver, resubmit, stopTurn } from '../tasks/deliver.js';
 import { fail, interruptDone, waitForTurn } from '../tasks/lifecycle.js';

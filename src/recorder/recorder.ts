@@ -25,7 +25,7 @@ import { performEffects, type EffectContext } from './effects.js';
 import { atDialog, findControlWindow, lookAtHost, lookAtPanes, sessionGone } from './pane-checks.js';
 import { HostLink } from '../hosts/link.js';
 import { agentsOn, hostServer } from '../hosts/remote.js';
-import { isUnreachable } from '../hosts/ssh.js';
+import { isUnreachable } from '../ssh/ssh.js';
 import { describeConflict, findConflicts, lookAtWorktree, type MergeCache } from '../worktrees/look.js';
 import { mergeDone, mergesDue } from '../workflow/runs.js';
 import { mergeRunTask } from '../workflow/merges.js';

@@ -79,7 +79,7 @@ async function stopHosts(hosts: Record<string, HostRecord>, out: (line: string) 
   if (!list.length) return;
   const { stopHost } = await import('../hosts/remote.js');
   await Promise.all(list.map(async (h) => {
-    const error = await stopHost(h);
+    const error = await stopHost(h, false);
     if (error) out(`Host ${h.name} did not answer (${error}); its agents may still run there: ssh ${h.ssh} tmux -L ${h.socket} kill-server stops them.`);
     else out(`Host ${h.name}: its tmux server is stopped.`);
   }));
@@ -180,7 +180,7 @@ export async function endSession(opts: EndOptions): Promise<number> {
     if (s.socket && !(await server.running())) rmSync(socketPath(s.socket), { force: true });
   }
 
-  // Every host's tmux server goes (whatever is left of its agents) and its shared connection is closed.
+  // Every host's tmux server goes (whatever is left of its agents); its shared connection is closed at the end.
   await stopHosts(s.hosts ?? {}, out);
 
   // The recorder is gone: this process is the store's writer now.
@@ -207,6 +207,8 @@ export async function endSession(opts: EndOptions): Promise<number> {
     out(`Handover: ${handover}`);
   }
 
+  // The hosts' shared connections last (the worktrees there were looked at through them).
+  if (s.hosts) { const { closeConnection } = await import('../ssh/ssh.js'); const { targetOf } = await import('../hosts/remote.js'); await Promise.all(Object.values(s.hosts).map((h) => closeConnection(targetOf(h)))); }
   const stray = processesOf(stateDir);
   if (stray.length) {
     out(`Stopping ${stray.length} leftover process${stray.length === 1 ? '' : 'es'} of the session: ${stray.map((p) => `${p.pid} ${p.command.slice(0, 80)}`).join('; ')}`);

@@ -1,6 +1,6 @@
 // ./start.mts: validate the layout, build the tmux session in one call, launch one claude per
 // agent pane, record it all in the store, then attach or print how to.
-import { join, posix, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { loadLayout } from '../layout/load.js';
 import type { Layout } from '../layout/types.js';
 import { OrchestratorError } from '../core/errors.js';
@@ -125,6 +125,7 @@ export async function start(opts: StartOptions): Promise<number> {
   // Agents on other hosts first: a host that cannot be reached, or lacks their directory, starts nothing here.
   const hosts = await startHosts(layout, stateDir, contexts, Boolean(decision.resume), size);
   const transcriptMirror = hosts.size ? (await import('../hosts/remote.js')).transcriptMirror : () => null;
+  for (const h of hosts.values()) for (const note of h.notes) opts.out(`${h.record.name}: ${note}`);
   for (const h of hosts.values()) if (h.reused.length) opts.out(`On host ${h.record.name}, ${h.reused.join(', ')} ${h.reused.length === 1 ? 'was' : 'were'} still running; kept.`);
   const stopHosts = async (): Promise<void> => { if (hosts.size && !decision.resume) { const { stopHost } = await import('../hosts/remote.js'); await Promise.all([...hosts.values()].map((h) => stopHost(h.record))); } };
   let built: BuiltSession;
@@ -146,10 +147,10 @@ export async function start(opts: StartOptions): Promise<number> {
       const launched = plan.agents.find((a) => a.name === pane.agent)!;
       const host = spec.host ? hosts.get(spec.host) : undefined;
       agents.push({
-        name: spec.name, role: spec.role, mode: spec.mode, pane: host?.panes.get(spec.name) ?? pane.id, window: window.id, cwd: host ? posix.resolve(host.record.home, layout.hosts[spec.host!]!.root ?? '.', spec.cwd) : spec.cwd,
+        name: spec.name, role: spec.role, mode: spec.mode, pane: host?.panes.get(spec.name) ?? pane.id, window: window.id, cwd: host?.cwds.get(spec.name) ?? spec.cwd,
         session_id: launched.sessionId, launch_script: launched.launchFile, status: 'starting', reason: null,
         task: null, last_result: null, cost_usd: 0, updated_at: now,
-        worktree: prepared.worktrees.get(spec.name) ?? null, ports: ports.get(spec.name) ?? [], account: spec.account,
+        worktree: prepared.worktrees.get(spec.name) ?? host?.worktrees.get(spec.name) ?? null, ports: ports.get(spec.name) ?? [], account: spec.account,
         ...(host ? { host: spec.host, view_pane: pane.id, transcript_path: transcriptMirror(stateDir, spec.name, launched.sessionId) } : {}),
       });
     }
@@ -219,7 +220,7 @@ const mergeRules = (a: Rules, b: Rules | undefined): Rules => ({ allow: [...new 
 
 /** Every agent's worktree, made or found, and the layout with those agents moved into theirs (git is loaded only for a layout that has any). */
 async function worktreesOf(layout: Layout, stateDir: string): Promise<Prepared & { layout: Layout }> {
-  if (!layout.agents.some((a) => a.worktree)) return { worktrees: new Map(), notes: [], layout };
+  if (!layout.agents.some((a) => a.worktree && !a.host)) return { worktrees: new Map(), notes: [], layout };
   const { inWorktrees, prepareWorktrees } = await import('../worktrees/prepare.js');
   const prepared = await prepareWorktrees(layout, stateDir);
   return { ...prepared, layout: inWorktrees(layout, prepared.worktrees) };

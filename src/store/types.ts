@@ -113,6 +113,8 @@ export interface AgentWorktree {
   /** Files copied and linked into it from the project (relative paths): ours, not the agent's work. */
   copied?: string[];
   linked?: string[];
+  /** The host it is on (an agent there): its repository and paths are that host's, and git runs there. */
+  host?: { name: string; ssh: string; port?: number } | null;
 }
 
 /** What an agent's worktree holds against its base, as the recorder last looked (after each turn that changed files). */

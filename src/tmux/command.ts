@@ -5,17 +5,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { formatLiteral } from './format.js';
+import type { RemoteShell } from '../core/remote-shell.js';
 
-/**
- * How tmux is reached on another machine: a shell there that runs an argv (each word quoted for
- * it) with input on stdin, and fails with its own error when the machine cannot be reached
- * (src/hosts/ gives one over ssh; this layer knows nothing of ssh).
- */
-export interface RemoteShell {
-  /** One name per machine (objects of the same machine and socket are one). */
-  key: string;
-  run(argv: readonly string[], input: string | undefined): Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
-}
+export type { RemoteShell } from '../core/remote-shell.js';
 
 /** One tmux command as an argv, e.g. ['split-window', '-t', '%3', 'sh', '-c', '...']. */
 export type TmuxCommand = readonly string[];

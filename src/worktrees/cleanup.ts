@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { AgentRecord } from '../store/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
 import { orchestrateScript } from '../util/paths.js';
-import { branchExists, commitOf, git, gitOk, uncommitted } from '../git/git.js';
+import { branchExists, commitOf, git, gitOk, uncommitted , onMachine, pathExists } from '../git/git.js';
+import { machineOf } from './machine.js';
 import { contentMerged } from '../git/merge-tree.js';
 import { baseTip } from './look.js';
 
@@ -50,13 +51,17 @@ function ourFiles(agent: AgentRecord): { unchanged: string[]; changed: string[] 
   return { unchanged, changed };
 }
 
-/** Whether an agent's worktree can go, and if not, why. */
-export async function judge(agent: AgentRecord, stateDir: string): Promise<Verdict> {
+/** Whether an agent's worktree can go, and if not, why (asked on the machine it is on). */
+export function judge(agent: AgentRecord, stateDir: string): Promise<Verdict> {
+  return onMachine(machineOf(agent), () => judgeHere(agent, stateDir));
+}
+
+async function judgeHere(agent: AgentRecord, stateDir: string): Promise<Verdict> {
   const wt = agent.worktree!;
   const merge = [quoteArgv([orchestrateScript, 'merge', agent.name, '--state', stateDir])];
   const drop = [`git -C ${quote(wt.repo)} worktree remove --force ${quote(wt.path)}`, `git -C ${quote(wt.repo)} branch -D ${quote(wt.branch)}`];
   const verdict = (removable: boolean, why: string, commands = merge): Verdict => ({ agent: agent.name, path: wt.path, branch: wt.branch, base: wt.base, removable, why, merge: commands, drop });
-  if (!existsSync(wt.path)) return verdict(false, 'its worktree is gone already', []);
+  if (!(await pathExists(wt.path))) return verdict(false, 'its worktree is gone already', []);
   const dirty = await uncommitted(wt.path).catch(() => undefined);
   if (dirty === undefined) return verdict(false, `git cannot read ${wt.path}`);
   if (dirty.length) {
@@ -78,9 +83,13 @@ export async function judge(agent: AgentRecord, stateDir: string): Promise<Verdi
  * Removes a worktree judged removable (judged again here, just before), then its branch when that
  * is safe. Returns what was done, or why it was kept after all.
  */
-export async function removeWorktree(agent: AgentRecord, stateDir: string): Promise<{ removed: boolean; text: string }> {
+export function removeWorktree(agent: AgentRecord, stateDir: string): Promise<{ removed: boolean; text: string }> {
+  return onMachine(machineOf(agent), () => removeHere(agent, stateDir));
+}
+
+async function removeHere(agent: AgentRecord, stateDir: string): Promise<{ removed: boolean; text: string }> {
   const wt = agent.worktree!;
-  const v = await judge(agent, stateDir);
+  const v = await judgeHere(agent, stateDir);
   if (!v.removable) return { removed: false, text: `kept ${wt.path}: ${v.why}` };
   // Our own copies and links go first (git counts them as untracked or ignored files, not work).
   for (const rel of ourFiles(agent).unchanged) rmSync(join(wt.path, rel), { force: true, recursive: false });

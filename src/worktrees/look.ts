@@ -1,9 +1,9 @@
 // What each agent's worktree holds against its base, and which lines of work git could not merge:
 // an agent's (uncommitted work included) with its base branch as it is now, and every two agents'
 // with each other. All of it from merge-tree on snapshot commits: no checkout, index or ref changes.
-import { existsSync } from 'node:fs';
 import type { AgentRecord, ConflictRecord, WorktreeState } from '../store/types.js';
-import { aheadBehind, commitOf, gitOk, uncommitted } from '../git/git.js';
+import { aheadBehind, commitOf, gitOk, onMachine, pathExists, uncommitted } from '../git/git.js';
+import { machineKey, machineOf } from './machine.js';
 import { mergeTree, snapshotCommit, type MergeResult } from '../git/merge-tree.js';
 
 /** The commit an agent's work is measured against: its base branch as it is now (or the base commit). */
@@ -17,9 +17,13 @@ export const changedFiles = async (dir: string, base: string, to: string): Promi
   (await gitOk(dir, ['diff', '--name-only', '--no-renames', `${base}...${to}`])).split('\n').filter(Boolean);
 
 /** One agent's worktree as it is now, and its snapshot (its work with nothing left out). */
-export async function lookAtWorktree(agent: AgentRecord, at = new Date()): Promise<WorktreeState | undefined> {
+export function lookAtWorktree(agent: AgentRecord, at = new Date()): Promise<WorktreeState | undefined> {
+  return onMachine(machineOf(agent), () => lookHere(agent, at));
+}
+
+async function lookHere(agent: AgentRecord, at: Date): Promise<WorktreeState | undefined> {
   const wt = agent.worktree;
-  if (!wt || !existsSync(wt.path)) return undefined;
+  if (!wt || !(await pathExists(wt.path))) return undefined;
   const [snap, head, base, dirty] = await Promise.all([snapshotCommit(wt.path), gitOk(wt.path, ['rev-parse', 'HEAD']), baseTip(agent), uncommitted(wt.path)]);
   const { ahead, behind } = await aheadBehind(wt.path, base, head);
   return { head, ahead, behind, changed: await changedFiles(wt.path, base, snap.commit), uncommitted: dirty, snapshot: snap.commit, checked_at: at.toISOString() };
@@ -45,17 +49,17 @@ export async function findConflicts(agents: AgentRecord[], states: Record<string
   for (const a of withWork) {
     const s = states[a.name]!;
     if (s.behind === 0) continue;
-    const merged = await cached(cache, a.worktree!.repo, s.snapshot, await baseTip(a));
+    const merged = await onMachine(machineOf(a), async () => cached(cache, a.worktree!.repo, s.snapshot, await baseTip(a)));
     if (!merged.clean) found.push({ agents: [a.name, a.worktree!.base], with: 'base', files: merged.conflicts, found_at: at.toISOString() });
   }
   for (const [i, a] of withWork.entries()) {
     for (const b of withWork.slice(i + 1)) {
-      if (a.worktree!.repo !== b.worktree!.repo) continue;
+      if (a.worktree!.repo !== b.worktree!.repo || machineKey(a) !== machineKey(b)) continue;
       const sa = states[a.name]!;
       const sb = states[b.name]!;
       // Work on files the other never touched merges cleanly: no need to ask git.
       if (!sa.changed.some((f) => sb.changed.includes(f))) continue;
-      const merged = await cached(cache, a.worktree!.repo, sa.snapshot, sb.snapshot);
+      const merged = await onMachine(machineOf(a), () => cached(cache, a.worktree!.repo, sa.snapshot, sb.snapshot));
       if (!merged.clean) found.push({ agents: [a.name, b.name], with: 'agent', files: merged.conflicts, found_at: at.toISOString() });
     }
   }

@@ -5,7 +5,8 @@
 // committed is merged unless asked (--commit-all).
 import type { AgentRecord } from '../store/types.js';
 import { OrchestratorError } from '../core/errors.js';
-import { commitOf, git, gitOk, isAncestor, uncommitted, worktreeList } from '../git/git.js';
+import { commitOf, git, gitOk, isAncestor, uncommitted, worktreeList , onMachine } from '../git/git.js';
+import { machineOf } from './machine.js';
 import { mergeTree, snapshotCommit, TOOL_IDENTITY, type FileConflict } from '../git/merge-tree.js';
 
 export type MergeMode = 'merge' | 'squash' | 'rebase';
@@ -66,8 +67,12 @@ async function replay(dir: string, target: string, commits: { id: string; subjec
   return { tip };
 }
 
-/** Merges an agent's branch into a target branch (see MergeRequest); throws only for a request that cannot be done. */
-export async function mergeAgent(req: MergeRequest): Promise<MergeOutcome> {
+/** Merges an agent's branch into a target branch (see MergeRequest), on the machine of its worktree; throws only for a request that cannot be done. */
+export function mergeAgent(req: MergeRequest): Promise<MergeOutcome> {
+  return onMachine(machineOf(req.agent), () => mergeHere(req));
+}
+
+async function mergeHere(req: MergeRequest): Promise<MergeOutcome> {
   const { agent } = req;
   const wt = agent.worktree;
   if (!wt) throw new OrchestratorError(`agent ${agent.name} has no worktree of its own (worktree: true in the layout), so it has nothing to merge`);

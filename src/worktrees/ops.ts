@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import type { AgentRecord, ConflictRecord, StoreData, WorktreeState } from '../store/types.js';
 import { OrchestratorError } from '../core/errors.js';
-import { gitOk } from '../git/git.js';
+import { gitOk, onMachine } from '../git/git.js';
+import { machineOf } from './machine.js';
 import { snapshotCommit } from '../git/merge-tree.js';
 import { baseTip, findConflicts, lookAtWorktree } from './look.js';
 import { judge, removeWorktree, type Verdict } from './cleanup.js';
@@ -20,14 +21,19 @@ export function agentWithWorktree(data: StoreData, name: string): AgentRecord {
     const with_ = worktreeAgents(data).map((a) => a.name);
     throw new OrchestratorError(`agent ${name} has no worktree of its own (worktree: true in the layout)${with_.length ? `; agents with one: ${with_.join(', ')}` : ''}`);
   }
-  if (!existsSync(agent.worktree.path)) {
+  // (A worktree on another host is looked for there, by what uses it.)
+  if (!agent.worktree.host && !existsSync(agent.worktree.path)) {
     throw new OrchestratorError(`agent ${name}'s worktree ${agent.worktree.path} is gone (removed by session end or worktrees prune once its work was merged, or by hand); ./start.mts makes it again from its branch ${agent.worktree.branch} if that is still there`);
   }
   return agent;
 }
 
 /** The agent's work against its base, uncommitted and untracked files included (git diff BASE...WORK). */
-export async function agentDiff(agent: AgentRecord, opts: { stat?: boolean; nameOnly?: boolean; color?: boolean } = {}): Promise<string> {
+export function agentDiff(agent: AgentRecord, opts: { stat?: boolean; nameOnly?: boolean; color?: boolean } = {}): Promise<string> {
+  return onMachine(machineOf(agent), () => diffHere(agent, opts));
+}
+
+async function diffHere(agent: AgentRecord, opts: { stat?: boolean; nameOnly?: boolean; color?: boolean }): Promise<string> {
   const snap = await snapshotCommit(agent.worktree!.path);
   const base = await baseTip(agent);
   const format = opts.nameOnly ? ['--name-status'] : opts.stat ? ['--stat'] : [];

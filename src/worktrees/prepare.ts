@@ -2,14 +2,15 @@
 // gets its worktree, made on its branch from the base, or found again (a second start reuses both),
 // with the project's files copied and linked in. Anything in the way (no repository, a base that
 // is not there, a branch or a folder that is someone else's) stops the start with the fix.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { dirname, join, posix, relative, resolve } from 'node:path';
 import type { AgentSpec, Layout } from '../layout/types.js';
 import type { AgentWorktree } from '../store/types.js';
 import { agentFiles } from '../store/paths.js';
 import { OrchestratorError } from '../core/errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { branchExists, commitOf, commonDir, currentBranch, git, gitOk, repoTop, uncommitted, worktreeList } from '../git/git.js';
+import { appendToFile, branchExists, commitOf, commonDir, currentBranch, git, gitOk, hasEntries, onMachine, pathExists, repoTop, uncommitted, worktreeList } from '../git/git.js';
+import type { RemoteShell } from '../core/remote-shell.js';
 import { bootstrapFiles } from './files.js';
 
 /** The record of an agent's worktree that an earlier start wrote, if any. */
@@ -24,13 +25,17 @@ export const worktreePath = (top: string, layout: Pick<Layout, 'session' | 'work
 /** Keeps git from listing the worktrees (and linked files) as untracked in the main checkout. */
 async function exclude(top: string, patterns: string[]): Promise<void> {
   const file = join(await commonDir(top), 'info', 'exclude');
-  const have = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
-  const missing = patterns.filter((p) => !have.includes(p));
-  if (!missing.length) return;
-  mkdirSync(dirname(file), { recursive: true });
-  const lead = have.length && have[have.length - 1] !== '' ? '\n' : '';
-  appendFileSync(file, `${lead}# claude-orchestrator: agents' worktrees and the files linked into them\n${missing.join('\n')}\n`);
+  await appendToFile(file, (before) => {
+    const have = before ? before.split('\n') : [];
+    const missing = patterns.filter((p) => !have.includes(p));
+    if (!missing.length) return undefined;
+    const lead = have.length && have[have.length - 1] !== '' ? '\n' : '';
+    return `${lead}# claude-orchestrator: agents' worktrees and the files linked into them\n${missing.join('\n')}\n`;
+  });
 }
+
+/** A host's part (its agents with worktree: true): their repository is the one at the host's root there, and git runs there. */
+export interface OnHost { host: { name: string; ssh: string; port?: number }; shell: RemoteShell; root: string; remoteState: string; agents: AgentSpec[] }
 
 export interface Prepared {
   worktrees: Map<string, AgentWorktree>;
@@ -38,13 +43,19 @@ export interface Prepared {
   notes: string[];
 }
 
-/** Makes or finds every worktree the layout asks for. */
-export async function prepareWorktrees(layout: Layout, stateDir: string): Promise<Prepared> {
-  const agents = layout.agents.filter((a) => a.worktree);
+/** Makes or finds every worktree the layout asks for here, or, given a host, those of its agents there. */
+export function prepareWorktrees(layout: Layout, stateDir: string, on?: OnHost): Promise<Prepared> {
+  return onMachine(on?.shell, () => prepareHere(layout, stateDir, on));
+}
+
+async function prepareHere(layout: Layout, stateDir: string, on: OnHost | undefined): Promise<Prepared> {
+  const agents = on ? on.agents.filter((a) => a.worktree) : layout.agents.filter((a) => a.worktree && !a.host);
   const prepared: Prepared = { worktrees: new Map(), notes: [] };
   if (!agents.length) return prepared;
-  const top = await repoTop(layout.root);
-  if (!top) throw new OrchestratorError(`worktree: true needs a git repository, and ${layout.root} is not in one (git init and commit there, or drop worktree: from ${layout.file})`);
+  const root = on?.root ?? layout.root;
+  const where = on ? ` on host ${on.host.name}` : '';
+  const top = await repoTop(root);
+  if (!top) throw new OrchestratorError(`worktree: true needs a git repository, and ${root}${where} is not in one (git init and commit there, or drop worktree: from ${layout.file})`);
   // The checkout the layout is in (the main one, or a linked worktree a person works in).
   const main = top;
   const baseName = layout.worktrees.base ?? (await currentBranch(main));
@@ -57,14 +68,15 @@ export async function prepareWorktrees(layout: Layout, stateDir: string): Promis
   }
   const base = baseName ?? baseCommit;
   // Copies and links are ignored by git, so that no agent commits a copied .env or a linked node_modules.
-  await exclude(main, [`/${relative(main, resolve(main, layout.worktrees.dir))}/`, ...[...layout.worktrees.copy, ...layout.worktrees.link].map((l) => `/${l.replace(/^\/+/, '')}`)]);
+  await exclude(main, [`/${relative(main, resolve(main, layout.worktrees.dir))}/`, ...(on ? [] : [...layout.worktrees.copy, ...layout.worktrees.link]).map((l) => `/${l.replace(/^\/+/, '')}`)]);
+  if (on && (layout.worktrees.copy.length || layout.worktrees.link.length)) prepared.notes.push(`note: worktrees.copy and worktrees.link are not applied on host ${on.host.name} (its setup: runs there)`);
   const dirty = layout.worktrees.base === undefined ? await uncommitted(main).catch(() => []) : [];
   if (dirty.length) prepared.notes.push(`note: ${main} has ${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'}; new worktrees start from the last commit of ${base}, without them`);
   const existing = await worktreeList(main);
   // Every agent's worktree is checked first: a branch in the way of the third agent makes none.
-  for (const agent of agents) await prepareOne(agent, { layout, stateDir, main, base, baseCommit, existing, checkOnly: true });
+  for (const agent of agents) await prepareOne(agent, { layout, stateDir, main, base, baseCommit, existing, on, checkOnly: true });
   for (const agent of agents) {
-    const wt = (await prepareOne(agent, { layout, stateDir, main, base, baseCommit, existing }))!;
+    const wt = (await prepareOne(agent, { layout, stateDir, main, base, baseCommit, existing, on }))!;
     prepared.worktrees.set(agent.name, wt.record);
     prepared.notes.push(`${agent.name}: ${wt.note}`);
   }
@@ -72,14 +84,17 @@ export async function prepareWorktrees(layout: Layout, stateDir: string): Promis
 }
 
 /** Makes or finds one agent's worktree; with checkOnly, only throws what would stop it, and changes nothing. */
-async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: string; main: string; base: string; baseCommit: string; existing: Awaited<ReturnType<typeof worktreeList>>; checkOnly?: boolean }): Promise<{ record: AgentWorktree; note: string } | undefined> {
-  const { layout, stateDir, main } = ctx;
+async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: string; main: string; base: string; baseCommit: string; existing: Awaited<ReturnType<typeof worktreeList>>; on: OnHost | undefined; checkOnly?: boolean }): Promise<{ record: AgentWorktree; note: string } | undefined> {
+  const { layout, stateDir, main, on } = ctx;
   const branch = agent.worktree!.branch;
-  const path = worktreePath(main, layout, agent.name);
+  const path = on ? posix.resolve(main, layout.worktrees.dir, layout.session, agent.name) : worktreePath(main, layout, agent.name);
   const earlier = readWorktreeRecord(stateDir, agent.name);
   const files = agentFiles(stateDir, agent.name);
+  // An agent on a host keeps its setup's log and mark in its state folder there.
+  const setupFiles = on ? agentFiles(on.remoteState, agent.name) : files;
+  const host = on ? { host: on.host } : {};
   let at = ctx.existing.find((w) => w.path === path);
-  if (at && !existsSync(path)) {
+  if (at && !(await pathExists(path))) {
     // Its folder was deleted by hand: git's record of it goes (git worktree prune touches no files), and it is made again below.
     if (!ctx.checkOnly) await gitOk(main, ['worktree', 'prune']);
     at = undefined;
@@ -93,12 +108,12 @@ async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: str
   if (at && ctx.checkOnly) return undefined;
   if (at) {
     // Found again: the same worktree and branch; its setup is done unless it never finished.
-    const done = existsSync(files.setupDone);
+    const done = await pathExists(setupFiles.setupDone);
     const record = { ...(earlier ?? { repo: main, path, branch, base: ctx.base, base_commit: ctx.baseCommit, created_at: new Date().toISOString() }), repo: main, path, branch,
-      setup: !layout.worktrees.setup ? 'none' as const : done ? 'done' as const : 'pending' as const, setup_log: layout.worktrees.setup ? files.setupLog : null };
+      setup: !layout.worktrees.setup ? 'none' as const : done ? 'done' as const : 'pending' as const, setup_log: layout.worktrees.setup ? setupFiles.setupLog : null, ...host };
     return { record: write(record), note: `reuses its worktree ${path} (branch ${branch})${record.setup === 'pending' ? '; its setup did not finish before and runs again' : ''}` };
   }
-  if (existsSync(path) && readdirSync(path).length) {
+  if (await hasEntries(path)) {
     throw new OrchestratorError(`${path} exists and is not a worktree of ${main}; move it away, or set worktrees.dir in ${layout.file}`);
   }
   const ours = earlier?.branch === branch;
@@ -106,18 +121,19 @@ async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: str
     if (!ours) throw new OrchestratorError(`branch "${branch}" already exists in ${main} and was not made for agent ${agent.name} (${fix}, or rename that branch: git branch -m ${branch} NEW)`);
   }
   if (ctx.checkOnly) return undefined;
-  mkdirSync(dirname(path), { recursive: true });
+  if (!on) mkdirSync(dirname(path), { recursive: true });
   // A branch of ours whose worktree was removed (worktrees prune) is checked out again, with its commits.
   const made = ours && (await branchExists(main, branch))
     ? await git(main, ['worktree', 'add', path, branch])
     : await git(main, ['worktree', 'add', '-b', branch, path, ctx.baseCommit]);
   if (made.code !== 0) throw new OrchestratorError(`could not make the worktree of agent ${agent.name} at ${path}: ${made.stderr.trim().split('\n').slice(-3).join('; ')} (${fix}, or set worktrees.dir)`);
-  rmSync(files.setupDone, { force: true });
-  const files_ = bootstrapFiles(main, path, layout.worktrees);
+  if (on) await on.shell.run(['rm', '-f', setupFiles.setupDone], undefined);
+  else rmSync(files.setupDone, { force: true });
+  const files_ = on ? { copied: [], linked: [] } : bootstrapFiles(main, path, layout.worktrees);
   const record = write({
     repo: main, path, branch, base: ours ? earlier!.base : ctx.base, base_commit: ours ? earlier!.base_commit : ctx.baseCommit,
-    created_at: new Date().toISOString(), setup, setup_log: layout.worktrees.setup ? files.setupLog : null,
-    copied: files_.copied, linked: files_.linked,
+    created_at: new Date().toISOString(), setup, setup_log: layout.worktrees.setup ? setupFiles.setupLog : null,
+    copied: files_.copied, linked: files_.linked, ...host,
   });
   const extra = [files_.copied.length ? `copied ${files_.copied.join(', ')}` : '', files_.linked.length ? `linked ${files_.linked.join(', ')}` : ''].filter(Boolean).join('; ');
   return { record, note: `${ours ? 'checked out its branch again' : 'made its worktree'} ${path} (branch ${branch} from ${record.base})${extra ? `; ${extra}` : ''}` };

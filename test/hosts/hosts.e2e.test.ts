@@ -30,11 +30,15 @@ function sharedFake(t: TestContext): string {
   return file;
 }
 
+/** Worktrees for every agent but the lead, with a setup that says where it ran (outside the worktree, so it is not work). */
+const WORKTREES = 'worktrees:\n  setup: echo "set up in $PWD" > "$HOME/setup-$ORCH_AGENT"\ndefaults: { worktree: true }\n';
+
 /** A lead here and w1, w2 on host h1, w3, w4 on host h2, all fake claudes running the real hooks. */
-async function startHosts(t: TestContext, opts: { answerMs?: number } = {}): Promise<HostSession> {
+async function startHosts(t: TestContext, opts: { answerMs?: number; worktrees?: boolean; prepare?: (world: SshWorld) => void } = {}): Promise<HostSession> {
   const world = await sshWorld(t, 2, { names: ['h1', 'h2'] });
   const fake = sharedFake(t);
   for (const h of world.hosts) h.run('mkdir -p project');
+  opts.prepare?.(world);
   const project = join(tempDir(t), 'project');
   mkdirSync(project);
   const host = (i: number): string => `{ ssh: ${world.hosts[i]!.alias}, root: project, claude: ${fake}, env: { FAKE_ANSWER_MS: "${opts.answerMs ?? 20}" } }`;
@@ -42,10 +46,10 @@ async function startHosts(t: TestContext, opts: { answerMs?: number } = {}): Pro
 hosts:
   h1: ${host(0)}
   h2: ${host(1)}
-windows:
+${opts.worktrees ? WORKTREES : ''}windows:
   - name: team
     panes:
-      - agent: lead
+      - { agent: lead, worktree: false }
       - { agent: w1, host: h1 }
       - { agent: w2, host: h1 }
       - { agent: w3, host: h2 }
@@ -275,4 +279,53 @@ test('a connection that goes silent (frozen, as behind a network partition: TCP 
   const ended = await s.orch(['session', 'end', '--force']);
   assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
   for (const h of s.world.hosts) await retryUntil(() => h.processes().length === 0, 20_000, `nothing left on ${h.alias}`);
+});
+
+test('worktrees on a host: each agent there gets its own in the repository there (setup run in its pane), conflicts between them are seen, the first merges there and the second is refused with nothing changed, session end removes only the merged one', { timeout: 180_000 }, async (t) => {
+  const repo = (h: SshWorld['hosts'][number]): void => {
+    h.run('git config --global user.email a@b.c && git config --global user.name box && git config --global init.defaultBranch main');
+    h.run('cd project && git init -q && echo base > shared.txt && git add . && git commit -qm base');
+  };
+  const s = await startHosts(t, { worktrees: true, prepare: (world) => world.hosts.forEach(repo) });
+  const h1 = s.world.hosts[0]!;
+  const data = s.store();
+  const w1 = data.agents.w1!;
+  const w2 = data.agents.w2!;
+  const top = join(h1.home, 'project');
+  assert.equal(w1.worktree!.path, join(top, '.worktrees', 'hosts', 'w1'));
+  assert.deepEqual([w1.worktree!.repo, w1.worktree!.branch, w1.worktree!.base, w1.worktree!.host?.name], [top, 'hosts/w1', 'main', 'h1']);
+  assert.equal(w1.cwd, w1.worktree!.path, 'the agent runs in its worktree there');
+  assert.equal(data.agents.lead!.worktree, null);
+  assert.match(h1.run(`git -C ${top} worktree list`), /\.worktrees\/hosts\/w1 .*\[hosts\/w1\][\s\S]*\.worktrees\/hosts\/w2 .*\[hosts\/w2\]/);
+  assert.equal(h1.run('cat setup-w1').trim(), `set up in ${w1.worktree!.path}`, 'its setup ran there, in its worktree, before claude');
+  assert.equal(h1.run(`git -C ${top} status --porcelain`).trim(), '', 'the worktrees are excluded from the main checkout');
+
+  // Both change the same line: the conflict is seen before any merge.
+  h1.run(`cd ${w1.worktree!.path} && echo one > shared.txt && git commit -qam one`);
+  h1.run(`cd ${w2.worktree!.path} && echo two > shared.txt && git commit -qam two`);
+  const conflicts = await s.orch(['conflicts']);
+  assert.match(conflicts.stdout, /w1 and w2 both change shared\.txt/);
+  const st = await s.orch(['status', '--json']);
+  assert.match(JSON.stringify((JSON.parse(st.stdout) as { agents: { name: string; worktree: unknown }[] }).agents.find((a) => a.name === 'w1')!.worktree), /hosts\/w1/);
+
+  const merged = await s.orch(['merge', 'w1']);
+  assert.equal(merged.exitCode, 0, `${merged.stdout}\n${merged.stderr}`);
+  assert.equal(h1.run(`git -C ${top} log -1 --format=%s main`).trim().length > 0, true);
+  assert.equal(h1.run(`git -C ${top} show main:shared.txt`).trim(), 'one', 'main there has w1\'s work');
+  const mainTip = h1.run(`git -C ${top} rev-parse main`).trim();
+  const w2Tip = h1.run(`git -C ${w2.worktree!.path} rev-parse HEAD`).trim();
+  const refused = await s.orch(['merge', 'w2']);
+  assert.notEqual(refused.exitCode, 0);
+  assert.match(refused.stdout + refused.stderr, /conflicts in shared\.txt.*Nothing was changed/);
+  assert.equal(h1.run(`git -C ${top} rev-parse main`).trim(), mainTip, 'main as it was');
+  assert.equal(h1.run(`git -C ${w2.worktree!.path} rev-parse HEAD`).trim(), w2Tip, 'w2 as it was');
+
+  const ended = await s.orch(['session', 'end', '--force']);
+  assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
+  assert.match(ended.stdout, /Worktree of w1: removed/);
+  assert.match(ended.stdout, /Worktree of w2: kept/);
+  assert.doesNotMatch(h1.run(`git -C ${top} worktree list`), /hosts\/w1/);
+  assert.match(h1.run(`git -C ${top} worktree list`), /hosts\/w2/);
+  assert.equal(h1.run(`git -C ${top} rev-parse --verify --quiet refs/heads/hosts/w2`).trim(), w2Tip, 'w2\'s branch and work kept');
+  for (const h of s.world.hosts) await retryUntil(() => h.processes().length === 0, 15_000, `nothing left on ${h.alias}`).catch((e: Error) => { throw new Error(`${e.message}: ${execFileSync('ps', ['-o', 'pid=,ppid=,args=', '-u', h.user]).toString()}`); });
 });

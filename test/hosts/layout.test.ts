@@ -8,7 +8,7 @@ import { loadLayout } from '../../src/layout/load.js';
 import { formatProblem } from '../../src/config/source.js';
 import { filesScript, viewScript } from '../../src/hosts/remote.js';
 import { streamCommand } from '../../src/hosts/link.js';
-import { sshArgv } from '../../src/hosts/ssh.js';
+import { sshArgv } from '../../src/ssh/ssh.js';
 import type { HostRecord } from '../../src/store/types.js';
 import { tempDir } from '../helpers/tmux.js';
 
@@ -42,22 +42,20 @@ windows:
   assert.deepEqual([w2!.host, w2!.cwd], ['cpu', '.'], 'defaults: host applies');
 });
 
-test('a host that is not in hosts:, and what an agent there cannot have yet, are refused with the place and what would be right', (t) => {
+test('a host that is not in hosts:, and what an agent there cannot have yet (our headless runner, the MCP tools), are refused with the place and what would be right', (t) => {
   const { layout, problems } = load(t, `hosts:
   gpu: { ssh: gpu }
 windows:
   - panes:
       - { agent: w1, host: gpux }
-      - { agent: w2, host: gpu, worktree: true }
       - { agent: w3, host: gpu, mode: headless }
       - { agent: w4, host: gpu, mcp: true }
 `);
   assert.equal(layout, undefined);
   const text = problems.map(formatProblem).join('\n');
   assert.match(text, /l\.yaml:5:\d+ .*windows\[0\]\.panes\[0\]\.host: no host "gpux" in hosts: \(expected one of gpu\)/);
-  assert.match(text, /l\.yaml:6:\d+ .*panes\[1\]\.worktree: an agent on host gpu cannot have a worktree/);
-  assert.match(text, /l\.yaml:7:\d+ .*panes\[2\]\.mode: an agent on host gpu cannot have mode: headless/);
-  assert.match(text, /l\.yaml:8:\d+ .*panes\[3\]\.mcp: an agent on host gpu cannot have the orchestrator's MCP tools/);
+  assert.match(text, /l\.yaml:6:\d+ .*panes\[1\]\.mode: an agent on host gpu cannot have mode: headless/);
+  assert.match(text, /l\.yaml:7:\d+ .*panes\[2\]\.mcp: an agent on host gpu cannot have the orchestrator's MCP tools/);
   // An ssh destination that ssh would read as an option, and a host named as this machine.
   const bad = load(t, `hosts:
   local: { ssh: box }

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quoteArgv } from '../util/shell-quote.js';
+import type { RemoteShell } from '../core/remote-shell.js';
 
 /** A host as ssh reaches it: a destination as ssh takes it (user@box, an alias of ~/.ssh/config) and an optional port. */
 export interface SshTarget { name: string; ssh: string; port?: number }
@@ -110,3 +111,8 @@ export function closeConnection(target: SshTarget): Promise<void> {
 
 /** ssh's last line of stderr: its reason (earlier lines are warnings such as "Permanently added"). */
 const lastLine = (text: string): string => text.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+
+/** A host as a shell for the layers that run commands there (tmux, git): its shared connection. */
+export function hostShell(target: SshTarget): RemoteShell {
+  return { key: `${target.ssh}:${target.port ?? ''}`, run: (argv, input) => runOnHost(target, argv, { ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 }) };
+}
