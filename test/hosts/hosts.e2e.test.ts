@@ -103,6 +103,12 @@ test('two hosts with two agents each and a local lead: each agent runs as its ho
   // The local status file is the remote one, byte for byte (the link mirrors it from its offsets).
   assert.equal(readFileSync(join(s.state, 'agents', 'w3', 'status.jsonl'), 'utf8'), s.world.hosts[1]!.run(`cat ${s.store().session!.hosts!.h2!.state_dir}/agents/w3/status.jsonl`));
 
+  // --role across hosts: four tasks at once go to the four idle workers, on both hosts.
+  const ids = await Promise.all([1, 2, 3, 4].map(async (i) => (JSON.parse((await s.orch(['dispatch', '--json', '--role', 'worker', '--', `role task ${i}`])).stdout) as { id: string }).id));
+  for (const id of ids) assert.equal((await s.orch(['wait', id, '--timeout', '60'])).exitCode, 0);
+  const ranOn = new Set(ids.map((id) => s.store().tasks?.[id]?.agent));
+  assert.deepEqual([...new Set([...ranOn].map((a) => s.store().agents[a!]!.host))].sort(), ['h1', 'h2'], `the role's tasks ran on both hosts (${[...ranOn].join(', ')})`);
+
   // A workflow whose tasks run on both hosts (and here), in order.
   const wf = join(tempDir(t), 'wf.yaml');
   writeFileSync(wf, `name: across
