@@ -8,6 +8,7 @@ import { privateServer, retryUntil, tempDir } from './tmux.js';
 import { claudeBin, claudeEnv, startStandinForTest } from './claude-env.js';
 import { orchestrateScript, run, startScript } from './cli.js';
 import type { Server } from '../../src/tmux/objects.js';
+import { promptBoxText } from '../../src/tasks/deliver.js';
 import type { Standin } from '../../src/standin/server.js';
 import type { StoreData } from '../../src/store/types.js';
 
@@ -53,6 +54,8 @@ export async function startLiveSession(t: TestContext, opts: { layout?: string; 
     async type(name, text) {
       const pane = (await live.agent(name)).pane;
       await server.cmd(['send-keys', '-t', pane, '-l', text]);
+      // Enter once Claude's box shows the text, as a person would (an Enter before it took the keys in is lost).
+      await retryUntil(async () => Boolean(promptBoxText(await server.cmd(['capture-pane', '-p', '-t', pane]))), 5000, `${name}'s box showing the typed text`).catch(() => {});
       await server.cmd(['send-keys', '-t', pane, 'Enter']);
     },
   };

@@ -75,7 +75,8 @@ ${opts.worktrees ? WORKTREES : ''}windows:
 }
 
 test('two hosts with two agents each and a local lead: each agent runs as its host\'s user, a hostile prompt arrives byte for byte, a workflow runs on both hosts, session end leaves nothing running anywhere', { timeout: 180_000 }, async (t) => {
-  const s = await startHosts(t);
+  // Turns of 2 s: four tasks dispatched at once find every worker busy but one, whichever host it is on.
+  const s = await startHosts(t, { answerMs: 2000 });
   const data = s.store();
   assert.deepEqual(Object.keys(data.session!.hosts ?? {}).sort(), ['h1', 'h2']);
   for (const [name, host] of [['w1', 0], ['w2', 0], ['w3', 1], ['w4', 1]] as const) {
