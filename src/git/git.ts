@@ -29,7 +29,7 @@ export async function hasEntries(path: string): Promise<boolean> {
   return (await shell.run(['sh', '-c', '[ -n "$(ls -A "$1" 2>/dev/null)" ]', 'sh', path], undefined)).exitCode === 0;
 }
 
-/** Appends text to a file where git runs now (its folder made when missing); returns what the file held before. */
+/** Appends what text() makes of the file's present content (nothing when it returns undefined), where git runs now; its folder is made when missing. */
 export async function appendToFile(file: string, text: (before: string) => string | undefined): Promise<void> {
   const shell = machine.getStore();
   if (!shell) {
