@@ -5,12 +5,23 @@
 // others follow. The task that hit the limit goes back to the head of its queue, on the same
 // agent, and runs again in the same conversation. All of it is pure changes to the store data.
 import type { AgentRecord, LimitRecord, StoreData, TaskRecord } from '../store/types.js';
+import { own } from '../util/own.js';
 
 export type LimitKind = LimitRecord['kind'];
 
 /** Defaults when the layout says nothing (on_limit:). */
 export const DEFAULT_BACKOFF_S = 30;
 export const DEFAULT_MAX_BACKOFF_S = 900;
+
+/**
+ * The longest a limit may pause its account from now, whatever time the API names: a rate limit
+ * or an overload clears within minutes, a usage limit within its week. A time further off is a
+ * garbled or hostile text (it would pause the team for centuries), so the wait is cut to this.
+ */
+export const MAX_WAIT_S: Record<LimitRecord['kind'], number> = { rate_limit: 3600, overloaded: 3600, usage_limit: 7 * 86_400 };
+/** The last millisecond a Date can hold (ECMAScript's range): every time here stays a valid Date. */
+const MAX_DATE_MS = 8.64e15;
+const inRange = (ms: number): number => (Number.isNaN(ms) ? MAX_DATE_MS : Math.max(-MAX_DATE_MS, Math.min(MAX_DATE_MS, ms)));
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
@@ -19,8 +30,14 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
  * usage limit, epoch seconds), "try again in 30 seconds / 5 minutes", "regain access on
  * 2026-12-03 at 00:00 UTC", an ISO time, or a clock time ("resets 5pm", "resets at 17:30 (UTC)"),
  * taken as the next such time (in UTC when the message says UTC, else this machine's time zone).
+ * Any time is one a Date can hold (a later one is the last such); any text gives a time or null.
  */
 export function resetTime(message: string, now: number): number | null {
+  const t = namedTime(String(message), now);
+  return t === null ? null : inRange(t);
+}
+
+function namedTime(message: string, now: number): number | null {
   const epoch = /\|(\d{10,13})\b/.exec(message);
   if (epoch) { const n = Number(epoch[1]); return n < 1e12 ? n * 1000 : n; }
   const rel = /\b(?:in|after)\s+(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|mins?|minutes?|h|hours?)\b/i.exec(message);
@@ -73,10 +90,10 @@ const WORDS: Record<LimitKind, string> = { rate_limit: 'rate limited (429)', ove
 /** The account an agent's API use counts against (agents of one account pause together). */
 export const accountOf = (agent: Pick<AgentRecord, 'account'>): string => agent.account ?? 'default';
 
-const time = (ms: number): string => new Date(ms).toISOString();
+const time = (ms: number): string => new Date(inRange(ms)).toISOString();
 
 /** The account's limit that holds now (or is being probed), if any. */
-export const limitOf = (data: StoreData, agent: AgentRecord): LimitRecord | undefined => data.limits?.[accountOf(agent)];
+export const limitOf = (data: StoreData, agent: AgentRecord): LimitRecord | undefined => own(data.limits, accountOf(agent));
 
 /**
  * Records a limit hit by agent (its StopFailure was one): the account pauses until the named time,
@@ -85,28 +102,52 @@ export const limitOf = (data: StoreData, agent: AgentRecord): LimitRecord | unde
 export function recordLimit(data: StoreData, agent: AgentRecord, kind: LimitKind, message: string, now: number): LimitRecord {
   const account = accountOf(agent);
   data.limits ??= {};
-  const before = data.limits[account];
+  const before = own(data.limits, account);
   const policy = data.fleet?.on_limit;
   const first = policy?.backoff_s ?? DEFAULT_BACKOFF_S;
   const cap = policy?.max_backoff_s ?? DEFAULT_MAX_BACKOFF_S;
   const backoff = before ? Math.min(cap, before.backoff_s * 2) : first;
   const named = resetTime(message, now);
-  const until = named && named > now ? named : now + backoff * 1000;
+  const latest = now + MAX_WAIT_S[kind] * 1000;
+  const until = named && named > now ? Math.min(named, latest) : now + backoff * 1000;
   const record: LimitRecord = {
     account, kind, message: message.slice(0, 500), since: before?.since ?? time(now), until: time(until), named_time: Boolean(named && named > now),
     backoff_s: backoff, hits: (before?.hits ?? 0) + 1, probe: null, agents: [...new Set([...(before?.agents ?? []), agent.name])],
+    ...(named && named > latest ? { clamped: true } : {}),
   };
   data.limits[account] = record;
   return record;
 }
 
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const span = (s: number): string => (s % 86_400 === 0 ? `${s / 86_400} days` : `${s / 3600} hour${s === 3600 ? '' : 's'}`);
+
+/** A time in UTC: the clock alone when it is today (UTC), else with its day and date ("Tue 8 Dec 14:00:05 UTC", with the year when not this year's). */
+export function limitTime(ms: number, now: number): string {
+  const at = new Date(inRange(ms));
+  const clock = `${at.toISOString().slice(11, 19)} UTC`;
+  const today = new Date(inRange(now));
+  if (at.toISOString().slice(0, 10) === today.toISOString().slice(0, 10)) return clock;
+  const year = at.getUTCFullYear() === today.getUTCFullYear() ? '' : ` ${at.getUTCFullYear()}`;
+  return `${DAYS[at.getUTCDay()]} ${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]![0]!.toUpperCase()}${MONTHS[at.getUTCMonth()]!.slice(1)}${year} ${clock}`;
+}
+
 /** The reason an agent of a paused account shows. */
 export function limitReason(limit: LimitRecord, now: number): string {
   const when = Date.parse(limit.until);
+  const clamped = limit.clamped ? ` (the time it named is more than ${span(MAX_WAIT_S[limit.kind] ?? MAX_WAIT_S.usage_limit)} away: cut to that)` : '';
   const wait = when > now
-    ? `${limit.named_time ? 'until' : 'trying again at'} ${new Date(when).toISOString().slice(11, 19)} UTC${limit.named_time ? '' : ` (backoff ${limit.backoff_s} s)`}`
+    ? `${limit.named_time ? 'until' : 'trying again at'} ${limitTime(when, now)}${limit.named_time ? clamped : ` (backoff ${limit.backoff_s} s)`}`
     : limit.probe ? `${limit.probe} is trying first` : 'trying again now';
   return `${WORDS[limit.kind]}${limit.account !== 'default' ? ` on account ${limit.account}` : ''}: ${wait}; its tasks wait, nothing failed (${limit.message.slice(0, 160)})`;
+}
+
+/** A limit recorded before its wait was capped (or with a time no Date can read) waits no longer than the cap from now. */
+function capUntil(limit: LimitRecord, now: number): void {
+  const until = Date.parse(limit.until);
+  const latest = now + Math.max(MAX_WAIT_S[limit.kind] ?? MAX_WAIT_S.usage_limit, limit.backoff_s || 0) * 1000;
+  if (Number.isNaN(until)) limit.until = time(now);
+  else if (until > latest) Object.assign(limit, { until: time(latest), clamped: true });
 }
 
 /**
@@ -129,7 +170,7 @@ export function startProbe(data: StoreData, agent: AgentRecord): void {
 /** A turn of agent went through (a tool ran, or it answered): its account's limit is over. Returns the account lifted, if any. */
 export function liftLimit(data: StoreData, agent: AgentRecord, now: number): string | undefined {
   const account = accountOf(agent);
-  const limit = data.limits?.[account];
+  const limit = own(data.limits, account);
   if (!limit || Date.parse(limit.until) > now) return undefined;
   delete data.limits![account];
   for (const a of Object.values(data.agents)) {
@@ -159,6 +200,7 @@ export const limitsPending = (data: StoreData): boolean => Object.keys(data.limi
  */
 export function settleLimited(data: StoreData, now: number): void {
   for (const [account, limit] of Object.entries(data.limits ?? {})) {
+    capUntil(limit, now);
     const waiting = Object.values(data.tasks ?? {}).some((t) => t.state === 'queued');
     if (Date.parse(limit.until) <= now && limit.probe === null && !waiting) delete data.limits![account];
   }

@@ -4,6 +4,7 @@
 import type { AgentRecord, EventRecord, StoreData } from '../store/types.js';
 import { statusFile } from '../store/paths.js';
 import { taskOnEvent } from '../tasks/tasks.js';
+import { fail } from '../tasks/lifecycle.js';
 import { limitOnEvent } from '../fleet/limits.js';
 import { budgetsActive } from '../fleet/budget.js';
 import { approvalOnEvent } from '../approvals/approvals.js';
@@ -21,21 +22,48 @@ export function applyLines(data: StoreData, name: string, lines: StatusLine[], l
   if (!agent) return 0;
   let changed = 0;
   for (const line of lines) {
-    const what = applyEvent(agent, line);
-    if (!what) continue;
-    changed++;
-    // With a budget in force, spend is read after each tool too, so a task over its cap stops mid-turn.
-    if (USAGE_EVENTS.has(what) || (what === 'PostToolUse' && budgetsActive(data))) updateUsage(agent);
-    const limitChange = limitOnEvent(data, name, line);
-    if (limitChange) log(limitChange);
-    // Permission requests are decided through files in the state directory (status-file lines only).
-    const approvalChange = stateDir ? approvalOnEvent(data, stateDir, name, line) : undefined;
-    if (approvalChange) log(approvalChange);
-    pushEvent(data, { at: agent.updated_at, agent: name, event: what, status: agent.status, ...(agent.reason ? { detail: agent.reason } : {}) });
-    const taskChange = taskOnEvent(data, name, line);
-    if (taskChange) log(taskChange);
+    try {
+      if (applyLine(data, agent, line, log, stateDir)) changed++;
+    } catch (error) {
+      // A line we cannot follow (a bug, or input nobody foresaw) is recorded as the agent's error,
+      // not left half-done: its task would stay running on an agent that went on without it.
+      changed++;
+      recordFailure(data, agent, line, error, log);
+    }
   }
   return changed;
+}
+
+/** One line: the agent's record, its usage, the account's limit, its permission requests, the event history, its task. Whether it changed something. */
+function applyLine(data: StoreData, agent: AgentRecord, line: StatusLine, log: (line: string) => void, stateDir?: string): boolean {
+  const name = agent.name;
+  const what = applyEvent(agent, line);
+  if (!what) return false;
+  // With a budget in force, spend is read after each tool too, so a task over its cap stops mid-turn.
+  if (USAGE_EVENTS.has(what) || (what === 'PostToolUse' && budgetsActive(data))) updateUsage(agent);
+  const limitChange = limitOnEvent(data, name, line);
+  if (limitChange) log(limitChange);
+  // Permission requests are decided through files in the state directory (status-file lines only).
+  const approvalChange = stateDir ? approvalOnEvent(data, stateDir, name, line) : undefined;
+  if (approvalChange) log(approvalChange);
+  pushEvent(data, { at: agent.updated_at, agent: name, event: what, status: agent.status, ...(agent.reason ? { detail: agent.reason } : {}) });
+  const taskChange = taskOnEvent(data, name, line);
+  if (taskChange) log(taskChange);
+  return true;
+}
+
+/** The agent shows the error, and a task it runs fails with it (it would wait for an event that was lost). */
+function recordFailure(data: StoreData, agent: AgentRecord, line: StatusLine, error: unknown, log: (line: string) => void): void {
+  const event = String(line.event.hook_event_name);
+  const reason = `the recorder could not follow its ${event} event (${(error as Error)?.message ?? String(error)}); its state may be behind: look at its pane`;
+  log(`${agent.name}: ${reason}\n${(error as Error)?.stack ?? ''}`);
+  Object.assign(agent, { status: 'error', reason, busy_since: null, updated_at: new Date().toISOString() });
+  // (Found by its agent: the throw may have come after the agent let go of it.)
+  for (const task of Object.values(data.tasks ?? {}).filter((t) => t.agent === agent.name && (t.state === 'running' || t.state === 'delivering'))) {
+    fail(data, task, Date.now(), reason, agent);
+    log(`task ${task.id} failed on ${agent.name}: ${reason}`);
+  }
+  pushEvent(data, { at: agent.updated_at, agent: agent.name, event, status: agent.status, detail: reason });
 }
 
 /**

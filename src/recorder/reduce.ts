@@ -3,17 +3,26 @@
 import type { AgentRecord, AgentStatus, StatusLine } from '../store/types.js';
 import { classifyLimit } from '../fleet/limits.js';
 import { describeCall } from '../approvals/policy.js';
-
+import { clipText } from '../util/text.js';
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const clip = (s: string, n = 2000): string => (s.length > n ? `${s.slice(0, n)}…` : s);
+const clip = (s: string, n = 2000): string => clipText(s, n);
+/**
+ * How much of its last answer an agent's record keeps: the store is rewritten on every event. A
+ * task's answer is taken whole from the event itself (src/tasks/tasks.ts) and archived whole.
+ */
+export const LAST_RESULT_CHARS = 4000;
+const answer = (v: unknown): string | null => clipText(text(v), LAST_RESULT_CHARS);
 /** How long after an interrupt a tool hook of the interrupted turn may still arrive. */
 const LATE_HOOK_MS = 3000;
 
-/** A parsed line has the shape the reducer needs: a finite time and an event object. */
+/** Milliseconds a Date can hold either side of the epoch (ECMAScript's range). */
+const MAX_DATE_MS = 8.64e15;
+
+/** A parsed line has the shape the reducer needs: a time a Date can hold and an event object. */
 export function isStatusLine(value: unknown): value is StatusLine {
   const v = value as StatusLine | null;
-  return typeof v === 'object' && v !== null && typeof v.at === 'number' && Number.isFinite(v.at)
+  return typeof v === 'object' && v !== null && typeof v.at === 'number' && Math.abs(v.at) <= MAX_DATE_MS
     && typeof v.event === 'object' && v.event !== null && !Array.isArray(v.event);
 }
 
@@ -63,7 +72,7 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       set('busy');
       break;
     case 'Stop':
-      agent.last_result = text(e.last_assistant_message);
+      agent.last_result = answer(e.last_assistant_message);
       agent.turns = (agent.turns ?? 0) + 1;
       set('idle');
       break;
@@ -74,7 +83,7 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       const detail = text(e.error_details) ?? text(e.message) ?? text(e.last_assistant_message);
       const what = [kind === undefined || kind === null ? undefined : typeof kind === 'string' ? kind : JSON.stringify(kind), detail ?? undefined]
         .filter(Boolean).join(': ') || 'unknown error';
-      agent.last_result = text(e.last_assistant_message) ?? agent.last_result;
+      agent.last_result = answer(e.last_assistant_message) ?? agent.last_result;
       // A rate, overload or usage limit is a pause of the team (src/fleet/limits.ts), not an error.
       if (classifyLimit(kind, detail)) set('limited', `${clip(what, 300)}: waiting for the limit to lift`);
       else set('error', `API request failed: ${clip(what, 300)}`);

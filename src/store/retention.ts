@@ -4,6 +4,7 @@
 // leaves the live store. So the cost of a store write, and of every reader, does not grow with the
 // session's history, nor with the length of its answers.
 import { appendToArchive, archiveCounts } from './archive.js';
+import { clipText } from '../util/text.js';
 import { FINAL_TASK_STATES, type EventRecord, type RunRecord, type StoreData, type TaskRecord } from './types.js';
 
 /** How much finished history the live store keeps (ORCH_KEEP_FINISHED: tasks; runs and events follow from it). */
@@ -27,7 +28,6 @@ const slack = (keep: number): number => Math.max(1, Math.ceil(keep / 4));
 
 const isFinalTask = (t: TaskRecord): boolean => FINAL_TASK_STATES.includes(t.state);
 const isFinalRun = (r: RunRecord): boolean => r.state !== 'running';
-const clipText = (text: string | null): string | null => (text && text.length > LIVE_TEXT ? `${text.slice(0, LIVE_TEXT)}…` : text);
 
 /**
  * Writes every newly finished task whole to the archive, then keeps only the start of its long
@@ -39,8 +39,8 @@ export function archiveFinished(data: StoreData, stateDir: string): number {
   appendToArchive(data, stateDir, 'tasks', fresh.map((t) => ({ ...t, archived: true })));
   for (const t of fresh) {
     t.archived = true;
-    const prompt = clipText(t.prompt) ?? '';
-    const result = clipText(t.result);
+    const prompt = clipText(t.prompt, LIVE_TEXT);
+    const result = clipText(t.result, LIVE_TEXT);
     if (prompt !== t.prompt || result !== t.result) Object.assign(t, { prompt, result, clipped: true });
   }
   return fresh.length;

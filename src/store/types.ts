@@ -252,6 +252,8 @@ export interface LimitRecord {
   /** When to try again: the time the API named, or now plus the backoff. */
   until: string;
   named_time: boolean;
+  /** The time the API named was further off than a limit may wait (src/fleet/limits.ts MAX_WAIT_S): cut to that. */
+  clamped?: boolean;
   backoff_s: number;
   /** Limits hit in a row (each doubles the backoff). */
   hits: number;

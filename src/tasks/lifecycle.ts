@@ -80,9 +80,9 @@ export function confirm(task: TaskRecord, agent: AgentRecord, now: number): void
 const costOf = (task: TaskRecord, agent: AgentRecord | undefined): number =>
   agent ? round(agent.cost_usd - (task.cost_start ?? agent.cost_usd)) : task.cost_usd;
 
-/** running -> done, with the agent's last answer as the result. */
-export function complete(data: StoreData, task: TaskRecord, agent: AgentRecord, now: number): void {
-  task.result = agent.last_result ?? '';
+/** running -> done, with the agent's last answer (whole, from its Stop event) as the result. */
+export function complete(data: StoreData, task: TaskRecord, agent: AgentRecord, now: number, answer = agent.last_result): void {
+  task.result = answer ?? '';
   task.cost_usd = costOf(task, agent);
   end(data, task, 'done', iso(now), null);
 }

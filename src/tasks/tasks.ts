@@ -207,6 +207,8 @@ export function taskOnEvent(data: StoreData, agentName: string, line: StatusLine
   if (!agent || !task) return undefined;
   const now = line.at;
   const name = String(line.event.hook_event_name);
+  // The whole answer is the event's: the agent's record keeps only its start.
+  const answer = typeof line.event.last_assistant_message === 'string' ? line.event.last_assistant_message : agent.last_result;
   switch (name) {
     case 'UserPromptSubmit': {
       if (task.state !== 'delivering') return undefined;
@@ -222,11 +224,11 @@ export function taskOnEvent(data: StoreData, agentName: string, line: StatusLine
       // (A headless run that ended with Stop is finished already; one that died without it ends here.)
       if (task.state !== 'running') return undefined;
       if (agent.status === 'error') fail(data, task, now, agent.reason, agent);
-      else complete(data, task, agent, now);
+      else complete(data, task, agent, now, answer);
       return `task ${task.id} ${task.state} on ${agent.name}`;
     case 'StopFailure':
       if (task.state !== 'running') return undefined;
-      fail(data, task, now, agent.reason, agent, agent.last_result);
+      fail(data, task, now, agent.reason, agent, answer);
       return `task ${task.id} failed on ${agent.name}`;
     default: {
       if (!EXIT_EVENTS.has(name)) return undefined;

@@ -9,6 +9,8 @@ import { applyLines } from '../../src/recorder/apply.js';
 import { intake, schedule } from '../../src/tasks/tasks.js';
 import { classifyLimit, resetTime, settleLimited } from '../../src/fleet/limits.js';
 import { budgetLines, budgetText, setCap } from '../../src/fleet/budget.js';
+import { statusTable } from '../../src/cli/commands/status.js';
+import { buildView } from '../../src/dashboard/view.js';
 
 const agent = (name: string, extra: Partial<AgentRecord> = {}): AgentRecord => ({
   name, role: 'worker', mode: 'interactive', pane: '%1', window: '@1', cwd: '/tmp', session_id: name, launch_script: '/x',
@@ -44,6 +46,63 @@ test('limit texts: the kind, and the time the API named', () => {
   assert.equal(resetTime('resets at 9:30am (UTC)', now), Date.UTC(2026, 11, 3, 9, 30), 'a time of day already past is tomorrow');
   assert.equal(resetTime('please try again in 45 seconds', now), now + 45_000);
   assert.equal(resetTime('Number of requests has exceeded your rate limit', now), null);
+});
+
+test('hostile limit texts: no throw, every time a Date can hold, and a pause of at most an hour (rate, overload) or a week (usage), said so', () => {
+  const now = Date.UTC(2026, 11, 7, 10, 0, 0);
+  const texts = ['try again in 99999999999 hours', 'usage limit reached|9999999999999', `try again in ${'9'.repeat(400)} seconds`, 'try again in -5 seconds', 'try again in NaN seconds',
+    'regain access on 9999-99-99 at 99:99 UTC', 'resets 99:99pm', '|', '\u0000\uffff garbage', ''];
+  for (const text of texts) {
+    const t = resetTime(text, now);
+    assert.ok(t === null || Number.isFinite(new Date(t).getTime()), `${JSON.stringify(text).slice(0, 40)}: ${t}`);
+  }
+  assert.equal(resetTime('try again in -5 seconds', now), null, 'no negative wait');
+  assert.equal(resetTime('try again in NaN seconds', now), null);
+  const hit = (message: string): StoreData => {
+    const data = store([agent('w1')]);
+    dispatch(data, 'a', { agent: 'w1' }, now);
+    run(data, now);
+    hook(data, 'w1', now, { hook_event_name: 'StopFailure', error: 'rate_limit', last_assistant_message: message });
+    settleLimited(data, now + 1000);
+    return data;
+  };
+  const rate = hit('API Error: Request rejected (429) · try again in 99999999999 hours');
+  assert.equal(rate.limits!.default!.until, new Date(now + 3600_000).toISOString());
+  assert.equal(rate.tasks!.a!.state, 'queued');
+  assert.match(rate.agents.w1!.reason ?? '', /^rate limited \(429\): until 11:00:00 UTC \(the time it named is more than 1 hour away: cut to that\); its tasks wait/);
+  const usage = hit('Claude AI usage limit reached|9999999999999');
+  assert.equal(usage.limits!.default!.until, new Date(now + 7 * 86_400_000).toISOString(), 'not the year 2286');
+  assert.match(usage.agents.w1!.reason ?? '', /^usage limit reached: until Mon 14 Dec 10:00:00 UTC \(the time it named is more than 7 days away: cut to that\)/);
+  for (const garbage of ['try again in -5 seconds', 'try again in NaN seconds', '\u0000 429 garbage']) {
+    const data = hit(garbage);
+    assert.equal(data.limits!.default!.until, new Date(now + 10_000).toISOString(), `${garbage}: the backoff`);
+  }
+  // A limit recorded before the cap (a store of an earlier version) waits no longer than it either.
+  const old = hit('429 slow down');
+  old.limits!.default!.until = '2286-11-20T17:46:39.999Z';
+  settleLimited(old, now + 2000);
+  assert.equal(old.limits!.default!.until, new Date(now + 2000 + 3600_000).toISOString());
+});
+
+test('a reset that is not today is shown with its date, in the agent\'s reason, status and the dashboard', () => {
+  const now = Date.UTC(2026, 11, 7, 22, 0, 0);
+  const data = store([agent('w1')]);
+  hook(data, 'w1', now, { hook_event_name: 'StopFailure', error: 'rate_limit', last_assistant_message: 'You will regain access on 2026-12-10 at 14:00 UTC. usage limit reached' });
+  settleLimited(data, now);
+  assert.match(data.agents.w1!.reason ?? '', /^usage limit reached: until Thu 10 Dec 14:00:00 UTC;/);
+  hook(data, 'w1', now, { hook_event_name: 'StopFailure', error: 'rate_limit', last_assistant_message: 'usage limit reached · resets 11pm (UTC)' });
+  settleLimited(data, now);
+  assert.match(data.agents.w1!.reason ?? '', /^usage limit reached: until 23:00:00 UTC;/, 'today: the time alone');
+  const newYear = Date.UTC(2026, 11, 30, 22, 0, 0);
+  hook(data, 'w1', newYear, { hook_event_name: 'StopFailure', error: 'rate_limit', last_assistant_message: 'usage limit reached · regain access on 2027-01-02 at 10:00 UTC' });
+  settleLimited(data, newYear);
+  assert.match(data.agents.w1!.reason ?? '', /^usage limit reached: until Sat 2 Jan 2027 10:00:00 UTC;/, 'another year: with the year');
+  // What status and the dashboard show (they read the clock): a reset three days from now, with its date.
+  const later = new Date(Date.now() + 3 * 86_400_000);
+  data.limits!.default!.until = later.toISOString();
+  const date = `${later.toUTCString().slice(0, 3)} ${later.getUTCDate()} ${later.toUTCString().slice(8, 11)}`;
+  assert.ok(statusTable(data, 400).includes(`limit: usage limit reached: until ${date}`), statusTable(data, 400));
+  assert.ok(buildView(data, []).alerts.some((a) => a.startsWith(`limit: usage limit reached: until ${date}`)), buildView(data, []).alerts.join('\n'));
 });
 
 test('a limit pauses the whole account and requeues its task on the same agent; another account goes on; after the time one agent goes first, then the rest', () => {
