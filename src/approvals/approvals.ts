@@ -67,7 +67,9 @@ export function approvalOnEvent(data: StoreData, stateDir: string, name: string,
   const e = line.event;
   data.approvals ??= {};
   if (e.hook_event_name === 'PermissionRequest' && line.request) {
-    if (data.approvals[line.request]) return undefined;
+    // The hook's ids are "q<time>-<pid>"; anything else would name a file outside the folder, or Object.prototype.
+    if (typeof line.request !== 'string' || !/^q[\w-]+$/.test(line.request)) return `${name}: a permission request with a bad id ${JSON.stringify(line.request).slice(0, 80)} is ignored`;
+    if (Object.hasOwn(data.approvals, line.request)) return undefined;
     const tool = typeof e.tool_name === 'string' ? e.tool_name : 'a tool';
     const input = (e.tool_input && typeof e.tool_input === 'object' ? e.tool_input : {}) as Record<string, unknown>;
     const timeout = data.approval_settings?.timeout_s ?? DEFAULT_APPROVAL_TIMEOUT_S;

@@ -6,21 +6,34 @@ import { OrchestratorError } from '../core/errors.js';
 import { newId, submit } from '../inbox/inbox.js';
 import { pendingApprovals, writeDecision } from './approvals.js';
 import { ruleFor } from './policy.js';
+import { own } from '../util/own.js';
 
-/** The pending request an argument names: a request id (or a unique part of one), or an agent's oldest. */
+/** The fewest characters a part of a request id must have to name it (ids all start alike: "q<time>-<pid>"). */
+export const MIN_ID_PART = 4;
+
+/**
+ * The pending request an argument names: a request id, an agent's oldest, or a part of an id (its
+ * start or end, at least MIN_ID_PART characters) that only one pending request has.
+ */
 export function findRequest(data: StoreData, given: string): ApprovalRecord {
   const pending = pendingApprovals(data);
-  const byId = data.approvals?.[given] ?? pending.find((r) => r.id.endsWith(given) || r.id.startsWith(given));
-  if (byId) {
-    if (byId.state !== 'pending') throw new OrchestratorError(`request ${byId.id} is ${byId.state} already${byId.by ? ` (by ${byId.by})` : ''}`);
-    return byId;
+  const list = (rs: ApprovalRecord[]): string => rs.map((r) => `${r.id} ${r.agent} ${r.summary}`).join('; ');
+  if (!given.trim()) throw new OrchestratorError(`no request id or agent given${pending.length ? ` (pending: ${list(pending)})` : ''}`);
+  const exact = own(data.approvals, given);
+  if (exact) {
+    if (exact.state !== 'pending') throw new OrchestratorError(`request ${exact.id} is ${exact.state} already${exact.by ? ` (by ${exact.by})` : ''}`);
+    return exact;
   }
-  if (data.agents[given]) {
+  if (own(data.agents, given)) {
     const mine = pending.filter((r) => r.agent === given);
     if (!mine.length) throw new OrchestratorError(`${given} has no pending permission request${pending.length ? ` (pending: ${pending.map((r) => `${r.agent} ${r.summary}`).join('; ')})` : ''}`);
     return mine[0]!;
   }
-  throw new OrchestratorError(`no pending permission request and no agent named "${given}"${pending.length ? ` (pending: ${pending.map((r) => `${r.id} ${r.agent} ${r.summary}`).join('; ')})` : ''}`);
+  const parts = given.length >= MIN_ID_PART ? pending.filter((r) => r.id.endsWith(given) || r.id.startsWith(given)) : [];
+  if (parts.length === 1) return parts[0]!;
+  if (parts.length > 1) throw new OrchestratorError(`"${given}" is part of ${parts.length} pending requests' ids (${list(parts)}); give the whole id, or the agent`);
+  const short = given.length < MIN_ID_PART ? `; a part of an id needs at least ${MIN_ID_PART} characters` : '';
+  throw new OrchestratorError(`no such request: no pending permission request and no agent named "${given}"${short}${pending.length ? ` (pending: ${list(pending)})` : ''}`);
 }
 
 /** Decides a request; returns false when someone else decided first. */

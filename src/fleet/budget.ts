@@ -5,6 +5,7 @@
 // failed. Pure functions of the store data; the recorder applies them in its pass.
 import type { AgentRecord, BudgetCaps, StoreData, TaskRecord } from '../store/types.js';
 import { formatUsd } from '../core/looks.js';
+import { own } from '../util/own.js';
 
 /** A cap warns from this share of it on. */
 export const WARN_AT = 0.8;
@@ -38,8 +39,8 @@ export function runSpent(data: StoreData, runId: string): number {
   return round(tries.reduce((s, id) => s + (data.tasks?.[id] ? liveCost(data, data.tasks[id]!) : 0), 0));
 }
 
-export const agentCap = (data: StoreData, agent: string): number | null => caps(data).agents?.[agent] ?? caps(data).agent_usd ?? null;
-export const runCap = (data: StoreData, run: string): number | null => caps(data).runs?.[run] ?? caps(data).run_usd ?? null;
+export const agentCap = (data: StoreData, agent: string): number | null => own(caps(data).agents, agent) ?? caps(data).agent_usd ?? null;
+export const runCap = (data: StoreData, run: string): number | null => own(caps(data).runs, run) ?? caps(data).run_usd ?? null;
 export const taskCap = (data: StoreData, task: TaskRecord): number | null => task.budget_usd ?? caps(data).task_usd ?? null;
 
 const line = (scope: string, spent: number, cap: number): BudgetLine => ({ scope, spent, cap, state: spent >= cap ? 'over' : spent >= cap * WARN_AT ? 'warn' : 'ok' });
@@ -111,9 +112,9 @@ export function setCap(data: StoreData, scope: string, usd: number | null): stri
   else if (kind === 'task' && !name) c.task_usd = usd;
   else if (kind === 'agent' && !name) c.agent_usd = usd;
   else if (kind === 'run' && !name) c.run_usd = usd;
-  else if (kind === 'agent' && name) { c.agents ??= {}; if (usd === null) delete c.agents[name]; else c.agents[name] = usd; }
-  else if (kind === 'run' && name) { c.runs ??= {}; if (usd === null) delete c.runs[name]; else c.runs[name] = usd; }
-  else if (kind === 'task' && name && data.tasks?.[name]) { if (usd === null) delete data.tasks[name]!.budget_usd; else data.tasks[name]!.budget_usd = usd; }
+  else if (kind === 'agent' && name && own(data.agents, name)) { c.agents ??= {}; if (usd === null) delete c.agents[name]; else c.agents[name] = usd; }
+  else if (kind === 'run' && name && own(data.runs, name)) { c.runs ??= {}; if (usd === null) delete c.runs[name]; else c.runs[name] = usd; }
+  else if (kind === 'task' && name && own(data.tasks, name)) { if (usd === null) delete data.tasks![name]!.budget_usd; else data.tasks![name]!.budget_usd = usd; }
   else return `budget: unknown scope ${JSON.stringify(scope)}`;
   return `budget ${scope}: ${text}`;
 }
@@ -124,8 +125,8 @@ export function scopeProblem(data: StoreData, scope: string): string | null {
   const m = /^(agent|run|task):(.+)$/.exec(scope);
   if (!m) return `${JSON.stringify(scope)} is not a budget scope (expected session, task, agent, run, agent:NAME, run:ID or task:ID)`;
   const [, kind, name] = m;
-  if (kind === 'agent' && !data.agents[name!]) return `no agent named "${name}" (agents: ${Object.keys(data.agents).join(', ')})`;
-  if (kind === 'run' && !data.runs?.[name!]) return `no run "${name}" in this session (orchestrate runs lists them)`;
-  if (kind === 'task' && !data.tasks?.[name!]) return `no task "${name}" in this session`;
+  if (kind === 'agent' && !own(data.agents, name!)) return `no agent named "${name}": agent:NAME wants one of this session's agents (${Object.keys(data.agents).map((a) => `agent:${a}`).join(', ')}), or agent for every agent's cap`;
+  if (kind === 'run' && !own(data.runs, name!)) return `no run "${name}" in this session: run:ID wants a run's whole id (orchestrate runs lists them), or run for every run's cap`;
+  if (kind === 'task' && !own(data.tasks, name!)) return `no task "${name}" in this session: task:ID wants an open task's whole id (orchestrate tasks lists them), or task for every task's cap`;
   return null;
 }

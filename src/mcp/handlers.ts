@@ -14,6 +14,7 @@ import { describeConflict } from '../worktrees/look.js';
 import { worktreeSummary } from '../worktrees/summary.js';
 import { pendingApprovals } from '../approvals/approvals.js';
 import { decideRequest, findRequest } from '../approvals/decide.js';
+import { own } from '../util/own.js';
 
 /** Who calls and where: the session's state directory, the calling agent (ORCH_AGENT), a cancel signal. */
 export interface ToolContext { stateDir: string; caller?: string; signal?: AbortSignal }
@@ -51,13 +52,14 @@ function finished(task: TaskRecord): ToolOutcome {
 
 /** The task's id: exact, a unique prefix or suffix, or one still waiting in the recorder's inbox. */
 function resolveTask(stateDir: string, given: string): string {
+  if (!given.trim()) throw new ToolInputError('no task id given: "task" is empty (list_tasks lists them)');
   const data = readStore(stateDir);
-  if (data.tasks?.[given]) return given;
+  if (own(data.tasks, given)) return given;
   try {
     return findTask(data, given, stateDir).id;
   } catch (error) {
     if (pending(stateDir).some((p) => p.request?.kind === 'dispatch' && p.request.id === given)) return given;
-    if (readStore(stateDir).tasks?.[given]) return given;
+    if (own(readStore(stateDir).tasks, given)) return given;
     throw error;
   }
 }
@@ -71,7 +73,7 @@ async function waitFinished(ctx: ToolContext, id: string, seconds: number): Prom
     const task = left > 0 ? await waitForTask(ctx.stateDir, id, Math.min(left, 2000)) : undefined;
     if (task) return finished(task);
     if (left <= 0) {
-      const now = readStore(ctx.stateDir).tasks?.[id];
+      const now = own(readStore(ctx.stateDir).tasks, id);
       const state = now ? `${now.state}${now.agent ? ` on ${now.agent}` : ''}` : 'not yet taken in';
       return fail(`timed out after ${seconds} s waiting for task ${id} (${state}); it goes on: wait_task {"task":"${id}"} waits again, cancel_task stops it`);
     }
@@ -154,6 +156,7 @@ function listTasks(ctx: ToolContext, args: Args): ToolOutcome {
 }
 
 async function cancel(ctx: ToolContext, args: Args): Promise<ToolOutcome> {
+  if (!(args.task as string).trim()) throw new ToolInputError('cancel_task: no task id given: "task" is empty (list_tasks lists them)');
   const task = findTask(readStore(ctx.stateDir), args.task as string, ctx.stateDir);
   cancelTask(ctx.stateDir, task.id);
   const after = await waitForTask(ctx.stateDir, task.id, 10_000);

@@ -126,19 +126,33 @@ export function appendToArchive(data: StoreData, stateDir: string, kind: Archive
   appendLines(indexFile(stateDir, kind as IndexedKind), entries.join(''));
 }
 
-/** Every index entry of a kind, oldest first; data the index does not cover yet is scanned. A later entry of an id wins. */
+/**
+ * Every index entry of a kind, oldest first (in file order); data the index does not cover is
+ * scanned: past its last entry, and any stretch between entries (a garbled index line, or a torn
+ * record). A later entry of an id wins.
+ */
 export function readIndex(stateDir: string, kind: IndexedKind): IndexEntry[] {
+  const listed: IndexEntry[] = [];
+  for (const line of readRange(indexFile(stateDir, kind), 0).toString('utf8').split('\n')) {
+    const [id, offset, length, order, end, more] = line.split(' ');
+    if (end !== '.' || more !== undefined || !id) continue;
+    const entry = { id, offset: Number(offset), length: Number(length), order: Number(order) };
+    if (!Number.isSafeInteger(entry.offset) || !Number.isSafeInteger(entry.length) || entry.offset < 0 || entry.length <= 0 || !Number.isFinite(entry.order)) continue;
+    listed.push(entry);
+  }
+  const file = archiveFile(stateDir, kind);
   const entries: IndexEntry[] = [];
   let covered = 0;
-  for (const line of readRange(indexFile(stateDir, kind), 0).toString('utf8').split('\n')) {
-    const [id, offset, length, order, end] = line.split(' ');
-    if (end !== '.' || !id) continue;
-    const entry = { id, offset: Number(offset), length: Number(length), order: Number(order) };
-    if (!Number.isSafeInteger(entry.offset) || !Number.isSafeInteger(entry.length) || !Number.isFinite(entry.order)) continue;
+  const scan = (from: number, to?: number): void => {
+    for (const r of recordsIn(readRange(file, from, to), from)) entries.push({ id: idOf(r.value), offset: r.offset, length: r.length, order: orderOf(r.value) });
+  };
+  for (const entry of listed.sort((a, b) => a.offset - b.offset)) {
+    if (entry.offset < covered) continue;
+    if (entry.offset > covered) scan(covered, entry.offset);
     entries.push(entry);
-    covered = Math.max(covered, entry.offset + entry.length + 1);
+    covered = entry.offset + entry.length + 1;
   }
-  for (const r of recordsIn(readRange(archiveFile(stateDir, kind), covered), covered)) entries.push({ id: idOf(r.value), offset: r.offset, length: r.length, order: orderOf(r.value) });
+  scan(covered);
   return entries;
 }
 
@@ -153,18 +167,34 @@ export function readEntry<T>(stateDir: string, kind: IndexedKind, entry: IndexEn
   }
 }
 
-/** Archived records of a kind whose id is id, or ends or starts with it (newest entry of each id). */
-export function findArchived<T>(stateDir: string, kind: IndexedKind, id: string, index = readIndex(stateDir, kind)): T[] {
+/** Entries of every record the archive file holds, read from the file itself (not the index). */
+export function scanArchive(stateDir: string, kind: IndexedKind): IndexEntry[] {
+  return recordsIn(readRange(archiveFile(stateDir, kind), 0), 0).map((r) => ({ id: idOf(r.value), offset: r.offset, length: r.length, order: orderOf(r.value) }));
+}
+
+/** The entries of id, or else of the ids that end or start with it: the newest entry of each. */
+function entriesOf(index: readonly IndexEntry[], id: string): IndexEntry[] {
   const exact = index.filter((e) => e.id === id);
   const matches = exact.length ? exact : index.filter((e) => e.id.startsWith(id) || e.id.endsWith(id));
   const newest = new Map<string, IndexEntry>();
   for (const e of matches) newest.set(e.id, e);
-  return [...newest.values()].map((e) => readEntry<T>(stateDir, kind, e)).filter((r): r is Awaited<T> => r !== undefined) as T[];
+  return [...newest.values()];
+}
+
+/**
+ * Archived records of a kind whose id is id, or ends or starts with it (newest entry of each id).
+ * The index is a cache: when it has no entry, or one that does not lead to its record (a garbled
+ * line), the file itself is read.
+ */
+export function findArchived<T>(stateDir: string, kind: IndexedKind, id: string, index = readIndex(stateDir, kind)): T[] {
+  const found = entriesOf(index, id).map((e) => readEntry<T>(stateDir, kind, e));
+  if (found.length && found.every((r) => r !== undefined)) return found as T[];
+  return entriesOf(scanArchive(stateDir, kind), id).map((e) => readEntry<T>(stateDir, kind, e)).filter((r) => r !== undefined) as T[];
 }
 
 /** The newest entry of each archived id not in skip (still live), newest first by order. */
-export function archivedNewestFirst(stateDir: string, kind: IndexedKind, skip: ReadonlySet<string> = new Set()): IndexEntry[] {
+export function archivedNewestFirst(stateDir: string, kind: IndexedKind, skip: ReadonlySet<string> = new Set(), index = readIndex(stateDir, kind)): IndexEntry[] {
   const newest = new Map<string, IndexEntry>();
-  for (const e of readIndex(stateDir, kind)) if (!skip.has(e.id)) newest.set(e.id, e);
+  for (const e of index) if (!skip.has(e.id)) newest.set(e.id, e);
   return [...newest.values()].sort((a, b) => b.order - a.order);
 }

@@ -7,7 +7,8 @@ import { OrchestratorError } from '../core/errors.js';
 import { newId, submit } from '../inbox/inbox.js';
 import type { RunRecord, StoreData, TaskRecord, TaskTarget } from '../store/types.js';
 import { isFinal, targetProblem } from './tasks.js';
-import { archivedNewestFirst, findArchived, readEntry, type IndexEntry, type IndexedKind } from '../store/archive.js';
+import { own } from '../util/own.js';
+import { archivedNewestFirst, findArchived, readEntry, scanArchive, type IndexEntry, type IndexedKind } from '../store/archive.js';
 
 /** Whether the session can take requests now: a recorded, not ended session whose recorder runs. */
 export function assertLive(data: StoreData, stateDir: string): void {
@@ -40,15 +41,21 @@ export function cancelTask(stateDir: string, taskId: string): void {
   submit(stateDir, { kind: 'cancel', id: newId('c'), at: new Date().toISOString(), task: task.id });
 }
 
-/** A task by id or unique id prefix or suffix: in the live store, else (given its state directory) in the archive. */
+/** The fewest characters a part of a task or run id must have to name it (ids all start alike: "t-<time>"). */
+export const MIN_ID_PART = 4;
+
+/** A task by id or unique id prefix or suffix (of MIN_ID_PART characters or more): in the live store, else (given its state directory) in the archive. */
 export function findTask(data: StoreData, id: string, stateDir?: string): TaskRecord {
+  if (typeof id !== 'string' || !id.trim()) throw new OrchestratorError('no task id given (orchestrate tasks lists them)');
   const tasks = data.tasks ?? {};
-  if (tasks[id]) return stateDir ? wholeTask(stateDir, tasks[id]) : tasks[id];
-  let found = Object.values(tasks).filter((t) => t.id.startsWith(id) || t.id.endsWith(id));
-  if (!found.length && stateDir && data.archive?.tasks?.count) found = findArchived<TaskRecord>(stateDir, 'tasks', id);
+  const live = own(tasks, id);
+  if (live) return stateDir ? wholeTask(stateDir, live) : live;
+  const part = id.length >= MIN_ID_PART;
+  let found = part ? Object.values(tasks).filter((t) => t.id.startsWith(id) || t.id.endsWith(id)) : [];
+  if (!found.length && stateDir && data.archive?.tasks?.count) found = findArchived<TaskRecord>(stateDir, 'tasks', id).filter((t) => t.id === id || part);
   const exact = found.length === 1 ? found[0] : found.find((t) => t.id === id);
   if (exact) return stateDir ? wholeTask(stateDir, exact) : exact;
-  throw new OrchestratorError(found.length ? `"${id}" matches ${found.length} tasks; give more of the id` : `no task "${id}" in this session (orchestrate tasks lists them)`);
+  throw new OrchestratorError(found.length ? `"${id}" matches ${found.length} tasks; give more of the id` : `no task "${id}" in this session${part ? '' : ` (a part of an id needs at least ${MIN_ID_PART} characters)`} (orchestrate tasks lists them)`);
 }
 
 /** The whole task: the archive's copy when the live store keeps only the start of its prompt or answer. */
@@ -59,25 +66,34 @@ export function wholeTask(stateDir: string, task: TaskRecord): TaskRecord {
 
 /** A workflow run by id or id suffix: in the live store, else in the archive; undefined when there is none. */
 export function findRun(data: StoreData, id: string, stateDir: string): RunRecord | undefined {
-  const live = data.runs?.[id] ?? Object.values(data.runs ?? {}).find((r) => r.id.endsWith(id));
+  if (typeof id !== 'string' || !id.trim()) return undefined;
+  const part = id.length >= MIN_ID_PART;
+  const live = own(data.runs, id) ?? (part ? Object.values(data.runs ?? {}).find((r) => r.id.endsWith(id)) : undefined);
   if (live || !data.archive?.runs?.count) return live;
-  const found = findArchived<RunRecord>(stateDir, 'runs', id);
+  const found = findArchived<RunRecord>(stateDir, 'runs', id).filter((r) => r.id === id || part);
   return found.find((r) => r.id === id) ?? (found.length === 1 ? found[0] : undefined);
 }
 
-/** A page (1 = newest) of live and archived records of a kind, merged newest first, each id once. */
-function historyPage<T extends { id: string }>(stateDir: string, kind: IndexedKind, live: readonly T[], order: (r: T) => number, archived: boolean, page: number, perPage: number, keep: (r: T) => boolean = () => true, filtered = false): { items: T[]; page: number; pages: number; total: number } {
+/**
+ * A page (1 = newest) of live and archived records of a kind, merged newest first, each id once. An
+ * index entry that does not lead to its record (a garbled line) makes it read the archive file itself.
+ */
+function historyPage<T extends { id: string }>(stateDir: string, kind: IndexedKind, live: readonly T[], order: (r: T) => number, archived: boolean, page: number, perPage: number, keep: (r: T) => boolean = () => true, filtered = false, scanned = false): { items: T[]; page: number; pages: number; total: number } {
   type Row = { order: number; record?: T; entry?: IndexEntry };
   const rows: Row[] = live.filter(keep).map((r) => ({ order: order(r), record: r }));
+  let stale = false;
   if (archived) {
-    for (const entry of archivedNewestFirst(stateDir, kind, new Set(live.map((r) => r.id)))) {
+    for (const entry of archivedNewestFirst(stateDir, kind, new Set(live.map((r) => r.id)), scanned ? scanArchive(stateDir, kind) : undefined)) {
       // A filter the index cannot answer reads every archived record (rare: a page of one agent's tasks).
       const record = filtered ? readEntry<T>(stateDir, kind, entry) : undefined;
+      if (filtered && !record) stale = true;
       if (!filtered || (record && keep(record))) rows.push({ order: entry.order, ...(record ? { record } : { entry }) });
     }
   }
   rows.sort((a, b) => b.order - a.order);
-  const items = rows.slice((page - 1) * perPage, page * perPage).map((r) => r.record ?? readEntry<T>(stateDir, kind, r.entry!)).filter((r): r is Awaited<T> => r !== undefined) as T[];
+  const read = rows.slice((page - 1) * perPage, page * perPage).map((r) => r.record ?? readEntry<T>(stateDir, kind, r.entry!));
+  if (!scanned && (stale || read.includes(undefined))) return historyPage(stateDir, kind, live, order, archived, page, perPage, keep, filtered, true);
+  const items = read.filter((r): r is Awaited<T> => r !== undefined) as T[];
   return { items, page, pages: Math.max(1, Math.ceil(rows.length / perPage)), total: rows.length };
 }
 
@@ -130,7 +146,7 @@ export function waitForTask(stateDir: string, taskId: string, timeoutMs: number)
   // A task that finished and moved to the archive between two looks is read there (only when the archive grew).
   let archivedSeen = -1;
   return waitForStore(stateDir, (data) => {
-    const task = data.tasks?.[taskId];
+    const task = own(data.tasks, taskId);
     if (task) return isFinal(task) ? wholeTask(stateDir, task) : undefined;
     const archived = data.archive?.tasks?.count ?? 0;
     if (archived === archivedSeen || !archived) return undefined;

@@ -9,13 +9,14 @@ import { machineOf } from './machine.js';
 import { snapshotCommit } from '../git/merge-tree.js';
 import { baseTip, findConflicts, lookAtWorktree } from './look.js';
 import { judge, removeWorktree, type Verdict } from './cleanup.js';
+import { own } from '../util/own.js';
 
 /** The agents that have worktrees. */
 export const worktreeAgents = (data: StoreData): AgentRecord[] => Object.values(data.agents).filter((a) => a.worktree);
 
 /** An agent by name that has a worktree, or a clear error. */
 export function agentWithWorktree(data: StoreData, name: string): AgentRecord {
-  const agent = data.agents[name];
+  const agent = own(data.agents, name);
   if (!agent) throw new OrchestratorError(`no agent named "${name}" in session "${data.session?.name ?? '?'}" (agents: ${Object.keys(data.agents).join(', ') || 'none'})`);
   if (!agent.worktree) {
     const with_ = worktreeAgents(data).map((a) => a.name);

@@ -9,6 +9,7 @@ import { attachArgv } from '../../session/attach.js';
 import { quoteArgv } from '../../util/shell-quote.js';
 import { tmuxEnv } from '../../tmux/command.js';
 import { shownIn } from '../../store/types.js';
+import { own } from '../../util/own.js';
 
 const usage = `Usage: orchestrate attach AGENT [--print] [--state DIR]
 Shows AGENT's pane, zoomed: switches this tmux client to it, or attaches to the session (also over
@@ -19,7 +20,7 @@ export async function attachCommand(argv: string[]): Promise<number> {
   if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
   if (positionals.length !== 1) throw new UsageError(`give one AGENT\n\n${usage}`);
   const data = readStore(resolveStateDir(values.state));
-  const agent = data.agents[positionals[0]!];
+  const agent = own(data.agents, positionals[0]!);
   if (!agent) throw new OrchestratorError(`no agent named "${positionals[0]}" (agents: ${Object.keys(data.agents).join(', ')})`);
   if (!data.session || data.session.ended_at) throw new OrchestratorError(`session "${data.session?.name ?? '?'}" is not running`);
   const inside = Boolean(process.env.TMUX) && !data.session.socket;

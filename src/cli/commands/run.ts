@@ -10,6 +10,7 @@ import { newId, submit } from '../../inbox/inbox.js';
 import { assertLive, findRun, runPage, waitForStore } from '../../tasks/client.js';
 import { pageNumber, TIMEOUT_EXIT, timeoutMs, usdOf } from './tasks.js';
 import { runSummary, runsTable } from '../../workflow/summary.js';
+import { own } from '../../util/own.js';
 
 const runUsage = `Usage: orchestrate run FILE [--wait] [--timeout S] [--budget USD] [--json] [--state DIR]
        orchestrate run --resume RUN [--wait] ...   run a failed run's failed and skipped tasks again
@@ -26,7 +27,7 @@ const validateUsage = 'Usage: orchestrate workflow validate FILE... [--state DIR
 async function follow(stateDir: string, id: string, limitMs: number, json: boolean, after?: string): Promise<number> {
   const run = await waitForStore(stateDir, (d) => {
     // A run that ended and moved to the archive between two looks is read there.
-    const r = d.runs?.[id] ?? (d.archive?.runs?.count ? findRun(d, id, stateDir) : undefined);
+    const r = own(d.runs, id) ?? (d.archive?.runs?.count ? findRun(d, id, stateDir) : undefined);
     if (!r || (after && !r.resumes?.some((x) => x.id === after))) return undefined;
     return r.state !== 'running' ? r : undefined;
   }, limitMs);
