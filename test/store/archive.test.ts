@@ -11,6 +11,7 @@ import { resumeRun } from '../../src/workflow/runs.js';
 import { recordPass } from '../../src/recorder/pass.js';
 import { emptyStore, type RunRecord, type StoreData, type TaskRecord } from '../../src/store/types.js';
 import { tempDir } from '../helpers/tmux.js';
+import { orchestrateScript, run } from '../helpers/cli.js';
 
 const keep = { tasks: 4, runs: 2, events: 10 };
 
@@ -161,4 +162,32 @@ test('the recorder\'s pass archives; the live copy of a long answer is its start
   assert.equal(found?.result, 'answer 1 x');
   assert.equal(retentionFromEnv({ ORCH_KEEP_FINISHED: '50' }).runs, 5);
   assert.equal(retentionFromEnv({ ORCH_KEEP_FINISHED: 'lots' }).tasks, 50);
+});
+
+test('a garbled line in the index hides no intact archived task: result, tasks --page and wait still find it', async (t) => {
+  const dir = tempDir(t);
+  const data = storeWith(Array.from({ length: 30 }, (_, i) => task(i + 1)));
+  archiveHistory(data, dir, keep);
+  writeFileSync(`${dir}/store.json`, JSON.stringify({ ...data, session: null }));
+  const index = readFileSync(indexFile(dir, 'tasks'), 'utf8').split('\n');
+  const garble = (id: string, change: (fields: string[]) => string): void => {
+    const at = index.findIndex((l) => l.startsWith(`${id} `));
+    index[at] = change(index[at]!.split(' '));
+  };
+  garble('t-0003', ([id, offset, length, order]) => `${id} ${offset} ${length!.slice(0, 1)}\u0000${length!.slice(2)} ${order} .`);
+  garble('t-0005', ([id, offset, length, order]) => `${id} ${offset} ${Number(length) - 9} ${order} .`);
+  garble('t-0007', ([id, offset, length, order]) => `${id}${offset} ${length} ${order} .`);
+  writeFileSync(indexFile(dir, 'tasks'), index.join('\n'));
+  for (const id of ['t-0003', 't-0005', 't-0007']) {
+    assert.equal(findTask(data, id, dir).result, task(Number(id.slice(2))).result, `${id} by its id`);
+    assert.equal((await waitForTask(dir, id, 2000))?.id, id, `${id}: a waiter finds it`);
+  }
+  assert.equal(findTask(data, '0005', dir).id, 't-0005', 'by a part of its id');
+  const listed = Array.from({ length: 3 }, (_, p) => taskPage(data, dir, p + 1, 10).tasks.map((x) => x.id)).flat();
+  assert.deepEqual(listed, Array.from({ length: 30 }, (_, i) => `t-${String(30 - i).padStart(4, '0')}`), 'every task listed once, newest first');
+  assert.deepEqual(taskPage(data, dir, 1, 50, 'w1').tasks.length, 30, 'an agent\'s tasks too');
+  const result = await run(orchestrateScript, ['result', '--state', dir, 't-0003']);
+  assert.deepEqual([result.exitCode, result.stdout], [0, task(3).result], result.stderr);
+  const page = await run(orchestrateScript, ['tasks', '--state', dir, '--page', '1', '--per-page', '50', '--json']);
+  assert.equal((JSON.parse(page.stdout) as { tasks: TaskRecord[] }).tasks.length, 30, page.stderr);
 });
