@@ -13,8 +13,9 @@ import { oneLine } from '../../util/text.js';
 
 const listUsage = 'Usage: orchestrate approvals [--all] [--json] [--state DIR]   pending permission requests (--all: decided ones too)';
 const approveUsage = `Usage: orchestrate approve AGENT|REQUEST [--always] [--state DIR]
-Allows the agent's oldest pending permission request (or the one with that id). --always also allows
-the same call from now on (a rule added to the agent's policy for this session).`;
+Allows the agent's oldest pending permission request, or the one with that id (or with a start or end
+of it of at least 4 characters that no other pending request has). --always also allows the same call
+from now on (a rule added to the agent's policy for this session).`;
 const denyUsage = 'Usage: orchestrate deny AGENT|REQUEST [WHY] [--state DIR]   denies it; Claude is told WHY';
 
 export async function approvalsCommand(argv: string[]): Promise<number> {
