@@ -139,7 +139,7 @@ export function limitReason(limit: LimitRecord, now: number): string {
   const wait = when > now
     ? `${limit.named_time ? 'until' : 'trying again at'} ${limitTime(when, now)}${limit.named_time ? clamped : ` (backoff ${limit.backoff_s} s)`}`
     : limit.probe ? `${limit.probe} is trying first` : 'trying again now';
-  return `${WORDS[limit.kind]}${limit.account !== 'default' ? ` on account ${limit.account}` : ''}: ${wait}; its tasks wait, nothing failed (${limit.message.slice(0, 160)})`;
+  return `${WORDS[limit.kind]}${limit.account !== 'default' ? ` on account ${limit.account}` : ''}: ${wait}; its tasks wait, nothing failed (${String(limit.message ?? '').slice(0, 160)})`;
 }
 
 /** A limit recorded before its wait was capped (or with a time no Date can read) waits no longer than the cap from now. */

@@ -23,20 +23,19 @@ export function applyLines(data: StoreData, name: string, lines: StatusLine[], l
   let changed = 0;
   for (const line of lines) {
     try {
-      if (applyLine(data, agent, line, log, stateDir)) changed++;
+      if (applyLine(data, name, agent, line, log, stateDir)) changed++;
     } catch (error) {
       // A line we cannot follow (a bug, or input nobody foresaw) is recorded as the agent's error,
       // not left half-done: its task would stay running on an agent that went on without it.
       changed++;
-      recordFailure(data, agent, line, error, log);
+      recordFailure(data, name, agent, line, error, log);
     }
   }
   return changed;
 }
 
 /** One line: the agent's record, its usage, the account's limit, its permission requests, the event history, its task. Whether it changed something. */
-function applyLine(data: StoreData, agent: AgentRecord, line: StatusLine, log: (line: string) => void, stateDir?: string): boolean {
-  const name = agent.name;
+function applyLine(data: StoreData, name: string, agent: AgentRecord, line: StatusLine, log: (line: string) => void, stateDir?: string): boolean {
   const what = applyEvent(agent, line);
   if (!what) return false;
   // With a budget in force, spend is read after each tool too, so a task over its cap stops mid-turn.
@@ -53,17 +52,17 @@ function applyLine(data: StoreData, agent: AgentRecord, line: StatusLine, log: (
 }
 
 /** The agent shows the error, and a task it runs fails with it (it would wait for an event that was lost). */
-function recordFailure(data: StoreData, agent: AgentRecord, line: StatusLine, error: unknown, log: (line: string) => void): void {
+function recordFailure(data: StoreData, name: string, agent: AgentRecord, line: StatusLine, error: unknown, log: (line: string) => void): void {
   const event = String(line.event.hook_event_name);
   const reason = `the recorder could not follow its ${event} event (${(error as Error)?.message ?? String(error)}); its state may be behind: look at its pane`;
-  log(`${agent.name}: ${reason}\n${(error as Error)?.stack ?? ''}`);
+  log(`${name}: ${reason}\n${(error as Error)?.stack ?? ''}`);
   Object.assign(agent, { status: 'error', reason, busy_since: null, updated_at: new Date().toISOString() });
   // (Found by its agent: the throw may have come after the agent let go of it.)
-  for (const task of Object.values(data.tasks ?? {}).filter((t) => t.agent === agent.name && (t.state === 'running' || t.state === 'delivering'))) {
+  for (const task of Object.values(data.tasks ?? {}).filter((t) => t.agent === name && (t.state === 'running' || t.state === 'delivering'))) {
     fail(data, task, Date.now(), reason, agent);
-    log(`task ${task.id} failed on ${agent.name}: ${reason}`);
+    log(`task ${task.id} failed on ${name}: ${reason}`);
   }
-  pushEvent(data, { at: agent.updated_at, agent: agent.name, event, status: agent.status, detail: reason });
+  pushEvent(data, { at: agent.updated_at, agent: name, event, status: agent.status, detail: reason });
 }
 
 /**
