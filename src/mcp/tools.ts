@@ -15,7 +15,7 @@ export interface ToolDef { name: string; description: string; inputSchema: Input
 /** How long a waiting tool waits when the caller gives no timeout (seconds). */
 export const DEFAULT_WAIT_S = 600;
 
-const task = { type: 'string', description: 'A task id as dispatch returned it (a unique prefix or suffix also works).' };
+const task = { type: 'string', description: 'A task id as dispatch returned it (a unique prefix or suffix of 4 or more characters also works).' };
 const timeout = { type: 'number', exclusiveMinimum: 0, description: `Seconds to wait at most (default ${DEFAULT_WAIT_S}). The task goes on after a timeout.` };
 
 export const TOOLS: ToolDef[] = [
