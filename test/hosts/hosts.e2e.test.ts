@@ -311,6 +311,7 @@ test('worktrees on a host: each agent there gets its own in the repository there
   h1.run(`cd ${w1.worktree!.path} && echo one > shared.txt && git commit -qam one`);
   h1.run(`cd ${w2.worktree!.path} && echo two > shared.txt && git commit -qam two`);
   const conflicts = await s.orch(['conflicts']);
+  assert.equal(conflicts.exitCode, 1);
   assert.match(conflicts.stdout, /w1 and w2 both change shared\.txt/);
   const st = await s.orch(['status', '--json']);
   assert.match(JSON.stringify((JSON.parse(st.stdout) as { agents: { name: string; worktree: unknown }[] }).agents.find((a) => a.name === 'w1')!.worktree), /hosts\/w1/);

@@ -70,6 +70,7 @@ windows:
   assert.match(text.stdout, /conflict: w1 and w2 both change src\/api.ts/);
   assert.match(text.stdout, /worktree wt\/w1: 0 ahead, 0 behind main; 1 file changed, 1 uncommitted/);
   const now = await orch(['conflicts']);
+  assert.equal(now.exitCode, 1, 'conflicts found: exit 1, as merge --check');
   assert.match(now.stdout, /w1 and w2 both change src\/api.ts: conflict in line 2/);
   // So does the dashboard, in a real browser: each card has its worktree line and ports, and the conflict is listed.
   const info = await retryUntil(() => readDashboardInfo(live.state), 30_000, 'the dashboard');
@@ -196,10 +197,14 @@ windows:
   assert.equal(runRecord.tasks.first!.state, 'done');
   assert.match(runRecord.tasks.first!.result!, /\[merge: fast-forwarded 1 commit of wtflow\/w1 into main/);
   assert.equal(runRecord.tasks.second!.state, 'failed');
-  assert.match(runRecord.tasks.second!.error!, /^merge conflict: src\/api.ts \(lines 2\); nothing was changed, wtflow\/w2 keeps the work$/);
+  assert.match(runRecord.tasks.second!.error!, /^merge conflict: src\/api.ts \(lines 2\); nothing was changed, wtflow\/w2 and its worktree keep the work$/);
   assert.equal(git(live.project, 'log', '-1', '--format=%s', 'main'), `flow: first (run ${runRecord.id})`);
   assert.equal(git(live.project, 'rev-list', '--count', `${mainBefore}..main`), '1');
   assert.match(readFileSync(join(live.project, 'src/api.ts'), 'utf8'), /b = 10/);
-  assert.match(git(join(live.project, '.worktrees', 'wtflow', 'w2'), 'show', 'HEAD:src/api.ts'), /b = 20/);
+  // Its work was not committed either: nothing changes on a conflict, the agent's branch included.
+  const w2 = join(live.project, '.worktrees', 'wtflow', 'w2');
+  assert.equal(git(w2, 'rev-parse', 'HEAD'), mainBefore);
+  assert.equal(git(w2, 'status', '--porcelain'), 'M src/api.ts');
+  assert.match(readFileSync(join(w2, 'src/api.ts'), 'utf8'), /b = 20/);
 });
 
