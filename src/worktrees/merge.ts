@@ -135,7 +135,7 @@ async function planAndMove(req: MergeRequest, target: string, dirty: string[], s
   const leftAfter = after.length ? ` ${after.length} uncommitted file${after.length === 1 ? ' is' : 's are'} left in ${wt.path} and not merged${snap ? ' (changed after the commit was made)' : ' (--commit-all "message" commits them first)'}.` : '';
   const how = req.mode === 'merge' && made.tip === source ? 'fast-forwarded' : req.mode === 'merge' ? 'merged' : req.mode === 'squash' ? 'squashed' : 'rebased';
   return { ...base, uncommitted: after, result: 'merged', commit: made.tip, commits: commits.length, conflicts: [],
-    message: `${snap ? `committed the uncommitted work of ${agent.name} on ${wt.branch} as ${snap.commit.slice(0, 12)}; ` : ''}${how} ${commits.length} commit${commits.length === 1 ? '' : 's'} of ${wt.branch} into ${target} (now ${made.tip.slice(0, 12)}).${leftAfter}` };
+    message: `${how} ${commits.length} commit${commits.length === 1 ? '' : 's'} of ${wt.branch} into ${target} (now ${made.tip.slice(0, 12)}).${snap ? ` Its uncommitted work was committed on ${wt.branch} first, as ${snap.commit.slice(0, 12)}.` : ''}${leftAfter}` };
 }
 
 /** The target's new tip for the mode, or where replaying the commits one by one stops (--rebase). */

@@ -16,8 +16,10 @@ The agent's work against its base (from where it forked off), its uncommitted an
 const mergeUsage = `Usage: orchestrate merge AGENT [--into BRANCH] [--squash | --rebase] [--commit-all MESSAGE] [--check] [--json] [--state DIR]
 Merges what the agent committed on its branch into BRANCH (default: the branch its worktree started from).
   --squash        one commit with all of it      --rebase   its commits replayed on BRANCH, linear history
-  --commit-all M  first commit everything uncommitted in its worktree, with message M
+  --commit-all M  commit everything uncommitted in its worktree, with message M, if the merge goes through
   --check         only say whether it would merge cleanly
+A BRANCH git is busy with (mid-rebase, merge, cherry-pick or bisect in a checkout) is refused; merges into
+one BRANCH wait for each other.
 Exit 0 when merged (or clean, or nothing to merge), 1 on a conflict: then nothing was changed.`;
 
 const conflictsUsage = `Usage: orchestrate conflicts [--json] [--state DIR]
