@@ -2,17 +2,20 @@
 // (mid-rebase, mid-merge, mid-cherry-pick, bisecting) is never moved, nor counted as holding an
 // agent's work at session end; merges into one checked-out branch at once leave its index and
 // files exactly as HEAD has them; --commit-all that meets a conflict commits nothing; `conflicts`
-// exits 1 when it finds some.
+// exits 1 when it finds some; the merge lock waits for a live holder and takes over a dead one's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { commitAll, git, GIT_ENV, makeRepo, writeFiles } from '../helpers/git.js';
 import { orchestrateScript, run } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmux.js';
 import { mergeAgent } from '../../src/worktrees/merge.js';
 import { removeWorktree } from '../../src/worktrees/cleanup.js';
+import { withRefLock } from '../../src/git/lock.js';
 import type { AgentRecord, StoreData } from '../../src/store/types.js';
 
 Object.assign(process.env, GIT_ENV);
@@ -114,7 +117,7 @@ test('merges into the checked-out main at once: each lands on top of the other, 
   assert.equal(git(repo, 'ls-files', 'README.md'), '');
 });
 
-test('two merge commands at once into the checked-out main: both merged, or one refused with everything as it was', async (t) => {
+test('two merge commands at once into the checked-out main: the second waits for the first and merges on top; the checkout is exactly its HEAD', async (t) => {
   const { repo, path, state } = team(t, ['w1', 'w2']);
   writeFiles(path('w1'), { 'one.txt': '1\n' }); commitAll(path('w1'), 'w1 adds one');
   git(path('w2'), 'rm', '-q', 'README.md'); writeFiles(path('w2'), { 'two.txt': '2\n' }); commitAll(path('w2'), 'w2 deletes README, adds two');
@@ -173,4 +176,20 @@ test('conflicts exits 1 when it finds conflicts (text and --json), 0 when there 
   const json = await run(orchestrateScript, ['conflicts', '--json', '--state', state], { env: GIT_ENV });
   assert.equal(json.exitCode, 1);
   assert.equal((JSON.parse(json.stdout) as unknown[]).length, 1);
+});
+
+test('the merge lock: a holder that still runs keeps a merge waiting, then refused with nothing changed; a dead holder\'s lock is taken over', async (t) => {
+  const { repo } = team(t, []);
+  const file = join(repo, '.git', `orchestrator-merge-${createHash('sha1').update('refs/heads/main').digest('hex').slice(0, 16)}.lock`);
+  const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.after(() => { holder.kill(); });
+  writeFileSync(file, `${holder.pid} ${hostname()}\n`);
+  let ran = false;
+  await assert.rejects(withRefLock(repo, 'refs/heads/main', async () => { ran = true; }, 300), /another merge into main is under way \(process \d+ .*\) and did not finish within 0 s\. Nothing was changed/);
+  assert.equal(ran, false);
+  assert.equal(readFileSync(file, 'utf8'), `${holder.pid} ${hostname()}\n`, 'a live holder\'s lock is left alone');
+  holder.kill();
+  await new Promise((resolve) => holder.once('exit', resolve));
+  assert.equal(await withRefLock(repo, 'refs/heads/main', async () => readFileSync(file, 'utf8'), 300), `${process.pid} ${hostname()}\n`);
+  assert.equal(existsSync(file), false, 'released after');
 });
