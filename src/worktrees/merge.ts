@@ -2,7 +2,9 @@
 // (merge-tree), so a conflict changes nothing at all; only a clean result moves the target, by a
 // compare-and-swap of its ref, or, when the target is checked out somewhere, by a fast-forward
 // there that git itself refuses if it would touch local changes. Nothing the agent has not
-// committed is merged unless asked (--commit-all).
+// committed is merged unless asked (--commit-all), and then it is committed only if the merge goes
+// through. Merges into one target take turns (a lock), and a branch git is busy with (mid-rebase,
+// say) is never moved.
 import type { AgentRecord } from '../store/types.js';
 import { OrchestratorError } from '../core/errors.js';
 import { commitOf, git, gitOk, isAncestor, uncommitted, worktreeList, onMachine } from '../git/git.js';
