@@ -53,6 +53,14 @@ export async function pathExists(path: string): Promise<boolean> {
   return (await shell.run(['test', '-e', path], undefined)).exitCode === 0;
 }
 
+/** A file's text where git runs now, or undefined when it cannot be read. */
+export async function readText(path: string): Promise<string | undefined> {
+  const shell = machine.getStore();
+  if (!shell) { try { return readFileSync(path, 'utf8'); } catch { return undefined; } }
+  const r = await shell.run(['cat', path], undefined);
+  return r.exitCode === 0 ? r.stdout : undefined;
+}
+
 export interface GitResult { code: number; stdout: string; stderr: string }
 
 export interface GitOptions {

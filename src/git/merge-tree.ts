@@ -77,12 +77,23 @@ export async function contentMerged(dir: string, target: string, source: string)
   return merged.clean && merged.tree === (await treeOf(dir, target));
 }
 
+/** A worktree's work as a commit (see withSnapshot), and the temporary index that holds its tree. */
+export interface Snapshot { commit: string; dirty: boolean; head: string; index: string }
+
 /**
  * A commit holding a worktree's work as it is on disk (committed, staged, unstaged and untracked
  * files, .gitignore respected), made with a copy of its index: the worktree, its index and its refs
  * stay as they were. It is HEAD itself when nothing is uncommitted.
  */
-export async function snapshotCommit(worktree: string): Promise<{ commit: string; dirty: boolean }> {
+export const snapshotCommit = (worktree: string): Promise<{ commit: string; dirty: boolean }> =>
+  withSnapshot(worktree, {}, async (s) => ({ commit: s.commit, dirty: s.dirty }));
+
+/**
+ * Runs fn with a snapshot of the worktree (see snapshotCommit) and the temporary index it was made
+ * with, which `git add --all` would have made of the real one; with message, the commit is the
+ * person's (their identity and that message), as `git add --all && git commit` would make it.
+ */
+export async function withSnapshot<T>(worktree: string, opts: { message?: string }, fn: (s: Snapshot) => Promise<T>): Promise<T> {
   const head = await gitOk(worktree, ['rev-parse', 'HEAD']);
   const index = await gitOk(worktree, ['rev-parse', '--path-format=absolute', '--git-path', 'index']);
   const there = currentMachine();
@@ -92,12 +103,14 @@ export async function snapshotCommit(worktree: string): Promise<{ commit: string
     const tempIndex = there ? temp : join(temp, 'index');
     // A copy of the real index keeps its stat data, so only changed files are read again.
     const copied = there ? (await there.run(['cp', index, tempIndex], undefined)).exitCode === 0 : existsSync(index) && (copyFileSync(index, tempIndex), true);
-    const env = { GIT_INDEX_FILE: tempIndex, ...TOOL_IDENTITY };
+    const env = { GIT_INDEX_FILE: tempIndex, ...(opts.message === undefined ? TOOL_IDENTITY : {}) };
     if (!copied) await gitOk(worktree, ['read-tree', 'HEAD'], { env });
     await gitOk(worktree, ['add', '--all'], { env });
     const tree = await gitOk(worktree, ['write-tree'], { env });
-    if (tree === (await treeOf(worktree, head))) return { commit: head, dirty: false };
-    return { commit: await gitOk(worktree, ['commit-tree', tree, '-p', head, '-m', 'claude-orchestrator snapshot of uncommitted work'], { env }), dirty: true };
+    if (tree === (await treeOf(worktree, head))) return await fn({ commit: head, dirty: false, head, index: tempIndex });
+    const commit = await gitOk(worktree, ['commit-tree', tree, '-p', head, ...(opts.message === undefined ? ['-m', 'claude-orchestrator snapshot of uncommitted work'] : [])],
+      { env, ...(opts.message === undefined ? {} : { input: opts.message.endsWith('\n') ? opts.message : `${opts.message}\n` }) });
+    return await fn({ commit, dirty: true, head, index: tempIndex });
   } finally {
     if (there) await there.run(['rm', '-f', temp], undefined).catch(() => {});
     else rmSync(temp, { recursive: true, force: true });

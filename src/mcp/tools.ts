@@ -88,7 +88,7 @@ export const TOOLS: ToolDef[] = [
         agent: { type: 'string', description: 'The agent whose branch to merge.' },
         into: { type: 'string', description: 'The branch to merge into (default: the branch its worktree started from).' },
         mode: { type: 'string', enum: ['merge', 'squash', 'rebase'], description: 'merge (default), squash (one commit) or rebase (its commits replayed, linear history).' },
-        commit_all: { type: 'string', description: 'First commit everything uncommitted in its worktree, with this message.' },
+        commit_all: { type: 'string', description: 'Commit everything uncommitted in its worktree, with this message, if the merge goes through (on a conflict nothing is committed).' },
         check: { type: 'boolean', description: 'Only say whether it would merge cleanly; changes nothing.' },
       },
       required: ['agent'],

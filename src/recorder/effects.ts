@@ -9,6 +9,7 @@ import { deliver, resubmit, stopTurn } from '../tasks/deliver.js';
 import { fail, interruptDone, waitForTurn } from '../tasks/lifecycle.js';
 import { isNoServer } from '../tmux/command.js';
 import { applyLines } from './apply.js';
+import { noteLeftovers } from '../workflow/merges.js';
 
 export interface EffectContext {
   stateDir: string;
@@ -31,7 +32,10 @@ export async function performEffects(ctx: EffectContext, effects: readonly TaskE
     if (!agent || !task) return;
     const server = agentServer(store.data, agent);
     try {
-      if (effect.kind === 'deliver') await deliver(server, stateDir, agent, task);
+      if (effect.kind === 'deliver') {
+        if (effect.attempt === 1) await noteLeftovers(store, agent, task, log);
+        await deliver(server, stateDir, agent, task);
+      }
       else if (effect.kind === 'resubmit') {
         const found = await resubmit(server, stateDir, agent, task);
         log(`resubmit ${task.id}: ${found}`);

@@ -224,6 +224,8 @@ export interface TaskRecord {
   by?: string;
   /** Seconds it may run before it is interrupted and fails (workflow tasks). */
   timeout_s?: number;
+  /** Files its agent's worktree held uncommitted when it was delivered (tries of workflow tasks with merge: true). */
+  leftovers?: string[];
   /** Set when the task belongs to a workflow run. */
   run?: string | null;
   run_task?: string | null;

@@ -13,6 +13,7 @@ import { branchExists, commitOf, git, gitOk, uncommitted , onMachine, pathExists
 import { machineOf } from './machine.js';
 import { contentMerged } from '../git/merge-tree.js';
 import { baseTip } from './look.js';
+import { busyText, busyWith } from '../git/busy.js';
 
 /** What to do with one agent's worktree. */
 export interface Verdict {
@@ -70,6 +71,9 @@ async function judgeHere(agent: AgentRecord, stateDir: string): Promise<Verdict>
   }
   const { changed } = ourFiles(agent);
   if (changed.length) return verdict(false, `copied file${changed.length === 1 ? '' : 's'} changed in the worktree: ${changed.join(', ')}`);
+  // A base git is busy with (mid-rebase, say) may yet be reset to what it was: its content proves nothing.
+  const busy = await busyWith(wt.repo, wt.base);
+  if (busy) return verdict(false, `${busyText(wt.base, busy)}; whether ${wt.base} has the work is judged once that is over`);
   const head = await gitOk(wt.path, ['rev-parse', 'HEAD']);
   const tip = await baseTip(agent);
   if (!(await contentMerged(wt.repo, tip, head))) {

@@ -2,12 +2,17 @@
 // (merge-tree), so a conflict changes nothing at all; only a clean result moves the target, by a
 // compare-and-swap of its ref, or, when the target is checked out somewhere, by a fast-forward
 // there that git itself refuses if it would touch local changes. Nothing the agent has not
-// committed is merged unless asked (--commit-all).
+// committed is merged unless asked (--commit-all), and then it is committed only if the merge goes
+// through. Merges into one target take turns (a lock), and a branch git is busy with (mid-rebase,
+// say) is never moved.
 import type { AgentRecord } from '../store/types.js';
 import { OrchestratorError } from '../core/errors.js';
-import { commitOf, git, gitOk, isAncestor, uncommitted, worktreeList , onMachine } from '../git/git.js';
+import { commitOf, git, gitOk, isAncestor, uncommitted, worktreeList, onMachine } from '../git/git.js';
 import { machineOf } from './machine.js';
-import { mergeTree, snapshotCommit, TOOL_IDENTITY, type FileConflict } from '../git/merge-tree.js';
+import { mergeTree, withSnapshot, TOOL_IDENTITY, type FileConflict, type Snapshot } from '../git/merge-tree.js';
+import { busyText, busyWith } from '../git/busy.js';
+import { withRefLock } from '../git/lock.js';
+import { adoptSnapshot } from '../git/adopt.js';
 
 export type MergeMode = 'merge' | 'squash' | 'rebase';
 
@@ -76,73 +81,107 @@ async function mergeHere(req: MergeRequest): Promise<MergeOutcome> {
   const { agent } = req;
   const wt = agent.worktree;
   if (!wt) throw new OrchestratorError(`agent ${agent.name} has no worktree of its own (worktree: true in the layout), so it has nothing to merge`);
-  const repo = wt.repo;
   const target = req.into ?? wt.base;
-  const targetTip = await commitOf(repo, `refs/heads/${target}`);
-  if (!targetTip) {
-    throw new OrchestratorError(req.into ? `no branch "${target}" in ${repo} to merge into` : `agent ${agent.name}'s worktree started from the commit ${wt.base.slice(0, 12)}, not a branch: say where to merge with --into BRANCH`);
+  if (!(await commitOf(wt.repo, `refs/heads/${target}`))) {
+    throw new OrchestratorError(req.into ? `no branch "${target}" in ${wt.repo} to merge into` : `agent ${agent.name}'s worktree started from the commit ${wt.base.slice(0, 12)}, not a branch: say where to merge with --into BRANCH`);
   }
   if (target === wt.branch) throw new OrchestratorError(`cannot merge ${wt.branch} into itself`);
+  // One merge into a target at a time: the second reads the target after the first and merges on top.
+  return req.check ? mergeNow(req, target) : withRefLock(wt.repo, `refs/heads/${target}`, () => mergeNow(req, target));
+}
 
-  let dirty = await uncommitted(wt.path);
-  if (req.commitAll !== undefined && dirty.length && !req.check) {
-    await gitOk(wt.path, ['add', '--all']);
-    await gitOk(wt.path, ['commit', '--quiet', '-m', req.commitAll]);
-    dirty = await uncommitted(wt.path);
+/** The merge, with the target's lock held (or only looked at, --check): refusals first, then the changes. */
+async function mergeNow(req: MergeRequest, target: string): Promise<MergeOutcome> {
+  const wt = req.agent.worktree!;
+  if (!req.check) {
+    for (const branch of [target, wt.branch]) {
+      const busy = await busyWith(wt.repo, branch);
+      if (busy) throw new OrchestratorError(`${busyText(branch, busy)}. Nothing was changed: merge again once that is over (a branch git is busy with is never moved under it).`);
+    }
   }
-  // --check --commit-all: what the commit would hold (a snapshot), with nothing committed.
-  const source = req.check && req.commitAll !== undefined && dirty.length ? (await snapshotCommit(wt.path)).commit : await gitOk(wt.path, ['rev-parse', 'HEAD']);
-  const base = { agent: agent.name, branch: wt.branch, target, uncommitted: dirty };
-  const left = dirty.length ? ` ${dirty.length} uncommitted file${dirty.length === 1 ? ' is' : 's are'} left in ${wt.path} and not merged (--commit-all "message" commits them first).` : '';
+  const dirty = await uncommitted(wt.path);
+  if (req.commitAll === undefined || !dirty.length) return planAndMove(req, target, dirty);
+  // --commit-all: the would-be commit is made aside (a temporary index), and becomes the branch's only if the merge goes through.
+  return withSnapshot(wt.path, req.check ? {} : { message: req.commitAll }, (snap) => planAndMove(req, target, dirty, snap.dirty ? snap : undefined));
+}
+
+async function planAndMove(req: MergeRequest, target: string, dirty: string[], snap?: Snapshot): Promise<MergeOutcome> {
+  const { agent } = req;
+  const wt = agent.worktree!;
+  const repo = wt.repo;
+  const targetTip = (await commitOf(repo, `refs/heads/${target}`))!;
+  const source = snap?.commit ?? await gitOk(wt.path, ['rev-parse', 'HEAD']);
+  const base = { agent: agent.name, branch: wt.branch, target, uncommitted: snap && !req.check ? [] : dirty };
+  const left = base.uncommitted.length ? ` ${dirty.length} uncommitted file${dirty.length === 1 ? ' is' : 's are'} left in ${wt.path} and not merged (--commit-all "message" commits them first).` : '';
+  const kept = snap && !req.check ? ` Nothing was committed: the uncommitted work stays as it is in ${wt.path}.` : '';
   const commits = await commitList(repo, targetTip, source);
   if (await isAncestor(repo, source, targetTip) || !commits.length) {
     return { ...base, result: 'nothing', commit: targetTip, commits: 0, conflicts: [], message: `${target} already has everything committed on ${wt.branch}.${left}` };
   }
   const merged = await mergeTree(repo, targetTip, source);
   if (!merged.clean) {
-    return { ...base, result: 'conflict', commit: targetTip, commits: commits.length, conflicts: merged.conflicts,
-      message: `${wt.branch} does not merge cleanly into ${target}: conflicts in ${merged.conflicts.map((c) => c.path).join(', ')}. Nothing was changed: ${target} and every checkout are as they were.` };
+    return { ...base, uncommitted: dirty, result: 'conflict', commit: targetTip, commits: commits.length, conflicts: merged.conflicts,
+      message: `${wt.branch}${snap ? ' with its uncommitted work' : ''} does not merge cleanly into ${target}: conflicts in ${merged.conflicts.map((c) => c.path).join(', ')}. Nothing was changed: ${target}, ${wt.branch} and every checkout are as they were.${kept}` };
+  }
+  const made = await newTip(req, target, targetTip, source, commits, merged.tree);
+  if ('conflicts' in made) {
+    return { ...base, uncommitted: dirty, result: 'conflict', commit: targetTip, commits: commits.length, conflicts: made.conflicts,
+      message: `${wt.branch} merges cleanly into ${target} as a whole, but replaying its commits one by one stops at ${made.at}: conflicts in ${made.conflicts.map((c) => c.path).join(', ')}. Nothing was changed; --squash or a plain merge would go through.${kept}` };
   }
   const verb = req.mode === 'merge' ? 'merges' : req.mode === 'squash' ? 'squashes' : 'rebases';
-  let tip: string;
-  if (req.mode === 'rebase') {
-    const replayed = await replay(repo, targetTip, commits);
-    if ('conflicts' in replayed) {
-      return { ...base, result: 'conflict', commit: targetTip, commits: commits.length, conflicts: replayed.conflicts,
-        message: `${wt.branch} merges cleanly into ${target} as a whole, but replaying its commits one by one stops at ${replayed.at}: conflicts in ${replayed.conflicts.map((c) => c.path).join(', ')}. Nothing was changed; --squash or a plain merge would go through.` };
-    }
-    tip = replayed.tip;
-  } else if (req.mode === 'squash') {
-    const message = `${wt.branch}: ${commits.length === 1 ? commits[0]!.subject : `${commits.length} commits of agent ${agent.name}`}\n\n${commits.map((c) => `* ${c.subject}`).join('\n')}\n`;
-    tip = await gitOk(repo, ['commit-tree', merged.tree, '-p', targetTip], { input: message });
-  } else if (await isAncestor(repo, targetTip, source)) {
-    tip = source;
-  } else {
-    tip = await gitOk(repo, ['commit-tree', merged.tree, '-p', targetTip, '-p', source, '-m', `Merge branch '${wt.branch}' into ${target}`]);
-  }
   if (req.check) {
     return { ...base, result: 'clean', commit: targetTip, commits: commits.length, conflicts: [], message: `${wt.branch} ${verb} cleanly into ${target} (${commits.length} commit${commits.length === 1 ? '' : 's'}).${left}` };
   }
-  await moveBranch(repo, target, targetTip, tip);
-  const how = req.mode === 'merge' && tip === source ? 'fast-forwarded' : req.mode === 'merge' ? 'merged' : req.mode === 'squash' ? 'squashed' : 'rebased';
-  return { ...base, result: 'merged', commit: tip, commits: commits.length, conflicts: [],
-    message: `${how} ${commits.length} commit${commits.length === 1 ? '' : 's'} of ${wt.branch} into ${target} (now ${tip.slice(0, 12)}).${left}` };
+  await moveAll(wt, target, targetTip, made.tip, snap);
+  const after = snap ? await uncommitted(wt.path) : dirty;
+  const leftAfter = after.length ? ` ${after.length} uncommitted file${after.length === 1 ? ' is' : 's are'} left in ${wt.path} and not merged${snap ? ' (changed after the commit was made)' : ' (--commit-all "message" commits them first)'}.` : '';
+  const how = req.mode === 'merge' && made.tip === source ? 'fast-forwarded' : req.mode === 'merge' ? 'merged' : req.mode === 'squash' ? 'squashed' : 'rebased';
+  return { ...base, uncommitted: after, result: 'merged', commit: made.tip, commits: commits.length, conflicts: [],
+    message: `${how} ${commits.length} commit${commits.length === 1 ? '' : 's'} of ${wt.branch} into ${target} (now ${made.tip.slice(0, 12)}).${snap ? ` Its uncommitted work was committed on ${wt.branch} first, as ${snap.commit.slice(0, 12)}.` : ''}${leftAfter}` };
+}
+
+/** The target's new tip for the mode, or where replaying the commits one by one stops (--rebase). */
+async function newTip(req: MergeRequest, target: string, targetTip: string, source: string, commits: { id: string; subject: string }[], tree: string): Promise<{ tip: string } | { conflicts: FileConflict[]; at: string }> {
+  const wt = req.agent.worktree!;
+  if (req.mode === 'rebase') return replay(wt.repo, targetTip, commits);
+  if (req.mode === 'squash') {
+    const message = `${wt.branch}: ${commits.length === 1 ? commits[0]!.subject : `${commits.length} commits of agent ${req.agent.name}`}\n\n${commits.map((c) => `* ${c.subject}`).join('\n')}\n`;
+    return { tip: await gitOk(wt.repo, ['commit-tree', tree, '-p', targetTip], { input: message }) };
+  }
+  if (await isAncestor(wt.repo, targetTip, source)) return { tip: source };
+  return { tip: await gitOk(wt.repo, ['commit-tree', tree, '-p', targetTip, '-p', source, '-m', `Merge branch '${wt.branch}' into ${target}`]) };
 }
 
 /**
- * Moves a branch from old to tip (a descendant). Checked out somewhere: a fast-forward in that
- * checkout, which git refuses, changing nothing, if it would overwrite local changes there.
+ * Moves the target from old to tip and, with --commit-all, the agent's branch to its new commit
+ * first. What can refuse is asked before anything is written (a checkout of the target that git
+ * would not fast-forward); a write that fails after that says what was done.
+ */
+async function moveAll(wt: NonNullable<AgentRecord['worktree']>, target: string, old: string, tip: string, snap?: Snapshot): Promise<void> {
+  const checkout = (await worktreeList(wt.repo)).find((w) => w.branch === target);
+  if (checkout) {
+    const r = await git(checkout.path, ['read-tree', '-n', '-m', '-u', old, tip]);
+    if (r.code !== 0) throw new OrchestratorError(`${target} is checked out at ${checkout.path}, and git would not move it there: ${gitSaid(r)}. Nothing was changed; commit or stash the changes there, then merge again.`);
+  }
+  if (snap) await adoptSnapshot(wt.path, snap);
+  const refused = await moveBranch(wt.repo, target, old, tip, checkout?.path);
+  if (!refused) return;
+  throw new OrchestratorError(snap ? `${refused}. The uncommitted work in ${wt.path} was committed on ${wt.branch} as ${snap.commit.slice(0, 12)} (its files are as they were); ${target} was not moved: merge again.`
+    : `${refused}. Nothing was changed; merge again${checkout ? ' once the checkout is ready for it' : ''}.`);
+}
+
+const gitSaid = (r: { stdout: string; stderr: string }): string => (r.stderr || r.stdout).trim().split('\n').slice(0, 6).join('; ');
+
+/**
+ * Moves a branch from old to tip (a descendant); returns why not. Checked out somewhere: a
+ * fast-forward in that checkout, which git refuses if it would overwrite local changes there.
  * Else a compare-and-swap of the ref: a branch moved meanwhile is not overwritten.
  */
-async function moveBranch(repo: string, branch: string, old: string, tip: string): Promise<void> {
-  const checkout = (await worktreeList(repo)).find((w) => w.branch === branch);
+async function moveBranch(repo: string, branch: string, old: string, tip: string, checkout: string | undefined): Promise<string | undefined> {
   if (checkout) {
-    const r = await git(checkout.path, ['merge', '--ff-only', '--quiet', tip]);
-    if (r.code !== 0) {
-      throw new OrchestratorError(`${branch} is checked out at ${checkout.path}, and git would not move it there: ${(r.stderr || r.stdout).trim().split('\n').slice(0, 6).join('; ')}. Nothing was changed; commit or stash the changes there, then merge again.`);
-    }
-    return;
+    const r = await git(checkout, ['merge', '--ff-only', '--quiet', tip]);
+    return r.code === 0 ? undefined : `${branch} is checked out at ${checkout}, and git would not move it there: ${gitSaid(r)}`;
   }
   const r = await git(repo, ['update-ref', '-m', `claude-orchestrator merge`, `refs/heads/${branch}`, tip, old]);
-  if (r.code !== 0) throw new OrchestratorError(`${branch} moved while the merge was made; nothing was changed, merge again (${r.stderr.trim()})`);
+  return r.code === 0 ? undefined : `${branch} moved while the merge was made (${r.stderr.trim()})`;
 }

@@ -311,19 +311,26 @@ test('worktrees on a host: each agent there gets its own in the repository there
   h1.run(`cd ${w1.worktree!.path} && echo one > shared.txt && git commit -qam one`);
   h1.run(`cd ${w2.worktree!.path} && echo two > shared.txt && git commit -qam two`);
   const conflicts = await s.orch(['conflicts']);
+  assert.equal(conflicts.exitCode, 1);
   assert.match(conflicts.stdout, /w1 and w2 both change shared\.txt/);
   const st = await s.orch(['status', '--json']);
   assert.match(JSON.stringify((JSON.parse(st.stdout) as { agents: { name: string; worktree: unknown }[] }).agents.find((a) => a.name === 'w1')!.worktree), /hosts\/w1/);
 
-  const merged = await s.orch(['merge', 'w1']);
+  // --commit-all there: the commit is made aside and adopted (index and ref) only once the merge goes through.
+  h1.run(`cd ${w1.worktree!.path} && echo extra > extra.txt`);
+  const merged = await s.orch(['merge', 'w1', '--commit-all', 'w1 extra']);
   assert.equal(merged.exitCode, 0, `${merged.stdout}\n${merged.stderr}`);
+  assert.equal(h1.run(`git -C ${top} show main:extra.txt`).trim(), 'extra');
+  assert.equal(h1.run(`git -C ${w1.worktree!.path} status --porcelain`).trim(), '', 'w1 clean: its index is the commit\'s');
   assert.equal(h1.run(`git -C ${top} log -1 --format=%s main`).trim().length > 0, true);
   assert.equal(h1.run(`git -C ${top} show main:shared.txt`).trim(), 'one', 'main there has w1\'s work');
   const mainTip = h1.run(`git -C ${top} rev-parse main`).trim();
   const w2Tip = h1.run(`git -C ${w2.worktree!.path} rev-parse HEAD`).trim();
-  const refused = await s.orch(['merge', 'w2']);
+  h1.run(`cd ${w2.worktree!.path} && echo mine > extra2.txt`);
+  const refused = await s.orch(['merge', 'w2', '--commit-all', 'w2 extra']);
   assert.notEqual(refused.exitCode, 0);
   assert.match(refused.stdout + refused.stderr, /conflicts in shared\.txt.*Nothing was changed/);
+  assert.equal(h1.run(`git -C ${w2.worktree!.path} status --porcelain`).trim(), '?? extra2.txt', 'nothing of w2 committed');
   assert.equal(h1.run(`git -C ${top} rev-parse main`).trim(), mainTip, 'main as it was');
   assert.equal(h1.run(`git -C ${w2.worktree!.path} rev-parse HEAD`).trim(), w2Tip, 'w2 as it was');
 

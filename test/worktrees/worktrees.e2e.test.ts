@@ -70,6 +70,7 @@ windows:
   assert.match(text.stdout, /conflict: w1 and w2 both change src\/api.ts/);
   assert.match(text.stdout, /worktree wt\/w1: 0 ahead, 0 behind main; 1 file changed, 1 uncommitted/);
   const now = await orch(['conflicts']);
+  assert.equal(now.exitCode, 1, 'conflicts found: exit 1, as merge --check');
   assert.match(now.stdout, /w1 and w2 both change src\/api.ts: conflict in line 2/);
   // So does the dashboard, in a real browser: each card has its worktree line and ports, and the conflict is listed.
   const info = await retryUntil(() => readDashboardInfo(live.state), 30_000, 'the dashboard');
@@ -108,26 +109,25 @@ windows:
   assert.equal(git(w2.worktree!.path, 'rev-parse', 'HEAD'), w2Before.head);
   const m2 = await orch(['merge', 'w2', '--commit-all', 'w2: b is 20']);
   assert.equal(m2.exitCode, 1, m2.stdout);
-  assert.match(m2.stderr, /does not merge cleanly into main: conflicts in src\/api.ts\. Nothing was changed/);
+  assert.match(m2.stderr, /does not merge cleanly into main: conflicts in src\/api.ts\. Nothing was changed.*Nothing was committed/);
   assert.match(m2.stderr, /src\/api.ts \(contents, lines 2 of main\)/);
   assert.equal(git(live.project, 'rev-parse', 'main'), mainBefore);
   assert.equal(git(live.project, 'status', '--porcelain'), checkoutBefore);
   assert.match(readFileSync(join(live.project, 'src/api.ts'), 'utf8'), /b = 10/);
-  // Asked to, it committed w2's work on w2's branch: that is all that moved.
-  assert.notEqual(git(w2.worktree!.path, 'rev-parse', 'HEAD'), w2Before.head);
-  assert.equal(git(w2.worktree!.path, 'log', '-1', '--format=%s'), 'w2: b is 20');
+  // --commit-all commits only a merge that goes through: w2's branch, index and files are as they were.
+  assert.deepEqual({ head: git(w2.worktree!.path, 'rev-parse', 'HEAD'), status: git(w2.worktree!.path, 'status', '--porcelain') }, w2Before);
   assert.match(readFileSync(join(w2.worktree!.path, 'src/api.ts'), 'utf8'), /b = 20/);
 
   // session end: w1's worktree (merged, clean) goes with its branch; w2's is kept and the handover says how to merge or drop it.
   const ended = await orch(['session', 'end']);
   assert.equal(ended.exitCode, 0, ended.stderr);
   assert.match(ended.stdout, /Worktree of w1: removed .*deleted branch wt\/w1/);
-  assert.match(ended.stdout, /Worktree of w2: kept .*1 commit on wt\/w2 not in main/);
+  assert.match(ended.stdout, /Worktree of w2: kept .*1 uncommitted file \(src\/api.ts\)/);
   assert.equal(existsSync(w1.worktree!.path), false);
   assert.ok(existsSync(join(w2.worktree!.path, 'src/api.ts')));
   const handover = readFileSync(/Handover: (.*)/.exec(ended.stdout)![1]!.trim(), 'utf8');
   assert.match(handover, /## Worktrees/);
-  assert.match(handover, /### w2: `wt\/w2` from `main`[\s\S]*Kept: 1 commit on wt\/w2 not in main[\s\S]*merge w2 --state[\s\S]*branch -D/);
+  assert.match(handover, /### w2: `wt\/w2` from `main`[\s\S]*Kept: 1 uncommitted file \(src\/api.ts\)[\s\S]*merge w2 --commit-all .*--state[\s\S]*branch -D/);
 });
 
 test('a failing setup marks the agent error with its log, claude never starts, and its tasks fail at once', { timeout: 180_000 }, async (t) => {
@@ -196,10 +196,28 @@ windows:
   assert.equal(runRecord.tasks.first!.state, 'done');
   assert.match(runRecord.tasks.first!.result!, /\[merge: fast-forwarded 1 commit of wtflow\/w1 into main/);
   assert.equal(runRecord.tasks.second!.state, 'failed');
-  assert.match(runRecord.tasks.second!.error!, /^merge conflict: src\/api.ts \(lines 2\); nothing was changed, wtflow\/w2 keeps the work$/);
+  assert.match(runRecord.tasks.second!.error!, /^merge conflict: src\/api.ts \(lines 2\); nothing was changed, wtflow\/w2 and its worktree keep the work$/);
   assert.equal(git(live.project, 'log', '-1', '--format=%s', 'main'), `flow: first (run ${runRecord.id})`);
   assert.equal(git(live.project, 'rev-list', '--count', `${mainBefore}..main`), '1');
   assert.match(readFileSync(join(live.project, 'src/api.ts'), 'utf8'), /b = 10/);
-  assert.match(git(join(live.project, '.worktrees', 'wtflow', 'w2'), 'show', 'HEAD:src/api.ts'), /b = 20/);
+  // Its work was not committed either: nothing changes on a conflict, the agent's branch included.
+  const w2 = join(live.project, '.worktrees', 'wtflow', 'w2');
+  assert.equal(git(w2, 'rev-parse', 'HEAD'), mainBefore);
+  assert.equal(git(w2, 'status', '--porcelain'), 'M src/api.ts');
+  assert.match(readFileSync(join(w2, 'src/api.ts'), 'utf8'), /b = 20/);
+
+  // An earlier edit left uncommitted in w1's worktree is not the next task's work: merge: true does not sweep it in.
+  const w1 = join(live.project, '.worktrees', 'wtflow', 'w1');
+  writeFiles(w1, { 'notes.txt': 'an earlier edit\n' });
+  writeFiles(join(live.project, '..'), { 'flow2.yaml': `tasks:\n  third:\n    agent: w1\n    merge: true\n    prompt: ${JSON.stringify('[[write other.txt "third"]]')}\n` });
+  const [w1Head, mainNow] = [git(w1, 'rev-parse', 'HEAD'), git(live.project, 'rev-parse', 'main')];
+  const ran2 = await orch(['run', join(live.project, '..', 'flow2.yaml'), '--wait', '--timeout', '120', '--json']);
+  assert.equal(ran2.exitCode, 1, ran2.stdout);
+  const third = (JSON.parse(ran2.stdout) as { tasks: Record<string, { state: string; error: string | null }> }).tasks.third!;
+  assert.equal(third.state, 'failed');
+  assert.match(third.error!, /^not merged: .*w1 held uncommitted files before this task began \(notes.txt\), and merge: true commits only the task's own work/);
+  assert.equal(git(live.project, 'rev-parse', 'main'), mainNow);
+  assert.equal(git(w1, 'rev-parse', 'HEAD'), w1Head);
+  assert.equal(git(w1, 'status', '--porcelain', '--untracked-files=all'), '?? notes.txt\n?? other.txt');
 });
 

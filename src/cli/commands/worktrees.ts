@@ -16,12 +16,15 @@ The agent's work against its base (from where it forked off), its uncommitted an
 const mergeUsage = `Usage: orchestrate merge AGENT [--into BRANCH] [--squash | --rebase] [--commit-all MESSAGE] [--check] [--json] [--state DIR]
 Merges what the agent committed on its branch into BRANCH (default: the branch its worktree started from).
   --squash        one commit with all of it      --rebase   its commits replayed on BRANCH, linear history
-  --commit-all M  first commit everything uncommitted in its worktree, with message M
+  --commit-all M  commit everything uncommitted in its worktree, with message M, if the merge goes through
   --check         only say whether it would merge cleanly
+A BRANCH git is busy with (mid-rebase, merge, cherry-pick or bisect in a checkout) is refused; merges into
+one BRANCH wait for each other.
 Exit 0 when merged (or clean, or nothing to merge), 1 on a conflict: then nothing was changed.`;
 
 const conflictsUsage = `Usage: orchestrate conflicts [--json] [--state DIR]
-Which agents' work (uncommitted work included) git could not merge with each other or with their base, right now.`;
+Which agents' work (uncommitted work included) git could not merge with each other or with their base, right now.
+Exit 0 when there is none, 1 when there are conflicts (as merge --check).`;
 
 const worktreesUsage = `Usage: orchestrate worktrees [list] [--json] [--state DIR]
        orchestrate worktrees prune [--dry-run] [--state DIR]
@@ -64,10 +67,11 @@ export async function conflictsCommand(argv: string[]): Promise<number> {
   if (values.help) { process.stdout.write(`${conflictsUsage}\n`); return 0; }
   const data = readStore(resolveStateDir(values.state));
   const { conflicts } = await lookNow(data);
-  if (values.json) { process.stdout.write(`${JSON.stringify(conflicts, null, 2)}\n`); return 0; }
+  const code = conflicts.length ? 1 : 0;
+  if (values.json) { process.stdout.write(`${JSON.stringify(conflicts, null, 2)}\n`); return code; }
   if (!worktreeAgents(data).length) { process.stdout.write('No agent of this session has a worktree of its own.\n'); return 0; }
   process.stdout.write(conflicts.length ? `${conflicts.map((c) => `${chalk.red('conflict')}: ${describeConflict(c)}`).join('\n')}\n` : 'No conflicts: every agent\'s work merges cleanly with its base and with each other\'s.\n');
-  return 0;
+  return code;
 }
 
 export async function worktreesCommand(argv: string[]): Promise<number> {
