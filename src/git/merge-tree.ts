@@ -80,9 +80,10 @@ export async function contentMerged(dir: string, target: string, source: string)
 /**
  * A commit holding a worktree's work as it is on disk (committed, staged, unstaged and untracked
  * files, .gitignore respected), made with a copy of its index: the worktree, its index and its refs
- * stay as they were. It is HEAD itself when nothing is uncommitted.
+ * stay as they were. It is HEAD itself when nothing is uncommitted. leaveOut: pathspecs for
+ * `git add --all` (our copied files, which are no one's work and may be secrets).
  */
-export async function snapshotCommit(worktree: string): Promise<{ commit: string; dirty: boolean }> {
+export async function snapshotCommit(worktree: string, leaveOut: readonly string[] = []): Promise<{ commit: string; dirty: boolean }> {
   const head = await gitOk(worktree, ['rev-parse', 'HEAD']);
   const index = await gitOk(worktree, ['rev-parse', '--path-format=absolute', '--git-path', 'index']);
   const there = currentMachine();
@@ -94,7 +95,7 @@ export async function snapshotCommit(worktree: string): Promise<{ commit: string
     const copied = there ? (await there.run(['cp', index, tempIndex], undefined)).exitCode === 0 : existsSync(index) && (copyFileSync(index, tempIndex), true);
     const env = { GIT_INDEX_FILE: tempIndex, ...TOOL_IDENTITY };
     if (!copied) await gitOk(worktree, ['read-tree', 'HEAD'], { env });
-    await gitOk(worktree, ['add', '--all'], { env });
+    await gitOk(worktree, ['add', '--all', ...leaveOut], { env });
     const tree = await gitOk(worktree, ['write-tree'], { env });
     if (tree === (await treeOf(worktree, head))) return { commit: head, dirty: false };
     return { commit: await gitOk(worktree, ['commit-tree', tree, '-p', head, '-m', 'claude-orchestrator snapshot of uncommitted work'], { env }), dirty: true };

@@ -5,9 +5,10 @@
 // committed is merged unless asked (--commit-all).
 import type { AgentRecord } from '../store/types.js';
 import { OrchestratorError } from '../core/errors.js';
-import { commitOf, git, gitOk, isAncestor, uncommitted, worktreeList , onMachine } from '../git/git.js';
+import { commitOf, git, gitOk, isAncestor, worktreeList , onMachine } from '../git/git.js';
 import { machineOf } from './machine.js';
 import { mergeTree, snapshotCommit, TOOL_IDENTITY, type FileConflict } from '../git/merge-tree.js';
+import { inspectWork, leavingOut, ownPaths, stageWork, type WorkItem } from './work.js';
 
 export type MergeMode = 'merge' | 'squash' | 'rebase';
 
@@ -67,6 +68,14 @@ async function replay(dir: string, target: string, commits: { id: string; subjec
   return { tip };
 }
 
+/** What stays in the worktree, unmerged: what --commit-all would commit, and what it never does (copies the agent changed, hidden files). */
+function leftText(work: WorkItem[], path: string): string {
+  if (!work.length) return '';
+  const never = work.filter((w) => !w.commitAll);
+  return ` ${work.length} uncommitted file${work.length === 1 ? ' is' : 's are'} left in ${path} and not merged${work.length > never.length ? ' (--commit-all "message" commits them first)' : ''}.${
+    never.length ? ` --commit-all never commits ${never.slice(0, 5).map((w) => `${w.path} (${w.what})`).join(', ')}${never.length > 5 ? ', ...' : ''}: commit ${never.length === 1 ? 'it' : 'them'} by hand if ${never.length === 1 ? 'it belongs' : 'they belong'} in git.` : ''}`;
+}
+
 /** Merges an agent's branch into a target branch (see MergeRequest), on the machine of its worktree; throws only for a request that cannot be done. */
 export function mergeAgent(req: MergeRequest): Promise<MergeOutcome> {
   return onMachine(machineOf(req.agent), () => mergeHere(req));
@@ -84,16 +93,19 @@ async function mergeHere(req: MergeRequest): Promise<MergeOutcome> {
   }
   if (target === wt.branch) throw new OrchestratorError(`cannot merge ${wt.branch} into itself`);
 
-  let dirty = await uncommitted(wt.path);
-  if (req.commitAll !== undefined && dirty.length && !req.check) {
-    await gitOk(wt.path, ['add', '--all']);
+  // The agent's work, not our copies (work.ts); --commit-all commits what it can, never a copy.
+  let work = (await inspectWork(agent)).work;
+  if (req.commitAll !== undefined && work.some((w) => w.commitAll) && !req.check) {
+    await stageWork(agent);
     await gitOk(wt.path, ['commit', '--quiet', '-m', req.commitAll]);
-    dirty = await uncommitted(wt.path);
+    work = (await inspectWork(agent)).work;
   }
   // --check --commit-all: what the commit would hold (a snapshot), with nothing committed.
-  const source = req.check && req.commitAll !== undefined && dirty.length ? (await snapshotCommit(wt.path)).commit : await gitOk(wt.path, ['rev-parse', 'HEAD']);
+  const snapshot = req.check && req.commitAll !== undefined && work.some((w) => w.commitAll);
+  const source = snapshot ? (await snapshotCommit(wt.path, leavingOut(ownPaths(wt)))).commit : await gitOk(wt.path, ['rev-parse', 'HEAD']);
+  const dirty = work.map((w) => w.line);
   const base = { agent: agent.name, branch: wt.branch, target, uncommitted: dirty };
-  const left = dirty.length ? ` ${dirty.length} uncommitted file${dirty.length === 1 ? ' is' : 's are'} left in ${wt.path} and not merged (--commit-all "message" commits them first).` : '';
+  const left = leftText(snapshot ? work.filter((w) => !w.commitAll) : work, wt.path);
   const commits = await commitList(repo, targetTip, source);
   if (await isAncestor(repo, source, targetTip) || !commits.length) {
     return { ...base, result: 'nothing', commit: targetTip, commits: 0, conflicts: [], message: `${target} already has everything committed on ${wt.branch}.${left}` };
