@@ -1,5 +1,5 @@
 // Making worktrees at start, with real git: a worktree per agent on SESSION/AGENT from the current
-// branch from the current branch, files copied and linked in (recorded by content, not hidden from git), found again on a second start;
+// branch, files copied and linked in (recorded by content, not hidden from git), found again on a second start;
 // each thing in the way is one clear error that made nothing. Removal keeps anything with work in
 // it; ports are blocks that never overlap and stay with their agent.
 import { test } from 'node:test';
