@@ -7,6 +7,8 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import type { AgentRecord, AgentWorktree } from '../store/types.js';
 import { git, gitOk, onMachine } from '../git/git.js';
+import { OrchestratorError } from '../core/errors.js';
+import { quote } from '../util/shell-quote.js';
 import { machineOf } from './machine.js';
 import { readCopies, unchanged, type CopyEntry } from './copies.js';
 
@@ -22,9 +24,23 @@ export const ownPaths = (wt: AgentWorktree): string[] => [...readCopies(wt).keys
 /** Pathspecs for `git add --all` that leave our copies and links out. */
 export const leavingOut = (paths: readonly string[]): string[] => (paths.length ? ['--', '.', ...paths.map((p) => `:(exclude,literal)${p}`)] : []);
 
-/** Stages what --commit-all commits: everything but our copies and links (changed or not) and hidden files. */
-export const stageWork = (agent: AgentRecord): Promise<string> =>
-  onMachine(machineOf(agent), () => gitOk(agent.worktree!.path, ['add', '--all', ...leavingOut(ownPaths(agent.worktree!))]));
+/**
+ * Stages what --commit-all commits: everything but our copies and links (changed or not) and
+ * hidden files. A copy already staged (by the agent) is refused before anything is staged, since
+ * the commit would take it: a copy may hold the project's secrets.
+ */
+export function stageWork(agent: AgentRecord): Promise<string> {
+  const wt = agent.worktree!;
+  return onMachine(machineOf(agent), async () => {
+    const copies = ownPaths(wt);
+    const staged = (await gitOk(wt.path, ['diff', '--cached', '--name-only', '-z', 'HEAD'])).split('\0').filter((p) => copies.includes(p));
+    if (staged.length) {
+      const these = staged.length === 1 ? 'it' : 'them';
+      throw new OrchestratorError(`--commit-all committed nothing: ${staged.join(', ')} in ${wt.path} ${staged.length === 1 ? 'is' : 'are'} staged, and copied there from the project (copies may hold secrets, and --commit-all never commits them). Unstage ${these} (git -C ${quote(wt.path)} reset -q -- ${staged.map(quote).join(' ')}; the files stay), or commit ${these} by hand if ${these} belong${staged.length === 1 ? 's' : ''} in git.`);
+    }
+    return gitOk(wt.path, ['add', '--all', ...leavingOut(copies)]);
+  });
+}
 
 /** The agent's work in its worktree (asked on the machine it is on). */
 export function inspectWork(agent: AgentRecord): Promise<Inspected> {

@@ -17,6 +17,7 @@ import type { AgentRecord, StoreData } from '../../src/store/types.js';
 import { prepareWorktrees } from '../../src/worktrees/prepare.js';
 import { judge, removeWorktree } from '../../src/worktrees/cleanup.js';
 import { inspectWork } from '../../src/worktrees/work.js';
+import { mergeAgent } from '../../src/worktrees/merge.js';
 
 Object.assign(process.env, GIT_ENV);
 
@@ -124,4 +125,19 @@ test('an old exclude block of ours that hid copies, "//" and a tracked folder is
   await prepareWorktrees(layout!, tempDir(t));
   assert.equal(readFileSync(exclude, 'utf8'), `# a person's line\n/.env*\n# claude-orchestrator: agents' worktrees and the files linked into them\n/.worktrees/\n`);
   assert.equal(git(repo, 'status', '--porcelain'), '?? src/new.ts');
+});
+
+test('--commit-all never commits a copy: one the agent staged is refused before anything is staged or committed', async (t) => {
+  const { agents, w1 } = await teamWithCopies(t);
+  writeFiles(w1.path, { 'feature.ts': 'x\n' });
+  git(w1.path, 'add', '.env');
+  const head = git(w1.path, 'rev-parse', 'HEAD');
+  const index = git(w1.path, 'ls-files', '-s');
+  await assert.rejects(mergeAgent({ agent: agents.w1!, mode: 'merge', commitAll: 'w1 work' }), /--commit-all committed nothing: \.env in .* is staged, and copied there from the project .*reset -q -- \.env; the files stay/);
+  assert.equal(git(w1.path, 'rev-parse', 'HEAD'), head);
+  assert.equal(git(w1.path, 'ls-files', '-s'), index);
+  git(w1.path, 'reset', '-q', '--', '.env');
+  const merged = await mergeAgent({ agent: agents.w1!, mode: 'merge', commitAll: 'w1 work' });
+  assert.equal(merged.result, 'merged', merged.message);
+  assert.equal(git(w1.path, 'show', '--name-only', '--format=', 'HEAD'), 'feature.ts');
 });
