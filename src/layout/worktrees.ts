@@ -10,7 +10,7 @@ type Problem = (path: (string | number)[], message: string) => void;
 export function dirShapeProblem(dir: string): string | undefined {
   const norm = posix.normalize(dir.replace(/\\/g, '/')).replace(/\/+$/, '');
   const want = '(expected a folder of their own inside the repository, relative to its top, e.g. .worktrees)';
-  if (isAbsolute(dir) || /^[a-zA-Z]:/.test(dir)) return `is an absolute path ${want}`;
+  if (isAbsolute(dir)) return `is an absolute path ${want}`;
   if (norm === '.' || norm === '') return `is the repository's top itself: the agents' worktrees would sit among the project's files, and the line that keeps them out of git status would hide everything new ${want}`;
   if (norm === '..' || norm.startsWith('../')) return `leaves the repository ${want}`;
   if (norm.split('/')[0] === '.git') return `is inside .git ${want}`;
@@ -26,7 +26,7 @@ export function dirTrackedProblem(dir: string, tracked: string[]): string | unde
 /** What is wrong with a copy or link glob, or undefined. */
 export function globProblem(glob: string): string | undefined {
   const want = '(expected a glob relative to the repository\'s top, inside it, e.g. ".env*" or "config/*.local.json")';
-  if (isAbsolute(glob) || /^[a-zA-Z]:/.test(glob)) return `is an absolute path: it would bring in files from outside the project ${want}`;
+  if (isAbsolute(glob)) return `is an absolute path: it would bring in files from outside the project ${want}`;
   const parts = glob.replace(/\\/g, '/').split('/');
   if (parts.includes('..')) return `has a ".." segment: it would reach outside the project ${want}`;
   if (!parts.some((p) => p && p !== '.')) return `names the repository's top itself ${want}`;
