@@ -2,6 +2,7 @@
 // a guard that refuses the commands that destroy work. None of our code needs them; the guard makes
 // sure none ever runs them by mistake (README: Worktrees, what is never deleted).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
@@ -124,6 +125,15 @@ export async function gitOk(cwd: string, args: readonly string[], opts: GitOptio
   const r = await git(cwd, args, opts);
   if (r.code !== 0) throw new GitError(args, r);
   return r.stdout.replace(/\n$/, '');
+}
+
+/** A git query run synchronously (layout validation is synchronous); its stdout, or undefined when git fails or is missing. */
+export function gitSync(cwd: string, args: readonly string[]): string | undefined {
+  const why = destructive(args);
+  if (why) throw new OrchestratorError(`refused to run git ${args.join(' ')}: ${why}`);
+  try {
+    return execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' } });
+  } catch { return undefined; }
 }
 
 /** The top of the repository holding dir (its main or linked worktree), or undefined when dir is in none. */

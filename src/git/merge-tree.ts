@@ -83,17 +83,18 @@ export interface Snapshot { commit: string; dirty: boolean; head: string; index:
 /**
  * A commit holding a worktree's work as it is on disk (committed, staged, unstaged and untracked
  * files, .gitignore respected), made with a copy of its index: the worktree, its index and its refs
- * stay as they were. It is HEAD itself when nothing is uncommitted.
+ * stay as they were. It is HEAD itself when nothing is uncommitted. leaveOut: pathspecs for
+ * `git add --all` (our copied files, which are no one's work and may be secrets).
  */
-export const snapshotCommit = (worktree: string): Promise<{ commit: string; dirty: boolean }> =>
-  withSnapshot(worktree, {}, async (s) => ({ commit: s.commit, dirty: s.dirty }));
+export const snapshotCommit = (worktree: string, leaveOut: readonly string[] = []): Promise<{ commit: string; dirty: boolean }> =>
+  withSnapshot(worktree, { leaveOut }, async (s) => ({ commit: s.commit, dirty: s.dirty }));
 
 /**
  * Runs fn with a snapshot of the worktree (see snapshotCommit) and the temporary index it was made
  * with, which `git add --all` would have made of the real one; with message, the commit is the
  * person's (their identity and that message), as `git add --all && git commit` would make it.
  */
-export async function withSnapshot<T>(worktree: string, opts: { message?: string }, fn: (s: Snapshot) => Promise<T>): Promise<T> {
+export async function withSnapshot<T>(worktree: string, opts: { message?: string; leaveOut?: readonly string[] }, fn: (s: Snapshot) => Promise<T>): Promise<T> {
   const head = await gitOk(worktree, ['rev-parse', 'HEAD']);
   const index = await gitOk(worktree, ['rev-parse', '--path-format=absolute', '--git-path', 'index']);
   const there = currentMachine();
@@ -105,7 +106,7 @@ export async function withSnapshot<T>(worktree: string, opts: { message?: string
     const copied = there ? (await there.run(['cp', index, tempIndex], undefined)).exitCode === 0 : existsSync(index) && (copyFileSync(index, tempIndex), true);
     const env = { GIT_INDEX_FILE: tempIndex, ...(opts.message === undefined ? TOOL_IDENTITY : {}) };
     if (!copied) await gitOk(worktree, ['read-tree', 'HEAD'], { env });
-    await gitOk(worktree, ['add', '--all'], { env });
+    await gitOk(worktree, ['add', '--all', ...(opts.leaveOut ?? [])], { env });
     const tree = await gitOk(worktree, ['write-tree'], { env });
     if (tree === (await treeOf(worktree, head))) return await fn({ commit: head, dirty: false, head, index: tempIndex });
     const commit = await gitOk(worktree, ['commit-tree', tree, '-p', head, ...(opts.message === undefined ? ['-m', 'claude-orchestrator snapshot of uncommitted work'] : [])],

@@ -101,10 +101,10 @@ export const layoutSchema: Schema = {
       kind: 'object',
       description: 'How the worktrees of agents with worktree: true are made.',
       fields: {
-        dir: str('Where worktrees go, relative to the top of the project\'s repository: DIR/SESSION/AGENT (default .worktrees, which is added to the repository\'s .git/info/exclude).', { nonEmpty: true }),
+        dir: str('Where worktrees go, relative to the top of the project\'s repository: DIR/SESSION/AGENT (default .worktrees, which is added to the repository\'s .git/info/exclude). A folder of their own inside the repository, holding nothing git tracks.', { nonEmpty: true }),
         base: str('The branch or commit a new worktree starts from (default: the branch checked out in the project). Uncommitted changes there are not in the worktrees.', { nonEmpty: true }),
-        copy: arrayOf(str(undefined, { nonEmpty: true }), 'Files copied from the project into each new worktree, as globs relative to its top, e.g. [".env*", "config/*.local.json"].'),
-        link: arrayOf(str(undefined, { nonEmpty: true }), 'Files or folders linked (symlinked) into each new worktree, e.g. ["node_modules"].'),
+        copy: arrayOf(str(undefined, { nonEmpty: true }), 'Files copied from the project into each new worktree, as globs relative to its top (inside it), e.g. [".env*", "config/*.local.json"]. Not hidden from git; --commit-all never commits them.'),
+        link: arrayOf(str(undefined, { nonEmpty: true }), 'Files or folders linked (symlinked) into each new worktree, as globs relative to its top (inside it), e.g. ["node_modules"].'),
         setup: str('A shell command run once in each new worktree, in its pane, before claude starts (e.g. npm ci). Its output goes to the agent\'s setup.log; a failure marks the agent error and claude does not start.', { nonEmpty: true }),
         setup_timeout: int('Seconds the setup may take (default 600).', 1, 86400),
       },

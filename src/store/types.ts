@@ -124,7 +124,7 @@ export interface WorktreeState {
   behind: number;
   /** Files that differ from the base, uncommitted work included. */
   changed: string[];
-  /** Files with uncommitted changes (git status --porcelain). */
+  /** The agent's work git has not committed, as git status --porcelain lines (our unchanged copies left out, files hidden by an exclude file in: worktrees/work.ts). */
   uncommitted: string[];
   /** The snapshot (commit with the uncommitted work) the conflicts were computed from. */
   snapshot: string;

@@ -6,8 +6,7 @@
 // is not merged at all; the task fails naming them, and they stay as they are.
 import type { AgentRecord, StoreData, TaskRecord } from '../store/types.js';
 import type { Store } from '../store/store.js';
-import { onMachine, uncommitted } from '../git/git.js';
-import { machineOf } from '../worktrees/machine.js';
+import { inspectWork } from '../worktrees/work.js';
 import { mergeAgent } from '../worktrees/merge.js';
 
 /** Whether a task is a try of a workflow task with merge: true. */
@@ -23,9 +22,11 @@ export async function noteLeftovers(store: Store, agent: AgentRecord, task: Task
   if (!agent.worktree || task.leftovers || !mergesWhenDone(data, task)) return;
   const tries = data.runs![task.run!]!.tasks[task.run_task!]?.tries ?? [];
   if (tries.some((id) => id !== task.id && data.tasks?.[id]?.agent === agent.name)) return;
-  const dirty = await onMachine(machineOf(agent), () => uncommitted(agent.worktree!.path)).catch((error: Error) => { log(`${agent.name}: cannot look at its worktree before ${task.id}: ${error.message}`); return undefined; });
-  if (dirty === undefined) return;
-  await store.mutate((d) => { const t = d.tasks?.[task.id]; if (t && !t.leftovers) t.leftovers = dirty.map((l) => l.slice(3)); });
+  // What --commit-all would commit: our unchanged copies are no one's work, and it never commits the rest.
+  const found = await inspectWork(agent).catch((error: Error) => { log(`${agent.name}: cannot look at its worktree before ${task.id}: ${error.message}`); return undefined; });
+  if (found === undefined) return;
+  const dirty = found.work.filter((w) => w.commitAll).map((w) => w.path);
+  await store.mutate((d) => { const t = d.tasks?.[task.id]; if (t && !t.leftovers) t.leftovers = dirty; });
 }
 
 /** The files found uncommitted before the run task's tries on the agent that did it. */

@@ -1,19 +1,20 @@
-// Removing worktrees only when nothing in them would be lost: no uncommitted file, no commit the
-// base does not have (merged, squashed or rebased alike), no copied file changed. Removal is
+// Removing worktrees only when nothing in them would be lost: no uncommitted or hidden file but our
+// unchanged copies (work.ts), no commit the base does not have (merged, squashed or rebased alike). Removal is
 // git's own `worktree remove` without --force (it refuses a worktree with changes by itself), and
 // a branch is deleted only with `branch -d` or, when its work is in the base by content
 // (squash, rebase), by a ref delete that names the commit we checked. Everything else is kept,
 // with the reason and the commands to merge it or to drop it by hand.
-import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentRecord } from '../store/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
 import { orchestrateScript } from '../util/paths.js';
-import { branchExists, commitOf, git, gitOk, uncommitted , onMachine, pathExists } from '../git/git.js';
+import { branchExists, commitOf, git, gitOk, onMachine, pathExists } from '../git/git.js';
 import { machineOf } from './machine.js';
 import { contentMerged } from '../git/merge-tree.js';
 import { baseTip } from './look.js';
 import { busyText, busyWith } from '../git/busy.js';
+import { describeWork, inspectWork } from './work.js';
 
 /** What to do with one agent's worktree. */
 export interface Verdict {
@@ -30,28 +31,6 @@ export interface Verdict {
   drop: string[];
 }
 
-/** Files we copied into the worktree that still equal the project's (not the agent's work), and links we made. */
-function ourFiles(agent: AgentRecord): { unchanged: string[]; changed: string[] } {
-  const wt = agent.worktree!;
-  const unchanged: string[] = [];
-  const changed: string[] = [];
-  for (const rel of wt.copied ?? []) {
-    const mine = join(wt.path, rel);
-    if (!existsSync(mine)) continue;
-    try {
-      if (lstatSync(mine).isFile() && readFileSync(mine).equals(readFileSync(join(wt.repo, rel)))) unchanged.push(rel);
-      else if (lstatSync(mine).isFile()) changed.push(rel);
-    } catch {
-      changed.push(rel);
-    }
-  }
-  for (const rel of wt.linked ?? []) {
-    const mine = join(wt.path, rel);
-    try { if (lstatSync(mine).isSymbolicLink() && readlinkSync(mine) === join(wt.repo, rel)) unchanged.push(rel); } catch { /* gone */ }
-  }
-  return { unchanged, changed };
-}
-
 /** Whether an agent's worktree can go, and if not, why (asked on the machine it is on). */
 export function judge(agent: AgentRecord, stateDir: string): Promise<Verdict> {
   return onMachine(machineOf(agent), () => judgeHere(agent, stateDir));
@@ -63,14 +42,13 @@ async function judgeHere(agent: AgentRecord, stateDir: string): Promise<Verdict>
   const drop = [`git -C ${quote(wt.repo)} worktree remove --force ${quote(wt.path)}`, `git -C ${quote(wt.repo)} branch -D ${quote(wt.branch)}`];
   const verdict = (removable: boolean, why: string, commands = merge): Verdict => ({ agent: agent.name, path: wt.path, branch: wt.branch, base: wt.base, removable, why, merge: commands, drop });
   if (!(await pathExists(wt.path))) return verdict(false, 'its worktree is gone already', []);
-  const dirty = await uncommitted(wt.path).catch(() => undefined);
-  if (dirty === undefined) return verdict(false, `git cannot read ${wt.path}`);
-  if (dirty.length) {
-    return verdict(false, `${dirty.length} uncommitted file${dirty.length === 1 ? '' : 's'} (${dirty.slice(0, 5).map((l) => l.slice(3)).join(', ')}${dirty.length > 5 ? ', ...' : ''})`,
-      [quoteArgv([orchestrateScript, 'merge', agent.name, '--commit-all', `work of ${agent.name}`, '--state', stateDir])]);
+  const found = await inspectWork(agent).catch(() => undefined);
+  if (found === undefined) return verdict(false, `git cannot read ${wt.path}`);
+  if (found.work.length) {
+    const commitAll = found.work.some((w) => w.commitAll);
+    return verdict(false, `${describeWork(found.work)}, in no commit: removing the worktree would lose ${found.work.length === 1 ? 'it' : 'them'}`,
+      commitAll ? [quoteArgv([orchestrateScript, 'merge', agent.name, '--commit-all', `work of ${agent.name}`, '--state', stateDir])] : merge);
   }
-  const { changed } = ourFiles(agent);
-  if (changed.length) return verdict(false, `copied file${changed.length === 1 ? '' : 's'} changed in the worktree: ${changed.join(', ')}`);
   // A base git is busy with (mid-rebase, say) may yet be reset to what it was: its content proves nothing.
   const busy = await busyWith(wt.repo, wt.base);
   if (busy) return verdict(false, `${busyText(wt.base, busy)}; whether ${wt.base} has the work is judged once that is over`);
@@ -95,8 +73,9 @@ async function removeHere(agent: AgentRecord, stateDir: string): Promise<{ remov
   const wt = agent.worktree!;
   const v = await judgeHere(agent, stateDir);
   if (!v.removable) return { removed: false, text: `kept ${wt.path}: ${v.why}` };
-  // Our own copies and links go first (git counts them as untracked or ignored files, not work).
-  for (const rel of ourFiles(agent).unchanged) rmSync(join(wt.path, rel), { force: true, recursive: false });
+  // Our own copies and links go first (git counts them as untracked or ignored files, not work);
+  // only those git does not track and that still hold what we put there.
+  for (const rel of (await inspectWork(agent)).ours) rmSync(join(wt.path, rel), { force: true, recursive: false });
   const r = await git(wt.repo, ['worktree', 'remove', wt.path]);
   if (r.code !== 0) return { removed: false, text: `kept ${wt.path}: git would not remove it (${r.stderr.trim().split('\n')[0]})` };
   const head = await commitOf(wt.repo, `refs/heads/${wt.branch}`);

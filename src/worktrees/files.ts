@@ -1,8 +1,10 @@
 // Copying and linking files from the project into a new worktree, chosen by globs relative to the
 // repository's top ("*" and "?" within a name, "**" for any depth). Nothing in the worktree is
-// overwritten: a file the branch already has stays as the branch has it.
+// overwritten: a file the branch already has stays as the branch has it. What was made is recorded
+// by content (copies.ts), so that only that, unchanged, is ever taken for ours.
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { entriesAt, writeCopies, type CopyEntry } from './copies.js';
 
 const segmentRegex = (glob: string): RegExp =>
   new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
@@ -43,11 +45,11 @@ function entries(dir: string): { name: string; dir: boolean }[] {
 const exists = (path: string): boolean => { try { lstatSync(path); return true; } catch { return false; } };
 
 /** What was copied or linked, and what was left because the worktree has it already. */
-export interface Bootstrapped { copied: string[]; linked: string[]; kept: string[] }
+export interface Bootstrapped { copied: string[]; linked: string[]; kept: string[]; entries: CopyEntry[] }
 
-/** Copies and links what the globs name from the project's top into the worktree. */
+/** Copies and links what the globs name from the project's top into the worktree, and records what it made there. */
 export function bootstrapFiles(top: string, worktree: string, globs: { copy: readonly string[]; link: readonly string[] }): Bootstrapped {
-  const done: Bootstrapped = { copied: [], linked: [], kept: [] };
+  const done: Bootstrapped = { copied: [], linked: [], kept: [], entries: [] };
   for (const glob of globs.copy) {
     for (const rel of expandGlob(top, glob)) {
       const to = join(worktree, rel);
@@ -55,6 +57,7 @@ export function bootstrapFiles(top: string, worktree: string, globs: { copy: rea
       mkdirSync(dirname(to), { recursive: true });
       cpSync(join(top, rel), to, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true });
       done.copied.push(rel);
+      done.entries.push(...entriesAt(worktree, rel, 'copied'));
     }
   }
   for (const glob of globs.link) {
@@ -64,7 +67,9 @@ export function bootstrapFiles(top: string, worktree: string, globs: { copy: rea
       mkdirSync(dirname(to), { recursive: true });
       symlinkSync(join(top, rel), to);
       done.linked.push(rel);
+      done.entries.push(...entriesAt(worktree, rel, 'linked'));
     }
   }
+  writeCopies(worktree, done.entries);
   return done;
 }

@@ -2,9 +2,10 @@
 // an agent's (uncommitted work included) with its base branch as it is now, and every two agents'
 // with each other. All of it from merge-tree on snapshot commits: no checkout, index or ref changes.
 import type { AgentRecord, ConflictRecord, WorktreeState } from '../store/types.js';
-import { aheadBehind, commitOf, gitOk, onMachine, pathExists, uncommitted } from '../git/git.js';
+import { aheadBehind, commitOf, gitOk, onMachine, pathExists } from '../git/git.js';
 import { machineKey, machineOf } from './machine.js';
 import { mergeTree, snapshotCommit, type MergeResult } from '../git/merge-tree.js';
+import { leavingOut, ownPaths, workLines } from './work.js';
 
 /** The commit an agent's work is measured against: its base branch as it is now (or the base commit). */
 export async function baseTip(agent: AgentRecord): Promise<string> {
@@ -24,7 +25,7 @@ export function lookAtWorktree(agent: AgentRecord, at = new Date()): Promise<Wor
 async function lookHere(agent: AgentRecord, at: Date): Promise<WorktreeState | undefined> {
   const wt = agent.worktree;
   if (!wt || !(await pathExists(wt.path))) return undefined;
-  const [snap, head, base, dirty] = await Promise.all([snapshotCommit(wt.path), gitOk(wt.path, ['rev-parse', 'HEAD']), baseTip(agent), uncommitted(wt.path)]);
+  const [snap, head, base, dirty] = await Promise.all([snapshotCommit(wt.path, leavingOut(ownPaths(wt))), gitOk(wt.path, ['rev-parse', 'HEAD']), baseTip(agent), workLines(agent)]);
   const { ahead, behind } = await aheadBehind(wt.path, base, head);
   return { head, ahead, behind, changed: await changedFiles(wt.path, base, snap.commit), uncommitted: dirty, snapshot: snap.commit, checked_at: at.toISOString() };
 }

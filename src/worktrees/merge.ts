@@ -7,12 +7,13 @@
 // say) is never moved.
 import type { AgentRecord } from '../store/types.js';
 import { OrchestratorError } from '../core/errors.js';
-import { commitOf, git, gitOk, isAncestor, uncommitted, worktreeList, onMachine } from '../git/git.js';
+import { commitOf, git, gitOk, isAncestor, worktreeList, onMachine } from '../git/git.js';
 import { machineOf } from './machine.js';
 import { mergeTree, withSnapshot, TOOL_IDENTITY, type FileConflict, type Snapshot } from '../git/merge-tree.js';
 import { busyText, busyWith } from '../git/busy.js';
 import { withRefLock } from '../git/lock.js';
 import { adoptSnapshot } from '../git/adopt.js';
+import { inspectWork, leavingOut, ownPaths, refuseStagedCopies, type WorkItem } from './work.js';
 
 export type MergeMode = 'merge' | 'squash' | 'rebase';
 
@@ -72,6 +73,14 @@ async function replay(dir: string, target: string, commits: { id: string; subjec
   return { tip };
 }
 
+/** What stays in the worktree, unmerged: what --commit-all would commit, and what it never does (copies the agent changed, hidden files). */
+function leftText(work: WorkItem[], path: string): string {
+  if (!work.length) return '';
+  const never = work.filter((w) => !w.commitAll);
+  return ` ${work.length} uncommitted file${work.length === 1 ? ' is' : 's are'} left in ${path} and not merged${work.length > never.length ? ' (--commit-all "message" commits them first)' : ''}.${
+    never.length ? ` --commit-all never commits ${never.slice(0, 5).map((w) => `${w.path} (${w.what})`).join(', ')}${never.length > 5 ? ', ...' : ''}: commit ${never.length === 1 ? 'it' : 'them'} by hand if ${never.length === 1 ? 'it belongs' : 'they belong'} in git.` : ''}`;
+}
+
 /** Merges an agent's branch into a target branch (see MergeRequest), on the machine of its worktree; throws only for a request that cannot be done. */
 export function mergeAgent(req: MergeRequest): Promise<MergeOutcome> {
   return onMachine(machineOf(req.agent), () => mergeHere(req));
@@ -99,20 +108,26 @@ async function mergeNow(req: MergeRequest, target: string): Promise<MergeOutcome
       if (busy) throw new OrchestratorError(`${busyText(branch, busy)}. Nothing was changed: merge again once that is over (a branch git is busy with is never moved under it).`);
     }
   }
-  const dirty = await uncommitted(wt.path);
-  if (req.commitAll === undefined || !dirty.length) return planAndMove(req, target, dirty);
+  // The agent's work, not our copies (work.ts): --commit-all commits what it can, never a copy.
+  const work = (await inspectWork(req.agent)).work;
+  if (req.commitAll === undefined || !work.some((w) => w.commitAll)) return planAndMove(req, target, work);
+  await refuseStagedCopies(wt);
   // --commit-all: the would-be commit is made aside (a temporary index), and becomes the branch's only if the merge goes through.
-  return withSnapshot(wt.path, req.check ? {} : { message: req.commitAll }, (snap) => planAndMove(req, target, dirty, snap.dirty ? snap : undefined));
+  const leaveOut = leavingOut(ownPaths(wt));
+  return withSnapshot(wt.path, req.check ? { leaveOut } : { message: req.commitAll, leaveOut }, (snap) => planAndMove(req, target, work, snap.dirty ? snap : undefined));
 }
 
-async function planAndMove(req: MergeRequest, target: string, dirty: string[], snap?: Snapshot): Promise<MergeOutcome> {
+async function planAndMove(req: MergeRequest, target: string, work: WorkItem[], snap?: Snapshot): Promise<MergeOutcome> {
   const { agent } = req;
   const wt = agent.worktree!;
   const repo = wt.repo;
   const targetTip = (await commitOf(repo, `refs/heads/${target}`))!;
   const source = snap?.commit ?? await gitOk(wt.path, ['rev-parse', 'HEAD']);
-  const base = { agent: agent.name, branch: wt.branch, target, uncommitted: snap && !req.check ? [] : dirty };
-  const left = base.uncommitted.length ? ` ${dirty.length} uncommitted file${dirty.length === 1 ? ' is' : 's are'} left in ${wt.path} and not merged (--commit-all "message" commits them first).` : '';
+  const dirty = work.map((w) => w.line);
+  // With a snapshot, what it committed (or would) is not left; what --commit-all never commits is.
+  const leftWork = snap ? work.filter((w) => !w.commitAll) : work;
+  const base = { agent: agent.name, branch: wt.branch, target, uncommitted: snap && !req.check ? leftWork.map((w) => w.line) : dirty };
+  const left = leftText(leftWork, wt.path);
   const kept = snap && !req.check ? ` Nothing was committed: the uncommitted work stays as it is in ${wt.path}.` : '';
   const commits = await commitList(repo, targetTip, source);
   if (await isAncestor(repo, source, targetTip) || !commits.length) {
@@ -133,10 +148,10 @@ async function planAndMove(req: MergeRequest, target: string, dirty: string[], s
     return { ...base, result: 'clean', commit: targetTip, commits: commits.length, conflicts: [], message: `${wt.branch} ${verb} cleanly into ${target} (${commits.length} commit${commits.length === 1 ? '' : 's'}).${left}` };
   }
   await moveAll(wt, target, targetTip, made.tip, snap);
-  const after = snap ? await uncommitted(wt.path) : dirty;
-  const leftAfter = after.length ? ` ${after.length} uncommitted file${after.length === 1 ? ' is' : 's are'} left in ${wt.path} and not merged${snap ? ' (changed after the commit was made)' : ' (--commit-all "message" commits them first)'}.` : '';
+  const after = snap ? (await inspectWork(agent)).work : work;
+  const leftAfter = leftText(after, wt.path);
   const how = req.mode === 'merge' && made.tip === source ? 'fast-forwarded' : req.mode === 'merge' ? 'merged' : req.mode === 'squash' ? 'squashed' : 'rebased';
-  return { ...base, uncommitted: after, result: 'merged', commit: made.tip, commits: commits.length, conflicts: [],
+  return { ...base, uncommitted: after.map((w) => w.line), result: 'merged', commit: made.tip, commits: commits.length, conflicts: [],
     message: `${how} ${commits.length} commit${commits.length === 1 ? '' : 's'} of ${wt.branch} into ${target} (now ${made.tip.slice(0, 12)}).${snap ? ` Its uncommitted work was committed on ${wt.branch} first, as ${snap.commit.slice(0, 12)}.` : ''}${leftAfter}` };
 }
 

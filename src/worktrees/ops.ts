@@ -7,6 +7,7 @@ import { OrchestratorError } from '../core/errors.js';
 import { gitOk, onMachine } from '../git/git.js';
 import { machineOf } from './machine.js';
 import { snapshotCommit } from '../git/merge-tree.js';
+import { leavingOut, ownPaths } from './work.js';
 import { baseTip, findConflicts, lookAtWorktree } from './look.js';
 import { judge, removeWorktree, type Verdict } from './cleanup.js';
 import { own } from '../util/own.js';
@@ -35,7 +36,7 @@ export function agentDiff(agent: AgentRecord, opts: { stat?: boolean; nameOnly?:
 }
 
 async function diffHere(agent: AgentRecord, opts: { stat?: boolean; nameOnly?: boolean; color?: boolean }): Promise<string> {
-  const snap = await snapshotCommit(agent.worktree!.path);
+  const snap = await snapshotCommit(agent.worktree!.path, leavingOut(ownPaths(agent.worktree!)));
   const base = await baseTip(agent);
   const format = opts.nameOnly ? ['--name-status'] : opts.stat ? ['--stat'] : [];
   return gitOk(agent.worktree!.path, ['diff', opts.color ? '--color=always' : '--no-color', ...format, `${base}...${snap.commit}`]);

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { appendToFile, branchExists, commitOf, commonDir, currentBranch, git, gitOk, hasEntries, onMachine, pathExists, repoTop, uncommitted, worktreeList } from '../git/git.js';
 import type { RemoteShell } from '../core/remote-shell.js';
 import { bootstrapFiles } from './files.js';
+import { dirShapeProblem, dirTrackedProblem, trackedIn } from '../layout/worktrees.js';
 
 /** The record of an agent's worktree that an earlier start wrote, if any. */
 export function readWorktreeRecord(stateDir: string, agent: string): AgentWorktree | undefined {
@@ -22,16 +23,48 @@ export function readWorktreeRecord(stateDir: string, agent: string): AgentWorktr
 export const worktreePath = (top: string, layout: Pick<Layout, 'session' | 'worktrees'>, agent: string): string =>
   resolve(top, layout.worktrees.dir, layout.session, agent);
 
-/** Keeps git from listing the worktrees (and linked files) as untracked in the main checkout. */
-async function exclude(top: string, patterns: string[]): Promise<void> {
+const HEADER = '# claude-orchestrator:';
+
+/**
+ * Keeps git from listing the agents' worktrees as untracked in the main checkout: one line, for
+ * their folder, which holds nothing git tracks (checked first). Copies and links are not hidden:
+ * info/exclude is shared by every worktree and blind to content, so a pattern for them would also
+ * hide the agent's new and changed files, and the person's own in the main checkout.
+ */
+async function exclude(top: string, layout: Layout, local: boolean): Promise<void> {
+  const dir = layout.worktrees.dir;
+  const shape = dirShapeProblem(dir);
+  if (shape) throw new OrchestratorError(`worktrees.dir "${dir}" in ${layout.file} ${shape}`);
+  const rel = relative(top, resolve(top, dir));
+  const tracked = dirTrackedProblem(dir, (await gitOk(top, ['ls-files', '-z', '--', `:(literal)${rel}`])).split('\0').filter(Boolean));
+  if (tracked) throw new OrchestratorError(`worktrees.dir "${dir}" in ${layout.file} ${tracked}`);
   const file = join(await commonDir(top), 'info', 'exclude');
+  if (local) forgetOldLines(file, top, [...layout.worktrees.copy, ...layout.worktrees.link].map((g) => `/${g.replace(/^\/+/, '')}`));
+  const line = `/${rel}/`;
   await appendToFile(file, (before) => {
     const have = before ? before.split('\n') : [];
-    const missing = patterns.filter((p) => !have.includes(p));
-    if (!missing.length) return undefined;
+    if (have.includes(line)) return undefined;
     const lead = have.length && have[have.length - 1] !== '' ? '\n' : '';
-    return `${lead}# claude-orchestrator: agents' worktrees and the files linked into them\n${missing.join('\n')}\n`;
+    return `${lead}${HEADER} agents' worktrees\n${line}\n`;
   });
+}
+
+/**
+ * Takes out of our own blocks of info/exclude the lines earlier versions wrote that hide more
+ * than the worktrees: the copy and link globs (which hid the agents' new files too), "//", and a
+ * folder git tracks files in.
+ */
+function forgetOldLines(file: string, top: string, globs: string[]): void {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch { return; }
+  let ours = false;
+  const kept = text.split('\n').filter((l) => {
+    if (l.startsWith(HEADER)) { ours = true; return true; }
+    if (!l || l.startsWith('#')) { ours = false; return true; }
+    const folder = /^\/(.*)\/$/.exec(l)?.[1];
+    return !(ours && (globs.includes(l) || folder === '' || (folder !== undefined && trackedIn(top, folder).length)));
+  });
+  if (kept.length !== text.split('\n').length) writeFileAtomic(file, kept.join('\n'));
 }
 
 /** A host's part (its agents with worktree: true): their repository is the one at the host's root there, and git runs there. */
@@ -67,8 +100,7 @@ async function prepareHere(layout: Layout, stateDir: string, on: OnHost | undefi
       : `${main} has no commit yet, so there is nothing to start worktrees from (commit first)`);
   }
   const base = baseName ?? baseCommit;
-  // Copies and links are ignored by git, so that no agent commits a copied .env or a linked node_modules.
-  await exclude(main, [`/${relative(main, resolve(main, layout.worktrees.dir))}/`, ...(on ? [] : [...layout.worktrees.copy, ...layout.worktrees.link]).map((l) => `/${l.replace(/^\/+/, '')}`)]);
+  await exclude(main, layout, !on);
   if (on && (layout.worktrees.copy.length || layout.worktrees.link.length)) prepared.notes.push(`note: worktrees.copy and worktrees.link are not applied on host ${on.host.name} (its setup: runs there)`);
   const dirty = layout.worktrees.base === undefined ? await uncommitted(main).catch(() => []) : [];
   if (dirty.length) prepared.notes.push(`note: ${main} has ${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'}; new worktrees start from the last commit of ${base}, without them`);

@@ -1,12 +1,12 @@
 // Making worktrees at start, with real git: a worktree per agent on SESSION/AGENT from the current
-// branch, files copied and linked in and kept out of git's sight, found again on a second start;
+// branch, files copied and linked in (recorded by content, not hidden from git), found again on a second start;
 // each thing in the way is one clear error that made nothing. Removal keeps anything with work in
 // it; ports are blocks that never overlap and stay with their agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitAll, git, GIT_ENV, makeRepo, writeFiles } from '../helpers/git.js';
+import { git, GIT_ENV, makeRepo, writeFiles } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmux.js';
 import { loadLayout } from '../../src/layout/load.js';
 import type { Layout } from '../../src/layout/types.js';
@@ -16,6 +16,7 @@ import { expandGlob } from '../../src/worktrees/files.js';
 import { judge, removeWorktree } from '../../src/worktrees/cleanup.js';
 import { leasePorts, portEnv } from '../../src/worktrees/ports.js';
 import { mergeAgent } from '../../src/worktrees/merge.js';
+import { inspectWork } from '../../src/worktrees/work.js';
 
 Object.assign(process.env, GIT_ENV);
 
@@ -45,11 +46,13 @@ test('start makes a worktree per agent with worktree: true, copies and links fil
   assert.equal(readFileSync(join(w1.path, '.env'), 'utf8'), 'SECRET=1\n');
   assert.deepEqual(w1.copied, ['.env', '.env.local']);
   assert.ok(lstatSync(join(w1.path, 'node_modules')).isSymbolicLink());
-  // Neither the worktrees in the main checkout nor the copies and links in a worktree show as changes.
-  // (.env* is added to the repository's info/exclude, so no agent commits a copied secret.)
-  assert.equal(git(repo, 'status', '--porcelain'), '');
-  assert.equal(git(w1.path, 'status', '--porcelain'), '');
-  assert.match(readFileSync(join(repo, '.git', 'info', 'exclude'), 'utf8'), /^\/\.worktrees\/\n\/\.env\*\n\/node_modules$/m);
+  // The worktrees do not show in the main checkout, and nothing else is hidden there (the person's
+  // .env files show as they did before); the copies and links in a worktree are not hidden from
+  // git either (only the worktrees' folder is in info/exclude), but they are ours, not work.
+  assert.equal(git(repo, 'status', '--porcelain'), '?? .env\n?? .env.local');
+  assert.equal(git(w1.path, 'status', '--porcelain'), '?? .env\n?? .env.local\n?? node_modules');
+  assert.match(readFileSync(join(repo, '.git', 'info', 'exclude'), 'utf8'), /^# claude-orchestrator: agents' worktrees\n\/\.worktrees\/\n$/m);
+  assert.deepEqual(await inspectWork(asAgent('w1', w1)), { work: [], ours: ['.env', '.env.local', 'node_modules'] });
   // The agent's cwd moves into its worktree, at the same place below the top.
   const moved = inWorktrees(layout, first.worktrees);
   assert.equal(moved.agents.find((a) => a.name === 'w1')!.cwd, join(w1.path, 'src'));
@@ -64,7 +67,7 @@ test('start makes a worktree per agent with worktree: true, copies and links fil
   assert.equal(again.worktrees.get('w1')!.created_at, w1.created_at);
 
   // A worktree folder deleted by hand is made again from its branch, with its commits.
-  commitAll(w1.path, 'w1 work');
+  git(w1.path, 'add', 'work.txt'); git(w1.path, 'commit', '-q', '-m', 'w1 work');
   rmSync(w1.path, { recursive: true, force: true });
   const remade = await prepareWorktrees(layout, state);
   assert.match(remade.notes.join('\n'), /w1: checked out its branch again/);
@@ -120,7 +123,7 @@ test('removal: a worktree with uncommitted or unmerged work, or a changed copy, 
   assert.match((await removeWorktree(w1, state)).text, /kept .*uncommitted/);
   assert.ok(existsSync(join(p1, 'draft.txt')));
 
-  commitAll(p1, 'draft');
+  git(p1, 'add', 'draft.txt'); git(p1, 'commit', '-q', '-m', 'draft');
   const unmerged = await judge(w1, state);
   assert.equal(unmerged.removable, false);
   assert.match(unmerged.why, /1 commit on team\/w1 not in main/);
@@ -130,7 +133,7 @@ test('removal: a worktree with uncommitted or unmerged work, or a changed copy, 
   assert.equal(git(repo, 'rev-parse', '--verify', 'team/w1').length, 40);
 
   writeFiles(join(p1), { '.env': 'A=changed by the agent\n' });
-  assert.match((await judge(w1, state)).why, /copied file changed in the worktree: .env/);
+  assert.match((await judge(w1, state)).why, /1 uncommitted file \(\.env: copied, then changed\), in no commit/);
   writeFiles(join(p1), { '.env': 'A=1\n' });
 
   assert.equal((await mergeAgent({ agent: w1, mode: 'squash' })).result, 'merged');
