@@ -9,6 +9,7 @@ import { git, GIT_ENV, makeRepo, writeFiles } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmux.js';
 import { Store } from '../../src/store/store.js';
 import { mergeRunTask, noteLeftovers } from '../../src/workflow/merges.js';
+import { bootstrapFiles } from '../../src/worktrees/files.js';
 import type { AgentRecord, StoreData, TaskRecord } from '../../src/store/types.js';
 
 Object.assign(process.env, GIT_ENV);
@@ -55,4 +56,18 @@ test('merge: true on a clean worktree commits and merges the task\'s work', asyn
   assert.equal(git(repo, 'show', 'main:api.ts'), 'a\nb');
   assert.equal(git(repo, 'log', '-1', '--format=%s', 'main'), 'flow: first (run r1)');
   assert.equal(git(path, 'status', '--porcelain'), '');
+});
+
+test('merge: true in a worktree with copied files: the unchanged copies are no one\'s leftovers, and the merge leaves them out of the commit', async (t) => {
+  const { repo, path, agent, task, store } = await setup(t);
+  writeFileSync(join(repo, '.env'), 'KEY=secret\n');
+  bootstrapFiles(repo, path, { copy: ['.env'], link: [] });
+  await noteLeftovers(store, agent, task, () => {});
+  assert.deepEqual(store.data.tasks!.t1!.leftovers, []);
+  writeFiles(path, { 'api.ts': 'a\nb\n' });
+  const outcome = await mergeRunTask(store.data, { run: 'r1', task: 'first', agent: 'w1' });
+  assert.equal(outcome.ok, true, outcome.text);
+  assert.equal(git(repo, 'show', 'main:api.ts'), 'a\nb');
+  assert.equal(git(repo, 'ls-tree', '--name-only', 'main'), 'README.md\napi.ts');
+  assert.equal(readFileSync(join(path, '.env'), 'utf8'), 'KEY=secret\n');
 });
