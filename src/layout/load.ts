@@ -7,6 +7,7 @@ import { offsetAt, readSource, type Problem } from '../config/source.js';
 import { LAYOUT_NAMES, parseCustomLayout } from './layout-string.js';
 import { layoutSchema } from './schema.js';
 import { checkForks } from './forks.js';
+import { checkBranches } from './branches.js';
 import { toolkitRoot } from '../util/paths.js';
 import type { AgentSpec, HostSpec, Layout, PaneSpec, WindowSpec } from './types.js';
 import type { FleetSettings } from '../store/types.js';
@@ -83,7 +84,9 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
   if (focusedWindows.length > 1) problem(['windows', focusedWindows[1]!, 'focus'], 'more than one window has focus: true (expected at most one)');
   const agents = windows.flatMap((w) => w.panes.filter((p): p is AgentSpec => p.kind === 'agent'));
   const wt = (raw.worktrees as Raw | undefined) ?? {};
-  checkForks(agents, (raw.windows as Raw[]).flatMap((w, wi) => (w.panes as Raw[]).flatMap((p, pi): Path[] => (p.agent !== undefined ? [['windows', wi, 'panes', pi]] : []))), problem);
+  const agentRaws = (raw.windows as Raw[]).flatMap((w, wi) => (w.panes as Raw[]).flatMap((p, pi) => (p.agent !== undefined ? [{ p, path: ['windows', wi, 'panes', pi] as Path }] : [])));
+  checkForks(agents, agentRaws.map((r) => r.path), problem);
+  checkBranches(agents, agentRaws.map((r) => r.path), agentRaws.map((r) => r.p.branch !== undefined), problem);
   return {
     file, session, root,
     options: (raw.options as Record<string, string>) ?? {},
