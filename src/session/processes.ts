@@ -40,13 +40,16 @@ export function childrenOf(pid: number): number[] {
   return table().filter((r) => r.ppid === pid && alive(r.pid)).map((r) => r.pid);
 }
 
-/** This process and its ancestors (never to be stopped by us). */
-function selfAndAncestors(): Set<number> {
+/** A process and its ancestors, nearest first. */
+export function ancestorsOf(pid: number): number[] {
   const parent = new Map(table().map((r) => [r.pid, r.ppid]));
   const out = new Set<number>();
-  for (let pid: number | undefined = process.pid; pid && !out.has(pid); pid = parent.get(pid)) out.add(pid);
-  return out;
+  for (let p: number | undefined = pid; p && !out.has(p); p = parent.get(p)) out.add(p);
+  return [...out];
 }
+
+/** This process and its ancestors (never to be stopped by us). */
+const selfAndAncestors = (): Set<number> => new Set(ancestorsOf(process.pid));
 
 /** Our commands that run as long as a session does. */
 const LONG_RUNNING = new Set(['record', 'watch', 'dashboard', 'headless', 'mcp']);
