@@ -1,6 +1,6 @@
 // Finding and stopping the processes of one session: what its tmux panes started (and their
 // children), and what else is ours: anything an agent started (its claude, hooks and tools carry
-// ORCH_STATE_DIR), our scripts under the state directory, and our own long-running commands
+// ORCH_STATE_DIR with ORCH_AGENT), our scripts under the state directory, and our own long-running commands
 // (recorder, board, dashboard, headless runner, MCP server) given this state directory. Linux /proc.
 import { readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,7 +56,8 @@ const LONG_RUNNING = new Set(['record', 'watch', 'dashboard', 'headless', 'mcp']
 
 /** Whether a process (by argv and environment) belongs to the session of stateDir. */
 export function isOurs(argv: string[], env: string[], stateDir: string): boolean {
-  if (env.includes(`ORCH_STATE_DIR=${stateDir}`)) return true;
+  // Our panes set ORCH_AGENT with it; ORCH_STATE_DIR alone may be a person's shell that exported it to pick the session.
+  if (env.includes(`ORCH_STATE_DIR=${stateDir}`) && env.some((e) => e.startsWith('ORCH_AGENT='))) return true;
   if (argv.some((a) => a.startsWith(`${stateDir}/`) && a.endsWith('.sh'))) return true;
   const at = argv.findIndex((a) => a.endsWith('/orchestrate.mjs') || a.endsWith('/orchestrate.mts'));
   return at >= 0 && LONG_RUNNING.has(argv[at + 1] ?? '') && argv.includes(stateDir);

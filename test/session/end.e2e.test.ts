@@ -7,15 +7,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLiveSession, writeLayout } from '../helpers/session.js';
 import { orchestrateScript, run } from '../helpers/cli.js';
-import { processesOf } from '../../src/session/processes.js';
+import { spawn } from 'node:child_process';
+import { alive, processesOf } from '../../src/session/processes.js';
 import { socketPath } from '../../src/tmux/command.js';
 import { sessionEndLog } from '../../src/store/paths.js';
 import { quoteArgv } from '../../src/util/shell-quote.js';
 import { retryUntil, tempDir } from '../helpers/tmux.js';
 
-test('session end in a plain shell with ORCH_STATE_DIR exported ends the session before it returns', { timeout: 180_000 }, async (t) => {
+test('session end in a plain shell with ORCH_STATE_DIR exported ends the session before it returns, and leaves that shell\'s other processes alone', { timeout: 180_000 }, async (t) => {
   const live = await startLiveSession(t, { layout: writeLayout(t, 'session: plain\nwindows:\n  - panes:\n      - agent: w1\n') });
   await live.waitFor('w1', (a) => a.status === 'idle', 'idle', 120_000);
+  // Something else that shell runs (an editor): it has the variable too, and is not the session's.
+  const mine = spawn('sleep', ['1000'], { env: { ...process.env, ORCH_STATE_DIR: live.state }, stdio: 'ignore' });
+  t.after(() => mine.kill('SIGKILL'));
   // No --state: the exported variable picks the session, as in a person's shell; no tmux around.
   const ended = await run(orchestrateScript, ['session', 'end'], { env: { ...live.env, ORCH_STATE_DIR: live.state, TMUX: '', TMUX_PANE: '' } });
   assert.equal(ended.exitCode, 0, ended.stderr);
@@ -27,6 +31,7 @@ test('session end in a plain shell with ORCH_STATE_DIR exported ends the session
   assert.equal(await live.server.running(), false, 'its tmux server is gone');
   assert.equal(existsSync(socketPath(live.server.socket!)), false, 'no socket left');
   assert.deepEqual(processesOf(live.state), []);
+  assert.ok(alive(mine.pid!), 'the shell\'s other process is left alone');
 });
 
 test('session end from a pane of the session (its tmux variables unset) hands itself to a detached process, which ends the session', { timeout: 180_000 }, async (t) => {
