@@ -20,7 +20,7 @@ d="$2/$id.json"; end=$(($(date +%s) + $3)); n=0
 parent() { p=; s=; read -r s < "/proc/$1/stat" 2>/dev/null || return 0; s=\${s##*) }; set -- $s; p=$2; }
 parent $$; up=$p; claude=$up
 if [ -n "$up" ] && read -r c < "/proc/$up/comm" 2>/dev/null; then
-  case $c in sh|dash|bash|ash|ksh|mksh|zsh|busybox) parent "$up"; claude=$p;; esac
+  case $c in sh|dash|bash|ash|ksh|mksh|zsh|fish|busybox) parent "$up"; claude=$p;; esac
 fi
 asker_alive() { [ -z "$claude" ] && return 0; parent $$; [ "$p" = "$up" ] || return 1; [ "$up" = "$claude" ] && return 0; parent "$up"; [ "$p" = "$claude" ]; }
 # A rule answers within milliseconds, a person within seconds: look often at first, then less.
