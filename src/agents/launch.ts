@@ -143,9 +143,12 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
 }
 
 /**
- * The worktree's setup, run once before claude (a file marks it done): in the pane, so a person sees
- * it, and into setup.log. A failure (or the timeout: exit code 124) is recorded, and the pane waits
- * with claude not started until the session ends (./start.mts --restart tries again).
+ * The worktree's setup, run once before claude (a file marks it done): into setup.log, shown in the
+ * pane while it runs. It is done when its shell exits, not when its output ends: what it leaves
+ * running in the background (npm run dev &) keeps writing to the log, and claude starts (session end
+ * stops it: it carries ORCH_STATE_DIR). On the timeout (exit code 124) timeout(1) stops its whole
+ * process group. A failure is recorded, and the pane waits with claude not started until the
+ * session ends (./start.mts --restart tries again).
  */
 function setupScript(setup: { command: string; timeoutS: number }, files: ReturnType<typeof agentFiles>): string[] {
   const event = (name: string, code: string): string =>
@@ -155,8 +158,11 @@ function setupScript(setup: { command: string; timeoutS: number }, files: Return
     'if [ ! -f "$setup_done" ]; then',
     `  ${event('SetupStart', '0')}`,
     `  printf '%s\\n' ${quote(`Setting up this worktree: ${setup.command}`)} "(log: $setup_log)"`,
-    `  { timeout -k 10 ${setup.timeoutS} /bin/sh -c ${quote(setup.command)} < /dev/null; echo "$?" > "$setup_log.code"; } 2>&1 | tee "$setup_log"`,
-    '  code=$(cat "$setup_log.code" 2>/dev/null || echo 1); rm -f "$setup_log.code"',
+    '  : > "$setup_log"',
+    `  timeout -k 10 ${setup.timeoutS} /bin/sh -c ${quote(setup.command)} < /dev/null > "$setup_log" 2>&1 & setup_pid=$!`,
+    // tail shows the log until the setup's shell is gone (and reads what is left then).
+    '  tail -n +1 -s 0.2 -f --pid="$setup_pid" "$setup_log" 2>/dev/null & tail_pid=$!',
+    '  wait "$setup_pid"; code=$?; wait "$tail_pid"',
     '  if [ "$code" != 0 ]; then',
     `    ${event('SetupFailed', '"$code"')}`,
     `    if [ "$code" = 124 ]; then why="timed out after ${setup.timeoutS} s"; else why="exit code $code"; fi`,

@@ -1,6 +1,7 @@
 // Permission requests in the store: recorded from the approval hook's line, decided by whoever
 // comes first (each decision is a claim file made with O_EXCL, then the hook's answer), settled when
-// the hook stops waiting or the agent goes on (a person answered in the pane). The recorder applies
+// the hook stops waiting or the agent goes on (a person answered in the pane), withdrawn when the
+// claude that asked is gone. The recorder applies
 // these in its pass; `approve`, `deny`, the dashboard and the lead only write decision files.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +55,14 @@ function settleFromClaim(request: ApprovalRecord, claim: Decision): void {
 }
 
 /** Events after which a pending request was answered elsewhere (in the pane, or Claude went on). */
-const MOVED_ON = new Set(['PostToolUse', 'Stop', 'StopFailure', 'UserPromptSubmit', 'SessionEnd', 'ProcessExit', 'PaneDied', 'SessionLost', 'Interrupted']);
+const MOVED_ON = new Set(['PostToolUse', 'Stop', 'StopFailure', 'UserPromptSubmit', 'Interrupted']);
+/** Events after which nobody waits for an answer: the claude that asked is gone. */
+const GONE = new Set(['SessionEnd', 'ProcessExit', 'PaneDied', 'SessionLost']);
+
+/** A request whose claude is gone before anyone decided: it no longer waits for anyone. */
+function withdraw(request: ApprovalRecord, at: number, why: string): void {
+  Object.assign(request, { state: 'withdrawn', by: null, message: `withdrawn: ${why} before anyone decided`, decided_at: iso(at) });
+}
 
 /**
  * Follows an agent's hook event into its permission requests: the approval hook's line records a
@@ -88,12 +96,21 @@ export function approvalOnEvent(data: StoreData, stateDir: string, name: string,
     }
     return `${name}: asks for permission: ${request.summary} (request ${request.id}${ruled ? `; the rule ${ruled.rule} says ask` : ''})`;
   }
-  if (!MOVED_ON.has(String(e.hook_event_name))) return undefined;
+  if (e.hook_event_name === 'PermissionWithdrawn' && line.request) {
+    // The approval hook saw its claude gone: whatever was decided meanwhile never reached it.
+    const r = data.approvals[line.request];
+    if (r?.state !== 'pending') return undefined;
+    withdraw(r, line.at, typeof e.reason === 'string' ? e.reason : 'its claude exited');
+    return `${name}: permission request ${r.id} withdrawn (${r.summary}): its claude exited`;
+  }
+  const gone = GONE.has(String(e.hook_event_name));
+  if (!gone && !MOVED_ON.has(String(e.hook_event_name))) return undefined;
   const moved: string[] = [];
   for (const r of Object.values(data.approvals)) {
     if (r.agent !== name || r.state !== 'pending' || Date.parse(r.at) > line.at) continue;
     const claim = readClaim(stateDir, name, r.id);
     if (claim) settleFromClaim(r, claim);
+    else if (gone) withdraw(r, line.at, e.hook_event_name === 'SessionEnd' ? 'its claude session ended' : 'its claude exited');
     else Object.assign(r, { state: 'answered', by: 'the pane', decided_at: iso(line.at) });
     moved.push(`${r.id} ${r.state}`);
   }

@@ -189,10 +189,19 @@ function writeViewScript(stateDir: string, agent: string, host: HostRecord): voi
   chmodSync(files.launch, 0o755);
 }
 
-/** Stops a host's tmux server (every agent there); a host that does not answer is reported, not waited for. With close, its shared connection is closed too. */
+/**
+ * The session's processes on a host that its tmux server's end leaves running (a server a worktree's
+ * setup started in the background): they carry ORCH_STATE_DIR of its state directory there, with
+ * ORCH_AGENT. SIGTERM, then SIGKILL for those left a second later. Linux /proc, GNU grep.
+ */
+const SWEEP = `ours() { set -- $(grep -lzxF "ORCH_STATE_DIR=$d" /proc/[0-9]*/environ 2>/dev/null); [ $# -gt 0 ] && grep -lz '^ORCH_AGENT=' "$@" 2>/dev/null | sed 's|^/proc/||; s|/environ$||'; }
+d=$1; p=$(ours); [ -n "$p" ] || exit 0; kill $p 2>/dev/null; sleep 1; p=$(ours); [ -n "$p" ] && kill -9 $p 2>/dev/null; exit 0`;
+
+/** Stops a host's tmux server (every agent there) and what the session left running there; a host that does not answer is reported, not waited for. With close, its shared connection is closed too. */
 export async function stopHost(host: HostRecord, close = true): Promise<string | undefined> {
   try {
     await hostServer(host).kill();
+    await hostShell(targetOf(host)).run(['sh', '-c', SWEEP, 'sweep', host.state_dir], undefined).catch(() => {});
     return undefined;
   } catch (error) {
     return (error as Error).message;

@@ -8,6 +8,7 @@ import { LAYOUT_NAMES, parseCustomLayout } from './layout-string.js';
 import { layoutSchema } from './schema.js';
 import { checkForks } from './forks.js';
 import { checkWorktrees } from './worktrees.js';
+import { checkBranches } from './branches.js';
 import { toolkitRoot } from '../util/paths.js';
 import type { AgentSpec, HostSpec, Layout, PaneSpec, WindowSpec } from './types.js';
 import type { FleetSettings } from '../store/types.js';
@@ -85,7 +86,9 @@ function resolveLayout(raw: Raw, file: string, cwd: string, problem: (path: Path
   const agents = windows.flatMap((w) => w.panes.filter((p): p is AgentSpec => p.kind === 'agent'));
   const wt = (raw.worktrees as Raw | undefined) ?? {};
   checkWorktrees(wt, root, rootOk && agents.some((a) => a.worktree && !a.host), problem);
-  checkForks(agents, (raw.windows as Raw[]).flatMap((w, wi) => (w.panes as Raw[]).flatMap((p, pi): Path[] => (p.agent !== undefined ? [['windows', wi, 'panes', pi]] : []))), problem);
+  const agentRaws = (raw.windows as Raw[]).flatMap((w, wi) => (w.panes as Raw[]).flatMap((p, pi) => (p.agent !== undefined ? [{ p, path: ['windows', wi, 'panes', pi] as Path }] : [])));
+  checkForks(agents, agentRaws.map((r) => r.path), problem);
+  checkBranches(agents, agentRaws.map((r) => r.path), agentRaws.map((r) => r.p.branch !== undefined), problem);
   return {
     file, session, root,
     options: (raw.options as Record<string, string>) ?? {},

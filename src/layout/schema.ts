@@ -15,7 +15,8 @@ const env = mapOf(scalar(), 'Environment variables (values are taken as text).',
 export const OPTION_NAME = /^@?[A-Za-z][A-Za-z0-9_-]*(\[\d+\])?$/;
 const options = (description: string): Schema => mapOf(scalar(), `${description} Values go to tmux as they are (formats such as #{...} or #(...) in status-right are tmux's own, as in tmux.conf).`, { pattern: OPTION_NAME, hint: 'a tmux option name, e.g. mouse, status-style or @my-option' });
 /** A git branch name (git check-ref-format --branch, in short). */
-export const BRANCH_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock$)(?!.*\/\.)(?!\.)[^\s~^:?*[\\\x00-\x1f\x7f]+(?<![/.])$/;
+export const BRANCH_PATTERN = /^(?!-)(?!HEAD$)(?!@$)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock(?:\/|$))(?!.*\/\.)(?![./])[^\s~^:?*[\\\x00-\x1f\x7f]+(?<![/.])$/;
+const BRANCH_HINT = 'a git branch name such as shop/w1: not HEAD or @, not starting with "-" or ".", no spaces, "..", "@{", "~", "^", ":", "?", "*", "[", "\\", no "/" at either end or twice, no part starting with "." or ending in ".lock"';
 
 /**
  * A tmux session name: tmux expands formats in it ("#"), changes "." and ":" and treats a leading "$"
@@ -54,7 +55,7 @@ const agentPane: Record<string, Schema> = {
   prompt: str('A first prompt, submitted when the agent starts.'),
   fork_from: str('Start from this agent\'s conversation (claude --resume ID --fork-session); both must run in the same directory. When that agent has a first prompt, this one waits for its first answer.', { pattern: NAME_PATTERN, patternHint: NAME_HINT }),
   focus: bool('Select this pane when the session starts.'),
-  branch: str('The branch of this agent\'s worktree (default: SESSION/AGENT).', { pattern: BRANCH_PATTERN, patternHint: 'a git branch name: no spaces, "..", "~", "^", ":", "?", "*", "[", "\\", and no "/" at either end' }),
+  branch: str('The branch of this agent\'s worktree (default: SESSION/AGENT).', { pattern: BRANCH_PATTERN, patternHint: BRANCH_HINT }),
 };
 
 const commandPane: Record<string, Schema> = {

@@ -95,6 +95,9 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       set('waiting', `permission: ${call}: orchestrate approve ${agent.name} (or deny), the dashboard, or answer in its pane${line.request ? '' : ' (attach: tmux attach)'}`);
       break;
     }
+    case 'PermissionWithdrawn':
+      // The approval hook's claude is gone (its request is withdrawn); its own exit says the rest.
+      break;
     case 'Notification':
       if (e.notification_type === 'permission_prompt') set('waiting', `${text(e.message) ?? 'permission requested'}: attach and answer`);
       else if (e.notification_type === 'elicitation_dialog') set('waiting', `${text(e.message) ?? 'a question'}: attach and answer`);

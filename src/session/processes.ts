@@ -1,6 +1,6 @@
 // Finding and stopping the processes of one session: what its tmux panes started (and their
 // children), and what else is ours: anything an agent started (its claude, hooks and tools carry
-// ORCH_STATE_DIR), our scripts under the state directory, and our own long-running commands
+// ORCH_STATE_DIR with ORCH_AGENT), our scripts under the state directory, and our own long-running commands
 // (recorder, board, dashboard, headless runner, MCP server) given this state directory. Linux /proc.
 import { readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,20 +40,24 @@ export function childrenOf(pid: number): number[] {
   return table().filter((r) => r.ppid === pid && alive(r.pid)).map((r) => r.pid);
 }
 
-/** This process and its ancestors (never to be stopped by us). */
-function selfAndAncestors(): Set<number> {
+/** A process and its ancestors, nearest first. */
+export function ancestorsOf(pid: number): number[] {
   const parent = new Map(table().map((r) => [r.pid, r.ppid]));
   const out = new Set<number>();
-  for (let pid: number | undefined = process.pid; pid && !out.has(pid); pid = parent.get(pid)) out.add(pid);
-  return out;
+  for (let p: number | undefined = pid; p && !out.has(p); p = parent.get(p)) out.add(p);
+  return [...out];
 }
+
+/** This process and its ancestors (never to be stopped by us). */
+const selfAndAncestors = (): Set<number> => new Set(ancestorsOf(process.pid));
 
 /** Our commands that run as long as a session does. */
 const LONG_RUNNING = new Set(['record', 'watch', 'dashboard', 'headless', 'mcp']);
 
 /** Whether a process (by argv and environment) belongs to the session of stateDir. */
 export function isOurs(argv: string[], env: string[], stateDir: string): boolean {
-  if (env.includes(`ORCH_STATE_DIR=${stateDir}`)) return true;
+  // Our panes set ORCH_AGENT with it; ORCH_STATE_DIR alone may be a person's shell that exported it to pick the session.
+  if (env.includes(`ORCH_STATE_DIR=${stateDir}`) && env.some((e) => e.startsWith('ORCH_AGENT='))) return true;
   if (argv.some((a) => a.startsWith(`${stateDir}/`) && a.endsWith('.sh'))) return true;
   const at = argv.findIndex((a) => a.endsWith('/orchestrate.mjs') || a.endsWith('/orchestrate.mts'));
   return at >= 0 && LONG_RUNNING.has(argv[at + 1] ?? '') && argv.includes(stateDir);

@@ -159,8 +159,8 @@ export interface ApprovalRecord {
   at: string;
   /** After this the hook stops waiting and Claude's own dialog in the pane decides. */
   timeout_at: string;
-  /** answered: in the pane (or by Claude) before anyone decided here. */
-  state: 'pending' | 'allowed' | 'denied' | 'timed_out' | 'answered';
+  /** answered: in the pane (or by Claude) before anyone decided here; withdrawn: its claude exited first. */
+  state: 'pending' | 'allowed' | 'denied' | 'timed_out' | 'answered' | 'withdrawn';
   /** cli, dashboard, lead, policy, or the agent's pane. */
   by: string | null;
   rule: string | null;

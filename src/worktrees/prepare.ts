@@ -151,6 +151,9 @@ async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: str
   const ours = earlier?.branch === branch;
   if (await branchExists(main, branch)) {
     if (!ours) throw new OrchestratorError(`branch "${branch}" already exists in ${main} and was not made for agent ${agent.name} (${fix}, or rename that branch: git branch -m ${branch} NEW)`);
+  } else {
+    const clash = await branchInTheWay(main, branch);
+    if (clash) throw new OrchestratorError(`branch "${branch}" for agent ${agent.name} cannot be made in ${main}: its branch "${clash}" is in the way (git keeps a branch "a/b" in a folder "a") (${fix}, or rename that branch: git branch -m ${clash} NEW)`);
   }
   if (ctx.checkOnly) return undefined;
   if (!on) mkdirSync(dirname(path), { recursive: true });
@@ -169,6 +172,16 @@ async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: str
   });
   const extra = [files_.copied.length ? `copied ${files_.copied.join(', ')}` : '', files_.linked.length ? `linked ${files_.linked.join(', ')}` : ''].filter(Boolean).join('; ');
   return { record, note: `${ours ? 'checked out its branch again' : 'made its worktree'} ${path} (branch ${branch} from ${record.base})${extra ? `; ${extra}` : ''}` };
+}
+
+/** A branch that keeps branch from being made: one named like a folder of it ("a" for "a/b"), or one inside it ("a/b/c"). */
+async function branchInTheWay(main: string, branch: string): Promise<string | undefined> {
+  const parts = branch.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const folder = parts.slice(0, i).join('/');
+    if (await branchExists(main, folder)) return folder;
+  }
+  return (await gitOk(main, ['for-each-ref', '--count=1', '--format=%(refname:short)', `refs/heads/${branch}/`])) || undefined;
 }
 
 /** An agent's working directory inside its worktree: where its cwd is in the project, in the worktree. */

@@ -2,7 +2,7 @@
 // Bash call): the request is in the store with its input and the agent waits; approve lets the
 // command run, deny blocks it and Claude is told why; approve --always allows the same call from
 // then on; an answer in the pane counts; layout rules allow and deny without anyone; a request
-// nobody answers times out to Claude's own dialog.
+// nobody answers times out to Claude's own dialog; a request whose claude is killed is withdrawn.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -13,6 +13,8 @@ import { retryUntil } from '../helpers/tmux.js';
 import type { ApprovalRecord } from '../../src/store/types.js';
 import { readDashboardInfo } from '../../src/dashboard/info.js';
 import { browserForTest } from '../helpers/browser.js';
+import { childrenOf, processesOf } from '../../src/session/processes.js';
+import { approvalHookFile } from '../../src/store/paths.js';
 
 const orch = (live: LiveSession) => (args: string[]) => run(orchestrateScript, [...args, '--state', live.state], { env: live.env });
 const pending = (live: LiveSession): ApprovalRecord[] => Object.values(live.store().approvals ?? {}).filter((r) => r.state === 'pending');
@@ -128,4 +130,29 @@ test('an Allow clicked on the dashboard in chromium lets the agent go on at once
   assert.ok(existsSync(file), 'the command ran');
   assert.deepEqual([live.store().approvals![request.id]!.state, live.store().approvals![request.id]!.by], ['allowed', 'dashboard']);
   await page.locator('#approvals-section').waitFor({ state: 'hidden', timeout: 15_000 });
+});
+
+test('a claude killed while its permission request waits: its hook stops at once and the request is withdrawn, not left pending', { timeout: 240_000 }, async (t) => {
+  const live = await startLiveSession(t, { layout: writeLayout(t, 'session: permskill\nwindows:\n  - panes:\n      - agent: w1\n') });
+  const o = orch(live);
+  await live.waitFor('w1', (a) => a.status === 'idle', 'idle', 120_000);
+  await o(['dispatch', 'w1', `[[bash touch ${join(live.project, 'k.txt')}]]`]);
+  const request = await waitPending(live, 'touch k.txt');
+  const hooks = (): number[] => processesOf(live.state).filter((p) => p.command.includes(approvalHookFile(live.state))).map((p) => p.pid);
+  t.after(() => { for (const pid of hooks()) process.kill(pid, 'SIGKILL'); });
+  assert.notDeepEqual(hooks(), [], 'the hook waits');
+  // The pane runs the launch script; its child is claude.
+  const panePid = Number((await live.server.panes()).find((p) => p.pane_id === live.store().agents.w1!.pane)!.pane_pid);
+  const [claude] = childrenOf(panePid);
+  assert.ok(claude, 'claude runs under the launch script');
+  process.kill(claude, 'SIGKILL');
+  const killedAt = Date.now();
+  await retryUntil(() => hooks().length === 0, 10_000, 'the hook gone');
+  assert.ok(Date.now() - killedAt < 3000, `the hook stopped ${Date.now() - killedAt} ms after claude was killed`);
+  const withdrawn = await retryUntil(() => { const r = live.store().approvals![request.id]!; return r.state !== 'pending' && r; }, 10_000, 'settled');
+  assert.deepEqual([withdrawn.state, withdrawn.message], ['withdrawn', 'withdrawn: its claude exited before anyone decided']);
+  assert.equal((await o(['approvals'])).stdout.includes(request.id), false, 'not listed as waiting');
+  const approve = await o(['approve', request.id]);
+  assert.equal(approve.exitCode, 1);
+  assert.match(approve.stderr, /withdrawn/);
 });

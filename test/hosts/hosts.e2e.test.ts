@@ -30,8 +30,8 @@ function sharedFake(t: TestContext): string {
   return file;
 }
 
-/** Worktrees for every agent but the lead, with a setup that says where it ran (outside the worktree, so it is not work). */
-const WORKTREES = 'worktrees:\n  setup: echo "set up in $PWD" > "$HOME/setup-$ORCH_AGENT"\ndefaults: { worktree: true }\n';
+/** Worktrees for every agent but the lead, with a setup that says where it ran (outside the worktree, so it is not work) and leaves a server running (session end stops it there). */
+const WORKTREES = 'worktrees:\n  setup: echo "set up in $PWD" > "$HOME/setup-$ORCH_AGENT"; sleep 1000 &\ndefaults: { worktree: true }\n';
 
 /** A lead here and w1, w2 on host h1, w3, w4 on host h2, all fake claudes running the real hooks. */
 async function startHosts(t: TestContext, opts: { answerMs?: number; worktrees?: boolean; prepare?: (world: SshWorld) => void } = {}): Promise<HostSession> {
@@ -305,6 +305,7 @@ test('worktrees on a host: each agent there gets its own in the repository there
   assert.equal(data.agents.lead!.worktree, null);
   assert.match(h1.run(`git -C ${top} worktree list`), /\.worktrees\/hosts\/w1 .*\[hosts\/w1\][\s\S]*\.worktrees\/hosts\/w2 .*\[hosts\/w2\]/);
   assert.equal(h1.run('cat setup-w1').trim(), `set up in ${w1.worktree!.path}`, 'its setup ran there, in its worktree, before claude');
+  assert.match(execFileSync('ps', ['-o', 'args=', '-u', h1.user]).toString(), /^sleep 1000$/m, 'the server its setup left runs');
   assert.equal(h1.run(`git -C ${top} status --porcelain`).trim(), '', 'the worktrees are excluded from the main checkout');
 
   // Both change the same line: the conflict is seen before any merge.

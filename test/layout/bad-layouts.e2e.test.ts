@@ -56,6 +56,16 @@ const cases: { name: string; yaml: string; expect: (string | RegExp)[] }[] = [
   { name: 'two focused windows', yaml: 'windows:\n  - focus: true\n    panes: [{agent: a}]\n  - focus: true\n    panes: [{agent: b}]\n', expect: [':4:12 windows[1].focus: more than one window has focus'] },
   { name: 'bad restart policy', yaml: `defaults:\n  restart: always\n${ok('      - agent: lead\n')}`, expect: [':2:12 defaults.restart: is "always" (expected one of never, on-failure)'] },
   { name: 'number where text is expected', yaml: `session: 42\n${ok('      - agent: lead\n')}`, expect: [':1:10 session: is 42 (expected a text; quote it: "42")'] },
+  // Worktree branches git would refuse, or could not give two agents: refused before anything is made.
+  { name: 'worktree branch HEAD', yaml: ok('      - agent: w1\n        worktree: true\n        branch: HEAD\n'), expect: [':6:17 windows[0].panes[0].branch: is "HEAD" (expected a git branch name such as shop/w1: not HEAD'] },
+  { name: 'worktree branch with ".." and a space', yaml: ok('      - agent: w1\n        worktree: true\n        branch: "a..b c"\n'), expect: [':6:17 windows[0].panes[0].branch: is "a..b c" (expected a git branch name'] },
+  { name: 'worktree branch with a part ending in .lock', yaml: ok('      - agent: w1\n        worktree: true\n        branch: x.lock/y\n'), expect: [':6:17 windows[0].panes[0].branch: is "x.lock/y"'] },
+  { name: 'two agents on one branch', yaml: ok('      - agent: w1\n        worktree: true\n        branch: feat\n      - agent: w2\n        worktree: true\n        branch: feat\n'),
+    expect: [':9:17 windows[0].panes[1].branch: branch "feat" is also the branch of agent w1 (windows[0].panes[0].branch); a branch can be checked out in one worktree only (expected another branch for w2'] },
+  { name: 'a branch that is another agent\'s default', yaml: `session: s\ndefaults:\n  worktree: true\n${ok('      - agent: w2\n        branch: s/w1\n      - agent: w1\n')}`,
+    expect: [':9:16 windows[0].panes[1].agent: its branch "s/w1" (the default) is also the branch of agent w2 (windows[0].panes[0].branch)'] },
+  { name: 'a branch that is a folder of another agent\'s', yaml: `session: s\ndefaults:\n  worktree: true\n${ok('      - agent: w1\n      - agent: w2\n        branch: s\n')}`,
+    expect: [':9:17 windows[0].panes[1].branch: branch "s" and the branch "s/w1" of agent w1 (windows[0].panes[0].agent) cannot both exist'] },
   { name: 'several problems at once', yaml: 'sesion: x\nwindows:\n  - layot: tiled\n    panes:\n      - agent: a\n        modle: opus\n', expect: [':1:1 sesion:', ':3:5 windows[0].layot:', ':6:9 windows[0].panes[0].modle:', '3 problems in the layout'] },
 ];
 

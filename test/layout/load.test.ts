@@ -8,6 +8,7 @@ import { layoutJsonSchema } from '../../src/cli/commands/layout.js';
 import { tempDir } from '../helpers/tmux.js';
 import { repoRoot } from '../helpers/paths.js';
 import { orchestrateScript, run } from '../helpers/cli.js';
+import { BRANCH_PATTERN } from '../../src/layout/schema.js';
 
 test('defaults apply to every agent, and an agent overrides them', (t) => {
   const dir = tempDir(t);
@@ -96,4 +97,28 @@ test('layout validate reports problems with exit code 2', async (t) => {
   const result = await run(orchestrateScript, ['layout', 'validate', join(dir, 'bad.yaml')], { cwd: dir });
   assert.equal(result.exitCode, 2);
   assert.match(result.stderr, /bad\.yaml:4:9 windows\[0\]\.panes\[0\]\.colour: unknown key "colour"/);
+});
+
+test('layout validate refuses a worktree branch git would refuse, and two agents on one branch, naming both', async (t) => {
+  const dir = tempDir(t);
+  const head = 'session: s\ndefaults:\n  worktree: true\nwindows:\n  - panes:\n      - agent: w1\n        branch: HEAD\n';
+  writeFileSync(join(dir, 'head.yaml'), head);
+  writeFileSync(join(dir, 'same.yaml'), `${head.replace('HEAD', 'feat')}      - agent: w2\n      - agent: w3\n        branch: s/w2\n`);
+  for (const file of ['head.yaml', 'same.yaml']) {
+    const result = await run(orchestrateScript, ['layout', 'validate', join(dir, file)], { cwd: dir });
+    assert.equal(result.exitCode, 2, file);
+    assert.match(result.stderr, file === 'head.yaml'
+      ? /head\.yaml:7:17 windows\[0\]\.panes\[0\]\.branch: is "HEAD" \(expected a git branch name such as shop\/w1: not HEAD or @/
+      : /same\.yaml:10:17 windows\[0\]\.panes\[2\]\.branch: branch "s\/w2" is also the branch of agent w2 \(windows\[0\]\.panes\[1\]\.agent\)/);
+  }
+});
+
+test('the branch pattern takes what git check-ref-format --branch takes (and refuses "@", git\'s word for HEAD)', async () => {
+  const names = ['main', 'shop/w1', 'feature/x-1_2', 'head', 'a@b', 'x/HEAD', 'a./b', 'caf\u00e9', 'HEAD', '@', '-x', 'a..b', 'a b', 'a\tb', 'a~1', 'a^', 'a:b', 'a?', 'a*', 'a[b', 'a\\b',
+    'a.lock', 'a.lock/b', 'a/.b', '.a', 'a/', '/a', 'a//b', 'a.', 'a@{1}', ''];
+  for (const name of names) {
+    const git = await run('git', ['check-ref-format', '--branch', name], {});
+    const gitTakes = git.exitCode === 0 && name !== '@';
+    assert.equal(BRANCH_PATTERN.test(name), gitTakes, `${JSON.stringify(name)}: git says ${git.exitCode === 0 ? 'valid' : 'invalid'}`);
+  }
 });

@@ -94,6 +94,12 @@ test('what is in the way of a worktree stops the start with the fix, and makes n
   assert.equal(git(repo, 'worktree', 'list'), before);
   assert.equal(git(repo, 'branch', '--list', 'team/w1'), '');
   git(repo, 'branch', '-d', 'feature/w2');
+  // A branch "feature" keeps "feature/w2" from being made (git keeps it in a folder "feature"): nothing is made either.
+  git(repo, 'branch', 'feature');
+  await assert.rejects(prepareWorktrees(layoutIn(t, repo), tempDir(t)), /branch "feature\/w2" for agent w2 cannot be made in .*: its branch "feature" is in the way .*\(set branch: for agent w2/);
+  assert.equal(git(repo, 'worktree', 'list'), before);
+  assert.equal(git(repo, 'branch', '--list', 'team/w1'), '');
+  git(repo, 'branch', '-d', 'feature');
 
   mkdirSync(join(repo, '.worktrees', 'team', 'w1'), { recursive: true });
   writeFileSync(join(repo, '.worktrees', 'team', 'w1', 'mine.txt'), 'a person\'s file\n');

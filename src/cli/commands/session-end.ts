@@ -3,7 +3,7 @@
 // detached process and says where its log is.
 import { openSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { parse } from '../args.js';
 import { resolveStateDir } from '../state-dir.js';
 import { readStore } from '../../store/state-dir.js';
@@ -12,6 +12,7 @@ import { endSession } from '../../session/end.js';
 import { orchestrateBin } from '../../util/paths.js';
 import { sessionEndLog } from '../../store/paths.js';
 import { seconds } from './handover.js';
+import { ancestorsOf } from '../../session/processes.js';
 
 export const sessionEndUsage = `Usage: orchestrate session end [--force] [--timeout S] [--summary] [--state DIR]
 
@@ -23,16 +24,24 @@ ended. Tasks never started are recorded as cancelled.
 --force cancels running and queued tasks instead of waiting for them.
 --summary asks the lead for a summary for the handover first (when it is idle).`;
 
-/** Whether this process runs inside the session it would end (an agent's tool, or any of its panes). */
+/**
+ * Whether this process runs inside the session it would end: in one of its panes (an agent's tool,
+ * a shell there), by $TMUX_PANE or by its ancestors, or under its private tmux server (run-shell).
+ * $ORCH_STATE_DIR says nothing here: a person may export it in any shell to pick the session.
+ */
 async function runsInside(stateDir: string): Promise<boolean> {
-  if (process.env.ORCH_STATE_DIR && resolve(process.env.ORCH_STATE_DIR) === stateDir) return true;
-  const pane = process.env.TMUX_PANE;
   const s = readStore(stateDir).session;
-  if (!pane || !process.env.TMUX || !s || s.ended_at) return false;
-  // $TMUX is "<socket path>,<server pid>,<session>": the same server as the session's?
-  if (basename(process.env.TMUX.split(',')[0] ?? '') !== (s.socket ?? 'default')) return false;
+  if (!s || s.ended_at) return false;
   const panes = await new Session(Server.of(s.socket), s.tmux_id, s.name).panes().catch(() => []);
-  return panes.some((p) => p.pane_id === pane);
+  if (!panes.length) return false;
+  const pane = process.env.TMUX_PANE;
+  // $TMUX is "<socket path>,<server pid>,<session>": the same server as the session's?
+  if (pane && process.env.TMUX && basename(process.env.TMUX.split(',')[0] ?? '') === (s.socket ?? 'default') && panes.some((p) => p.pane_id === pane)) return true;
+  const panePids = panes.map((p) => Number(p.pane_pid));
+  // A private server goes with the session: what it runs (its panes' parent) is inside too.
+  const server = s.socket ? ancestorsOf(panePids[0]!)[1] : undefined;
+  const inside = new Set([...panePids, ...(server && server > 1 ? [server] : [])]);
+  return ancestorsOf(process.pid).some((pid) => inside.has(pid));
 }
 
 export async function sessionEndCommand(argv: string[]): Promise<number> {
