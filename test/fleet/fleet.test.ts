@@ -91,6 +91,25 @@ test('a limit hit again doubles the backoff up to the cap; a named reset time is
   assert.equal(data.tasks!.a!.state, 'queued', 'never failed');
 });
 
+test('a headless agent: its runner\'s report of a turn the API refused on a limit (before or after the StopFailure) fails nothing; the task goes back once', () => {
+  const limitExit = { hook_event_name: 'HeadlessTaskExit', exit_code: 1, task: 'a', error: 'API Error: Request rejected (429) · slow down', api_error_status: 429 };
+  const stopFailure = { hook_event_name: 'StopFailure', error: 'rate_limit', last_assistant_message: 'API Error: Request rejected (429) · slow down' };
+  for (const order of [[limitExit, stopFailure], [stopFailure, limitExit]]) {
+    const data = store([agent('w1', { mode: 'headless' })]);
+    dispatch(data, 'a', { agent: 'w1' }, 0);
+    run(data, 1000);
+    assert.equal(data.tasks!.a!.state, 'running');
+    for (const event of order) hook(data, 'w1', 1100, event);
+    assert.deepEqual([data.tasks!.a!.state, data.tasks!.a!.limited?.length, data.agents.w1!.status, data.limits!.default!.hits], ['queued', 1, 'limited', 1], String(order[0]!.hook_event_name));
+  }
+  // Any other failed turn still fails its task.
+  const data = store([agent('w1', { mode: 'headless' })]);
+  dispatch(data, 'a', { agent: 'w1' }, 0);
+  run(data, 1000);
+  hook(data, 'w1', 1100, { ...limitExit, error: 'API Error: 500 boom', api_error_status: 500 });
+  assert.deepEqual([data.tasks!.a!.state, data.agents.w1!.status], ['failed', 'error']);
+});
+
 test('budgets: a reached session cap holds tasks back saying why, budget set lets them go; a task over its own cap fails and is interrupted', () => {
   const data = store([agent('w1', { cost_usd: 0.9 }), agent('w2')], { budget: { session_usd: 1 } });
   assert.deepEqual(budgetLines(data).map(budgetText), ['session: $0.9000 of $1.0000 (90%)']);
