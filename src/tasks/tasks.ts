@@ -229,7 +229,7 @@ export function taskOnEvent(data: StoreData, agentName: string, line: StatusLine
       const prompt = typeof line.event.prompt === 'string' ? line.event.prompt : '';
       // A prompt someone typed into the pane is not ours: keep waiting for ours.
       if (!isTaskPrompt(task, agent.mode, prompt)) return undefined;
-      confirm(task, agent, now);
+      confirm(task, agent, now, typeof line.event.prompt_id === 'string' ? line.event.prompt_id : undefined);
       // Sent as the note, it is still the task the agent works on.
       if (submitted(prompt) === RETRY_NOTE) agent.task = task.prompt.slice(0, 2000);
       return `task ${task.id} running on ${agent.name} (attempt ${task.attempts})`;
