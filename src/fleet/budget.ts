@@ -22,10 +22,10 @@ const round = (n: number): number => Math.round(n * 1e6) / 1e6;
 const caps = (data: StoreData): BudgetCaps => data.fleet?.budget ?? {};
 const isOpen = (t: TaskRecord): boolean => t.state === 'queued' || t.state === 'delivering' || t.state === 'running';
 
-/** What a task has cost so far: its agent's cost since it started while it runs, else what was recorded. */
+/** What a task has cost so far: its turns' cost, or (without prompt ids) its agent's cost since it started while it runs. */
 export function liveCost(data: StoreData, task: TaskRecord): number {
   const agent = task.agent ? data.agents[task.agent] : undefined;
-  if (task.state === 'running' && agent && task.cost_start !== undefined) return round(agent.cost_usd - task.cost_start);
+  if (task.state === 'running' && agent && task.cost_start !== undefined && !task.prompt_costs) return round(agent.cost_usd - task.cost_start);
   return task.cost_usd ?? 0;
 }
 

@@ -69,7 +69,7 @@ export function startRunner(opts: RunnerOptions): Runner {
 
   const waiting = (): void => print(renderer.note(`waiting for tasks (${dir})`));
 
-  const endTurn = (t: Turn, code: number, error: string, exited: boolean): void => {
+  const endTurn = (t: Turn, code: number, error: string, exited: boolean, apiStatus?: number): void => {
     if (turn !== t) return;
     turn = undefined;
     for (const timer of t.timers) clearTimeout(timer);
@@ -79,6 +79,8 @@ export function startRunner(opts: RunnerOptions): Runner {
     status({
       hook_event_name: 'HeadlessTaskExit', exit_code: code, task: t.task,
       ...(code !== 0 ? { error } : {}), ...(t.cancelled ? { cancelled: true } : {}),
+      // The API's refusal (e.g. 429): a limit is the StopFailure hook's to report, not a failed task.
+      ...(code !== 0 && apiStatus !== undefined ? { api_error_status: apiStatus } : {}),
     });
     rmSync(join(dir, `${t.task}.cancel`), { force: true });
     if (stopped) return;
@@ -97,7 +99,7 @@ export function startRunner(opts: RunnerOptions): Runner {
       onResult: (result) => {
         if (!turn) return;
         const code = result.is_error === true && !turn.cancelled ? 1 : 0;
-        endTurn(turn, code, errorText(turn.stderr, result), false);
+        endTurn(turn, code, errorText(turn.stderr, result), false, typeof result.api_error_status === 'number' ? result.api_error_status : undefined);
       },
       onStderr: (line) => {
         if (turn) turn.stderr = (`${turn.stderr + line}\n`).slice(-4000);

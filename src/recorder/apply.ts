@@ -11,7 +11,8 @@ import { approvalOnEvent } from '../approvals/approvals.js';
 import { applyEvent } from './reduce.js';
 import type { StatusLine } from '../store/types.js';
 import { readNewLines } from './status-lines.js';
-import { transcriptUsage } from './transcript.js';
+import { promptsCost, transcriptUsage } from './transcript.js';
+import { setTurnCosts } from '../tasks/lifecycle.js';
 
 /** Events after which the transcript's token counts are read again. */
 const USAGE_EVENTS = new Set(['Stop', 'StopFailure', 'SessionEnd', 'ProcessExit', 'HeadlessTaskExit']);
@@ -39,7 +40,7 @@ function applyLine(data: StoreData, name: string, agent: AgentRecord, line: Stat
   const what = applyEvent(agent, line);
   if (!what) return false;
   // With a budget in force, spend is read after each tool too, so a task over its cap stops mid-turn.
-  if (USAGE_EVENTS.has(what) || (what === 'PostToolUse' && budgetsActive(data))) updateUsage(agent);
+  if (USAGE_EVENTS.has(what) || (what === 'PostToolUse' && budgetsActive(data))) updateUsage(data, agent);
   const limitChange = limitOnEvent(data, name, line);
   if (limitChange) log(limitChange);
   // Permission requests are decided through files in the state directory (status-file lines only).
@@ -86,14 +87,21 @@ export function recordNewLines(data: StoreData, stateDir: string, names: readonl
   return read;
 }
 
-/** Reads the agent's tokens and cost from its transcript again; whether they changed. */
-export function updateUsage(agent: AgentRecord): boolean {
+/**
+ * Reads the agent's tokens and cost from its transcript again, and the cost of the tasks whose
+ * turns are in it (a finished one too: its turn's last lines come after its Stop); whether
+ * anything changed.
+ */
+export function updateUsage(data: StoreData, agent: AgentRecord): boolean {
   const usage = transcriptUsage(agent.transcript_path);
   if (usage.input + usage.output === 0) return false;
   const cost = Math.round(usage.cost_usd * 1e6) / 1e6;
-  const changed = cost !== agent.cost_usd || usage.output !== agent.tokens?.output || usage.input !== agent.tokens?.input;
+  let changed = cost !== agent.cost_usd || usage.output !== agent.tokens?.output || usage.input !== agent.tokens?.input;
   agent.tokens = { input: usage.input, output: usage.output, cache_read: usage.cache_read, cache_write: usage.cache_write };
   agent.cost_usd = cost;
+  for (const task of Object.values(data.tasks ?? {})) {
+    if (task.prompt_costs && setTurnCosts(data, task, promptsCost(agent.transcript_path, Object.keys(task.prompt_costs)))) changed = true;
+  }
   return changed;
 }
 

@@ -10,7 +10,7 @@ import { recordNewLines } from './apply.js';
 import { limitsPending, settleLimited } from '../fleet/limits.js';
 import { setCap } from '../fleet/budget.js';
 import { addAllowRule, settleApprovals } from '../approvals/approvals.js';
-import { archiveFinished, archiveHistory } from '../store/retention.js';
+import { archiveFinished, archiveHistory, unarchived } from '../store/retention.js';
 
 export interface PassResult { taken: TakenRequest[]; effects: TaskEffect[]; changed: boolean }
 
@@ -45,7 +45,7 @@ export function recordPass(data: StoreData, stateDir: string, agents: readonly s
   }
   // Finished tasks are written whole to the archive, and history beyond the live window leaves the
   // store (the archive is written before the store is).
-  if (archiveFinished(data, stateDir)) changed = true;
+  if (archiveFinished(data, stateDir, Date.now())) changed = true;
   const archived = archiveHistory(data, stateDir);
   if (archived.length) { log(`archived ${archived.join(', ')}`); changed = true; }
   return { taken, effects, changed };
@@ -62,8 +62,8 @@ function unarchiveRun(data: StoreData, stateDir: string, id: string): RunRecord 
   return run;
 }
 
-/** Whether time alone will change something: a delivery to confirm, a cancel, a timeout, a queue for an agent that exited. */
+/** Whether time alone will change something: a delivery to confirm, a cancel, a timeout, a queue for an agent that exited, a finished task to archive. */
 export function waitingOnTime(data: StoreData): boolean {
-  return limitsPending(data) || Object.values(data.approvals ?? {}).some((r) => r.state === 'pending') || Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true
+  return limitsPending(data) || Object.values(data.tasks ?? {}).some(unarchived) || Object.values(data.approvals ?? {}).some((r) => r.state === 'pending') || Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true
     || (t.state === 'running' && Boolean(t.timeout_s)) || (t.state === 'queued' && (t.target.agent ? data.agents[t.target.agent]?.status === 'exited' : Object.values(data.agents).some((a) => a.status === 'exited'))));
 }

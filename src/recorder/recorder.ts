@@ -31,6 +31,7 @@ import { mergeDone, mergesDue } from '../workflow/runs.js';
 import { mergeRunTask } from '../workflow/merges.js';
 import { budgetLines } from '../fleet/budget.js';
 import { emptySeen, newNotices, notifier } from '../notify/notify.js';
+import { LateLines } from './late-lines.js';
 
 /** How long after a look that found the session gone the second look is made. */
 const LOSS_CONFIRM_MS = 300;
@@ -89,13 +90,33 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   // picture costs no tmux call, and a tmux that cannot be reached is not the recorder's problem.
   const show = (): void => { void applyTmuxStatus(server, tmuxPicture(store.data)).catch(() => {}); };
 
+  // Transcripts that grew after their hooks (a local one watched after its turn ended, the copy of a
+  // remote one) are read again at the start of the next pass, so its budget checks see the spend.
+  const grown = new Set<string>();
+  const transcriptsGrew = (agents: readonly string[]): void => { for (const a of agents) grown.add(a); void drain(); };
+  const lateLines = new LateLines((agent) => transcriptsGrew([agent]));
+  const readGrown = (data: StoreData): boolean => {
+    let changed = false;
+    for (const name of grown) if (data.agents[name] && updateUsage(data, data.agents[name])) changed = true;
+    grown.clear();
+    return changed;
+  };
+  /** Local agents with new status lines whose turn is over: their transcripts are watched for the turn's last lines. */
+  const followEnded = (cursors: Record<string, number>): void => {
+    for (const a of Object.values(store.data.agents)) {
+      if (!a.host && a.transcript_path && a.status !== 'busy' && store.data.cursors?.[a.name] !== cursors[a.name]) lateLines.follow(a.name, a.transcript_path);
+    }
+  };
+
   // One pass at a time; changes that arrive meanwhile make one more. The store is written once per
   // pass, and only then are the requests deleted and the effects performed.
   const drain: () => Promise<void> = coalescing(async () => {
     if (stopped) return;
     try {
       let result = { taken: [], effects: [], changed: false } as ReturnType<typeof recordPass>;
-      await store.update((data) => { result = recordPass(data, stateDir, names, log); return result.changed; });
+      const cursors = { ...store.data.cursors };
+      await store.update((data) => { const late = readGrown(data); result = recordPass(data, stateDir, names, log); return result.changed || late; });
+      followEnded(cursors);
       takenIn(result.taken);
       show();
       perform(result.effects);
@@ -186,11 +207,8 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   for (const host of Object.values(session.hosts ?? {})) {
     links.set(host.name, new HostLink(host, Object.values(store.data.agents).filter((a) => a.host === host.name), stateDir, {
       reachable: (h) => void recordHost(h, true), unreachable: (h, why) => void recordHost(h, false, why),
-      appended: (agents, transcripts) => {
-        if (agents.length) void drain();
-        // A transcript may be written after its turn's Stop (which read it): its cost is read again when it grows.
-        if (transcripts.length) void store.update((data) => transcripts.map((name) => data.agents[name] && updateUsage(data.agents[name])).some(Boolean)).then((changed) => { if (changed) show(); }).catch(() => {});
-      },
+      // A transcript may be written after its turn's Stop (which read it): its cost is read again when it grows.
+      appended: (agents, transcripts) => { if (transcripts.length) transcriptsGrew(transcripts); else if (agents.length) void drain(); },
       log,
     }));
   }
@@ -334,6 +352,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     async stop() {
       stopped = true;
       clearInterval(timer);
+      lateLines.stop();
       for (const w of watchers) w.close();
       await Promise.all([...links.values()].map((l) => l.stop()));
       await drain();

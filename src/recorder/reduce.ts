@@ -160,6 +160,9 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       // claude exited during it. Its hooks normally said Stop or StopFailure already; a claude that
       // died before them (bad flags, no conversation to resume, killed) is an error.
       const code = typeof e.exit_code === 'number' ? e.exit_code : null;
+      // A turn the API refused on a limit: its StopFailure (just before or just after this) pauses
+      // the account and sends the task back; failing it here would lose it.
+      if (code !== 0 && typeof e.api_error_status === 'number' && classifyLimit(undefined, `${e.api_error_status} ${text(e.error) ?? ''}`)) return undefined;
       if (code !== 0 && agent.status !== 'error') set('error', `claude -p exited with code ${String(code)}${e.error ? `: ${clip(String(e.error), 300)}` : ''}`);
       else if (code === 0 && agent.status === 'busy') set('idle');
       else return undefined;

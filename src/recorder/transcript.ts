@@ -1,7 +1,9 @@
 // Tokens and cost from a Claude transcript (~/.claude/projects/<cwd>/<session>.jsonl) and its
 // subagents' transcripts (<session>/subagents/**/agent-*.jsonl next to it). The CLI writes one
 // line per content block, each carrying its message's usage: count each message once. Each file is
-// read once: later calls read only what was appended.
+// read once: later calls read only what was appended. Each message also counts for the prompt whose
+// turn it belongs to (the promptId of the user entry before it, as UserPromptSubmit's prompt_id),
+// so a task's cost is its own turns' whatever order the lines and hooks come in.
 import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -40,8 +42,13 @@ export function transcriptFiles(path: string): string[] {
 type RawUsage = Record<string, unknown> & { cache_creation?: Record<string, unknown> };
 const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-/** What was read of one session's transcripts: how far into each file, and each message's share of the sum. */
-interface SessionUsage { files: Map<string, { offset: number; size: number }>; byMessage: Map<string, Usage>; total: Usage }
+/** What was read of one session's transcripts: how far into each file (and the prompt its last turn is of), each message's share of the sum and its prompt, the sum by prompt. */
+interface SessionUsage {
+  files: Map<string, { offset: number; size: number; prompt?: string }>;
+  byMessage: Map<string, { usage: Usage; prompt: string | undefined }>;
+  byPrompt: Map<string, Usage>;
+  total: Usage;
+}
 
 /** Per session transcript, what earlier calls read: each call reads only what was appended since. */
 const sessions = new Map<string, SessionUsage>();
@@ -58,6 +65,15 @@ function messageUsage(model: string, usage: RawUsage): Usage {
   };
 }
 
+/** Adds (or takes away) a message's usage to the total and to its prompt's. */
+function count(session: SessionUsage, u: Usage, prompt: string | undefined, sign: 1 | -1): void {
+  add(session.total, u, sign);
+  if (prompt === undefined) return;
+  const sum = session.byPrompt.get(prompt) ?? zero();
+  add(sum, u, sign);
+  session.byPrompt.set(prompt, sum);
+}
+
 function add(total: Usage, u: Usage, sign: 1 | -1): void {
   total.input += sign * u.input;
   total.output += sign * u.output;
@@ -67,12 +83,12 @@ function add(total: Usage, u: Usage, sign: 1 | -1): void {
 }
 
 /** Reads what a file gained since the last call (complete lines only); false when it shrank (replaced). */
-function readAppended(session: SessionUsage, file: string): boolean {
+function readAppended(session: SessionUsage, file: string, main: string): boolean {
   let fd: number;
   try { fd = openSync(file, 'r'); } catch { return true; }
   try {
     const size = fstatSync(fd).size;
-    const seen = session.files.get(file) ?? { offset: 0, size: 0 };
+    const seen: { offset: number; size: number; prompt?: string } = session.files.get(file) ?? { offset: 0, size: 0 };
     if (size < seen.size) return false;
     seen.size = size;
     session.files.set(file, seen);
@@ -84,16 +100,22 @@ function readAppended(session: SessionUsage, file: string): boolean {
     const end = buffer.lastIndexOf(0x0a);
     if (end >= 0) seen.offset += end + 1;
     for (const line of buffer.toString('utf8').split('\n')) {
-      if (!line.includes('"usage"')) continue;
+      const usage = line.includes('"usage"');
+      if (!usage && !line.includes('"promptId"')) continue;
       try {
-        const m = (JSON.parse(line) as { message?: { id?: string; model?: string; usage?: RawUsage } }).message;
-        if (!m?.id || !m.usage) continue;
+        const entry = JSON.parse(line) as { type?: string; promptId?: unknown; message?: { id?: string; model?: string; usage?: RawUsage } };
+        // A user entry (a prompt or a tool result) says which prompt's turn the lines after it are of;
+        // a subagent's file without one goes with its session's current turn.
+        if (entry.type === 'user' && typeof entry.promptId === 'string') seen.prompt = entry.promptId;
+        const m = entry.message;
+        if (!usage || !m?.id || !m.usage) continue;
         // The last line of a message carries its final usage; a message seen before is replaced.
         const before = session.byMessage.get(m.id);
-        if (before) add(session.total, before, -1);
+        if (before) count(session, before.usage, before.prompt, -1);
         const now = messageUsage(m.model ?? '', m.usage);
-        session.byMessage.set(m.id, now);
-        add(session.total, now, 1);
+        const prompt = before?.prompt ?? seen.prompt ?? session.files.get(main)?.prompt;
+        session.byMessage.set(m.id, { usage: now, prompt });
+        count(session, now, prompt, 1);
       } catch { /* not JSON: skipped */ }
     }
     return true;
@@ -111,11 +133,22 @@ export function transcriptUsage(path: string | null | undefined): Usage {
   if (!path) return zero();
   let session = sessions.get(path);
   for (let fresh = !session; ; fresh = true) {
-    if (fresh) session = { files: new Map(), byMessage: new Map(), total: zero() };
-    if (transcriptFiles(path).every((file) => readAppended(session!, file))) break;
+    if (fresh) session = { files: new Map(), byMessage: new Map(), byPrompt: new Map(), total: zero() };
+    if (transcriptFiles(path).every((file) => readAppended(session!, file, path))) break;
     if (fresh) break;
   }
   sessions.set(path, session!);
   const t = session!.total;
   return { input: t.input, output: t.output, cache_read: t.cache_read, cache_write: t.cache_write, cost_usd: Math.max(0, t.cost_usd) };
+}
+
+/** What the turns of these prompts (UserPromptSubmit's prompt_id) cost, as transcriptUsage last read the transcript. */
+export function promptsCost(path: string | null | undefined, prompts: Iterable<string>): Map<string, number> {
+  const session = path ? sessions.get(path) : undefined;
+  const out = new Map<string, number>();
+  for (const id of prompts) {
+    const u = session?.byPrompt.get(id);
+    if (u) out.set(id, Math.max(0, u.cost_usd));
+  }
+  return out;
 }

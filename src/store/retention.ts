@@ -3,7 +3,7 @@
 // finishes, and its live copy keeps only the start of a long prompt and answer; past the window it
 // leaves the live store. So the cost of a store write, and of every reader, does not grow with the
 // session's history, nor with the length of its answers.
-import { appendToArchive, archiveCounts } from './archive.js';
+import { appendToArchive, archiveCounts, findArchived } from './archive.js';
 import { clipText } from '../util/text.js';
 import { FINAL_TASK_STATES, type EventRecord, type RunRecord, type StoreData, type TaskRecord } from './types.js';
 
@@ -29,14 +29,32 @@ const slack = (keep: number): number => Math.max(1, Math.ceil(keep / 4));
 const isFinalTask = (t: TaskRecord): boolean => FINAL_TASK_STATES.includes(t.state);
 const isFinalRun = (r: RunRecord): boolean => r.state !== 'running';
 
+/** A live task as the archive must have it: a clipped one (archived before, changed since) with its whole texts from there. */
+function wholeForArchive(stateDir: string, t: TaskRecord): Record<string, unknown> {
+  const before = t.clipped ? findArchived<TaskRecord>(stateDir, 'tasks', t.id).find((a) => a.id === t.id) : undefined;
+  return before ? { ...t, prompt: before.prompt, result: before.result, clipped: undefined, archived: true } : { ...t, archived: true };
+}
+
 /**
- * Writes every newly finished task whole to the archive, then keeps only the start of its long
- * texts in the live store. Returns how many were written.
+ * How long a finished task stays unarchived: its turn's last transcript lines come a moment after
+ * its Stop and add to its cost, and the archive is better written once with it.
  */
-export function archiveFinished(data: StoreData, stateDir: string): number {
-  const fresh = Object.values(data.tasks ?? {}).filter((t) => isFinalTask(t) && !t.archived);
+export const ARCHIVE_AFTER_MS = 5000;
+
+/** A finished task not (or, changed since, no longer) in the archive. */
+export const unarchived = (t: TaskRecord): boolean => isFinalTask(t) && !t.archived;
+
+/**
+ * Writes every newly finished task whole to the archive (with now: those that ended ARCHIVE_AFTER_MS
+ * ago, and those leaving the live store now), in one append, then keeps only the start of its long texts in the
+ * live store. A task that changed after it was written (a turn's last lines came later still) is
+ * written again. Returns how many were written.
+ */
+export function archiveFinished(data: StoreData, stateDir: string, now?: number, leaving: ReadonlySet<TaskRecord> = new Set()): number {
+  const settled = (t: TaskRecord): boolean => now === undefined || leaving.has(t) || !t.ended_at || Date.parse(t.ended_at) <= now - ARCHIVE_AFTER_MS;
+  const fresh = Object.values(data.tasks ?? {}).filter((t) => unarchived(t) && settled(t));
   if (!fresh.length) return 0;
-  appendToArchive(data, stateDir, 'tasks', fresh.map((t) => ({ ...t, archived: true })));
+  appendToArchive(data, stateDir, 'tasks', fresh.map((t) => wholeForArchive(stateDir, t)));
   for (const t of fresh) {
     t.archived = true;
     const prompt = clipText(t.prompt, LIVE_TEXT);
@@ -60,15 +78,16 @@ function countMoved(data: StoreData, kind: 'tasks' | 'runs' | 'events', records:
  * is written there first). Tasks of a run still going, and an agent's current task, stay. Returns
  * what moved (empty: nothing).
  */
-export function archiveHistory(data: StoreData, stateDir: string, keep: Retention = retentionFromEnv()): string[] {
+export function archiveHistory(data: StoreData, stateDir: string, keep: Retention = retentionFromEnv(), now = Date.now()): string[] {
   const moved: string[] = [];
   const tasks = data.tasks ?? {};
   const runs = data.runs ?? {};
   const current = new Set(Object.values(data.agents).map((a) => a.task_id).filter(Boolean));
   const finishedTasks = Object.values(tasks).filter((t) => isFinalTask(t) && !current.has(t.id) && !(t.run && runs[t.run] && !isFinalRun(runs[t.run]!)));
   if (finishedTasks.length > keep.tasks + slack(keep.tasks)) {
-    archiveFinished(data, stateDir);
     const old = finishedTasks.sort((a, b) => a.seq - b.seq).slice(0, finishedTasks.length - keep.tasks);
+    // What leaves is written now; what stays, once its time came.
+    archiveFinished(data, stateDir, now, new Set(old));
     countMoved(data, 'tasks', old);
     for (const t of old) delete tasks[t.id];
     moved.push(`${old.length} finished task(s)`);

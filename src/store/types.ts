@@ -216,8 +216,13 @@ export interface TaskRecord {
   turn_waits?: number;
   /** Cost of the agent's turns while it ran (USD). */
   cost_usd: number;
-  /** The agent's cost when the task started (cost_usd is the difference at the end). */
+  /** The agent's cost when the task started (cost_usd is the difference at the end), when its prompts have no ids. */
   cost_start?: number;
+  /**
+   * The cost of each of its turns, by the prompt_id UserPromptSubmit gave (a task that met a limit
+   * has more than one); cost_usd is their sum, read from the transcript, late lines included.
+   */
+  prompt_costs?: Record<string, number>;
   /** `orchestrate cancel` asked for it while it was being delivered or running. */
   cancel_requested?: boolean;
   /** Who asked: an agent's name (ORCH_AGENT) or "cli". */

@@ -9,7 +9,7 @@ import { enqueuePrompt } from '../headless/queue.js';
 import type { Server } from '../tmux/objects.js';
 import type { AgentRecord, TaskRecord } from '../store/types.js';
 import { promptsDir } from '../store/paths.js';
-import { interactiveText } from './tasks.js';
+import { interactiveText, promptToSend } from './tasks.js';
 import { pasteAndSubmitOnHost } from '../hosts/deliver.js';
 
 /** How long a delivery waits for the paste to show in Claude's box before it presses Enter all the same. */
@@ -18,14 +18,15 @@ const BOX_WAIT_MS = 3000;
 const BOX_LOOK_MS = 8;
 
 export async function deliver(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<void> {
+  const prompt = promptToSend(task, agent);
   if (agent.mode === 'headless') {
-    enqueuePrompt(promptsDir(stateDir, agent.name), task.seq, task.id, task.prompt);
+    enqueuePrompt(promptsDir(stateDir, agent.name), task.seq, task.id, prompt);
     return;
   }
   // On another host the same steps are made there, in one round trip instead of three or more.
-  if (server.host && server.socket) return pasteAndSubmitOnHost(server.host, server.socket, agent.pane, interactiveText(task.prompt), `orch-${task.id}`, BOX_WAIT_MS);
+  if (server.host && server.socket) return pasteAndSubmitOnHost(server.host, server.socket, agent.pane, interactiveText(prompt), `orch-${task.id}`, BOX_WAIT_MS);
   const pane = server.pane(agent.pane);
-  await pane.paste(interactiveText(task.prompt), { buffer: `orch-${task.id}` });
+  await pane.paste(interactiveText(prompt), { buffer: `orch-${task.id}` });
   // Enter as soon as Claude shows the text (a fixed pause was both too long on an idle machine and
   // too short on a loaded one); an Enter lost anyway is sent again by resubmit.
   await boxShowsText(server, agent, BOX_WAIT_MS);

@@ -70,15 +70,35 @@ export function waitForTurn(task: TaskRecord, now: number): boolean {
   return true;
 }
 
-/** delivering -> running: the agent's UserPromptSubmit reported the prompt. */
-export function confirm(task: TaskRecord, agent: AgentRecord, now: number): void {
+/** delivering -> running: the agent's UserPromptSubmit reported the prompt (with its prompt_id, when Claude gives one). */
+export function confirm(task: TaskRecord, agent: AgentRecord, now: number, promptId?: string): void {
   task.state = 'running';
   task.started_at = iso(now);
   task.cost_start = agent.cost_usd;
+  if (promptId) task.prompt_costs = { ...task.prompt_costs, [promptId]: 0 };
 }
 
+/** Its cost: its turns' (kept up to date from the transcript), or without prompt ids, its agent's since it started. */
 const costOf = (task: TaskRecord, agent: AgentRecord | undefined): number =>
-  agent ? round(agent.cost_usd - (task.cost_start ?? agent.cost_usd)) : task.cost_usd;
+  task.prompt_costs ? task.cost_usd : agent ? round(agent.cost_usd - (task.cost_start ?? agent.cost_usd)) : task.cost_usd;
+
+/**
+ * Its turns' costs as the transcript says now; whether they changed. A turn's last lines come after
+ * its Stop: what a finished task gains that way reaches its workflow run's task (which took its
+ * cost when it finished), and the archive (written again with it).
+ */
+export function setTurnCosts(data: StoreData, task: TaskRecord, costs: ReadonlyMap<string, number>): boolean {
+  const turns = task.prompt_costs;
+  if (!turns || ![...costs].some(([id, usd]) => turns[id] !== undefined && turns[id] !== round(usd))) return false;
+  for (const [id, usd] of costs) if (turns[id] !== undefined) turns[id] = round(usd);
+  const before = task.cost_usd;
+  task.cost_usd = round(Object.values(turns).reduce((s, usd) => s + usd, 0));
+  if (!isFinal(task)) return true;
+  const runTask = task.run && task.run_task ? data.runs?.[task.run]?.tasks[task.run_task] : undefined;
+  if (runTask && (runTask.tries.at(-1) !== task.id || (runTask.state !== 'queued' && runTask.state !== 'running'))) runTask.cost_usd = round(runTask.cost_usd + task.cost_usd - before);
+  task.archived = false;
+  return true;
+}
 
 /** running -> done, with the agent's last answer (whole, from its Stop event) as the result. */
 export function complete(data: StoreData, task: TaskRecord, agent: AgentRecord, now: number, answer = agent.last_result): void {

@@ -9,6 +9,7 @@ import type { StatusLine } from '../store/types.js';
 import { cancel, complete, confirm, cutShort, cutShortPending, fail, isFinal, markInterrupting, newTask, retryDelivery, startDelivery } from './lifecycle.js';
 import { limitAllows, startProbe } from '../fleet/limits.js';
 import { budgetBlock, overOwnCap } from '../fleet/budget.js';
+import { endsAtRefusedPrompt, RETRY_NOTE } from './retry.js';
 
 export { isFinal, newTask, openTasks } from './lifecycle.js';
 
@@ -48,6 +49,21 @@ export function expectedSubmission(prompt: string, mode: AgentRecord['mode']): s
 }
 
 const submitted = (prompt: string): string => prompt.replace(/\r\n?/g, '\n').trimEnd();
+
+/**
+ * What to send an agent for a task: its prompt, or, for a task resumed after a limit whose refused
+ * prompt the conversation still holds (src/tasks/retry.ts), a short note that it goes on.
+ */
+export function promptToSend(task: TaskRecord, agent: AgentRecord): string {
+  if (!task.limited?.length) return task.prompt;
+  return endsAtRefusedPrompt(agent.transcript_path, expectedSubmission(task.prompt, agent.mode)) ? RETRY_NOTE : task.prompt;
+}
+
+/** Whether a submitted prompt is this task's: its prompt, or after a limit, the note. */
+function isTaskPrompt(task: TaskRecord, mode: AgentRecord['mode'], prompt: string): boolean {
+  if (task.limited?.length && submitted(prompt) === RETRY_NOTE) return true;
+  return mode === 'headless' ? prompt === task.prompt : submitted(prompt) === expectedSubmission(task.prompt, mode);
+}
 
 const tasksOf = (data: StoreData): Record<string, TaskRecord> => (data.tasks ??= {});
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -214,9 +230,10 @@ export function taskOnEvent(data: StoreData, agentName: string, line: StatusLine
       if (task.state !== 'delivering') return undefined;
       const prompt = typeof line.event.prompt === 'string' ? line.event.prompt : '';
       // A prompt someone typed into the pane is not ours: keep waiting for ours.
-      const mine = agent.mode === 'headless' ? prompt === task.prompt : submitted(prompt) === expectedSubmission(task.prompt, agent.mode);
-      if (!mine) return undefined;
-      confirm(task, agent, now);
+      if (!isTaskPrompt(task, agent.mode, prompt)) return undefined;
+      confirm(task, agent, now, typeof line.event.prompt_id === 'string' ? line.event.prompt_id : undefined);
+      // Sent as the note, it is still the task the agent works on.
+      if (submitted(prompt) === RETRY_NOTE) agent.task = task.prompt.slice(0, 2000);
       return `task ${task.id} running on ${agent.name} (attempt ${task.attempts})`;
     }
     case 'Stop':

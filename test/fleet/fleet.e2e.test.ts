@@ -1,6 +1,6 @@
 // Fleet control with the real claude CLI against the API stand-in: a 429 in the middle of a
 // four-task workflow pauses every agent of that account, fails nothing, and the run finishes once
-// the stand-in stops refusing (each refused prompt submitted again once); a task over its own
+// the stand-in stops refusing (each refused task goes on with a short note); a task over its own
 // budget is interrupted and failed; a reached session cap holds new tasks until budget set; and
 // max_busy: 2 never lets three agents be busy at once.
 import { test } from 'node:test';
@@ -11,6 +11,7 @@ import { startLiveSession, writeLayout, type LiveSession } from '../helpers/sess
 import { orchestrateScript, run } from '../helpers/cli.js';
 import { retryUntil, tempDir } from '../helpers/tmux.js';
 import type { StoreData } from '../../src/store/types.js';
+import { RETRY_NOTE } from '../../src/tasks/retry.js';
 
 const orch = (live: LiveSession) => (args: string[]) => run(orchestrateScript, [...args, '--state', live.state], { env: live.env });
 /** claude retries a refused request itself by default; with none, its turn ends at once and the team's pause is what is tested. */
@@ -78,9 +79,10 @@ windows:
     assert.equal(finished.tasks[name]!.tries.length, 1, `${name}: no retry was used`);
   }
   const data: StoreData = live.store();
-  // Each prompt reached claude as a new user prompt once, plus once again per limit it met. The
-  // first of three and four to meet the limit paused the account; the other met it too, or was not
-  // even sent until the pause was over (both are right).
+  // Each prompt reached claude as a new user prompt once, and per limit it met a short note went
+  // on (claude keeps the refused prompt in its conversation). The first of three and four to meet
+  // the limit paused the account; the other met it too, or was not even sent until the pause was
+  // over (both are right).
   const counts = submissions(live, ['w1', 'w2']);
   assert.equal(counts.get(prompts.one), 1);
   assert.equal(counts.get(prompts.two), 1);
@@ -89,12 +91,13 @@ windows:
     const task = data.tasks![finished.tasks[name]!.tries[0]!]!;
     const hits = task.limited?.length ?? 0;
     limitedTotal += hits;
-    assert.equal(counts.get(prompts[name]), 1 + hits, name);
-    const refused = live.standin.requests.filter((r) => r.prompt === prompts[name] && r.reply === 'refused:429').length;
+    assert.equal(counts.get(prompts[name]), 1, name);
+    const refused = live.standin.requests.filter((r) => r.prompt?.startsWith(prompts[name]) && r.reply === 'refused:429').length;
     assert.equal(refused, hits, `${name}: each refused request sent its task back once (${refused} refused, ${hits} back)`);
     assert.equal(task.result, `${name} done`);
   }
   assert.ok(limitedTotal >= 1, 'a task went back to the queue on the limit');
+  assert.equal(counts.get(RETRY_NOTE), limitedTotal, 'a note per limit met');
   assert.equal(live.store().limits?.default, undefined, 'the limit is over');
 });
 

@@ -4,13 +4,17 @@
 // with a reason and fail a task over its own cap; max_busy holds the rest of the queue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyStore, type AgentRecord, type StoreData } from '../../src/store/types.js';
+import { emptyStore, type AgentRecord, type RunTaskRecord, type StoreData } from '../../src/store/types.js';
+import { setTurnCosts } from '../../src/tasks/lifecycle.js';
 import { applyLines } from '../../src/recorder/apply.js';
 import { intake, schedule } from '../../src/tasks/tasks.js';
 import { classifyLimit, resetTime, settleLimited } from '../../src/fleet/limits.js';
 import { budgetLines, budgetText, setCap } from '../../src/fleet/budget.js';
 import { statusTable } from '../../src/cli/commands/status.js';
 import { buildView } from '../../src/dashboard/view.js';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/tmux.js';
 
 const agent = (name: string, extra: Partial<AgentRecord> = {}): AgentRecord => ({
   name, role: 'worker', mode: 'interactive', pane: '%1', window: '@1', cwd: '/tmp', session_id: name, launch_script: '/x',
@@ -150,6 +154,25 @@ test('a limit hit again doubles the backoff up to the cap; a named reset time is
   assert.equal(data.tasks!.a!.state, 'queued', 'never failed');
 });
 
+test('a headless agent: its runner\'s report of a turn the API refused on a limit (before or after the StopFailure) fails nothing; the task goes back once', () => {
+  const limitExit = { hook_event_name: 'HeadlessTaskExit', exit_code: 1, task: 'a', error: 'API Error: Request rejected (429) · slow down', api_error_status: 429 };
+  const stopFailure = { hook_event_name: 'StopFailure', error: 'rate_limit', last_assistant_message: 'API Error: Request rejected (429) · slow down' };
+  for (const order of [[limitExit, stopFailure], [stopFailure, limitExit]]) {
+    const data = store([agent('w1', { mode: 'headless' })]);
+    dispatch(data, 'a', { agent: 'w1' }, 0);
+    run(data, 1000);
+    assert.equal(data.tasks!.a!.state, 'running');
+    for (const event of order) hook(data, 'w1', 1100, event);
+    assert.deepEqual([data.tasks!.a!.state, data.tasks!.a!.limited?.length, data.agents.w1!.status, data.limits!.default!.hits], ['queued', 1, 'limited', 1], String(order[0]!.hook_event_name));
+  }
+  // Any other failed turn still fails its task.
+  const data = store([agent('w1', { mode: 'headless' })]);
+  dispatch(data, 'a', { agent: 'w1' }, 0);
+  run(data, 1000);
+  hook(data, 'w1', 1100, { ...limitExit, error: 'API Error: 500 boom', api_error_status: 500 });
+  assert.deepEqual([data.tasks!.a!.state, data.agents.w1!.status], ['failed', 'error']);
+});
+
 test('budgets: a reached session cap holds tasks back saying why, budget set lets them go; a task over its own cap fails and is interrupted', () => {
   const data = store([agent('w1', { cost_usd: 0.9 }), agent('w2')], { budget: { session_usd: 1 } });
   assert.deepEqual(budgetLines(data).map(budgetText), ['session: $0.9000 of $1.0000 (90%)']);
@@ -168,6 +191,51 @@ test('budgets: a reached session cap holds tasks back saying why, budget set let
   assert.deepEqual(effects, [{ kind: 'interrupt', task: 'b', agent: 'w1' }]);
   assert.equal(data.tasks!.b!.state, 'failed');
   assert.equal(data.tasks!.b!.error, 'over its budget: $0.0600 spent, its cap is $0.0500 (dispatch --budget)');
+});
+
+test('a task\'s cost is its own turns\': the line of the task before, written after its Stop, counts for that one, not against the next one\'s cap', (t) => {
+  const transcript = join(tempDir(t), 's.jsonl');
+  const line = (entry: object): void => appendFileSync(transcript, `${JSON.stringify(entry)}\n`);
+  const user = (promptId: string, content: string): void => line({ type: 'user', promptId, message: { role: 'user', content } });
+  // $3 per million input tokens (Sonnet): a message of a million input tokens costs $3.
+  const message = (id: string, millions: number): void => line({ type: 'assistant', message: { id, model: 'claude-sonnet-4-5', usage: { input_tokens: millions * 1e6, output_tokens: 0 } } });
+  const data = store([agent('w1', { transcript_path: transcript })]);
+  setCap(data, 'task', 5);
+  dispatch(data, 'a', { agent: 'w1' }, 0);
+  schedule(data, 1000);
+  hook(data, 'w1', 1000, { hook_event_name: 'UserPromptSubmit', prompt: 'do a', prompt_id: 'pa' });
+  user('pa', 'do a');
+  message('m1', 1);
+  hook(data, 'w1', 2000, { hook_event_name: 'Stop', last_assistant_message: 'a done' });
+  assert.deepEqual([data.tasks!.a!.state, data.tasks!.a!.cost_usd], ['done', 3]);
+  dispatch(data, 'b', { agent: 'w1' }, 2000);
+  schedule(data, 2000);
+  hook(data, 'w1', 2100, { hook_event_name: 'UserPromptSubmit', prompt: 'do b', prompt_id: 'pb' });
+  // a's last message reaches the transcript only now, after b started.
+  message('m2', 1);
+  user('pb', 'do b');
+  message('m3', 1);
+  hook(data, 'w1', 2500, { hook_event_name: 'PostToolUse', tool_name: 'Bash' });
+  assert.equal(data.agents.w1!.cost_usd, 9);
+  assert.deepEqual([data.tasks!.a!.cost_usd, data.tasks!.b!.cost_usd], [6, 3]);
+  assert.deepEqual(budgetLines(data).map(budgetText), ['task:b: $3.0000 of $5.0000 (60%)']);
+  assert.deepEqual(schedule(data, 2600).effects, [], 'b is within its cap');
+  assert.equal(data.tasks!.b!.state, 'running');
+});
+
+test('a finished task\'s late cost reaches its workflow run\'s task (once it took the try\'s cost) and the archive (written again)', () => {
+  const data = store([agent('w1')]);
+  dispatch(data, 'a', { agent: 'w1' }, 0);
+  const task = Object.assign(data.tasks!.a!, { state: 'done', run: 'r', run_task: 's', prompt_costs: { pa: 3 }, cost_usd: 3, archived: true } as const);
+  const runTask = (state: 'running' | 'done'): RunTaskRecord => ({ name: 's', state, needs: [], target: { agent: 'w1' }, tries: ['a'], agent: 'w1', started_at: null, ended_at: null, result: null, error: null, cost_usd: state === 'done' ? 3 : 0 });
+  data.runs = { r: { id: 'r', name: 'wf', file: 'wf.yaml', state: 'running', created_at: '', ended_at: null, spec: { name: 'wf', file: 'wf.yaml', description: null, tasks: [] }, tasks: { s: runTask('done') } } };
+  assert.equal(setTurnCosts(data, task, new Map([['pa', 3], ['not-its', 1]])), false, 'nothing new');
+  assert.equal(setTurnCosts(data, task, new Map([['pa', 4.5]])), true);
+  assert.deepEqual([task.cost_usd, data.runs.r!.tasks.s!.cost_usd, task.archived], [4.5, 4.5, false]);
+  // A run task that has not taken its try's cost yet takes it whole later.
+  data.runs.r!.tasks.s = runTask('running');
+  setTurnCosts(data, task, new Map([['pa', 5]]));
+  assert.deepEqual([task.cost_usd, data.runs.r!.tasks.s!.cost_usd], [5, 0]);
 });
 
 test('max_busy: at most N agents work at once, the rest of the queue waits in order and says why', () => {

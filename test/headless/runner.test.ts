@@ -159,7 +159,7 @@ test('an error result fails its task (exit code 1, its text) and the same claude
   enqueuePrompt(b.prompts, 2, 'good', 'hello');
   await retryUntil(() => exits(b).length === 2, 10_000, 'both tasks');
   assert.deepEqual(exits(b), [
-    { hook_event_name: 'HeadlessTaskExit', exit_code: 1, task: 'bad', error: 'API Error: 500 fake' },
+    { hook_event_name: 'HeadlessTaskExit', exit_code: 1, task: 'bad', error: 'API Error: 500 fake', api_error_status: 500 },
     { hook_event_name: 'HeadlessTaskExit', exit_code: 0, task: 'good' },
   ]);
   assert.equal(b.starts().length, 1);

@@ -230,6 +230,8 @@ windows:
   assert.equal(box.run('cat project/notes.txt').trim(), 'hello from the box');
   const w1 = await retryUntil(() => { const a = store().agents.w1!; return (a.cost_usd ?? 0) > 0 && a; }, 15_000, 'w1\'s cost from its transcript there');
   assert.ok((w1.tokens?.output ?? 0) > 0, 'its tokens too');
+  // Its one task cost all of it, the turn's last line (written there after its Stop) included.
+  await retryUntil(() => { const d = store(); return Object.values(d.tasks ?? {})[0]?.cost_usd === d.agents.w1!.cost_usd; }, 15_000, 'the task\'s cost, its agent\'s');
   assert.equal(w1.model !== undefined, true);
 
   const ended = await run(orchestrateScript, ['session', 'end', '--force', '--state', state], { env });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { prices, transcriptUsage } from '../../src/recorder/transcript.js';
+import { prices, promptsCost, transcriptUsage } from '../../src/recorder/transcript.js';
 import { tempDir } from '../helpers/tmux.js';
 
 type U = { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number; cache_creation?: Record<string, number> };
@@ -89,4 +89,28 @@ test('later calls read only what was appended; a replaced file is read again fro
   assert.deepEqual([transcriptUsage(file).input, transcriptUsage(file).output], [15, 51], 'msg_b once, with its last usage');
   writeFileSync(file, `${assistant('msg_c', 'claude-sonnet-4-5', { input_tokens: 7, output_tokens: 7 })}\n`);
   assert.equal(transcriptUsage(file).input, 7, 'a shorter file was replaced: read anew');
+});
+
+test('each message counts for the prompt whose turn it is of (the promptId of the user entry before it), a line written late included', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 's.jsonl');
+  const prompt = (promptId: string, content: unknown): string => JSON.stringify({ type: 'user', promptId, message: { role: 'user', content } });
+  const sonnet = (id: string, input: number): string => assistant(id, 'claude-sonnet-4-5', { input_tokens: input, output_tokens: 0 });
+  writeFileSync(file, `${[
+    prompt('p1', 'the first task'), sonnet('m1', 1_000_000),
+    prompt('p1', [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'one' }]), sonnet('m2', 2_000_000),
+  ].join('\n')}\n`);
+  transcriptUsage(file);
+  assert.deepEqual([...promptsCost(file, ['p1', 'p2'])], [['p1', 9]], 'p1: $3 + $6; p2 has no turn yet');
+  // The turn's last message comes after its Stop, then the next prompt; a subagent's file without promptIds goes with the turn of its time.
+  appendFileSync(file, `${[sonnet('m3', 1_000_000), prompt('p2', 'the second task'), sonnet('m4', 3_000_000)].join('\n')}\n`);
+  mkdirSync(join(dir, 's', 'subagents'), { recursive: true });
+  writeFileSync(join(dir, 's', 'subagents', 'agent-a.jsonl'), `${sonnet('m5', 1_000_000)}\n`);
+  assert.equal(transcriptUsage(file).input, 8_000_000);
+  assert.deepEqual([...promptsCost(file, ['p1', 'p2'])], [['p1', 12], ['p2', 12]]);
+  // A message written again (its last usage) stays with its turn.
+  appendFileSync(file, `${sonnet('m1', 2_000_000)}\n`);
+  transcriptUsage(file);
+  assert.deepEqual([...promptsCost(file, ['p1', 'p2'])], [['p1', 15], ['p2', 12]]);
+  assert.deepEqual([...promptsCost(join(dir, 'other.jsonl'), ['p1'])], [], 'a transcript not read: nothing');
 });

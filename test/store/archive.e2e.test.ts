@@ -35,8 +35,11 @@ test('archived tasks: result, wait, tasks --page, the lead\'s task_result and li
   const store = live.store();
   assert.ok(!store.tasks?.[ids[0]!], 'the first task left store.json');
   assert.ok(Object.keys(store.tasks ?? {}).length <= 4);
-  const archived = readFileSync(archiveFile(live.state, 'tasks'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TaskRecord);
+  // (A task is archived a few seconds after it ends, with its turn's last transcript lines in its cost.)
+  const archivedTasks = (): TaskRecord[] => readFileSync(archiveFile(live.state, 'tasks'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TaskRecord);
+  const archived = await retryUntil(() => { const all = archivedTasks(); return new Set(all.map((x) => x.id)).size === ids.length && all; }, 15_000, 'every task archived');
   assert.deepEqual(archived.map((x) => x.id).sort(), [...ids].sort(), 'every finished task was written to the archive once');
+  assert.deepEqual(archived.filter((x) => !(x.cost_usd > 0)).map((x) => x.id), [], 'each with its cost (its one message is written after its Stop)');
 
   const first = await orch('result', ids[0]!);
   assert.equal(first.exitCode, 0, first.stderr);
