@@ -51,7 +51,10 @@ export const unarchived = (t: TaskRecord): boolean => isFinalTask(t) && !t.archi
  * written again. Returns how many were written.
  */
 export function archiveFinished(data: StoreData, stateDir: string, now?: number, leaving: ReadonlySet<TaskRecord> = new Set()): number {
-  const settled = (t: TaskRecord): boolean => now === undefined || leaving.has(t) || !t.ended_at || Date.parse(t.ended_at) <= now - ARCHIVE_AFTER_MS;
+  // A long text is not kept whole in the live store (rewritten on every event) while the late cost
+  // settles: such a task is archived at once, and again if its cost changes after.
+  const long = (t: TaskRecord): boolean => t.prompt.length > LIVE_TEXT || (t.result?.length ?? 0) > LIVE_TEXT;
+  const settled = (t: TaskRecord): boolean => now === undefined || leaving.has(t) || !t.ended_at || long(t) || Date.parse(t.ended_at) <= now - ARCHIVE_AFTER_MS;
   const fresh = Object.values(data.tasks ?? {}).filter((t) => unarchived(t) && settled(t));
   if (!fresh.length) return 0;
   appendToArchive(data, stateDir, 'tasks', fresh.map((t) => wholeForArchive(stateDir, t)));
