@@ -53,8 +53,9 @@ export function readEnvFile(file: string): Record<string, string> {
   let text: string;
   try { text = readFileSync(file, 'utf8'); } catch { return {}; }
   const env: Record<string, string> = {};
-  for (const [, name, raw] of text.matchAll(/^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)) {
-    env[name!] = raw!.startsWith("'") && raw!.endsWith("'") ? raw!.slice(1, -1).replace(/'\\''/g, "'") : raw!;
+  // quote()'s words: a bare word, or '...' pieces (which may span lines) joined by \' for each quote.
+  for (const [, name, raw] of text.matchAll(/^export ([A-Za-z_][A-Za-z0-9_]*)=((?:'[^']*'|\\')+|[^\s']*)$/gm)) {
+    env[name!] = raw!.replace(/'([^']*)'|\\'/g, (_, inner: string | undefined) => inner ?? "'");
   }
   return env;
 }

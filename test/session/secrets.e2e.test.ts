@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { privateServer, retryUntil, tempDir } from '../helpers/tmux.js';
 import { orchestrateScript, run, startScript } from '../helpers/cli.js';
 import { cmdlinesWith, environsWith, exposed, filesWith, uniqueSecret } from '../helpers/secrets.js';
+import { readEnvFile, redactor, tmuxEnvConf, writeEnvFile } from '../../src/util/secrets.js';
+import { execFileSync } from 'node:child_process';
 
 test('env: values reach the agents, a headless runner and a command pane by 0600 files only; no command line, open file or printout holds them', async (t) => {
   const dir = tempDir(t);
@@ -64,4 +66,23 @@ test('env: values reach the agents, a headless runner and a command pane by 0600
   assert.ok(!readFileSync(join(state, 'agents', 'hw', 'headless.json'), 'utf8').includes(runnerToken));
   const status = await run(orchestrateScript, ['status', '--state', state]);
   assert.deepEqual(secrets.filter((s) => status.stdout.includes(s)), []);
+});
+
+test('awkward env: values pass through tmux\'s source-file and the env files unchanged, and one rule redacts secret-named ones', async (t) => {
+  const dir = tempDir(t);
+  const values = { A: 'it\'s "quoted" $HOME ~ \\n #{pane_id} #(id) ; } { %if', B: '~/start', C: '', D: 'ÿ 日本語\ttab\nnewline', E: 'plain' };
+  const server = privateServer(t);
+  await server.cmd(['new-session', '-d', '-s', 'envs', 'sleep', '1000']);
+  const conf = join(dir, 'tmux-env.conf');
+  writeFileSync(conf, tmuxEnvConf('envs', values));
+  await server.cmd(['source-file', conf]);
+  for (const [k, v] of Object.entries(values)) assert.equal((await server.cmd(['show-environment', '-t', 'envs', k])).replace(/\n$/, ''), `${k}=${v}`, k);
+  const file = join(dir, 'env');
+  writeEnvFile(file, values);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.deepEqual(readEnvFile(file), values);
+  const shell = execFileSync('/bin/sh', ['-c', '. "$1" && env', 'sh', file], { encoding: 'utf8', env: {} });
+  for (const [k, v] of Object.entries(values)) assert.ok(shell.includes(`${k}=${v}\n`), k);
+  const redact = redactor([], { ANTHROPIC_API_KEY: 'sk-test-SECRET123', DB_PASSWORD: 'hunter2-long', GITHUB_TOKEN: 'ghp_abcdefgh', DATABASE_URL: 'postgres://x' });
+  assert.equal(redact('key sk-test-SECRET123, pw hunter2-long, gh ghp_abcdefgh, url postgres://x, sk-ant-api03-abcdefghij'), 'key [redacted], pw [redacted], gh [redacted], url postgres://x, [redacted]');
 });
