@@ -56,6 +56,8 @@ const cases: { name: string; yaml: string; expect: (string | RegExp)[] }[] = [
   { name: 'two focused windows', yaml: 'windows:\n  - focus: true\n    panes: [{agent: a}]\n  - focus: true\n    panes: [{agent: b}]\n', expect: [':4:12 windows[1].focus: more than one window has focus'] },
   { name: 'bad restart policy', yaml: `defaults:\n  restart: always\n${ok('      - agent: lead\n')}`, expect: [':2:12 defaults.restart: is "always" (expected one of never, on-failure)'] },
   { name: 'number where text is expected', yaml: `session: 42\n${ok('      - agent: lead\n')}`, expect: [':1:10 session: is 42 (expected a text; quote it: "42")'] },
+  { name: 'env: as text: its value is not shown', yaml: `env: ANTHROPIC_API_KEY=sk-test-SECRET123\n${ok('      - agent: lead\n')}`, expect: [':1:6 env: is a text (expected a mapping'] },
+  { name: 'a host\'s env: as text: its value is not shown', yaml: `hosts:\n  h: { ssh: box, env: "TOKEN=SECRET123-abc" }\n${ok('      - agent: lead\n')}`, expect: [/:2:\d+ hosts\.h\.env: is a text \(expected a mapping/] },
   { name: 'several problems at once', yaml: 'sesion: x\nwindows:\n  - layot: tiled\n    panes:\n      - agent: a\n        modle: opus\n', expect: [':1:1 sesion:', ':3:5 windows[0].layot:', ':6:9 windows[0].panes[0].modle:', '3 problems in the layout'] },
 ];
 
@@ -76,6 +78,7 @@ for (const c of cases) {
     assert.match(result.stderr, /layout\.yaml:\d+:\d+ /, 'names file:line:col');
     assert.deepEqual(await server.panes(), [], 'no tmux session may be left behind');
     assert.doesNotMatch(result.stderr, /internal error|\n\s+at /, 'no stack trace');
+    assert.ok(!result.stderr.includes('SECRET123'), 'no env: value is shown');
     assert.ok(!existsSync(join(dir, 'pwned')) && !existsSync(join(dir, 'state', 'pwned')), 'nothing ran');
   });
 }

@@ -37,8 +37,11 @@ test('env: values reach the agents, a headless runner and a command pane by 0600
   assert.deepEqual(secrets.filter((s) => validated.stdout.includes(s) || validated.stderr.includes(s)), []);
 
   const server = privateServer(t);
-  const started = await run(startScript, ['--layout', layout, '--socket', server.socket!, '--state', state, '--no-attach'], { cwd: project });
+  // A token in the caller's own environment goes the same ways (environments only, never a file or an argv).
+  const inherited = uniqueSecret('oauth-');
+  const started = await run(startScript, ['--layout', layout, '--socket', server.socket!, '--state', state, '--no-attach'], { cwd: project, env: { CLAUDE_CODE_OAUTH_TOKEN: inherited } });
   assert.equal(started.exitCode, 0, started.stderr);
+  secrets.push(inherited);
   assert.deepEqual(secrets.filter((s) => started.stdout.includes(s)), []);
 
   // Each process has its values in its environment: the agents' (fake) claudes, the headless runner's claude, the command pane's sleep.
@@ -62,7 +65,8 @@ test('env: values reach the agents, a headless runner and a command pane by 0600
   const holding = secrets.flatMap((s) => filesWith(state, s));
   assert.deepEqual(exposed(holding), []);
   for (const agent of ['lead', 'w1', 'hw']) assert.equal(statSync(join(state, 'agents', agent, 'env')).mode & 0o777, 0o600);
-  assert.deepEqual(secrets.filter((s) => !holding.some((f) => readFileSync(f.file, 'utf8').includes(s))), [], 'each value is in some file there');
+  assert.deepEqual(secrets.filter((s) => !holding.some((f) => readFileSync(f.file, 'utf8').includes(s))), [inherited], 'each env: value is in some file there; the caller\'s own token in none');
+  assert.ok(environsWith('CLAUDE_CODE_OAUTH_TOKEN', inherited).some((p) => holders.lead.includes(p)), 'the agents get the caller\'s own token');
   assert.ok(!readFileSync(join(state, 'agents', 'hw', 'headless.json'), 'utf8').includes(runnerToken));
   const status = await run(orchestrateScript, ['status', '--state', state]);
   assert.deepEqual(secrets.filter((s) => status.stdout.includes(s)), []);
