@@ -16,7 +16,9 @@ export interface HeadlessConfig {
 
 /** Writes the runner's configuration into the agent's directory. */
 export function writeHeadlessConfig(stateDir: string, config: HeadlessConfig): void {
-  writeFileSync(agentFiles(stateDir, config.agent.name).headlessConfig, `${JSON.stringify(config, null, 2)}\n`);
+  // Without the agent's env: values (secrets stay in its env file; the runner inherits them from its launch script).
+  const agent = { ...config.agent, env: {} };
+  writeFileSync(agentFiles(stateDir, config.agent.name).headlessConfig, `${JSON.stringify({ ...config, agent }, null, 2)}\n`);
 }
 
 /** Reads an agent's runner configuration, or a clear error. */

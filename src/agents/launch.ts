@@ -12,6 +12,7 @@ import { projectKey } from './claude-files.js';
 import { forkScript } from './fork.js';
 import { portEnv } from '../worktrees/ports.js';
 import { writeApprovalHook } from '../approvals/hook.js';
+import { writeEnvFile } from '../util/secrets.js';
 import { DEFAULT_APPROVAL_TIMEOUT_S } from '../approvals/approvals.js';
 
 /** An MCP server an agent gets (the orchestrator's, for the lead): its --mcp-config file and the tools allowed unasked. */
@@ -79,9 +80,12 @@ export function agentArgv(agent: AgentSpec, ctx: { claudeBin: string; sessionId:
   return [ctx.claudeBin, ...claudeArgs(agent, { sessionId: ctx.sessionId, settingsFile, resume: ctx.resume, ...(ctx.forkOf ? { forkOf: ctx.forkOf } : {}), ...(ctx.mcp ? { mcp: ctx.mcp } : {}) })];
 }
 
-/** The environment an agent runs with: the layout's, the agent's, and tags naming it. */
-export function agentEnv(agent: AgentSpec, ctx: LaunchContext): Record<string, string> {
-  return { ...ctx.env, ...agent.env, ...portEnv(ctx.ports ?? []), ORCH_AGENT: agent.name, ORCH_SESSION: ctx.sessionName, ORCH_STATE_DIR: ctx.stateDir };
+/** The layout's environment for an agent (the layout's, its host's, its own): possibly secret, so only ever in its env file. */
+export const layoutEnv = (agent: AgentSpec, ctx: Pick<LaunchContext, 'env'>): Record<string, string> => ({ ...ctx.env, ...agent.env });
+
+/** The environment we add (its ports, tags naming it): nothing secret, so written in the launch script itself. */
+export function agentTags(agent: AgentSpec, ctx: LaunchContext): Record<string, string> {
+  return { ...portEnv(ctx.ports ?? []), ORCH_AGENT: agent.name, ORCH_SESSION: ctx.sessionName, ORCH_STATE_DIR: ctx.stateDir };
 }
 
 /**
@@ -93,7 +97,7 @@ export function agentEnv(agent: AgentSpec, ctx: LaunchContext): Record<string, s
  */
 export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
   const files = agentFiles(ctx.stateDir, agent.name);
-  const env = Object.entries(agentEnv(agent, ctx)).map(([k, v]) => `export ${k}=${quote(v)}`);
+  const env = Object.entries(agentTags(agent, ctx)).map(([k, v]) => `export ${k}=${quote(v)}`);
   const first = quoteArgv(agentArgv(agent, { ...ctx, resume: false, forkOf: undefined }));
   const again = quoteArgv(agentArgv(agent, { ...ctx, resume: true }));
   const key = projectKey(agent.cwd);
@@ -113,6 +117,8 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
     // increment from tmux's 0): a machine full of busy agents still gets its events recorded at once.
     ...(agent.nice ? [`[ "\${ORCH_NICED:-}" = 1 ] || ORCH_NICED=1 exec nice -n ${agent.nice} /bin/sh "$0" "$@"`] : []),
     `cd ${quote(agent.cwd)} || exit 1`,
+    // The layout's env: values are in a file only this user can read, never in this script or an argv.
+    `. ${quote(files.env)} || exit 1`,
     ...env,
     `status_file=${quote(files.status)}`,
     `restart=${agent.restart === 'on-failure' ? 1 : 0}`,
@@ -188,6 +194,7 @@ export function writeLaunchScript(agent: AgentSpec, ctx: LaunchContext): string[
     mkdirSync(files.prompts, { recursive: true });
     writeHeadlessConfig(ctx.stateDir, { agent, sessionId: ctx.sessionId, claudeBin: ctx.claudeBin, settingsFile });
   }
+  writeEnvFile(files.env, layoutEnv(agent, ctx));
   writeFileSync(files.launch, launchScript(agent, ctx));
   chmodSync(files.launch, 0o755);
   return ['/bin/sh', files.launch];

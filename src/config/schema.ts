@@ -30,12 +30,18 @@ export const mapOf = (values: Schema, description?: string, keys?: { pattern: Re
 /** A scalar (string, number or boolean) taken as a string: env values and tmux option values. */
 export const scalar = (description?: string): Schema => ({ kind: 'scalar', description });
 
-const typeName = (node: Node | null | undefined): string => {
+/** What a node is, for an error; hidden: not its value (text under an env: may be a secret). */
+const typeName = (node: Node | null | undefined, hidden = false): string => {
   if (node == null || (isScalar(node) && node.value === null)) return 'nothing';
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
-  return typeof (node as { value: unknown }).value === 'string' ? `the text ${JSON.stringify(String((node as { value: unknown }).value).slice(0, 40))}` : `${String((node as { value: unknown }).value)}`;
+  const value = (node as { value: unknown }).value;
+  if (hidden) return typeof value === 'string' ? 'a text' : typeof value === 'number' ? 'a number' : 'true or false';
+  return typeof value === 'string' ? `the text ${JSON.stringify(String(value).slice(0, 40))}` : `${String(value)}`;
 };
+
+/** Fields whose values may be secrets: env: and what is in it. */
+const SECRET_PATH = /(^|\.)env(\.|$)/;
 
 const expected = (schema: Schema): string => {
   switch (schema.kind) {
@@ -56,12 +62,13 @@ const join = (path: string, key: string | number): string =>
 export function check(schema: Schema, node: Node | null | undefined, path: string, at: number, issues: Issue[]): unknown {
   const offset = node?.range?.[0] ?? at;
   const fail = (message: string): undefined => { issues.push({ offset, path, message }); return undefined; };
+  const typeOf = (n: Node): string => typeName(n, SECRET_PATH.test(path));
   if (node == null || (isScalar(node) && node.value === null && schema.kind !== 'scalar')) {
     return fail(`is empty (expected ${expected(schema)})`);
   }
   switch (schema.kind) {
     case 'object': case 'map': {
-      if (!isMap(node)) return fail(`is ${typeName(node)} (expected ${expected(schema)})`);
+      if (!isMap(node)) return fail(`is ${typeOf(node)} (expected ${expected(schema)})`);
       // Keys are defined, not assigned: "__proto__" is a key like any other (and is looked up with hasOwn).
       const out: Record<string, unknown> = {};
       const set = (key: string, value: unknown): void => { Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true }); };
@@ -98,30 +105,30 @@ export function check(schema: Schema, node: Node | null | undefined, path: strin
       return out;
     }
     case 'array': {
-      if (!isSeq(node)) return fail(`is ${typeName(node)} (expected ${expected(schema)})`);
+      if (!isSeq(node)) return fail(`is ${typeOf(node)} (expected ${expected(schema)})`);
       if (schema.minItems && node.items.length < schema.minItems) return fail(`is an empty list (expected at least ${schema.minItems} entr${schema.minItems === 1 ? 'y' : 'ies'})`);
       return node.items.map((item, i) => check(schema.items, item as Node, join(path, i), offset, issues));
     }
     default: {
-      if (!isScalar(node)) return fail(`is ${typeName(node)} (expected ${expected(schema)})`);
+      if (!isScalar(node)) return fail(`is ${typeOf(node)} (expected ${expected(schema)})`);
       const value = node.value;
       if (schema.kind === 'scalar') {
-        return ['string', 'number', 'boolean'].includes(typeof value) ? String(value) : fail(`is ${typeName(node)} (expected ${expected(schema)})`);
+        return ['string', 'number', 'boolean'].includes(typeof value) ? String(value) : fail(`is ${typeOf(node)} (expected ${expected(schema)})`);
       }
-      if (schema.kind === 'boolean') return typeof value === 'boolean' ? value : fail(`is ${typeName(node)} (expected true or false)`);
+      if (schema.kind === 'boolean') return typeof value === 'boolean' ? value : fail(`is ${typeOf(node)} (expected true or false)`);
       if (schema.kind === 'number') {
-        if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`is ${typeName(node)} (expected a number, e.g. 2.5)`);
+        if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`is ${typeOf(node)} (expected a number, e.g. 2.5)`);
         if (schema.min !== undefined && (schema.exclusiveMin ? value <= schema.min : value < schema.min)) return fail(`is ${value} (expected a number greater than ${schema.min})`);
         return value;
       }
       if (schema.kind === 'integer') {
-        if (typeof value !== 'number' || !Number.isInteger(value)) return fail(`is ${typeName(node)} (expected a whole number)`);
+        if (typeof value !== 'number' || !Number.isInteger(value)) return fail(`is ${typeOf(node)} (expected a whole number)`);
         if ((schema.min !== undefined && value < schema.min) || (schema.max !== undefined && value > schema.max)) {
           return fail(`is ${value} (expected a number from ${schema.min ?? '-inf'} to ${schema.max ?? 'inf'})`);
         }
         return value;
       }
-      if (typeof value !== 'string') return fail(`is ${typeName(node)} (expected ${expected(schema)}${typeof value === 'number' || typeof value === 'boolean' ? `; quote it: "${String(value)}"` : ''})`);
+      if (typeof value !== 'string') return fail(`is ${typeOf(node)} (expected ${expected(schema)}${typeof value === 'number' || typeof value === 'boolean' ? `; quote it: "${String(value)}"` : ''})`);
       if (schema.enum && !schema.enum.includes(value)) {
         const guess = closest(value, schema.enum);
         return fail(`is ${JSON.stringify(value)} (expected ${guess ? `${JSON.stringify(guess)}; ` : ''}one of ${schema.enum.join(', ')})`);

@@ -103,21 +103,3 @@ export function checkAction(req: IncomingMessage, cfg: AccessConfig): Verdict {
 
 /** Whether a bind address is allowed as given; non-loopback needs a token. */
 export const needsToken = (host: string): boolean => !isLoopbackAddress(host);
-
-/** Names of environment variables whose values are secrets. */
-const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
-
-/**
- * A function that blanks out secrets in text sent to browsers: the dashboard's own token, the
- * values of secret-looking environment variables (ANTHROPIC_API_KEY...), and anything shaped
- * like an Anthropic key. Agents' text passes through it too, so an agent that prints its key
- * shows [redacted].
- */
-export function redactor(extra: (string | undefined)[], env: NodeJS.ProcessEnv = process.env): (text: string) => string {
-  const values = new Set<string>();
-  for (const [name, value] of Object.entries(env)) if (value && value.length >= 8 && SECRET_NAME.test(name)) values.add(value);
-  for (const v of extra) if (v && v.length >= 8) values.add(v);
-  const escaped = [...values].sort((a, b) => b.length - a.length).map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const pattern = new RegExp([...escaped, 'sk-ant-[A-Za-z0-9_-]{8,}'].join('|'), 'g');
-  return (text) => text.replace(pattern, '[redacted]');
-}

@@ -8,7 +8,9 @@ import { OrchestratorError } from '../core/errors.js';
 import { Server } from '../tmux/objects.js';
 import { PaneFeed } from './pane-feed.js';
 import { deniedHtml } from './page.js';
-import { checkAccess, checkAction, cookies, needsToken, newToken, redactor, type AccessConfig } from './security.js';
+import { checkAccess, checkAction, cookies, needsToken, newToken, type AccessConfig } from './security.js';
+import { envFilesIn, redactor } from '../util/secrets.js';
+import { agentsDir, panesDir } from '../store/paths.js';
 import { StreamPool } from './streams.js';
 import { StoreFollower } from './follow.js';
 import { listen, send, sseEvent, urlHost, wantsHtml } from './http.js';
@@ -57,7 +59,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const token = opts.token ?? (tokenGenerated ? newToken() : undefined);
   const access: AccessConfig = { token, cookieName: 'orch_dash', csrf: newToken() };
   let clientCookie = 'orch_client';
-  const redact = redactor([token]);
+  // Secret-named values of this process's environment and of the session's env files (the layout's env:, every agent's).
+  const redact = redactor([token], process.env, ...envFilesIn([agentsDir(opts.stateDir), panesDir(opts.stateDir)]));
   const json = (value: unknown): string => JSON.stringify(value, (_, v: unknown) => (typeof v === 'string' ? redact(v) : v));
 
   const streams = new StreamPool();

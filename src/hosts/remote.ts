@@ -10,7 +10,8 @@ import type { AgentSpec, HostSpec, Layout } from '../layout/types.js';
 import type { AgentRecord, AgentWorktree, HostRecord, StoreData } from '../store/types.js';
 import { agentFiles, hookScriptFile } from '../store/paths.js';
 import { HOOK_SCRIPT, hookSettings } from '../agents/hooks.js';
-import { launchScript, type LaunchContext } from '../agents/launch.js';
+import { launchScript, layoutEnv, type LaunchContext } from '../agents/launch.js';
+import { envFileText, SECRET_FILE_MODE } from '../util/secrets.js';
 import { Server } from '../tmux/objects.js';
 import { formatOf, parseRows } from '../tmux/format.js';
 import { isNoServer } from '../tmux/command.js';
@@ -132,6 +133,8 @@ export async function startOnHost(opts: HostStartOptions): Promise<HostStart> {
     // A running agent's script is not written over (its shell reads it as it goes).
     if (running.has(agent.name)) continue;
     files.push({ path: there.settings, text: `${JSON.stringify(hookSettings(hookScriptFile(remoteState), there.status), null, 2)}\n`, mode: 0o644 });
+    // The env: values (the host's too) travel on ssh's stdin into a file there only its user can read.
+    files.push({ path: there.env, text: envFileText(layoutEnv(agent, remoteCtx)), mode: SECRET_FILE_MODE });
     files.push({ path: there.launch, text: launchScript(agent, remoteCtx), mode: 0o755 });
   }
   await checkOnHost(target, ['sh', '-s'], { input: filesScript([...new Set(specs.map((a) => a.cwd))], files), timeoutMs: 30_000 });

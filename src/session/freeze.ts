@@ -12,12 +12,26 @@ import { formatOf } from '../tmux/format.js';
 import { loadLayout } from '../layout/load.js';
 import type { AgentSpec, CommandSpec, Layout } from '../layout/types.js';
 import { toolkitRoot } from '../util/paths.js';
+import { isSecretName } from '../util/secrets.js';
 
 export interface FreezeOptions {
   /** Where the layout will be written (paths in it are relative to its folder); undefined: standard output, paths absolute. */
   output?: string;
   /** Says what could not be taken from the layout file. */
   warn?: (line: string) => void;
+  /** Show the values of secret-named env: variables as [redacted] (a printout, not a file of mode 0600). */
+  redact?: boolean;
+}
+
+/** An env: with the values of secret-named variables replaced; their names are added to hidden. */
+function redactEnv(env: unknown, hidden: Set<string>): unknown {
+  if (!env || typeof env !== 'object') return env;
+  const shown: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env as Record<string, string>)) {
+    if (isSecretName(k)) hidden.add(k);
+    shown[k] = isSecretName(k) ? '[redacted]' : v;
+  }
+  return shown;
 }
 
 type Raw = Record<string, unknown>;
@@ -130,5 +144,12 @@ export async function freezeSession(data: StoreData, opts: FreezeOptions = {}): 
     '# Windows, panes and layout strings are as tmux has them now; agents as the layout they started from',
     '# says (first prompts, which ran already, are left out). ./start.mts --layout THIS-FILE rebuilds it.',
   ];
+  if (opts.redact) {
+    const hidden = new Set<string>();
+    frozen.env = redactEnv(frozen.env, hidden);
+    for (const w of windows) for (const p of w.panes as Raw[]) if (p.env) p.env = redactEnv(p.env, hidden);
+    if (!frozen.env) delete frozen.env;
+    if (hidden.size) warn(`the values of ${[...hidden].join(', ')} are shown as [redacted]; --output FILE writes them (mode 0600)`);
+  }
   return `${head.join('\n')}\n${stringify(frozen, { lineWidth: 0 })}`;
 }

@@ -4,7 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { AgentSpec, Layout } from '../layout/types.js';
 import type { PanePlan, SessionPlan } from '../tmux/builder.js';
 import { agentArgv, writeLaunchScript, type AgentMcp, type LaunchContext } from '../agents/launch.js';
-import { agentFiles } from '../store/paths.js';
+import { agentFiles, paneEnvFile, tmuxEnvFile } from '../store/paths.js';
+import { SECRET_FILE_MODE, tmuxEnvConf, writeEnvFile } from '../util/secrets.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { MCP_TOOL_NAMES, writeMcpConfig } from '../mcp/config.js';
 
 /** The orchestrator's MCP server for an agent with mcp: true (the lead by default). */
@@ -23,14 +25,14 @@ export function planSession(layout: Layout, opts: { claudeBin: string; stateDir:
   // Ids first: a fork_from agent's command names its parent's session id.
   const ids = new Map(layout.agents.map((a) => [a.name, opts.sessionIds?.[a.name] ?? randomUUID()]));
   const shell = process.env.SHELL || '/bin/sh';
-  const windows = layout.windows.map((w) => ({
+  const windows = layout.windows.map((w, wi) => ({
     name: w.name,
     layout: w.layout,
     focus: w.focus,
     options: w.options,
-    panes: w.panes.map((pane): PanePlan => {
+    panes: w.panes.map((pane, pi): PanePlan => {
       if (pane.kind === 'command') {
-        return { title: pane.name, cwd: pane.cwd, env: pane.env, argv: [shell, '-c', pane.command], focus: pane.focus };
+        return { title: pane.name, cwd: pane.cwd, argv: commandArgv(shell, pane.command, { ...layout.env, ...pane.env }, paneEnvFile(opts.stateDir, wi, pi)), focus: pane.focus };
       }
       const sessionId = ids.get(pane.name) ?? randomUUID();
       const launchFile = agentFiles(opts.stateDir, pane.name).launch;
@@ -42,9 +44,31 @@ export function planSession(layout: Layout, opts: { claudeBin: string; stateDir:
   }));
   const tmux: SessionPlan = {
     name: layout.session, cwd: layout.root, width: opts.width, height: opts.height,
-    windows, options: layout.options, windowOptions: layout.windowOptions, env: layout.env,
+    windows, options: layout.options, windowOptions: layout.windowOptions,
+    ...(Object.keys(layout.env).length ? { envFile: tmuxEnvFile(opts.stateDir) } : {}),
   };
   return { tmux, agents };
+}
+
+/** A command pane's argv: its command in the user's shell, after sh has read its env file (when it has env: values). */
+function commandArgv(shell: string, command: string, env: Record<string, string>, envFile: string): string[] {
+  if (!Object.keys(env).length) return [shell, '-c', command];
+  return ['/bin/sh', '-c', '. "$1" && shift && exec "$@"', 'sh', envFile, shell, '-c', command];
+}
+
+/**
+ * Writes the files that carry the layout's env: values to the session (mode 0600, never argv):
+ * tmux's session environment, for the control window and panes opened later, and each command
+ * pane's. (Each agent's is written with its launch script.)
+ */
+export function writeSessionEnvFiles(layout: Layout, stateDir: string): void {
+  if (Object.keys(layout.env).length) writeFileAtomic(tmuxEnvFile(stateDir), tmuxEnvConf(layout.session, layout.env), SECRET_FILE_MODE);
+  layout.windows.forEach((w, wi) => {
+    w.panes.forEach((pane, pi) => {
+      const env = { ...layout.env, ...pane.env };
+      if (pane.kind === 'command' && Object.keys(env).length) writeEnvFile(paneEnvFile(stateDir, wi, pi), env);
+    });
+  });
 }
 
 /** The launch context for one agent of the plan. */

@@ -14,8 +14,9 @@ import { inspectStore, keepDamagedAside, prepareStateDir } from '../store/state-
 import type { AgentRecord } from '../store/types.js';
 import { quoteArgv } from '../util/shell-quote.js';
 import { stateRoot, toolkitRoot } from '../util/paths.js';
-import { launchContext, planSession, writeAgentFiles } from './plan.js';
-import type { LaunchContext } from '../agents/launch.js';
+import { launchContext, planSession, writeAgentFiles, writeSessionEnvFiles } from './plan.js';
+import { layoutEnv, type LaunchContext } from '../agents/launch.js';
+import { envNames } from '../util/secrets.js';
 import type { HostStart } from '../hosts/remote.js';
 import { controlCommands, createControlWindow } from './control.js';
 import { earlierSocket, giveLeadHandover, prepareStart, recordResumed } from './resume.js';
@@ -63,13 +64,15 @@ export async function start(opts: StartOptions): Promise<number> {
   if (opts.dryRun) {
     opts.out(`# tmux session "${layout.session}" from ${layout.file} (dry run: nothing is started)`);
     opts.out(renderCommands(opts.socket, buildCommands(plan.tmux)));
+    // Names only: env: values may be secrets, whatever their names (a URL with a password in it).
+    if (Object.keys(layout.env).length) opts.out(`# the layout's env: (values in ${plan.tmux.envFile}, mode 0600, not shown): ${envNames(layout.env)}`);
     opts.out(`# then, once the store is written, the control window (recorder, status board${layout.dashboard ? ' and dashboard' : ''}):`);
     opts.out(renderCommands(opts.socket, controlCommands(layout.session, stateDir, layout.root, undefined, false, layout.dashboard)));
     const { worktreePath } = await import('../worktrees/prepare.js');
     for (const agent of plan.agents) {
       const spec = layout.agents.find((a) => a.name === agent.name)!;
       if (spec.worktree) opts.out(`# agent ${agent.name} gets its own worktree ${worktreePath(layout.root, layout, agent.name)} below the repository's top (branch ${spec.worktree.branch}), and runs in it:`);
-      opts.out(`# agent ${agent.name} (${spec.role}) in ${spec.cwd}, run by ${agent.launchFile}:`);
+      opts.out(`# agent ${agent.name} (${spec.role}) in ${spec.cwd}, run by ${agent.launchFile}, its env: (values not shown) ${envNames(layoutEnv(spec, { env: { ...layout.env, ...(spec.host ? layout.hosts[spec.host]?.env : {}) } }))}:`);
       opts.out(quoteArgv(agent.argv));
     }
     return 0;
@@ -122,6 +125,7 @@ export async function start(opts: StartOptions): Promise<number> {
     contexts.set(agent.name, ctx);
     if (!agent.host) writeAgentFiles(agent, ctx);
   }
+  writeSessionEnvFiles(layout, stateDir);
   // Agents on other hosts first: a host that cannot be reached, or lacks their directory, starts nothing here.
   const hosts = await startHosts(layout, stateDir, contexts, Boolean(decision.resume), size);
   const transcriptMirror = hosts.size ? (await import('../hosts/remote.js')).transcriptMirror : () => null;

@@ -3,11 +3,13 @@
 //
 //   store.json              the store (the recorder is its only writer)
 //   inbox/                  requests to the recorder (dispatch, cancel, run), one file each
-//   agents/<name>/          one agent: launch.sh, settings.json, status.jsonl (its hooks' events),
+//   agents/<name>/          one agent: launch.sh, env (its env: values, mode 0600), settings.json, status.jsonl (its hooks' events),
 //                           mcp.json, launch.log, system-prompt.md; headless.json and prompts/ for
 //                           a headless agent; worktree.json, setup.log and setup.done for an
 //                           agent with its own worktree; approvals/<request>.json, the decisions
 //                           on its permission requests (written once, by whoever decides first)
+//   panes/<w>.<p>.env       a command pane's env: values (mode 0600), read by its shell before the command
+//   tmux-env.conf           the layout's env: as tmux's session environment (mode 0600), read by source-file
 //   handovers/              Markdown handovers
 //   archive/                finished tasks, runs and events that left the live store:
 //                           <kind>.jsonl (append-only) and <kind>.idx (where each id's line is)
@@ -27,6 +29,10 @@ export const recorderScriptFile = (stateDir: string): string => join(stateDir, '
 export const approvalHookFile = (stateDir: string): string => join(stateDir, 'approve.sh');
 export const TMUX_EVENTS = 'tmux-events';
 export const tmuxEventsFile = (stateDir: string): string => join(stateDir, TMUX_EVENTS);
+export const panesDir = (stateDir: string): string => join(stateDir, 'panes');
+/** A command pane's env file, by its window and pane index. */
+export const paneEnvFile = (stateDir: string, window: number, pane: number): string => join(panesDir(stateDir), `${window}.${pane}.env`);
+export const tmuxEnvFile = (stateDir: string): string => join(stateDir, 'tmux-env.conf');
 export const dashboardInfoFile = (stateDir: string): string => join(stateDir, 'dashboard.json');
 export const sessionEndLog = (stateDir: string): string => join(stateDir, 'session-end.log');
 
@@ -42,13 +48,14 @@ export const agentDir = (stateDir: string, agent: string): string => join(agents
 
 /** One agent's files. */
 export function agentFiles(stateDir: string, agent: string): {
-  dir: string; launch: string; settings: string; status: string; mcpConfig: string; launchLog: string;
+  dir: string; launch: string; env: string; settings: string; status: string; mcpConfig: string; launchLog: string;
   systemPrompt: string; headlessConfig: string; prompts: string; worktree: string; setupLog: string; setupDone: string; approvals: string;
 } {
   const dir = agentDir(stateDir, agent);
   return {
     dir,
     launch: join(dir, 'launch.sh'),
+    env: join(dir, 'env'),
     settings: join(dir, 'settings.json'),
     status: join(dir, 'status.jsonl'),
     mcpConfig: join(dir, 'mcp.json'),

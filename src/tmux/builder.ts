@@ -20,7 +20,6 @@ export interface PanePlan {
   cwd: string;
   /** argv run directly by tmux (more than one word: no shell in between). */
   argv: readonly string[];
-  env?: Record<string, string>;
   focus?: boolean;
 }
 
@@ -47,7 +46,11 @@ export interface SessionPlan {
   options: Record<string, string>;
   /** Window options, for every window. */
   windowOptions: Record<string, string>;
-  env: Record<string, string>;
+  /**
+   * A tmux file of set-environment commands (the layout's env:) for source-file: values given to
+   * tmux by file, never in argv (a new-session -e VAR=value stays on the tmux server's command line).
+   */
+  envFile?: string;
 }
 
 /** What tmux created: ids in plan order. */
@@ -69,10 +72,6 @@ const BORDER_OPTIONS: Record<string, string> = {
 // each goes through formatLiteral, so no layout text reaches the format expander.
 const literal = formatLiteral;
 
-function envFlags(env: Record<string, string> | undefined): string[] {
-  return Object.entries(env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-}
-
 /** The tmux commands (one chained call) that create the session described by plan. */
 export function buildCommands(plan: SessionPlan): TmuxCommand[] {
   return plan.windows.flatMap((_, w) => windowCommands(plan, w));
@@ -86,11 +85,12 @@ function windowCommands(plan: SessionPlan, w: number, sessionTarget?: string): T
   const window = plan.windows[w]!;
   const commands: TmuxCommand[] = [];
   window.panes.forEach((pane, p) => {
-    const where = ['-c', literal(pane.cwd), ...envFlags(pane.env)];
+    const where = ['-c', literal(pane.cwd)];
     if (w === 0 && p === 0) {
       commands.push(['new-session', '-d', '-s', plan.name, '-x', String(plan.width), '-y', String(plan.height),
-        '-n', literal(window.name), ...envFlags(plan.env), ...where, '-P', '-F', formatOf(NEW_SESSION), ...pane.argv]);
+        '-n', literal(window.name), ...where, '-P', '-F', formatOf(NEW_SESSION), ...pane.argv]);
       for (const [key, value] of Object.entries(plan.options)) commands.push(['set-option', key, value]);
+      if (plan.envFile) commands.push(['source-file', plan.envFile]);
     } else if (p === 0) {
       commands.push(['new-window', ...(sessionTarget ? ['-t', sessionTarget] : []), '-n', literal(window.name), ...where, '-P', '-F', formatOf(NEW_WINDOW), ...pane.argv]);
     } else {

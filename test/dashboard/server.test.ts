@@ -12,7 +12,8 @@ import { onCleanup, retryUntil, tempDir } from '../helpers/tmux.js';
 import { openEvents, request } from '../helpers/http.js';
 import { SECRET_KEY, agent, dashboard, fixtureStore, writeStore } from '../helpers/dashboard.js';
 import { orchestrateScript } from '../helpers/cli.js';
-import { inboxDir } from '../../src/store/paths.js';
+import { agentFiles, inboxDir, paneEnvFile } from '../../src/store/paths.js';
+import { writeEnvFile } from '../../src/util/secrets.js';
 
 test('dashboard: on 127.0.0.1 without a token it answers loopback names only, same-origin only, and is read-only', async (t) => {
   const { d } = await dashboard(t);
@@ -190,6 +191,18 @@ test('dashboard: no secret in any response, agent text included; only whiteliste
   assert.equal(lead.last_result, 'my key is [redacted] and the token [redacted]');
   assert.equal(lead.task, 'print [redacted]');
   assert.ok(!body.includes('/secret/launch.sh'), 'launch scripts and other store internals are not sent');
+});
+
+test('dashboard: the values of secret-named env: variables of the session\'s agents and command panes are redacted too', async (t) => {
+  const { d } = await dashboard(t, {
+    data: fixtureStore({}, [agent('lead', { last_result: 'pw hunter2-secret, token cmd-token-value, other plain-value-here' })]),
+    prepare: (state) => {
+      writeEnvFile(agentFiles(state, 'lead').env, { DB_PASSWORD: 'hunter2-secret', OTHER: 'plain-value-here' });
+      writeEnvFile(paneEnvFile(state, 0, 1), { CMD_TOKEN: 'cmd-token-value' });
+    },
+  });
+  const lead = JSON.parse((await request(d.port, '/api/state')).body).view.agents[0];
+  assert.equal(lead.last_result, 'pw [redacted], token [redacted], other plain-value-here');
 });
 
 test('dashboard: the event stream sends a snapshot, then only the sections a store write changed', async (t) => {

@@ -35,7 +35,9 @@ test('a headless agent\'s launch script runs the runner with its settings (no Se
   assert.ok(!hooks.includes('SessionEnd'), 'a claude that exits ends its session; the agent goes on');
   assert.ok(existsSync(join(dir, 'prompts')));
   const config = readHeadlessConfig(state, 'hw');
-  assert.deepEqual(config, { agent, sessionId, claudeBin: '/opt/claude', settingsFile: join(dir, 'settings.json') });
+  // Its env: values are not in this file (they stay in its env file, mode 0600; the runner inherits them).
+  assert.deepEqual(config, { agent: { ...agent, env: {} }, sessionId, claudeBin: '/opt/claude', settingsFile: join(dir, 'settings.json') });
+  assert.match(readFileSync(join(dir, 'env'), 'utf8'), /^export A=1$/m);
   assert.deepEqual(streamArgs(config, true), ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--resume', sessionId,
     '--settings', join(dir, 'settings.json'), '--model', 'sonnet', '--permission-mode', 'acceptEdits', '--allowedTools', 'Write',
     '--append-system-prompt', 'be brief', '--add-dir', '/tmp'], 'prompts go to stdin, never into argv (the layout\'s included)');

@@ -33,9 +33,10 @@ export function writeStore(dir: string, data: StoreData): void {
 }
 
 /** A dashboard (port 0) on a temp state directory holding data; closed when the test ends. */
-export async function dashboard(t: TestContext, opts: { token?: string; host?: string; data?: StoreData } = {}): Promise<{ d: Dashboard; state: string }> {
+export async function dashboard(t: TestContext, opts: { token?: string; host?: string; data?: StoreData; prepare?: (state: string) => void } = {}): Promise<{ d: Dashboard; state: string }> {
   const state = tempDir(t);
   writeStore(state, opts.data ?? fixtureStore());
+  opts.prepare?.(state);
   const d = await startDashboard({ stateDir: state, host: opts.host ?? '127.0.0.1', port: 0, paneIntervalMs: 100, ...(opts.token ? { token: opts.token } : {}) });
   onCleanup(t, () => d.close());
   return { d, state };

@@ -66,6 +66,8 @@ const cases: { name: string; yaml: string; expect: (string | RegExp)[] }[] = [
     expect: [':9:16 windows[0].panes[1].agent: its branch "s/w1" (the default) is also the branch of agent w2 (windows[0].panes[0].branch)'] },
   { name: 'a branch that is a folder of another agent\'s', yaml: `session: s\ndefaults:\n  worktree: true\n${ok('      - agent: w1\n      - agent: w2\n        branch: s\n')}`,
     expect: [':9:17 windows[0].panes[1].branch: branch "s" and the branch "s/w1" of agent w1 (windows[0].panes[0].agent) cannot both exist'] },
+  { name: 'env: as text: its value is not shown', yaml: `env: ANTHROPIC_API_KEY=sk-test-SECRET123\n${ok('      - agent: lead\n')}`, expect: [':1:6 env: is a text (expected a mapping'] },
+  { name: 'a host\'s env: as text: its value is not shown', yaml: `hosts:\n  h: { ssh: box, env: "TOKEN=SECRET123-abc" }\n${ok('      - agent: lead\n')}`, expect: [/:2:\d+ hosts\.h\.env: is a text \(expected a mapping/] },
   { name: 'several problems at once', yaml: 'sesion: x\nwindows:\n  - layot: tiled\n    panes:\n      - agent: a\n        modle: opus\n', expect: [':1:1 sesion:', ':3:5 windows[0].layot:', ':6:9 windows[0].panes[0].modle:', '3 problems in the layout'] },
 ];
 
@@ -86,6 +88,7 @@ for (const c of cases) {
     assert.match(result.stderr, /layout\.yaml:\d+:\d+ /, 'names file:line:col');
     assert.deepEqual(await server.panes(), [], 'no tmux session may be left behind');
     assert.doesNotMatch(result.stderr, /internal error|\n\s+at /, 'no stack trace');
+    assert.ok(!result.stderr.includes('SECRET123'), 'no env: value is shown');
     assert.ok(!existsSync(join(dir, 'pwned')) && !existsSync(join(dir, 'state', 'pwned')), 'nothing ran');
   });
 }

@@ -3,7 +3,7 @@
 // agents (roles, directories, flags) and command panes, including what was changed in tmux since.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { privateServer, retryUntil, tempDir } from '../helpers/tmux.js';
@@ -26,7 +26,7 @@ windows:
       - agent: w1
         cwd: api
         restart: on-failure
-        env: { PORT: "3001" }
+        env: { PORT: "3001", API_TOKEN: tok-SECRET123-freeze }
         append_system_prompt: Be brief.
       - command: sleep 600
         name: logs
@@ -41,7 +41,8 @@ async function shape(server: Server, state: string): Promise<unknown> {
   const store = JSON.parse(readFileSync(join(state, 'store.json'), 'utf8')) as StoreData;
   const panes = (await server.panes()).filter((p) => p.window_name !== 'control');
   const windows = [...new Set(panes.map((p) => p.window_id))].map((w) => panes.filter((p) => p.window_id === w));
-  const launch = (agent: string): string => readFileSync(join(state, 'agents', agent, 'launch.sh'), 'utf8')
+  // The launch script with the agent's env file (its env: values) in it.
+  const launch = (agent: string): string => [readFileSync(join(state, 'agents', agent, 'env'), 'utf8'), readFileSync(join(state, 'agents', agent, 'launch.sh'), 'utf8')].join('\n')
     .split('\n').filter((l) => /^(cd|export) /.test(l) || l.includes('--settings')).join('\n').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'ID').replaceAll(state, 'STATE')
     // Each session has ports of its own: the same count, other numbers.
     .replace(/^(export ORCH_PORT(?:_\d+)?)=\d+$/gm, '$1=PORT');
@@ -75,9 +76,12 @@ test('freeze writes the running session as a layout that validates and rebuilds 
   assert.deepEqual(doc.windows.map((w) => w.name), ['crew', 'second']);
   assert.match(doc.windows[0]!.layout, /^[0-9a-f]{4},\d+x\d+,0,0[{[]/, 'a custom layout string');
   assert.deepEqual(doc.windows[0]!.panes.map((p) => p.agent ?? p.command), ['lead', 'w1', 'sleep 600']);
-  assert.deepEqual(doc.windows[0]!.panes[1], { agent: 'w1', role: 'worker', cwd: 'api', permission_mode: 'acceptEdits', append_system_prompt: 'Be brief.', env: { PORT: '3001' }, restart: 'on-failure' });
+  assert.deepEqual(doc.windows[0]!.panes[1], { agent: 'w1', role: 'worker', cwd: 'api', permission_mode: 'acceptEdits', append_system_prompt: 'Be brief.', env: { PORT: '3001', API_TOKEN: 'tok-SECRET123-freeze' }, restart: 'on-failure' });
+  assert.equal(statSync(out).mode & 0o777, 0o600, 'a file with env: values in it is its user\'s only');
   const stdout = await run(orchestrateScript, ['freeze', '--state', state]);
   assert.equal(stdout.exitCode, 0, stdout.stderr);
+  assert.ok(!stdout.stdout.includes('SECRET123') && stdout.stdout.includes('API_TOKEN: "[redacted]"') && stdout.stdout.includes('PORT: "3001"'), stdout.stdout);
+  assert.match(stdout.stderr, /the values of API_TOKEN are shown as \[redacted\]; --output FILE writes them/);
   assert.match(stdout.stdout, new RegExp(`root: ${project.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`), 'on standard output paths are absolute');
 
   const valid = await run(orchestrateScript, ['layout', 'validate', out]);

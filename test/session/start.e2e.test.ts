@@ -1,7 +1,7 @@
 // ./start.mts against a real tmux on a private socket, with a fake claude that prints its argv.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateServer, retryUntil, tempDir } from '../helpers/tmux.js';
 import { run, startScript } from '../helpers/cli.js';
@@ -105,8 +105,10 @@ test('16 agents in 4 windows of 4, custom options, env and awkward text reach cl
   assert.equal(new Set(panes.map((p) => p.window_id)).size, 4);
   assert.ok(panes.every((p) => p.pane_current_path === project), 'a path with "#" and ";" is used literally');
   assert.equal((await server.cmd(['show-options', '-v', '-t', 'big', 'status-left'])).trim(), '[big];');
-  const script = readFileSync(join(dir, 'state', 'agents', 'a32', 'launch.sh'), 'utf8');
-  assert.match(script, /^export GREETING='it'\\''s \$\(not run\); `no`'$/m);
+  const envFile = join(dir, 'state', 'agents', 'a32', 'env');
+  assert.match(readFileSync(envFile, 'utf8'), /^export GREETING='it'\\''s \$\(not run\); `no`'$/m);
+  assert.equal(statSync(envFile).mode & 0o777, 0o600, 'env: values are in a file only its user can read');
+  assert.ok(!readFileSync(join(dir, 'state', 'agents', 'a32', 'launch.sh'), 'utf8').includes('GREETING'), 'the launch script holds no env: value');
   const screen = await retryUntil(async () => {
     const text = await new Pane(server, panes[15]!.pane_id).capture({ join: true });
     return text.includes('fake claude') && text;

@@ -9,12 +9,12 @@ import { privateServer, tempDir } from '../helpers/tmux.js';
 test('a layout whose commands pass tmux\'s message size is built in several calls, all of it', async (t) => {
   const server = privateServer(t);
   const cwd = tempDir(t);
-  const env = { NOTE: 'x'.repeat(400) };
+  const note = 'x'.repeat(400);
   const plan: SessionPlan = {
-    name: 'big', cwd, width: 240, height: 64, options: {}, windowOptions: {}, env: {},
+    name: 'big', cwd, width: 240, height: 64, options: {}, windowOptions: {},
     windows: Array.from({ length: 16 }, (_, w) => ({
       name: `w${w}`, layout: 'tiled',
-      panes: Array.from({ length: 4 }, (_, p) => ({ title: `a${w * 4 + p}`, agent: `a${w * 4 + p}`, cwd, env, argv: ['sleep', '1000'] })),
+      panes: Array.from({ length: 4 }, (_, p) => ({ title: `a${w * 4 + p}`, agent: `a${w * 4 + p}`, cwd, argv: ['/bin/sh', '-c', 'exec sleep 1000', note] })),
     })),
   };
   const bytes = buildCommands(plan).reduce((n, c) => n + c.reduce((m, a) => m + a.length + 2, 2), 0);
