@@ -62,29 +62,25 @@ const basename = (key: string): string => key.replace(/^.*\//, '');
 
 /**
  * The forms of a command a deny or ask rule is tried on: as written; without NAME=value
- * assignments; its first word without a directory (/bin/rm); and after a wrapper (sudo, env,
- * timeout, xargs...) at each word that follows the wrapper, an option, a number, or an option's value.
+ * assignments; its first word without a directory (/bin/rm); and, when it starts with a wrapper
+ * (sudo, env, timeout, xargs...), from each later word that follows the wrapper, an option, a
+ * number, an assignment or an option's value. One pass: a wrapper inside a wrapper adds no loop.
  */
 export function denyForms(words: Word[]): string[][] {
+  const keys = words.map((x) => x.key);
   const forms: string[][] = [];
-  const add = (w: Word[]): void => {
-    if (!w.length) return;
-    forms.push(w.map((x) => x.key));
-    const head = basename(w[0]!.key);
-    if (head !== w[0]!.key) forms.push([head, ...w.slice(1).map((x) => x.key)]);
+  const add = (from: number): void => {
+    if (from >= keys.length) return;
+    forms.push(keys.slice(from));
+    const head = basename(keys[from]!);
+    if (head !== keys[from]) forms.push([head, ...keys.slice(from + 1)]);
   };
-  const visit = (w: Word[], depth: number): void => {
-    add(w);
-    const bare = w.findIndex((x) => !x.assign);
-    if (bare > 0) add(w.slice(bare));
-    const head = w[Math.max(bare, 0)];
-    if (!head || bare < 0 || depth > 4 || !WRAPPERS.has(basename(head.key))) return;
-    const opt = (x: Word | undefined): boolean => Boolean(x && (x.key.startsWith('-') || x.assign || /^\d+(\.\d+)?[smhd]?$/.test(x.key)));
-    for (let p = bare + 1; p < w.length; p++) {
-      if (p === bare + 1 || opt(w[p - 1]) || opt(w[p - 2])) visit(w.slice(p), depth + 1);
-    }
-  };
-  visit(words, 0);
+  add(0);
+  const bare = words.findIndex((x) => !x.assign);
+  if (bare > 0) add(bare);
+  if (bare < 0 || !WRAPPERS.has(basename(keys[bare]!))) return forms;
+  const opt = (x: Word | undefined): boolean => Boolean(x && (x.key.startsWith('-') || x.assign || /^\d+(\.\d+)?[smhd]?$/.test(x.key) || WRAPPERS.has(basename(x.key))));
+  for (let p = bare + 1; p < words.length; p++) if (opt(words[p - 1]) || (p - 2 > bare && opt(words[p - 2]))) add(p);
   return forms;
 }
 

@@ -133,7 +133,8 @@ class Reader {
       this.list(')');
     } else if (n === '{') {
       this.i = this.closing(start + 1, '{', '}');
-      if (!/^\$\{#?([A-Za-z_]\w*|\d)\}$/.test(this.src.slice(start, this.i))) this.doubt('parameter expansion');
+      const raw = this.src.slice(start, this.i);
+      if (!/^\$\{#?([A-Za-z_]\w*|\d)\}$/.test(raw)) { this.doubt('parameter expansion'); this.readInner(raw.slice(2, -1), true); }
     } else if (n === "'") {
       let j = start + 2;
       while (j < this.src.length && this.src[j] !== "'") j += this.src[j] === '\\' ? 2 : 1;
@@ -168,12 +169,17 @@ class Reader {
     }
     this.doubt(j >= this.src.length ? 'unterminated backticks' : 'backticks');
     this.i = Math.min(j + 1, this.src.length);
-    const inner = new Reader(body, this.pattern);
+    this.readInner(body);
+    return this.src.slice(start, this.i);
+  }
+
+  /** Reads text the shell runs or expands on its own (a backtick body; a ${...}, not a command itself) so deny rules see its commands. */
+  private readInner(text: string, asPattern = this.pattern): void {
+    const inner = new Reader(text, asPattern);
     inner.list(null);
     this.commands.push(...inner.commands);
     for (const why of inner.uncertain) this.doubt(why);
     for (const k of inner.keywords) this.keywords.add(k);
-    return this.src.slice(start, this.i);
   }
 
   /** <(...) or >(...): read like $(...). */
