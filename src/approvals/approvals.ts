@@ -94,7 +94,8 @@ export function approvalOnEvent(data: StoreData, stateDir: string, name: string,
       if (claim) settleFromClaim(request, claim);
       return `${name}: ${request.summary} ${request.state} by the rule ${ruled.rule}`;
     }
-    return `${name}: asks for permission: ${request.summary} (request ${request.id}${ruled ? `; the rule ${ruled.rule} says ask` : ''})`;
+    const why = !ruled ? '' : ruled.rule.startsWith('uncertain:') ? `; a person decides, the rules cannot: ${ruled.rule}` : `; the rule ${ruled.rule} says ask`;
+    return `${name}: asks for permission: ${request.summary} (request ${request.id}${why})`;
   }
   if (e.hook_event_name === 'PermissionWithdrawn' && line.request) {
     // The approval hook saw its claude gone: whatever was decided meanwhile never reached it.

@@ -36,11 +36,10 @@ export function findRequest(data: StoreData, given: string): ApprovalRecord {
   throw new OrchestratorError(`no such request: no pending permission request and no agent named "${given}"${short}${pending.length ? ` (pending: ${list(pending)})` : ''}`);
 }
 
-/** Decides a request; returns false when someone else decided first. */
+/** Decides a request; returns false when someone else decided first. With `always`, no rule is added for a call no rule can pin down (ruleFor). */
 export function decideRequest(stateDir: string, request: ApprovalRecord, how: { behavior: 'allow' | 'deny'; by: string; message?: string; always?: boolean }): boolean {
   const won = writeDecision(stateDir, request.agent, request.id, { behavior: how.behavior, by: how.by, message: how.message ?? (how.behavior === 'deny' ? `denied by ${how.by}` : null) });
-  if (won && how.always && how.behavior === 'allow') {
-    submit(stateDir, { kind: 'policy', id: newId('p'), at: new Date().toISOString(), agent: request.agent, allow: ruleFor(request.tool, request.input) });
-  }
+  const rule = won && how.always && how.behavior === 'allow' ? ruleFor(request.tool, request.input) : null;
+  if (rule) submit(stateDir, { kind: 'policy', id: newId('p'), at: new Date().toISOString(), agent: request.agent, allow: rule });
   return won;
 }

@@ -1,17 +1,24 @@
 // Permission rules in Claude Code's own syntax, decided by us so that each decision names the rule
 // that made it: "Edit" (a whole tool), "Bash(npm test:*)" (a command prefix), "Bash(git status)"
-// (one command), "Read(src/**)" / "Edit(*.md)" (a path glob), "WebFetch(domain:example.com)".
-// deny wins over ask, ask over allow (as in Claude Code); no rule: a person decides.
+// (one command), "Bash(git *)" (a wildcard), "Read(src/**)" / "Edit(*.md)" (a path glob),
+// "WebFetch(domain:example.com)". deny wins over ask, ask over allow (as in Claude Code); no rule:
+// a person decides. Bash lines are split into commands first (bash-rules.ts, docs/approvals.md).
+import { decideBash, type BashRules } from './bash-rules.js';
 
 export interface Rules { allow: string[]; deny: string[]; ask: string[] }
 
 export interface PolicyDecision { behavior: 'allow' | 'deny' | 'ask'; rule: string }
 
-/** A rule's tool and specifier. */
+/** A rule's tool and specifier; in the specifier \( \) \\ stand for ( ) \ (Claude Code's escaping). */
 export function parseRule(rule: string): { tool: string; spec: string | null } | null {
   const m = /^([A-Za-z_][\w.*-]*)(?:\((.*)\))?$/s.exec(rule.trim());
-  return m ? { tool: m[1]!, spec: m[2] ?? null } : null;
+  return m ? { tool: m[1]!, spec: m[2] === undefined ? null : m[2].replace(/\\([()\\])/g, '$1') } : null;
 }
+
+/** A rule for this specifier, escaped so that parseRule reads it back as it is. */
+const withSpec = (tool: string, spec: string): string => `${tool}(${spec.replace(/[()\\]/g, '\\$&')})`;
+
+const toolMatches = (ruleTool: string, tool: string): boolean => ruleTool === tool || (ruleTool.endsWith('*') && tool.startsWith(ruleTool.slice(0, -1)));
 
 const globRegex = (glob: string): RegExp => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\/?/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0000/g, '.*')}$`);
 
@@ -23,19 +30,20 @@ function subject(tool: string, input: Record<string, unknown>): string | null {
   return s('file_path') ?? s('path') ?? s('notebook_path') ?? s('pattern');
 }
 
-/** Whether one rule covers this tool call. */
+/** The Bash rules among these, per behavior, with their specifiers. */
+const bashRules = (rules: Rules): BashRules => {
+  const pick = (list: string[]): [string, string | null][] => list.flatMap((rule) => { const r = parseRule(rule); return r && toolMatches(r.tool, 'Bash') ? [[rule, r.spec] as [string, string | null]] : []; });
+  return { allow: pick(rules.allow), deny: pick(rules.deny), ask: pick(rules.ask) };
+};
+
+/** Whether one rule covers this tool call (for Bash: the whole line, every command in it). */
 export function ruleMatches(rule: string, tool: string, input: Record<string, unknown>, cwd?: string): boolean {
   const r = parseRule(rule);
-  if (!r || (r.tool !== tool && !(r.tool.endsWith('*') && tool.startsWith(r.tool.slice(0, -1))))) return false;
-  if (r.spec === null || r.spec === '*') return true;
+  if (!r || !toolMatches(r.tool, tool)) return false;
   const what = subject(tool, input);
+  if (tool === 'Bash' && what !== null) return decideBash(bashRules({ allow: [rule], deny: [], ask: [] }), what)?.behavior === 'allow';
+  if (r.spec === null || r.spec === '' || r.spec === '*') return true;
   if (what === null) return false;
-  if (tool === 'Bash') {
-    // "npm test:*" is a prefix (the command, or it followed by anything); otherwise the exact command.
-    if (r.spec.endsWith(':*')) { const prefix = r.spec.slice(0, -2); return what === prefix || what.startsWith(`${prefix} `) || what.startsWith(prefix); }
-    if (r.spec.endsWith('*')) return what.startsWith(r.spec.slice(0, -1));
-    return what === r.spec;
-  }
   if (r.spec.startsWith('domain:')) return what === r.spec;
   const rel = cwd && what.startsWith(`${cwd}/`) ? what.slice(cwd.length + 1) : what;
   return globRegex(r.spec).test(rel) || globRegex(r.spec).test(what);
@@ -43,6 +51,8 @@ export function ruleMatches(rule: string, tool: string, input: Record<string, un
 
 /** The decision the rules make for a tool call, or null when none applies (a person decides). */
 export function decide(rules: Rules, tool: string, input: Record<string, unknown>, cwd?: string): PolicyDecision | null {
+  const command = subject(tool, input);
+  if (tool === 'Bash' && command !== null) return decideBash(bashRules(rules), command);
   for (const behavior of ['deny', 'ask', 'allow'] as const) {
     const rule = rules[behavior].find((r) => ruleMatches(r, tool, input, cwd));
     if (rule) return { behavior, rule };
@@ -50,10 +60,18 @@ export function decide(rules: Rules, tool: string, input: Record<string, unknown
   return null;
 }
 
-/** A rule that would allow exactly this call again (approve --always). */
-export function ruleFor(tool: string, input: Record<string, unknown>): string {
+/**
+ * A rule that allows this call and no other (approve --always), or null when no rule can say
+ * that: a Bash line becomes an exact rule of the whole line (matched as the whole line, never as a
+ * prefix), unless it holds a "*" (a rule would read it as a wildcard); a path with a glob character
+ * likewise; WebFetch gets its domain, the narrowest rule Claude Code has for it.
+ */
+export function ruleFor(tool: string, input: Record<string, unknown>): string | null {
   const what = subject(tool, input);
-  return what && tool === 'Bash' ? `Bash(${what})` : what && tool !== 'WebFetch' ? `${tool}(${what})` : tool;
+  if (what === null) return tool === 'WebFetch' ? null : tool;
+  if (tool === 'WebFetch') return withSpec(tool, what);
+  if (!what.trim() || what.includes('*') || (tool !== 'Bash' && what.includes('?'))) return null;
+  return withSpec(tool, tool === 'Bash' ? what.trim() : what);
 }
 
 /** A tool call in a few words: "Bash(npm install)", "Edit(src/app.ts)". */

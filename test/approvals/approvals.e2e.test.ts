@@ -5,7 +5,7 @@
 // nobody answers times out to Claude's own dialog; a request whose claude is killed is withdrawn.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLiveSession, writeLayout, type LiveSession } from '../helpers/session.js';
 import { orchestrateScript, run } from '../helpers/cli.js';
@@ -81,8 +81,8 @@ test('layout rules allow and deny without anyone, each with its rule; a request 
 approvals:
   timeout: 3
 defaults:
-  allow: ["Bash(touch:*)"]
-  deny: ["Bash(rm:*)"]
+  allow: ["Bash(touch:*)", "Bash(echo:*)"]
+  deny: ["Bash(rm -rf:*)", "Bash(rm:*)"]
 windows:
   - panes:
       - agent: w1
@@ -96,8 +96,14 @@ windows:
   const denied = await o(['dispatch', '--wait', '--timeout', '60', 'w1', `[[bash rm ${file}]]`]);
   assert.equal(denied.exitCode, 0, denied.stderr);
   assert.ok(existsSync(file), 'the denied rm did not run');
+  // A line is allowed only when every command in it is: the allowed echo does not carry the rm -rf after it.
+  const dir = join(live.project, 'DIR');
+  mkdirSync(dir);
+  const compound = await o(['dispatch', '--wait', '--timeout', '60', 'w1', `[[bash echo bye; rm -rf ${dir}]]`]);
+  assert.equal(compound.exitCode, 0, compound.stderr);
+  assert.ok(existsSync(dir), 'the rm -rf after the allowed echo did not run');
   const decisions = Object.values(live.store().approvals!).map((r) => [r.summary.split(' ')[0], r.state, r.by, r.rule]);
-  assert.deepEqual(decisions, [['Bash(touch', 'allowed', 'policy', 'Bash(touch:*)'], ['Bash(rm', 'denied', 'policy', 'Bash(rm:*)']]);
+  assert.deepEqual(decisions, [['Bash(touch', 'allowed', 'policy', 'Bash(touch:*)'], ['Bash(rm', 'denied', 'policy', 'Bash(rm:*)'], ['Bash(echo', 'denied', 'policy', 'Bash(rm -rf:*)']]);
 
   const task = (await o(['dispatch', 'w1', `[[bash mkdir ${join(live.project, 'y')}]]`])).stdout.trim();
   const request = await waitPending(live, 'mkdir');

@@ -31,6 +31,79 @@ test('rules: whole tools, command prefixes and exact commands, path globs, domai
   assert.equal(describeCall('Write', { file_path: '/p/a.ts', content: 'x' }), 'Write(/p/a.ts)');
 });
 
+// Bash lines as Claude Code reads them (docs/approvals.md): every command in a line must be allowed,
+// any command a deny rule matches denies the line, what cannot be read for certain goes to a person.
+const echoOk = { allow: ['Bash(echo ok:*)'], deny: [], ask: [] };
+const denyRm = { allow: ['Bash(echo:*)'], deny: ['Bash(rm -rf:*)'], ask: [] };
+const dev = { allow: ['Bash(npm test:*)', 'Bash(git status)', 'Bash(git log *)', 'Bash(echo:*)'], deny: [], ask: ['Bash(git push:*)'] };
+const bashCases: { name: string; rules: { allow: string[]; deny: string[]; ask: string[] }; command: string; expected: [string, string] | null }[] = [
+  { name: 'issue: an allowed prefix does not allow what follows &&', rules: echoOk, command: 'echo ok && touch F', expected: null },
+  { name: 'issue: a denied part denies the line', rules: denyRm, command: 'echo bye; rm -rf DIR', expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: 'prefix on a word boundary', rules: echoOk, command: 'echo ok then', expected: ['allow', 'Bash(echo ok:*)'] },
+  { name: 'prefix is not part of a word', rules: echoOk, command: 'echo okay', expected: null },
+  { name: 'npm test', rules: dev, command: 'npm test', expected: ['allow', 'Bash(npm test:*)'] },
+  { name: 'npm test --watch', rules: dev, command: 'npm  test --watch', expected: ['allow', 'Bash(npm test:*)'] },
+  { name: 'npm testing', rules: dev, command: 'npm testing', expected: null },
+  { name: 'an exact rule is one command', rules: dev, command: 'git status --short', expected: null },
+  { name: 'an exact rule within a line', rules: dev, command: 'git status; npm test', expected: ['allow', 'Bash(git status) + Bash(npm test:*)'] },
+  { name: 'a trailing * matches the bare command', rules: dev, command: 'git log', expected: ['allow', 'Bash(git log *)'] },
+  { name: 'a trailing * matches on a word boundary', rules: dev, command: 'git logx', expected: null },
+  { name: 'pipe: each side', rules: dev, command: 'git log --oneline | head -3', expected: null },
+  { name: 'pipe: both allowed', rules: dev, command: 'git log --oneline | echo', expected: ['allow', 'Bash(git log *) + Bash(echo:*)'] },
+  { name: 'ask in any part', rules: dev, command: 'git status && git push origin', expected: ['ask', 'Bash(git push:*)'] },
+  { name: '||', rules: denyRm, command: 'echo a || rm -rf DIR', expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: 'newline', rules: denyRm, command: 'echo a\nrm -rf DIR', expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: '|&', rules: denyRm, command: 'echo a |& rm -rf DIR', expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: 'inside $( )', rules: denyRm, command: 'echo $(rm -rf x)', expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: 'inside backticks', rules: denyRm, command: 'echo `rm -rf x`', expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: 'inside ${...}', rules: denyRm, command: 'echo ${X:-$(rm -rf x)}', expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: 'a wrapper\'s later argument is not a command', rules: { ...denyRm, allow: ['Bash(sudo apt:*)'] }, command: 'sudo apt install rm -rf', expected: ['allow', 'Bash(sudo apt:*)'] },
+  { name: 'inside a subshell', rules: denyRm, command: 'echo a; (cd /tmp && rm -rf x)', expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: 'behind sudo and an assignment', rules: denyRm, command: 'FOO=1 sudo -u root rm -rf /', expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: 'with a path or quotes', rules: denyRm, command: "/bin/rm -rf x; 'rm' -rf y", expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: 'after a keyword', rules: denyRm, command: 'if true; then rm -rf x; fi', expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: 'a quoted ; is text', rules: denyRm, command: 'echo "a; b"', expected: ['allow', 'Bash(echo:*)'] },
+  { name: 'a quoted rm is text', rules: denyRm, command: "echo 'rm -rf x' \"; rm -rf y\"", expected: ['allow', 'Bash(echo:*)'] },
+  { name: 'a subshell of allowed commands', rules: denyRm, command: '(echo a; echo b) | echo', expected: ['allow', 'Bash(echo:*)'] },
+  { name: 'command substitution', rules: denyRm, command: 'echo $(date)', expected: ['ask', 'uncertain: command substitution'] },
+  { name: 'backticks', rules: denyRm, command: 'echo `date`', expected: ['ask', 'uncertain: backticks'] },
+  { name: 'process substitution', rules: denyRm, command: 'echo <(echo a)', expected: ['ask', 'uncertain: process substitution'] },
+  { name: '> writes', rules: denyRm, command: 'echo a > out.txt', expected: ['ask', 'uncertain: writes to out.txt'] },
+  { name: '>> and 2> write', rules: denyRm, command: 'echo a >>log 2> err', expected: ['ask', 'uncertain: writes to log, writes to err'] },
+  { name: '/dev/null and fd copies do not', rules: denyRm, command: 'echo a 2>/dev/null >&2 2>&1', expected: ['allow', 'Bash(echo:*)'] },
+  { name: 'heredoc', rules: denyRm, command: 'echo <<EOF\nrm -rf x\nEOF', expected: ['ask', 'uncertain: heredoc'] },
+  { name: 'unterminated quote', rules: denyRm, command: "echo 'a; rm b", expected: ['ask', 'uncertain: unterminated quote'] },
+  { name: 'eval', rules: { ...denyRm, allow: ['Bash(eval:*)'] }, command: 'eval "echo a"', expected: ['ask', 'uncertain: eval'] },
+  { name: 'a variable in command position', rules: denyRm, command: 'echo a; $CMD x', expected: ['ask', 'uncertain: expansion in command position ($CMD)'] },
+  { name: 'background &', rules: denyRm, command: 'echo a & echo b', expected: ['ask', 'uncertain: background &'] },
+  { name: 'an assignment is part of the command', rules: dev, command: 'FOO=1 npm test', expected: null },
+];
+
+test('Bash lines: every command must be allowed, any denied one denies, what cannot be read goes to a person', () => {
+  const failures = bashCases.flatMap(({ name, rules, command, expected }) => {
+    const got = decide(rules, 'Bash', { command });
+    const actual = got && [got.behavior, got.rule];
+    return JSON.stringify(actual) === JSON.stringify(expected) ? [] : [`${name}: ${JSON.stringify(command)} gave ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`];
+  });
+  assert.deepEqual(failures, []);
+});
+
+test('approve --always: the rule allows that one line again and nothing more', () => {
+  const allowed = (rule: string, command: string): string | undefined => decide({ allow: [rule], deny: [], ask: [] }, 'Bash', { command })?.behavior;
+  const compound = ruleFor('Bash', { command: 'echo a && rm x' })!;
+  assert.equal(compound, 'Bash(echo a && rm x)');
+  assert.equal(allowed(compound, 'echo a && rm x'), 'allow');
+  for (const other of ['echo a && rm -rf /', 'echo a', 'rm x', 'echo a && rm x; rm -rf /', 'echo a && rm x > y']) assert.notEqual(allowed(compound, other), 'allow', other);
+  const substituted = ruleFor('Bash', { command: 'echo $(date)' })!;
+  assert.equal(substituted, 'Bash(echo $\\(date\\))');
+  assert.equal(allowed(substituted, 'echo $(date)'), 'allow');
+  assert.notEqual(allowed(substituted, 'echo $(date); rm -rf /'), 'allow');
+  assert.equal(decide({ allow: [compound], deny: ['Bash(rm:*)'], ask: [] }, 'Bash', { command: 'echo a && rm x' })?.behavior, 'deny', 'a deny rule still wins');
+  assert.equal(ruleFor('Bash', { command: 'rm *.tmp' }), null, 'a * would read as a wildcard');
+  assert.equal(ruleFor('WebFetch', { url: 'https://example.com/a' }), 'WebFetch(domain:example.com)');
+  assert.equal(ruleFor('Edit', { file_path: '/p/a?.ts' }), null);
+});
+
 test('decisions: the first one wins, the hook gets its answer, a request is found by agent or id', (t) => {
   const dir = tempDir(t);
   assert.equal(writeDecision(dir, 'w1', 'q1', { behavior: 'deny', by: 'cli', message: 'no' }), true);

@@ -8,6 +8,7 @@ import { readStore } from '../../store/state-dir.js';
 import { OrchestratorError, UsageError } from '../../core/errors.js';
 import { decideRequest, findRequest } from '../../approvals/decide.js';
 import { pendingApprovals } from '../../approvals/approvals.js';
+import { ruleFor } from '../../approvals/policy.js';
 import { waitForStore } from '../../tasks/client.js';
 import { oneLine } from '../../util/text.js';
 
@@ -45,7 +46,8 @@ async function decideCommand(argv: string[], behavior: 'allow' | 'deny'): Promis
     const now = await waitForStore(stateDir, (d) => { const r = d.approvals?.[request.id]; return r && r.state !== 'pending' ? r : undefined; }, 5000);
     throw new OrchestratorError(`request ${request.id} was decided already${now ? ` (${now.state} by ${now.by ?? '?'})` : ''}`);
   }
-  process.stdout.write(`${behavior === 'allow' ? 'allowed' : 'denied'} ${request.summary} for ${request.agent} (request ${request.id})${values.always ? '; allowed from now on' : ''}\n`);
+  const always = !values.always ? '' : ruleFor(request.tool, request.input) ? '; allowed from now on' : '; no rule added: no rule would allow this call and no other (a * or ? in it reads as a wildcard)';
+  process.stdout.write(`${behavior === 'allow' ? 'allowed' : 'denied'} ${request.summary} for ${request.agent} (request ${request.id})${always}\n`);
   return 0;
 }
 
