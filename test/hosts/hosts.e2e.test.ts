@@ -129,7 +129,7 @@ tasks:
   assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
   assert.match(ended.stdout, /Host h1: its tmux server is stopped/);
   for (const h of s.world.hosts) {
-    await retryUntil(() => h.processes().length === 0, 15_000, `nothing of ours left running on ${h.alias} (${h.run('ps -o pid=,args= -u ' + h.user).trim()})`);
+    await retryUntil(() => h.processes().length === 0, 15_000, `nothing of ours left running on ${h.alias} (${h.run(`ps -o pid=,args= -u ${h.user}`).trim()})`);
   }
   assert.ok(Object.values(s.store().agents).every((a) => a.status === 'exited'));
 });
