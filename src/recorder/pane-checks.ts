@@ -3,7 +3,7 @@
 import type { AgentRecord, SessionRecord, StatusLine, StoreData } from '../store/types.js';
 import type { PaneInfo, Server } from '../tmux/objects.js';
 import { formatOf, parseRows } from '../tmux/format.js';
-import { detectDialog } from './dialogs.js';
+import { kindOf } from '../drivers/driver.js';
 
 /** How long an agent may show no sign of life before we look for a start-up dialog. */
 export const DIALOG_AFTER_MS = 2500;
@@ -44,7 +44,7 @@ async function paneUpdates(server: Server, agents: readonly AgentRecord[], byId:
       const code = pane?.pane_dead_status ? Number(pane.pane_dead_status) : undefined;
       updates.push([agent.name, { at: now, event: { hook_event_name: 'PaneDied', ...(code !== undefined ? { exit_code: code } : {}), reason: pane ? `its pane's process exited${code !== undefined ? ` with code ${code}` : ''}` : 'its tmux pane is gone' } }]);
     } else if (pane && atDialog(agent) && now - Date.parse(agent.updated_at) > DIALOG_AFTER_MS) {
-      const dialog = detectDialog(await server.pane(agent.pane).capture().catch(() => ''));
+      const dialog = kindOf(agent).dialog(await server.pane(agent.pane).capture().catch(() => ''));
       if (dialog && agent.reason !== dialog) updates.push([agent.name, { at: Date.parse(agent.updated_at), event: { hook_event_name: 'Dialog', reason: dialog } }]);
     }
   }
