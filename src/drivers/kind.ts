@@ -23,4 +23,6 @@ export interface AgentKind {
   promptBoxText(screen: string): string | null;
   /** A prompt as it must be typed into its prompt box (e.g. a leading "!" or "/" escaped). */
   boxText(prompt: string): string;
+  /** What typed into its prompt box makes it exit (ending its session). */
+  readonly exitCommand: string;
 }

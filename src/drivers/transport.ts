@@ -9,6 +9,7 @@ import { promptsDir } from '../store/paths.js';
 import { enqueuePrompt } from '../headless/queue.js';
 import { promptToSend } from '../tasks/tasks.js';
 import { deliver, press, resubmit, stopTurn } from '../tasks/deliver.js';
+import type { AgentKind } from './kind.js';
 
 /** What a transport must provide. */
 export interface Transport {
@@ -21,7 +22,12 @@ export interface Transport {
   interrupt(server: Server, stateDir: string, agent: AgentRecord, taskId: string): Promise<void>;
   /** Stops the turn of a cancelled or timed-out task and leaves the agent ready; whether it stopped. */
   cancel(server: Server, stateDir: string, agent: AgentRecord, taskId: string, log: (line: string) => void): Promise<boolean>;
+  /** The kind's exit command when the agent can be told to exit by typing it now (at its prompt), else undefined. */
+  exitCommand(kind: Pick<AgentKind, 'exitCommand'>, agent: Pick<AgentRecord, 'status'>): string | undefined;
 }
+
+/** States in which an agent in a pane shows its prompt box (an error leaves it at the prompt too). */
+const AT_PROMPT: ReadonlySet<string> = new Set(['idle', 'busy', 'error']);
 
 /** An agent in a tmux pane, its prompt pasted into the CLI's box. */
 export const paneTransport: Transport = {
@@ -30,6 +36,7 @@ export const paneTransport: Transport = {
   resubmit,
   interrupt: (server, _stateDir, agent) => press(server, agent, 'Escape'),
   cancel: stopTurn,
+  exitCommand: (kind, agent) => (AT_PROMPT.has(agent.status) ? kind.exitCommand : undefined),
 };
 
 /** The cancel file a headless runner watches for: it interrupts that task's turn. */
@@ -47,4 +54,6 @@ export const headlessTransport: Transport = {
   resubmit: async () => 'waiting',
   interrupt: async (_server, stateDir, agent, taskId) => writeCancel(stateDir, agent, taskId),
   cancel: async (_server, stateDir, agent, taskId) => { writeCancel(stateDir, agent, taskId); return true; },
+  // Its runner has no prompt to type into: it ends on SIGTERM.
+  exitCommand: () => undefined,
 };

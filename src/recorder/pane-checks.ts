@@ -4,6 +4,7 @@ import type { AgentRecord, SessionRecord, StatusLine, StoreData } from '../store
 import type { PaneInfo, Server } from '../tmux/objects.js';
 import { formatOf, parseRows } from '../tmux/format.js';
 import { kindOf } from '../drivers/driver.js';
+import { placeOf } from '../drivers/place.js';
 
 /** How long an agent may show no sign of life before we look for a start-up dialog. */
 export const DIALOG_AFTER_MS = 2500;
@@ -22,7 +23,7 @@ export async function lookAtPanes(server: Server, data: StoreData, tmuxId: strin
   const panes: PaneInfo[] = await server.panes();
   if (!panes.some((p) => p.session_id === tmuxId)) return { lost: panes.length ? 'tmux session gone' : 'tmux server gone' };
   const byId = new Map(panes.map((p) => [p.pane_id, p]));
-  const local = Object.values(data.agents).filter((a) => !a.host);
+  const local = Object.values(data.agents).filter((a) => placeOf(a).paneHere);
   const updates = await paneUpdates(server, local, byId, now);
   const pids = local.map((a) => byId.get(a.pane)).filter((p) => p && p.pane_dead !== '1').map((p) => Number(p!.pane_pid)).filter((pid) => pid > 0);
   return { updates, pids };

@@ -2,6 +2,7 @@
 // whole status file after a crash and land on the same state.
 import type { AgentRecord, AgentStatus, StatusLine } from '../store/types.js';
 import type { AgentEvent } from '../core/events.js';
+import { placeOf } from '../drivers/place.js';
 import { classifyLimit } from '../fleet/limits.js';
 import { describeCall } from '../approvals/policy.js';
 import { clipText } from '../util/text.js';
@@ -49,8 +50,8 @@ export function applyEvent(agent: AgentRecord, e: AgentEvent): string | undefine
   switch (e.type) {
     case 'session-started':
       if (e.model !== undefined) agent.model = e.model;
-      // (An agent on another host keeps the path of its transcript's mirror here.)
-      if (e.transcript !== undefined && !agent.host) agent.transcript_path = ownTranscript(e.transcript, agent.session_id);
+      // (An agent whose files are elsewhere keeps the path of its transcript's mirror here.)
+      if (e.transcript !== undefined && placeOf(agent).filesHere) agent.transcript_path = ownTranscript(e.transcript, agent.session_id);
       // Compaction (manual, or automatic in the middle of a turn) starts the session anew without
       // ending the work in progress: the agent's state stays what it was.
       if (e.compacted && agent.status !== 'starting') break;

@@ -17,4 +17,5 @@ export const claude = {
   dialog: detectDialog,
   promptBoxText,
   boxText: interactiveText,
+  exitCommand: '/exit',
 } as const;
