@@ -3,7 +3,11 @@
 // of asking "is it headless?" or "is it on a host?" (test/architecture/seam.test.ts keeps count).
 import type { AgentRecord } from '../store/types.js';
 import type { AgentKind } from './kind.js';
-import { claude as claudeKind } from './claude/kind.js';
+import { claudeArgs } from '../agents/launch.js';
+import { hookSettings } from './claude/settings.js';
+import { claudeEvent, nativeName } from './claude/events.js';
+import { detectDialog } from './claude/dialogs.js';
+import { interactiveText, promptBoxText } from './claude/prompt-box.js';
 import { headlessTransport, paneTransport, type Transport } from './transport.js';
 import { placeOf, type Place } from './place.js';
 
@@ -13,8 +17,21 @@ export type { Place } from './place.js';
 
 export interface Driver { kind: AgentKind; transport: Transport; place: Place }
 
-/** The kinds there are (the interface is checked here). */
-const claude: AgentKind = claudeKind;
+/**
+ * Claude Code as a kind. Its knowledge lives in src/drivers/claude/, which imports nothing of the
+ * layers above (so the launch, task rules and approvals may use it); its argv is the launch's.
+ */
+const claude: AgentKind = {
+  name: 'claude',
+  args: claudeArgs,
+  statusSettings: hookSettings,
+  toEvent: claudeEvent,
+  nativeName,
+  dialog: detectDialog,
+  promptBoxText,
+  boxText: interactiveText,
+  exitCommand: '/exit',
+};
 
 /** The kind of an agent (one today: every agent runs claude). */
 export const kindOf = (_agent?: Pick<AgentRecord, 'name'>): AgentKind => claude;

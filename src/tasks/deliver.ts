@@ -5,7 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from '../tmux/objects.js';
 import type { AgentRecord, TaskRecord } from '../store/types.js';
-import { interactiveText, promptToSend } from './tasks.js';
+import { promptToSend } from './tasks.js';
+import { interactiveText, promptBoxText } from '../drivers/claude/prompt-box.js';
 import { pasteAndSubmitOnHost } from '../hosts/deliver.js';
 
 /** How long a delivery waits for the paste to show in Claude's box before it presses Enter all the same. */
@@ -89,12 +90,6 @@ export async function turnStopped(server: Server, agent: AgentRecord, timeoutMs 
     if (Date.now() >= until) return false;
     await sleep(150);
   }
-}
-
-/** The text in Claude's prompt box (the line after "❯"), or null when the box is not on screen. */
-export function promptBoxText(screen: string): string | null {
-  const line = screen.split('\n').reverse().find((l) => l.startsWith('❯'));
-  return line === undefined ? null : line.slice(1).replace(/\u00a0/g, ' ').trim();
 }
 
 /**

@@ -10,6 +10,7 @@ import { cancel, complete, confirm, cutShort, cutShortPending, fail, isFinal, ma
 import { limitAllows, startProbe } from '../fleet/limits.js';
 import { budgetBlock, overOwnCap } from '../fleet/budget.js';
 import { endsAtRefusedPrompt, RETRY_NOTE } from './retry.js';
+import { boxSubmission } from '../drivers/claude/prompt-box.js';
 
 export { isFinal, newTask, openTasks } from './lifecycle.js';
 
@@ -31,21 +32,12 @@ export function confirmWindowMs(agent: Pick<AgentRecord, 'mode'>, prompt: string
 }
 
 /**
- * Claude Code's prompt box runs a line that starts with "!" as a shell command and one that starts
- * with "/" as a slash command ("/exit" quits). Such a prompt is sent with one leading space, which
- * keeps it a prompt (Claude passes the space on). Everything else is sent as it is.
- */
-export function interactiveText(prompt: string): string {
-  return /^[!/]/.test(prompt) ? ` ${prompt}` : prompt;
-}
-
-/**
  * The text an interactive agent's UserPromptSubmit reports for a prompt we pasted: Claude's box
  * turns each tab into four spaces, drops trailing white space and carriage returns.
  */
 export function expectedSubmission(prompt: string, mode: AgentRecord['mode']): string {
   if (mode === 'headless') return prompt;
-  return interactiveText(prompt).replace(/\r\n?/g, '\n').replace(/\t/g, '    ').trimEnd();
+  return boxSubmission(prompt);
 }
 
 const submitted = (prompt: string): string => prompt.replace(/\r\n?/g, '\n').trimEnd();

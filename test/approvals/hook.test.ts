@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeApprovalHook } from '../../src/approvals/hook.js';
 import { approvalOnEvent as onEvent } from '../../src/approvals/approvals.js';
-import { claude } from '../../src/drivers/claude/kind.js';
+import { kindOf } from '../../src/drivers/driver.js';
 import { alive } from '../../src/session/processes.js';
 import { quoteArgv } from '../../src/util/shell-quote.js';
 import type { StatusLine, StoreData } from '../../src/store/types.js';
@@ -16,7 +16,7 @@ import { retryUntil, tempDir } from '../helpers/tmux.js';
 
 /** A native status line through the claude kind's translation into the approvals, as the recorder does. */
 const approvalOnEvent = (data: StoreData, state: string, agent: string, line: StatusLine): string | undefined => {
-  const event = claude.toEvent(line);
+  const event = kindOf().toEvent(line);
   return event && onEvent(data, state, agent, event);
 };
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
+import { importGraph } from './imports.js';
 
 const sources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.m?ts$/.test(e.name) ? [join(dir, e.name)] : []));
@@ -36,9 +37,8 @@ function assertAllowed(found: Record<string, number>, allowed: Record<string, nu
 
 /** Claude Code's hook event names (src/agents/hooks.ts). */
 const HOOK_NAMES = /\b(?:SessionStart|UserPromptSubmit|PreToolUse|PostToolUse|Stop|StopFailure|Notification|PermissionRequest|SessionEnd)\b/g;
-/** Claude's hooks still set up and answered outside its kind folder (its launch, its fork's wait, its approval hook). */
+/** Claude's hooks still named outside its kind folder: its fork's wait for the parent's answer, its approval hook and that hook's answer. */
 const HOOK_NAMES_ALLOWED: Record<string, number> = {
-  'src/agents/hooks.ts': 14,
   'src/agents/fork.ts': 1,
   'src/approvals/hook.ts': 1,
   'src/approvals/approvals.ts': 1,
@@ -90,6 +90,12 @@ test('the store, task rules, limits and approvals read neutral events: no hook n
     assert.deepEqual(modules.find((m) => m.path === f)?.code.match(HOOK_NAMES) ?? [], [], f);
   }
   assert.deepEqual(modules.filter((m) => /hook_event_name/.test(m.code) && /^src\/(?:recorder\/(?:reduce|apply)|tasks|fleet|workflow)\b/.test(m.path)).map((m) => m.path), []);
+});
+
+test('src/drivers/claude/ is Claude\'s knowledge only: it imports nothing but src/core/, src/util/ and the store\'s types, so any layer may use it', () => {
+  const graph = importGraph(repoRoot);
+  const ok = (t: string): boolean => ['src/drivers/claude/', 'src/core/', 'src/util/'].some((d) => t.startsWith(d)) || t === 'src/store/types.ts';
+  assert.deepEqual([...graph].flatMap(([f, tos]) => (f.startsWith('src/drivers/claude/') ? tos.filter((t) => !ok(t)).map((t) => `${f} -> ${t}`) : [])), []);
 });
 
 test('"is it headless?" only in the drivers, the headless runner, the CLI and the listed files', () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyEvent as reduceEvent, isStatusLine } from '../../src/recorder/reduce.js';
-import { claude } from '../../src/drivers/claude/kind.js';
+import { kindOf } from '../../src/drivers/driver.js';
 import type { StatusLine } from '../../src/store/types.js';
 import { readNewLines } from '../../src/recorder/status-lines.js';
 import type { AgentRecord } from '../../src/store/types.js';
@@ -24,7 +24,7 @@ const fresh = (over: Partial<AgentRecord> = {}): AgentRecord => ({
 });
 /** A native status line through the claude kind's translation, then the reducer, as the recorder does. */
 const applyEvent = (agent: AgentRecord, l: StatusLine): string | undefined => {
-  const event = isStatusLine(l) ? claude.toEvent(l) : undefined;
+  const event = isStatusLine(l) ? kindOf().toEvent(l) : undefined;
   return event && reduceEvent(agent, event);
 };
 const line = (hook_event_name: string, fields: Record<string, unknown> = {}, at = T0): StatusLine => ({ at, event: { hook_event_name, ...fields } });

@@ -2,11 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyStore, type AgentRecord, type StoreData } from '../../src/store/types.js';
-import { expectedSubmission, intake, interactiveText, pendingInterrupts, schedule, taskOnEvent } from '../../src/tasks/tasks.js';
+import { expectedSubmission, intake, pendingInterrupts, schedule, taskOnEvent } from '../../src/tasks/tasks.js';
+import { interactiveText } from '../../src/drivers/claude/prompt-box.js';
 import { MAX_INTERRUPTIONS, MAX_TURN_WAITS, interruptDone, waitForTurn } from '../../src/tasks/lifecycle.js';
 import { advanceRuns, startRun } from '../../src/workflow/runs.js';
 import { applyEvent } from '../../src/recorder/reduce.js';
-import { claude } from '../../src/drivers/claude/kind.js';
+import { kindOf } from '../../src/drivers/driver.js';
 
 const agent = (name: string, role = 'worker', status: AgentRecord['status'] = 'idle'): AgentRecord => ({
   name, role, mode: 'interactive', pane: `%${name.length}`, window: '@1', cwd: '/p', session_id: `s-${name}`, launch_script: '',
@@ -17,7 +18,7 @@ const dispatch = (data: StoreData, id: string, prompt: string, target: { agent?:
   intake(data, { kind: 'dispatch', id, at: new Date(now).toISOString(), prompt, target }, now);
 /** Applies a hook event (as the claude kind translates it) to the agent and its task, as the recorder does. */
 const hook = (data: StoreData, name: string, event: Record<string, unknown>, at = 2000): void => {
-  const neutral = claude.toEvent({ at, event });
+  const neutral = kindOf().toEvent({ at, event });
   if (!neutral) return;
   applyEvent(data.agents[name]!, neutral);
   taskOnEvent(data, name, neutral);
