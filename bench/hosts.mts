@@ -19,7 +19,7 @@ import { killServerAndWait } from '../test/helpers/tmux.js';
 import { whenStore, readStoreData } from './fake-session.mjs';
 import { median } from './measure.mjs';
 import { dispatchTask } from '../src/tasks/client.js';
-import { promptBoxText } from '../src/tasks/deliver.js';
+import { promptBoxText } from '../src/drivers/claude/prompt-box.js';
 import { runOnHost } from '../src/ssh/ssh.js';
 import { pasteAndSubmitOnHost } from '../src/hosts/deliver.js';
 import { hostServer, hostShell, targetOf } from '../src/hosts/remote.js';

@@ -1,14 +1,13 @@
-// Claude Code hooks as the status signal. Each hook runs a tiny shell script (no Node start-up:
-// hooks run synchronously inside the agent) that appends the event's JSON, stamped with its
-// arrival time, as one line to the agent's own status file.
+// Claude Code hooks as the status signal (which ones, and their settings: the claude kind's
+// src/drivers/claude/settings.ts). Each hook runs a tiny shell script (no Node start-up: hooks run
+// synchronously inside the agent) that appends the event's JSON, stamped with its arrival time, as
+// one line to the agent's own status file.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { writeOnce } from '../util/write-once.js';
-import { quoteArgv } from '../util/shell-quote.js';
 import { agentFiles, hookScriptFile } from '../store/paths.js';
+import { hookSettings, type ApprovalHook } from '../drivers/claude/settings.js';
 
-/** Events we record. PostToolUse/PreToolUse cost one hook run per tool call; they make "busy" live. */
-export const HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'StopFailure',
-  'Notification', 'PermissionRequest', 'SessionEnd'] as const;
+export { HOOK_EVENTS, hookSettings, type ApprovalHook } from '../drivers/claude/settings.js';
 
 /**
  * The hook script. Newlines inside JSON strings arrive escaped, so removing raw newlines keeps
@@ -30,32 +29,16 @@ export function writeHookScript(stateDir: string): string {
   return file;
 }
 
-/** The PermissionRequest hook: the approval script, where decisions arrive, and how long it waits. */
-export interface ApprovalHook { script: string; decisions: string; timeoutS: number }
-
-/** The settings object (claude --settings) whose hooks append to statusPath; PermissionRequest waits for a decision when given one. */
-export function hookSettings(hookScript: string, statusPath: string, approval?: ApprovalHook): Record<string, unknown> {
-  const command = quoteArgv(['/bin/sh', hookScript, statusPath]);
-  const entry = (matcher?: string): unknown => ({ ...(matcher !== undefined ? { matcher } : {}), hooks: [{ type: 'command', command, timeout: 10 }] });
-  const toolEvents = new Set(['PreToolUse', 'PostToolUse', 'PermissionRequest']);
-  const hooks: Record<string, unknown> = Object.fromEntries(HOOK_EVENTS.map((e) => [e, [entry(toolEvents.has(e) ? '*' : undefined)]]));
-  if (approval) {
-    hooks.PermissionRequest = [{ matcher: '*', hooks: [{ type: 'command', command: quoteArgv(['/bin/sh', approval.script, statusPath, approval.decisions, String(approval.timeoutS)]), timeout: approval.timeoutS + 10 }] }];
-  }
-  return { hooks };
-}
-
 /**
  * Writes an agent's settings file (its hooks append to its status file) and returns its path. A
- * headless agent's has no SessionEnd hook: its `claude -p` fires one whenever it exits (stopped,
+ * headless agent's has no session-end hook: its `claude -p` fires one whenever it exits (stopped,
  * killed, crashed), which is not the end of the agent; its runner reports the end of each task
- * itself (HeadlessTaskExit), stays up, and starts claude again for the next task.
+ * itself, stays up, and starts claude again for the next task.
  */
 export function writeAgentSettings(stateDir: string, agent: string, hookScript: string, headless = false, approval?: Omit<ApprovalHook, 'decisions'>): string {
   const files = agentFiles(stateDir, agent);
   if (approval) mkdirSync(files.approvals, { recursive: true });
-  const settings = hookSettings(hookScript, files.status, approval && { ...approval, decisions: files.approvals }) as { hooks: Record<string, unknown> };
-  if (headless) delete settings.hooks.SessionEnd;
+  const settings = hookSettings(hookScript, files.status, approval && { ...approval, decisions: files.approvals }, { sessionEnd: !headless });
   writeFileSync(files.settings, `${JSON.stringify(settings, null, 2)}\n`);
   return files.settings;
 }

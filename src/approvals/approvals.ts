@@ -3,9 +3,10 @@
 // the hook stops waiting or the agent goes on (a person answered in the pane), withdrawn when the
 // claude that asked is gone. The recorder applies
 // these in its pass; `approve`, `deny`, the dashboard and the lead only write decision files.
+import { EXIT_EVENTS, type AgentEvent, type AgentEventType } from '../core/events.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApprovalRecord, StatusLine, StoreData } from '../store/types.js';
+import type { ApprovalRecord, StoreData } from '../store/types.js';
 import { agentFiles } from '../store/paths.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { decide, describeCall } from './policy.js';
@@ -54,10 +55,8 @@ function settleFromClaim(request: ApprovalRecord, claim: Decision): void {
   Object.assign(request, { state: claim.behavior === 'allow' ? 'allowed' : 'denied', by: claim.by, rule: claim.rule ?? null, message: claim.message ?? null, decided_at: claim.at });
 }
 
-/** Events after which a pending request was answered elsewhere (in the pane, or Claude went on). */
-const MOVED_ON = new Set(['PostToolUse', 'Stop', 'StopFailure', 'UserPromptSubmit', 'Interrupted']);
-/** Events after which nobody waits for an answer: the claude that asked is gone. */
-const GONE = new Set(['SessionEnd', 'ProcessExit', 'PaneDied', 'SessionLost']);
+/** Events after which a pending request was answered elsewhere (in the pane, or the agent went on). */
+const MOVED_ON: ReadonlySet<AgentEventType> = new Set(['tool-ran', 'turn-ended', 'turn-failed', 'turn-started', 'interrupted']);
 
 /** A request whose claude is gone before anyone decided: it no longer waits for anyone. */
 function withdraw(request: ApprovalRecord, at: number, why: string): void {
@@ -69,25 +68,24 @@ function withdraw(request: ApprovalRecord, at: number, why: string): void {
  * request (and a layout rule decides it at once); an event that shows the agent went on settles
  * what is still pending. Returns a line for the log.
  */
-export function approvalOnEvent(data: StoreData, stateDir: string, name: string, line: StatusLine): string | undefined {
+export function approvalOnEvent(data: StoreData, stateDir: string, name: string, e: AgentEvent): string | undefined {
   const agent = data.agents[name];
   if (!agent) return undefined;
-  const e = line.event;
   data.approvals ??= {};
-  if (e.hook_event_name === 'PermissionRequest' && line.request) {
+  if (e.type === 'needs-approval' && e.request) {
     // The hook's ids are "q<time>-<pid>"; anything else would name a file outside the folder, or Object.prototype.
-    if (typeof line.request !== 'string' || !/^q[\w-]+$/.test(line.request)) return `${name}: a permission request with a bad id ${JSON.stringify(line.request).slice(0, 80)} is ignored`;
-    if (Object.hasOwn(data.approvals, line.request)) return undefined;
-    const tool = typeof e.tool_name === 'string' ? e.tool_name : 'a tool';
-    const input = (e.tool_input && typeof e.tool_input === 'object' ? e.tool_input : {}) as Record<string, unknown>;
+    if (typeof e.request !== 'string' || !/^q[\w-]+$/.test(e.request)) return `${name}: a permission request with a bad id ${JSON.stringify(e.request).slice(0, 80)} is ignored`;
+    if (Object.hasOwn(data.approvals, e.request)) return undefined;
+    const tool = e.tool ?? 'a tool';
+    const input = e.input ?? {};
     const timeout = data.approval_settings?.timeout_s ?? DEFAULT_APPROVAL_TIMEOUT_S;
     const request: ApprovalRecord = {
-      id: line.request, agent: name, tool, input, summary: describeCall(tool, input), at: iso(line.at), timeout_at: iso(line.at + timeout * 1000),
+      id: e.request, agent: name, tool, input, summary: describeCall(tool, input), at: iso(e.at), timeout_at: iso(e.at + timeout * 1000),
       state: 'pending', by: null, rule: null, message: null, decided_at: null,
     };
     data.approvals[request.id] = request;
     const rules = data.policy?.[name];
-    const ruled = rules ? decide(rules, tool, input, typeof e.cwd === 'string' ? e.cwd : agent.cwd) : null;
+    const ruled = rules ? decide(rules, tool, input, e.cwd ?? agent.cwd) : null;
     if (ruled && ruled.behavior !== 'ask') {
       writeDecision(stateDir, name, request.id, { behavior: ruled.behavior, by: 'policy', rule: ruled.rule, message: ruled.behavior === 'deny' ? `denied by the rule ${ruled.rule}` : null });
       const claim = readClaim(stateDir, name, request.id);
@@ -97,22 +95,22 @@ export function approvalOnEvent(data: StoreData, stateDir: string, name: string,
     const why = !ruled ? '' : ruled.rule.startsWith('uncertain:') ? `; a person decides, the rules cannot: ${ruled.rule}` : `; the rule ${ruled.rule} says ask`;
     return `${name}: asks for permission: ${request.summary} (request ${request.id}${why})`;
   }
-  if (e.hook_event_name === 'PermissionWithdrawn' && line.request) {
+  if (e.type === 'approval-withdrawn' && e.request) {
     // The approval hook saw its claude gone: whatever was decided meanwhile never reached it.
-    const r = data.approvals[line.request];
+    const r = typeof e.request === 'string' ? data.approvals[e.request] : undefined;
     if (r?.state !== 'pending') return undefined;
-    withdraw(r, line.at, typeof e.reason === 'string' ? e.reason : 'its claude exited');
+    withdraw(r, e.at, e.reason ?? 'its claude exited');
     return `${name}: permission request ${r.id} withdrawn (${r.summary}): its claude exited`;
   }
-  const gone = GONE.has(String(e.hook_event_name));
-  if (!gone && !MOVED_ON.has(String(e.hook_event_name))) return undefined;
+  const gone = EXIT_EVENTS.has(e.type);
+  if (!gone && !MOVED_ON.has(e.type)) return undefined;
   const moved: string[] = [];
   for (const r of Object.values(data.approvals)) {
-    if (r.agent !== name || r.state !== 'pending' || Date.parse(r.at) > line.at) continue;
+    if (r.agent !== name || r.state !== 'pending' || Date.parse(r.at) > e.at) continue;
     const claim = readClaim(stateDir, name, r.id);
     if (claim) settleFromClaim(r, claim);
-    else if (gone) withdraw(r, line.at, e.hook_event_name === 'SessionEnd' ? 'its claude session ended' : 'its claude exited');
-    else Object.assign(r, { state: 'answered', by: 'the pane', decided_at: iso(line.at) });
+    else if (gone) withdraw(r, e.at, e.type === 'session-ended' ? 'its claude session ended' : 'its claude exited');
+    else Object.assign(r, { state: 'answered', by: 'the pane', decided_at: iso(e.at) });
     moved.push(`${r.id} ${r.state}`);
   }
   return moved.length ? `${name}: permission request${moved.length === 1 ? '' : 's'} ${moved.join(', ')}` : undefined;

@@ -4,6 +4,7 @@
 // doubles up to a cap), then one agent is tried first, and only when its turn goes through do the
 // others follow. The task that hit the limit goes back to the head of its queue, on the same
 // agent, and runs again in the same conversation. All of it is pure changes to the store data.
+import type { AgentEvent } from '../core/events.js';
 import type { AgentRecord, LimitRecord, StoreData, TaskRecord } from '../store/types.js';
 import { own } from '../util/own.js';
 
@@ -214,28 +215,27 @@ export function settleLimited(data: StoreData, now: number): void {
 }
 
 /**
- * Follows an agent's hook event (already applied to its record) into the account's limit: a
- * StopFailure that is a limit pauses the account and sends the agent's task back to the queue; a
+ * Follows an agent's neutral event (already applied to its record) into the account's limit: a
+ * failed turn that is a limit pauses the account and sends the agent's task back to the queue; a
  * tool that ran or an answer that came ends the limit. Returns a line for the log, or undefined.
  */
-export function limitOnEvent(data: StoreData, name: string, line: { at: number; event: { hook_event_name?: string; [k: string]: unknown } }): string | undefined {
+export function limitOnEvent(data: StoreData, name: string, e: AgentEvent): string | undefined {
   const agent = data.agents[name];
   if (!agent) return undefined;
-  const e = line.event;
-  if (e.hook_event_name === 'StopFailure' && agent.status === 'limited') {
-    const message = typeof e.last_assistant_message === 'string' ? e.last_assistant_message : typeof e.error_details === 'string' ? e.error_details : String(e.error ?? 'limit');
-    const kind = classifyLimit(e.error ?? e.error_type, message) ?? 'rate_limit';
-    const limit = recordLimit(data, agent, kind, message, line.at);
-    agent.reason = limitReason(limit, line.at);
+  if (e.type === 'turn-failed' && agent.status === 'limited') {
+    const message = e.answer ?? e.errorDetails ?? String(e.error ?? 'limit');
+    const kind = classifyLimit(e.category, message) ?? 'rate_limit';
+    const limit = recordLimit(data, agent, kind, message, e.at);
+    agent.reason = limitReason(limit, e.at);
     const task = agent.task_id ? data.tasks?.[agent.task_id] : undefined;
     if (task && (task.state === 'running' || task.state === 'delivering')) {
-      requeueForLimit(data, task, agent, line.at, limit.message);
+      requeueForLimit(data, task, agent, e.at, limit.message);
       return `${name}: ${kind} (hit ${limit.hits}); account ${limit.account} paused until ${limit.until}; task ${task.id} back at the head of the queue`;
     }
     return `${name}: ${kind} (hit ${limit.hits}); account ${limit.account} paused until ${limit.until}`;
   }
-  if ((e.hook_event_name === 'PostToolUse' || e.hook_event_name === 'Stop') && limitOf(data, agent)) {
-    const lifted = liftLimit(data, agent, line.at);
+  if ((e.type === 'tool-ran' || e.type === 'turn-ended') && limitOf(data, agent)) {
+    const lifted = liftLimit(data, agent, e.at);
     if (lifted) return `${name}: its turn went through; the limit on account ${lifted} is over`;
   }
   return undefined;

@@ -8,14 +8,16 @@ import { fail } from '../tasks/lifecycle.js';
 import { limitOnEvent } from '../fleet/limits.js';
 import { budgetsActive } from '../fleet/budget.js';
 import { approvalOnEvent } from '../approvals/approvals.js';
-import { applyEvent } from './reduce.js';
+import { applyEvent, isStatusLine } from './reduce.js';
+import { kindOf } from '../drivers/driver.js';
+import type { AgentEventType } from '../core/events.js';
 import type { StatusLine } from '../store/types.js';
 import { readNewLines } from './status-lines.js';
 import { promptsCost, transcriptUsage } from './transcript.js';
 import { setTurnCosts } from '../tasks/lifecycle.js';
 
 /** Events after which the transcript's token counts are read again. */
-const USAGE_EVENTS = new Set(['Stop', 'StopFailure', 'SessionEnd', 'ProcessExit', 'HeadlessTaskExit']);
+const USAGE_EVENTS: ReadonlySet<AgentEventType> = new Set(['turn-ended', 'turn-failed', 'session-ended', 'exited', 'task-process-exited']);
 
 /** Applies lines to the store data; returns how many changed something. */
 export function applyLines(data: StoreData, name: string, lines: StatusLine[], log: (line: string) => void = () => {}, stateDir?: string): number {
@@ -35,26 +37,31 @@ export function applyLines(data: StoreData, name: string, lines: StatusLine[], l
   return changed;
 }
 
-/** One line: the agent's record, its usage, the account's limit, its permission requests, the event history, its task. Whether it changed something. */
+/**
+ * One line: its agent's kind makes it a neutral event (the one place native status lines are
+ * read), which then moves the agent's record, its usage, the account's limit, its permission
+ * requests, the event history and its task. Whether it changed something.
+ */
 function applyLine(data: StoreData, name: string, agent: AgentRecord, line: StatusLine, log: (line: string) => void, stateDir?: string): boolean {
-  const what = applyEvent(agent, line);
-  if (!what) return false;
+  const event = isStatusLine(line) ? kindOf(agent).toEvent(line) : undefined;
+  const what = event && applyEvent(agent, event);
+  if (!event || !what) return false;
   // With a budget in force, spend is read after each tool too, so a task over its cap stops mid-turn.
-  if (USAGE_EVENTS.has(what) || (what === 'PostToolUse' && budgetsActive(data))) updateUsage(data, agent);
-  const limitChange = limitOnEvent(data, name, line);
+  if (USAGE_EVENTS.has(event.type) || (event.type === 'tool-ran' && budgetsActive(data))) updateUsage(data, agent);
+  const limitChange = limitOnEvent(data, name, event);
   if (limitChange) log(limitChange);
   // Permission requests are decided through files in the state directory (status-file lines only).
-  const approvalChange = stateDir ? approvalOnEvent(data, stateDir, name, line) : undefined;
+  const approvalChange = stateDir ? approvalOnEvent(data, stateDir, name, event) : undefined;
   if (approvalChange) log(approvalChange);
   pushEvent(data, { at: agent.updated_at, agent: name, event: what, status: agent.status, ...(agent.reason ? { detail: agent.reason } : {}) });
-  const taskChange = taskOnEvent(data, name, line);
+  const taskChange = taskOnEvent(data, name, event);
   if (taskChange) log(taskChange);
   return true;
 }
 
 /** The agent shows the error, and a task it runs fails with it (it would wait for an event that was lost). */
 function recordFailure(data: StoreData, name: string, agent: AgentRecord, line: StatusLine, error: unknown, log: (line: string) => void): void {
-  const event = String(line.event.hook_event_name);
+  const event = kindOf(agent).nativeName(line);
   const reason = `the recorder could not follow its ${event} event (${(error as Error)?.message ?? String(error)}); its state may be behind: look at its pane`;
   log(`${name}: ${reason}\n${(error as Error)?.stack ?? ''}`);
   Object.assign(agent, { status: 'error', reason, busy_since: null, updated_at: new Date().toISOString() });
@@ -82,7 +89,7 @@ export function recordNewLines(data: StoreData, stateDir: string, names: readonl
     data.cursors[name] = next;
     read += lines.length || 1;
     applyLines(data, name, lines, log, stateDir);
-    if (verbose) for (const l of lines) log(`${name}: ${String(l.event.hook_event_name)} -> ${data.agents[name]?.status}`);
+    if (verbose) for (const l of lines) log(`${name}: ${kindOf(data.agents[name]).nativeName(l)} -> ${data.agents[name]?.status}`);
   }
   return read;
 }

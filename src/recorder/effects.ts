@@ -2,10 +2,9 @@
 // after a look at the screen), or stop a cancelled or timed-out turn. A delivery tmux refuses fails
 // its task at once; an interrupt is marked done on the agent either way.
 import type { Store } from '../store/store.js';
-import { agentServer } from '../hosts/remote.js';
 import { isUnreachable } from '../ssh/ssh.js';
 import type { TaskEffect } from '../tasks/tasks.js';
-import { deliver, resubmit, stopTurn } from '../tasks/deliver.js';
+import { driverFor } from '../drivers/driver.js';
 import { fail, interruptDone, waitForTurn } from '../tasks/lifecycle.js';
 import { isNoServer } from '../tmux/command.js';
 import { applyLines } from './apply.js';
@@ -30,22 +29,23 @@ export async function performEffects(ctx: EffectContext, effects: readonly TaskE
     const agent = store.data.agents[effect.agent];
     const task = store.data.tasks?.[effect.task];
     if (!agent || !task) return;
-    const server = agentServer(store.data, agent);
+    const { transport, place } = driverFor(agent);
+    const server = place.server(store.data);
     try {
       if (effect.kind === 'deliver') {
         if (effect.attempt === 1) await noteLeftovers(store, agent, task, log);
-        await deliver(server, stateDir, agent, task);
+        await transport.deliver(server, stateDir, agent, task);
       }
       else if (effect.kind === 'resubmit') {
-        const found = await resubmit(server, stateDir, agent, task);
+        const found = await transport.resubmit(server, stateDir, agent, task);
         log(`resubmit ${task.id}: ${found}`);
         // Still in a turn: the paste waits in Claude's queue; this look does not use up an attempt.
-        if (found === 'waiting' && agent.mode === 'interactive') {
+        if (found === 'waiting' && transport.name === 'pane') {
           await store.mutate((data) => { const t = data.tasks?.[task.id]; if (t?.state === 'delivering') waitForTurn(t, Date.now()); });
         }
       }
       else {
-        const stopped = await stopTurn(server, stateDir, agent, task.id, log).catch((error: Error) => { log(`interrupt ${task.id} -> ${agent.name}: ${error.message}`); return false; });
+        const stopped = await transport.cancel(server, stateDir, agent, task.id, log).catch((error: Error) => { log(`interrupt ${task.id} -> ${agent.name}: ${error.message}`); return false; });
         if (!stopped) log(`${agent.name}: its turn did not stop after Escape; attach to its pane to look`);
         // Done either way: the agent may take tasks again (a turn that did not stop keeps it busy).
         await store.mutate((data) => {

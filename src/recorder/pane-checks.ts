@@ -3,7 +3,8 @@
 import type { AgentRecord, SessionRecord, StatusLine, StoreData } from '../store/types.js';
 import type { PaneInfo, Server } from '../tmux/objects.js';
 import { formatOf, parseRows } from '../tmux/format.js';
-import { detectDialog } from './dialogs.js';
+import { kindOf } from '../drivers/driver.js';
+import { placeOf } from '../drivers/place.js';
 
 /** How long an agent may show no sign of life before we look for a start-up dialog. */
 export const DIALOG_AFTER_MS = 2500;
@@ -22,7 +23,7 @@ export async function lookAtPanes(server: Server, data: StoreData, tmuxId: strin
   const panes: PaneInfo[] = await server.panes();
   if (!panes.some((p) => p.session_id === tmuxId)) return { lost: panes.length ? 'tmux session gone' : 'tmux server gone' };
   const byId = new Map(panes.map((p) => [p.pane_id, p]));
-  const local = Object.values(data.agents).filter((a) => !a.host);
+  const local = Object.values(data.agents).filter((a) => placeOf(a).paneHere);
   const updates = await paneUpdates(server, local, byId, now);
   const pids = local.map((a) => byId.get(a.pane)).filter((p) => p && p.pane_dead !== '1').map((p) => Number(p!.pane_pid)).filter((pid) => pid > 0);
   return { updates, pids };
@@ -44,7 +45,7 @@ async function paneUpdates(server: Server, agents: readonly AgentRecord[], byId:
       const code = pane?.pane_dead_status ? Number(pane.pane_dead_status) : undefined;
       updates.push([agent.name, { at: now, event: { hook_event_name: 'PaneDied', ...(code !== undefined ? { exit_code: code } : {}), reason: pane ? `its pane's process exited${code !== undefined ? ` with code ${code}` : ''}` : 'its tmux pane is gone' } }]);
     } else if (pane && atDialog(agent) && now - Date.parse(agent.updated_at) > DIALOG_AFTER_MS) {
-      const dialog = detectDialog(await server.pane(agent.pane).capture().catch(() => ''));
+      const dialog = kindOf(agent).dialog(await server.pane(agent.pane).capture().catch(() => ''));
       if (dialog && agent.reason !== dialog) updates.push([agent.name, { at: Date.parse(agent.updated_at), event: { hook_event_name: 'Dialog', reason: dialog } }]);
     }
   }

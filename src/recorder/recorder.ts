@@ -32,6 +32,7 @@ import { mergeRunTask } from '../workflow/merges.js';
 import { budgetLines } from '../fleet/budget.js';
 import { emptySeen, newNotices, notifier } from '../notify/notify.js';
 import { LateLines } from './late-lines.js';
+import { placeOf } from '../drivers/place.js';
 
 /** How long after a look that found the session gone the second look is made. */
 const LOSS_CONFIRM_MS = 300;
@@ -104,7 +105,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   /** Local agents with new status lines whose turn is over: their transcripts are watched for the turn's last lines. */
   const followEnded = (cursors: Record<string, number>): void => {
     for (const a of Object.values(store.data.agents)) {
-      if (!a.host && a.transcript_path && a.status !== 'busy' && store.data.cursors?.[a.name] !== cursors[a.name]) lateLines.follow(a.name, a.transcript_path);
+      if (placeOf(a).filesHere && a.transcript_path && a.status !== 'busy' && store.data.cursors?.[a.name] !== cursors[a.name]) lateLines.follow(a.name, a.transcript_path);
     }
   };
 
@@ -236,7 +237,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         await store.mutate((data) => {
           if (data.session) data.session.lost_at = new Date(at).toISOString();
           // Agents on other hosts live on in their tmux servers there; --resume shows them again.
-          for (const a of Object.values(data.agents)) if (!a.host) applyLines(data, a.name, [{ at, event: { hook_event_name: 'SessionLost', reason } }], log);
+          for (const a of Object.values(data.agents)) if (placeOf(a).paneHere) applyLines(data, a.name, [{ at, event: { hook_event_name: 'SessionLost', reason } }], log);
         });
         log(`session lost: ${reason}; ./start.mts --resume brings it back`);
       } catch (error) {

@@ -1,6 +1,8 @@
-// How one status-file event changes an agent's record: a pure function, so the recorder can
-// replay a whole file after a crash and land on the same state.
+// How one neutral event changes an agent's record: a pure function, so the recorder can replay a
+// whole status file after a crash and land on the same state.
 import type { AgentRecord, AgentStatus, StatusLine } from '../store/types.js';
+import type { AgentEvent } from '../core/events.js';
+import { placeOf } from '../drivers/place.js';
 import { classifyLimit } from '../fleet/limits.js';
 import { describeCall } from '../approvals/policy.js';
 import { clipText } from '../util/text.js';
@@ -36,106 +38,99 @@ export function ownTranscript(reported: string | null, sessionId: string): strin
   return reported.endsWith(`/${sessionId}.jsonl`) ? reported : `${reported.slice(0, slash + 1)}${sessionId}.jsonl`;
 }
 
-/** Applies one event; returns a short description of what changed, or undefined when nothing did. */
-export function applyEvent(agent: AgentRecord, line: StatusLine): string | undefined {
-  if (!isStatusLine(line)) return undefined;
-  const e = line.event;
-  const at = new Date(line.at).toISOString();
+/** Applies one neutral event; returns its native name when it changed something, or undefined when nothing did. */
+export function applyEvent(agent: AgentRecord, e: AgentEvent): string | undefined {
+  const at = new Date(e.at).toISOString();
   const set = (status: AgentStatus, reason: string | null = null): void => {
     if (status === 'busy' && agent.status !== 'busy') agent.busy_since = at;
     if (status !== 'busy') agent.busy_since = null;
     agent.status = status;
     agent.reason = reason;
   };
-  switch (e.hook_event_name) {
-    case 'SessionStart':
-      if (e.model) agent.model = text(e.model);
-      // (An agent on another host keeps the path of its transcript's mirror here.)
-      if (e.transcript_path && !agent.host) agent.transcript_path = ownTranscript(text(e.transcript_path), agent.session_id);
+  switch (e.type) {
+    case 'session-started':
+      if (e.model !== undefined) agent.model = e.model;
+      // (An agent whose files are elsewhere keeps the path of its transcript's mirror here.)
+      if (e.transcript !== undefined && placeOf(agent).filesHere) agent.transcript_path = ownTranscript(e.transcript, agent.session_id);
       // Compaction (manual, or automatic in the middle of a turn) starts the session anew without
       // ending the work in progress: the agent's state stays what it was.
-      if (e.source === 'compact' && agent.status !== 'starting') break;
+      if (e.compacted && agent.status !== 'starting') break;
       agent.exit_code = null;
       set('idle');
       break;
-    case 'UserPromptSubmit':
+    case 'turn-started':
       agent.interrupted_at = null;
-      agent.task = clip(text(e.prompt) ?? '');
+      agent.task = clip(e.prompt ?? '');
       set('busy');
       break;
-    case 'PreToolUse':
-    case 'PostToolUse':
+    case 'tool-starting':
+    case 'tool-ran':
       // A tool hook of a turn we just interrupted can arrive after we recorded the interrupt (the
       // hook ran while Escape took effect): it does not make the agent busy again.
-      if (agent.interrupted_at && line.at - agent.interrupted_at < LATE_HOOK_MS) return undefined;
-      agent.last_tool = text(e.tool_name);
+      if (agent.interrupted_at && e.at - agent.interrupted_at < LATE_HOOK_MS) return undefined;
+      agent.last_tool = e.tool ?? null;
       set('busy');
       break;
-    case 'Stop':
-      agent.last_result = answer(e.last_assistant_message);
+    case 'turn-ended':
+      agent.last_result = answer(e.answer);
       agent.turns = (agent.turns ?? 0) + 1;
       set('idle');
       break;
-    case 'StopFailure': {
-      // error is a category (server_error, rate_limit, ...); the details or the message shown to
-      // the user (e.g. "API Error: 500 ...") say what happened.
-      const kind = e.error ?? e.error_type;
-      const detail = text(e.error_details) ?? text(e.message) ?? text(e.last_assistant_message);
+    case 'turn-failed': {
+      const kind = e.category;
+      const detail = e.errorDetails ?? e.message ?? e.answer ?? null;
       const what = [kind === undefined || kind === null ? undefined : typeof kind === 'string' ? kind : JSON.stringify(kind), detail ?? undefined]
         .filter(Boolean).join(': ') || 'unknown error';
-      agent.last_result = answer(e.last_assistant_message) ?? agent.last_result;
+      agent.last_result = answer(e.answer) ?? agent.last_result;
       // A rate, overload or usage limit is a pause of the team (src/fleet/limits.ts), not an error.
       if (classifyLimit(kind, detail)) set('limited', `${clip(what, 300)}: waiting for the limit to lift`);
       else set('error', `API request failed: ${clip(what, 300)}`);
       break;
     }
-    case 'PermissionRequest': {
-      const input = (e.tool_input && typeof e.tool_input === 'object' ? e.tool_input : {}) as Record<string, unknown>;
-      const call = describeCall(text(e.tool_name) ?? 'a tool', input);
-      set('waiting', `permission: ${call}: orchestrate approve ${agent.name} (or deny), the dashboard, or answer in its pane${line.request ? '' : ' (attach: tmux attach)'}`);
+    case 'needs-approval': {
+      const call = describeCall(e.tool ?? 'a tool', e.input ?? {});
+      set('waiting', `permission: ${call}: orchestrate approve ${agent.name} (or deny), the dashboard, or answer in its pane${e.request ? '' : ' (attach: tmux attach)'}`);
       break;
     }
-    case 'PermissionWithdrawn':
-      // The approval hook's claude is gone (its request is withdrawn); its own exit says the rest.
+    case 'approval-withdrawn':
+      // The approval hook's agent is gone (its request is withdrawn); its own exit says the rest.
       break;
-    case 'Notification':
-      if (e.notification_type === 'permission_prompt') set('waiting', `${text(e.message) ?? 'permission requested'}: attach and answer`);
-      else if (e.notification_type === 'elicitation_dialog') set('waiting', `${text(e.message) ?? 'a question'}: attach and answer`);
-      else return undefined;
+    case 'asks-user':
+      set('waiting', `${e.message ?? (e.question ? 'a question' : 'permission requested')}: attach and answer`);
       break;
-    case 'SessionEnd':
-      set('exited', `session ended (${text(e.reason) ?? 'unknown reason'})`);
+    case 'session-ended':
+      set('exited', `session ended (${e.reason ?? 'unknown reason'})`);
       break;
-    case 'ProcessExit': {
-      agent.exit_code = typeof e.exit_code === 'number' ? e.exit_code : null;
+    case 'exited': {
+      agent.exit_code = e.code ?? null;
       // An exit before claude was ever ready is most often a first-run step it could not pass
       // (onboarding needs the network, login, trust): the doctor names it and its fix.
       const early = agent.status === 'starting' || (agent.status === 'waiting' && Boolean(agent.reason?.includes('dialog')));
-      set('exited', `claude exited with code ${String(e.exit_code)}${early && e.exit_code !== 0 ? ' before it was ready: attach to read why, or run scripts/orchestrate.mts doctor' : ''}`);
+      set('exited', `claude exited with code ${String(e.rawCode)}${early && e.rawCode !== 0 ? ' before it was ready: attach to read why, or run scripts/orchestrate.mts doctor' : ''}`);
       break;
     }
-    case 'ProcessRestart':
+    case 'restarting':
       agent.restarts = (agent.restarts ?? 0) + 1;
-      set('starting', `restarting after exit code ${String(e.exit_code)} (--resume ${agent.session_id})`);
+      set('starting', `restarting after exit code ${String(e.rawCode)} (--resume ${agent.session_id})`);
       break;
-    case 'PaneDied':
-      agent.exit_code = typeof e.exit_code === 'number' ? e.exit_code : agent.exit_code ?? null;
-      set('exited', text(e.reason) ?? 'its tmux pane is gone');
+    case 'pane-died':
+      agent.exit_code = e.code ?? agent.exit_code ?? null;
+      set('exited', e.reason ?? 'its tmux pane is gone');
       break;
-    case 'SessionLost':
+    case 'session-lost':
       // The recorder saw the session's tmux session or server gone: every process in it went too.
       if (agent.status === 'exited') return undefined;
-      set('exited', text(e.reason) ?? 'tmux server gone');
+      set('exited', e.reason ?? 'tmux server gone');
       break;
-    case 'HostUnreachable':
+    case 'host-unreachable':
       // The recorder lost its host: the agent is most likely working on there, so nothing of its is
       // ended; its tasks wait, and its state comes back (and catches up) when the host answers.
       if (agent.status === 'exited') return undefined;
       if (agent.status !== 'unreachable') agent.before_unreachable = { status: agent.status, reason: agent.reason };
       agent.status = 'unreachable';
-      agent.reason = text(e.reason) ?? 'its host does not answer';
+      agent.reason = e.reason ?? 'its host does not answer';
       break;
-    case 'HostReachable': {
+    case 'host-reachable': {
       if (agent.status !== 'unreachable') return undefined;
       const before = agent.before_unreachable ?? { status: 'starting' as const, reason: null };
       agent.before_unreachable = null;
@@ -143,45 +138,45 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       agent.reason = before.reason;
       break;
     }
-    case 'Interrupted':
+    case 'interrupted':
       // We pressed Escape for a cancelled task and the box is ready again. Claude fires no Stop
       // for an interrupted turn, only a StopFailure for the aborted request: not a real error.
       if (agent.status !== 'busy' && agent.status !== 'error') return undefined;
-      agent.interrupted_at = line.at;
+      agent.interrupted_at = e.at;
       set('idle');
       break;
-    case 'HeadlessReady':
+    case 'ready':
       // A headless agent's runner is up and waiting for tasks (print mode has no idle session).
       agent.exit_code = null;
       set('idle');
       break;
-    case 'HeadlessTaskExit': {
+    case 'task-process-exited': {
       // A headless agent's task ended: its turn's result (exit_code as `claude -p` would exit), or its
-      // claude exited during it. Its hooks normally said Stop or StopFailure already; a claude that
-      // died before them (bad flags, no conversation to resume, killed) is an error.
-      const code = typeof e.exit_code === 'number' ? e.exit_code : null;
-      // A turn the API refused on a limit: its StopFailure (just before or just after this) pauses
+      // claude exited during it. Its events normally said turn-ended or turn-failed already; a claude
+      // that died before them (bad flags, no conversation to resume, killed) is an error.
+      const code = e.code ?? null;
+      // A turn the API refused on a limit: its turn-failed (just before or just after this) pauses
       // the account and sends the task back; failing it here would lose it.
-      if (code !== 0 && typeof e.api_error_status === 'number' && classifyLimit(undefined, `${e.api_error_status} ${text(e.error) ?? ''}`)) return undefined;
+      if (code !== 0 && e.apiErrorStatus !== undefined && classifyLimit(undefined, `${e.apiErrorStatus} ${text(e.error) ?? ''}`)) return undefined;
       if (code !== 0 && agent.status !== 'error') set('error', `claude -p exited with code ${String(code)}${e.error ? `: ${clip(String(e.error), 300)}` : ''}`);
       else if (code === 0 && agent.status === 'busy') set('idle');
       else return undefined;
       break;
     }
-    case 'Dialog':
-      set('waiting', text(e.reason));
+    case 'dialog':
+      set('waiting', e.reason ?? null);
       break;
-    case 'SetupStart':
+    case 'setup-started':
       if (agent.worktree) agent.worktree.setup = 'running';
       set('starting', `setting up its worktree${agent.worktree?.setup_log ? ` (log: ${agent.worktree.setup_log})` : ''}`);
       break;
-    case 'SetupDone':
+    case 'setup-done':
       if (agent.worktree) agent.worktree.setup = 'done';
       set('starting', null);
       break;
-    case 'SetupFailed': {
+    case 'setup-failed': {
       if (agent.worktree) agent.worktree.setup = 'failed';
-      const why = e.exit_code === 124 ? `timed out after ${String(e.timeout_s)} s` : `exit code ${String(e.exit_code)}`;
+      const why = e.rawCode === 124 ? `timed out after ${String(e.timeoutS)} s` : `exit code ${String(e.rawCode)}`;
       set('error', `worktree setup failed (${why}), claude was not started: see ${agent.worktree?.setup_log ?? 'its setup.log'}; fix it, then ./start.mts --restart`);
       break;
     }
@@ -189,5 +184,5 @@ export function applyEvent(agent: AgentRecord, line: StatusLine): string | undef
       return undefined;
   }
   agent.updated_at = at;
-  return e.hook_event_name;
+  return e.native;
 }

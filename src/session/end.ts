@@ -13,6 +13,7 @@ import { socketPath } from '../tmux/command.js';
 import { statusFile } from '../store/paths.js';
 import { cancelTask, waitForStore } from '../tasks/client.js';
 import { clearPromptBox } from '../tasks/deliver.js';
+import { driverFor } from '../drivers/driver.js';
 import { closeOpen, openTasks } from '../tasks/lifecycle.js';
 import { writeHandover } from './handovers.js';
 import { isRecorderOf } from '../util/pid.js';
@@ -50,23 +51,28 @@ function allRecorded(data: StoreData, stateDir: string): boolean {
   return Object.values(data.agents).every((a) => a.status === 'exited' && (data.cursors?.[a.name] ?? 0) >= fileSize(statusFile(stateDir, a.name)));
 }
 
-/** Ends one agent: /exit for an interactive claude at its prompt, SIGTERM otherwise (on another host: its tmux session there is killed, which hangs up its claude). */
+/**
+ * Ends one agent as its driver says: its kind's exit command (/exit) typed when its transport shows
+ * the prompt, else its place's way: SIGTERM here, its tmux session there killed (which hangs up its claude).
+ */
 async function endAgent(server: Server, agent: AgentRecord, panePid: number | undefined): Promise<string> {
-  if (agent.host && !(agent.mode === 'interactive' && ['idle', 'busy', 'error'].includes(agent.status))) {
+  const { kind, transport, place } = driverFor(agent);
+  const exit = transport.exitCommand(kind, agent);
+  if (!exit && place.stop === 'host-session') {
     await server.cmd(['kill-session', '-t', `=${agent.name}`]).catch(() => {});
     return 'its tmux session there killed';
   }
   // A failed worktree setup left the launch script waiting, with no claude: it ends on SIGTERM.
   if (setupFailed(agent)) { if (panePid) signal([panePid], 'SIGTERM'); return 'SIGTERM'; }
-  if (agent.mode === 'interactive' && ['idle', 'busy', 'error'].includes(agent.status)) {
+  if (exit) {
     // Typed with send-keys (never the dispatcher, which prefixes a space precisely so that a
     // prompt is never a slash command); a prompt box with text in it is cleared first.
     await clearPromptBox(server, agent).catch(() => false);
     const pane = server.pane(agent.pane);
-    await pane.type('/exit');
+    await pane.type(exit);
     await sleep(300);
     await pane.press('Enter');
-    return '/exit';
+    return exit;
   }
   // Headless runners, and agents held at a dialog (typing there could answer it): SIGTERM.
   if (panePid) signal(childrenOf(panePid), 'SIGTERM');
@@ -142,7 +148,7 @@ export async function endSession(opts: EndOptions): Promise<number> {
       const stuck = Object.values(readStore(stateDir).agents).filter((a) => a.status !== 'exited');
       if (stuck.length) out(`No end recorded after ${grace / 1000} s for ${stuck.map((a) => a.name).join(', ')}: SIGTERM.`);
       for (const a of stuck) {
-        if (a.host) { await agentServer(data, a).cmd(['kill-session', '-t', `=${a.name}`]).catch(() => {}); continue; }
+        if (driverFor(a).place.stop === 'host-session') { await agentServer(data, a).cmd(['kill-session', '-t', `=${a.name}`]).catch(() => {}); continue; }
         const pid = pids.get(a.pane); if (pid) signal(childrenOf(pid), 'SIGTERM');
       }
       recorded = await waitForStore(stateDir, (d) => (allRecorded(d, stateDir) ? d : undefined), 10_000);

@@ -1,15 +1,12 @@
-// Getting a prompt to an agent. Interactive agents: the text goes to tmux on stdin (load-buffer -,
-// never through argv or a shell), is pasted as a bracketed paste (newlines stay part of the prompt)
-// and submitted with a separate Enter once Claude's box shows it: an Enter that arrives before
-// Claude has taken the paste in is lost. Headless agents: a prompt file their runner picks up.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Getting a prompt to an agent in a pane (the pane transport, src/drivers/transport.ts): the text
+// goes to tmux on stdin (load-buffer -, never through argv or a shell), is pasted as a bracketed
+// paste (newlines stay part of the prompt) and submitted with a separate Enter once Claude's box
+// shows it: an Enter that arrives before Claude has taken the paste in is lost.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { enqueuePrompt } from '../headless/queue.js';
 import type { Server } from '../tmux/objects.js';
 import type { AgentRecord, TaskRecord } from '../store/types.js';
-import { promptsDir } from '../store/paths.js';
-import { interactiveText, promptToSend } from './tasks.js';
+import { promptToSend } from './tasks.js';
+import { interactiveText, promptBoxText } from '../drivers/claude/prompt-box.js';
 import { pasteAndSubmitOnHost } from '../hosts/deliver.js';
 
 /** How long a delivery waits for the paste to show in Claude's box before it presses Enter all the same. */
@@ -17,12 +14,9 @@ const BOX_WAIT_MS = 3000;
 /** Between two looks at the box (a look is one capture-pane). */
 const BOX_LOOK_MS = 8;
 
-export async function deliver(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<void> {
+/** Pastes the task's prompt into the agent's box and submits it. */
+export async function deliver(server: Server, _stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<void> {
   const prompt = promptToSend(task, agent);
-  if (agent.mode === 'headless') {
-    enqueuePrompt(promptsDir(stateDir, agent.name), task.seq, task.id, prompt);
-    return;
-  }
   // On another host the same steps are made there, in one round trip instead of three or more.
   if (server.host && server.socket) return pasteAndSubmitOnHost(server.host, server.socket, agent.pane, interactiveText(prompt), `orch-${task.id}`, BOX_WAIT_MS);
   const pane = server.pane(agent.pane);
@@ -51,7 +45,6 @@ export async function boxShowsText(server: Server, agent: AgentRecord, timeoutMs
  * delivery and making it), so the prompt is pasted again.
  */
 export async function resubmit(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<'waiting' | 'enter' | 'pasted'> {
-  if (agent.mode === 'headless') return 'waiting';
   const pane = server.pane(agent.pane);
   const screen = await pane.capture();
   if (/esc to interrupt/i.test(screen)) return 'waiting';
@@ -63,15 +56,9 @@ export async function resubmit(server: Server, stateDir: string, agent: AgentRec
   return 'pasted';
 }
 
-/** Interrupts the agent's running turn (Escape in Claude's box; a cancel file for a headless runner). */
-export async function interrupt(server: Server, stateDir: string, agent: AgentRecord, taskId: string): Promise<void> {
-  if (agent.mode === 'headless') {
-    const dir = promptsDir(stateDir, agent.name);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${taskId}.cancel`), '');
-    return;
-  }
-  await server.pane(agent.pane).press('Escape');
+/** Presses a key in the agent's pane (Escape interrupts Claude's running turn). */
+export async function press(server: Server, agent: AgentRecord, key: string): Promise<void> {
+  await server.pane(agent.pane).press(key);
 }
 
 /**
@@ -80,14 +67,10 @@ export async function interrupt(server: Server, stateDir: string, agent: AgentRe
  * prompt Claude puts back into the box is cleared. A turn that already stopped (an interrupt done
  * again after a recorder restart) only has its box cleared. Returns whether the turn stopped.
  */
-export async function stopTurn(server: Server, stateDir: string, agent: AgentRecord, taskId: string, log: (line: string) => void): Promise<boolean> {
-  if (agent.mode === 'headless') {
-    await interrupt(server, stateDir, agent, taskId);
-    return true;
-  }
+export async function stopTurn(server: Server, _stateDir: string, agent: AgentRecord, _taskId: string, log: (line: string) => void): Promise<boolean> {
   let stopped = await turnStopped(server, agent, 0);
   for (let i = 0; i < 2 && !stopped; i++) {
-    await interrupt(server, stateDir, agent, taskId);
+    await press(server, agent, 'Escape');
     stopped = await turnStopped(server, agent);
   }
   if (stopped && !await clearPromptBox(server, agent)) log(`${agent.name}: could not clear the interrupted prompt from its box`);
@@ -107,12 +90,6 @@ export async function turnStopped(server: Server, agent: AgentRecord, timeoutMs 
     if (Date.now() >= until) return false;
     await sleep(150);
   }
-}
-
-/** The text in Claude's prompt box (the line after "❯"), or null when the box is not on screen. */
-export function promptBoxText(screen: string): string | null {
-  const line = screen.split('\n').reverse().find((l) => l.startsWith('❯'));
-  return line === undefined ? null : line.slice(1).replace(/\u00a0/g, ' ').trim();
 }
 
 /**

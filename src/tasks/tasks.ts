@@ -1,15 +1,16 @@
 // Tasks as pure changes to the store data: taking requests from the inbox, choosing which queued
-// task goes to which idle agent, and following each task through the agent's hook events. The
+// task goes to which idle agent, and following each task through the agent's neutral events. The
 // recorder applies these inside one store write and only then performs the returned effects
 // (pasting a prompt, interrupting an agent): a recorder killed between the two finds the task
-// "delivering" and either sees its UserPromptSubmit or retries it, so no task is lost or run twice.
+// "delivering" and either sees its turn start (UserPromptSubmit) or retries it, so no task is lost or run twice.
 import type { AgentRecord, StoreData, TaskRecord, TaskTarget } from '../store/types.js';
 import type { InboxRequest } from '../inbox/inbox.js';
-import type { StatusLine } from '../store/types.js';
+import { EXIT_EVENTS, type AgentEvent } from '../core/events.js';
 import { cancel, complete, confirm, cutShort, cutShortPending, fail, isFinal, markInterrupting, newTask, retryDelivery, startDelivery } from './lifecycle.js';
 import { limitAllows, startProbe } from '../fleet/limits.js';
 import { budgetBlock, overOwnCap } from '../fleet/budget.js';
 import { endsAtRefusedPrompt, RETRY_NOTE } from './retry.js';
+import { boxSubmission } from '../drivers/claude/prompt-box.js';
 
 export { isFinal, newTask, openTasks } from './lifecycle.js';
 
@@ -31,21 +32,12 @@ export function confirmWindowMs(agent: Pick<AgentRecord, 'mode'>, prompt: string
 }
 
 /**
- * Claude Code's prompt box runs a line that starts with "!" as a shell command and one that starts
- * with "/" as a slash command ("/exit" quits). Such a prompt is sent with one leading space, which
- * keeps it a prompt (Claude passes the space on). Everything else is sent as it is.
- */
-export function interactiveText(prompt: string): string {
-  return /^[!/]/.test(prompt) ? ` ${prompt}` : prompt;
-}
-
-/**
  * The text an interactive agent's UserPromptSubmit reports for a prompt we pasted: Claude's box
  * turns each tab into four spaces, drops trailing white space and carriage returns.
  */
 export function expectedSubmission(prompt: string, mode: AgentRecord['mode']): string {
   if (mode === 'headless') return prompt;
-  return interactiveText(prompt).replace(/\r\n?/g, '\n').replace(/\t/g, '    ').trimEnd();
+  return boxSubmission(prompt);
 }
 
 const submitted = (prompt: string): string => prompt.replace(/\r\n?/g, '\n').trimEnd();
@@ -213,42 +205,38 @@ export function pendingInterrupts(data: StoreData): TaskEffect[] {
   return Object.values(data.agents).filter((a) => a.interrupting).map((a) => ({ kind: 'interrupt', task: a.interrupting!, agent: a.name }));
 }
 
-/** Agent events that end its process: a task it was given is cut short. */
-export const EXIT_EVENTS: ReadonlySet<string> = new Set(['SessionEnd', 'ProcessExit', 'PaneDied', 'SessionLost']);
-
-/** Follows an agent's hook event (already applied to the agent record) into its task. */
-export function taskOnEvent(data: StoreData, agentName: string, line: StatusLine): string | undefined {
+/** Follows an agent's neutral event (already applied to the agent record) into its task. */
+export function taskOnEvent(data: StoreData, agentName: string, event: AgentEvent): string | undefined {
   const agent = data.agents[agentName];
   const task = agent?.task_id ? tasksOf(data)[agent.task_id] : undefined;
   if (!agent || !task) return undefined;
-  const now = line.at;
-  const name = String(line.event.hook_event_name);
+  const now = event.at;
   // The whole answer is the event's: the agent's record keeps only its start.
-  const answer = typeof line.event.last_assistant_message === 'string' ? line.event.last_assistant_message : agent.last_result;
-  switch (name) {
-    case 'UserPromptSubmit': {
+  const answer = event.answer ?? agent.last_result;
+  switch (event.type) {
+    case 'turn-started': {
       if (task.state !== 'delivering') return undefined;
-      const prompt = typeof line.event.prompt === 'string' ? line.event.prompt : '';
+      const prompt = event.prompt ?? '';
       // A prompt someone typed into the pane is not ours: keep waiting for ours.
       if (!isTaskPrompt(task, agent.mode, prompt)) return undefined;
-      confirm(task, agent, now, typeof line.event.prompt_id === 'string' ? line.event.prompt_id : undefined);
+      confirm(task, agent, now, event.promptId);
       // Sent as the note, it is still the task the agent works on.
       if (submitted(prompt) === RETRY_NOTE) agent.task = task.prompt.slice(0, 2000);
       return `task ${task.id} running on ${agent.name} (attempt ${task.attempts})`;
     }
-    case 'Stop':
-    case 'HeadlessTaskExit':
-      // (A headless run that ended with Stop is finished already; one that died without it ends here.)
+    case 'turn-ended':
+    case 'task-process-exited':
+      // (A headless run whose turn ended is finished already; one that died without it ends here.)
       if (task.state !== 'running') return undefined;
       if (agent.status === 'error') fail(data, task, now, agent.reason, agent);
       else complete(data, task, agent, now, answer);
       return `task ${task.id} ${task.state} on ${agent.name}`;
-    case 'StopFailure':
+    case 'turn-failed':
       if (task.state !== 'running') return undefined;
       fail(data, task, now, agent.reason, agent, answer);
       return `task ${task.id} failed on ${agent.name}`;
     default: {
-      if (!EXIT_EVENTS.has(name)) return undefined;
+      if (!EXIT_EVENTS.has(event.type)) return undefined;
       const became = cutShort(data, task, iso(now), agent.reason ?? `${agent.name} exited`);
       return `task ${task.id} ${became === 'queued' ? 'cut short and queued again' : became} (${agent.name} exited: ${agent.reason ?? 'no reason'})`;
     }

@@ -7,11 +7,18 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeApprovalHook } from '../../src/approvals/hook.js';
-import { approvalOnEvent } from '../../src/approvals/approvals.js';
+import { approvalOnEvent as onEvent } from '../../src/approvals/approvals.js';
+import { kindOf } from '../../src/drivers/driver.js';
 import { alive } from '../../src/session/processes.js';
 import { quoteArgv } from '../../src/util/shell-quote.js';
 import type { StatusLine, StoreData } from '../../src/store/types.js';
 import { retryUntil, tempDir } from '../helpers/tmux.js';
+
+/** A native status line through the claude kind's translation into the approvals, as the recorder does. */
+const approvalOnEvent = (data: StoreData, state: string, agent: string, line: StatusLine): string | undefined => {
+  const event = kindOf().toEvent(line);
+  return event && onEvent(data, state, agent, event);
+};
 
 /** Runs the hook as claude would: a child of a long-lived node process (through sh -c when viaShell). */
 const FAKE_CLAUDE = `const { spawn } = require('node:child_process');

@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { claudeBin, claudeEnv, FAKE_API_KEY } from '../helpers/claude-env.js';
 import { orchestrateScript } from '../helpers/cli.js';
 import { privateServer, retryUntil, tempDir } from '../helpers/tmux.js';
-import { detectDialog } from '../../src/recorder/dialogs.js';
+import { detectDialog } from '../../src/drivers/claude/dialogs.js';
 import { mergeJson, type Finding, type JsonPatch } from '../../src/doctor/types.js';
 
 interface Report { ok: boolean; root: string; findings: Finding[] }

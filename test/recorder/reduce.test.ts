@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyEvent } from '../../src/recorder/reduce.js';
+import { applyEvent as reduceEvent, isStatusLine } from '../../src/recorder/reduce.js';
+import { kindOf } from '../../src/drivers/driver.js';
 import type { StatusLine } from '../../src/store/types.js';
 import { readNewLines } from '../../src/recorder/status-lines.js';
 import type { AgentRecord } from '../../src/store/types.js';
@@ -21,6 +22,11 @@ const fresh = (over: Partial<AgentRecord> = {}): AgentRecord => ({
   name: 'w', role: 'worker', mode: 'interactive', pane: '%1', window: '@1', cwd: '/p', session_id: 'sid', launch_script: '/s/launch.sh',
   status: 'starting', reason: null, task: null, last_result: null, cost_usd: 0, updated_at: iso(T0 - 1000), ...over,
 });
+/** A native status line through the claude kind's translation, then the reducer, as the recorder does. */
+const applyEvent = (agent: AgentRecord, l: StatusLine): string | undefined => {
+  const event = isStatusLine(l) ? kindOf().toEvent(l) : undefined;
+  return event && reduceEvent(agent, event);
+};
 const line = (hook_event_name: string, fields: Record<string, unknown> = {}, at = T0): StatusLine => ({ at, event: { hook_event_name, ...fields } });
 
 test('each event: the status, reason and fields it sets', () => {

@@ -2,10 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyStore, type AgentRecord, type StoreData } from '../../src/store/types.js';
-import { expectedSubmission, intake, interactiveText, pendingInterrupts, schedule, taskOnEvent } from '../../src/tasks/tasks.js';
+import { expectedSubmission, intake, pendingInterrupts, schedule, taskOnEvent } from '../../src/tasks/tasks.js';
+import { interactiveText } from '../../src/drivers/claude/prompt-box.js';
 import { MAX_INTERRUPTIONS, MAX_TURN_WAITS, interruptDone, waitForTurn } from '../../src/tasks/lifecycle.js';
 import { advanceRuns, startRun } from '../../src/workflow/runs.js';
 import { applyEvent } from '../../src/recorder/reduce.js';
+import { kindOf } from '../../src/drivers/driver.js';
 
 const agent = (name: string, role = 'worker', status: AgentRecord['status'] = 'idle'): AgentRecord => ({
   name, role, mode: 'interactive', pane: `%${name.length}`, window: '@1', cwd: '/p', session_id: `s-${name}`, launch_script: '',
@@ -14,10 +16,12 @@ const agent = (name: string, role = 'worker', status: AgentRecord['status'] = 'i
 const store = (...agents: AgentRecord[]): StoreData => ({ ...emptyStore(), agents: Object.fromEntries(agents.map((a) => [a.name, a])) });
 const dispatch = (data: StoreData, id: string, prompt: string, target: { agent?: string; role?: string }, now = 1000): string =>
   intake(data, { kind: 'dispatch', id, at: new Date(now).toISOString(), prompt, target }, now);
-/** Applies a hook event to the agent and its task, as the recorder does. */
+/** Applies a hook event (as the claude kind translates it) to the agent and its task, as the recorder does. */
 const hook = (data: StoreData, name: string, event: Record<string, unknown>, at = 2000): void => {
-  applyEvent(data.agents[name]!, { at, event });
-  taskOnEvent(data, name, { at, event });
+  const neutral = kindOf().toEvent({ at, event });
+  if (!neutral) return;
+  applyEvent(data.agents[name]!, neutral);
+  taskOnEvent(data, name, neutral);
 };
 
 test('a task goes queued -> delivering -> running -> done, its FIFO queue waits for the agent', () => {

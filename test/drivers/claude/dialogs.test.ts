@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectDialog } from '../../src/recorder/dialogs.js';
-import { fixtures } from '../helpers/paths.js';
+import { detectDialog } from '../../../src/drivers/claude/dialogs.js';
+import { fixtures } from '../../helpers/paths.js';
 
 const screen = (name: string): string => readFileSync(join(fixtures, 'screens', `${name}.txt`), 'utf8');
 

@@ -1,4 +1,4 @@
-// The one place we read an agent's screen: an agent that shows no sign of life (no SessionStart)
+// Claude's start-up screens: an agent that shows no sign of life (no SessionStart)
 // may be held at one of Claude Code's start-up dialogs, which fire no hooks. Each is named with
 // its fix, so the status says "waiting: folder trust dialog..." instead of "starting" forever.
 
