@@ -16,6 +16,7 @@ import { Server } from '../tmux/objects.js';
 import { formatOf, parseRows } from '../tmux/format.js';
 import { isNoServer } from '../tmux/command.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
+import { OrchestratorError } from '../core/errors.js';
 import { checkOnHost, closeConnection, hostShell, sshArgv, type SshTarget } from '../ssh/ssh.js';
 
 export { hostShell } from '../ssh/ssh.js';
@@ -51,7 +52,7 @@ export function hostKey(stateDir: string, host: HostSpec): string {
 /** The login's HOME there (one round trip; the first call also opens the shared connection). */
 export async function remoteHome(target: SshTarget): Promise<string> {
   const home = (await checkOnHost(target, ['sh', '-c', 'printf %s "$HOME"'], { timeoutMs: 20_000 })).trim();
-  if (!home.startsWith('/')) throw new Error(`host ${target.name}: its HOME is ${JSON.stringify(home)}, not an absolute path`);
+  if (!home.startsWith('/')) throw new OrchestratorError(`host ${target.name}: its HOME is ${JSON.stringify(home)}, not an absolute path`);
   return home;
 }
 
