@@ -8,7 +8,9 @@ import { join, posix } from 'node:path';
 import { projectKey } from '../agents/claude-files.js';
 import type { AgentSpec, HostSpec, Layout } from '../layout/types.js';
 import type { AgentRecord, AgentWorktree, HostRecord, StoreData } from '../store/types.js';
-import { agentFiles, hookScriptFile } from '../store/paths.js';
+import { agentFiles, approvalHookFile, hookScriptFile } from '../store/paths.js';
+import { APPROVAL_HOOK_SCRIPT } from '../approvals/hook.js';
+import { DEFAULT_APPROVAL_TIMEOUT_S } from '../approvals/approvals.js';
 import { HOOK_SCRIPT, hookSettings } from '../agents/hooks.js';
 import { launchScript, layoutEnv, type LaunchContext } from '../agents/launch.js';
 import { envFileText, SECRET_FILE_MODE } from '../util/secrets.js';
@@ -120,7 +122,7 @@ export async function startOnHost(opts: HostStartOptions): Promise<HostStart> {
     const wt = prepared.worktrees.get(a.name);
     return wt ? { ...spec, cwd: posix.join(wt.path, posix.relative(wt.repo, spec.cwd)) } : spec;
   });
-  const files: { path: string; text: string; mode: number }[] = [{ path: hookScriptFile(remoteState), text: HOOK_SCRIPT, mode: 0o755 }];
+  const files: { path: string; text: string; mode: number }[] = [{ path: hookScriptFile(remoteState), text: HOOK_SCRIPT, mode: 0o755 }, { path: approvalHookFile(remoteState), text: APPROVAL_HOOK_SCRIPT, mode: 0o755 }];
   for (const agent of specs) {
     const ctx = opts.contexts.get(agent.name)!;
     const there = agentFiles(remoteState, agent.name);
@@ -133,7 +135,9 @@ export async function startOnHost(opts: HostStartOptions): Promise<HostStart> {
     writeViewScript(stateDir, agent.name, record);
     // A running agent's script is not written over (its shell reads it as it goes).
     if (running.has(agent.name)) continue;
-    files.push({ path: there.settings, text: `${JSON.stringify(hookSettings(hookScriptFile(remoteState), there.status), null, 2)}\n`, mode: 0o644 });
+    // Its permission requests wait there for a decision made here (the recorder copies it there: src/hosts/decisions.ts).
+    const approval = { script: approvalHookFile(remoteState), decisions: there.approvals, timeoutS: ctx.approvalTimeoutS ?? DEFAULT_APPROVAL_TIMEOUT_S };
+    files.push({ path: there.settings, text: `${JSON.stringify(hookSettings(hookScriptFile(remoteState), there.status, approval), null, 2)}\n`, mode: 0o644 });
     // The env: values (the host's too) travel on ssh's stdin into a file there only its user can read.
     files.push({ path: there.env, text: envFileText(layoutEnv(agent, remoteCtx)), mode: SECRET_FILE_MODE });
     files.push({ path: there.launch, text: launchScript(agent, remoteCtx), mode: 0o755 });
