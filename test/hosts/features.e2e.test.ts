@@ -1,5 +1,6 @@
 // Features of agents on a host, against a real OpenSSH server the test starts: what a host that is
-// down does to diff and merge (one line, no stack), and the layout's worktrees.copy/link there.
+// down does to diff and merge (one line, no stack), permission requests of the real claude there in
+// the approvals queue here (approve lets it through, a layout rule denies), worktrees.copy/link there.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,12 +10,14 @@ import { privateServer, retryUntil, tempDir, onCleanup } from '../helpers/tmux.j
 import { orchestrateScript, run, startScript } from '../helpers/cli.js';
 import { fixtures } from '../helpers/paths.js';
 import { sshWorld, type SshWorld } from '../helpers/sshd.js';
-import type { StoreData } from '../../src/store/types.js';
+import type { ApprovalRecord, StoreData } from '../../src/store/types.js';
+import { claudeBin, FAKE_API_KEY, startStandinForTest } from '../helpers/claude-env.js';
+import { standinClaudeEnv, writeClaudeHome } from '../../src/standin/claude-home.js';
 
 interface OneHost { world: SshWorld; state: string; store: () => StoreData; orch: (args: string[]) => ReturnType<typeof run> }
 
-/** A local lead and w1 on host h1 (a git repository at project/ there), fake claudes running the real hooks; extra is added to the layout. */
-async function startOneHost(t: TestContext, extra: string, prepare: (h: SshWorld['hosts'][number]) => void = () => {}): Promise<OneHost> {
+/** A local lead and w1 on host h1 (a git repository at project/ there), fake claudes running the real hooks; extra is added to the layout, opts.w1 to w1's settings. */
+async function startOneHost(t: TestContext, extra: string, opts: { prepare?: (h: SshWorld['hosts'][number]) => void; w1?: string } = {}): Promise<OneHost> {
   const world = await sshWorld(t, 1, { names: ['h1'] });
   const h1 = world.hosts[0]!;
   const dir = mkdtempSync('/tmp/orch-fake-');
@@ -25,7 +28,7 @@ async function startOneHost(t: TestContext, extra: string, prepare: (h: SshWorld
   onCleanup(t, () => rmSync(dir, { recursive: true, force: true }));
   h1.run('mkdir -p project && git config --global user.email a@b.c && git config --global user.name box && git config --global init.defaultBranch main');
   h1.run('cd project && git init -q && echo base > shared.txt && git add . && git commit -qm base');
-  prepare(h1);
+  opts.prepare?.(h1);
   const project = join(tempDir(t), 'project');
   mkdirSync(project);
   writeFileSync(join(project, 'layout.yaml'), `session: feat
@@ -35,7 +38,7 @@ ${extra}windows:
   - name: team
     panes:
       - { agent: lead }
-      - { agent: w1, host: h1, worktree: true }
+      - { agent: w1, host: h1, worktree: true${opts.w1 ? `, ${opts.w1}` : ''} }
 `);
   const state = join(tempDir(t), 'state');
   const control = mkdtempSync('/tmp/orch-cm-');
@@ -65,6 +68,79 @@ test('diff and merge of an agent whose host is down: one line naming the host, s
     assert.doesNotMatch(r.stderr, /internal error/);
   }
   await h1.start();
+  const ended = await s.orch(['session', 'end', '--force']);
+  assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
+});
+
+test('the real claude CLI on a host asks for a permission: the request is in orchestrate approvals here, approve lets it run there, a layout rule denies another there', { timeout: 240_000 }, async (t) => {
+  const world = await sshWorld(t, 1, { names: ['box'] });
+  const box = world.hosts[0]!;
+  const standin = await startStandinForTest(t);
+  const project = join(box.home, 'project');
+  box.run('mkdir -p project');
+  writeClaudeHome(box.home, { apiKey: FAKE_API_KEY, trusted: [project] });
+  execFileSync('chown', ['-R', `${box.user}:`, box.home]);
+  const { HOME: _home, ...claudeVars } = standinClaudeEnv(box.home, standin.url, FAKE_API_KEY);
+  const local = join(tempDir(t), 'project');
+  mkdirSync(local);
+  writeFileSync(join(local, 'layout.yaml'), `session: perms-host
+hosts:
+  box: { ssh: ${box.alias}, root: project, claude: ${claudeBin}, env: ${JSON.stringify(claudeVars)} }
+windows:
+  - panes:
+      - { agent: w1, host: box, deny: ["Bash(rm:*)"] }
+`);
+  const state = join(tempDir(t), 'state');
+  const control = mkdtempSync('/tmp/orch-cm-');
+  onCleanup(t, () => { try { execFileSync('pkill', ['-f', control]); } catch { /* none left */ } rmSync(control, { recursive: true, force: true }); });
+  const env = { ORCH_SSH_CONFIG: world.configFile, ORCH_SSH_CONTROL_DIR: control, ORCH_PORTS_DIR: join(tempDir(t), 'ports') };
+  const server = privateServer(t);
+  const started = await run(startScript, ['--socket', server.socket!, '--state', state, '--no-attach', '--layout', join(local, 'layout.yaml')], { cwd: local, env });
+  assert.equal(started.exitCode, 0, `${started.stdout}\n${started.stderr}`);
+  const store = (): StoreData => JSON.parse(readFileSync(join(state, 'store.json'), 'utf8')) as StoreData;
+  const o = (args: string[]): ReturnType<typeof run> => run(orchestrateScript, [...args, '--state', state], { env });
+  await retryUntil(() => store().agents.w1!.status === 'idle', 60_000, 'the real claude on the host idle');
+
+  const file = join(project, 'a.txt');
+  const task = (await o(['dispatch', 'w1', `[[bash touch ${file}]]`])).stdout.trim();
+  const request = await retryUntil(() => Object.values(store().approvals ?? {}).find((r: ApprovalRecord) => r.state === 'pending'), 60_000, 'a pending request of w1 on the host');
+  assert.deepEqual([request.agent, request.tool, request.input.command], ['w1', 'Bash', `touch ${file}`]);
+  const listed = await o(['approvals']);
+  assert.match(listed.stdout, new RegExp(`${request.id} {2}w1 {2}.*pending.* {2}Bash\\(touch`));
+  assert.equal(box.run('ls project'), '', 'nothing ran before the decision');
+  const approved = await o(['approve', 'w1']);
+  assert.equal(approved.exitCode, 0, approved.stderr);
+  assert.equal((await o(['wait', task, '--timeout', '60'])).exitCode, 0);
+  assert.equal(box.run('ls project').trim(), 'a.txt', 'the approved command ran there');
+  assert.deepEqual([store().approvals![request.id]!.state, store().approvals![request.id]!.by], ['allowed', 'cli']);
+
+  const denied = await o(['dispatch', '--wait', '--timeout', '60', 'w1', `[[bash rm ${file}]]`]);
+  assert.equal(denied.exitCode, 0, denied.stderr);
+  assert.equal(box.run('ls project').trim(), 'a.txt', 'the denied rm did not run there');
+  const byRule = Object.values(store().approvals!).find((r) => r.id !== request.id)!;
+  assert.deepEqual([byRule.state, byRule.by, byRule.rule], ['denied', 'policy', 'Bash(rm:*)']);
+
+  const ended = await o(['session', 'end', '--force']);
+  assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
+  await retryUntil(() => box.processes().length === 0, 20_000, `nothing left on the box (${box.run(`ps -o pid=,args= -u ${box.user}`).trim()})`);
+});
+
+test('restart: on-failure on a host: a claude killed there is started again there (--resume), the store counts the restart, and it takes tasks again', { timeout: 120_000 }, async (t) => {
+  const s = await startOneHost(t, '', { w1: 'restart: on-failure' });
+  const h1 = s.world.hosts[0]!;
+  const claude = (): string => h1.run(`pgrep -u ${h1.user} -f '^node .*fake-claude-repl' || true`).trim();
+  const first = claude();
+  assert.match(first, /^\d+$/, 'one claude there');
+  h1.run(`kill -KILL ${first}`);
+  const back = await retryUntil(() => { const a = s.store().agents.w1!; return a.restarts === 1 && a.status === 'idle' && a; }, 30_000, 'w1 restarted there and idle');
+  assert.ok(back.restarts === 1);
+  assert.ok(s.store().events!.some((e) => e.agent === 'w1' && e.event === 'ProcessRestart'), 'the restart recorded as an event');
+  assert.match(readFileSync(join(s.state, 'agents', 'w1', 'status.jsonl'), 'utf8'), /"ProcessExit","exit_code":137/, 'its exit (killed) streamed from there');
+  assert.match(claude(), /^\d+$/);
+  assert.notEqual(claude(), first, 'a new claude there');
+  const done = await s.orch(['dispatch', '--wait', '--timeout', '30', 'w1', 'after the restart']);
+  assert.equal(done.exitCode, 0, done.stderr);
+  assert.match(done.stdout, /OK: after the restart/);
   const ended = await s.orch(['session', 'end', '--force']);
   assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
 });
