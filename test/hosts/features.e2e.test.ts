@@ -144,3 +144,36 @@ test('restart: on-failure on a host: a claude killed there is started again ther
   const ended = await s.orch(['session', 'end', '--force']);
   assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
 });
+
+test('worktrees.copy and worktrees.link on a host: applied there from its project root, recorded by content there, never committed or counted as work, removed with the worktree', { timeout: 120_000 }, async (t) => {
+  const s = await startOneHost(t, 'worktrees:\n  copy: [".env", "config/*.json"]\n  link: [node_modules]\n', {
+    prepare: (h) => h.run('cd project && printf "node_modules\\n.env\\n" > .gitignore && git add .gitignore && git commit -qm ignore && echo SECRET=1 > .env && mkdir -p config node_modules/dep && echo "{}" > config/local.json && echo x > config/notes.txt && echo m > node_modules/dep/index.js'),
+  });
+  const h1 = s.world.hosts[0]!;
+  const wt = s.store().agents.w1!.worktree!;
+  const top = join(h1.home, 'project');
+  assert.deepEqual([wt.copied, wt.linked], [['.env', 'config/local.json'], ['node_modules']]);
+  assert.equal(h1.run(`cat ${wt.path}/.env`).trim(), 'SECRET=1', 'copied there');
+  assert.equal(h1.run(`cat ${wt.path}/config/local.json`).trim(), '{}');
+  assert.equal(h1.run(`test -e ${wt.path}/config/notes.txt && echo yes || echo no`).trim(), 'no', 'only what the glob names');
+  assert.equal(h1.run(`readlink ${wt.path}/node_modules`).trim(), join(top, 'node_modules'), 'linked there');
+  const manifest = JSON.parse(h1.run(`cat "$(git -C ${wt.path} rev-parse --absolute-git-dir)/orchestrator-copies.json"`)) as { entries: { path: string; sha256?: string; target?: string }[] };
+  assert.deepEqual(manifest.entries.map((e) => e.path).sort(), ['.env', 'config/local.json', 'node_modules']);
+  assert.match(h1.run(`stat -c %a "$(git -C ${wt.path} rev-parse --absolute-git-dir)/orchestrator-copies.json"`), /^600/);
+
+  // The agent's work is its own file; the copies are not work: diff leaves them out, --commit-all does not commit them.
+  h1.run(`cd ${wt.path} && echo mine > new.txt`);
+  const diff = await s.orch(['diff', 'w1']);
+  assert.equal(diff.exitCode, 0, diff.stderr);
+  assert.match(diff.stdout, /new\.txt/);
+  assert.doesNotMatch(diff.stdout, /local\.json|SECRET|node_modules/);
+  const merged = await s.orch(['merge', 'w1', '--commit-all', 'w1 work']);
+  assert.equal(merged.exitCode, 0, `${merged.stdout}\n${merged.stderr}`);
+  assert.equal(h1.run(`git -C ${top} ls-tree -r --name-only main`).split('\n').filter(Boolean).sort().join(' '), '.gitignore new.txt shared.txt');
+  const ended = await s.orch(['session', 'end', '--force']);
+  assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
+  assert.match(ended.stdout, /Worktree of w1: removed/, 'our unchanged copies were no work to keep it for');
+  assert.equal(h1.run(`test -e ${wt.path} && echo yes || echo no`).trim(), 'no');
+  assert.equal(h1.run(`cat ${top}/.env`).trim(), 'SECRET=1', 'the project\'s own files untouched');
+  assert.equal(h1.run(`cat ${top}/node_modules/dep/index.js`).trim(), 'm');
+});
