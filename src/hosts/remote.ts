@@ -128,7 +128,10 @@ export async function startOnHost(opts: HostStartOptions): Promise<HostStart> {
     const there = agentFiles(remoteState, agent.name);
     const remoteCtx: LaunchContext = { ...ctx, claudeBin: host.claude, stateDir: remoteState, env: { ...opts.layout.env, ...host.env } };
     delete remoteCtx.mcp;
-    delete remoteCtx.forkFrom;
+    // fork_from an agent of the same host (layout/forks.ts): its conversation is there, in its cwd there.
+    const parent = ctx.forkFrom && specs.find((s) => s.name === ctx.forkFrom!.name);
+    if (parent) remoteCtx.forkFrom = { ...ctx.forkFrom!, cwd: parent.cwd };
+    else delete remoteCtx.forkFrom;
     delete remoteCtx.setup;
     // A new worktree's setup runs in its pane there, before claude, as here.
     if (prepared.worktrees.get(agent.name)?.setup === 'pending' && opts.layout.worktrees.setup) remoteCtx.setup = { command: opts.layout.worktrees.setup, timeoutS: opts.layout.worktrees.setupTimeoutS };

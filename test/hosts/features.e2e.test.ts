@@ -72,7 +72,8 @@ test('diff and merge of an agent whose host is down: one line naming the host, s
   assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
 });
 
-test('the real claude CLI on a host asks for a permission: the request is in orchestrate approvals here, approve lets it run there, a layout rule denies another there', { timeout: 240_000 }, async (t) => {
+/** The real claude CLI on host "box" (its claude home set up there, against the stand-in) with the given panes. */
+async function startRealHost(t: TestContext, session: string, panes: string) {
   const world = await sshWorld(t, 1, { names: ['box'] });
   const box = world.hosts[0]!;
   const standin = await startStandinForTest(t);
@@ -83,13 +84,12 @@ test('the real claude CLI on a host asks for a permission: the request is in orc
   const { HOME: _home, ...claudeVars } = standinClaudeEnv(box.home, standin.url, FAKE_API_KEY);
   const local = join(tempDir(t), 'project');
   mkdirSync(local);
-  writeFileSync(join(local, 'layout.yaml'), `session: perms-host
+  writeFileSync(join(local, 'layout.yaml'), `session: ${session}
 hosts:
   box: { ssh: ${box.alias}, root: project, claude: ${claudeBin}, env: ${JSON.stringify(claudeVars)} }
 windows:
   - panes:
-      - { agent: w1, host: box, deny: ["Bash(rm:*)"] }
-`);
+${panes}`);
   const state = join(tempDir(t), 'state');
   const control = mkdtempSync('/tmp/orch-cm-');
   onCleanup(t, () => { try { execFileSync('pkill', ['-f', control]); } catch { /* none left */ } rmSync(control, { recursive: true, force: true }); });
@@ -99,8 +99,12 @@ windows:
   assert.equal(started.exitCode, 0, `${started.stdout}\n${started.stderr}`);
   const store = (): StoreData => JSON.parse(readFileSync(join(state, 'store.json'), 'utf8')) as StoreData;
   const o = (args: string[]): ReturnType<typeof run> => run(orchestrateScript, [...args, '--state', state], { env });
-  await retryUntil(() => store().agents.w1!.status === 'idle', 60_000, 'the real claude on the host idle');
+  await retryUntil(() => Object.values(store().agents).every((a) => a.status === 'idle'), 90_000, 'the real claudes on the host idle');
+  return { box, standin, project, state, store, o };
+}
 
+test('the real claude CLI on a host asks for a permission: the request is in orchestrate approvals here, approve lets it run there, a layout rule denies another there', { timeout: 240_000 }, async (t) => {
+  const { box, project, store, o } = await startRealHost(t, 'perms-host', '      - { agent: w1, host: box, deny: ["Bash(rm:*)"] }\n');
   const file = join(project, 'a.txt');
   const task = (await o(['dispatch', 'w1', `[[bash touch ${file}]]`])).stdout.trim();
   const request = await retryUntil(() => Object.values(store().approvals ?? {}).find((r: ApprovalRecord) => r.state === 'pending'), 60_000, 'a pending request of w1 on the host');
@@ -176,4 +180,19 @@ test('worktrees.copy and worktrees.link on a host: applied there from its projec
   assert.equal(h1.run(`test -e ${wt.path} && echo yes || echo no`).trim(), 'no');
   assert.equal(h1.run(`cat ${top}/.env`).trim(), 'SECRET=1', 'the project\'s own files untouched');
   assert.equal(h1.run(`cat ${top}/node_modules/dep/index.js`).trim(), 'm');
+});
+
+test('fork_from on a host: an agent there starts from the conversation of another agent of the same host', { timeout: 240_000 }, async (t) => {
+  const secret = 'the secret word is PINEAPPLE-7';
+  const { box, standin, store, o } = await startRealHost(t, 'fork-host', `      - { agent: w1, host: box, prompt: "[[say I will remember that ${secret}]] remember: ${secret}" }
+      - { agent: w2, host: box, fork_from: w1 }
+`);
+  const asked = await o(['dispatch', 'w2', 'what was the word?', '--wait', '--timeout', '60']);
+  assert.equal(asked.exitCode, 0, asked.stderr);
+  const first = standin.requests.find((x) => x.headers['x-claude-code-session-id'] === store().agents.w2!.session_id && !x.side)!;
+  assert.equal(first.prompt, 'what was the word?');
+  assert.ok(JSON.stringify(first.body).includes(`I will remember that ${secret}`), 'it carries w1\'s conversation');
+  assert.match(box.run(`cat ${store().session!.hosts!.box!.state_dir}/agents/w2/launch.log`), /starting w2 from w1's conversation/);
+  const ended = await o(['session', 'end', '--force']);
+  assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
 });
