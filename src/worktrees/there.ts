@@ -11,7 +11,7 @@ export async function sh(script: string, args: readonly string[], input?: string
   const shell = currentMachine();
   if (!shell) throw new OrchestratorError('worktrees/there: no host to run on (a bug: expected onMachine)');
   const r = await shell.run(['sh', '-c', script, 'sh', ...args], input);
-  if (r.exitCode !== 0) throw new OrchestratorError(`on the host: ${r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`}`);
+  if (r.exitCode !== 0) throw new OrchestratorError(`on ${shell.key.replace(/:$/, '')}: ${r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`}`);
   return r.stdout;
 }
 
