@@ -44,6 +44,11 @@ function answer(stateDir: string, agent: string, id: string): void {
   writeFileAtomic(answerFile(stateDir, agent, id), JSON.stringify({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } }));
 }
 
+/** The hook's answer to a request, as written here (a remote agent's is copied to its host). */
+export function readAnswer(stateDir: string, agent: string, id: string): string | undefined {
+  try { return readFileSync(answerFile(stateDir, agent, id), 'utf8'); } catch { return undefined; }
+}
+
 export function readClaim(stateDir: string, agent: string, id: string): Decision | undefined {
   try { return JSON.parse(readFileSync(claimFile(stateDir, agent, id), 'utf8')) as Decision; } catch { return undefined; }
 }

@@ -8,7 +8,9 @@ import { join, posix } from 'node:path';
 import { projectKey } from '../agents/claude-files.js';
 import type { AgentSpec, HostSpec, Layout } from '../layout/types.js';
 import type { AgentRecord, AgentWorktree, HostRecord, StoreData } from '../store/types.js';
-import { agentFiles, hookScriptFile } from '../store/paths.js';
+import { agentFiles, approvalHookFile, hookScriptFile } from '../store/paths.js';
+import { APPROVAL_HOOK_SCRIPT } from '../approvals/hook.js';
+import { DEFAULT_APPROVAL_TIMEOUT_S } from '../approvals/approvals.js';
 import { HOOK_SCRIPT, hookSettings } from '../agents/hooks.js';
 import { launchScript, layoutEnv, type LaunchContext } from '../agents/launch.js';
 import { envFileText, SECRET_FILE_MODE } from '../util/secrets.js';
@@ -16,6 +18,7 @@ import { Server } from '../tmux/objects.js';
 import { formatOf, parseRows } from '../tmux/format.js';
 import { isNoServer } from '../tmux/command.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
+import { OrchestratorError } from '../core/errors.js';
 import { checkOnHost, closeConnection, hostShell, sshArgv, type SshTarget } from '../ssh/ssh.js';
 
 export { hostShell } from '../ssh/ssh.js';
@@ -51,7 +54,7 @@ export function hostKey(stateDir: string, host: HostSpec): string {
 /** The login's HOME there (one round trip; the first call also opens the shared connection). */
 export async function remoteHome(target: SshTarget): Promise<string> {
   const home = (await checkOnHost(target, ['sh', '-c', 'printf %s "$HOME"'], { timeoutMs: 20_000 })).trim();
-  if (!home.startsWith('/')) throw new Error(`host ${target.name}: its HOME is ${JSON.stringify(home)}, not an absolute path`);
+  if (!home.startsWith('/')) throw new OrchestratorError(`host ${target.name}: its HOME is ${JSON.stringify(home)}, not an absolute path`);
   return home;
 }
 
@@ -119,20 +122,25 @@ export async function startOnHost(opts: HostStartOptions): Promise<HostStart> {
     const wt = prepared.worktrees.get(a.name);
     return wt ? { ...spec, cwd: posix.join(wt.path, posix.relative(wt.repo, spec.cwd)) } : spec;
   });
-  const files: { path: string; text: string; mode: number }[] = [{ path: hookScriptFile(remoteState), text: HOOK_SCRIPT, mode: 0o755 }];
+  const files: { path: string; text: string; mode: number }[] = [{ path: hookScriptFile(remoteState), text: HOOK_SCRIPT, mode: 0o755 }, { path: approvalHookFile(remoteState), text: APPROVAL_HOOK_SCRIPT, mode: 0o755 }];
   for (const agent of specs) {
     const ctx = opts.contexts.get(agent.name)!;
     const there = agentFiles(remoteState, agent.name);
     const remoteCtx: LaunchContext = { ...ctx, claudeBin: host.claude, stateDir: remoteState, env: { ...opts.layout.env, ...host.env } };
     delete remoteCtx.mcp;
-    delete remoteCtx.forkFrom;
+    // fork_from an agent of the same host (layout/forks.ts): its conversation is there, in its cwd there.
+    const parent = ctx.forkFrom && specs.find((s) => s.name === ctx.forkFrom!.name);
+    if (parent) remoteCtx.forkFrom = { ...ctx.forkFrom!, cwd: parent.cwd };
+    else delete remoteCtx.forkFrom;
     delete remoteCtx.setup;
     // A new worktree's setup runs in its pane there, before claude, as here.
     if (prepared.worktrees.get(agent.name)?.setup === 'pending' && opts.layout.worktrees.setup) remoteCtx.setup = { command: opts.layout.worktrees.setup, timeoutS: opts.layout.worktrees.setupTimeoutS };
     writeViewScript(stateDir, agent.name, record);
     // A running agent's script is not written over (its shell reads it as it goes).
     if (running.has(agent.name)) continue;
-    files.push({ path: there.settings, text: `${JSON.stringify(hookSettings(hookScriptFile(remoteState), there.status), null, 2)}\n`, mode: 0o644 });
+    // Its permission requests wait there for a decision made here (the recorder copies it there: src/hosts/decisions.ts).
+    const approval = { script: approvalHookFile(remoteState), decisions: there.approvals, timeoutS: ctx.approvalTimeoutS ?? DEFAULT_APPROVAL_TIMEOUT_S };
+    files.push({ path: there.settings, text: `${JSON.stringify(hookSettings(hookScriptFile(remoteState), there.status, approval), null, 2)}\n`, mode: 0o644 });
     // The env: values (the host's too) travel on ssh's stdin into a file there only its user can read.
     files.push({ path: there.env, text: envFileText(layoutEnv(agent, remoteCtx)), mode: SECRET_FILE_MODE });
     files.push({ path: there.launch, text: launchScript(agent, remoteCtx), mode: 0o755 });

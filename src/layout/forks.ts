@@ -1,5 +1,5 @@
 // Cross-agent rules of fork_from: the agent it names exists and is not itself, forks form no cycle,
-// both run in the same directory (claude resumes a conversation only from the directory it was
+// both run on the same machine and in the same directory (claude resumes a conversation only from the directory it was
 // started in), and the fork is an interactive agent.
 import type { AgentSpec } from './types.js';
 
@@ -27,6 +27,12 @@ export function checkForks(agents: AgentSpec[], paths: Path[], problem: (path: P
       }
       if (chain.includes(next.name)) return;
       chain.push(next.name);
+    }
+    // A conversation is kept where its claude runs: a fork starts from it on the same machine.
+    if (parent.host !== agent.host) {
+      const where = (a: AgentSpec): string => (a.host ? `on host ${a.host}` : 'on this machine');
+      problem(at, `"${parentName}" runs ${where(parent)} but "${agent.name}" ${where(agent)}; a fork starts from a conversation where it is kept (expected both on the same host)`);
+      return;
     }
     if (parent.cwd !== agent.cwd) {
       problem(at, `"${parentName}" runs in ${parent.cwd} but "${agent.name}" in ${agent.cwd}; claude resumes a conversation only from the directory it was started in (expected the same cwd)`);

@@ -158,14 +158,16 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, wind
   // An agent on another host: its cwd is relative to that host's root, and is checked there (doctor, start).
   const cwd = host !== undefined ? (pick<string>('cwd') ?? '.') : pick<string>('cwd') !== undefined ? resolve(windowRoot, pick<string>('cwd')!) : windowRoot;
   if (host === undefined && windowOk && pick<string>('cwd') !== undefined && !isDir(cwd)) problem(at('cwd'), `${notADir(cwd)} (expected a directory relative to ${windowRoot})`);
+  const role = (p.role as string | undefined) ?? (defaults.role as string | undefined) ?? (p.agent === 'lead' ? 'lead' : 'worker');
   if (host !== undefined) {
     const known = Object.keys(hosts);
     if (!hosts[host]) problem(at('host'), `no host ${JSON.stringify(host)} in hosts: (expected ${known.length ? `one of ${known.join(', ')}` : 'a hosts: section naming it, e.g. hosts: { box: { ssh: user@box } }'})`);
-    // What needs this machine: our headless runner, the lead's MCP server, a conversation kept here.
+    // What needs this machine: our headless runner, the lead's MCP server (fork_from: layout/forks.ts).
     const cannot = (key: string, why: string): void => problem(at(key), `an agent on host ${host} cannot have ${why} yet (expected it on this machine, without host:)`);
     if (pick<string>('mode') === 'headless') cannot('mode', 'mode: headless (its runner is part of this toolkit, which runs here)');
-    if (p.fork_from !== undefined) cannot('fork_from', 'fork_from (the conversation it forks is kept here)');
     if (pick<boolean>('mcp')) cannot('mcp', 'the orchestrator\'s MCP tools (the lead stays on this machine)');
+    // A lead without its tools would start and fail at its first dispatch: refused unless mcp: false says so.
+    if (role === 'lead' && pick<boolean>('mcp') === undefined) problem(at('host'), `a lead (role: lead) on host ${host} cannot have the orchestrator's MCP tools yet (its MCP server needs the store, which is on this machine): expected the lead without host: (or host: local), or mcp: false for a lead there without its tools`);
   }
   const env = { ...((defaults.env as Record<string, string>) ?? {}), ...((p.env as Record<string, string>) ?? {}) };
   if (p.command !== undefined) {
@@ -180,7 +182,6 @@ function resolvePane(p: Raw, defaults: Raw, path: Path, windowRoot: string, wind
   const earlier = names.get(name);
   if (earlier) problem([...path, 'agent'], `duplicate agent name ${JSON.stringify(name)}, already used at ${pathText(earlier)} (expected a unique name)`);
   names.set(name, [...path, 'agent']);
-  const role = (p.role as string | undefined) ?? (defaults.role as string | undefined) ?? (name === 'lead' ? 'lead' : 'worker');
   const inline = pick<string>('append_system_prompt');
   const promptFile = pick<string>('append_system_prompt_file');
   let appendSystemPrompt = inline;

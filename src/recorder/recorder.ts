@@ -22,6 +22,7 @@ import { coalescing } from '../util/coalesce.js';
 import { applyLines, updateUsage } from './apply.js';
 import { recordPass, waitingOnTime } from './pass.js';
 import { performEffects, type EffectContext } from './effects.js';
+import { decisionCourier } from '../hosts/decisions.js';
 import { atDialog, findControlWindow, lookAtHost, lookAtPanes, sessionGone } from './pane-checks.js';
 import { HostLink } from '../hosts/link.js';
 import { agentsOn, hostServer } from '../hosts/remote.js';
@@ -121,6 +122,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
       takenIn(result.taken);
       show();
       perform(result.effects);
+      courier.send(store.data);
       notices.add(newNotices(store.data, seen));
       lookAtWorkIfTurned();
       if (mergesDue(store.data).length) void mergeRuns();
@@ -188,6 +190,8 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   };
   const effectsDone = (): Promise<unknown> => Promise.all([...effectChains.values()]);
 
+  // Decisions on remote agents' permission requests go to their hosts, where their hooks wait.
+  const courier = decisionCourier(stateDir, log, (host) => links.get(host)?.reconnect());
   const effectContext: EffectContext = { stateDir, store, log, again: () => { show(); void drain(); }, look: () => { void check(); }, hostSilent: (host) => links.get(host)?.reconnect() };
 
   // Agents on other hosts: a link per host streams their status lines into their files here, and

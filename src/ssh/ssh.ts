@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quoteArgv } from '../util/shell-quote.js';
 import type { RemoteShell } from '../core/remote-shell.js';
+import { OrchestratorError } from '../core/errors.js';
 
 /** A host as ssh reaches it: a destination as ssh takes it (user@box, an alias of ~/.ssh/config) and an optional port. */
 export interface SshTarget { name: string; ssh: string; port?: number }
@@ -15,10 +16,10 @@ export interface SshTarget { name: string; ssh: string; port?: number }
 /** ssh's own exit code for a connection that failed (refused, timed out, dropped, no login without a prompt). */
 export const SSH_FAILED = 255;
 
-/** A remote command that could not run because the host could not be reached (ssh exited 255). */
-export class HostUnreachableError extends Error {
+/** A remote command that could not run because the host could not be reached (ssh exited 255): one line with the host, ssh's reason and what to do. */
+export class HostUnreachableError extends OrchestratorError {
   constructor(readonly host: string, readonly detail: string) {
-    super(`host ${host} cannot be reached: ${detail || 'ssh failed'}`);
+    super(`host ${host} cannot be reached: ${detail || 'ssh failed'} (check that it is up and that ssh logs in without a prompt: orchestrate doctor)`);
     this.name = 'HostUnreachableError';
   }
 }
@@ -95,7 +96,7 @@ export function runOnHost(target: SshTarget, remoteArgv: readonly string[], opts
 /** Like runOnHost, but a non-zero exit of the remote command throws too (with what it said). */
 export async function checkOnHost(target: SshTarget, remoteArgv: readonly string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<string> {
   const result = await runOnHost(target, remoteArgv, opts);
-  if (result.exitCode !== 0) throw new Error(`on host ${target.name}: ${remoteArgv[0]} exited with code ${result.exitCode}: ${lastLine(result.stderr) || 'no message'}`);
+  if (result.exitCode !== 0) throw new OrchestratorError(`on host ${target.name}: ${remoteArgv[0]} exited with code ${result.exitCode}: ${lastLine(result.stderr) || 'no message'}`);
   return result.stdout;
 }
 

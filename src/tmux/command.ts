@@ -6,21 +6,22 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { formatLiteral } from './format.js';
 import type { RemoteShell } from '../core/remote-shell.js';
+import { OrchestratorError } from '../core/errors.js';
 
 export type { RemoteShell } from '../core/remote-shell.js';
 
 /** One tmux command as an argv, e.g. ['split-window', '-t', '%3', 'sh', '-c', '...']. */
 export type TmuxCommand = readonly string[];
 
-/** A failed tmux call: which subcommand, its exit code and what tmux said. */
-export class TmuxError extends Error {
+/** A failed tmux call: which subcommand, tmux's exit code and what tmux said (a user's error: one line, exit 1). */
+export class TmuxError extends OrchestratorError {
   constructor(
     readonly subcommand: string,
     readonly stderr: string,
-    readonly exitCode: number | undefined,
+    readonly tmuxExitCode: number | undefined,
     readonly argv: readonly string[],
   ) {
-    super(`tmux ${subcommand} failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}: ${stderr.trim() || 'no message'}`);
+    super(`tmux ${subcommand} failed${tmuxExitCode === undefined ? '' : ` (exit ${tmuxExitCode})`}: ${stderr.trim() || 'no message'}`);
     this.name = 'TmuxError';
   }
 }

@@ -5,6 +5,7 @@
 // (squash, rebase), by a ref delete that names the commit we checked. Everything else is kept,
 // with the reason and the commands to merge it or to drop it by hand.
 import { rmSync } from 'node:fs';
+import { sh } from './there.js';
 import { join } from 'node:path';
 import type { AgentRecord } from '../store/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
@@ -75,7 +76,9 @@ async function removeHere(agent: AgentRecord, stateDir: string): Promise<{ remov
   if (!v.removable) return { removed: false, text: `kept ${wt.path}: ${v.why}` };
   // Our own copies and links go first (git counts them as untracked or ignored files, not work);
   // only those git does not track and that still hold what we put there.
-  for (const rel of (await inspectWork(agent)).ours) rmSync(join(wt.path, rel), { force: true, recursive: false });
+  const ours = (await inspectWork(agent)).ours;
+  if (wt.host && ours.length) await sh('cd "$1" && shift && rm -f -- "$@"', [wt.path, ...ours]);
+  else for (const rel of ours) rmSync(join(wt.path, rel), { force: true, recursive: false });
   const r = await git(wt.repo, ['worktree', 'remove', wt.path]);
   if (r.code !== 0) return { removed: false, text: `kept ${wt.path}: git would not remove it (${r.stderr.trim().split('\n')[0]})` };
   const head = await commitOf(wt.repo, `refs/heads/${wt.branch}`);

@@ -5,14 +5,17 @@
 // tree, never listed by git status, and gone with the worktree when git removes it.
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import type { AgentWorktree } from '../store/types.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { onMachine, readText } from '../git/git.js';
+import { machineOf } from './machine.js';
+import { entriesThere, gitDirThere } from './there.js';
 
 /** One path we made: a copied file (sha256), or a copied symlink or a link of ours (target). */
 export interface CopyEntry { path: string; how: 'copied' | 'linked'; sha256?: string; target?: string }
 
-const MANIFEST = 'orchestrator-copies.json';
+export const MANIFEST = 'orchestrator-copies.json';
 
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -45,8 +48,8 @@ export function writeCopies(worktree: string, entries: CopyEntry[]): void {
  * What we copied and linked into an agent's worktree, by path. A worktree made before this record
  * existed has only the list of paths: then the project's files as they are now stand for what was copied.
  */
-export function readCopies(wt: Pick<AgentWorktree, 'path' | 'repo' | 'copied' | 'linked' | 'host'>): Map<string, CopyEntry> {
-  if (wt.host) return new Map();
+export async function readCopies(wt: Pick<AgentWorktree, 'path' | 'repo' | 'copied' | 'linked' | 'host'>): Promise<Map<string, CopyEntry>> {
+  if (wt.host) return onMachine(machineOf({ worktree: wt as AgentWorktree }), () => readCopiesThere(wt.path));
   const dir = gitDirOf(wt.path);
   let entries: CopyEntry[];
   try {
@@ -58,6 +61,23 @@ export function readCopies(wt: Pick<AgentWorktree, 'path' | 'repo' | 'copied' | 
     ];
   }
   return new Map(entries.map((e) => [e.path, e]));
+}
+
+/** The record of a worktree on a host, read there (a worktree made there before copies were applied there has none: nothing is ours). */
+async function readCopiesThere(worktree: string): Promise<Map<string, CopyEntry>> {
+  const dir = await gitDirThere(worktree).catch(() => undefined);
+  const text = dir ? await readText(posix.join(dir, MANIFEST)) : undefined;
+  let entries: CopyEntry[] = [];
+  try { entries = text ? (JSON.parse(text) as { entries: CopyEntry[] }).entries : []; } catch { /* unreadable: nothing is ours */ }
+  return new Map(entries.map((e) => [e.path, e]));
+}
+
+/** The paths of copies that still hold exactly what we put there (on a host: hashed there, in one round trip). */
+export async function unchangedCopies(wt: Pick<AgentWorktree, 'path' | 'host'>, copies: Map<string, CopyEntry>): Promise<Set<string>> {
+  if (!wt.host) return new Set([...copies.values()].filter((e) => unchanged(wt.path, e)).map((e) => e.path));
+  if (!copies.size) return new Set();
+  const now = await onMachine(machineOf({ worktree: wt as AgentWorktree }), () => entriesThere(wt.path, [...copies.keys()]));
+  return new Set(now.filter((n) => { const e = copies.get(n.path); return e && (e.target !== undefined ? n.target === e.target : n.sha256 !== undefined && n.sha256 === e.sha256); }).map((n) => n.path));
 }
 
 /** Whether the worktree's path still holds exactly what we put there. */

@@ -9,30 +9,37 @@ import { entriesAt, writeCopies, type CopyEntry } from './copies.js';
 const segmentRegex = (glob: string): RegExp =>
   new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
 
+/** What a folder holds (by its path relative to top), and whether a path exists: here, or from a listing made on a host. */
+export interface Lister { entries: (rel: string) => { name: string; dir: boolean }[]; exists: (rel: string) => boolean }
+
+const localLister = (top: string): Lister => ({ entries: (rel) => entries(join(top, rel)), exists: (rel) => existsSync(join(top, rel)) });
+
 /** Paths (relative to top) that a glob names; never inside .git. */
-export function expandGlob(top: string, glob: string): string[] {
-  const parts = glob.split('/').filter((p) => p && p !== '.');
+export function expandGlob(top: string, glob: string, list: Lister = localLister(top)): string[] {
+  const parts = globParts(glob);
   const found: string[] = [];
   const walk = (rel: string, i: number): void => {
     if (i === parts.length) { if (rel) found.push(rel); return; }
     const part = parts[i]!;
-    const dir = join(top, rel);
     if (part === '**') {
       walk(rel, i + 1);
-      for (const e of entries(dir)) if (e.dir && e.name !== '.git') walk(rel ? `${rel}/${e.name}` : e.name, i);
+      for (const e of list.entries(rel)) if (e.dir && e.name !== '.git') walk(rel ? `${rel}/${e.name}` : e.name, i);
       return;
     }
     if (!/[*?]/.test(part)) {
       const next = rel ? `${rel}/${part}` : part;
-      if (part !== '.git' && existsSync(join(top, next))) walk(next, i + 1);
+      if (part !== '.git' && list.exists(next)) walk(next, i + 1);
       return;
     }
     const re = segmentRegex(part);
-    for (const e of entries(dir)) if (e.name !== '.git' && re.test(e.name)) walk(rel ? `${rel}/${e.name}` : e.name, i + 1);
+    for (const e of list.entries(rel)) if (e.name !== '.git' && re.test(e.name)) walk(rel ? `${rel}/${e.name}` : e.name, i + 1);
   };
   walk('', 0);
   return [...new Set(found)].sort();
 }
+
+/** A glob's parts ("." and empty ones dropped). */
+export const globParts = (glob: string): string[] => glob.split('/').filter((p) => p && p !== '.');
 
 function entries(dir: string): { name: string; dir: boolean }[] {
   try {

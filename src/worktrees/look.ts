@@ -25,7 +25,7 @@ export function lookAtWorktree(agent: AgentRecord, at = new Date()): Promise<Wor
 async function lookHere(agent: AgentRecord, at: Date): Promise<WorktreeState | undefined> {
   const wt = agent.worktree;
   if (!wt || !(await pathExists(wt.path))) return undefined;
-  const [snap, head, base, dirty] = await Promise.all([snapshotCommit(wt.path, leavingOut(ownPaths(wt))), gitOk(wt.path, ['rev-parse', 'HEAD']), baseTip(agent), workLines(agent)]);
+  const [snap, head, base, dirty] = await Promise.all([ownPaths(wt).then((own) => snapshotCommit(wt.path, leavingOut(own))), gitOk(wt.path, ['rev-parse', 'HEAD']), baseTip(agent), workLines(agent)]);
   const { ahead, behind } = await aheadBehind(wt.path, base, head);
   return { head, ahead, behind, changed: await changedFiles(wt.path, base, snap.commit), uncommitted: dirty, snapshot: snap.commit, checked_at: at.toISOString() };
 }

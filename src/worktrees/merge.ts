@@ -113,7 +113,7 @@ async function mergeNow(req: MergeRequest, target: string): Promise<MergeOutcome
   if (req.commitAll === undefined || !work.some((w) => w.commitAll)) return planAndMove(req, target, work);
   await refuseStagedCopies(wt);
   // --commit-all: the would-be commit is made aside (a temporary index), and becomes the branch's only if the merge goes through.
-  const leaveOut = leavingOut(ownPaths(wt));
+  const leaveOut = leavingOut(await ownPaths(wt));
   return withSnapshot(wt.path, req.check ? { leaveOut } : { message: req.commitAll, leaveOut }, (snap) => planAndMove(req, target, work, snap.dirty ? snap : undefined));
 }
 

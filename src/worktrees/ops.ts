@@ -36,7 +36,7 @@ export function agentDiff(agent: AgentRecord, opts: { stat?: boolean; nameOnly?:
 }
 
 async function diffHere(agent: AgentRecord, opts: { stat?: boolean; nameOnly?: boolean; color?: boolean }): Promise<string> {
-  const snap = await snapshotCommit(agent.worktree!.path, leavingOut(ownPaths(agent.worktree!)));
+  const snap = await snapshotCommit(agent.worktree!.path, leavingOut(await ownPaths(agent.worktree!)));
   const base = await baseTip(agent);
   const format = opts.nameOnly ? ['--name-status'] : opts.stat ? ['--stat'] : [];
   return gitOk(agent.worktree!.path, ['diff', opts.color ? '--color=always' : '--no-color', ...format, `${base}...${snap.commit}`]);

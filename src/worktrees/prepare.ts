@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { appendToFile, branchExists, commitOf, commonDir, currentBranch, git, gitOk, hasEntries, onMachine, pathExists, repoTop, uncommitted, worktreeList } from '../git/git.js';
 import type { RemoteShell } from '../core/remote-shell.js';
 import { bootstrapFiles } from './files.js';
+import { bootstrapThere } from './host-files.js';
 import { dirShapeProblem, dirTrackedProblem, trackedIn } from '../layout/worktrees.js';
 
 /** The record of an agent's worktree that an earlier start wrote, if any. */
@@ -101,7 +102,6 @@ async function prepareHere(layout: Layout, stateDir: string, on: OnHost | undefi
   }
   const base = baseName ?? baseCommit;
   await exclude(main, layout, !on);
-  if (on && (layout.worktrees.copy.length || layout.worktrees.link.length)) prepared.notes.push(`note: worktrees.copy and worktrees.link are not applied on host ${on.host.name} (its setup: runs there)`);
   const dirty = layout.worktrees.base === undefined ? await uncommitted(main).catch(() => []) : [];
   if (dirty.length) prepared.notes.push(`note: ${main} has ${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'}; new worktrees start from the last commit of ${base}, without them`);
   const existing = await worktreeList(main);
@@ -164,7 +164,7 @@ async function prepareOne(agent: AgentSpec, ctx: { layout: Layout; stateDir: str
   if (made.code !== 0) throw new OrchestratorError(`could not make the worktree of agent ${agent.name} at ${path}: ${made.stderr.trim().split('\n').slice(-3).join('; ')} (${fix}, or set worktrees.dir)`);
   if (on) await on.shell.run(['rm', '-f', setupFiles.setupDone], undefined);
   else rmSync(files.setupDone, { force: true });
-  const files_ = on ? { copied: [], linked: [] } : bootstrapFiles(main, path, layout.worktrees);
+  const files_ = on ? await bootstrapThere(main, path, layout.worktrees) : bootstrapFiles(main, path, layout.worktrees);
   const record = write({
     repo: main, path, branch, base: ours ? earlier!.base : ctx.base, base_commit: ours ? earlier!.base_commit : ctx.baseCommit,
     created_at: new Date().toISOString(), setup, setup_log: layout.worktrees.setup ? setupFiles.setupLog : null,

@@ -10,7 +10,7 @@ import { git, gitOk, onMachine } from '../git/git.js';
 import { OrchestratorError } from '../core/errors.js';
 import { quote } from '../util/shell-quote.js';
 import { machineOf } from './machine.js';
-import { readCopies, unchanged, type CopyEntry } from './copies.js';
+import { readCopies, unchangedCopies, type CopyEntry } from './copies.js';
 
 /** One thing of the agent's: its path, a `git status` style line, what it is, and whether --commit-all commits it. */
 export interface WorkItem { path: string; line: string; what: string; commitAll: boolean }
@@ -18,8 +18,17 @@ export interface WorkItem { path: string; line: string; what: string; commitAll:
 /** The agent's work, and our unchanged copies and links that git does not track (removable before the worktree goes). */
 export interface Inspected { work: WorkItem[]; ours: string[] }
 
-/** The paths we copied or linked into the worktree: never committed by --commit-all, never in snapshots. */
-export const ownPaths = (wt: AgentWorktree): string[] => [...readCopies(wt).keys()];
+/**
+ * The paths we copied or linked into the worktree that `git add --all` would take: never committed
+ * by --commit-all, never in snapshots. An ignored one it leaves anyway, and git refuses a pathspec
+ * that names one ("paths are ignored", exit 1), so those are not listed.
+ */
+export async function ownPaths(wt: AgentWorktree): Promise<string[]> {
+  const paths = [...(await readCopies(wt)).keys()];
+  if (!paths.length) return paths;
+  const ignored = new Set((await git(wt.path, ['check-ignore', '-z', '--stdin'], { input: paths.map((p) => `${p}\0`).join('') })).stdout.split('\0'));
+  return paths.filter((p) => !ignored.has(p));
+}
 
 /** Pathspecs for `git add --all` that leave our copies and links out. */
 export const leavingOut = (paths: readonly string[]): string[] => (paths.length ? ['--', '.', ...paths.map((p) => `:(exclude,literal)${p}`)] : []);
@@ -29,7 +38,7 @@ export const leavingOut = (paths: readonly string[]): string[] => (paths.length 
  * index, so it would take the copy, and a copy may hold the project's secrets. Nothing is changed.
  */
 export async function refuseStagedCopies(wt: AgentWorktree): Promise<void> {
-  const copies = ownPaths(wt);
+  const copies = await ownPaths(wt);
   if (!copies.length) return;
   const staged = (await gitOk(wt.path, ['diff', '--cached', '--name-only', '-z', 'HEAD'])).split('\0').filter((p) => copies.includes(p));
   if (!staged.length) return;
@@ -46,7 +55,8 @@ export function inspectWork(agent: AgentRecord): Promise<Inspected> {
 export const workLines = async (agent: AgentRecord): Promise<string[]> => (await inspectWork(agent)).work.map((w) => w.line);
 
 async function inspectHere(wt: AgentWorktree): Promise<Inspected> {
-  const copies = readCopies(wt);
+  const copies = await readCopies(wt);
+  const same = await unchangedCopies(wt, copies);
   const fields = (await gitOk(wt.path, ['status', '--porcelain', '-z', '--untracked-files=all', '--ignored=matching'])).split('\0');
   const found: Inspected = { work: [], ours: [] };
   const ignored: string[] = [];
@@ -58,21 +68,21 @@ async function inspectHere(wt: AgentWorktree): Promise<Inspected> {
     if (/[RC]/.test(xy[0]!)) i++;
     if (xy === '!!') { ignored.push(path); continue; }
     const copy = copies.get(path);
-    if (xy === '??' && copy && unchanged(wt.path, copy)) { found.ours.push(path); continue; }
+    if (xy === '??' && copy && same.has(path)) { found.ours.push(path); continue; }
     found.work.push({ path, line: `${xy} ${path}`, what: xy !== '??' ? 'changed' : copy ? `${copy.how}, then changed` : 'new', commitAll: !copy });
   }
-  if (ignored.length) await hidden(wt, ignored, copies, found);
+  if (ignored.length) await hidden(wt, ignored, copies, same, found);
   return found;
 }
 
 /** Ignored paths: ours when unchanged; a changed copy is work; the rest is work unless a .gitignore of the project hides it. */
-async function hidden(wt: AgentWorktree, ignored: string[], copies: Map<string, CopyEntry>, found: Inspected): Promise<void> {
+async function hidden(wt: AgentWorktree, ignored: string[], copies: Map<string, CopyEntry>, same: Set<string>, found: Inspected): Promise<void> {
   const sources = await ignoredBy(wt.path, ignored);
   for (const path of ignored) {
     const dir = path.endsWith('/');
     const inside = [...copies.values()].filter((c) => (dir ? c.path.startsWith(path) : c.path === path));
     for (const c of inside) {
-      if (unchanged(wt.path, c)) found.ours.push(c.path);
+      if (same.has(c.path)) found.ours.push(c.path);
       else found.work.push({ path: c.path, line: `!! ${c.path}`, what: `${c.how}, then changed`, commitAll: false });
     }
     const source = sources.get(path) ?? 'git';

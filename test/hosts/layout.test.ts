@@ -91,3 +91,45 @@ test('what goes to a host is quoted for its shell: the ssh argv, the view script
   assert.match(stream, /tail -c \+42 -F '\/x\/it'\\''s\/status\.jsonl'/);
   assert.match(stream, /sed -u 's\|\^\|w1 \|'/);
 });
+
+test('a lead on a host is refused (it would start without its MCP tools), unless mcp: false says it goes without them', (t) => {
+  const { layout, problems } = load(t, `hosts:
+  gpu: { ssh: gpu }
+windows:
+  - panes:
+      - { agent: lead, host: gpu }
+      - { agent: boss, role: lead, host: gpu }
+      - { agent: quiet, role: lead, host: gpu, mcp: false }
+`);
+  assert.equal(layout, undefined);
+  const text = problems.map(formatProblem).join('\n');
+  assert.match(text, /l\.yaml:5:\d+ .*panes\[0\]\.host: a lead \(role: lead\) on host gpu cannot have the orchestrator's MCP tools yet .*expected the lead without host:/);
+  assert.match(text, /l\.yaml:6:\d+ .*panes\[1\]\.host: a lead \(role: lead\) on host gpu/);
+  assert.doesNotMatch(text, /panes\[2\]/, 'mcp: false: a lead there without its tools, as asked');
+});
+
+test('fork_from on a host: from an agent of the same host it is kept; across machines it is refused with the place and why', (t) => {
+  const ok = load(t, `hosts:
+  gpu: { ssh: gpu }
+  cpu: { ssh: cpu }
+windows:
+  - panes:
+      - { agent: w1, host: gpu }
+      - { agent: w2, host: gpu, fork_from: w1 }
+`);
+  assert.deepEqual(ok.problems.map(formatProblem), []);
+  assert.equal(ok.layout!.agents[1]!.forkFrom, 'w1');
+  const { layout, problems } = load(t, `hosts:
+  gpu: { ssh: gpu }
+  cpu: { ssh: cpu }
+windows:
+  - panes:
+      - { agent: w1, host: gpu }
+      - { agent: w2, host: cpu, fork_from: w1 }
+      - { agent: w3, fork_from: w1 }
+`);
+  assert.equal(layout, undefined);
+  const text = problems.map(formatProblem).join('\n');
+  assert.match(text, /l\.yaml:7:\d+ .*panes\[1\]\.fork_from: "w1" runs on host gpu but "w2" on host cpu; a fork starts from a conversation where it is kept \(expected both on the same host\)/);
+  assert.match(text, /l\.yaml:8:\d+ .*panes\[2\]\.fork_from: "w1" runs on host gpu but "w3" on this machine/);
+});

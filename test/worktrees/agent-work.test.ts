@@ -141,3 +141,13 @@ test('--commit-all never commits a copy: one the agent staged is refused before 
   assert.equal(merged.result, 'merged', merged.message);
   assert.equal(git(w1.path, 'show', '--name-only', '--format=', 'HEAD'), 'feature.ts');
 });
+
+test('a copy the project\'s .gitignore hides (.env): --commit-all and diff go through (git refuses a pathspec naming an ignored path), and the copy stays out of the commit', async (t) => {
+  const { agents, w1 } = await teamWithCopies(t, '.env\n');
+  writeFiles(w1.path, { 'feature.ts': 'x\n' });
+  const { agentDiff } = await import('../../src/worktrees/ops.js');
+  assert.match(await agentDiff(agents.w1!, { nameOnly: true }), /feature\.ts/);
+  const merged = await mergeAgent({ agent: agents.w1!, mode: 'merge', commitAll: 'w1 work' });
+  assert.equal(merged.result, 'merged', merged.message);
+  assert.equal(git(w1.path, 'show', '--name-only', '--format=', 'HEAD'), 'feature.ts');
+});
