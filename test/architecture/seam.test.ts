@@ -65,6 +65,8 @@ const HOST_ALLOWED: Record<string, number> = {
   'src/doctor/doctor.ts': 2,
   'src/doctor/hosts.ts': 2,
   'src/layout/branches.ts': 4,
+  // A layout's fork across machines is refused before any agent (or driver) exists.
+  'src/layout/forks.ts': 4,
   'src/layout/load.ts': 1,
   'src/recorder/recorder.ts': 2,
   'src/session/recover.ts': 1,
