@@ -4,9 +4,8 @@
 // claude that asked is gone. The recorder applies
 // these in its pass; `approve`, `deny`, the dashboard and the lead only write decision files.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ApprovalRecord, StatusLine, StoreData } from '../store/types.js';
-import { agentFiles } from '../store/paths.js';
+import { agentFiles, approvalAnswerFile, approvalClaimFile } from '../store/paths.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { decide, describeCall } from './policy.js';
 
@@ -15,8 +14,8 @@ export const DEFAULT_APPROVAL_TIMEOUT_S = 300;
 /** A decision as its claim file holds it. */
 export interface Decision { behavior: 'allow' | 'deny'; by: string; rule?: string | null; message?: string | null; at: string }
 
-const claimFile = (stateDir: string, agent: string, id: string): string => join(agentFiles(stateDir, agent).approvals, `${id}.claim`);
-const answerFile = (stateDir: string, agent: string, id: string): string => join(agentFiles(stateDir, agent).approvals, `${id}.json`);
+const claimFile = approvalClaimFile;
+const answerFile = approvalAnswerFile;
 
 /**
  * Decides a request unless someone did first: the claim is made with O_EXCL (the first decision

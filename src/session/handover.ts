@@ -10,7 +10,7 @@ import type { Verdict } from '../worktrees/cleanup.js';
 import { oneLine } from '../util/text.js';
 import { formatUsd } from '../core/looks.js';
 import { OrchestratorError } from '../core/errors.js';
-import { archiveFile } from '../store/paths.js';
+import { archiveFile, storeFile } from '../store/paths.js';
 
 export interface HandoverInput {
   data: StoreData;
@@ -133,7 +133,7 @@ export function renderHandover(input: HandoverInput): string {
   const add = (...lines: string[]): void => { out.push(...lines); };
 
   add(`${HANDOVER_MARK}${JSON.stringify(meta)} -->`, `# Handover: session ${code(s.name)}`, '',
-    `Written ${now.toISOString()}${input.by ? ` by ${code(input.by)}` : ''} from the session's store (${code(join(stateDir, 'store.json'))}) and the agents' working directories. Everything below is recorded fact except a section marked as written by the lead.`, '');
+    `Written ${now.toISOString()}${input.by ? ` by ${code(input.by)}` : ''} from the session's store (${code(storeFile(stateDir))}) and the agents' working directories. Everything below is recorded fact except a section marked as written by the lead.`, '');
 
   add('## Session', '',
     `- tmux session: ${code(s.name)} on ${s.socket ? `the private server ${code(`tmux -L ${s.socket}`)}` : 'the default tmux server'}, ${s.ended_at ? `ended at ${s.ended_at}` : input.ending ? 'being ended now (orchestrate session end)' : input.running ? 'running' : 'not running (its tmux session is gone; it was never ended)'}`,

@@ -3,12 +3,11 @@
 // and submitted with a separate Enter once Claude's box shows it: an Enter that arrives before
 // Claude has taken the paste in is lost. Headless agents: a prompt file their runner picks up.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { enqueuePrompt } from '../headless/queue.js';
 import type { Server } from '../tmux/objects.js';
 import type { AgentRecord, TaskRecord } from '../store/types.js';
-import { promptsDir } from '../store/paths.js';
+import { cancelRequestFile, promptsDir } from '../store/paths.js';
 import { interactiveText, promptToSend } from './tasks.js';
 import { pasteAndSubmitOnHost } from '../hosts/deliver.js';
 
@@ -68,7 +67,7 @@ export async function interrupt(server: Server, stateDir: string, agent: AgentRe
   if (agent.mode === 'headless') {
     const dir = promptsDir(stateDir, agent.name);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${taskId}.cancel`), '');
+    writeFileSync(cancelRequestFile(dir, taskId), '');
     return;
   }
   await server.pane(agent.pane).press('Escape');
