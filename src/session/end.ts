@@ -13,10 +13,10 @@ import { socketPath } from '../tmux/command.js';
 import { statusFile } from '../store/paths.js';
 import { cancelTask, waitForStore } from '../tasks/client.js';
 import { clearPromptBox } from '../tasks/deliver.js';
-import { closeOpen, openTasks } from '../tasks/lifecycle.js';
+import { openTasks } from '../tasks/lifecycle.js';
 import { writeHandover } from './handovers.js';
 import { isRecorderOf } from '../util/pid.js';
-import { catchUp } from './recover.js';
+import { recordSessionEnd } from './record-end.js';
 import { childrenOf, processesOf, signal, stopAll, stopOldRecorder, waitGone, withDescendants } from './processes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { worktreeAgents } from '../worktrees/ops.js';
@@ -186,16 +186,8 @@ export async function endSession(opts: EndOptions): Promise<number> {
   // The recorder is gone: this process is the store's writer now.
   const at = new Date().toISOString();
   const store = await Store.open(stateDir);
-  const closed: string[] = [];
-  await store.mutate((d) => {
-    catchUp(d, stateDir);
-    closed.push(...closeOpen(d, at, 'the session ended'));
-    for (const a of Object.values(d.agents)) {
-      if (a.status !== 'exited') Object.assign(a, { status: 'exited', reason: 'the session ended', busy_since: null, updated_at: at });
-    }
-    d.recorder = null;
-    if (d.session) d.session.ended_at = at;
-  });
+  let closed: string[] = [];
+  await store.mutate((d) => { closed = recordSessionEnd(d, stateDir, 'ended', at, 'the session ended'); });
   if (closed.length) out(`Closed ${closed.length} unfinished task${closed.length === 1 ? '' : 's'}: ${closed.join(', ')}.`);
   // Nothing runs in the worktrees now: those with nothing to lose go, the others stay (and say why).
   for (const a of worktreeAgents(readStore(stateDir))) {

@@ -192,7 +192,10 @@ export async function start(opts: StartOptions): Promise<number> {
     // for the next --resume); a new one is marked ended.
     await built.session.kill().catch(() => {});
     await stopHosts();
-    if (store?.data.session?.tmux_id === built.session.id && !decision.resume) await store.endSession().catch(() => {});
+    if (store?.data.session?.tmux_id === built.session.id && !decision.resume) {
+      const { recordSessionEnd } = await import('./record-end.js');
+      await store.mutate((d) => { recordSessionEnd(d, stateDir, 'never-ran', new Date().toISOString(), 'the session did not start'); }).catch(() => {});
+    }
     throw new OrchestratorError(`could not start the session "${layout.session}": ${(error as Error).message}`);
   }
 
