@@ -14,7 +14,7 @@ import { statusFile } from '../store/paths.js';
 import { cancelTask, waitForStore } from '../tasks/client.js';
 import { clearPromptBox } from '../tasks/deliver.js';
 import { openTasks } from '../tasks/lifecycle.js';
-import { writeHandover } from './handovers.js';
+import { writeHandover } from '../handover/files.js';
 import { isRecorderOf } from '../util/pid.js';
 import { recordSessionEnd } from './record-end.js';
 import { childrenOf, processesOf, signal, stopAll, stopOldRecorder, waitGone, withDescendants } from './processes.js';

@@ -79,7 +79,7 @@ export async function prepareStart(opts: PrepareOptions): Promise<StartDecision>
   if (!lost) return { resume: false, ...(await handoverFor(stateDir, layout)) };
 
   const [{ stopOldRecorder }, { catchUp, localAgents, recoverTasks, transcriptPath, worthResuming }, { hasConversation }, { writeHandover }, { recordSessionEnd }] = await Promise.all([
-    import('./processes.js'), import('./recover.js'), import('../agents/claude-files.js'), import('./handovers.js'), import('./record-end.js')]);
+    import('./processes.js'), import('./recover.js'), import('../agents/claude-files.js'), import('../handover/files.js'), import('./record-end.js')]);
   await stopOldRecorder(data!, stateDir);
   const store = await Store.open(stateDir);
   const at = new Date().toISOString();
@@ -114,7 +114,7 @@ function hasHandovers(stateDir: string): boolean {
 
 async function handoverFor(stateDir: string, layout: Layout): Promise<Pick<StartDecision, 'handover'>> {
   if (!hasHandovers(stateDir)) return {};
-  const handover = (await import('./handovers.js')).latestHandover(stateDir, layout.file);
+  const handover = (await import('../handover/files.js')).latestHandover(stateDir, layout.file);
   return handover ? { handover } : {};
 }
 
@@ -127,7 +127,7 @@ async function handoverFor(stateDir: string, layout: Layout): Promise<Pick<Start
 export async function giveLeadHandover(layout: Layout, stateDir: string, handover: { file: string; text: string }): Promise<string | undefined> {
   const lead = layout.agents.find((a) => a.role === 'lead');
   if (!lead) return undefined;
-  const { handoverContext } = await import('./handovers.js');
+  const { handoverContext } = await import('../handover/files.js');
   const own = lead.appendSystemPromptFile ? readFileSync(lead.appendSystemPromptFile, 'utf8') : lead.appendSystemPrompt;
   const file = agentFiles(stateDir, lead.name).systemPrompt;
   mkdirSync(dirname(file), { recursive: true });

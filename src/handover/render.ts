@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { AgentRecord, StoreData, TaskRecord } from '../store/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
 import { toolkitRoot } from '../util/paths.js';
-import type { RepoInfo } from './git.js';
+import type { RepoInfo } from './repos.js';
 import type { Verdict } from '../worktrees/cleanup.js';
 import { oneLine } from '../util/text.js';
 import { formatUsd } from '../core/looks.js';
