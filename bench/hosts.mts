@@ -19,7 +19,7 @@ import { killServerAndWait } from '../test/helpers/tmux.js';
 import { whenStore, readStoreData } from './fake-session.mjs';
 import { median } from './measure.mjs';
 import { dispatchTask } from '../src/tasks/client.js';
-import { promptBoxText } from '../src/tasks/deliver.js';
+import { promptBoxText } from '../src/delivery/deliver.js';
 import { runOnHost } from '../src/ssh/ssh.js';
 import { pasteAndSubmitOnHost } from '../src/hosts/deliver.js';
 import { hostServer, hostShell, targetOf } from '../src/hosts/remote.js';
@@ -175,7 +175,7 @@ windows:
     await rttProbe(i);
     for (const name of order) await captureProbe(name, i);
   }
-  // A delivery's steps one by one, as src/tasks/deliver.ts makes them (paste, look at the box until
+  // A delivery's steps one by one, as src/delivery/deliver.ts makes them (paste, look at the box until
   // it shows the text, Enter), timed here on each agent's pane: each is one tmux call, over ssh for
   // the remote agent. (Claude takes these as typed prompts: no task, nothing else changes.)
   const steps = Object.fromEntries([LOCAL, REMOTE].map((n) => [n, { paste: [] as number[], looks: [] as number[], look: [] as number[], enter: [] as number[] }]));

@@ -5,7 +5,7 @@ import type { Store } from '../store/store.js';
 import { agentServer } from '../hosts/remote.js';
 import { isUnreachable } from '../ssh/ssh.js';
 import type { TaskEffect } from '../tasks/tasks.js';
-import { deliver, resubmit, stopTurn } from '../tasks/deliver.js';
+import { deliver, resubmit, stopTurn } from '../delivery/deliver.js';
 import { fail, interruptDone, waitForTurn } from '../tasks/lifecycle.js';
 import { isNoServer } from '../tmux/command.js';
 import { applyLines } from './apply.js';

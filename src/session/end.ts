@@ -12,7 +12,7 @@ import { Server, type Session } from '../tmux/objects.js';
 import { socketPath } from '../tmux/command.js';
 import { statusFile } from '../store/paths.js';
 import { cancelTask, waitForStore } from '../tasks/client.js';
-import { clearPromptBox } from '../tasks/deliver.js';
+import { clearPromptBox } from '../delivery/deliver.js';
 import { openTasks } from '../tasks/lifecycle.js';
 import { writeHandover } from '../handover/files.js';
 import { isRecorderOf } from '../util/pid.js';

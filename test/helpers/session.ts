@@ -8,7 +8,7 @@ import { privateServer, retryUntil, tempDir } from './tmux.js';
 import { claudeBin, claudeEnv, startStandinForTest } from './claude-env.js';
 import { orchestrateScript, run, startScript } from './cli.js';
 import type { Server } from '../../src/tmux/objects.js';
-import { promptBoxText } from '../../src/tasks/deliver.js';
+import { promptBoxText } from '../../src/delivery/deliver.js';
 import type { Standin } from '../../src/standin/server.js';
 import type { StoreData } from '../../src/store/types.js';
 

@@ -8,7 +8,7 @@ import { enqueuePrompt } from '../headless/queue.js';
 import type { Server } from '../tmux/objects.js';
 import type { AgentRecord, TaskRecord } from '../store/types.js';
 import { cancelRequestFile, promptsDir } from '../store/paths.js';
-import { interactiveText, promptToSend } from './tasks.js';
+import { interactiveText, promptToSend } from '../tasks/tasks.js';
 import { pasteAndSubmitOnHost } from '../hosts/deliver.js';
 
 /** How long a delivery waits for the paste to show in Claude's box before it presses Enter all the same. */
