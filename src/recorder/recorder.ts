@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { coalescing } from '../util/coalesce.js';
 import { applyLines, updateUsage } from './apply.js';
 import { recordPass, waitingOnTime } from './pass.js';
-import { performEffects, type EffectContext } from './effects.js';
+import { performDecisions, performEffects, type EffectContext } from './effects.js';
 import { atDialog, findControlWindow, lookAtHost, lookAtPanes, sessionGone } from './pane-checks.js';
 import { HostLink } from '../hosts/link.js';
 import { agentsOn, hostServer } from '../hosts/remote.js';
@@ -113,13 +113,14 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const drain: () => Promise<void> = coalescing(async () => {
     if (stopped) return;
     try {
-      let result = { taken: [], effects: [], changed: false } as ReturnType<typeof recordPass>;
+      let result = { taken: [], effects: [], decisions: [], changed: false } as ReturnType<typeof recordPass>;
       const cursors = { ...store.data.cursors };
       await store.update((data) => { const late = readGrown(data); result = recordPass(data, stateDir, names, log); return result.changed || late; });
       followEnded(cursors);
       takenIn(result.taken);
       show();
       perform(result.effects);
+      performDecisions(effectContext, result.decisions);
       notices.add(newNotices(store.data, seen));
       lookAtWorkIfTurned();
       if (mergesDue(store.data).length) void mergeRuns();
