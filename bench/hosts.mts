@@ -175,7 +175,7 @@ windows:
     await rttProbe(i);
     for (const name of order) await captureProbe(name, i);
   }
-  // A delivery's steps one by one, as src/tasks/deliver.ts makes them (paste, look at the box until
+  // A delivery's steps one by one, as src/delivery/deliver.ts makes them (paste, look at the box until
   // it shows the text, Enter), timed here on each agent's pane: each is one tmux call, over ssh for
   // the remote agent. (Claude takes these as typed prompts: no task, nothing else changes.)
   const steps = Object.fromEntries([LOCAL, REMOTE].map((n) => [n, { paste: [] as number[], looks: [] as number[], look: [] as number[], enter: [] as number[] }]));

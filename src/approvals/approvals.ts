@@ -2,12 +2,13 @@
 // comes first (each decision is a claim file made with O_EXCL, then the hook's answer), settled when
 // the hook stops waiting or the agent goes on (a person answered in the pane), withdrawn when the
 // claude that asked is gone. The recorder applies
-// these in its pass; `approve`, `deny`, the dashboard and the lead only write decision files.
+// these in its pass, which writes no file: a layout rule's decision is recorded in the store and
+// its files are written after the store is (pendingDecisions, the recorder's effect), then settled
+// from its claim like any other. `approve`, `deny`, the dashboard and the lead only write decision files.
 import { EXIT_EVENTS, type AgentEvent, type AgentEventType } from '../core/events.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ApprovalRecord, StoreData } from '../store/types.js';
-import { agentFiles } from '../store/paths.js';
+import { agentFiles, approvalAnswerFile, approvalClaimFile } from '../store/paths.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { decide, describeCall } from './policy.js';
 
@@ -16,8 +17,8 @@ export const DEFAULT_APPROVAL_TIMEOUT_S = 300;
 /** A decision as its claim file holds it. */
 export interface Decision { behavior: 'allow' | 'deny'; by: string; rule?: string | null; message?: string | null; at: string }
 
-const claimFile = (stateDir: string, agent: string, id: string): string => join(agentFiles(stateDir, agent).approvals, `${id}.claim`);
-const answerFile = (stateDir: string, agent: string, id: string): string => join(agentFiles(stateDir, agent).approvals, `${id}.json`);
+const claimFile = approvalClaimFile;
+const answerFile = approvalAnswerFile;
 
 /**
  * Decides a request unless someone did first: the claim is made with O_EXCL (the first decision
@@ -68,6 +69,19 @@ function withdraw(request: ApprovalRecord, at: number, why: string): void {
   Object.assign(request, { state: 'withdrawn', by: null, message: `withdrawn: ${why} before anyone decided`, decided_at: iso(at) });
 }
 
+/** A layout rule's decision whose files are to be written (the recorder's effect after the store write). */
+export interface DecisionEffect { agent: string; id: string; decision: Omit<Decision, 'at'> }
+
+/**
+ * Rule decisions the store holds on requests still pending: the ones the last pass made, and any a
+ * recorder killed after its store write did not write out. Writing one again is harmless: the
+ * first claim stays, and the answer is written once.
+ */
+export const pendingDecisions = (data: StoreData): DecisionEffect[] =>
+  Object.values(data.approvals ?? {}).filter((r) => r.state === 'pending' && r.ruled).map((r) => ({
+    agent: r.agent, id: r.id, decision: { behavior: r.ruled!.behavior, by: 'policy', rule: r.ruled!.rule, message: r.ruled!.message },
+  }));
+
 /**
  * Follows an agent's hook event into its permission requests: the approval hook's line records a
  * request (and a layout rule decides it at once); an event that shows the agent went on settles
@@ -92,10 +106,9 @@ export function approvalOnEvent(data: StoreData, stateDir: string, name: string,
     const rules = data.policy?.[name];
     const ruled = rules ? decide(rules, tool, input, e.cwd ?? agent.cwd) : null;
     if (ruled && ruled.behavior !== 'ask') {
-      writeDecision(stateDir, name, request.id, { behavior: ruled.behavior, by: 'policy', rule: ruled.rule, message: ruled.behavior === 'deny' ? `denied by the rule ${ruled.rule}` : null });
-      const claim = readClaim(stateDir, name, request.id);
-      if (claim) settleFromClaim(request, claim);
-      return `${name}: ${request.summary} ${request.state} by the rule ${ruled.rule}`;
+      // Written out after the store (the pass writes no file); settled from the claim that wins.
+      request.ruled = { behavior: ruled.behavior, rule: ruled.rule, message: ruled.behavior === 'deny' ? `denied by the rule ${ruled.rule}` : null };
+      return `${name}: ${request.summary} ${ruled.behavior === 'allow' ? 'allowed' : 'denied'} by the rule ${ruled.rule}`;
     }
     const why = !ruled ? '' : ruled.rule.startsWith('uncertain:') ? `; a person decides, the rules cannot: ${ruled.rule}` : `; the rule ${ruled.rule} says ask`;
     return `${name}: asks for permission: ${request.summary} (request ${request.id}${why})`;

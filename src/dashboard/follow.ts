@@ -8,7 +8,7 @@ import { handoversDir, storeFile } from '../store/paths.js';
 import type { StoreData } from '../store/types.js';
 import { coalescing } from '../util/coalesce.js';
 import { buildView, ViewDiffer, type View } from './view.js';
-import { listHandovers } from './handovers.js';
+import { listHandovers } from '../handover/read.js';
 
 /** The shortest time between two rebuilds of the view. */
 const REFRESH_GAP_MS = 200;

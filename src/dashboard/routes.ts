@@ -9,7 +9,7 @@ import { cancelTask, dispatchTask, findTask, taskPage } from '../tasks/client.js
 import { taskView } from './view.js';
 import { decideRequest, findRequest } from '../approvals/decide.js';
 import { readStore } from '../store/state-dir.js';
-import { readHandover } from './handovers.js';
+import { readHandover } from '../handover/read.js';
 import { dashboardClient, type ClientShared } from './client.js';
 import { pageHtml, STYLE_CSS } from './page.js';
 import { readJsonBody, send, sseEvent, startEventStream } from './http.js';

@@ -86,37 +86,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     clientOf: (req) => cookies(req).get(clientCookie) ?? 'anonymous',
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const raw = req.url ?? '/';
-    // Only exact paths are served; anything that tries to climb or hide a path is not one of them.
-    if (!raw.startsWith('/') || /\.\.|\\|%2e|%2f|%5c|%00/i.test(raw.split('?')[0]!)) { send(res, 404, 'application/json; charset=utf-8', json({ error: 'not found' })); return; }
-    const url = new URL(raw, 'http://dashboard.invalid');
-    const verdict = checkAccess(req, url, access);
-    if (!verdict.ok) {
-      const headers: Record<string, string> = verdict.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="orchestrator dashboard"' } : {};
-      if (wantsHtml(req, url.pathname)) send(res, verdict.status, 'text/html; charset=utf-8', deniedHtml(verdict.status, verdict.message), headers);
-      else send(res, verdict.status, 'application/json; charset=utf-8', JSON.stringify({ error: verdict.message }), headers);
-      return;
-    }
-    const method = req.method ?? 'GET';
-    if (method === 'POST') {
-      if (!ACTION_PATHS.has(url.pathname)) { send(res, 404, 'application/json; charset=utf-8', json({ error: 'not found' })); return; }
-      const allowed = checkAction(req, access);
-      if (!allowed.ok) { send(res, allowed.status, 'application/json; charset=utf-8', json({ error: allowed.message })); return; }
-      await answerAction(routes, req, res, url.pathname);
-      return;
-    }
-    if (method !== 'GET' && method !== 'HEAD') { send(res, 405, 'application/json; charset=utf-8', json({ error: `${method} not allowed` })); return; }
-    if (url.pathname === '/' && verdict.tokenFrom === 'query') {
-      // Keep the token out of the address bar, history and logs: a cookie only this site's pages send.
-      send(res, 303, 'text/plain; charset=utf-8', 'see /\n', { Location: '/', 'Set-Cookie': `${access.cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/` });
-      return;
-    }
-    answerGet(routes, req, res, url);
-  };
-
   const http = createServer({ noDelay: true }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    answerRequest(req, res, { access, routes, json, token }).catch((error: unknown) => {
       log(`internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error).stack ?? String(error)}`);
       if (!res.headersSent) send(res, 500, 'application/json; charset=utf-8', json({ error: 'internal error (see the dashboard log)' }));
       else res.end();
@@ -152,4 +123,38 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });
     },
   };
+}
+
+/** What a request is answered with: the access rules, the routes, and how JSON is written (redacted). */
+interface RequestHandling { access: AccessConfig; routes: RouteContext; json: (value: unknown) => string; token: string | undefined }
+
+/** Answers one request: exact paths only, access checked (and an action's CSRF), then the action or the page, data or stream asked for. */
+async function answerRequest(req: IncomingMessage, res: ServerResponse, h: RequestHandling): Promise<void> {
+  const { access, routes, json, token } = h;
+  const raw = req.url ?? '/';
+  // Only exact paths are served; anything that tries to climb or hide a path is not one of them.
+  if (!raw.startsWith('/') || /\.\.|\\|%2e|%2f|%5c|%00/i.test(raw.split('?')[0]!)) { send(res, 404, 'application/json; charset=utf-8', json({ error: 'not found' })); return; }
+  const url = new URL(raw, 'http://dashboard.invalid');
+  const verdict = checkAccess(req, url, access);
+  if (!verdict.ok) {
+    const headers: Record<string, string> = verdict.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="orchestrator dashboard"' } : {};
+    if (wantsHtml(req, url.pathname)) send(res, verdict.status, 'text/html; charset=utf-8', deniedHtml(verdict.status, verdict.message), headers);
+    else send(res, verdict.status, 'application/json; charset=utf-8', JSON.stringify({ error: verdict.message }), headers);
+    return;
+  }
+  const method = req.method ?? 'GET';
+  if (method === 'POST') {
+    if (!ACTION_PATHS.has(url.pathname)) { send(res, 404, 'application/json; charset=utf-8', json({ error: 'not found' })); return; }
+    const allowed = checkAction(req, access);
+    if (!allowed.ok) { send(res, allowed.status, 'application/json; charset=utf-8', json({ error: allowed.message })); return; }
+    await answerAction(routes, req, res, url.pathname);
+    return;
+  }
+  if (method !== 'GET' && method !== 'HEAD') { send(res, 405, 'application/json; charset=utf-8', json({ error: `${method} not allowed` })); return; }
+  if (url.pathname === '/' && verdict.tokenFrom === 'query') {
+    // Keep the token out of the address bar, history and logs: a cookie only this site's pages send.
+    send(res, 303, 'text/plain; charset=utf-8', 'see /\n', { Location: '/', 'Set-Cookie': `${access.cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/` });
+    return;
+  }
+  answerGet(routes, req, res, url);
 }

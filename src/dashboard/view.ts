@@ -2,7 +2,7 @@
 // paths to scripts, cursors and whatever is added to the store later stay on the server), split
 // into sections so that a change re-sends only the sections it touched.
 import { shownIn, type StoreData, type TaskRecord } from '../store/types.js';
-import type { HandoverInfo } from './handovers.js';
+import type { HandoverInfo } from '../handover/read.js';
 import { conflictLines, worktreeLine, worktreeSummary } from '../worktrees/summary.js';
 import { limitReason } from '../fleet/limits.js';
 import { attachArgv } from '../session/attach.js';

@@ -1,14 +1,13 @@
 // How an agent takes work. A pane transport pastes into the agent's tmux pane and presses keys
-// there (src/tasks/deliver.ts); a headless one writes prompt and cancel files that its runner
+// there (src/delivery/deliver.ts); a headless one writes prompt and cancel files that its runner
 // (src/headless/runner.ts) picks up. The recorder's effects ask the agent's transport, never its mode.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Server } from '../tmux/objects.js';
 import type { AgentRecord, TaskRecord } from '../store/types.js';
-import { promptsDir } from '../store/paths.js';
+import { cancelRequestFile, promptsDir } from '../store/paths.js';
 import { enqueuePrompt } from '../headless/queue.js';
 import { promptToSend } from '../tasks/tasks.js';
-import { deliver, press, resubmit, stopTurn } from '../tasks/deliver.js';
+import { deliver, press, resubmit, stopTurn } from '../delivery/deliver.js';
 import type { AgentKind } from './kind.js';
 
 /** What a transport must provide. */
@@ -43,7 +42,7 @@ export const paneTransport: Transport = {
 function writeCancel(stateDir: string, agent: AgentRecord, taskId: string): void {
   const dir = promptsDir(stateDir, agent.name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${taskId}.cancel`), '');
+  writeFileSync(cancelRequestFile(dir, taskId), '');
 }
 
 /** A headless agent: prompt files its runner takes one at a time. */

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { join } from 'node:path';
+import { queuedPromptFile } from '../store/paths.js';
 
 /** A prompt file waiting in the queue. */
 export interface QueuedPrompt { file: string; task: string }
@@ -49,7 +50,7 @@ export function readPrompt(file: string): { task: string; prompt: string } | { e
 
 /** Queues a prompt for a headless agent's runner (the recorder's delivery; tests and tools). */
 export function enqueuePrompt(dir: string, seq: number, task: string, prompt: string): string {
-  const file = join(dir, `${String(seq).padStart(8, '0')}-${task}.json`);
+  const file = queuedPromptFile(dir, seq, task);
   writeFileAtomic(file, JSON.stringify({ task, prompt }));
   return file;
 }

@@ -6,8 +6,8 @@
 // task when it died, and reports to the agent's status file what hooks cannot: that it is ready,
 // and how each task ended.
 import { appendFileSync, mkdirSync, renameSync, rmSync, watch, type FSWatcher } from 'node:fs';
-import { basename, join } from 'node:path';
-import { agentFiles } from '../store/paths.js';
+import { basename } from 'node:path';
+import { agentFiles, cancelRequestFile } from '../store/paths.js';
 import type { HeadlessConfig } from '../agents/headless-config.js';
 import { sessionExists, streamArgs } from './args.js';
 import { startClaude, type ClaudeProcess } from './claude-process.js';
@@ -82,7 +82,7 @@ export function startRunner(opts: RunnerOptions): Runner {
       // The API's refusal (e.g. 429): a limit is the StopFailure hook's to report, not a failed task.
       ...(code !== 0 && apiStatus !== undefined ? { api_error_status: apiStatus } : {}),
     });
-    rmSync(join(dir, `${t.task}.cancel`), { force: true });
+    rmSync(cancelRequestFile(dir, t.task), { force: true });
     if (stopped) return;
     if (!ready) { ready = true; status({ hook_event_name: 'HeadlessReady' }); }
     waiting();
@@ -162,7 +162,7 @@ export function startRunner(opts: RunnerOptions): Runner {
           print(renderer.note(`dropped task ${task} (cancelled before it started)`));
         }
       }
-      rmSync(join(dir, `${task}.cancel`), { force: true });
+      rmSync(cancelRequestFile(dir, task), { force: true });
     }
     if (turn || closing) return;
     const next = prompts.find((p) => !dropped.has(p.file));

@@ -1,5 +1,5 @@
 // A delivery to an agent on another host in one round trip. Here a delivery is three tmux calls or
-// more (the paste, a look at Claude's box until it shows the text, the Enter: src/tasks/deliver.ts);
+// more (the paste, a look at Claude's box until it shows the text, the Enter: src/delivery/deliver.ts);
 // to a host each would be an ssh round trip of its own, so a small script there makes them all,
 // the same way: the text on stdin to load-buffer (never in argv or a shell), a bracketed paste, the
 // box looked at every 8 ms until its line after "❯" holds text (up to waitMs), then Enter.

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import { projectKey } from '../agents/claude-files.js';
 import type { AgentSpec, HostSpec, Layout } from '../layout/types.js';
 import type { AgentRecord, AgentWorktree, HostRecord, StoreData } from '../store/types.js';
@@ -35,7 +35,7 @@ export function agentServer(data: Pick<StoreData, 'session'>, agent: Pick<AgentR
 }
 
 /** Where the transcript of an agent on a host is mirrored here (its link streams it). */
-export const transcriptMirror = (stateDir: string, agent: string, sessionId: string): string => join(agentFiles(stateDir, agent).dir, 'transcripts', `${sessionId}.jsonl`);
+export { transcriptMirror } from '../store/paths.js';
 
 /** The agent's transcript there. */
 export const remoteTranscript = (host: Pick<HostRecord, 'claude_config_dir'>, cwd: string, sessionId: string): string => posix.join(host.claude_config_dir, 'projects', projectKey(cwd), `${sessionId}.jsonl`);

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TaskTarget } from '../store/types.js';
-import { inboxDir } from '../store/paths.js';
+import { inboxDir, inboxRequestFile } from '../store/paths.js';
 
 /** Give a prompt to an agent (by name, role or any). */
 export interface DispatchRequest { kind: 'dispatch'; id: string; at: string; prompt: string; target: TaskTarget; run?: string; run_task?: string; by?: string; budget_usd?: number }
@@ -39,7 +39,7 @@ export function submit(stateDir: string, request: InboxRequest): string {
   // Named by time, then this process's count: the recorder takes requests in the order they were
   // made (exactly so for one process's requests, even several in one millisecond).
   const name = `${Date.now().toString(36).padStart(9, '0')}-${String(submitted++).padStart(8, '0')}-${request.id}.json`;
-  writeFileAtomic(join(inboxDir(stateDir), name), JSON.stringify(request));
+  writeFileAtomic(inboxRequestFile(stateDir, name), JSON.stringify(request));
   return name;
 }
 

@@ -1,6 +1,7 @@
-// What the recorder does in tmux after the store says so: paste a prompt (a delivery, or a retry
-// after a look at the screen), or stop a cancelled or timed-out turn. A delivery tmux refuses fails
-// its task at once; an interrupt is marked done on the agent either way.
+// What the recorder does after the store says so: in tmux, paste a prompt (a delivery, or a retry
+// after a look at the screen), or stop a cancelled or timed-out turn; in the state directory, write
+// the files of a layout rule's decision on a permission request. A delivery tmux refuses fails its
+// task at once; an interrupt is marked done on the agent either way.
 import type { Store } from '../store/store.js';
 import { isUnreachable } from '../ssh/ssh.js';
 import type { TaskEffect } from '../tasks/tasks.js';
@@ -9,6 +10,7 @@ import { fail, interruptDone, waitForTurn } from '../tasks/lifecycle.js';
 import { isNoServer } from '../tmux/command.js';
 import { applyLines } from './apply.js';
 import { noteLeftovers } from '../workflow/merges.js';
+import { writeDecision, type DecisionEffect } from '../approvals/approvals.js';
 
 export interface EffectContext {
   stateDir: string;
@@ -75,4 +77,22 @@ export async function performEffects(ctx: EffectContext, effects: readonly TaskE
       if (paneGone) ctx.look();
     }
   }));
+}
+
+/**
+ * Writes the decision files of rule decisions the store holds (a claim someone made first stays),
+ * then looks again: the next pass settles each request from its claim. One that cannot be written
+ * is tried again by a later pass (the request stays pending, so its decision is derived again).
+ */
+export function performDecisions(ctx: EffectContext, decisions: readonly DecisionEffect[]): void {
+  let written = 0;
+  for (const d of decisions) {
+    try {
+      writeDecision(ctx.stateDir, d.agent, d.id, d.decision);
+      written++;
+    } catch (error) {
+      ctx.log(`${d.agent}: the rule's decision on ${d.id} could not be written: ${(error as Error).message}`);
+    }
+  }
+  if (written) ctx.again();
 }

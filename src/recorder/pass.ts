@@ -9,10 +9,11 @@ import { advanceRuns, resumeRun, startRun } from '../workflow/runs.js';
 import { recordNewLines } from './apply.js';
 import { limitsPending, settleLimited } from '../fleet/limits.js';
 import { setCap } from '../fleet/budget.js';
-import { addAllowRule, settleApprovals } from '../approvals/approvals.js';
+import { addAllowRule, pendingDecisions, settleApprovals, type DecisionEffect } from '../approvals/approvals.js';
 import { archiveFinished, archiveHistory, unarchived } from '../store/retention.js';
 
-export interface PassResult { taken: TakenRequest[]; effects: TaskEffect[]; changed: boolean }
+/** What a pass took, and what is to be done after its store write: tasks' effects, and rule decisions' files. */
+export interface PassResult { taken: TakenRequest[]; effects: TaskEffect[]; decisions: DecisionEffect[]; changed: boolean }
 
 /** Applies what is waiting to data; the requests are deleted once the store that holds them is written. */
 export function recordPass(data: StoreData, stateDir: string, agents: readonly string[], log: (line: string) => void): PassResult {
@@ -48,7 +49,7 @@ export function recordPass(data: StoreData, stateDir: string, agents: readonly s
   if (archiveFinished(data, stateDir, Date.now())) changed = true;
   const archived = archiveHistory(data, stateDir);
   if (archived.length) { log(`archived ${archived.join(', ')}`); changed = true; }
-  return { taken, effects, changed };
+  return { taken, effects, decisions: pendingDecisions(data), changed };
 }
 
 /** An archived run brought back to the live store (to run again): the archive's counts no longer include it. */

@@ -1,11 +1,11 @@
-// Bringing a session back after its tmux session was lost (tmux server killed, machine rebooted),
-// and closing the books of one that will not be brought back. These run while no recorder does
+// Bringing a session back after its tmux session was lost (tmux server killed, machine rebooted);
+// closing the books of one that will not be brought back is session/record-end.ts's. These run while no recorder does
 // (the starter and `session end` are then the store's only writer), as pure changes to the store
 // data where possible.
 import type { AgentRecord, StoreData } from '../store/types.js';
 import { hasConversation, transcriptFile } from '../agents/claude-files.js';
 import { recordNewLines } from '../recorder/apply.js';
-import { closeOpen, cutShort, cutShortPending, interrupt, isFinal } from '../tasks/lifecycle.js';
+import { cutShort, cutShortPending, interrupt, isFinal } from '../tasks/lifecycle.js';
 
 export const RECOVER_POLICIES = ['requeue', 'report'] as const;
 export type RecoverPolicy = (typeof RECOVER_POLICIES)[number];
@@ -62,13 +62,5 @@ export function recoverTasks(data: StoreData, policy: RecoverPolicy, at: string,
     }
   }
   for (const a of Object.values(data.agents)) if (agents.has(a.name)) { a.task_id = null; a.interrupting = null; }
-  return lines;
-}
-
-/** A lost session that is started afresh instead: its unfinished tasks end, and so does it. */
-export function closeLost(data: StoreData, at: string, why: string): string[] {
-  const lines = closeOpen(data, at, why);
-  if (data.session && !data.session.ended_at) data.session.ended_at = at;
-  data.recorder = null;
   return lines;
 }

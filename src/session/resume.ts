@@ -78,8 +78,8 @@ export async function prepareStart(opts: PrepareOptions): Promise<StartDecision>
   }
   if (!lost) return { resume: false, ...(await handoverFor(stateDir, layout)) };
 
-  const [{ stopOldRecorder }, { catchUp, closeLost, localAgents, recoverTasks, transcriptPath, worthResuming }, { hasConversation }, { writeHandover }] = await Promise.all([
-    import('./processes.js'), import('./recover.js'), import('../agents/claude-files.js'), import('./handovers.js')]);
+  const [{ stopOldRecorder }, { catchUp, localAgents, recoverTasks, transcriptPath, worthResuming }, { hasConversation }, { writeHandover }, { recordSessionEnd }] = await Promise.all([
+    import('./processes.js'), import('./recover.js'), import('../agents/claude-files.js'), import('../handover/files.js'), import('./record-end.js')]);
   await stopOldRecorder(data!, stateDir);
   const store = await Store.open(stateDir);
   const at = new Date().toISOString();
@@ -98,10 +98,7 @@ export async function prepareStart(opts: PrepareOptions): Promise<StartDecision>
     return { resume: true, sessionIds: Object.fromEntries(Object.values(store.data.agents).map((a) => [a.name, a.session_id])), ...(handover ? { handover } : {}) };
   }
   const worth = worthResuming(store.data);
-  await store.mutate((d) => {
-    catchUp(d, stateDir);
-    closeLost(d, at, 'the session was lost and started afresh');
-  });
+  await store.mutate((d) => { recordSessionEnd(d, stateDir, 'lost', at, 'the session was lost and started afresh'); });
   if (worth) out(`The earlier session "${s!.name}" was lost and is started afresh; its handover: ${(await writeHandover({ stateDir, by: './start.mts (the earlier session was lost)' })).file}`);
   return { resume: false, ...(await handoverFor(stateDir, layout)) };
 }
@@ -117,7 +114,7 @@ function hasHandovers(stateDir: string): boolean {
 
 async function handoverFor(stateDir: string, layout: Layout): Promise<Pick<StartDecision, 'handover'>> {
   if (!hasHandovers(stateDir)) return {};
-  const handover = (await import('./handovers.js')).latestHandover(stateDir, layout.file);
+  const handover = (await import('../handover/files.js')).latestHandover(stateDir, layout.file);
   return handover ? { handover } : {};
 }
 
@@ -130,7 +127,7 @@ async function handoverFor(stateDir: string, layout: Layout): Promise<Pick<Start
 export async function giveLeadHandover(layout: Layout, stateDir: string, handover: { file: string; text: string }): Promise<string | undefined> {
   const lead = layout.agents.find((a) => a.role === 'lead');
   if (!lead) return undefined;
-  const { handoverContext } = await import('./handovers.js');
+  const { handoverContext } = await import('../handover/files.js');
   const own = lead.appendSystemPromptFile ? readFileSync(lead.appendSystemPromptFile, 'utf8') : lead.appendSystemPrompt;
   const file = agentFiles(stateDir, lead.name).systemPrompt;
   mkdirSync(dirname(file), { recursive: true });

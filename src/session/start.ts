@@ -14,12 +14,12 @@ import { inspectStore, keepDamagedAside, prepareStateDir } from '../store/state-
 import type { AgentRecord } from '../store/types.js';
 import { quoteArgv } from '../util/shell-quote.js';
 import { stateRoot, toolkitRoot } from '../util/paths.js';
-import { launchContext, planSession, writeAgentFiles, writeSessionEnvFiles } from './plan.js';
+import { launchContext, planSession, writeAgentFiles, writeSessionEnvFiles, type StartPlan } from './plan.js';
 import { layoutEnv, type LaunchContext } from '../agents/launch.js';
 import { envNames } from '../util/secrets.js';
 import type { HostStart } from '../hosts/remote.js';
 import { controlCommands, createControlWindow } from './control.js';
-import { earlierSocket, giveLeadHandover, prepareStart, recordResumed } from './resume.js';
+import { earlierSocket, giveLeadHandover, prepareStart, recordResumed, type StartDecision } from './resume.js';
 import type { Prepared } from '../worktrees/prepare.js';
 import { leaseAllPorts } from '../worktrees/ports.js';
 
@@ -54,81 +54,38 @@ export function loadLayoutOrFail(file: string, cwd: string): Layout {
 
 /** Runs ./start.mts. Returns the process exit code. */
 export async function start(opts: StartOptions): Promise<number> {
-  let layout = loadLayoutOrFail(opts.layoutFile, opts.cwd);
-  const stateDir = resolve(opts.stateDir ?? join(stateRoot, layout.session));
+  const loaded = loadLayoutOrFail(opts.layoutFile, opts.cwd);
+  const stateDir = resolve(opts.stateDir ?? join(stateRoot, loaded.session));
   // Agents on other hosts run the claude there (hosts: claude:); this machine's is needed only for its own.
-  const claudeBin = layout.agents.some((a) => !a.host) ? resolveClaude() : 'claude';
+  const claudeBin = loaded.agents.some((a) => !a.host) ? resolveClaude() : 'claude';
   const size = terminalSize();
-  let plan = planSession(layout, { claudeBin, stateDir, ...size });
-
-  if (opts.dryRun) {
-    opts.out(`# tmux session "${layout.session}" from ${layout.file} (dry run: nothing is started)`);
-    opts.out(renderCommands(opts.socket, buildCommands(plan.tmux)));
-    // Names only: env: values may be secrets, whatever their names (a URL with a password in it).
-    if (Object.keys(layout.env).length) opts.out(`# the layout's env: (values in ${plan.tmux.envFile}, mode 0600, not shown): ${envNames(layout.env)}`);
-    opts.out(`# then, once the store is written, the control window (recorder, status board${layout.dashboard ? ' and dashboard' : ''}):`);
-    opts.out(renderCommands(opts.socket, controlCommands(layout.session, stateDir, layout.root, undefined, false, layout.dashboard)));
-    const { worktreePath } = await import('../worktrees/prepare.js');
-    for (const agent of plan.agents) {
-      const spec = layout.agents.find((a) => a.name === agent.name)!;
-      if (spec.worktree) opts.out(`# agent ${agent.name} gets its own worktree ${worktreePath(layout.root, layout, agent.name)} below the repository's top (branch ${spec.worktree.branch}), and runs in it:`);
-      opts.out(`# agent ${agent.name} (${spec.role}) in ${spec.cwd}, run by ${agent.launchFile}, its env: (values not shown) ${envNames(layoutEnv(spec, { env: { ...layout.env, ...(spec.host ? layout.hosts[spec.host]?.env : {}) } }))}:`);
-      opts.out(quoteArgv(agent.argv));
-    }
-    return 0;
-  }
-
-  // The state directory first: a place we cannot write, or a damaged store, starts nothing.
-  prepareStateDir(stateDir, layout.agents.map((a) => a.name));
-  const earlier = inspectStore(stateDir);
-  if (earlier.state === 'damaged') {
-    if (!opts.restart) throw earlier.error;
-    opts.out(`${earlier.error.file} was damaged (${earlier.error.why}); kept as ${keepDamagedAside(stateDir)}, and the session starts afresh (--restart).`);
-  }
-
+  if (opts.dryRun) return printDryRun(opts, loaded, planSession(loaded, { claudeBin, stateDir, ...size }), stateDir);
+  openStateDir(opts, loaded, stateDir);
   const server = Server.of(opts.socket ?? (opts.resume ? earlierSocket(stateDir) : undefined));
-  const existing = await server.findSession(layout.session);
+  const existing = await server.findSession(loaded.session);
   if (existing && !opts.restart) {
-    opts.out(`tmux session "${layout.session}" is already running; not starting a second one (--restart replaces it).`);
-    return finish(opts, server, layout.session);
+    opts.out(`tmux session "${loaded.session}" is already running; not starting a second one (--restart replaces it).`);
+    return finish(opts, server, loaded.session);
   }
   if (existing) await existing.kill();
 
   // Worktrees and ports before anything runs: a branch in the way stops the start here, and each
   // agent runs in its worktree from its first command.
-  const prepared = await worktreesOf(layout, stateDir);
+  const prepared = await worktreesOf(loaded, stateDir);
   for (const note of prepared.notes) opts.out(note);
-  layout = prepared.layout;
+  const layout = prepared.layout;
   // Leased side by side: two agents after the same block get it one after the other (exclusive create).
   const ports = await leaseAllPorts(stateDir, layout.agents.map((a) => ({ agent: a.name, count: a.ports })));
-
-  // Say before anything starts what would hold the agents at a first-run dialog (folder trust,
-  // onboarding, login): they would wait there, reported as waiting, until someone answers.
-  if (layout.agents.some((a) => a.mode === 'interactive' && !a.host)) {
-    const { setupFindings } = await import('../doctor/doctor.js');
-    const problems = setupFindings(layout, process.env, process.getuid?.() === 0).filter((f) => f.status === 'problem');
-    for (const f of problems) opts.out(`warning: ${f.summary}`);
-    if (problems.length) opts.out(`  ${quoteArgv([displayPath(join(toolkitRoot, 'scripts', 'orchestrate.mts')), 'doctor'])} gives the exact fix for each.`);
-  }
+  await warnOfDialogs(layout, opts.out);
 
   // An earlier session here: resume it if it was lost (asked for, or agreed to), and the lead's handover.
   const decision = await prepareStart({ layout, stateDir, resume: Boolean(opts.resume), restart: opts.restart, ...(opts.ask ? { ask: opts.ask } : {}), out: opts.out });
   const lead = decision.handover ? await giveLeadHandover(layout, stateDir, decision.handover) : undefined;
   if (lead) opts.out(`${lead} starts with the handover ${displayPath(decision.handover!.file)} as context.`);
-  plan = planSession(layout, { claudeBin, stateDir, ...size, ...(decision.sessionIds ? { sessionIds: decision.sessionIds } : {}) });
-
-  const contexts = new Map<string, LaunchContext>();
-  for (const agent of layout.agents) {
-    const worktree = prepared.worktrees.get(agent.name);
-    const setup = worktree?.setup === 'pending' && layout.worktrees.setup ? { command: layout.worktrees.setup, timeoutS: layout.worktrees.setupTimeoutS } : undefined;
-    const ctx: LaunchContext = { ...launchContext(layout, plan, agent.name, claudeBin, stateDir), ports: ports.get(agent.name) ?? [], approvalTimeoutS: layout.approvals.timeout_s, ...(setup ? { setup } : {}), ...(decision.resume ? { resume: true } : {}) };
-    contexts.set(agent.name, ctx);
-    if (!agent.host) writeAgentFiles(agent, ctx);
-  }
-  writeSessionEnvFiles(layout, stateDir);
+  const plan = planSession(layout, { claudeBin, stateDir, ...size, ...(decision.sessionIds ? { sessionIds: decision.sessionIds } : {}) });
+  const contexts = writeLaunchFiles({ layout, plan, prepared, ports, claudeBin, stateDir, decision });
   // Agents on other hosts first: a host that cannot be reached, or lacks their directory, starts nothing here.
   const hosts = await startHosts(layout, stateDir, contexts, Boolean(decision.resume), size);
-  const transcriptMirror = hosts.size ? (await import('../hosts/remote.js')).transcriptMirror : () => null;
   for (const h of hosts.values()) for (const note of h.notes) opts.out(`${h.record.name}: ${note}`);
   for (const h of hosts.values()) if (h.reused.length) opts.out(`On host ${h.record.name}, ${h.reused.join(', ')} ${h.reused.length === 1 ? 'was' : 'were'} still running; kept.`);
   const stopHosts = async (): Promise<void> => { if (hosts.size && !decision.resume) { const { stopHost } = await import('../hosts/remote.js'); await Promise.all([...hosts.values()].map((h) => stopHost(h.record))); } };
@@ -141,10 +98,76 @@ export async function start(opts: StartOptions): Promise<number> {
     await stopHosts();
     throw new OrchestratorError(`could not build tmux session "${layout.session}": ${(error as Error).message}`);
   }
+  const agents = await agentRecords({ layout, plan, prepared, ports, stateDir, hosts, built });
+  await recordStart({ opts, layout, stateDir, server, built, hosts, agents, decision, stopHosts });
 
+  const names = agents.map((a) => a.name).join(', ');
+  opts.out(`${decision.resume ? 'Resumed' : 'Started'} tmux session "${layout.session}" with ${agents.length} agent${agents.length === 1 ? '' : 's'}${names ? ` (${names})` : ''} from ${displayPath(layout.file)}.`);
+  opts.out(`State: ${stateDir}`);
+  if (layout.dashboard) opts.out(`Dashboard: starting in the control window; ${quoteArgv([displayPath(join(toolkitRoot, 'scripts', 'orchestrate.mts')), 'dashboard', '--url', '--state', displayPath(stateDir)])} prints its address.`);
+  return finish(opts, server, layout.session);
+}
+
+/** --dry-run: the tmux commands, the control window's and each agent's command line; nothing starts. */
+async function printDryRun(opts: StartOptions, layout: Layout, plan: StartPlan, stateDir: string): Promise<number> {
+  opts.out(`# tmux session "${layout.session}" from ${layout.file} (dry run: nothing is started)`);
+  opts.out(renderCommands(opts.socket, buildCommands(plan.tmux)));
+  // Names only: env: values may be secrets, whatever their names (a URL with a password in it).
+  if (Object.keys(layout.env).length) opts.out(`# the layout's env: (values in ${plan.tmux.envFile}, mode 0600, not shown): ${envNames(layout.env)}`);
+  opts.out(`# then, once the store is written, the control window (recorder, status board${layout.dashboard ? ' and dashboard' : ''}):`);
+  opts.out(renderCommands(opts.socket, controlCommands(layout.session, stateDir, layout.root, undefined, false, layout.dashboard)));
+  const { worktreePath } = await import('../worktrees/prepare.js');
+  for (const agent of plan.agents) {
+    const spec = layout.agents.find((a) => a.name === agent.name)!;
+    if (spec.worktree) opts.out(`# agent ${agent.name} gets its own worktree ${worktreePath(layout.root, layout, agent.name)} below the repository's top (branch ${spec.worktree.branch}), and runs in it:`);
+    opts.out(`# agent ${agent.name} (${spec.role}) in ${spec.cwd}, run by ${agent.launchFile}, its env: (values not shown) ${envNames(layoutEnv(spec, { env: { ...layout.env, ...(spec.host ? layout.hosts[spec.host]?.env : {}) } }))}:`);
+    opts.out(quoteArgv(agent.argv));
+  }
+  return 0;
+}
+
+/** The state directory first: a place we cannot write, or a damaged store, starts nothing (--restart keeps a damaged one aside). */
+function openStateDir(opts: StartOptions, layout: Layout, stateDir: string): void {
+  prepareStateDir(stateDir, layout.agents.map((a) => a.name));
+  const earlier = inspectStore(stateDir);
+  if (earlier.state !== 'damaged') return;
+  if (!opts.restart) throw earlier.error;
+  opts.out(`${earlier.error.file} was damaged (${earlier.error.why}); kept as ${keepDamagedAside(stateDir)}, and the session starts afresh (--restart).`);
+}
+
+/** Says before anything starts what would hold the agents at a first-run dialog (folder trust, onboarding, login): they would wait there, reported as waiting, until someone answers. */
+async function warnOfDialogs(layout: Layout, out: (line: string) => void): Promise<void> {
+  if (!layout.agents.some((a) => a.mode === 'interactive' && !a.host)) return;
+  const { setupFindings } = await import('../doctor/doctor.js');
+  const problems = setupFindings(layout, process.env, process.getuid?.() === 0).filter((f) => f.status === 'problem');
+  for (const f of problems) out(`warning: ${f.summary}`);
+  if (problems.length) out(`  ${quoteArgv([displayPath(join(toolkitRoot, 'scripts', 'orchestrate.mts')), 'doctor'])} gives the exact fix for each.`);
+}
+
+interface Planned { layout: Layout; plan: StartPlan; prepared: Prepared & { layout: Layout }; ports: Map<string, number[]>; stateDir: string }
+
+/** Each agent's launch context; the files of the agents here (a host's are written there) and the session's env files. */
+function writeLaunchFiles(p: Planned & { claudeBin: string; decision: StartDecision }): Map<string, LaunchContext> {
+  const { layout, plan, prepared, ports, stateDir, decision } = p;
+  const contexts = new Map<string, LaunchContext>();
+  for (const agent of layout.agents) {
+    const worktree = prepared.worktrees.get(agent.name);
+    const setup = worktree?.setup === 'pending' && layout.worktrees.setup ? { command: layout.worktrees.setup, timeoutS: layout.worktrees.setupTimeoutS } : undefined;
+    const ctx: LaunchContext = { ...launchContext(layout, plan, agent.name, p.claudeBin, stateDir), ports: ports.get(agent.name) ?? [], approvalTimeoutS: layout.approvals.timeout_s, ...(setup ? { setup } : {}), ...(decision.resume ? { resume: true } : {}) };
+    contexts.set(agent.name, ctx);
+    if (!agent.host) writeAgentFiles(agent, ctx);
+  }
+  writeSessionEnvFiles(layout, stateDir);
+  return contexts;
+}
+
+/** The store's record of each agent in the built session (an agent on a host: its pane there, shown here in a view pane). */
+async function agentRecords(p: Planned & { hosts: Map<string, HostStart>; built: BuiltSession }): Promise<AgentRecord[]> {
+  const { layout, plan, prepared, ports, stateDir, hosts } = p;
+  const transcriptMirror = hosts.size ? (await import('../hosts/remote.js')).transcriptMirror : () => null;
   const now = new Date().toISOString();
   const agents: AgentRecord[] = [];
-  for (const window of built.windows) {
+  for (const window of p.built.windows) {
     for (const pane of window.panes) {
       if (!pane.agent) continue;
       const spec = layout.agents.find((a) => a.name === pane.agent)!;
@@ -159,8 +182,20 @@ export async function start(opts: StartOptions): Promise<number> {
       });
     }
   }
+  return agents;
+}
+
+interface Recording {
+  opts: StartOptions; layout: Layout; stateDir: string; server: Server; built: BuiltSession; hosts: Map<string, HostStart>;
+  agents: AgentRecord[]; decision: StartDecision; stopHosts: () => Promise<void>;
+}
+
+/** Records the session in the store (a resumed one: its tasks recovered), then starts the control window; a failure leaves no half-built session. */
+async function recordStart(r: Recording): Promise<void> {
+  const { opts, layout, stateDir, built, hosts, agents, decision } = r;
+  const now = agents[0]?.updated_at ?? new Date().toISOString();
   const record = {
-    name: layout.session, socket: server.socket ?? null, tmux_id: built.session.id, layout_file: layout.file,
+    name: layout.session, socket: r.server.socket ?? null, tmux_id: built.session.id, layout_file: layout.file,
     root: layout.root, state_dir: stateDir, created_at: now, ended_at: null, windows: built.windows, handover: decision.handover?.file ?? null,
     ...(hosts.size ? { hosts: Object.fromEntries([...hosts].map(([name, h]) => [name, h.record])) } : {}),
   };
@@ -186,21 +221,18 @@ export async function start(opts: StartOptions): Promise<number> {
     } else await store.recordSession(record, agents, { fleet: layout.fleet, limits: {}, policy, approval_settings: layout.approvals, notify: layout.notify });
     // The recorder starts only now that the store holds the session it records; it records the
     // control window's ids itself (it is the store's writer from now on).
-    await createControlWindow(server, layout.session, stateDir, layout.root, built, layout.dashboard);
+    await createControlWindow(r.server, layout.session, stateDir, layout.root, built, layout.dashboard);
   } catch (error) {
     // Never leave a half-built session behind. A session being resumed stays lost (its tasks wait
     // for the next --resume); a new one is marked ended.
     await built.session.kill().catch(() => {});
-    await stopHosts();
-    if (store?.data.session?.tmux_id === built.session.id && !decision.resume) await store.endSession().catch(() => {});
+    await r.stopHosts();
+    if (store?.data.session?.tmux_id === built.session.id && !decision.resume) {
+      const { recordSessionEnd } = await import('./record-end.js');
+      await store.mutate((d) => { recordSessionEnd(d, stateDir, 'never-ran', new Date().toISOString(), 'the session did not start'); }).catch(() => {});
+    }
     throw new OrchestratorError(`could not start the session "${layout.session}": ${(error as Error).message}`);
   }
-
-  const names = agents.map((a) => a.name).join(', ');
-  opts.out(`${decision.resume ? 'Resumed' : 'Started'} tmux session "${layout.session}" with ${agents.length} agent${agents.length === 1 ? '' : 's'}${names ? ` (${names})` : ''} from ${displayPath(layout.file)}.`);
-  opts.out(`State: ${stateDir}`);
-  if (layout.dashboard) opts.out(`Dashboard: starting in the control window; ${quoteArgv([displayPath(join(toolkitRoot, 'scripts', 'orchestrate.mts')), 'dashboard', '--url', '--state', displayPath(stateDir)])} prints its address.`);
-  return finish(opts, server, layout.session);
 }
 
 /** Starts every host's agents (hosts side by side); a host that fails stops the others it started. */

@@ -62,18 +62,53 @@ const describe = (reply: Reply): string =>
   reply.kind === 'message' ? reply.content.map((b) => (b.type === 'text' ? 'text' : `tool_use:${b.name}`)).join('+')
     : reply.kind === 'error' ? `error:${reply.status}` : reply.kind;
 
+/** Timers the stand-in set, all cleared when it closes. */
+class Timers {
+  private readonly set = new Set<NodeJS.Timeout>();
+
+  /** Runs fn after ms (now, for 0). */
+  later(ms: number, fn: () => void): void {
+    if (ms <= 0) { fn(); return; }
+    const timer = setTimeout(() => { this.set.delete(timer); fn(); }, ms);
+    this.set.add(timer);
+  }
+
+  clear(): void {
+    for (const timer of this.set) clearTimeout(timer);
+    this.set.clear();
+  }
+}
+
+/** Sends a planned reply: an API error, a message (whole or streamed), or a stream dropped part way. */
+function sendReply(req: IncomingMessage, res: ServerResponse, raw: string, body: MessagesBody, reply: Exclude<Reply, { kind: 'hang' }>, timers: Timers): void {
+  if (reply.kind === 'error') {
+    sendJson(res, reply.status, errorBody(reply.status), reply.status === 429 ? { 'retry-after': '1' } : {});
+    return;
+  }
+  const model = body.model ?? 'claude-standin';
+  const id = messageId();
+  const content = reply.kind === 'message' ? reply.content : [{ type: 'text' as const, text: 'dropped' }];
+  const stop = reply.kind === 'message' ? reply.stopReason : 'end_turn';
+  const usage = usageFor(raw, content);
+  if (!body.stream && reply.kind === 'drop') { req.socket.destroy(); return; }
+  if (!body.stream && reply.kind === 'message') { sendJson(res, 200, replyMessage(id, model, content, stop, usage)); return; }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}` });
+  const events = replyEvents(id, model, content, stop, usage);
+  if (reply.kind === 'drop') {
+    res.write(events.slice(0, 3).map(formatEvent).join(''));
+    timers.later(50, () => req.socket.destroy());
+    return;
+  }
+  res.end(events.map(formatEvent).join(''));
+}
+
 /** Starts the stand-in on 127.0.0.1 (a free port unless one is given). */
 export async function startStandin(opts: StandinOptions = {}): Promise<Standin> {
   const host = opts.host ?? '127.0.0.1';
   const requests: StandinRequest[] = [];
   let refusal: Refusal | null = null;
   const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
-  const later = (ms: number, fn: () => void): void => {
-    if (ms <= 0) { fn(); return; }
-    const timer = setTimeout(() => { timers.delete(timer); fn(); }, ms);
-    timers.add(timer);
-  };
+  const timers = new Timers();
 
   const answer = (req: IncomingMessage, res: ServerResponse, raw: string, entry: StandinRequest): void => {
     const path = (req.url ?? '/').split('?')[0];
@@ -97,25 +132,7 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     const reply = planReply(turn);
     Object.assign(entry, { prompt: turn.prompt, step: turn.step, side: !turn.hasTools, reply: describe(reply) });
     if (reply.kind === 'hang') return;
-    later((opts.latencyMs ?? 0) + reply.delayMs, () => {
-      if (reply.kind === 'error') {
-        return sendJson(res, reply.status, errorBody(reply.status), reply.status === 429 ? { 'retry-after': '1' } : {});
-      }
-      const model = body.model ?? 'claude-standin';
-      const id = messageId();
-      const content = reply.kind === 'message' ? reply.content : [{ type: 'text' as const, text: 'dropped' }];
-      const stop = reply.kind === 'message' ? reply.stopReason : 'end_turn';
-      const usage = usageFor(raw, content);
-      if (!body.stream && reply.kind === 'drop') return void req.socket.destroy();
-      if (!body.stream && reply.kind === 'message') return sendJson(res, 200, replyMessage(id, model, content, stop, usage));
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}` });
-      const events = replyEvents(id, model, content, stop, usage);
-      if (reply.kind === 'drop') {
-        res.write(events.slice(0, 3).map(formatEvent).join(''));
-        return void later(50, () => req.socket.destroy());
-      }
-      res.end(events.map(formatEvent).join(''));
-    });
+    timers.later((opts.latencyMs ?? 0) + reply.delayMs, () => sendReply(req, res, raw, body, reply, timers));
   };
 
   const server = createServer((req, res) => {
@@ -151,7 +168,6 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     requests,
     refuse: (r) => { refusal = r; },
     close: () => new Promise<void>((resolve) => {
-      for (const timer of timers) clearTimeout(timer);
       timers.clear();
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();

@@ -2,12 +2,15 @@
 // here and nowhere else.
 //
 //   store.json              the store (the recorder is its only writer)
+//   store.damaged-<time>.json  a damaged store, kept aside when a session starts afresh over it
 //   inbox/                  requests to the recorder (dispatch, cancel, run), one file each
 //   agents/<name>/          one agent: launch.sh, env (its env: values, mode 0600), settings.json, status.jsonl (its hooks' events),
 //                           mcp.json, launch.log, system-prompt.md; headless.json and prompts/ for
-//                           a headless agent; worktree.json, setup.log and setup.done for an
-//                           agent with its own worktree; approvals/<request>.json, the decisions
-//                           on its permission requests (written once, by whoever decides first)
+//                           a headless agent (<seq>-<task>.json to run, <task>.cancel to stop);
+//                           worktree.json, setup.log and setup.done for an agent with its own
+//                           worktree; approvals/<request>.json, the decisions on its permission
+//                           requests (written once, by whoever claims <request>.claim first);
+//                           transcripts/<session id>.jsonl, the local copy of a host's transcript
 //   panes/<w>.<p>.env       a command pane's env: values (mode 0600), read by its shell before the command
 //   tmux-env.conf           the layout's env: as tmux's session environment (mode 0600), read by source-file
 //   handovers/              Markdown handovers
@@ -21,9 +24,15 @@
 import { join } from 'node:path';
 
 export const storeFile = (stateDir: string): string => join(stateDir, 'store.json');
+/** Where a damaged store is moved aside, stamped with the time (no ':' or '.' in the name). */
+export const damagedStoreFile = (stateDir: string, at: Date): string => join(stateDir, `store.damaged-${at.toISOString().replace(/[:.]/g, '-')}.json`);
 export const inboxDir = (stateDir: string): string => join(stateDir, 'inbox');
+/** One request in the inbox, by its file name. */
+export const inboxRequestFile = (stateDir: string, name: string): string => join(inboxDir(stateDir), name);
 export const agentsDir = (stateDir: string): string => join(stateDir, 'agents');
 export const handoversDir = (stateDir: string): string => join(stateDir, 'handovers');
+/** One handover, by its file name. */
+export const handoverFile = (stateDir: string, name: string): string => join(handoversDir(stateDir), name);
 export const hookScriptFile = (stateDir: string): string => join(stateDir, 'hook.sh');
 export const recorderScriptFile = (stateDir: string): string => join(stateDir, 'recorder.sh');
 export const approvalHookFile = (stateDir: string): string => join(stateDir, 'approve.sh');
@@ -42,6 +51,8 @@ export type IndexedKind = 'tasks' | 'runs';
 export const archiveDir = (stateDir: string): string => join(stateDir, 'archive');
 export const archiveFile = (stateDir: string, kind: ArchiveKind): string => join(archiveDir(stateDir), `${kind}.jsonl`);
 export const indexFile = (stateDir: string, kind: IndexedKind): string => join(archiveDir(stateDir), `${kind}.idx`);
+/** The folders every session's state directory holds. */
+export const stateFolders = (stateDir: string): string[] => [agentsDir(stateDir), inboxDir(stateDir), handoversDir(stateDir), archiveDir(stateDir)];
 
 /** The directory holding one agent's files. */
 export const agentDir = (stateDir: string, agent: string): string => join(agentsDir(stateDir), agent);
@@ -74,3 +85,13 @@ export function agentFiles(stateDir: string, agent: string): {
 export const statusFile = (stateDir: string, agent: string): string => agentFiles(stateDir, agent).status;
 /** Where a headless agent's runner finds its tasks: <seq>-<task>.json files, and <task>.cancel. */
 export const promptsDir = (stateDir: string, agent: string): string => agentFiles(stateDir, agent).prompts;
+/** A task waiting in a headless agent's prompts directory: its sequence number (8 digits, so names sort) and task id. */
+export const queuedPromptFile = (prompts: string, seq: number, task: string): string => join(prompts, `${String(seq).padStart(8, '0')}-${task}.json`);
+/** Asks a headless agent's runner to interrupt or drop a task. */
+export const cancelRequestFile = (prompts: string, task: string): string => join(prompts, `${task}.cancel`);
+/** Who decided a permission request first (created exclusively, so one decider wins). */
+export const approvalClaimFile = (stateDir: string, agent: string, id: string): string => join(agentFiles(stateDir, agent).approvals, `${id}.claim`);
+/** The decision the approval hook waits for. */
+export const approvalAnswerFile = (stateDir: string, agent: string, id: string): string => join(agentFiles(stateDir, agent).approvals, `${id}.json`);
+/** The local copy of a host agent's transcript. */
+export const transcriptMirror = (stateDir: string, agent: string, sessionId: string): string => join(agentFiles(stateDir, agent).dir, 'transcripts', `${sessionId}.jsonl`);

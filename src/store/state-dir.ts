@@ -5,11 +5,10 @@ import { accessSync, constants, lstatSync, mkdirSync, readFileSync, renameSync, 
 import { dirname, join, resolve } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
 import { emptyStore, type StoreData } from './types.js';
-import { storeFile } from './paths.js';
+import { agentDir, damagedStoreFile, stateFolders, storeFile } from './paths.js';
 
 
 /** Folders of a state directory that must be folders when they exist. */
-const FOLDERS = ['agents', 'inbox', 'handovers', 'archive'];
 
 /** A store.json that is not a store: the session it held cannot be read from it. */
 export class DamagedStoreError extends OrchestratorError {
@@ -59,10 +58,10 @@ export function prepareStateDir(dir: string, agents: readonly string[] = []): st
   } catch (error) {
     throw bad(`cannot write in the state directory ${abs}: ${reason(error)} (give --state a directory you can write)`);
   }
-  const folders = [...FOLDERS, ...agents.map((a) => join('agents', a))];
-  for (const name of folders) {
-    const stats = lstatOrUndefined(join(abs, name));
-    if (stats && !stats.isDirectory()) throw bad(`${join(abs, name)} is a file, where the session keeps a folder; move it away or give --state another directory`);
+  const folders = [...stateFolders(abs), ...agents.map((a) => agentDir(abs, a))];
+  for (const folder of folders) {
+    const stats = lstatOrUndefined(folder);
+    if (stats && !stats.isDirectory()) throw bad(`${folder} is a file, where the session keeps a folder; move it away or give --state another directory`);
   }
   const store = statOf(storeFile(abs));
   if (store && !store.isFile()) throw bad(`${storeFile(abs)} is not a file; move it away or give --state another directory`);
@@ -131,7 +130,7 @@ export function readStore(stateDir: string): StoreData {
 
 /** Moves a damaged store aside (store.damaged-<time>.json next to it) and returns its new path. */
 export function keepDamagedAside(stateDir: string): string {
-  const aside = join(stateDir, `store.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const aside = damagedStoreFile(stateDir, new Date());
   renameSync(storeFile(stateDir), aside);
   return aside;
 }

@@ -43,10 +43,4 @@ export class Store {
     if (changed) await this.db.write();
     return changed;
   }
-
-  /** Marks the session ended (its tmux session is gone). */
-  async endSession(at = new Date().toISOString()): Promise<void> {
-    if (this.db.data.session) this.db.data.session.ended_at = at;
-    await this.db.write();
-  }
 }

@@ -166,6 +166,11 @@ export interface ApprovalRecord {
   rule: string | null;
   message: string | null;
   decided_at: string | null;
+  /**
+   * A layout rule's decision, recorded in the recorder's pass; its decision files are written after
+   * the store (an effect, performed again by a recorder that starts while the request is pending).
+   */
+  ruled?: { behavior: 'allow' | 'deny'; rule: string; message: string | null };
 }
 
 /** How permission requests are decided: who may besides a person, and how long the hook waits. */

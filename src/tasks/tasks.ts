@@ -160,26 +160,7 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
   };
   const wait = (task: TaskRecord, why: string | null): void => { if ((task.waiting ?? null) !== why) { task.waiting = why; changed = true; } };
   for (const task of tasks.filter((t) => t.state === 'queued')) {
-    const named = task.target.agent ? data.agents[task.target.agent] : undefined;
-    if (named && gone(named, now)) {
-      // Its agent exited and did not come back (restart: on-failure would have restarted it by now).
-      const what = cutShortPending(task) ? 'while it ran this task and did not come back' : 'before it could take this task';
-      fail(data, task, now, `${named.name} exited (${named.reason ?? 'no reason recorded'}) ${what}; start it again (./start.mts --resume) and dispatch again`);
-      changed = true;
-      continue;
-    }
-    if (named && setupFailed(named)) {
-      fail(data, task, now, `${named.name} cannot take tasks: ${named.reason ?? 'its worktree setup failed'}`);
-      changed = true;
-      continue;
-    }
-    const candidates = named ? [] : Object.values(data.agents).filter((a) => matches(a, task.target));
-    if (candidates.length && candidates.every((a) => gone(a, now))) {
-      // A task for a role (or any agent) whose every agent exited and did not come back.
-      fail(data, task, now, `every agent that could take it exited and did not come back (${candidates.map((a) => `${a.name}: ${a.reason ?? 'no reason recorded'}`).join('; ')}); start them again (./start.mts --resume) and dispatch again`);
-      changed = true;
-      continue;
-    }
+    if (failIfNobodyCanTake(data, task, now)) { changed = true; continue; }
     // Under a limit, nothing goes to an agent of that account until its time passed, and then to one
     // agent first; a task sent back by a limit goes to the same agent (its conversation).
     // Budgets and busy caps hold a task back, saying why.
@@ -198,6 +179,28 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
     effects.push({ kind: 'deliver', task: task.id, agent: agent.name, attempt: 1 });
   }
   return { effects, changed: changed || effects.length > 0 };
+}
+
+/** Fails a queued task no agent can ever take: its agent exited for good or its worktree setup failed, or every agent of its role exited for good. Whether it did. */
+function failIfNobodyCanTake(data: StoreData, task: TaskRecord, now: number): boolean {
+  const named = task.target.agent ? data.agents[task.target.agent] : undefined;
+  if (named && gone(named, now)) {
+    // Its agent exited and did not come back (restart: on-failure would have restarted it by now).
+    const what = cutShortPending(task) ? 'while it ran this task and did not come back' : 'before it could take this task';
+    fail(data, task, now, `${named.name} exited (${named.reason ?? 'no reason recorded'}) ${what}; start it again (./start.mts --resume) and dispatch again`);
+    return true;
+  }
+  if (named && setupFailed(named)) {
+    fail(data, task, now, `${named.name} cannot take tasks: ${named.reason ?? 'its worktree setup failed'}`);
+    return true;
+  }
+  const candidates = named ? [] : Object.values(data.agents).filter((a) => matches(a, task.target));
+  if (candidates.length && candidates.every((a) => gone(a, now))) {
+    // A task for a role (or any agent) whose every agent exited and did not come back.
+    fail(data, task, now, `every agent that could take it exited and did not come back (${candidates.map((a) => `${a.name}: ${a.reason ?? 'no reason recorded'}`).join('; ')}); start them again (./start.mts --resume) and dispatch again`);
+    return true;
+  }
+  return false;
 }
 
 /** Interrupts that a recorder killed before it finished them left behind: do them again. */

@@ -1,5 +1,6 @@
 // The architecture, checked: nothing outside src/cli/ imports src/cli/, src/tmux/ knows nothing of
-// the store, and neither modules nor folders import each other in a cycle (type imports count).
+// the store, src/tasks/ does no delivery IO, and neither modules nor folders import each other in a
+// cycle (type imports count).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname } from 'node:path';
@@ -33,4 +34,9 @@ test('no import cycle between folders', () => {
   const found = cycles(folderGraph(graph));
   const why = found.map((c) => `${c.join(' <-> ')}: ${importers((f) => c.includes(dirname(f)), (t) => c.includes(dirname(t))).filter((e) => { const [a, b] = e.split(' -> '); return dirname(a!) !== dirname(b!); }).join('; ')}`);
   assert.deepEqual(why, []);
+});
+
+test('src/tasks/ does no delivery IO: nothing of tmux, hosts, ssh or the headless runner (that is src/delivery/)', () => {
+  const io = ['src/tmux/', 'src/hosts/', 'src/ssh/', 'src/headless/', 'src/delivery/'];
+  assert.deepEqual(importers((f) => f.startsWith('src/tasks/'), (t) => io.some((d) => t.startsWith(d))), []);
 });

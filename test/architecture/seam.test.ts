@@ -51,7 +51,7 @@ const MODE_ALLOWED: Record<string, number> = {
   'src/tasks/tasks.ts': 4,
   'src/layout/forks.ts': 1,
   'src/session/freeze.ts': 2,
-  'src/session/handover.ts': 2,
+  'src/handover/render.ts': 2,
   'src/session/plan.ts': 1,
   'src/session/start.ts': 1,
 };
@@ -68,7 +68,7 @@ const HOST_ALLOWED: Record<string, number> = {
   // A layout's fork across machines is refused before any agent (or driver) exists.
   'src/layout/forks.ts': 4,
   'src/layout/load.ts': 1,
-  'src/recorder/recorder.ts': 2,
+  'src/recorder/host-links.ts': 2,
   'src/session/recover.ts': 1,
   'src/session/start.ts': 12,
   'src/worktrees/prepare.ts': 1,

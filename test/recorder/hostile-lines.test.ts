@@ -31,7 +31,7 @@ async function session(t: TestContext): Promise<{ dir: string; store: Store; log
     dir, store, log,
     async drain() {
       try {
-        let result = { taken: [], effects: [], changed: false } as ReturnType<typeof recordPass>;
+        let result = { taken: [], effects: [], decisions: [], changed: false } as ReturnType<typeof recordPass>;
         await store.update((data) => { result = recordPass(data, dir, ['w1'], (l) => log.push(l)); return result.changed; });
         takenIn(result.taken);
       } catch (error) {

@@ -1,12 +1,11 @@
 // Recovery as changes to store data: catching up with status files the recorder did not read,
-// tasks cut short by a lost session (requeue or report), closing a lost session started afresh,
-// the resumed session's records, and the layout's on_recover.
+// tasks cut short by a lost session (requeue or report), the resumed session's records, and the layout's on_recover.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyStore, type AgentRecord, type StoreData, type TaskRecord } from '../../src/store/types.js';
-import { catchUp, closeLost, recoverTasks, worthResuming } from '../../src/session/recover.js';
+import { catchUp, recoverTasks, worthResuming } from '../../src/session/recover.js';
 import { recordResumed } from '../../src/session/resume.js';
 import { loadLayout } from '../../src/layout/load.js';
 import { tempDir } from '../helpers/tmux.js';
@@ -52,23 +51,13 @@ test('requeue: running and delivering tasks are interrupted and queued again und
   assert.match(lines[0]!, /task t1 interrupted \(.*\) and queued again \(on_recover: requeue\)/);
 });
 
-test('report: cut-short tasks end as interrupted with the reason; closeLost ends everything unfinished and the session', () => {
+test('report: cut-short tasks end as interrupted with the reason', () => {
   const data = store([task('t1', 'running'), task('t2', 'queued')]);
   recoverTasks(data, 'report', AT, 'lost');
   assert.equal(data.tasks!.t1!.state, 'interrupted');
   assert.equal(data.tasks!.t1!.ended_at, AT);
   assert.equal(data.tasks!.t1!.error, 'lost while it was running on w1');
   assert.equal(data.tasks!.t2!.state, 'queued');
-
-  const lost = store([task('t1', 'running'), task('t2', 'queued'), task('t3', 'failed', { error: 'old' })]);
-  lost.recorder = { pid: 1, started_at: AT };
-  const lines = closeLost(lost, AT, 'started afresh');
-  assert.deepEqual([lost.tasks!.t1!.state, lost.tasks!.t2!.state, lost.tasks!.t3!.state], ['interrupted', 'cancelled', 'failed']);
-  assert.equal(lost.tasks!.t2!.error, 'started afresh before it was delivered');
-  assert.equal(lost.tasks!.t3!.error, 'old');
-  assert.equal(lost.session!.ended_at, AT);
-  assert.equal(lost.recorder, null);
-  assert.equal(lines.length, 2);
 });
 
 test('catchUp records what the status files hold beyond the cursors, once', (t) => {

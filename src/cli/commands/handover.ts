@@ -3,7 +3,7 @@
 import { parse } from '../args.js';
 import { resolveStateDir } from '../state-dir.js';
 import { UsageError } from '../../core/errors.js';
-import { writeHandover } from '../../session/handovers.js';
+import { writeHandover } from '../../handover/files.js';
 
 export const handoverUsage = `Usage: orchestrate handover [--state DIR] [--out FILE] [--summary [--summary-timeout S]]
 

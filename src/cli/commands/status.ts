@@ -1,9 +1,11 @@
 // `orchestrate status [--json] [--state DIR]` and `orchestrate watch`: what every agent is doing.
 import { watch } from 'node:fs';
+import { basename } from 'node:path';
 import chalk from 'chalk';
 import { parse } from '../args.js';
 import { resolveStateDir } from '../state-dir.js';
 import { readStore } from '../../store/state-dir.js';
+import { storeFile } from '../../store/paths.js';
 import type { AgentRecord, StoreData } from '../../store/types.js';
 import { oneLine } from '../../util/text.js';
 import { asSeen, liveness, lostLine, type Liveness } from '../../session/liveness.js';
@@ -93,7 +95,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   draw();
   // The store is replaced by rename on every write: watch the directory, redraw on change, and
   // once every few seconds so ages stay current.
-  watch(dir, (_, file) => { if (file === 'store.json') draw(); });
+  watch(dir, (_, file) => { if (file === basename(storeFile(dir))) draw(); });
   setInterval(draw, 5000);
   return new Promise(() => {});
 }

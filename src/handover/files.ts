@@ -2,16 +2,16 @@
 // starts with. A handover is built from the store (read, never written: the recorder is its
 // writer) plus git; the lead's summary, when asked for, is a task dispatched like any other.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { readStore } from '../store/state-dir.js';
 import { cancelTask, dispatchTask, waitForTask } from '../tasks/client.js';
 import { Server } from '../tmux/objects.js';
 import type { StoreData } from '../store/types.js';
-import { gitRepos } from './git.js';
+import { gitRepos } from './repos.js';
 import { judge } from '../worktrees/cleanup.js';
 import { worktreeAgents } from '../worktrees/ops.js';
-import { handoverMeta, leadOf, renderHandover, type HandoverInput } from './handover.js';
-import { handoversDir } from '../store/paths.js';
+import { handoverMeta, leadOf, renderHandover, type HandoverInput } from './render.js';
+import { handoverFile, handoversDir } from '../store/paths.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { OrchestratorError } from '../core/errors.js';
 
@@ -84,7 +84,7 @@ export async function writeHandover(opts: HandoverOptions): Promise<{ file: stri
     data, stateDir: opts.stateDir, now: at, running, repos, worktrees, ...(summary ? { summary } : {}),
     exclude: summary && 'task' in summary ? [summary.task] : [], ...(opts.by ? { by: opts.by } : {}), ending: Boolean(opts.ending),
   });
-  const file = opts.out ? resolve(opts.out) : join(handoversDir(opts.stateDir), handoverName(at));
+  const file = opts.out ? resolve(opts.out) : handoverFile(opts.stateDir, handoverName(at));
   writeFileAtomic(file, text);
   return { file, text, ...(summary && 'error' in summary ? { summaryError: summary.error } : {}) };
 }
@@ -100,7 +100,7 @@ export function latestHandover(stateDir: string, layoutFile: string): { file: st
   } catch {
     return undefined;
   }
-  const files = names.map((n) => join(handoversDir(stateDir), n)).flatMap((file) => {
+  const files = names.map((n) => handoverFile(stateDir, n)).flatMap((file) => {
     try {
       const st = statSync(file);
       return st.isFile() ? [{ file, mtime: st.mtimeMs }] : [];

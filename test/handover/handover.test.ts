@@ -7,10 +7,10 @@ import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { emptyStore, type AgentRecord, type StoreData, type TaskRecord } from '../../src/store/types.js';
-import { handoverMeta, renderHandover } from '../../src/session/handover.js';
-import { handoverContext, handoverName, latestHandover, writeHandover } from '../../src/session/handovers.js';
-import { gitRepos } from '../../src/session/git.js';
-import { isHandoverName } from '../../src/dashboard/handovers.js';
+import { handoverMeta, renderHandover } from '../../src/handover/render.js';
+import { handoverContext, handoverName, latestHandover, writeHandover } from '../../src/handover/files.js';
+import { gitRepos } from '../../src/handover/repos.js';
+import { isHandoverName } from '../../src/handover/read.js';
 import { tempDir } from '../helpers/tmux.js';
 
 const agent = (name: string, role: string, cwd: string, cost = 0): AgentRecord => ({

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import type { AgentRecord, StoreData, TaskRecord } from '../store/types.js';
 import { quote, quoteArgv } from '../util/shell-quote.js';
 import { toolkitRoot } from '../util/paths.js';
-import type { RepoInfo } from './git.js';
+import type { RepoInfo } from './repos.js';
 import type { Verdict } from '../worktrees/cleanup.js';
 import { oneLine } from '../util/text.js';
 import { formatUsd } from '../core/looks.js';
 import { OrchestratorError } from '../core/errors.js';
-import { archiveFile } from '../store/paths.js';
+import { archiveFile, storeFile } from '../store/paths.js';
 
 export interface HandoverInput {
   data: StoreData;
@@ -122,106 +122,122 @@ export function resumeCommands(data: StoreData, stateDir: string, running: boole
   return lines;
 }
 
-/** The handover's Markdown. */
+/** The handover's Markdown: one section after another, each from its own part of the records. */
 export function renderHandover(input: HandoverInput): string {
-  const { data, stateDir, now } = input;
+  const { data, stateDir } = input;
   const s = data.session;
   if (!s) throw new OrchestratorError(`no session recorded in ${stateDir}: start one with ./start.mts --state ${stateDir}`, 2);
+  const sections = [headerSection(input, s), sessionSection(input, s), agentsSection(input), tasksSection(input), runsSection(input), costSection(input),
+    reposSection(input), worktreesSection(input), ['## Resume', '', '```sh', ...resumeCommands(data, stateDir, input.running, input.ending), '```', ''], summarySection(input)];
+  return `${sections.flat().join('\n').trimEnd()}\n`;
+}
+
+type Session = NonNullable<StoreData['session']>;
+
+function headerSection(input: HandoverInput, s: Session): string[] {
+  const { stateDir, now } = input;
   const meta: HandoverMeta = { session: s.name, layout: s.layout_file, state_dir: stateDir, written_at: now.toISOString() };
-  const agents = Object.values(data.agents);
-  const out: string[] = [];
-  const add = (...lines: string[]): void => { out.push(...lines); };
+  return [`${HANDOVER_MARK}${JSON.stringify(meta)} -->`, `# Handover: session ${code(s.name)}`, '',
+    `Written ${now.toISOString()}${input.by ? ` by ${code(input.by)}` : ''} from the session's store (${code(storeFile(stateDir))}) and the agents' working directories. Everything below is recorded fact except a section marked as written by the lead.`, ''];
+}
 
-  add(`${HANDOVER_MARK}${JSON.stringify(meta)} -->`, `# Handover: session ${code(s.name)}`, '',
-    `Written ${now.toISOString()}${input.by ? ` by ${code(input.by)}` : ''} from the session's store (${code(join(stateDir, 'store.json'))}) and the agents' working directories. Everything below is recorded fact except a section marked as written by the lead.`, '');
-
-  add('## Session', '',
+function sessionSection(input: HandoverInput, s: Session): string[] {
+  return ['## Session', '',
     `- tmux session: ${code(s.name)} on ${s.socket ? `the private server ${code(`tmux -L ${s.socket}`)}` : 'the default tmux server'}, ${s.ended_at ? `ended at ${s.ended_at}` : input.ending ? 'being ended now (orchestrate session end)' : input.running ? 'running' : 'not running (its tmux session is gone; it was never ended)'}`,
     `- Layout: ${code(s.layout_file)}`,
     `- Project root: ${code(s.root)}`,
-    `- State directory: ${code(stateDir)}`,
+    `- State directory: ${code(input.stateDir)}`,
     `- Started: ${s.created_at}${s.resumed_at?.length ? `; resumed after a loss at ${s.resumed_at.join(', ')}` : ''}`,
-    ...(s.handover ? [`- The lead started with the earlier handover ${code(s.handover)}`] : []), '');
+    ...(s.handover ? [`- The lead started with the earlier handover ${code(s.handover)}`] : []), ''];
+}
 
-  add('## Agents', '', '| agent | role | status | Claude session id | working directory | cost |', '|---|---|---|---|---|---:|');
+function agentsSection(input: HandoverInput): string[] {
+  const agents = Object.values(input.data.agents);
+  const out = ['## Agents', '', '| agent | role | status | Claude session id | working directory | cost |', '|---|---|---|---|---|---:|'];
   for (const a of agents) {
     const status = a.reason ? `${a.status}: ${oneLine(a.reason, 120)}` : a.status;
-    add(`| ${cell(a.name)} | ${cell(a.role)}${a.mode === 'headless' ? ' (headless)' : ''} | ${cell(status)} | ${code(a.session_id)} | ${code(a.cwd)} | ${usd(a.cost_usd)} |`);
+    out.push(`| ${cell(a.name)} | ${cell(a.role)}${a.mode === 'headless' ? ' (headless)' : ''} | ${cell(status)} | ${code(a.session_id)} | ${code(a.cwd)} | ${usd(a.cost_usd)} |`);
   }
   const lastAnswers = agents.filter((a) => a.last_result);
-  if (lastAnswers.length) {
-    add('', 'Last answers:', '');
-    for (const a of lastAnswers) add(`- ${a.name}: ${oneLine(a.last_result, 300)}`);
-  }
-  add('');
+  if (lastAnswers.length) out.push('', 'Last answers:', '', ...lastAnswers.map((a) => `- ${a.name}: ${oneLine(a.last_result, 300)}`));
+  out.push('');
+  return out;
+}
 
+function tasksSection(input: HandoverInput): string[] {
+  const { data, stateDir } = input;
   const exclude = new Set(input.exclude ?? []);
   const tasks = Object.values(data.tasks ?? {}).filter((t) => !exclude.has(t.id)).sort((a, b) => a.seq - b.seq);
-  add('## Tasks', '');
+  const out = ['## Tasks', ''];
   const archived = data.archive?.tasks;
-  if (!tasks.length && !archived?.count) add('No tasks were dispatched in this session.', '');
+  if (!tasks.length && !archived?.count) out.push('No tasks were dispatched in this session.', '');
   if (archived?.count) {
     const states = Object.entries(archived.by_state ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
-    add(`${archived.count} older finished task${archived.count === 1 ? '' : 's'}${states ? ` (${states})` : ''}, ${usd(archived.cost_usd ?? 0)} in all, are in the archive ${code(archiveFile(stateDir, 'tasks'))}: ${code('orchestrate tasks --page 1')} lists every task, newest first, and ${code('orchestrate result TASK')} reads any of them.`, '');
+    out.push(`${archived.count} older finished task${archived.count === 1 ? '' : 's'}${states ? ` (${states})` : ''}, ${usd(archived.cost_usd ?? 0)} in all, are in the archive ${code(archiveFile(stateDir, 'tasks'))}: ${code('orchestrate tasks --page 1')} lists every task, newest first, and ${code('orchestrate result TASK')} reads any of them.`, '');
   }
   for (const group of TASK_GROUPS) {
     const of = tasks.filter((t) => group.states.includes(t.state));
-    if (!of.length) continue;
-    add(`### ${group.title} (${of.length})`, '', ...of.map((t) => taskLine(t, group.detail(t))), '');
+    if (of.length) out.push(`### ${group.title} (${of.length})`, '', ...of.map((t) => taskLine(t, group.detail(t))), '');
   }
+  return out;
+}
 
-  const runs = runsOf(data);
-  if (runs.length) {
-    add('## Workflow runs', '');
-    for (const r of runs) {
-      const counts = new Map<string, number>();
-      for (const t of r.tasks) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
-      add(`- ${code(r.id)}${r.name ? ` ${r.name}` : ''}: ${r.state}; ${r.tasks.length} task${r.tasks.length === 1 ? '' : 's'} (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'})`);
-      for (const t of r.tasks) add(`  - ${t.name}: ${t.state}${t.agent ? ` on ${t.agent}` : ''}${t.task ? ` (task ${code(t.task)})` : ''}`);
-    }
-    add('');
+function runsSection(input: HandoverInput): string[] {
+  const runs = runsOf(input.data);
+  if (!runs.length) return [];
+  const out = ['## Workflow runs', ''];
+  for (const r of runs) {
+    const counts = new Map<string, number>();
+    for (const t of r.tasks) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
+    out.push(`- ${code(r.id)}${r.name ? ` ${r.name}` : ''}: ${r.state}; ${r.tasks.length} task${r.tasks.length === 1 ? '' : 's'} (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'})`);
+    for (const t of r.tasks) out.push(`  - ${t.name}: ${t.state}${t.agent ? ` on ${t.agent}` : ''}${t.task ? ` (task ${code(t.task)})` : ''}`);
   }
+  out.push('');
+  return out;
+}
 
+function costSection(input: HandoverInput): string[] {
+  const agents = Object.values(input.data.agents);
   const total = agents.reduce((sum, a) => sum + (a.cost_usd ?? 0), 0);
-  add('## Cost', '', ...agents.map((a) => `- ${a.name}: ${usd(a.cost_usd)}`), `- total: ${usd(total)}`, '',
-    'Estimated from the token counts in each agent\'s transcript.', '');
+  return ['## Cost', '', ...agents.map((a) => `- ${a.name}: ${usd(a.cost_usd)}`), `- total: ${usd(total)}`, '',
+    'Estimated from the token counts in each agent\'s transcript.', ''];
+}
 
-  add('## Working directories', '');
-  if (!input.repos.length) add('No agent works inside a git repository.', '');
+function reposSection(input: HandoverInput): string[] {
+  const out = ['## Working directories', ''];
+  if (!input.repos.length) out.push('No agent works inside a git repository.', '');
   for (const repo of input.repos) {
     const who = repo.agents.map((a) => `${a.name}${a.cwd === repo.root ? '' : ` (${code(a.cwd)})`}`).join(', ');
-    add(`### ${code(repo.root)}`, '', `- Agents: ${who}`, `- Branch: ${repo.branch ? code(repo.branch) : 'unknown'}`,
+    out.push(`### ${code(repo.root)}`, '', `- Agents: ${who}`, `- Branch: ${repo.branch ? code(repo.branch) : 'unknown'}`,
       `- Uncommitted changes: ${repo.changes.length ? repo.changes.length : 'none'}`);
     if (repo.changes.length) {
-      add('', '```', ...repo.changes.slice(0, MAX_CHANGES), ...(repo.changes.length > MAX_CHANGES ? [`… and ${repo.changes.length - MAX_CHANGES} more`] : []), '```');
+      out.push('', '```', ...repo.changes.slice(0, MAX_CHANGES), ...(repo.changes.length > MAX_CHANGES ? [`… and ${repo.changes.length - MAX_CHANGES} more`] : []), '```');
     }
-    add('');
+    out.push('');
   }
+  return out;
+}
 
-  if (input.worktrees?.length) {
-    add('## Worktrees', '', input.ending
-      ? 'Each agent with `worktree: true` had its own worktree. `session end` removes only a worktree with nothing uncommitted and nothing unmerged; the others are kept, as they are.'
-      : 'Each agent with `worktree: true` has its own worktree and branch.', '');
-    for (const v of input.worktrees) {
-      const state = data.worktrees?.agents[v.agent];
-      add(`### ${v.agent}: ${code(v.branch)} from ${code(v.base)}`, '', `- Worktree: ${code(v.path)}`,
-        ...(state ? [`- ${state.ahead} commit${state.ahead === 1 ? '' : 's'} ahead of ${code(v.base)}, ${state.behind} behind; files changed: ${state.changed.length ? state.changed.slice(0, MAX_CHANGES).map(code).join(', ') : 'none'}`] : []),
-        v.removable ? `- ${input.ending ? 'Removed at session end' : 'Could be removed'}: ${v.why}` : `- ${input.ending ? 'Kept' : 'Keep'}: ${v.why}`);
-      if (!v.removable && v.merge.length) add('- Merge it:', '', '```sh', ...v.merge, '```', '- Or drop it, losing what is listed above (by hand only; the orchestrator never does this):', '', '```sh', ...v.drop, '```');
-      add('');
-    }
+function worktreesSection(input: HandoverInput): string[] {
+  if (!input.worktrees?.length) return [];
+  const out = ['## Worktrees', '', input.ending
+    ? 'Each agent with `worktree: true` had its own worktree. `session end` removes only a worktree with nothing uncommitted and nothing unmerged; the others are kept, as they are.'
+    : 'Each agent with `worktree: true` has its own worktree and branch.', ''];
+  for (const v of input.worktrees) {
+    const state = input.data.worktrees?.agents[v.agent];
+    out.push(`### ${v.agent}: ${code(v.branch)} from ${code(v.base)}`, '', `- Worktree: ${code(v.path)}`,
+      ...(state ? [`- ${state.ahead} commit${state.ahead === 1 ? '' : 's'} ahead of ${code(v.base)}, ${state.behind} behind; files changed: ${state.changed.length ? state.changed.slice(0, MAX_CHANGES).map(code).join(', ') : 'none'}`] : []),
+      v.removable ? `- ${input.ending ? 'Removed at session end' : 'Could be removed'}: ${v.why}` : `- ${input.ending ? 'Kept' : 'Keep'}: ${v.why}`);
+    if (!v.removable && v.merge.length) out.push('- Merge it:', '', '```sh', ...v.merge, '```', '- Or drop it, losing what is listed above (by hand only; the orchestrator never does this):', '', '```sh', ...v.drop, '```');
+    out.push('');
   }
+  return out;
+}
 
-  add('## Resume', '', '```sh', ...resumeCommands(data, stateDir, input.running, input.ending), '```', '');
-
-  if (input.summary) {
-    if ('text' in input.summary) {
-      add(`## Summary written by the lead (${input.summary.agent}, task ${code(input.summary.task)}; its own words, not checked against the records above)`, '', input.summary.text.trim(), '');
-    } else {
-      add('## Summary by the lead', '', `None: ${input.summary.error}`, '');
-    }
-  }
-  return `${out.join('\n').trimEnd()}\n`;
+function summarySection(input: HandoverInput): string[] {
+  if (!input.summary) return [];
+  if ('text' in input.summary) return [`## Summary written by the lead (${input.summary.agent}, task ${code(input.summary.task)}; its own words, not checked against the records above)`, '', input.summary.text.trim(), ''];
+  return ['## Summary by the lead', '', `None: ${input.summary.error}`, ''];
 }
 
 /** Reads the metadata line of a handover's text, if it is one of ours. */

@@ -2,8 +2,7 @@
 // .md, directly in that folder, are listed or read: no path, no "..", no symbolic link, so no
 // request can reach a file outside it.
 import { constants, fstatSync, lstatSync, openSync, readSync, closeSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { handoversDir } from '../store/paths.js';
+import { handoverFile, handoversDir } from '../store/paths.js';
 
 export interface HandoverInfo { name: string; size: number; modified_at: string }
 
@@ -28,7 +27,7 @@ export function listHandovers(stateDir: string): HandoverInfo[] {
   for (const name of names) {
     if (!isHandoverName(name)) continue;
     try {
-      const st = lstatSync(join(handoversDir(stateDir), name));
+      const st = lstatSync(handoverFile(stateDir, name));
       if (st.isFile()) out.push({ name, size: st.size, modified_at: st.mtime.toISOString() });
     } catch { /* removed meanwhile */ }
   }
@@ -41,7 +40,7 @@ export function readHandover(stateDir: string, name: string): { text: string; tr
   let fd: number | undefined;
   try {
     // The listing said a plain file; O_NOFOLLOW makes sure a link swapped in since is not followed.
-    fd = openSync(join(handoversDir(stateDir), name), constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(handoverFile(stateDir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
     const st = fstatSync(fd);
     if (!st.isFile()) return undefined;
     const buffer = Buffer.alloc(Math.min(st.size, MAX_HANDOVER_BYTES));

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from '../tmux/objects.js';
 import type { AgentRecord, TaskRecord } from '../store/types.js';
-import { promptToSend } from './tasks.js';
+import { promptToSend } from '../tasks/tasks.js';
 import { interactiveText, promptBoxText } from '../drivers/claude/prompt-box.js';
 import { pasteAndSubmitOnHost } from '../hosts/deliver.js';
 
