@@ -3,9 +3,10 @@
 // state file's name spelled out), so the map of the directory stays in one place.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tmux.js';
 
 const PATHS = 'src/store/paths.ts';
 // A join whose first part is the state directory or a folder of it (local or on a host).
@@ -22,14 +23,25 @@ export function handBuiltStatePaths(root: string): string[] {
   return sources(join(root, 'src')).flatMap((file) => {
     const rel = relative(root, file);
     if (rel === PATHS) return [];
-    return readFileSync(file, 'utf8').split('\n').flatMap((line, i) =>
-      !/^\s*(?:\/\/|\/?\*)/.test(line) && (HAND_JOIN.test(line) || NAMES.test(line)) ? [`${rel}:${i + 1}: ${line.trim().slice(0, 140)}`] : []);
+    // A call the formatter broke over lines (join(\n  stateDir, ...)) is read as one line.
+    const lines = readFileSync(file, 'utf8').split('\n');
+    return lines.flatMap((line, i) => {
+      const joined = /\($/.test(line.trimEnd()) ? `${line.trimEnd()}${(lines[i + 1] ?? '').trim()}` : line;
+      return !/^\s*(?:\/\/|\/?\*)/.test(line) && (HAND_JOIN.test(joined) || NAMES.test(line)) ? [`${rel}:${i + 1}: ${line.trim().slice(0, 140)}`] : [];
+    });
   });
 }
 
 test('the scanner finds a state path built by hand', () => {
   assert.ok(HAND_JOIN.test("join(stateDir, 'inbox', name)") && HAND_JOIN.test("join(promptsDir(dir, a), `t.cancel`)") && HAND_JOIN.test('posix.join(host.state_dir, "agents")'));
   assert.ok(NAMES.test("code(join(x, 'store.json'))") && !NAMES.test("join(configDir, 'settings.json')"));
+});
+
+test('the scanner finds a state path built by hand over two lines, as the formatter writes a long call', (t) => {
+  const root = tempDir(t);
+  mkdirSync(join(root, 'src'));
+  writeFileSync(join(root, 'src', 'a.ts'), "const f = join(\n  stateDir,\n  'inbox',\n  name,\n);\n");
+  assert.deepEqual(handBuiltStatePaths(root), ['src/a.ts:1: const f = join(']);
 });
 
 test('every state file is named in src/store/paths.ts, and built nowhere else', () => {
