@@ -5,7 +5,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from '../tmux/objects.js';
 import type { AgentRecord, TaskRecord } from '../store/types.js';
-import { promptToSend } from '../tasks/tasks.js';
 import { interactiveText, promptBoxText } from '../drivers/claude/prompt-box.js';
 import { pasteAndSubmitOnHost } from '../hosts/deliver.js';
 
@@ -14,9 +13,8 @@ const BOX_WAIT_MS = 3000;
 /** Between two looks at the box (a look is one capture-pane). */
 const BOX_LOOK_MS = 8;
 
-/** Pastes the task's prompt into the agent's box and submits it. */
-export async function deliver(server: Server, _stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<void> {
-  const prompt = promptToSend(task, agent);
+/** Pastes the task's prompt (as its transport chose it: src/drivers/transport.ts promptToSend) into the agent's box and submits it. */
+export async function deliver(server: Server, agent: AgentRecord, task: TaskRecord, prompt: string): Promise<void> {
   // On another host the same steps are made there, in one round trip instead of three or more.
   if (server.host && server.socket) return pasteAndSubmitOnHost(server.host, server.socket, agent.pane, interactiveText(prompt), `orch-${task.id}`, BOX_WAIT_MS);
   const pane = server.pane(agent.pane);
@@ -44,7 +42,7 @@ export async function boxShowsText(server: Server, agent: AgentRecord, timeoutMs
  * lost its Enter; an empty box never got the paste (a recorder killed between recording the
  * delivery and making it), so the prompt is pasted again.
  */
-export async function resubmit(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<'waiting' | 'enter' | 'pasted'> {
+export async function resubmit(server: Server, agent: AgentRecord, task: TaskRecord, prompt: string): Promise<'waiting' | 'enter' | 'pasted'> {
   const pane = server.pane(agent.pane);
   const screen = await pane.capture();
   if (/esc to interrupt/i.test(screen)) return 'waiting';
@@ -52,7 +50,7 @@ export async function resubmit(server: Server, stateDir: string, agent: AgentRec
     await pane.press('Enter');
     return 'enter';
   }
-  await deliver(server, stateDir, agent, task);
+  await deliver(server, agent, task, prompt);
   return 'pasted';
 }
 

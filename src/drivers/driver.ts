@@ -8,7 +8,7 @@ import { hookSettings } from './claude/settings.js';
 import { claudeEvent, nativeName } from './claude/events.js';
 import { detectDialog } from './claude/dialogs.js';
 import { interactiveText, promptBoxText } from './claude/prompt-box.js';
-import { headlessTransport, paneTransport, type Transport } from './transport.js';
+import { transportOf, type Transport } from './transport.js';
 import { placeOf, type Place } from './place.js';
 
 export type { AgentKind } from './kind.js';
@@ -36,8 +36,7 @@ const claude: AgentKind = {
 /** The kind of an agent (one today: every agent runs claude). */
 export const kindOf = (_agent?: Pick<AgentRecord, 'name'>): AgentKind => claude;
 
-/** The transport of an agent: headless agents take prompt files, the others a paste into their pane. */
-export const transportOf = (agent: Pick<AgentRecord, 'mode'>): Transport => (agent.mode === 'headless' ? headlessTransport : paneTransport);
+export { transportOf } from './transport.js';
 
 /** The agent's driver. */
 export function driverFor(agent: Pick<AgentRecord, 'name' | 'mode' | 'host'>): Driver {

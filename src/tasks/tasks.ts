@@ -2,15 +2,15 @@
 // task goes to which idle agent, and following each task through the agent's neutral events. The
 // recorder applies these inside one store write and only then performs the returned effects
 // (pasting a prompt, interrupting an agent): a recorder killed between the two finds the task
-// "delivering" and either sees its turn start (UserPromptSubmit) or retries it, so no task is lost or run twice.
+// "delivering" and either sees its turn start (turn-started) or retries it, so no task is lost or run twice.
 import type { AgentRecord, StoreData, TaskRecord, TaskTarget } from '../store/types.js';
 import type { InboxRequest } from '../inbox/inbox.js';
 import { EXIT_EVENTS, type AgentEvent } from '../core/events.js';
 import { cancel, complete, confirm, cutShort, cutShortPending, fail, isFinal, markInterrupting, newTask, retryDelivery, startDelivery } from './lifecycle.js';
 import { limitAllows, startProbe } from '../fleet/limits.js';
 import { budgetBlock, overOwnCap } from '../fleet/budget.js';
-import { endsAtRefusedPrompt, RETRY_NOTE } from './retry.js';
-import { boxSubmission } from '../drivers/claude/prompt-box.js';
+import { RETRY_NOTE } from '../drivers/claude/retry.js';
+import { transportOf } from '../drivers/transport.js';
 
 export { isFinal, newTask, openTasks } from './lifecycle.js';
 
@@ -23,38 +23,12 @@ export type TaskEffect =
 /** Delivery attempts before a task fails as unconfirmed. */
 export const MAX_ATTEMPTS = 3;
 
-/** How long to wait for an interactive agent's UserPromptSubmit after an attempt. */
-export function confirmWindowMs(agent: Pick<AgentRecord, 'mode'>, prompt: string, attempt: number): number {
-  // A headless agent may start its `claude -p` first (its first task, or claude died); a big paste takes Claude longer to take in.
-  if (agent.mode === 'headless') return 60_000;
-  const base = 4000 + Math.ceil(prompt.length / 10_000) * 1000;
-  return attempt >= MAX_ATTEMPTS ? base * 4 : base;
-}
-
-/**
- * The text an interactive agent's UserPromptSubmit reports for a prompt we pasted: Claude's box
- * turns each tab into four spaces, drops trailing white space and carriage returns.
- */
-export function expectedSubmission(prompt: string, mode: AgentRecord['mode']): string {
-  if (mode === 'headless') return prompt;
-  return boxSubmission(prompt);
-}
-
 const submitted = (prompt: string): string => prompt.replace(/\r\n?/g, '\n').trimEnd();
 
-/**
- * What to send an agent for a task: its prompt, or, for a task resumed after a limit whose refused
- * prompt the conversation still holds (src/tasks/retry.ts), a short note that it goes on.
- */
-export function promptToSend(task: TaskRecord, agent: AgentRecord): string {
-  if (!task.limited?.length) return task.prompt;
-  return endsAtRefusedPrompt(agent.transcript_path, expectedSubmission(task.prompt, agent.mode)) ? RETRY_NOTE : task.prompt;
-}
-
-/** Whether a submitted prompt is this task's: its prompt, or after a limit, the note. */
-function isTaskPrompt(task: TaskRecord, mode: AgentRecord['mode'], prompt: string): boolean {
+/** Whether a submitted prompt is this task's: its prompt as the agent's transport delivered it, or after a limit, the note. */
+function isTaskPrompt(task: TaskRecord, agent: AgentRecord, prompt: string): boolean {
   if (task.limited?.length && submitted(prompt) === RETRY_NOTE) return true;
-  return mode === 'headless' ? prompt === task.prompt : submitted(prompt) === expectedSubmission(task.prompt, mode);
+  return transportOf(agent).isSubmissionOf(prompt, task.prompt);
 }
 
 const tasksOf = (data: StoreData): Record<string, TaskRecord> => (data.tasks ??= {});
@@ -138,8 +112,9 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
       effects.push({ kind: 'interrupt', task: task.id, agent: agent.name });
       continue;
     }
-    if (task.state === 'delivering' && now - Date.parse(task.delivered_at ?? iso(now)) > confirmWindowMs(agent, task.prompt, task.attempts)) {
-      if (agent.mode === 'headless' || task.attempts >= MAX_ATTEMPTS) {
+    const transport = transportOf(agent);
+    if (task.state === 'delivering' && now - Date.parse(task.delivered_at ?? iso(now)) > transport.confirmWithinMs(task.prompt, task.attempts >= MAX_ATTEMPTS)) {
+      if (!transport.retries || task.attempts >= MAX_ATTEMPTS) {
         changed = true;
         fail(data, task, now, `not confirmed: ${agent.name} never reported this prompt as submitted after ${task.attempts} attempt(s) (agent ${agent.status}${agent.reason ? `: ${agent.reason}` : ''}); attach to its pane to look`);
         continue;
@@ -221,7 +196,7 @@ export function taskOnEvent(data: StoreData, agentName: string, event: AgentEven
       if (task.state !== 'delivering') return undefined;
       const prompt = event.prompt ?? '';
       // A prompt someone typed into the pane is not ours: keep waiting for ours.
-      if (!isTaskPrompt(task, agent.mode, prompt)) return undefined;
+      if (!isTaskPrompt(task, agent, prompt)) return undefined;
       confirm(task, agent, now, event.promptId);
       // Sent as the note, it is still the task the agent works on.
       if (submitted(prompt) === RETRY_NOTE) agent.task = task.prompt.slice(0, 2000);

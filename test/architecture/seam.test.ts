@@ -48,7 +48,6 @@ const HOOK_NAMES_ALLOWED: Record<string, number> = {
 const MODE_QUESTION = /\bmode\s*[!=]==\s*'(?:headless|interactive)'/g;
 const MODE_ALLOWED: Record<string, number> = {
   'src/agents/launch.ts': 6,
-  'src/tasks/tasks.ts': 4,
   'src/layout/forks.ts': 1,
   'src/session/freeze.ts': 2,
   'src/handover/render.ts': 2,

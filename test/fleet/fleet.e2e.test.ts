@@ -11,7 +11,7 @@ import { startLiveSession, writeLayout, type LiveSession } from '../helpers/sess
 import { orchestrateScript, run } from '../helpers/cli.js';
 import { retryUntil, tempDir } from '../helpers/tmux.js';
 import type { StoreData } from '../../src/store/types.js';
-import { RETRY_NOTE } from '../../src/tasks/retry.js';
+import { RETRY_NOTE } from '../../src/drivers/claude/retry.js';
 
 const orch = (live: LiveSession) => (args: string[]) => run(orchestrateScript, [...args, '--state', live.state], { env: live.env });
 /** claude retries a refused request itself by default; with none, its turn ends at once and the team's pause is what is tested. */

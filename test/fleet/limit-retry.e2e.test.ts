@@ -9,7 +9,7 @@ import { startLiveSession, writeLayout, type LiveSession } from '../helpers/sess
 import { orchestrateScript, run } from '../helpers/cli.js';
 import { retryUntil } from '../helpers/tmux.js';
 import type { StandinRequest } from '../../src/standin/server.js';
-import { RETRY_NOTE } from '../../src/tasks/retry.js';
+import { RETRY_NOTE } from '../../src/drivers/claude/retry.js';
 
 const RATE_LIMIT = { status: 429, retryAfterS: 1, message: 'Number of requests has exceeded your rate limit' };
 

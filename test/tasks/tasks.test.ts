@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyStore, type AgentRecord, type StoreData } from '../../src/store/types.js';
-import { expectedSubmission, intake, pendingInterrupts, schedule, taskOnEvent } from '../../src/tasks/tasks.js';
+import { intake, pendingInterrupts, schedule, taskOnEvent } from '../../src/tasks/tasks.js';
 import { interactiveText } from '../../src/drivers/claude/prompt-box.js';
 import { MAX_INTERRUPTIONS, MAX_TURN_WAITS, interruptDone, waitForTurn } from '../../src/tasks/lifecycle.js';
 import { advanceRuns, startRun } from '../../src/workflow/runs.js';
@@ -82,8 +82,6 @@ test('what Claude\'s prompt box does to text is what confirmation expects', () =
   assert.equal(interactiveText('!rm -rf /'), ' !rm -rf /');
   assert.equal(interactiveText('/exit'), ' /exit');
   assert.equal(interactiveText('#note'), '#note');
-  assert.equal(expectedSubmission('a\tb\r\nc  \n', 'interactive'), 'a    b\nc');
-  assert.equal(expectedSubmission('a\tb\n', 'headless'), 'a\tb\n');
 });
 
 test('a run queues tasks as their needs finish, passes results on, retries and skips', () => {

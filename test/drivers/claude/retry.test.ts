@@ -1,14 +1,12 @@
-// What a task resumed after an API limit is sent with: the short note only when the agent's
+// Whether a task resumed after an API limit is sent as the short note: only when the agent's
 // transcript (entries shaped as Claude Code 2.1.197 writes them) shows the conversation still ends
 // at the refused prompt; the whole prompt in every other case, so that no task is lost.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { endsAtRefusedPrompt, RETRY_NOTE } from '../../src/tasks/retry.js';
-import { promptToSend } from '../../src/tasks/tasks.js';
-import type { AgentRecord, TaskRecord } from '../../src/store/types.js';
-import { tempDir } from '../helpers/tmux.js';
+import { endsAtRefusedPrompt, RETRY_NOTE } from '../../../src/drivers/claude/retry.js';
+import { tempDir } from '../../helpers/tmux.js';
 
 const P = 'fix the parser [[say done]]';
 const prompt = (text: string): object => ({ type: 'user', promptId: 'p', message: { role: 'user', content: text } });
@@ -51,17 +49,4 @@ test('a long transcript is read from its end, lines across chunk boundaries whol
   const entries = [prompt('an earlier task'), answer, prompt(long), ...filler, toolUse, big, ...filler, refused];
   writeFileSync(file, entries.map((e) => `${typeof e === 'string' ? e : JSON.stringify(e)}\n`).join(''));
   assert.equal(endsAtRefusedPrompt(file, long), true);
-});
-
-test('promptToSend: the prompt for a task that met no limit; after a limit, the note or the prompt as the transcript says', (t) => {
-  const file = join(tempDir(t), 's.jsonl');
-  writeFileSync(file, [prompt(P), refused].map((e) => `${JSON.stringify(e)}\n`).join(''));
-  const agent = { mode: 'interactive', transcript_path: file } as AgentRecord;
-  const task = { prompt: P, limited: [] } as unknown as TaskRecord;
-  assert.equal(promptToSend(task, agent), P);
-  task.limited = [{ at: '', reason: '429' }];
-  assert.equal(promptToSend(task, agent), RETRY_NOTE);
-  assert.equal(promptToSend(task, { ...agent, mode: 'headless' }), RETRY_NOTE);
-  assert.equal(promptToSend(task, { ...agent, transcript_path: null }), P);
-  assert.equal(promptToSend({ ...task, prompt: 'another task' }, agent), 'another task');
 });
