@@ -11,5 +11,11 @@ export const BENCH_API_KEY = 'sk-ant-api03-standin-00000000000000000000000000000
 export function claudeHome(standinUrl: string, trusted: string[]): { home: string; env: Record<string, string> } {
   const home = mkdtempSync(join(tmpdir(), 'orch-bench-home-'));
   writeClaudeHome(home, { apiKey: BENCH_API_KEY, trusted });
-  return { home, env: { ...standinClaudeEnv(home, standinUrl, BENCH_API_KEY), PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' } };
+  return {
+    home,
+    env: {
+      ...standinClaudeEnv(home, standinUrl, BENCH_API_KEY),
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    },
+  };
 }

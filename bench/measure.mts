@@ -35,7 +35,13 @@ export function timeMedian(n: number, fn: () => void, setup?: () => void, teardo
 }
 
 /** One command to time, with its untimed setup and teardown. */
-export interface Case { what: string; fn: () => void; setup?: () => void; teardown?: () => void; retries?: number }
+export interface Case {
+  what: string;
+  fn: () => void;
+  setup?: () => void;
+  teardown?: () => void;
+  retries?: number;
+}
 
 /**
  * Median wall times of several cases measured round-robin (one run of each in turn, after one
@@ -62,7 +68,11 @@ export function median(xs: number[]): number {
 
 /** Runs a command and fails loudly when it fails. */
 export function sh(file: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string): string {
-  return execFileSync(file, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  return execFileSync(file, args, {
+    env: { ...process.env, ...env },
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).toString();
 }
 
 /** True when an executable is on PATH. */
@@ -80,6 +90,8 @@ export function table(rows: { what: string; ms: number | undefined; vs?: string 
       const base = byName.get(vs);
       return r.ms !== undefined && base ? [`${(r.ms / base).toFixed(2)}x ${vs}`] : [];
     });
-    console.log(`| ${r.what} | ${r.ms === undefined ? 'not installed' : r.ms.toFixed(0)} | ${ratios.join('; ')} | ${r.target ?? ''} |`);
+    console.log(
+      `| ${r.what} | ${r.ms === undefined ? 'not installed' : r.ms.toFixed(0)} | ${ratios.join('; ')} | ${r.target ?? ''} |`,
+    );
   }
 }

@@ -9,7 +9,14 @@ import { Server } from '../src/tmux/objects.js';
 import { killServerAndWait } from '../test/helpers/tmux.js';
 
 /** Launches n claudes (in windows of 4 panes) and returns the ms until every one ran its SessionStart hook. */
-export async function plainClaudes(opts: { n: number; dir: string; project: string; claudeBin: string; env: Record<string, string>; socket: string }): Promise<number> {
+export async function plainClaudes(opts: {
+  n: number;
+  dir: string;
+  project: string;
+  claudeBin: string;
+  env: Record<string, string>;
+  socket: string;
+}): Promise<number> {
   const { n, dir, project, claudeBin, env } = opts;
   const server = new Server(opts.socket);
   await server.cmd(['new-session', '-d', '-s', 'raw', '-x', '240', '-y', '64', 'sleep 100000']);
@@ -22,9 +29,24 @@ export async function plainClaudes(opts: { n: number; dir: string; project: stri
     const t0 = performance.now();
     // One client call per window: tmux refuses a call longer than its message size (16 KB).
     for (let w = 0; w < n; w += 4) {
-      await server.cmd(...settings.slice(w, w + 4).flatMap((s, i) => [i === 0 ? ['new-window', '-t', 'raw:', '-c', project, ...envFlags, claudeBin, '--settings', s] : ['split-window', '-c', project, ...envFlags, claudeBin, '--settings', s], ['select-layout', 'tiled']]));
+      await server.cmd(
+        ...settings
+          .slice(w, w + 4)
+          .flatMap((s, i) => [
+            i === 0
+              ? ['new-window', '-t', 'raw:', '-c', project, ...envFlags, claudeBin, '--settings', s]
+              : ['split-window', '-c', project, ...envFlags, claudeBin, '--settings', s],
+            ['select-layout', 'tiled'],
+          ]),
+      );
     }
-    const started = (a: string): boolean => { try { return readFileSync(join(agentDir(dir, a), 'status.jsonl'), 'utf8').includes('"SessionStart"'); } catch { return false; } };
+    const started = (a: string): boolean => {
+      try {
+        return readFileSync(join(agentDir(dir, a), 'status.jsonl'), 'utf8').includes('"SessionStart"');
+      } catch {
+        return false;
+      }
+    };
     while (!names.every(started)) await sleep(10);
     return performance.now() - t0;
   } finally {

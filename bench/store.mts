@@ -32,7 +32,13 @@ const keep = retentionFromEnv({});
 const LIVE = keep.tasks;
 const ANSWER = 'All done. '.repeat(205).slice(0, 2048);
 
-interface Row { what: string; ms: number; vs?: string; target?: string; note?: string }
+interface Row {
+  what: string;
+  ms: number;
+  vs?: string;
+  target?: string;
+  note?: string;
+}
 const rows: Row[] = [];
 const children: ChildProcess[] = [];
 const servers: Server[] = [];
@@ -40,8 +46,21 @@ const servers: Server[] = [];
 function finishedTask(seq: number, agent: string): TaskRecord {
   const at = new Date(Date.now() - 86_400_000 + seq).toISOString();
   return {
-    id: `t-hist-${String(seq).padStart(7, '0')}`, seq, target: { agent }, agent, prompt: `Fix the flaky test number ${seq} in src/module-${seq % 97}.ts and say what was wrong`,
-    state: 'done', created_at: at, delivered_at: at, started_at: at, ended_at: at, result: ANSWER, error: null, attempts: 1, cost_usd: 0.0123, by: 'lead',
+    id: `t-hist-${String(seq).padStart(7, '0')}`,
+    seq,
+    target: { agent },
+    agent,
+    prompt: `Fix the flaky test number ${seq} in src/module-${seq % 97}.ts and say what was wrong`,
+    state: 'done',
+    created_at: at,
+    delivered_at: at,
+    started_at: at,
+    ended_at: at,
+    result: ANSWER,
+    error: null,
+    attempts: 1,
+    cost_usd: 0.0123,
+    by: 'lead',
   };
 }
 
@@ -53,17 +72,30 @@ async function seedHistory(stateDir: string, agents: string[], n: number, live: 
   const counters = emptyStore();
   const kept = Math.min(n, live);
   for (let from = 1; from <= n && live < n; from += 5000) {
-    const batch = Array.from({ length: Math.min(5000, n - from + 1) }, (_, i) => ({ ...finishedTask(from + i, agents[(from + i) % agents.length]!), archived: true }));
+    const batch = Array.from({ length: Math.min(5000, n - from + 1) }, (_, i) => ({
+      ...finishedTask(from + i, agents[(from + i) % agents.length]!),
+      archived: true,
+    }));
     appendToArchive(counters, stateDir, 'tasks', batch as unknown as Record<string, unknown>[]);
   }
   if (counters.archive?.tasks) Object.assign(counters.archive.tasks, { count: n - kept, by_state: { done: n - kept } });
-  const liveCopy = (t: TaskRecord): TaskRecord => (live < n ? { ...t, archived: true, clipped: true, result: `${t.result!.slice(0, LIVE_TEXT)}…` } : t);
+  const liveCopy = (t: TaskRecord): TaskRecord =>
+    live < n ? { ...t, archived: true, clipped: true, result: `${t.result!.slice(0, LIVE_TEXT)}…` } : t;
   const store = await Store.open(stateDir);
   await store.mutate((data) => {
-    data.tasks = Object.fromEntries(Array.from({ length: kept }, (_, i) => liveCopy(finishedTask(n - kept + i + 1, agents[(n - kept + i + 1) % agents.length]!))).map((t) => [t.id, t]));
+    data.tasks = Object.fromEntries(
+      Array.from({ length: kept }, (_, i) =>
+        liveCopy(finishedTask(n - kept + i + 1, agents[(n - kept + i + 1) % agents.length]!)),
+      ).map((t) => [t.id, t]),
+    );
     data.task_seq = n + 1;
     // A history's events fill their window too.
-    data.events = Array.from({ length: n ? keep.events : 0 }, (_, i) => ({ at: new Date(Date.now() - 1000 + i).toISOString(), agent: agents[i % agents.length]!, event: i % 2 ? 'Stop' : 'UserPromptSubmit', status: i % 2 ? 'idle' as const : 'busy' as const }));
+    data.events = Array.from({ length: n ? keep.events : 0 }, (_, i) => ({
+      at: new Date(Date.now() - 1000 + i).toISOString(),
+      agent: agents[i % agents.length]!,
+      event: i % 2 ? 'Stop' : 'UserPromptSubmit',
+      status: i % 2 ? ('idle' as const) : ('busy' as const),
+    }));
     if (counters.archive) data.archive = counters.archive;
   });
 }
@@ -77,10 +109,18 @@ async function measure(label: string, n: number, live: number): Promise<void> {
   await seedHistory(stateDir, fake.agents, n, live);
   const env = { ...process.env, ORCH_NO_REBUILD: '1', ORCH_KEEP_FINISHED: String(live) };
   const log = openSync(join(dir, `recorder-${n}-${live}.log`), 'a');
-  const rec = spawn(process.execPath, [orchestrateBin, 'record', '--state', stateDir], { env, stdio: ['ignore', log, log] });
+  const rec = spawn(process.execPath, [orchestrateBin, 'record', '--state', stateDir], {
+    env,
+    stdio: ['ignore', log, log],
+  });
   children.push(rec);
-  const line = (name: string, event: Record<string, unknown>): void => appendFileSync(fake.statusFile(name), `${JSON.stringify({ at: Date.now(), event: { session_id: 's', cwd: stateDir, ...event } })}\n`);
-  for (const name of fake.agents) line(name, { hook_event_name: 'SessionStart', source: 'startup', model: 'claude-sonnet-4-5' });
+  const line = (name: string, event: Record<string, unknown>): void =>
+    appendFileSync(
+      fake.statusFile(name),
+      `${JSON.stringify({ at: Date.now(), event: { session_id: 's', cwd: stateDir, ...event } })}\n`,
+    );
+  for (const name of fake.agents)
+    line(name, { hook_event_name: 'SessionStart', source: 'startup', model: 'claude-sonnet-4-5' });
   await whenStore(stateDir, (d) => Object.values(d.agents).every((a) => a.status === 'idle'), 120_000);
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -89,16 +129,30 @@ async function measure(label: string, n: number, live: number): Promise<void> {
     const t0 = performance.now();
     const seen = whenStore(stateDir, (d) => d.agents[name]?.task === prompt, 60_000);
     line(name, { hook_event_name: 'UserPromptSubmit', prompt });
-    times.push(await seen - t0);
+    times.push((await seen) - t0);
     line(name, { hook_event_name: 'Stop', last_assistant_message: 'ok' });
     await sleep(20);
   }
   const base = rows.find((r) => r.what.startsWith('hook line'))?.what;
   const size = `store.json ${Math.round(statSync(storeFile(stateDir)).size / 1024)} KB`;
-  rows.push({ what: `hook line -> store.json, ${label}`, ms: median(times), ...(base ? { vs: base, target: '<= 1.5x' } : {}), note: size });
-  const status = (): void => { execFileSync(orchestrateScript, ['status', '--json', '--state', stateDir], { env, stdio: ['ignore', 'ignore', 'inherit'] }); };
+  rows.push({
+    what: `hook line -> store.json, ${label}`,
+    ms: median(times),
+    ...(base ? { vs: base, target: '<= 1.5x' } : {}),
+    note: size,
+  });
+  const status = (): void => {
+    execFileSync(orchestrateScript, ['status', '--json', '--state', stateDir], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  };
   const statusBase = rows.find((r) => r.what.startsWith('`status'))?.what;
-  rows.push({ what: `\`status --json\`, ${label}`, ms: timeMedian(Math.ceil(rounds / 2), status), ...(statusBase ? { vs: statusBase, target: '<= 1.5x' } : {}) });
+  rows.push({
+    what: `\`status --json\`, ${label}`,
+    ms: timeMedian(Math.ceil(rounds / 2), status),
+    ...(statusBase ? { vs: statusBase, target: '<= 1.5x' } : {}),
+  });
   rec.kill('SIGTERM');
   await new Promise((r) => rec.once('exit', r));
   await killServerAndWait(server);
@@ -112,12 +166,16 @@ try {
   await measure('100,000 finished tasks', 100_000, LIVE);
   await measure('10,000 finished tasks kept live (ORCH_KEEP_FINISHED=1000000)', 10_000, 1_000_000);
   const byName = new Map(rows.map((r) => [r.what, r.ms]));
-  console.log(`bench/store: ${rounds} rounds, 4 agents, 2 KB answers (medians; ratios against the 0-task rows of this run)\n`);
+  console.log(
+    `bench/store: ${rounds} rounds, 4 agents, 2 KB answers (medians; ratios against the 0-task rows of this run)\n`,
+  );
   console.log('| what | median ms | vs | target | |');
   console.log('|---|---:|---|---|---|');
   for (const r of rows) {
     const b = r.vs ? byName.get(r.vs) : undefined;
-    console.log(`| ${r.what} | ${r.ms.toFixed(1)} | ${b ? `${(r.ms / b).toFixed(2)}x` : ''} | ${r.target ?? ''} | ${r.note ?? ''} |`);
+    console.log(
+      `| ${r.what} | ${r.ms.toFixed(1)} | ${b ? `${(r.ms / b).toFixed(2)}x` : ''} | ${r.target ?? ''} | ${r.note ?? ''} |`,
+    );
   }
 } finally {
   for (const c of children) c.kill('SIGKILL');

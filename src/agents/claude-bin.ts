@@ -18,13 +18,17 @@ const isExecutable = (path: string): boolean => {
 export function resolveClaude(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CLAUDE_BIN) {
     if (isExecutable(env.CLAUDE_BIN)) return env.CLAUDE_BIN;
-    throw new OrchestratorError(`CLAUDE_BIN is ${env.CLAUDE_BIN}, which is not an executable file (point it at claude, or unset it)`);
+    throw new OrchestratorError(
+      `CLAUDE_BIN is ${env.CLAUDE_BIN}, which is not an executable file (point it at claude, or unset it)`,
+    );
   }
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (dir && isExecutable(join(dir, 'claude'))) return join(dir, 'claude');
   }
   const local = join(toolkitRoot, 'node_modules', '.bin', 'claude');
   if (isExecutable(local)) return local;
-  throw new OrchestratorError('claude (Claude Code) was not found: run `npm ci` in the toolkit (it installs the pinned CLI), '
-    + 'or `npm install -g @anthropic-ai/claude-code`, or set CLAUDE_BIN=/path/to/claude');
+  throw new OrchestratorError(
+    'claude (Claude Code) was not found: run `npm ci` in the toolkit (it installs the pinned CLI), ' +
+      'or `npm install -g @anthropic-ai/claude-code`, or set CLAUDE_BIN=/path/to/claude',
+  );
 }

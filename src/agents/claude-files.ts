@@ -8,13 +8,22 @@ import { join } from 'node:path';
 /** Claude's folder name for a project: its real path with every non-alphanumeric character as "-". */
 export function projectKey(cwd: string): string {
   let real = cwd;
-  try { real = realpathSync(cwd); } catch { /* not there yet: use it as given */ }
+  try {
+    real = realpathSync(cwd);
+  } catch {
+    /* not there yet: use it as given */
+  }
   return real.replace(/[^A-Za-z0-9]/g, '-');
 }
 
 /** The transcript of a session started in cwd. */
 export function transcriptFile(cwd: string, sessionId: string, env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude'), 'projects', projectKey(cwd), `${sessionId}.jsonl`);
+  return join(
+    env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude'),
+    'projects',
+    projectKey(cwd),
+    `${sessionId}.jsonl`,
+  );
 }
 
 /** Whether a transcript holds a conversation claude can resume (one killed in its first turn may hold none yet). */

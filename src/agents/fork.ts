@@ -30,7 +30,14 @@ export const FORK_TRANSCRIPT_WAIT_S = 10;
  * `fork` branches the parent's, `fresh` starts an empty one. `transcript` and `resumed` are the
  * launch script's; `parentTranscript` is the parent's transcript path as a shell word.
  */
-export function forkScript(agent: string, parent: ForkSource, parentTranscript: string, logFile: string, cmd: { again: string; fork: string; fresh: string }, ownProjectDir?: string): string[] {
+export function forkScript(
+  agent: string,
+  parent: ForkSource,
+  parentTranscript: string,
+  logFile: string,
+  cmd: { again: string; fork: string; fresh: string },
+  ownProjectDir?: string,
+): string[] {
   const lines = [
     `parent_transcript=${parentTranscript}`,
     `note() { printf 'orchestrator: %s\\n' "$1"; printf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" >> ${quote(logFile)}; }`,
@@ -50,8 +57,12 @@ export function forkScript(agent: string, parent: ForkSource, parentTranscript: 
       `waited=0; until conversation "$parent_transcript" || [ "$waited" -ge ${FORK_TRANSCRIPT_WAIT_S * 10} ]; do sleep 0.1; waited=$((waited + 1)); done`,
     );
   }
-  const forking = quote(`starting ${agent} from ${parent.name}'s conversation (fork_from: ${parent.name}, session ${parent.sessionId})`);
-  const fresh = quote(`fork_from ${parent.name}: ${parent.name} has no conversation yet (its transcript appears with its first prompt); starting ${agent} fresh`);
+  const forking = quote(
+    `starting ${agent} from ${parent.name}'s conversation (fork_from: ${parent.name}, session ${parent.sessionId})`,
+  );
+  const fresh = quote(
+    `fork_from ${parent.name}: ${parent.name} has no conversation yet (its transcript appears with its first prompt); starting ${agent} fresh`,
+  );
   lines.push(
     'run() {',
     `  if [ "$resumed" = 1 ] && conversation "$transcript"; then ${cmd.again}`,

@@ -18,14 +18,19 @@ export interface HeadlessConfig {
 export function writeHeadlessConfig(stateDir: string, config: HeadlessConfig): void {
   // Without the agent's env: values (secrets stay in its env file; the runner inherits them from its launch script).
   const agent = { ...config.agent, env: {} };
-  writeFileSync(agentFiles(stateDir, config.agent.name).headlessConfig, `${JSON.stringify({ ...config, agent }, null, 2)}\n`);
+  writeFileSync(
+    agentFiles(stateDir, config.agent.name).headlessConfig,
+    `${JSON.stringify({ ...config, agent }, null, 2)}\n`,
+  );
 }
 
 /** Reads an agent's runner configuration, or a clear error. */
 export function readHeadlessConfig(stateDir: string, agent: string): HeadlessConfig {
   const file = agentFiles(stateDir, agent).headlessConfig;
   if (!existsSync(file)) {
-    throw new OrchestratorError(`no headless agent "${agent}" in ${stateDir} (${file} is missing): headless runners are started by ./start.mts for agents with mode: headless`);
+    throw new OrchestratorError(
+      `no headless agent "${agent}" in ${stateDir} (${file} is missing): headless runners are started by ./start.mts for agents with mode: headless`,
+    );
   }
   let config: Partial<HeadlessConfig>;
   try {
@@ -33,8 +38,15 @@ export function readHeadlessConfig(stateDir: string, agent: string): HeadlessCon
   } catch (error) {
     throw new OrchestratorError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  if (!config.agent || typeof config.sessionId !== 'string' || typeof config.claudeBin !== 'string' || typeof config.settingsFile !== 'string') {
-    throw new OrchestratorError(`${file} lacks agent, sessionId, claudeBin or settingsFile: start the session again with ./start.mts --restart`);
+  if (
+    !config.agent ||
+    typeof config.sessionId !== 'string' ||
+    typeof config.claudeBin !== 'string' ||
+    typeof config.settingsFile !== 'string'
+  ) {
+    throw new OrchestratorError(
+      `${file} lacks agent, sessionId, claudeBin or settingsFile: start the session again with ./start.mts --restart`,
+    );
   }
   return config as HeadlessConfig;
 }

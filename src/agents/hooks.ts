@@ -35,10 +35,18 @@ export function writeHookScript(stateDir: string): string {
  * killed, crashed), which is not the end of the agent; its runner reports the end of each task
  * itself, stays up, and starts claude again for the next task.
  */
-export function writeAgentSettings(stateDir: string, agent: string, hookScript: string, headless = false, approval?: Omit<ApprovalHook, 'decisions'>): string {
+export function writeAgentSettings(
+  stateDir: string,
+  agent: string,
+  hookScript: string,
+  headless = false,
+  approval?: Omit<ApprovalHook, 'decisions'>,
+): string {
   const files = agentFiles(stateDir, agent);
   if (approval) mkdirSync(files.approvals, { recursive: true });
-  const settings = hookSettings(hookScript, files.status, approval && { ...approval, decisions: files.approvals }, { sessionEnd: !headless });
+  const settings = hookSettings(hookScript, files.status, approval && { ...approval, decisions: files.approvals }, {
+    sessionEnd: !headless,
+  });
   writeFileSync(files.settings, `${JSON.stringify(settings, null, 2)}\n`);
   return files.settings;
 }

@@ -16,7 +16,10 @@ import { writeEnvFile } from '../util/secrets.js';
 import { DEFAULT_APPROVAL_TIMEOUT_S } from '../approvals/approvals.js';
 
 /** An MCP server an agent gets (the orchestrator's, for the lead): its --mcp-config file and the tools allowed unasked. */
-export interface AgentMcp { configFile: string; tools: readonly string[] }
+export interface AgentMcp {
+  configFile: string;
+  tools: readonly string[];
+}
 
 /** What one launch needs besides the layout's agent spec. */
 export interface LaunchContext {
@@ -47,9 +50,15 @@ export interface LaunchContext {
  * starts it from a copy of that session's conversation. An agent given an MCP server gets its
  * --mcp-config and its tools allowed.
  */
-export function claudeArgs(agent: AgentSpec, ctx: { sessionId: string; settingsFile?: string; resume?: boolean; forkOf?: string; mcp?: AgentMcp }): string[] {
-  const args = ctx.resume ? ['--resume', ctx.sessionId]
-    : ctx.forkOf ? ['--resume', ctx.forkOf, '--fork-session', '--session-id', ctx.sessionId] : ['--session-id', ctx.sessionId];
+export function claudeArgs(
+  agent: AgentSpec,
+  ctx: { sessionId: string; settingsFile?: string; resume?: boolean; forkOf?: string; mcp?: AgentMcp },
+): string[] {
+  const args = ctx.resume
+    ? ['--resume', ctx.sessionId]
+    : ctx.forkOf
+      ? ['--resume', ctx.forkOf, '--fork-session', '--session-id', ctx.sessionId]
+      : ['--session-id', ctx.sessionId];
   if (ctx.settingsFile) args.push('--settings', ctx.settingsFile);
   if (ctx.mcp) args.push('--mcp-config', ctx.mcp.configFile);
   if (agent.model) args.push('--model', agent.model);
@@ -74,18 +83,38 @@ export function headlessRunnerArgv(stateDir: string, agent: string): string[] {
 }
 
 /** The command an agent's launch script runs: interactive claude with its flags, or the headless runner. */
-export function agentArgv(agent: AgentSpec, ctx: { claudeBin: string; sessionId: string; stateDir: string; resume?: boolean; forkOf?: string; mcp?: AgentMcp }): string[] {
+export function agentArgv(
+  agent: AgentSpec,
+  ctx: { claudeBin: string; sessionId: string; stateDir: string; resume?: boolean; forkOf?: string; mcp?: AgentMcp },
+): string[] {
   if (agent.mode === 'headless') return headlessRunnerArgv(ctx.stateDir, agent.name);
   const settingsFile = agentFiles(ctx.stateDir, agent.name).settings;
-  return [ctx.claudeBin, ...claudeArgs(agent, { sessionId: ctx.sessionId, settingsFile, resume: ctx.resume, ...(ctx.forkOf ? { forkOf: ctx.forkOf } : {}), ...(ctx.mcp ? { mcp: ctx.mcp } : {}) })];
+  return [
+    ctx.claudeBin,
+    ...claudeArgs(agent, {
+      sessionId: ctx.sessionId,
+      settingsFile,
+      resume: ctx.resume,
+      ...(ctx.forkOf ? { forkOf: ctx.forkOf } : {}),
+      ...(ctx.mcp ? { mcp: ctx.mcp } : {}),
+    }),
+  ];
 }
 
 /** The layout's environment for an agent (the layout's, its host's, its own): possibly secret, so only ever in its env file. */
-export const layoutEnv = (agent: AgentSpec, ctx: Pick<LaunchContext, 'env'>): Record<string, string> => ({ ...ctx.env, ...agent.env });
+export const layoutEnv = (agent: AgentSpec, ctx: Pick<LaunchContext, 'env'>): Record<string, string> => ({
+  ...ctx.env,
+  ...agent.env,
+});
 
 /** The environment we add (its ports, tags naming it): nothing secret, so written in the launch script itself. */
 export function agentTags(agent: AgentSpec, ctx: LaunchContext): Record<string, string> {
-  return { ...portEnv(ctx.ports ?? []), ORCH_AGENT: agent.name, ORCH_SESSION: ctx.sessionName, ORCH_STATE_DIR: ctx.stateDir };
+  return {
+    ...portEnv(ctx.ports ?? []),
+    ORCH_AGENT: agent.name,
+    ORCH_SESSION: ctx.sessionName,
+    ORCH_STATE_DIR: ctx.stateDir,
+  };
 }
 
 /**
@@ -105,9 +134,14 @@ export function launchScript(agent: AgentSpec, ctx: LaunchContext): string {
   const projects = `"\${CLAUDE_CONFIG_DIR:-$HOME/.claude}/projects`;
   const parentKey = parent?.cwd ? projectKey(parent.cwd) : key;
   const run = parent
-    ? forkScript(agent.name, { ...parent, statusFile: agentFiles(ctx.stateDir, parent.name).status },
-      `${projects}/${parentKey}/${parent.sessionId}.jsonl"`, files.launchLog,
-      { again, fork: quoteArgv(agentArgv(agent, { ...ctx, forkOf: parent.sessionId })), fresh: first }, parentKey !== key ? `${projects}/${key}"` : undefined)
+    ? forkScript(
+        agent.name,
+        { ...parent, statusFile: agentFiles(ctx.stateDir, parent.name).status },
+        `${projects}/${parentKey}/${parent.sessionId}.jsonl"`,
+        files.launchLog,
+        { again, fork: quoteArgv(agentArgv(agent, { ...ctx, forkOf: parent.sessionId })), fresh: first },
+        parentKey !== key ? `${projects}/${key}"` : undefined,
+      )
     : [`run() { if [ "$resumed" = 1 ] && conversation "$transcript"; then ${again}; else set_aside; ${first}; fi; }`];
   return [
     '#!/bin/sh',
@@ -188,7 +222,10 @@ export function writeLaunchScript(agent: AgentSpec, ctx: LaunchContext): string[
   mkdirSync(files.dir, { recursive: true });
   const hookScript = writeHookScript(ctx.stateDir);
   // Interactive agents' permission requests wait for a decision from anywhere (src/approvals/).
-  const approval = agent.mode === 'interactive' ? { script: writeApprovalHook(ctx.stateDir), timeoutS: ctx.approvalTimeoutS ?? DEFAULT_APPROVAL_TIMEOUT_S } : undefined;
+  const approval =
+    agent.mode === 'interactive'
+      ? { script: writeApprovalHook(ctx.stateDir), timeoutS: ctx.approvalTimeoutS ?? DEFAULT_APPROVAL_TIMEOUT_S }
+      : undefined;
   const settingsFile = writeAgentSettings(ctx.stateDir, agent.name, hookScript, agent.mode === 'headless', approval);
   if (agent.mode === 'headless') {
     mkdirSync(files.prompts, { recursive: true });

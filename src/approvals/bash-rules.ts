@@ -31,7 +31,9 @@ function ruleWords(text: string): string[] | null {
 function wildcard(words: string[]): RegExp {
   const stars = words.join(' ').replace(/\\./g, '').split('*').length - 1;
   const optionalTail = words.length > 1 && words.at(-1) === '*' && stars === 1;
-  const body = (optionalTail ? words.slice(0, -1) : words).map((key) => key.replace(/\\.|./gs, (ch) => (ch === '*' ? '.*' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))));
+  const body = (optionalTail ? words.slice(0, -1) : words).map((key) =>
+    key.replace(/\\.|./gs, (ch) => (ch === '*' ? '.*' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))),
+  );
   return new RegExp(`^${body.join('\u0000')}${optionalTail ? '(?:\u0000.*)?' : ''}$`, 's');
 }
 
@@ -49,15 +51,47 @@ export function parseBashRule(spec: string | null): BashRule {
 /** Whether a rule matches one simple command, given as word keys. */
 export function matchesWords(rule: BashRule, keys: string[]): boolean {
   switch (rule.kind) {
-    case 'all': return true;
-    case 'exact': return rule.words !== null && rule.words.length === keys.length && rule.words.every((k, i) => k === keys[i]);
-    case 'prefix': return rule.words !== null && rule.words.length <= keys.length && rule.words.every((k, i) => k === keys[i]);
-    case 'wildcard': return rule.pattern?.test(keys.join('\u0000')) ?? false;
+    case 'all':
+      return true;
+    case 'exact':
+      return rule.words !== null && rule.words.length === keys.length && rule.words.every((k, i) => k === keys[i]);
+    case 'prefix':
+      return rule.words !== null && rule.words.length <= keys.length && rule.words.every((k, i) => k === keys[i]);
+    case 'wildcard':
+      return rule.pattern?.test(keys.join('\u0000')) ?? false;
   }
 }
 
 /** Commands that run the command in their arguments: deny and ask rules look past them. */
-const WRAPPERS = new Set(['sudo', 'doas', 'env', 'nohup', 'time', 'timeout', 'nice', 'ionice', 'stdbuf', 'command', 'builtin', 'exec', 'xargs', 'watch', 'setsid', 'taskset', 'chrt', 'flock', 'nsenter', 'unshare', 'strace', 'ltrace', 'script', 'runuser', 'su', 'pkexec', 'noglob']);
+const WRAPPERS = new Set([
+  'sudo',
+  'doas',
+  'env',
+  'nohup',
+  'time',
+  'timeout',
+  'nice',
+  'ionice',
+  'stdbuf',
+  'command',
+  'builtin',
+  'exec',
+  'xargs',
+  'watch',
+  'setsid',
+  'taskset',
+  'chrt',
+  'flock',
+  'nsenter',
+  'unshare',
+  'strace',
+  'ltrace',
+  'script',
+  'runuser',
+  'su',
+  'pkexec',
+  'noglob',
+]);
 const basename = (key: string): string => key.replace(/^.*\//, '');
 
 /**
@@ -79,13 +113,20 @@ export function denyForms(words: Word[]): string[][] {
   const bare = words.findIndex((x) => !x.assign);
   if (bare > 0) add(bare);
   if (bare < 0 || !WRAPPERS.has(basename(keys[bare]!))) return forms;
-  const opt = (x: Word | undefined): boolean => Boolean(x && (x.key.startsWith('-') || x.assign || /^\d+(\.\d+)?[smhd]?$/.test(x.key) || WRAPPERS.has(basename(x.key))));
+  const opt = (x: Word | undefined): boolean =>
+    Boolean(
+      x && (x.key.startsWith('-') || x.assign || /^\d+(\.\d+)?[smhd]?$/.test(x.key) || WRAPPERS.has(basename(x.key))),
+    );
   for (let p = bare + 1; p < words.length; p++) if (opt(words[p - 1]) || (p - 2 > bare && opt(words[p - 2]))) add(p);
   return forms;
 }
 
 /** The Bash rules of each behavior, as [the rule as written, its specifier]. */
-export interface BashRules { allow: [string, string | null][]; deny: [string, string | null][]; ask: [string, string | null][] }
+export interface BashRules {
+  allow: [string, string | null][];
+  deny: [string, string | null][];
+  ask: [string, string | null][];
+}
 
 /**
  * Decides a Bash line: deny (then ask) when a rule matches any command in it, or the exact line;
@@ -93,14 +134,23 @@ export interface BashRules { allow: [string, string | null][]; deny: [string, st
  * its commands is allowed (the rule names every rule used, joined by " + "); a line that cannot be
  * read with certainty asks a person ("uncertain: why"); otherwise null (a person decides).
  */
-export function decideBash(rules: BashRules, command: string): { behavior: 'allow' | 'deny' | 'ask'; rule: string } | null {
+export function decideBash(
+  rules: BashRules,
+  command: string,
+): { behavior: 'allow' | 'deny' | 'ask'; rule: string } | null {
   const parsed = parseCommand(command);
   const line = command.trim();
-  const read = (list: [string, string | null][]): [string, BashRule][] => list.map(([rule, spec]) => [rule, parseBashRule(spec)]);
+  const read = (list: [string, string | null][]): [string, BashRule][] =>
+    list.map(([rule, spec]) => [rule, parseBashRule(spec)]);
   const isLine = (r: BashRule): boolean => r.kind === 'exact' && r.text === line;
   for (const behavior of ['deny', 'ask'] as const) {
     for (const [rule, r] of read(rules[behavior])) {
-      if (r.kind === 'all' || isLine(r) || parsed.commands.some((c) => denyForms(c).some((form) => matchesWords(r, form)))) return { behavior, rule };
+      if (
+        r.kind === 'all' ||
+        isLine(r) ||
+        parsed.commands.some((c) => denyForms(c).some((form) => matchesWords(r, form)))
+      )
+        return { behavior, rule };
     }
   }
   const allow = read(rules.allow);

@@ -5,9 +5,16 @@
 // a person decides. Bash lines are split into commands first (bash-rules.ts, docs/approvals.md).
 import { decideBash, type BashRules } from './bash-rules.js';
 
-export interface Rules { allow: string[]; deny: string[]; ask: string[] }
+export interface Rules {
+  allow: string[];
+  deny: string[];
+  ask: string[];
+}
 
-export interface PolicyDecision { behavior: 'allow' | 'deny' | 'ask'; rule: string }
+export interface PolicyDecision {
+  behavior: 'allow' | 'deny' | 'ask';
+  rule: string;
+}
 
 /** A rule's tool and specifier; in the specifier \( \) \\ stand for ( ) \ (Claude Code's escaping). */
 export function parseRule(rule: string): { tool: string; spec: string | null } | null {
@@ -18,21 +25,40 @@ export function parseRule(rule: string): { tool: string; spec: string | null } |
 /** A rule for this specifier, escaped so that parseRule reads it back as it is. */
 const withSpec = (tool: string, spec: string): string => `${tool}(${spec.replace(/[()\\]/g, '\\$&')})`;
 
-const toolMatches = (ruleTool: string, tool: string): boolean => ruleTool === tool || (ruleTool.endsWith('*') && tool.startsWith(ruleTool.slice(0, -1)));
+const toolMatches = (ruleTool: string, tool: string): boolean =>
+  ruleTool === tool || (ruleTool.endsWith('*') && tool.startsWith(ruleTool.slice(0, -1)));
 
-const globRegex = (glob: string): RegExp => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\/?/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0000/g, '.*')}$`);
+const globRegex = (glob: string): RegExp =>
+  new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*\*\/?/g, '\u0000')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')
+      .replace(/\u0000/g, '.*')}$`,
+  );
 
 /** What a tool call is matched on: a Bash command, a file path, a URL's host, or nothing. */
 function subject(tool: string, input: Record<string, unknown>): string | null {
   const s = (k: string): string | null => (typeof input[k] === 'string' ? (input[k] as string) : null);
   if (tool === 'Bash') return s('command');
-  if (tool === 'WebFetch') { try { return `domain:${new URL(s('url') ?? '').hostname}`; } catch { return null; } }
+  if (tool === 'WebFetch') {
+    try {
+      return `domain:${new URL(s('url') ?? '').hostname}`;
+    } catch {
+      return null;
+    }
+  }
   return s('file_path') ?? s('path') ?? s('notebook_path') ?? s('pattern');
 }
 
 /** The Bash rules among these, per behavior, with their specifiers. */
 const bashRules = (rules: Rules): BashRules => {
-  const pick = (list: string[]): [string, string | null][] => list.flatMap((rule) => { const r = parseRule(rule); return r && toolMatches(r.tool, 'Bash') ? [[rule, r.spec] as [string, string | null]] : []; });
+  const pick = (list: string[]): [string, string | null][] =>
+    list.flatMap((rule) => {
+      const r = parseRule(rule);
+      return r && toolMatches(r.tool, 'Bash') ? [[rule, r.spec] as [string, string | null]] : [];
+    });
   return { allow: pick(rules.allow), deny: pick(rules.deny), ask: pick(rules.ask) };
 };
 
@@ -41,7 +67,8 @@ export function ruleMatches(rule: string, tool: string, input: Record<string, un
   const r = parseRule(rule);
   if (!r || !toolMatches(r.tool, tool)) return false;
   const what = subject(tool, input);
-  if (tool === 'Bash' && what !== null) return decideBash(bashRules({ allow: [rule], deny: [], ask: [] }), what)?.behavior === 'allow';
+  if (tool === 'Bash' && what !== null)
+    return decideBash(bashRules({ allow: [rule], deny: [], ask: [] }), what)?.behavior === 'allow';
   if (r.spec === null || r.spec === '' || r.spec === '*') return true;
   if (what === null) return false;
   if (r.spec.startsWith('domain:')) return what === r.spec;
@@ -50,7 +77,12 @@ export function ruleMatches(rule: string, tool: string, input: Record<string, un
 }
 
 /** The decision the rules make for a tool call, or null when none applies (a person decides). */
-export function decide(rules: Rules, tool: string, input: Record<string, unknown>, cwd?: string): PolicyDecision | null {
+export function decide(
+  rules: Rules,
+  tool: string,
+  input: Record<string, unknown>,
+  cwd?: string,
+): PolicyDecision | null {
   const command = subject(tool, input);
   if (tool === 'Bash' && command !== null) return decideBash(bashRules(rules), command);
   for (const behavior of ['deny', 'ask', 'allow'] as const) {

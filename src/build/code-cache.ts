@@ -50,5 +50,12 @@ export function runWithCodeCache(bundle: string): void {
     process.once('exit', () => writeCache(cacheFile, key, script.createCachedData()));
   }
   const module = { exports: {} };
-  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  (script.runInThisContext() as (...args: unknown[]) => void).call(
+    module.exports,
+    module.exports,
+    createRequire(bundle),
+    module,
+    bundle,
+    dirname(bundle),
+  );
 }

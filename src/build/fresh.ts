@@ -23,14 +23,20 @@ function newestSource(dir: string): number {
 function isStale(): boolean {
   if (!existsSync(esbuild) || process.env.ORCH_NO_REBUILD) return false;
   const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
-  const sources = Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'scripts')),
-    statSync(join(root, 'start.mts')).mtimeMs);
+  const sources = Math.max(
+    newestSource(join(root, 'src')),
+    newestSource(join(root, 'scripts')),
+    statSync(join(root, 'start.mts')).mtimeMs,
+  );
   return sources > built;
 }
 
 if (isStale()) {
   const build = spawnSync('npm', ['run', '--silent', 'bundle'], { cwd: root, stdio: ['ignore', 2, 2] });
   if (build.status !== 0) process.exit(build.status ?? 1);
-  const again = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env: { ...process.env, ORCH_NO_REBUILD: '1' } });
+  const again = spawnSync(process.execPath, process.argv.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, ORCH_NO_REBUILD: '1' },
+  });
   process.exit(again.status ?? 1);
 }

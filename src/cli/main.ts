@@ -3,9 +3,17 @@
 import { OrchestratorError } from '../core/errors.js';
 
 const FS_REASONS: Record<string, string> = {
-  EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded', ENOTDIR: 'a part of the path is a file', EISDIR: 'it is a directory', ENOENT: 'no such file or directory',
-  EEXIST: 'it already exists', EMFILE: 'too many open files', ENAMETOOLONG: 'the name is too long',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a part of the path is a file',
+  EISDIR: 'it is a directory',
+  ENOENT: 'no such file or directory',
+  EEXIST: 'it already exists',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'the name is too long',
 };
 
 /** A file system refusal as one line ("cannot open /x: permission denied"), or undefined for anything else. */

@@ -11,8 +11,11 @@ export function resolveStateDir(flag: string | undefined): string {
   if (flag) return resolve(flag);
   if (process.env.ORCH_STATE_DIR) return resolve(process.env.ORCH_STATE_DIR);
   const candidates = existsSync(stateRoot)
-    ? readdirSync(stateRoot).map((d) => join(stateRoot, d)).filter((d) => existsSync(storeFile(d)))
+    ? readdirSync(stateRoot)
+        .map((d) => join(stateRoot, d))
+        .filter((d) => existsSync(storeFile(d)))
     : [];
-  if (!candidates.length) throw new OrchestratorError(`no session found in ${stateRoot}: start one with ./start.mts, or pass --state DIR`);
+  if (!candidates.length)
+    throw new OrchestratorError(`no session found in ${stateRoot}: start one with ./start.mts, or pass --state DIR`);
   return candidates.sort((a, b) => statSync(storeFile(b)).mtimeMs - statSync(storeFile(a)).mtimeMs)[0]!;
 }

@@ -3,7 +3,10 @@
 
 /** An expected failure with a message for the user and an exit code (README: Exit codes). */
 export class OrchestratorError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'OrchestratorError';
   }

@@ -9,7 +9,8 @@ export type AgentEventType =
   /** A prompt reached the agent: its turn began. */
   | 'turn-started'
   /** A tool is about to run / has run in the turn. */
-  | 'tool-starting' | 'tool-ran'
+  | 'tool-starting'
+  | 'tool-ran'
   /** The turn ended with an answer. */
   | 'turn-ended'
   /** The turn failed: the API refused or broke (a limit among them). */
@@ -23,11 +24,14 @@ export type AgentEventType =
   /** The agent's session ended (it may still exit after). */
   | 'session-ended'
   /** The agent's process exited; restarting: our launch script starts it again. */
-  | 'exited' | 'restarting'
+  | 'exited'
+  | 'restarting'
   /** Its pane went away, or the whole tmux session did. */
-  | 'pane-died' | 'session-lost'
+  | 'pane-died'
+  | 'session-lost'
   /** Its host stopped / started answering. */
-  | 'host-unreachable' | 'host-reachable'
+  | 'host-unreachable'
+  | 'host-reachable'
   /** We interrupted its turn and it is ready again. */
   | 'interrupted'
   /** A headless agent's runner is up and waits for tasks. */
@@ -37,7 +41,9 @@ export type AgentEventType =
   /** A start-up dialog holds it. */
   | 'dialog'
   /** Its worktree's setup command. */
-  | 'setup-started' | 'setup-done' | 'setup-failed';
+  | 'setup-started'
+  | 'setup-done'
+  | 'setup-failed';
 
 /** One neutral event, with what its consumers read of it (fields are absent when the kind did not report them). */
 export interface AgentEvent {
@@ -81,4 +87,9 @@ export interface AgentEvent {
 }
 
 /** Events that end the agent's process: a task it was given is cut short, a permission request it made is withdrawn. */
-export const EXIT_EVENTS: ReadonlySet<AgentEventType> = new Set(['session-ended', 'exited', 'pane-died', 'session-lost']);
+export const EXIT_EVENTS: ReadonlySet<AgentEventType> = new Set([
+  'session-ended',
+  'exited',
+  'pane-died',
+  'session-lost',
+]);

@@ -3,7 +3,16 @@
 // server.ts hands them to the page's script), so no copy is written there.
 
 /** The states of an agent, in every view. */
-export const AGENT_STATES = ['starting', 'idle', 'busy', 'waiting', 'limited', 'unreachable', 'error', 'exited'] as const;
+export const AGENT_STATES = [
+  'starting',
+  'idle',
+  'busy',
+  'waiting',
+  'limited',
+  'unreachable',
+  'error',
+  'exited',
+] as const;
 export type AgentStatus = (typeof AGENT_STATES)[number];
 
 /**

@@ -5,5 +5,8 @@
 export interface RemoteShell {
   /** One name per machine (objects of the same machine and socket are one). */
   key: string;
-  run(argv: readonly string[], input: string | undefined): Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
+  run(
+    argv: readonly string[],
+    input: string | undefined,
+  ): Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
 }

@@ -15,11 +15,28 @@ export function escapeHtml(text: string): string {
 type Colour = { basic: number } | { rgb: [number, number, number] } | null;
 
 interface Pen {
-  fg: Colour; bg: Colour;
-  bold: boolean; dim: boolean; italic: boolean; underline: boolean; reverse: boolean; hidden: boolean; strike: boolean;
+  fg: Colour;
+  bg: Colour;
+  bold: boolean;
+  dim: boolean;
+  italic: boolean;
+  underline: boolean;
+  reverse: boolean;
+  hidden: boolean;
+  strike: boolean;
 }
 
-const plainPen = (): Pen => ({ fg: null, bg: null, bold: false, dim: false, italic: false, underline: false, reverse: false, hidden: false, strike: false });
+const plainPen = (): Pen => ({
+  fg: null,
+  bg: null,
+  bold: false,
+  dim: false,
+  italic: false,
+  underline: false,
+  reverse: false,
+  hidden: false,
+  strike: false,
+});
 
 /** xterm's 256-colour palette above the basic 16: a 6x6x6 cube, then 24 greys. */
 function palette256(n: number): Colour {
@@ -55,7 +72,8 @@ function applySgr(pen: Pen, raw: string): void {
       if (head === 38 || head === 48) {
         const nums = sub[1] === '2' && sub.length >= 6 ? [head, 2, ...sub.slice(-3).map(Number)] : sub.map(Number);
         const { colour } = extended(nums, 0);
-        if (head === 38) pen.fg = colour; else pen.bg = colour;
+        if (head === 38) pen.fg = colour;
+        else pen.bg = colour;
       } else if (head === 4) pen.underline = sub[1] !== '0';
       continue;
     }
@@ -63,7 +81,8 @@ function applySgr(pen: Pen, raw: string): void {
     const code = rest[0]!;
     if (code === 38 || code === 48) {
       const { colour, used } = extended(rest, 0);
-      if (code === 38) pen.fg = colour; else pen.bg = colour;
+      if (code === 38) pen.fg = colour;
+      else pen.bg = colour;
       g += used;
       continue;
     }
@@ -75,8 +94,10 @@ function applySgr(pen: Pen, raw: string): void {
     else if (code === 7) pen.reverse = true;
     else if (code === 8) pen.hidden = true;
     else if (code === 9) pen.strike = true;
-    else if (code === 22) { pen.bold = false; pen.dim = false; }
-    else if (code === 23) pen.italic = false;
+    else if (code === 22) {
+      pen.bold = false;
+      pen.dim = false;
+    } else if (code === 23) pen.italic = false;
     else if (code === 24) pen.underline = false;
     else if (code === 27) pen.reverse = false;
     else if (code === 28) pen.hidden = false;
@@ -96,7 +117,12 @@ const hex = (rgb: [number, number, number]): string => `#${rgb.map((v) => v.toSt
  * A run of text drawn with one pen: classes for the basic colours and attributes (f0-f15,
  * b0-b15, bo, dim, it, ul, st, hid, fgd-rev, bgd-rev) and RGB colours as #rrggbb.
  */
-export interface Segment { t: string; c?: string; f?: string; b?: string }
+export interface Segment {
+  t: string;
+  c?: string;
+  f?: string;
+  b?: string;
+}
 
 /** How text drawn with this pen looks, as a segment without its text. */
 function look(pen: Pen): Omit<Segment, 't'> {
@@ -123,7 +149,8 @@ function look(pen: Pen): Omit<Segment, 't'> {
 
 // SGR (CSI ... m); any other CSI; OSC (to BEL or ST); charset designations; other two-byte
 // escapes; C0 controls but \t and \n.
-const TOKENS = /\x1b\[([0-9;:]*)m|\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()*+].?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f]/g;
+const TOKENS =
+  /\x1b\[([0-9;:]*)m|\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()*+].?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f]/g;
 
 /** Splits captured terminal text into runs of plain text, each with how it looks. */
 export function ansiToSegments(input: string): Segment[] {
@@ -151,11 +178,13 @@ export function ansiToSegments(input: string): Segment[] {
 
 /** Converts captured terminal text with SGR escapes to safe HTML (for a <pre>). */
 export function ansiToHtml(input: string): string {
-  return ansiToSegments(input).map((s) => {
-    const styles = [s.f ? `color:${s.f}` : '', s.b ? `background-color:${s.b}` : ''].filter(Boolean).join(';');
-    if (!s.c && !styles) return escapeHtml(s.t);
-    return `<span${s.c ? ` class="${s.c}"` : ''}${styles ? ` style="${styles}"` : ''}>${escapeHtml(s.t)}</span>`;
-  }).join('');
+  return ansiToSegments(input)
+    .map((s) => {
+      const styles = [s.f ? `color:${s.f}` : '', s.b ? `background-color:${s.b}` : ''].filter(Boolean).join(';');
+      if (!s.c && !styles) return escapeHtml(s.t);
+      return `<span${s.c ? ` class="${s.c}"` : ''}${styles ? ` style="${styles}"` : ''}>${escapeHtml(s.t)}</span>`;
+    })
+    .join('');
 }
 
 /** Captured terminal text without any escapes or controls (for tests and plain views). */

@@ -33,13 +33,21 @@ export class StoreFollower {
   });
 
   /** After every read, changed gets the sections of the view that differ from the last ones (often none). */
-  constructor(private readonly stateDir: string, private readonly changed: (sections: Partial<View>) => void) {
+  constructor(
+    private readonly stateDir: string,
+    private readonly changed: (sections: Partial<View>) => void,
+  ) {
     this.refresh();
-    this.watchers.push(watch(stateDir, (_, file) => {
-      const name = String(file ?? '');
-      if (name === basename(storeFile(stateDir))) void this.schedule();
-      else if (name === basename(handoversDir(stateDir))) { this.watchHandovers(); void this.schedule(); }
-    }));
+    this.watchers.push(
+      watch(stateDir, (_, file) => {
+        const name = String(file ?? '');
+        if (name === basename(storeFile(stateDir))) void this.schedule();
+        else if (name === basename(handoversDir(stateDir))) {
+          this.watchHandovers();
+          void this.schedule();
+        }
+      }),
+    );
     this.watchHandovers();
   }
 
@@ -47,8 +55,13 @@ export class StoreFollower {
     if (this.handovers || !existsSync(handoversDir(this.stateDir))) return;
     try {
       this.handovers = watch(handoversDir(this.stateDir), () => void this.schedule());
-      this.handovers.on('error', () => { this.handovers?.close(); this.handovers = undefined; });
-    } catch { /* appears later: the state directory's watcher tries again */ }
+      this.handovers.on('error', () => {
+        this.handovers?.close();
+        this.handovers = undefined;
+      });
+    } catch {
+      /* appears later: the state directory's watcher tries again */
+    }
   }
 
   private refresh(): void {

@@ -7,7 +7,8 @@ import { OrchestratorError } from '../core/errors.js';
 const MAX_BODY = 64 * 1024;
 
 export const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
@@ -17,13 +18,25 @@ export const SECURITY_HEADERS: Record<string, string> = {
 };
 
 /** Sends a whole response with the security headers. */
-export function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+export function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
   res.end(body);
 }
 
 /** Whether the answer should be a page rather than JSON. */
-export const wantsHtml = (req: IncomingMessage, path: string): boolean => path === '/' || (req.headers.accept ?? '').includes('text/html');
+export const wantsHtml = (req: IncomingMessage, path: string): boolean =>
+  path === '/' || (req.headers.accept ?? '').includes('text/html');
 
 /** Reads a JSON body of at most 64 KB (an oversized one is read to its end, then refused). */
 export function readJsonBody(req: IncomingMessage): Promise<unknown> {
@@ -35,8 +48,15 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
       if (size <= MAX_BODY) chunks.push(chunk);
     });
     req.on('end', () => {
-      if (size > MAX_BODY) { reject(new OrchestratorError(`the request body is over ${MAX_BODY} bytes`)); return; }
-      try { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))); } catch { reject(new OrchestratorError('the body is not valid JSON')); }
+      if (size > MAX_BODY) {
+        reject(new OrchestratorError(`the request body is over ${MAX_BODY} bytes`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new OrchestratorError('the body is not valid JSON'));
+      }
     });
     req.on('error', reject);
   });
@@ -46,7 +66,12 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
 export function startEventStream(req: IncomingMessage, res: ServerResponse): void {
   req.socket.setNoDelay(true);
   req.socket.setTimeout(0);
-  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
   res.write('retry: 1000\n\n');
 }
 
@@ -65,8 +90,14 @@ export async function listen(http: HttpServer, host: string, port: number, tries
   for (let p = port, n = 0; ; p++, n++) {
     try {
       await new Promise<void>((resolve, reject) => {
-        const fail = (error: Error): void => { http.off('listening', ok); reject(error); };
-        const ok = (): void => { http.off('error', fail); resolve(); };
+        const fail = (error: Error): void => {
+          http.off('listening', ok);
+          reject(error);
+        };
+        const ok = (): void => {
+          http.off('error', fail);
+          resolve();
+        };
         http.once('error', fail);
         http.once('listening', ok);
         http.listen(p, host);
@@ -76,9 +107,12 @@ export async function listen(http: HttpServer, host: string, port: number, tries
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' && port !== 0 && n + 1 < tries) continue;
-      if (code === 'EADDRINUSE') throw new OrchestratorError(`ports ${port}-${p} on ${host} are all in use; pass --port to choose another`);
-      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new OrchestratorError(`cannot listen on ${host}: no such address on this machine (${code})`);
-      if (code === 'EACCES') throw new OrchestratorError(`not allowed to listen on ${host}:${p} (ports below 1024 need privileges)`);
+      if (code === 'EADDRINUSE')
+        throw new OrchestratorError(`ports ${port}-${p} on ${host} are all in use; pass --port to choose another`);
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+        throw new OrchestratorError(`cannot listen on ${host}: no such address on this machine (${code})`);
+      if (code === 'EACCES')
+        throw new OrchestratorError(`not allowed to listen on ${host}:${p} (ports below 1024 need privileges)`);
       throw error;
     }
   }

@@ -7,9 +7,23 @@ import { ansiToSegments, type Segment } from './ansi.js';
 import { coalescing } from '../util/coalesce.js';
 
 /** One screen as sent to a page. */
-export interface PaneScreen { agent: string; pane: string | null; width: number; height: number; dead: boolean; segments: Segment[]; error: string | null; at: string }
+export interface PaneScreen {
+  agent: string;
+  pane: string | null;
+  width: number;
+  height: number;
+  dead: boolean;
+  segments: Segment[];
+  error: string | null;
+  at: string;
+}
 
-interface Watched { subscribers: Set<(screen: PaneScreen) => void>; last: PaneScreen | undefined; key: string; capture: () => Promise<void> }
+interface Watched {
+  subscribers: Set<(screen: PaneScreen) => void>;
+  last: PaneScreen | undefined;
+  key: string;
+  capture: () => Promise<void>;
+}
 
 export interface PaneFeedOptions {
   /** The server the session runs on, and the pane of an agent, from the current store. */
@@ -29,7 +43,12 @@ export class PaneFeed {
   subscribe(agent: string, send: (screen: PaneScreen) => void): () => void {
     let w = this.watched.get(agent);
     if (!w) {
-      const entry: Watched = { subscribers: new Set(), last: undefined, key: '', capture: coalescing(() => this.capture(agent, entry)) };
+      const entry: Watched = {
+        subscribers: new Set(),
+        last: undefined,
+        key: '',
+        capture: coalescing(() => this.capture(agent, entry)),
+      };
       w = entry;
       this.watched.set(agent, w);
     }
@@ -40,7 +59,10 @@ export class PaneFeed {
     return () => {
       w.subscribers.delete(send);
       if (!w.subscribers.size) this.watched.delete(agent);
-      if (!this.watched.size && this.timer) { clearInterval(this.timer); this.timer = undefined; }
+      if (!this.watched.size && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
     };
   }
 
@@ -74,10 +96,29 @@ export class PaneFeed {
   private async screen(agent: string): Promise<PaneScreen> {
     const at = new Date().toISOString();
     const where = this.opts.locate(agent);
-    if (!where) return { agent, pane: null, width: 0, height: 0, dead: false, segments: [], error: `no agent "${agent}" in this session`, at };
+    if (!where)
+      return {
+        agent,
+        pane: null,
+        width: 0,
+        height: 0,
+        dead: false,
+        segments: [],
+        error: `no agent "${agent}" in this session`,
+        at,
+      };
     try {
       const { width, height, dead, text } = await where.server.pane(where.pane).screen();
-      return { agent, pane: where.pane, width, height, dead, segments: ansiToSegments(this.opts.redact(text)), error: null, at };
+      return {
+        agent,
+        pane: where.pane,
+        width,
+        height,
+        dead,
+        segments: ansiToSegments(this.opts.redact(text)),
+        error: null,
+        at,
+      };
     } catch (error) {
       const message = /can't find pane|no server running|error connecting/.test(String((error as Error).message))
         ? `pane ${where.pane} is gone (the session or the agent's pane was closed)`

@@ -39,7 +39,8 @@ export interface RouteContext {
   log: (line: string) => void;
 }
 
-const sendJson = (ctx: RouteContext, res: ServerResponse, status: number, value: unknown): void => send(res, status, 'application/json; charset=utf-8', ctx.json(value));
+const sendJson = (ctx: RouteContext, res: ServerResponse, status: number, value: unknown): void =>
+  send(res, status, 'application/json; charset=utf-8', ctx.json(value));
 
 /** The actions, by path; each returns the JSON answer or throws an OrchestratorError (400). */
 function actions(ctx: RouteContext): Record<string, (body: Record<string, unknown>) => Record<string, unknown>> {
@@ -47,17 +48,30 @@ function actions(ctx: RouteContext): Record<string, (body: Record<string, unknow
     '/api/dispatch': (body) => {
       const prompt = typeof body.prompt === 'string' ? body.prompt : '';
       if (!prompt.trim()) throw new OrchestratorError('the prompt is empty');
-      const target = typeof body.agent === 'string' ? { agent: body.agent } : typeof body.role === 'string' ? { role: body.role } : body.any === true ? { any: true } : undefined;
-      if (!target) throw new OrchestratorError('say whom the task is for: {"agent": NAME}, {"role": ROLE} or {"any": true}');
+      const target =
+        typeof body.agent === 'string'
+          ? { agent: body.agent }
+          : typeof body.role === 'string'
+            ? { role: body.role }
+            : body.any === true
+              ? { any: true }
+              : undefined;
+      if (!target)
+        throw new OrchestratorError('say whom the task is for: {"agent": NAME}, {"role": ROLE} or {"any": true}');
       const id = dispatchTask(ctx.stateDir, prompt, target, { by: 'dashboard' });
       ctx.log(`dispatched ${id} to ${JSON.stringify(target)}`);
       return { id };
     },
     '/api/decide': (body) => {
       const behavior = body.behavior;
-      if (typeof body.request !== 'string' || (behavior !== 'allow' && behavior !== 'deny')) throw new OrchestratorError('say which request and how: {"request": ID, "behavior": "allow" | "deny"}');
+      if (typeof body.request !== 'string' || (behavior !== 'allow' && behavior !== 'deny'))
+        throw new OrchestratorError('say which request and how: {"request": ID, "behavior": "allow" | "deny"}');
       const request = findRequest(readStore(ctx.stateDir), body.request);
-      const won = decideRequest(ctx.stateDir, request, { behavior, by: 'dashboard', ...(typeof body.message === 'string' && body.message ? { message: body.message } : {}) });
+      const won = decideRequest(ctx.stateDir, request, {
+        behavior,
+        by: 'dashboard',
+        ...(typeof body.message === 'string' && body.message ? { message: body.message } : {}),
+      });
       if (!won) throw new OrchestratorError(`request ${request.id} was decided already`);
       ctx.log(`${behavior === 'allow' ? 'allowed' : 'denied'} ${request.summary} for ${request.agent}`);
       return { ok: true, request: request.id };
@@ -75,9 +89,17 @@ function actions(ctx: RouteContext): Record<string, (body: Record<string, unknow
 export const ACTION_PATHS: ReadonlySet<string> = new Set(['/api/dispatch', '/api/cancel', '/api/decide']);
 
 /** Answers an action (the access and CSRF checks passed). */
-export async function answerAction(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+export async function answerAction(
+  ctx: RouteContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
   const action = actions(ctx)[path];
-  if (!action || !ACTION_PATHS.has(path)) { sendJson(ctx, res, 404, { error: 'not found' }); return; }
+  if (!action || !ACTION_PATHS.has(path)) {
+    sendJson(ctx, res, 404, { error: 'not found' });
+    return;
+  }
   try {
     const body = await readJsonBody(req);
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new OrchestratorError('send a JSON object');
@@ -92,13 +114,21 @@ export async function answerAction(ctx: RouteContext, req: IncomingMessage, res:
 export function answerGet(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
   const { follower } = ctx;
   switch (url.pathname) {
-    case '/': send(res, 200, 'text/html; charset=utf-8', pageHtml(ctx.csrf ? { csrf: ctx.csrf } : {}), {
-      // Which browser a stream belongs to: streams are capped per client, not for everyone.
-      'Set-Cookie': `${ctx.clientCookie()}=${newToken()}; HttpOnly; SameSite=Strict; Path=/`,
-    }); return;
-    case '/app.js': send(res, 200, 'text/javascript; charset=utf-8', APP_JS); return;
-    case '/style.css': send(res, 200, 'text/css; charset=utf-8', STYLE_CSS); return;
-    case '/favicon.ico': send(res, 204, 'image/x-icon', ''); return;
+    case '/':
+      send(res, 200, 'text/html; charset=utf-8', pageHtml(ctx.csrf ? { csrf: ctx.csrf } : {}), {
+        // Which browser a stream belongs to: streams are capped per client, not for everyone.
+        'Set-Cookie': `${ctx.clientCookie()}=${newToken()}; HttpOnly; SameSite=Strict; Path=/`,
+      });
+      return;
+    case '/app.js':
+      send(res, 200, 'text/javascript; charset=utf-8', APP_JS);
+      return;
+    case '/style.css':
+      send(res, 200, 'text/css; charset=utf-8', STYLE_CSS);
+      return;
+    case '/favicon.ico':
+      send(res, 204, 'image/x-icon', '');
+      return;
     case '/api/state':
       if (follower.error && !follower.data) sendJson(ctx, res, 503, { error: follower.error });
       else sendJson(ctx, res, 200, { now: Date.now(), actions: Boolean(ctx.csrf), view: follower.view });
@@ -112,14 +142,19 @@ export function answerGet(ctx: RouteContext, req: IncomingMessage, res: ServerRe
     case '/api/tasks': {
       // Every task, newest first, the archived ones too (read from disk on each call: pages are rare).
       const page = Number(url.searchParams.get('page') ?? '1');
-      if (!Number.isSafeInteger(page) || page < 1) { sendJson(ctx, res, 400, { error: 'page wants a whole number of at least 1' }); return; }
+      if (!Number.isSafeInteger(page) || page < 1) {
+        sendJson(ctx, res, 400, { error: 'page wants a whole number of at least 1' });
+        return;
+      }
       const found = taskPage(readStore(ctx.stateDir), ctx.stateDir, page, 50);
       sendJson(ctx, res, 200, { ...found, tasks: found.tasks.map(taskView) });
       return;
     }
     case '/api/task': {
       try {
-        sendJson(ctx, res, 200, { task: taskView(findTask(readStore(ctx.stateDir), url.searchParams.get('id') ?? '', ctx.stateDir)) });
+        sendJson(ctx, res, 200, {
+          task: taskView(findTask(readStore(ctx.stateDir), url.searchParams.get('id') ?? '', ctx.stateDir)),
+        });
       } catch (error) {
         if (!(error instanceof OrchestratorError)) throw error;
         sendJson(ctx, res, 404, { error: error.message });
@@ -133,13 +168,17 @@ export function answerGet(ctx: RouteContext, req: IncomingMessage, res: ServerRe
       return;
     case '/events/pane': {
       const agent = url.searchParams.get('agent') ?? '';
-      if (!follower.data || !Object.hasOwn(follower.data.agents, agent)) { sendJson(ctx, res, 404, { error: `no agent ${JSON.stringify(agent)} in this session` }); return; }
+      if (!follower.data || !Object.hasOwn(follower.data.agents, agent)) {
+        sendJson(ctx, res, 404, { error: `no agent ${JSON.stringify(agent)} in this session` });
+        return;
+      }
       startEventStream(req, res);
       ctx.streams.add(res, ctx.clientOf(req));
       const stop = ctx.panes.subscribe(agent, (screen: PaneScreen) => res.write(sseEvent('screen', ctx.json(screen))));
       req.on('close', stop);
       return;
     }
-    default: sendJson(ctx, res, 404, { error: 'not found' });
+    default:
+      sendJson(ctx, res, 404, { error: 'not found' });
   }
 }

@@ -12,7 +12,13 @@ export const newToken = (): string => randomBytes(18).toString('base64url');
 /** Whether an address (as given to --host) is a loopback one. */
 export function isLoopbackAddress(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
+  return (
+    h === 'localhost' ||
+    h === '::1' ||
+    h === '0:0:0:0:0:0:0:1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
+    h === '::ffff:127.0.0.1'
+  );
 }
 
 /** The host name part of a Host header ("[::1]:8888" -> "::1", "localhost:80" -> "localhost"). */
@@ -23,7 +29,8 @@ export function hostName(header: string): string {
 }
 
 /** Whether a Host header names this machine's loopback (localhost, 127.x, [::1]). */
-export const isLoopbackHostHeader = (header: string | undefined): boolean => !!header && isLoopbackAddress(hostName(header));
+export const isLoopbackHostHeader = (header: string | undefined): boolean =>
+  !!header && isLoopbackAddress(hostName(header));
 
 /** Constant-time comparison of two secrets. */
 export function sameSecret(given: string | undefined, expected: string): boolean {
@@ -54,10 +61,16 @@ export interface AccessConfig {
   csrf: string;
 }
 
-export type Verdict = { ok: true; tokenFrom?: 'query' | 'cookie' | 'header' } | { ok: false; status: number; message: string };
+export type Verdict =
+  | { ok: true; tokenFrom?: 'query' | 'cookie' | 'header' }
+  | { ok: false; status: number; message: string };
 
 /** The token a request carries, and where it came from. */
-function presentedToken(req: IncomingMessage, url: URL, cfg: AccessConfig): { value: string | undefined; from: 'query' | 'cookie' | 'header' | undefined } {
+function presentedToken(
+  req: IncomingMessage,
+  url: URL,
+  cfg: AccessConfig,
+): { value: string | undefined; from: 'query' | 'cookie' | 'header' | undefined } {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return { value: auth.slice(7).trim(), from: 'header' };
   const header = req.headers['x-orch-token'];
@@ -73,7 +86,11 @@ export function checkAccess(req: IncomingMessage, url: URL, cfg: AccessConfig): 
   const host = req.headers.host;
   if (!host) return { ok: false, status: 400, message: 'missing Host header' };
   if (!cfg.token && !isLoopbackHostHeader(host)) {
-    return { ok: false, status: 403, message: `this dashboard answers only to localhost/127.0.0.1 (Host was ${JSON.stringify(host)}); to serve other names, start it with --token` };
+    return {
+      ok: false,
+      status: 403,
+      message: `this dashboard answers only to localhost/127.0.0.1 (Host was ${JSON.stringify(host)}); to serve other names, start it with --token`,
+    };
   }
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== `http://${host}`) {
@@ -85,19 +102,32 @@ export function checkAccess(req: IncomingMessage, url: URL, cfg: AccessConfig): 
   if (!cfg.token) return { ok: true };
   const { value, from } = presentedToken(req, url, cfg);
   if (!sameSecret(value, cfg.token)) {
-    return { ok: false, status: 401, message: value ? 'wrong token' : 'this dashboard needs its token: open the URL it printed (…/?token=…), or run `orchestrate dashboard --url`' };
+    return {
+      ok: false,
+      status: 401,
+      message: value
+        ? 'wrong token'
+        : 'this dashboard needs its token: open the URL it printed (…/?token=…), or run `orchestrate dashboard --url`',
+    };
   }
   return { ok: true, ...(from ? { tokenFrom: from } : {}) };
 }
 
 /** Checks what an action (POST) needs beyond access: actions on, JSON, and the page's CSRF header. */
 export function checkAction(req: IncomingMessage, cfg: AccessConfig): Verdict {
-  if (!cfg.token) return { ok: false, status: 403, message: 'actions are off: start the dashboard with --token T (or --new-token) to dispatch and cancel' };
-  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return { ok: false, status: 415, message: 'send JSON (Content-Type: application/json)' };
+  if (!cfg.token)
+    return {
+      ok: false,
+      status: 403,
+      message: 'actions are off: start the dashboard with --token T (or --new-token) to dispatch and cancel',
+    };
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+    return { ok: false, status: 415, message: 'send JSON (Content-Type: application/json)' };
   const csrf = req.headers['x-orch-csrf'];
   const bearer = req.headers.authorization?.startsWith('Bearer ') || typeof req.headers['x-orch-token'] === 'string';
   // A script that sends the token itself (curl, a tool) needs no page header; a browser's cookie alone is not enough.
-  if (!bearer && !sameSecret(typeof csrf === 'string' ? csrf : undefined, cfg.csrf)) return { ok: false, status: 403, message: 'missing or wrong X-Orch-Csrf header' };
+  if (!bearer && !sameSecret(typeof csrf === 'string' ? csrf : undefined, cfg.csrf))
+    return { ok: false, status: 403, message: 'missing or wrong X-Orch-Csrf header' };
   return { ok: true };
 }
 

@@ -53,15 +53,20 @@ const HEARTBEAT_MS = 20_000;
 /** Starts the dashboard of the session whose state is in opts.stateDir. */
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const log = opts.log ?? (() => {});
-  if (!existsSync(opts.stateDir)) throw new OrchestratorError(`no state directory ${opts.stateDir}: start a session with ./start.mts, or pass --state DIR`);
-  if (opts.token !== undefined && opts.token.length < 8) throw new OrchestratorError('the token must be at least 8 characters');
+  if (!existsSync(opts.stateDir))
+    throw new OrchestratorError(
+      `no state directory ${opts.stateDir}: start a session with ./start.mts, or pass --state DIR`,
+    );
+  if (opts.token !== undefined && opts.token.length < 8)
+    throw new OrchestratorError('the token must be at least 8 characters');
   const tokenGenerated = !opts.token && needsToken(opts.host);
   const token = opts.token ?? (tokenGenerated ? newToken() : undefined);
   const access: AccessConfig = { token, cookieName: 'orch_dash', csrf: newToken() };
   let clientCookie = 'orch_client';
   // Secret-named values of this process's environment and of the session's env files (the layout's env:, every agent's).
   const redact = redactor([token], process.env, ...envFilesIn([agentsDir(opts.stateDir), panesDir(opts.stateDir)]));
-  const json = (value: unknown): string => JSON.stringify(value, (_, v: unknown) => (typeof v === 'string' ? redact(v) : v));
+  const json = (value: unknown): string =>
+    JSON.stringify(value, (_, v: unknown) => (typeof v === 'string' ? redact(v) : v));
 
   const streams = new StreamPool();
   const panes: PaneFeed = new PaneFeed({
@@ -80,7 +85,12 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   });
   const heartbeat = setInterval(() => streams.broadcast(': keep-alive\n\n'), HEARTBEAT_MS);
   const routes: RouteContext = {
-    stateDir: opts.stateDir, follower, streams, panes, json, log,
+    stateDir: opts.stateDir,
+    follower,
+    streams,
+    panes,
+    json,
+    log,
     csrf: token ? access.csrf : undefined,
     clientCookie: () => clientCookie,
     clientOf: (req) => cookies(req).get(clientCookie) ?? 'anonymous',
@@ -89,7 +99,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const http = createServer({ noDelay: true }, (req, res) => {
     answerRequest(req, res, { access, routes, json, token }).catch((error: unknown) => {
       log(`internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error).stack ?? String(error)}`);
-      if (!res.headersSent) send(res, 500, 'application/json; charset=utf-8', json({ error: 'internal error (see the dashboard log)' }));
+      if (!res.headersSent)
+        send(res, 500, 'application/json; charset=utf-8', json({ error: 'internal error (see the dashboard log)' }));
       else res.end();
     });
   });
@@ -113,47 +124,77 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   clientCookie = `orch_client_${port}`;
   const url = `http://${urlHost(opts.host)}:${port}/`;
   return {
-    host: opts.host, port, token, tokenGenerated, url,
+    host: opts.host,
+    port,
+    token,
+    tokenGenerated,
+    url,
     portInUse: opts.port !== 0 && port !== opts.port ? opts.port : undefined,
     openUrl: token ? `${url}?token=${encodeURIComponent(token)}` : url,
     http,
     streams: () => streams.size,
     async close() {
       stop();
-      await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
     },
   };
 }
 
 /** What a request is answered with: the access rules, the routes, and how JSON is written (redacted). */
-interface RequestHandling { access: AccessConfig; routes: RouteContext; json: (value: unknown) => string; token: string | undefined }
+interface RequestHandling {
+  access: AccessConfig;
+  routes: RouteContext;
+  json: (value: unknown) => string;
+  token: string | undefined;
+}
 
 /** Answers one request: exact paths only, access checked (and an action's CSRF), then the action or the page, data or stream asked for. */
 async function answerRequest(req: IncomingMessage, res: ServerResponse, h: RequestHandling): Promise<void> {
   const { access, routes, json, token } = h;
   const raw = req.url ?? '/';
   // Only exact paths are served; anything that tries to climb or hide a path is not one of them.
-  if (!raw.startsWith('/') || /\.\.|\\|%2e|%2f|%5c|%00/i.test(raw.split('?')[0]!)) { send(res, 404, 'application/json; charset=utf-8', json({ error: 'not found' })); return; }
+  if (!raw.startsWith('/') || /\.\.|\\|%2e|%2f|%5c|%00/i.test(raw.split('?')[0]!)) {
+    send(res, 404, 'application/json; charset=utf-8', json({ error: 'not found' }));
+    return;
+  }
   const url = new URL(raw, 'http://dashboard.invalid');
   const verdict = checkAccess(req, url, access);
   if (!verdict.ok) {
-    const headers: Record<string, string> = verdict.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="orchestrator dashboard"' } : {};
-    if (wantsHtml(req, url.pathname)) send(res, verdict.status, 'text/html; charset=utf-8', deniedHtml(verdict.status, verdict.message), headers);
-    else send(res, verdict.status, 'application/json; charset=utf-8', JSON.stringify({ error: verdict.message }), headers);
+    const headers: Record<string, string> =
+      verdict.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="orchestrator dashboard"' } : {};
+    if (wantsHtml(req, url.pathname))
+      send(res, verdict.status, 'text/html; charset=utf-8', deniedHtml(verdict.status, verdict.message), headers);
+    else
+      send(res, verdict.status, 'application/json; charset=utf-8', JSON.stringify({ error: verdict.message }), headers);
     return;
   }
   const method = req.method ?? 'GET';
   if (method === 'POST') {
-    if (!ACTION_PATHS.has(url.pathname)) { send(res, 404, 'application/json; charset=utf-8', json({ error: 'not found' })); return; }
+    if (!ACTION_PATHS.has(url.pathname)) {
+      send(res, 404, 'application/json; charset=utf-8', json({ error: 'not found' }));
+      return;
+    }
     const allowed = checkAction(req, access);
-    if (!allowed.ok) { send(res, allowed.status, 'application/json; charset=utf-8', json({ error: allowed.message })); return; }
+    if (!allowed.ok) {
+      send(res, allowed.status, 'application/json; charset=utf-8', json({ error: allowed.message }));
+      return;
+    }
     await answerAction(routes, req, res, url.pathname);
     return;
   }
-  if (method !== 'GET' && method !== 'HEAD') { send(res, 405, 'application/json; charset=utf-8', json({ error: `${method} not allowed` })); return; }
+  if (method !== 'GET' && method !== 'HEAD') {
+    send(res, 405, 'application/json; charset=utf-8', json({ error: `${method} not allowed` }));
+    return;
+  }
   if (url.pathname === '/' && verdict.tokenFrom === 'query') {
     // Keep the token out of the address bar, history and logs: a cookie only this site's pages send.
-    send(res, 303, 'text/plain; charset=utf-8', 'see /\n', { Location: '/', 'Set-Cookie': `${access.cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/` });
+    send(res, 303, 'text/plain; charset=utf-8', 'see /\n', {
+      Location: '/',
+      'Set-Cookie': `${access.cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+    });
     return;
   }
   answerGet(routes, req, res, url);

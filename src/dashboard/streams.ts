@@ -4,9 +4,16 @@
 // stream of the client holding the most makes room. A new page is never turned away.
 import type { ServerResponse } from 'node:http';
 
-export interface StreamPoolOptions { perClient?: number; total?: number }
+export interface StreamPoolOptions {
+  perClient?: number;
+  total?: number;
+}
 
-interface Entry { res: ServerResponse; client: string; opened: number }
+interface Entry {
+  res: ServerResponse;
+  client: string;
+  opened: number;
+}
 
 export class StreamPool {
   private readonly entries = new Set<Entry>();

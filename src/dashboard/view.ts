@@ -19,10 +19,24 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
 export interface AgentView {
-  name: string; role: string; mode: string; status: string; reason: string | null; pane: string;
-  task: string | null; task_id: string | null; busy_since: string | null; last_result: string | null;
-  last_tool: string | null; cost_usd: number; session_id: string; model: string | null; turns: number;
-  restarts: number; exit_code: number | null; updated_at: string;
+  name: string;
+  role: string;
+  mode: string;
+  status: string;
+  reason: string | null;
+  pane: string;
+  task: string | null;
+  task_id: string | null;
+  busy_since: string | null;
+  last_result: string | null;
+  last_tool: string | null;
+  cost_usd: number;
+  session_id: string;
+  model: string | null;
+  turns: number;
+  restarts: number;
+  exit_code: number | null;
+  updated_at: string;
   /** Its worktree in one line (branch, ahead/behind its base, files changed), or null without one. */
   worktree: string | null;
   /** Its block of ports, e.g. "20000-20009", or null. */
@@ -34,17 +48,48 @@ export interface AgentView {
 }
 
 export interface TaskView {
-  id: string; seq: number; agent: string | null; target: string; prompt: string; state: string; by: string | null;
-  created_at: string; started_at: string | null; ended_at: string | null; result: string | null; error: string | null;
-  cost_usd: number; attempts: number; run: string | null; run_task: string | null;
+  id: string;
+  seq: number;
+  agent: string | null;
+  target: string;
+  prompt: string;
+  state: string;
+  by: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  result: string | null;
+  error: string | null;
+  cost_usd: number;
+  attempts: number;
+  run: string | null;
+  run_task: string | null;
 }
 
-export interface RunTaskView { id: string; state: string; agent: string | null; needs: string[]; task: string | null }
-export interface RunView { id: string; name: string; state: string; created_at: string | null; tasks: RunTaskView[] }
+export interface RunTaskView {
+  id: string;
+  state: string;
+  agent: string | null;
+  needs: string[];
+  task: string | null;
+}
+export interface RunView {
+  id: string;
+  name: string;
+  state: string;
+  created_at: string | null;
+  tasks: RunTaskView[];
+}
 
 /** The whole view; each key is a section sent (and re-sent on change) on its own. */
 export interface View {
-  session: { name: string; socket: string | null; created_at: string; ended_at: string | null; recorder_pid: number | null } | null;
+  session: {
+    name: string;
+    socket: string | null;
+    created_at: string;
+    ended_at: string | null;
+    recorder_pid: number | null;
+  } | null;
   agents: AgentView[];
   tasks: TaskView[];
   runs: RunView[];
@@ -85,35 +130,59 @@ const entries = (v: unknown): [string, unknown][] => {
  */
 export function runsView(data: StoreData): RunView[] {
   const tasks = data.tasks ?? {};
-  return entries((data as { runs?: unknown }).runs).slice(-50).map(([key, value]): RunView => {
-    const run = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
-    const id = str(run.id) ?? key;
-    const workflow = run.workflow as Record<string, unknown> | string | undefined;
-    const name = str(run.name) ?? (typeof workflow === 'string' ? workflow : str(workflow?.name)) ?? id;
-    const runTasks = entries(run.tasks ?? run.steps).slice(0, 200).map(([tKey, tValue]): RunTaskView => {
-      const t = (tValue && typeof tValue === 'object' ? tValue : {}) as Record<string, unknown>;
-      const taskId = str(t.task) ?? str(t.task_id) ?? (Array.isArray(t.tries) ? str(t.tries.at(-1)) : null);
-      const needs = [t.needs, t.depends_on, t.after].find(Array.isArray) as unknown[] | undefined;
-      const stored = taskId ? tasks[taskId] : undefined;
+  return entries((data as { runs?: unknown }).runs)
+    .slice(-50)
+    .map(([key, value]): RunView => {
+      const run = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+      const id = str(run.id) ?? key;
+      const workflow = run.workflow as Record<string, unknown> | string | undefined;
+      const name = str(run.name) ?? (typeof workflow === 'string' ? workflow : str(workflow?.name)) ?? id;
+      const runTasks = entries(run.tasks ?? run.steps)
+        .slice(0, 200)
+        .map(([tKey, tValue]): RunTaskView => {
+          const t = (tValue && typeof tValue === 'object' ? tValue : {}) as Record<string, unknown>;
+          const taskId = str(t.task) ?? str(t.task_id) ?? (Array.isArray(t.tries) ? str(t.tries.at(-1)) : null);
+          const needs = [t.needs, t.depends_on, t.after].find(Array.isArray) as unknown[] | undefined;
+          const stored = taskId ? tasks[taskId] : undefined;
+          return {
+            id: clip(str(t.id) ?? str(t.name) ?? tKey, 80)!,
+            state: clip(str(t.state) ?? str(t.status) ?? stored?.state ?? 'pending', 40)!,
+            agent: clip(str(t.agent) ?? stored?.agent ?? null, 80),
+            needs: (needs ?? (typeof t.needs === 'string' ? [t.needs] : []))
+              .map((n) => clip(String(n), 80)!)
+              .slice(0, 50),
+            task: taskId,
+          };
+        });
       return {
-        id: clip(str(t.id) ?? str(t.name) ?? tKey, 80)!,
-        state: clip(str(t.state) ?? str(t.status) ?? stored?.state ?? 'pending', 40)!,
-        agent: clip(str(t.agent) ?? stored?.agent ?? null, 80),
-        needs: (needs ?? (typeof t.needs === 'string' ? [t.needs] : [])).map((n) => clip(String(n), 80)!).slice(0, 50),
-        task: taskId,
+        id: clip(id, 80)!,
+        name: clip(name, 120)!,
+        state: clip(str(run.state) ?? str(run.status) ?? '', 40)!,
+        created_at: str(run.created_at),
+        tasks: runTasks,
       };
     });
-    return { id: clip(id, 80)!, name: clip(name, 120)!, state: clip(str(run.state) ?? str(run.status) ?? '', 40)!, created_at: str(run.created_at), tasks: runTasks };
-  });
 }
 
 /** A task as the page shows it (its long texts clipped). */
 export function taskView(t: TaskRecord): TaskView {
   return {
-    id: t.id, seq: num(t.seq), agent: t.agent, target: targetText(t.target), prompt: clip(t.prompt, 2000) ?? '',
-    state: t.state, by: t.by ?? null, created_at: t.created_at, started_at: t.started_at, ended_at: t.ended_at,
-    result: clip(t.result, 2000), error: clip(t.error, 600), cost_usd: num(t.cost_usd), attempts: num(t.attempts),
-    run: t.run ?? null, run_task: t.run_task ?? null,
+    id: t.id,
+    seq: num(t.seq),
+    agent: t.agent,
+    target: targetText(t.target),
+    prompt: clip(t.prompt, 2000) ?? '',
+    state: t.state,
+    by: t.by ?? null,
+    created_at: t.created_at,
+    started_at: t.started_at,
+    ended_at: t.ended_at,
+    result: clip(t.result, 2000),
+    error: clip(t.error, 600),
+    cost_usd: num(t.cost_usd),
+    attempts: num(t.attempts),
+    run: t.run ?? null,
+    run_task: t.run_task ?? null,
   };
 }
 
@@ -126,31 +195,86 @@ function taskCounts(data: StoreData, live: readonly TaskRecord[]): Record<string
 
 /** The view of a store (and the handovers listed beside it). */
 export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
-  const agents = Object.values(data.agents ?? {}).map((a): AgentView => ({
-    name: a.name, role: a.role, mode: a.mode, status: a.status, reason: clip(a.reason, 600), pane: shownIn(a), ...(a.host ? { host: a.host } : {}),
-    task: clip(a.task, 1000), task_id: a.task_id ?? null, busy_since: a.busy_since ?? null,
-    last_result: clip(a.last_result, 4000), last_tool: a.last_tool ?? null, cost_usd: num(a.cost_usd),
-    session_id: a.session_id, model: a.model ?? null, turns: num(a.turns), restarts: num(a.restarts),
-    exit_code: a.exit_code ?? null, updated_at: a.updated_at,
-    worktree: (() => { const w = worktreeSummary(data, a); return w ? clip(worktreeLine(w), 300) : null; })(),
-    ports: a.ports?.length ? (a.ports.length === 1 ? String(a.ports[0]) : `${a.ports[0]}-${a.ports.at(-1)}`) : null,
-    attach: data.session && !data.session.ended_at && a.pane ? quoteArgv(['tmux', ...attachArgv(data.session, shownIn(a), false)]) : null,
-  }));
+  const agents = Object.values(data.agents ?? {}).map(
+    (a): AgentView => ({
+      name: a.name,
+      role: a.role,
+      mode: a.mode,
+      status: a.status,
+      reason: clip(a.reason, 600),
+      pane: shownIn(a),
+      ...(a.host ? { host: a.host } : {}),
+      task: clip(a.task, 1000),
+      task_id: a.task_id ?? null,
+      busy_since: a.busy_since ?? null,
+      last_result: clip(a.last_result, 4000),
+      last_tool: a.last_tool ?? null,
+      cost_usd: num(a.cost_usd),
+      session_id: a.session_id,
+      model: a.model ?? null,
+      turns: num(a.turns),
+      restarts: num(a.restarts),
+      exit_code: a.exit_code ?? null,
+      updated_at: a.updated_at,
+      worktree: (() => {
+        const w = worktreeSummary(data, a);
+        return w ? clip(worktreeLine(w), 300) : null;
+      })(),
+      ports: a.ports?.length ? (a.ports.length === 1 ? String(a.ports[0]) : `${a.ports[0]}-${a.ports.at(-1)}`) : null,
+      attach:
+        data.session && !data.session.ended_at && a.pane
+          ? quoteArgv(['tmux', ...attachArgv(data.session, shownIn(a), false)])
+          : null,
+    }),
+  );
   const allTasks = Object.values(data.tasks ?? {});
-  const tasks = allTasks.sort((a, b) => num(b.seq) - num(a.seq)).slice(0, MAX_TASKS).map(taskView);
-  const count = (values: string[]): Record<string, number> => values.reduce<Record<string, number>>((acc, v) => { acc[v] = (acc[v] ?? 0) + 1; return acc; }, {});
+  const tasks = allTasks
+    .sort((a, b) => num(b.seq) - num(a.seq))
+    .slice(0, MAX_TASKS)
+    .map(taskView);
+  const count = (values: string[]): Record<string, number> =>
+    values.reduce<Record<string, number>>((acc, v) => {
+      acc[v] = (acc[v] ?? 0) + 1;
+      return acc;
+    }, {});
   const s = data.session;
   return {
     archived: data.archive?.tasks?.count ?? 0,
-    session: s ? { name: s.name, socket: s.socket, created_at: s.created_at, ended_at: s.ended_at, recorder_pid: data.recorder?.pid ?? null } : null,
+    session: s
+      ? {
+          name: s.name,
+          socket: s.socket,
+          created_at: s.created_at,
+          ended_at: s.ended_at,
+          recorder_pid: data.recorder?.pid ?? null,
+        }
+      : null,
     agents,
     tasks,
     runs: runsView(data),
-    events: (data.events ?? []).slice(-MAX_EVENTS).reverse().map((e) => ({ at: e.at, agent: e.agent, event: e.event, status: e.status, detail: clip(e.detail, 300) })),
+    events: (data.events ?? [])
+      .slice(-MAX_EVENTS)
+      .reverse()
+      .map((e) => ({ at: e.at, agent: e.agent, event: e.event, status: e.status, detail: clip(e.detail, 300) })),
     handovers,
-    conflicts: conflictLines(data).slice(0, 50).map((c) => clip(c, 1000)!),
-    approvals: pendingApprovals(data).slice(0, 50).map((r) => ({ id: r.id, agent: r.agent, summary: clip(r.summary, 300)!, input: clip(r.input, 2000)!, at: r.at })),
-    alerts: [...Object.values(data.limits ?? {}).map((l) => `limit: ${limitReason(l, Date.now())}`), ...budgetWarnings(data).map((w) => `budget: ${w}`)].slice(0, 50).map((a) => clip(a, 600)!),
+    conflicts: conflictLines(data)
+      .slice(0, 50)
+      .map((c) => clip(c, 1000)!),
+    approvals: pendingApprovals(data)
+      .slice(0, 50)
+      .map((r) => ({
+        id: r.id,
+        agent: r.agent,
+        summary: clip(r.summary, 300)!,
+        input: clip(r.input, 2000)!,
+        at: r.at,
+      })),
+    alerts: [
+      ...Object.values(data.limits ?? {}).map((l) => `limit: ${limitReason(l, Date.now())}`),
+      ...budgetWarnings(data).map((w) => `budget: ${w}`),
+    ]
+      .slice(0, 50)
+      .map((a) => clip(a, 600)!),
     totals: {
       cost_usd: agents.reduce((sum, a) => sum + a.cost_usd, 0),
       agents: agents.length,
@@ -161,7 +285,19 @@ export function buildView(data: StoreData, handovers: HandoverInfo[]): View {
 }
 
 export type Section = keyof View;
-export const SECTIONS: Section[] = ['session', 'agents', 'tasks', 'runs', 'events', 'handovers', 'conflicts', 'alerts', 'approvals', 'totals', 'archived'];
+export const SECTIONS: Section[] = [
+  'session',
+  'agents',
+  'tasks',
+  'runs',
+  'events',
+  'handovers',
+  'conflicts',
+  'alerts',
+  'approvals',
+  'totals',
+  'archived',
+];
 
 /** Remembers what was last sent, section by section, and says which sections changed. */
 export class ViewDiffer {

@@ -16,7 +16,15 @@ const BOX_LOOK_MS = 8;
 /** Pastes the task's prompt (as its transport chose it: src/drivers/transport.ts promptToSend) into the agent's box and submits it. */
 export async function deliver(server: Server, agent: AgentRecord, task: TaskRecord, prompt: string): Promise<void> {
   // On another host the same steps are made there, in one round trip instead of three or more.
-  if (server.host && server.socket) return pasteAndSubmitOnHost(server.host, server.socket, agent.pane, interactiveText(prompt), `orch-${task.id}`, BOX_WAIT_MS);
+  if (server.host && server.socket)
+    return pasteAndSubmitOnHost(
+      server.host,
+      server.socket,
+      agent.pane,
+      interactiveText(prompt),
+      `orch-${task.id}`,
+      BOX_WAIT_MS,
+    );
   const pane = server.pane(agent.pane);
   await pane.paste(interactiveText(prompt), { buffer: `orch-${task.id}` });
   // Enter as soon as Claude shows the text (a fixed pause was both too long on an idle machine and
@@ -42,7 +50,12 @@ export async function boxShowsText(server: Server, agent: AgentRecord, timeoutMs
  * lost its Enter; an empty box never got the paste (a recorder killed between recording the
  * delivery and making it), so the prompt is pasted again.
  */
-export async function resubmit(server: Server, agent: AgentRecord, task: TaskRecord, prompt: string): Promise<'waiting' | 'enter' | 'pasted'> {
+export async function resubmit(
+  server: Server,
+  agent: AgentRecord,
+  task: TaskRecord,
+  prompt: string,
+): Promise<'waiting' | 'enter' | 'pasted'> {
   const pane = server.pane(agent.pane);
   const screen = await pane.capture();
   if (/esc to interrupt/i.test(screen)) return 'waiting';
@@ -65,13 +78,20 @@ export async function press(server: Server, agent: AgentRecord, key: string): Pr
  * prompt Claude puts back into the box is cleared. A turn that already stopped (an interrupt done
  * again after a recorder restart) only has its box cleared. Returns whether the turn stopped.
  */
-export async function stopTurn(server: Server, _stateDir: string, agent: AgentRecord, _taskId: string, log: (line: string) => void): Promise<boolean> {
+export async function stopTurn(
+  server: Server,
+  _stateDir: string,
+  agent: AgentRecord,
+  _taskId: string,
+  log: (line: string) => void,
+): Promise<boolean> {
   let stopped = await turnStopped(server, agent, 0);
   for (let i = 0; i < 2 && !stopped; i++) {
     await press(server, agent, 'Escape');
     stopped = await turnStopped(server, agent);
   }
-  if (stopped && !await clearPromptBox(server, agent)) log(`${agent.name}: could not clear the interrupted prompt from its box`);
+  if (stopped && !(await clearPromptBox(server, agent)))
+    log(`${agent.name}: could not clear the interrupted prompt from its box`);
   return stopped;
 }
 
@@ -83,7 +103,10 @@ export async function stopTurn(server: Server, _stateDir: string, agent: AgentRe
 export async function turnStopped(server: Server, agent: AgentRecord, timeoutMs = 5000): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const screen = await server.pane(agent.pane).capture().catch(() => '');
+    const screen = await server
+      .pane(agent.pane)
+      .capture()
+      .catch(() => '');
     if (!/esc to interrupt/i.test(screen)) return true;
     if (Date.now() >= until) return false;
     await sleep(150);

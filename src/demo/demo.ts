@@ -20,7 +20,12 @@ import { standinClaudeEnv, writeClaudeHome } from '../standin/claude-home.js';
 /** Not a real key: the stand-in accepts anything; Claude only checks it was approved once. */
 const DEMO_KEY = 'sk-ant-api03-orchestrator-demo-000000000000000000000000000000-DEMOKEY';
 
-export interface DemoOptions { socket?: string; attach: 'auto' | 'never'; out: (line: string) => void; timeoutMs?: number }
+export interface DemoOptions {
+  socket?: string;
+  attach: 'auto' | 'never';
+  out: (line: string) => void;
+  timeoutMs?: number;
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,9 +43,16 @@ const y = (s: string): string => JSON.stringify(s);
 function demoLayout(project: string, home: string, port: number, apiLog: string): string {
   // Retries: one, so that a busy machine's hiccup does not fail the demo.
   const env = { ...standinClaudeEnv(home, `http://127.0.0.1:${port}`, DEMO_KEY, 1), API_TIMEOUT_MS: '30000' };
-  const standin = quoteArgv([process.execPath, join(toolkitRoot, 'dist', 'src', 'standin', 'main.js'), '--port', String(port), '--log', apiLog]);
+  const standin = quoteArgv([
+    process.execPath,
+    join(toolkitRoot, 'dist', 'src', 'standin', 'main.js'),
+    '--port',
+    String(port),
+    '--log',
+    apiLog,
+  ]);
   return [
-    '# Written by ./start.mts --demo: real claude agents against the toolkit\'s API stand-in.',
+    "# Written by ./start.mts --demo: real claude agents against the toolkit's API stand-in.",
     'session: orchestrator-demo',
     `root: ${y(project)}`,
     'env:',
@@ -53,7 +65,11 @@ function demoLayout(project: string, home: string, port: number, apiLog: string)
     '      - agent: lead',
     '        role: lead',
     '        focus: true',
-    ...['worker-1', 'worker-2', 'worker-3'].flatMap((w) => [`      - agent: ${w}`, '        role: worker', '        permission_mode: acceptEdits']),
+    ...['worker-1', 'worker-2', 'worker-3'].flatMap((w) => [
+      `      - agent: ${w}`,
+      '        role: worker',
+      '        permission_mode: acceptEdits',
+    ]),
     '  - name: api',
     '    panes:',
     `      - command: ${y(standin)}`,
@@ -78,38 +94,68 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const port = await freePort();
   const layoutFile = join(dir, 'layout.yaml');
   writeFileSync(layoutFile, demoLayout(project, home, port, join(dir, 'api.log')));
-  out(`Demo: 4 real claude agents against the built-in API stand-in on 127.0.0.1:${port} (no API key, nothing leaves this machine).`);
+  out(
+    `Demo: 4 real claude agents against the built-in API stand-in on 127.0.0.1:${port} (no API key, nothing leaves this machine).`,
+  );
 
-  const code = await start({ layoutFile, socket: opts.socket, stateDir, attach: 'never', dryRun: false, restart: true, cwd: project, out });
+  const code = await start({
+    layoutFile,
+    socket: opts.socket,
+    stateDir,
+    attach: 'never',
+    dryRun: false,
+    restart: true,
+    cwd: project,
+    out,
+  });
   if (code !== 0) return code;
 
   const limit = opts.timeoutMs ?? 120_000;
   const t0 = Date.now();
-  const ready = await waitForStore(stateDir, (d) => (Object.values(d.agents).every((a) => a.status === 'idle') ? true : undefined), limit);
+  const ready = await waitForStore(
+    stateDir,
+    (d) => (Object.values(d.agents).every((a) => a.status === 'idle') ? true : undefined),
+    limit,
+  );
   if (!ready) {
-    const agents = Object.values(readStore(stateDir).agents).map((a) => `${a.name} ${a.status}${a.reason ? ` (${a.reason})` : ''}`).join('; ');
+    const agents = Object.values(readStore(stateDir).agents)
+      .map((a) => `${a.name} ${a.status}${a.reason ? ` (${a.reason})` : ''}`)
+      .join('; ');
     throw new OrchestratorError(`the demo agents did not all become idle within ${limit / 1000} s: ${agents}`);
   }
-  out(`All 4 agents idle after ${((Date.now() - t0) / 1000).toFixed(1)} s. Running workflows/demo.yaml: plan -> module + test (in parallel) -> review.`);
+  out(
+    `All 4 agents idle after ${((Date.now() - t0) / 1000).toFixed(1)} s. Running workflows/demo.yaml: plan -> module + test (in parallel) -> review.`,
+  );
 
   const data = readStore(stateDir);
-  const { workflow, problems } = loadWorkflow(join(toolkitRoot, 'workflows', 'demo.yaml'), Object.values(data.agents).map((a) => ({ name: a.name, role: a.role, worktree: Boolean(a.worktree) })));
+  const { workflow, problems } = loadWorkflow(
+    join(toolkitRoot, 'workflows', 'demo.yaml'),
+    Object.values(data.agents).map((a) => ({ name: a.name, role: a.role, worktree: Boolean(a.worktree) })),
+  );
   if (!workflow) throw new ConfigError(problems, 'workflow');
   const id = newId('r');
   submit(stateDir, { kind: 'run', id, at: new Date().toISOString(), workflow });
   const seen = new Map<string, string>();
-  const run = await waitForStore(stateDir, (d) => {
-    const r = d.runs?.[id];
-    for (const task of Object.values(r?.tasks ?? {})) {
-      if (seen.get(task.name) === task.state) continue;
-      seen.set(task.name, task.state);
-      if (task.state !== 'waiting') out(`  ${task.name.padEnd(7)} ${task.state}${task.agent ? ` on ${task.agent}` : ''}`);
-    }
-    return r && r.state !== 'running' ? r : undefined;
-  }, limit);
-  if (!run) throw new OrchestratorError(`the demo workflow did not finish within ${limit / 1000} s (orchestrate runs --state ${stateDir})`);
+  const run = await waitForStore(
+    stateDir,
+    (d) => {
+      const r = d.runs?.[id];
+      for (const task of Object.values(r?.tasks ?? {})) {
+        if (seen.get(task.name) === task.state) continue;
+        seen.set(task.name, task.state);
+        if (task.state !== 'waiting')
+          out(`  ${task.name.padEnd(7)} ${task.state}${task.agent ? ` on ${task.agent}` : ''}`);
+      }
+      return r && r.state !== 'running' ? r : undefined;
+    },
+    limit,
+  );
+  if (!run)
+    throw new OrchestratorError(
+      `the demo workflow did not finish within ${limit / 1000} s (orchestrate runs --state ${stateDir})`,
+    );
   out(runSummary(run));
-  out('(Costs are what the stand-in\'s token counts would cost; nothing is billed.)');
+  out("(Costs are what the stand-in's token counts would cost; nothing is billed.)");
   for (const file of existsSync(project) ? readdirSync(project).sort() : []) {
     out(`--- ${join(project, file)}`);
     out(readFileSync(join(project, file), 'utf8').trimEnd());

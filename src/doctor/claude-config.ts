@@ -29,7 +29,12 @@ export function claudeFiles(env: NodeJS.ProcessEnv): ClaudeFiles {
 }
 
 /** A JSON file read for checking: its object, or why it could not be read (missing is not an error). */
-export interface JsonFile { file: string; exists: boolean; data: Record<string, unknown>; error?: string }
+export interface JsonFile {
+  file: string;
+  exists: boolean;
+  data: Record<string, unknown>;
+  error?: string;
+}
 
 /** Reads a JSON object file; a missing file is an empty object, a broken one says why. */
 export function readJsonFile(file: string): JsonFile {
@@ -42,7 +47,8 @@ export function readJsonFile(file: string): JsonFile {
   }
   try {
     const data = JSON.parse(text) as unknown;
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) return { file, exists: true, data: {}, error: 'it is not a JSON object' };
+    if (typeof data !== 'object' || data === null || Array.isArray(data))
+      return { file, exists: true, data: {}, error: 'it is not a JSON object' };
     return { file, exists: true, data: data as Record<string, unknown> };
   } catch (error) {
     return { file, exists: true, data: {}, error: `it is not valid JSON (${(error as Error).message})` };
@@ -50,4 +56,5 @@ export function readJsonFile(file: string): JsonFile {
 }
 
 /** The CLI's reading of a boolean environment variable. */
-export const envTrue = (value: string | undefined): boolean => ['1', 'true', 'yes', 'on'].includes((value ?? '').trim().toLowerCase());
+export const envTrue = (value: string | undefined): boolean =>
+  ['1', 'true', 'yes', 'on'].includes((value ?? '').trim().toLowerCase());

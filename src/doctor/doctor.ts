@@ -27,15 +27,36 @@ export interface DoctorReport {
 }
 
 /** Environment variables that change what claude reads or how it authenticates. */
-const RELEVANT = ['HOME', 'CLAUDE_CONFIG_DIR', 'CLAUDE_CODE_CUSTOM_OAUTH_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN',
-  'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX', 'CLAUDE_CODE_USE_FOUNDRY', 'CLAUDE_CODE_SANDBOXED', 'IS_SANDBOX', 'CLAUDE_CODE_BUBBLEWRAP'];
+const RELEVANT = [
+  'HOME',
+  'CLAUDE_CONFIG_DIR',
+  'CLAUDE_CODE_CUSTOM_OAUTH_URL',
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_AUTH_TOKEN',
+  'CLAUDE_CODE_OAUTH_TOKEN',
+  'CLAUDE_CODE_USE_BEDROCK',
+  'CLAUDE_CODE_USE_VERTEX',
+  'CLAUDE_CODE_USE_FOUNDRY',
+  'CLAUDE_CODE_SANDBOXED',
+  'IS_SANDBOX',
+  'CLAUDE_CODE_BUBBLEWRAP',
+];
 
-const usesBypass = (a: AgentSpec): boolean => a.permissionMode === 'bypassPermissions'
-  || a.args.some((arg, i) => arg === '--dangerously-skip-permissions' || arg === '--permission-mode=bypassPermissions'
-    || (arg === '--permission-mode' && a.args[i + 1] === 'bypassPermissions'));
+const usesBypass = (a: AgentSpec): boolean =>
+  a.permissionMode === 'bypassPermissions' ||
+  a.args.some(
+    (arg, i) =>
+      arg === '--dangerously-skip-permissions' ||
+      arg === '--permission-mode=bypassPermissions' ||
+      (arg === '--permission-mode' && a.args[i + 1] === 'bypassPermissions'),
+  );
 
 /** Agents that see the same Claude files and credentials, checked together. */
-interface Group { env: NodeJS.ProcessEnv; agents: AgentSpec[]; dirs: string[] }
+interface Group {
+  env: NodeJS.ProcessEnv;
+  agents: AgentSpec[];
+  dirs: string[];
+}
 
 function groups(layout: Layout | undefined, opts: DoctorOptions): Group[] {
   // Agents on other hosts are checked there (src/doctor/hosts.ts).
@@ -59,11 +80,30 @@ function checkGroup(g: Group, root: string, isRoot: boolean): Finding[] {
   const settings = readJsonFile(files.settings);
   const found: Finding[] = [];
   for (const f of [config, settings]) {
-    if (f.error) found.push(problem('claude-config', `${f.file} cannot be read: ${f.error}`, `repair ${f.file} (claude cannot read it either), or move it away to start afresh`));
+    if (f.error)
+      found.push(
+        problem(
+          'claude-config',
+          `${f.file} cannot be read: ${f.error}`,
+          `repair ${f.file} (claude cannot read it either), or move it away to start afresh`,
+        ),
+      );
   }
-  found.push(checkTrust(config, g.env, g.dirs, root), checkOnboarding(config), checkAuth(config, settings, readJsonFile(files.credentials), g.env));
+  found.push(
+    checkTrust(config, g.env, g.dirs, root),
+    checkOnboarding(config),
+    checkAuth(config, settings, readJsonFile(files.credentials), g.env),
+  );
   const bypass = g.agents.filter(usesBypass);
-  if (bypass.length) found.push(...checkBypass(settings, g.env, bypass.map((a) => a.name), isRoot));
+  if (bypass.length)
+    found.push(
+      ...checkBypass(
+        settings,
+        g.env,
+        bypass.map((a) => a.name),
+        isRoot,
+      ),
+    );
   return found;
 }
 
@@ -82,12 +122,22 @@ export function setupFindings(layout: Layout, env: NodeJS.ProcessEnv, isRoot: bo
 /** Runs every check. */
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const { layout, problems } = loadLayout(opts.layoutFile, { cwd: opts.cwd });
-  const shown = relative(opts.cwd, opts.layoutFile).startsWith('..') ? opts.layoutFile : relative(opts.cwd, opts.layoutFile) || opts.layoutFile;
-  const findings: Finding[] = [await checkTmux(), ...await checkClaude(opts.env)];
-  findings.push(layout
-    ? ok('layout', `${shown}: session ${layout.session}, ${layout.agents.length} agent${layout.agents.length === 1 ? '' : 's'} (${layout.agents.map((a) => a.name).join(', ') || 'none'})`)
-    : problem('layout', `${shown} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`,
-      `fix each line above, then check again with \`orchestrate layout validate ${shown}\``));
+  const shown = relative(opts.cwd, opts.layoutFile).startsWith('..')
+    ? opts.layoutFile
+    : relative(opts.cwd, opts.layoutFile) || opts.layoutFile;
+  const findings: Finding[] = [await checkTmux(), ...(await checkClaude(opts.env))];
+  findings.push(
+    layout
+      ? ok(
+          'layout',
+          `${shown}: session ${layout.session}, ${layout.agents.length} agent${layout.agents.length === 1 ? '' : 's'} (${layout.agents.map((a) => a.name).join(', ') || 'none'})`,
+        )
+      : problem(
+          'layout',
+          `${shown} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`,
+          `fix each line above, then check again with \`orchestrate layout validate ${shown}\``,
+        ),
+  );
   const root = layout?.root ?? opts.cwd;
   if (layout?.agents.some((a) => a.worktree && !a.host)) findings.push(await checkGit(root));
   const all = groups(layout, opts);
@@ -95,6 +145,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     const label = all.length > 1 ? `[${g.agents.map((a) => a.name).join(', ')}] ` : '';
     findings.push(...checkGroup(g, root, opts.isRoot).map((f) => ({ ...f, summary: label + f.summary })));
   }
-  if (layout && Object.keys(layout.hosts).length) findings.push(...await (await import('./hosts.js')).checkHosts(layout));
+  if (layout && Object.keys(layout.hosts).length)
+    findings.push(...(await (await import('./hosts.js')).checkHosts(layout)));
   return { ok: findings.every((f) => f.status !== 'problem'), layout: opts.layoutFile, root, findings };
 }

@@ -15,7 +15,11 @@ export type { AgentKind } from './kind.js';
 export type { Transport } from './transport.js';
 export type { Place } from './place.js';
 
-export interface Driver { kind: AgentKind; transport: Transport; place: Place }
+export interface Driver {
+  kind: AgentKind;
+  transport: Transport;
+  place: Place;
+}
 
 /**
  * Claude Code as a kind. Its knowledge lives in src/drivers/claude/, which imports nothing of the

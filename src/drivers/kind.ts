@@ -10,9 +10,16 @@ import type { AgentMcp } from '../agents/launch.js';
 export interface AgentKind {
   readonly name: string;
   /** Its argv (without the executable) for a start, a resume (resume) or a fork (forkOf). */
-  args(agent: AgentSpec, ctx: { sessionId: string; settingsFile?: string; resume?: boolean; forkOf?: string; mcp?: AgentMcp }): string[];
+  args(
+    agent: AgentSpec,
+    ctx: { sessionId: string; settingsFile?: string; resume?: boolean; forkOf?: string; mcp?: AgentMcp },
+  ): string[];
   /** Its settings that make it report to a status file (its hooks). */
-  statusSettings(hookScript: string, statusPath: string, approval?: { script: string; decisions: string; timeoutS: number }): Record<string, unknown>;
+  statusSettings(
+    hookScript: string,
+    statusPath: string,
+    approval?: { script: string; decisions: string; timeoutS: number },
+  ): Record<string, unknown>;
   /** One status line as a neutral event (undefined: it means nothing to us): the one translation the recorder calls. */
   toEvent(line: StatusLine): AgentEvent | undefined;
   /** A status line's own name (for logs of lines that could not be followed). */

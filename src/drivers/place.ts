@@ -24,6 +24,13 @@ export interface Place {
 export function placeOf(agent: Pick<AgentRecord, 'host'>): Place {
   const host = agent.host ?? undefined;
   return host
-    ? { name: 'ssh', host, paneHere: false, filesHere: false, stop: 'host-session', server: (data) => agentServer(data, agent) }
+    ? {
+        name: 'ssh',
+        host,
+        paneHere: false,
+        filesHere: false,
+        stop: 'host-session',
+        server: (data) => agentServer(data, agent),
+      }
     : { name: 'here', paneHere: true, filesHere: true, stop: 'signal', server: (data) => agentServer(data, agent) };
 }

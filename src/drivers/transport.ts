@@ -19,11 +19,22 @@ export interface Transport {
   /** Gives the task's prompt to the agent (its confirmation is the turn-started event). */
   deliver(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<void>;
   /** A delivery not confirmed in time: what was found, and what was done about it. */
-  resubmit(server: Server, stateDir: string, agent: AgentRecord, task: TaskRecord): Promise<'waiting' | 'enter' | 'pasted'>;
+  resubmit(
+    server: Server,
+    stateDir: string,
+    agent: AgentRecord,
+    task: TaskRecord,
+  ): Promise<'waiting' | 'enter' | 'pasted'>;
   /** Interrupts the agent's running turn once. */
   interrupt(server: Server, stateDir: string, agent: AgentRecord, taskId: string): Promise<void>;
   /** Stops the turn of a cancelled or timed-out task and leaves the agent ready; whether it stopped. */
-  cancel(server: Server, stateDir: string, agent: AgentRecord, taskId: string, log: (line: string) => void): Promise<boolean>;
+  cancel(
+    server: Server,
+    stateDir: string,
+    agent: AgentRecord,
+    taskId: string,
+    log: (line: string) => void,
+  ): Promise<boolean>;
   /** The kind's exit command when the agent can be told to exit by typing it now (at its prompt), else undefined. */
   exitCommand(kind: Pick<AgentKind, 'exitCommand'>, agent: Pick<AgentRecord, 'status'>): string | undefined;
   /** How long to wait for a delivery's turn-started event after an attempt (lastAttempt: no retry follows). */
@@ -37,7 +48,8 @@ export interface Transport {
 }
 
 /** The transport of an agent: headless agents take prompt files, the others a paste into their pane. */
-export const transportOf = (agent: Pick<AgentRecord, 'mode'>): Transport => (agent.mode === 'headless' ? headlessTransport : paneTransport);
+export const transportOf = (agent: Pick<AgentRecord, 'mode'>): Transport =>
+  agent.mode === 'headless' ? headlessTransport : paneTransport;
 
 /**
  * What to send an agent for a task: its prompt, or, for a task resumed after a limit whose refused
@@ -45,7 +57,9 @@ export const transportOf = (agent: Pick<AgentRecord, 'mode'>): Transport => (age
  */
 export function promptToSend(task: TaskRecord, agent: AgentRecord): string {
   if (!task.limited?.length) return task.prompt;
-  return endsAtRefusedPrompt(agent.transcript_path, transportOf(agent).submittedText(task.prompt)) ? RETRY_NOTE : task.prompt;
+  return endsAtRefusedPrompt(agent.transcript_path, transportOf(agent).submittedText(task.prompt))
+    ? RETRY_NOTE
+    : task.prompt;
 }
 
 /** A prompt as typed text ends up: no carriage returns or trailing white space. */
@@ -80,11 +94,16 @@ function writeCancel(stateDir: string, agent: AgentRecord, taskId: string): void
 /** A headless agent: prompt files its runner takes one at a time. */
 export const headlessTransport: Transport = {
   name: 'headless',
-  deliver: async (_server, stateDir, agent, task) => { enqueuePrompt(promptsDir(stateDir, agent.name), task.seq, task.id, promptToSend(task, agent)); },
+  deliver: async (_server, stateDir, agent, task) => {
+    enqueuePrompt(promptsDir(stateDir, agent.name), task.seq, task.id, promptToSend(task, agent));
+  },
   // Its runner confirms by itself once its claude takes the prompt: nothing to look at.
   resubmit: async () => 'waiting',
   interrupt: async (_server, stateDir, agent, taskId) => writeCancel(stateDir, agent, taskId),
-  cancel: async (_server, stateDir, agent, taskId) => { writeCancel(stateDir, agent, taskId); return true; },
+  cancel: async (_server, stateDir, agent, taskId) => {
+    writeCancel(stateDir, agent, taskId);
+    return true;
+  },
   // Its runner has no prompt to type into: it ends on SIGTERM.
   exitCommand: () => undefined,
   // Its runner may start its `claude -p` first (its first task, or claude died).

@@ -19,10 +19,15 @@ export const DEFAULT_MAX_BACKOFF_S = 900;
  * or an overload clears within minutes, a usage limit within its week. A time further off is a
  * garbled or hostile text (it would pause the team for centuries), so the wait is cut to this.
  */
-export const MAX_WAIT_S: Record<LimitRecord['kind'], number> = { rate_limit: 3600, overloaded: 3600, usage_limit: 7 * 86_400 };
+export const MAX_WAIT_S: Record<LimitRecord['kind'], number> = {
+  rate_limit: 3600,
+  overloaded: 3600,
+  usage_limit: 7 * 86_400,
+};
 /** The last millisecond a Date can hold (ECMAScript's range): every time here stays a valid Date. */
 const MAX_DATE_MS = 8.64e15;
-const inRange = (ms: number): number => (Number.isNaN(ms) ? MAX_DATE_MS : Math.max(-MAX_DATE_MS, Math.min(MAX_DATE_MS, ms)));
+const inRange = (ms: number): number =>
+  Number.isNaN(ms) ? MAX_DATE_MS : Math.max(-MAX_DATE_MS, Math.min(MAX_DATE_MS, ms));
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
@@ -40,7 +45,10 @@ export function resetTime(message: string, now: number): number | null {
 
 function namedTime(message: string, now: number): number | null {
   const epoch = /\|(\d{10,13})\b/.exec(message);
-  if (epoch) { const n = Number(epoch[1]); return n < 1e12 ? n * 1000 : n; }
+  if (epoch) {
+    const n = Number(epoch[1]);
+    return n < 1e12 ? n * 1000 : n;
+  }
   const rel = /\b(?:in|after)\s+(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|mins?|minutes?|h|hours?)\b/i.exec(message);
   if (rel) {
     const unit = rel[2]!.toLowerCase();
@@ -54,7 +62,10 @@ function namedTime(message: string, now: number): number | null {
     const t = utc ? Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) : new Date(y!, mo! - 1, d!, h!, mi!, s!).getTime();
     return Number.isFinite(t) ? t : null;
   }
-  const named = /\b(?:on\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})\b[^0-9]*?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?/i.exec(message);
+  const named =
+    /\b(?:on\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})\b[^0-9]*?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?/i.exec(
+      message,
+    );
   const clock = /\bresets?\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b/i.exec(message);
   if (!named && !clock) return null;
   const [hourText, minuteText, ampm] = named ? [named[3], named[4], named[5]] : [clock![1], clock![2], clock![3]];
@@ -63,7 +74,8 @@ function namedTime(message: string, now: number): number | null {
   if (ampm) hour = (hour % 12) + (ampm.toLowerCase() === 'pm' ? 12 : 0);
   if (hour > 23 || minute > 59) return null;
   const base = new Date(now);
-  const at = (y: number, mo: number, d: number): number => (utc ? Date.UTC(y, mo, d, hour, minute) : new Date(y, mo, d, hour, minute).getTime());
+  const at = (y: number, mo: number, d: number): number =>
+    utc ? Date.UTC(y, mo, d, hour, minute) : new Date(y, mo, d, hour, minute).getTime();
   if (named) {
     const month = MONTHS.indexOf(named[1]!.toLowerCase());
     const year = utc ? base.getUTCFullYear() : base.getFullYear();
@@ -71,7 +83,9 @@ function namedTime(message: string, now: number): number | null {
     if (t < now - 86_400_000) t = at(year + 1, month, Number(named[2]));
     return t;
   }
-  const [y, mo, d] = utc ? [base.getUTCFullYear(), base.getUTCMonth(), base.getUTCDate()] : [base.getFullYear(), base.getMonth(), base.getDate()];
+  const [y, mo, d] = utc
+    ? [base.getUTCFullYear(), base.getUTCMonth(), base.getUTCDate()]
+    : [base.getFullYear(), base.getMonth(), base.getDate()];
   let t = at(y, mo, d);
   if (t <= now) t = at(y, mo, d + 1);
   return t;
@@ -80,13 +94,18 @@ function namedTime(message: string, now: number): number | null {
 /** What kind of limit a StopFailure is, if any: its error category and message (as the hook gives them). */
 export function classifyLimit(error: unknown, message: string | null): LimitKind | null {
   const text = `${typeof error === 'string' ? error : ''} ${message ?? ''}`;
-  if (/usage limit|usage_limit|spend(ing)? limit|credit balance|regain access|limit reached/i.test(text)) return 'usage_limit';
+  if (/usage limit|usage_limit|spend(ing)? limit|credit balance|regain access|limit reached/i.test(text))
+    return 'usage_limit';
   if (error === 'rate_limit' || /\b429\b|rate.?limit/i.test(text)) return 'rate_limit';
   if (error === 'overloaded' || /\b529\b|overloaded/i.test(text)) return 'overloaded';
   return null;
 }
 
-const WORDS: Record<LimitKind, string> = { rate_limit: 'rate limited (429)', overloaded: 'API overloaded (529)', usage_limit: 'usage limit reached' };
+const WORDS: Record<LimitKind, string> = {
+  rate_limit: 'rate limited (429)',
+  overloaded: 'API overloaded (529)',
+  usage_limit: 'usage limit reached',
+};
 
 /** The account an agent's API use counts against (agents of one account pause together). */
 export const accountOf = (agent: Pick<AgentRecord, 'account'>): string => agent.account ?? 'default';
@@ -94,13 +113,20 @@ export const accountOf = (agent: Pick<AgentRecord, 'account'>): string => agent.
 const time = (ms: number): string => new Date(inRange(ms)).toISOString();
 
 /** The account's limit that holds now (or is being probed), if any. */
-export const limitOf = (data: StoreData, agent: AgentRecord): LimitRecord | undefined => own(data.limits, accountOf(agent));
+export const limitOf = (data: StoreData, agent: AgentRecord): LimitRecord | undefined =>
+  own(data.limits, accountOf(agent));
 
 /**
  * Records a limit hit by agent (its StopFailure was one): the account pauses until the named time,
  * or for a backoff that doubles with each hit in a row, up to the cap.
  */
-export function recordLimit(data: StoreData, agent: AgentRecord, kind: LimitKind, message: string, now: number): LimitRecord {
+export function recordLimit(
+  data: StoreData,
+  agent: AgentRecord,
+  kind: LimitKind,
+  message: string,
+  now: number,
+): LimitRecord {
   const account = accountOf(agent);
   data.limits ??= {};
   const before = own(data.limits, account);
@@ -112,8 +138,16 @@ export function recordLimit(data: StoreData, agent: AgentRecord, kind: LimitKind
   const latest = now + MAX_WAIT_S[kind] * 1000;
   const until = named && named > now ? Math.min(named, latest) : now + backoff * 1000;
   const record: LimitRecord = {
-    account, kind, message: message.slice(0, 500), since: before?.since ?? time(now), until: time(until), named_time: Boolean(named && named > now),
-    backoff_s: backoff, hits: (before?.hits ?? 0) + 1, probe: null, agents: [...new Set([...(before?.agents ?? []), agent.name])],
+    account,
+    kind,
+    message: message.slice(0, 500),
+    since: before?.since ?? time(now),
+    until: time(until),
+    named_time: Boolean(named && named > now),
+    backoff_s: backoff,
+    hits: (before?.hits ?? 0) + 1,
+    probe: null,
+    agents: [...new Set([...(before?.agents ?? []), agent.name])],
     ...(named && named > latest ? { clamped: true } : {}),
   };
   data.limits[account] = record;
@@ -121,7 +155,8 @@ export function recordLimit(data: StoreData, agent: AgentRecord, kind: LimitKind
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const span = (s: number): string => (s % 86_400 === 0 ? `${s / 86_400} days` : `${s / 3600} hour${s === 3600 ? '' : 's'}`);
+const span = (s: number): string =>
+  s % 86_400 === 0 ? `${s / 86_400} days` : `${s / 3600} hour${s === 3600 ? '' : 's'}`;
 
 /** A time in UTC: the clock alone when it is today (UTC), else with its day and date ("Tue 8 Dec 14:00:05 UTC", with the year when not this year's). */
 export function limitTime(ms: number, now: number): string {
@@ -136,10 +171,15 @@ export function limitTime(ms: number, now: number): string {
 /** The reason an agent of a paused account shows. */
 export function limitReason(limit: LimitRecord, now: number): string {
   const when = Date.parse(limit.until);
-  const clamped = limit.clamped ? ` (the time it named is more than ${span(MAX_WAIT_S[limit.kind] ?? MAX_WAIT_S.usage_limit)} away: cut to that)` : '';
-  const wait = when > now
-    ? `${limit.named_time ? 'until' : 'trying again at'} ${limitTime(when, now)}${limit.named_time ? clamped : ` (backoff ${limit.backoff_s} s)`}`
-    : limit.probe ? `${limit.probe} is trying first` : 'trying again now';
+  const clamped = limit.clamped
+    ? ` (the time it named is more than ${span(MAX_WAIT_S[limit.kind] ?? MAX_WAIT_S.usage_limit)} away: cut to that)`
+    : '';
+  const wait =
+    when > now
+      ? `${limit.named_time ? 'until' : 'trying again at'} ${limitTime(when, now)}${limit.named_time ? clamped : ` (backoff ${limit.backoff_s} s)`}`
+      : limit.probe
+        ? `${limit.probe} is trying first`
+        : 'trying again now';
   return `${WORDS[limit.kind]}${limit.account !== 'default' ? ` on account ${limit.account}` : ''}: ${wait}; its tasks wait, nothing failed (${String(limit.message ?? '').slice(0, 160)})`;
 }
 
@@ -175,7 +215,8 @@ export function liftLimit(data: StoreData, agent: AgentRecord, now: number): str
   if (!limit || Date.parse(limit.until) > now) return undefined;
   delete data.limits![account];
   for (const a of Object.values(data.agents)) {
-    if (accountOf(a) === account && a.status === 'limited') Object.assign(a, { status: 'idle', reason: null, updated_at: time(now) });
+    if (accountOf(a) === account && a.status === 'limited')
+      Object.assign(a, { status: 'idle', reason: null, updated_at: time(now) });
   }
   return account;
 }
@@ -184,7 +225,13 @@ export function liftLimit(data: StoreData, agent: AgentRecord, now: number): str
  * The task that hit the limit goes back to the head of the queue under the same id, kept on the
  * same agent so that it goes on in the same conversation; nothing counts as a failure or an attempt.
  */
-export function requeueForLimit(data: StoreData, task: TaskRecord, agent: AgentRecord, now: number, reason: string): void {
+export function requeueForLimit(
+  data: StoreData,
+  task: TaskRecord,
+  agent: AgentRecord,
+  now: number,
+  reason: string,
+): void {
   if (agent.task_id === task.id) agent.task_id = null;
   task.limited = [...(task.limited ?? []), { at: time(now), reason: reason.slice(0, 300) }];
   Object.assign(task, { state: 'queued', resume_on: agent.name, delivered_at: null, started_at: null, attempts: 0 });
@@ -209,8 +256,10 @@ export function settleLimited(data: StoreData, now: number): void {
     const limit = limitOf(data, a);
     if (limit && (a.status === 'idle' || a.status === 'limited')) {
       const reason = limitReason(limit, now);
-      if (a.status !== 'limited' || a.reason !== reason) Object.assign(a, { status: 'limited', reason, updated_at: a.status === 'limited' ? a.updated_at : time(now) });
-    } else if (!limit && a.status === 'limited') Object.assign(a, { status: 'idle', reason: null, updated_at: time(now) });
+      if (a.status !== 'limited' || a.reason !== reason)
+        Object.assign(a, { status: 'limited', reason, updated_at: a.status === 'limited' ? a.updated_at : time(now) });
+    } else if (!limit && a.status === 'limited')
+      Object.assign(a, { status: 'idle', reason: null, updated_at: time(now) });
   }
 }
 

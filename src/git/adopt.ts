@@ -10,8 +10,13 @@ import type { Snapshot } from './merge-tree.js';
 /** Takes index.lock (git's own lock of the index) and fills it with the temporary index; false when git holds it. */
 async function lockIndex(real: string, temp: string): Promise<boolean> {
   const shell = currentMachine();
-  if (shell) return (await shell.run(['sh', '-c', 'set -C; cat "$2" > "$1.lock"', 'sh', real, temp], undefined)).exitCode === 0;
-  try { closeSync(openSync(`${real}.lock`, 'wx', 0o644)); } catch { return false; }
+  if (shell)
+    return (await shell.run(['sh', '-c', 'set -C; cat "$2" > "$1.lock"', 'sh', real, temp], undefined)).exitCode === 0;
+  try {
+    closeSync(openSync(`${real}.lock`, 'wx', 0o644));
+  } catch {
+    return false;
+  }
   copyFileSync(temp, `${real}.lock`);
   return true;
 }
@@ -27,9 +32,21 @@ async function settle(real: string, keep: boolean): Promise<void> {
 export async function adoptSnapshot(worktree: string, snap: Snapshot): Promise<void> {
   const real = (await git(worktree, ['rev-parse', '--path-format=absolute', '--git-path', 'index'])).stdout.trim();
   if (!(await lockIndex(real, snap.index))) {
-    throw new OrchestratorError(`git is busy in ${worktree} (${real}.lock exists): nothing was committed; merge again once it is done`);
+    throw new OrchestratorError(
+      `git is busy in ${worktree} (${real}.lock exists): nothing was committed; merge again once it is done`,
+    );
   }
-  const r = await git(worktree, ['update-ref', '-m', 'claude-orchestrator: merge --commit-all', 'HEAD', snap.commit, snap.head]);
+  const r = await git(worktree, [
+    'update-ref',
+    '-m',
+    'claude-orchestrator: merge --commit-all',
+    'HEAD',
+    snap.commit,
+    snap.head,
+  ]);
   await settle(real, r.code === 0);
-  if (r.code !== 0) throw new OrchestratorError(`the work in ${worktree} was committed meanwhile (HEAD is no longer ${snap.head.slice(0, 12)}): nothing was committed; merge again (${r.stderr.trim()})`);
+  if (r.code !== 0)
+    throw new OrchestratorError(
+      `the work in ${worktree} was committed meanwhile (HEAD is no longer ${snap.head.slice(0, 12)}): nothing was committed; merge again (${r.stderr.trim()})`,
+    );
 }

@@ -5,17 +5,53 @@
 import { git, pathExists, readText, worktreeList } from './git.js';
 
 /** A checkout where git is busy with a branch, and what to do about it. */
-export interface BusyCheckout { path: string; operation: string; advice: string }
+export interface BusyCheckout {
+  path: string;
+  operation: string;
+  advice: string;
+}
 
 /** The operations a checkout can be in the middle of, by the file or folder in its git dir that says so. */
 const OPERATIONS: { file: string; operation: string; advice: (at: string) => string; branchFile?: string }[] = [
-  { file: 'rebase-merge', operation: 'a rebase', branchFile: 'rebase-merge/head-name', advice: (at) => `finish it (resolve, then ${at} rebase --continue) or abort it (${at} rebase --abort)` },
-  { file: 'rebase-apply', operation: 'a rebase or git am', branchFile: 'rebase-apply/head-name', advice: (at) => `finish it (${at} rebase --continue, or am --continue) or abort it (${at} rebase --abort, or am --abort)` },
-  { file: 'MERGE_HEAD', operation: 'a merge', advice: (at) => `finish it (resolve, then ${at} commit) or abort it (${at} merge --abort)` },
-  { file: 'CHERRY_PICK_HEAD', operation: 'a cherry-pick', advice: (at) => `finish it (${at} cherry-pick --continue) or abort it (${at} cherry-pick --abort)` },
-  { file: 'REVERT_HEAD', operation: 'a revert', advice: (at) => `finish it (${at} revert --continue) or abort it (${at} revert --abort)` },
-  { file: 'sequencer', operation: 'a series of cherry-picks or reverts', advice: (at) => `finish it (${at} cherry-pick --continue) or end it (${at} cherry-pick --quit)` },
-  { file: 'BISECT_LOG', operation: 'a bisect', branchFile: 'BISECT_START', advice: (at) => `end it (${at} bisect reset)` },
+  {
+    file: 'rebase-merge',
+    operation: 'a rebase',
+    branchFile: 'rebase-merge/head-name',
+    advice: (at) => `finish it (resolve, then ${at} rebase --continue) or abort it (${at} rebase --abort)`,
+  },
+  {
+    file: 'rebase-apply',
+    operation: 'a rebase or git am',
+    branchFile: 'rebase-apply/head-name',
+    advice: (at) =>
+      `finish it (${at} rebase --continue, or am --continue) or abort it (${at} rebase --abort, or am --abort)`,
+  },
+  {
+    file: 'MERGE_HEAD',
+    operation: 'a merge',
+    advice: (at) => `finish it (resolve, then ${at} commit) or abort it (${at} merge --abort)`,
+  },
+  {
+    file: 'CHERRY_PICK_HEAD',
+    operation: 'a cherry-pick',
+    advice: (at) => `finish it (${at} cherry-pick --continue) or abort it (${at} cherry-pick --abort)`,
+  },
+  {
+    file: 'REVERT_HEAD',
+    operation: 'a revert',
+    advice: (at) => `finish it (${at} revert --continue) or abort it (${at} revert --abort)`,
+  },
+  {
+    file: 'sequencer',
+    operation: 'a series of cherry-picks or reverts',
+    advice: (at) => `finish it (${at} cherry-pick --continue) or end it (${at} cherry-pick --quit)`,
+  },
+  {
+    file: 'BISECT_LOG',
+    operation: 'a bisect',
+    branchFile: 'BISECT_START',
+    advice: (at) => `end it (${at} bisect reset)`,
+  },
 ];
 
 /** The first checkout of the repository where git is in the middle of an operation on branch (short name), or undefined. */
@@ -28,7 +64,9 @@ export async function busyWith(repo: string, branch: string): Promise<BusyChecko
     const dir = r.stdout.trim();
     for (const op of OPERATIONS) {
       if (!(await pathExists(`${dir}/${op.file}`))) continue;
-      const named = op.branchFile ? (await readText(`${dir}/${op.branchFile}`))?.trim().replace(/^refs\/heads\//, '') : undefined;
+      const named = op.branchFile
+        ? (await readText(`${dir}/${op.branchFile}`))?.trim().replace(/^refs\/heads\//, '')
+        : undefined;
       if (w.branch !== branch && named !== branch) continue;
       return { path: w.path, operation: op.operation, advice: op.advice(`git -C ${w.path}`) };
     }
@@ -37,4 +75,5 @@ export async function busyWith(repo: string, branch: string): Promise<BusyChecko
 }
 
 /** A sentence saying that branch is busy there and what to do. */
-export const busyText = (branch: string, b: BusyCheckout): string => `${branch} is in the middle of ${b.operation} in ${b.path}; ${b.advice}`;
+export const busyText = (branch: string, b: BusyCheckout): string =>
+  `${branch} is in the middle of ${b.operation} in ${b.path}; ${b.advice}`;

@@ -26,7 +26,13 @@ export const currentMachine = (): RemoteShell | undefined => machine.getStore();
 /** Whether a folder holds anything, where git runs now (a missing one holds nothing). */
 export async function hasEntries(path: string): Promise<boolean> {
   const shell = machine.getStore();
-  if (!shell) { try { return readdirSync(path).length > 0; } catch { return false; } }
+  if (!shell) {
+    try {
+      return readdirSync(path).length > 0;
+    } catch {
+      return false;
+    }
+  }
   return (await shell.run(['sh', '-c', '[ -n "$(ls -A "$1" 2>/dev/null)" ]', 'sh', path], undefined)).exitCode === 0;
 }
 
@@ -57,12 +63,22 @@ export async function pathExists(path: string): Promise<boolean> {
 /** A file's text where git runs now, or undefined when it cannot be read. */
 export async function readText(path: string): Promise<string | undefined> {
   const shell = machine.getStore();
-  if (!shell) { try { return readFileSync(path, 'utf8'); } catch { return undefined; } }
+  if (!shell) {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
   const r = await shell.run(['cat', path], undefined);
   return r.exitCode === 0 ? r.stdout : undefined;
 }
 
-export interface GitResult { code: number; stdout: string; stderr: string }
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export interface GitOptions {
   env?: Record<string, string>;
@@ -73,8 +89,13 @@ export interface GitOptions {
 
 /** A git command that failed, with what git said. */
 export class GitError extends OrchestratorError {
-  constructor(readonly args: readonly string[], readonly result: GitResult) {
-    super(`git ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(0, 6).join('; ') || `exit code ${result.code}`}`);
+  constructor(
+    readonly args: readonly string[],
+    readonly result: GitResult,
+  ) {
+    super(
+      `git ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(0, 6).join('; ') || `exit code ${result.code}`}`,
+    );
   }
 }
 
@@ -87,11 +108,15 @@ export function destructive(args: readonly string[]): string | undefined {
   const has = (...flags: string[]): boolean => rest.some((a) => flags.includes(a));
   if (cmd === 'reset' && has('--hard', '--merge', '--keep')) return 'git reset --hard throws away uncommitted work';
   if (cmd === 'clean') return 'git clean deletes untracked files';
-  if (cmd === 'checkout' && (has('-f', '--force') || rest.includes('--'))) return 'git checkout -f / checkout -- PATHS overwrite local changes';
+  if (cmd === 'checkout' && (has('-f', '--force') || rest.includes('--')))
+    return 'git checkout -f / checkout -- PATHS overwrite local changes';
   if (cmd === 'restore') return 'git restore overwrites local changes';
-  if (cmd === 'switch' && has('-f', '--force', '--discard-changes')) return 'git switch --discard-changes overwrites local changes';
-  if (cmd === 'worktree' && rest[0] === 'remove' && has('-f', '--force')) return 'git worktree remove --force deletes uncommitted work';
-  if (cmd === 'branch' && (has('-D') || (has('-d', '--delete') && has('-f', '--force')))) return 'git branch -D deletes unmerged commits';
+  if (cmd === 'switch' && has('-f', '--force', '--discard-changes'))
+    return 'git switch --discard-changes overwrites local changes';
+  if (cmd === 'worktree' && rest[0] === 'remove' && has('-f', '--force'))
+    return 'git worktree remove --force deletes uncommitted work';
+  if (cmd === 'branch' && (has('-D') || (has('-d', '--delete') && has('-f', '--force'))))
+    return 'git branch -D deletes unmerged commits';
   if (cmd === 'push' && has('-f', '--force', '--force-with-lease')) return 'a forced push drops commits';
   return undefined;
 }
@@ -109,7 +134,9 @@ export async function git(cwd: string, args: readonly string[], opts: GitOptions
   }
   const { execa } = await import('execa');
   const r = await execa('git', ['-C', cwd, ...args], {
-    reject: false, timeout: opts.timeoutMs ?? 60_000, stripFinalNewline: false,
+    reject: false,
+    timeout: opts.timeoutMs ?? 60_000,
+    stripFinalNewline: false,
     ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
     env: { LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', ...opts.env },
   });
@@ -132,8 +159,16 @@ export function gitSync(cwd: string, args: readonly string[]): string | undefine
   const why = destructive(args);
   if (why) throw new OrchestratorError(`refused to run git ${args.join(' ')}: ${why}`);
   try {
-    return execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' } });
-  } catch { return undefined; }
+    return execFileSync('git', ['-C', cwd, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 30_000,
+      maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' },
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The top of the repository holding dir (its main or linked worktree), or undefined when dir is in none. */
@@ -143,7 +178,8 @@ export async function repoTop(dir: string): Promise<string | undefined> {
 }
 
 /** The repository's common git directory (shared by all its worktrees), absolute. */
-export const commonDir = (dir: string): Promise<string> => gitOk(dir, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+export const commonDir = (dir: string): Promise<string> =>
+  gitOk(dir, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
 
 /** A revision's commit id, or undefined when there is none. */
 export async function commitOf(dir: string, rev: string): Promise<string | undefined> {
@@ -164,19 +200,33 @@ export async function isAncestor(dir: string, ancestor: string, descendant: stri
 
 /** Commits in b not in a, and in a not in b: [ahead, behind] of b against a. */
 export async function aheadBehind(dir: string, a: string, b: string): Promise<{ ahead: number; behind: number }> {
-  const [behind, ahead] = (await gitOk(dir, ['rev-list', '--left-right', '--count', `${a}...${b}`])).trim().split(/\s+/).map(Number);
+  const [behind, ahead] = (await gitOk(dir, ['rev-list', '--left-right', '--count', `${a}...${b}`]))
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return { ahead: ahead ?? 0, behind: behind ?? 0 };
 }
 
 /** Every worktree of the repository: path, its HEAD and its branch (short name), as `git worktree list --porcelain` says. */
-export async function worktreeList(dir: string): Promise<{ path: string; head: string | null; branch: string | null; prunable: boolean }[]> {
+export async function worktreeList(
+  dir: string,
+): Promise<{ path: string; head: string | null; branch: string | null; prunable: boolean }[]> {
   const out = await gitOk(dir, ['worktree', 'list', '--porcelain']);
-  return out.split('\n\n').filter((b) => b.trim()).map((block) => {
-    const lines = block.split('\n');
-    const value = (key: string): string | null => lines.find((l) => l.startsWith(`${key} `))?.slice(key.length + 1) ?? null;
-    const branch = value('branch');
-    return { path: value('worktree') ?? '', head: value('HEAD'), branch: branch?.replace(/^refs\/heads\//, '') ?? null, prunable: lines.some((l) => l.startsWith('prunable')) };
-  });
+  return out
+    .split('\n\n')
+    .filter((b) => b.trim())
+    .map((block) => {
+      const lines = block.split('\n');
+      const value = (key: string): string | null =>
+        lines.find((l) => l.startsWith(`${key} `))?.slice(key.length + 1) ?? null;
+      const branch = value('branch');
+      return {
+        path: value('worktree') ?? '',
+        head: value('HEAD'),
+        branch: branch?.replace(/^refs\/heads\//, '') ?? null,
+        prunable: lines.some((l) => l.startsWith('prunable')),
+      };
+    });
 }
 
 /** `git status --porcelain` lines of dir (untracked files one by one), empty when clean. */

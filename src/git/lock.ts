@@ -15,10 +15,15 @@ const me = (): string => `${process.pid} ${hostname()}\n`;
 /** Makes the file if it is not there; true when this call made it. */
 async function create(file: string): Promise<boolean> {
   const shell = currentMachine();
-  if (shell) return (await shell.run(['sh', '-c', 'set -C; printf %s "$2" > "$1"', 'sh', file, me()], undefined)).exitCode === 0;
+  if (shell)
+    return (await shell.run(['sh', '-c', 'set -C; printf %s "$2" > "$1"', 'sh', file, me()], undefined)).exitCode === 0;
   try {
     const fd = openSync(file, 'wx', 0o644);
-    try { writeSync(fd, me()); } finally { closeSync(fd); }
+    try {
+      writeSync(fd, me());
+    } finally {
+      closeSync(fd);
+    }
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -34,7 +39,15 @@ async function remove(file: string): Promise<void> {
 
 /** The holder of a lock file ("pid host"), and whether it is known to be gone (a process of this machine that no longer runs). */
 async function holder(file: string): Promise<{ text: string; gone: boolean } | undefined> {
-  const text = currentMachine() ? await readText(file) : (() => { try { return readFileSync(file, 'utf8'); } catch { return undefined; } })();
+  const text = currentMachine()
+    ? await readText(file)
+    : (() => {
+        try {
+          return readFileSync(file, 'utf8');
+        } catch {
+          return undefined;
+        }
+      })();
   if (text === undefined) return undefined;
   const [pid, host] = text.trim().split(' ');
   return { text: text.trim(), gone: host === hostname() && Number(pid) > 0 && !alive(Number(pid)) };
@@ -48,9 +61,14 @@ export async function withRefLock<T>(repo: string, ref: string, fn: () => Promis
     if (await create(file)) break;
     const h = await holder(file);
     // Re-read just before removing, so a lock taken over meanwhile by another waiter stays.
-    if (h?.gone && (await holder(file))?.text === h.text) { await remove(file); continue; }
+    if (h?.gone && (await holder(file))?.text === h.text) {
+      await remove(file);
+      continue;
+    }
     if (Date.now() > until) {
-      throw new OrchestratorError(`another merge into ${ref.replace(/^refs\/heads\//, '')} is under way (process ${h?.text ?? '?'}, lock ${file}) and did not finish within ${Math.round(waitMs / 1000)} s. Nothing was changed; merge again once it is done (if no such process runs, remove ${file})`);
+      throw new OrchestratorError(
+        `another merge into ${ref.replace(/^refs\/heads\//, '')} is under way (process ${h?.text ?? '?'}, lock ${file}) and did not finish within ${Math.round(waitMs / 1000)} s. Nothing was changed; merge again once it is done (if no such process runs, remove ${file})`,
+      );
     }
     await sleep(100);
   }

@@ -8,14 +8,24 @@ import { randomBytes } from 'node:crypto';
 import { currentMachine, git, gitOk } from './git.js';
 
 /** A file both sides change so that git cannot merge it, and where (line ranges of the first side's version). */
-export interface FileConflict { path: string; kind: string; lines: [number, number][] }
+export interface FileConflict {
+  path: string;
+  kind: string;
+  lines: [number, number][];
+}
 
-export interface MergeResult { clean: boolean; tree: string; conflicts: FileConflict[] }
+export interface MergeResult {
+  clean: boolean;
+  tree: string;
+  conflicts: FileConflict[];
+}
 
 /** An identity for commits we make that no person wrote (snapshots), so a repository without user.name still works. */
 export const TOOL_IDENTITY = {
-  GIT_AUTHOR_NAME: 'claude-orchestrator', GIT_AUTHOR_EMAIL: 'claude-orchestrator@localhost',
-  GIT_COMMITTER_NAME: 'claude-orchestrator', GIT_COMMITTER_EMAIL: 'claude-orchestrator@localhost',
+  GIT_AUTHOR_NAME: 'claude-orchestrator',
+  GIT_AUTHOR_EMAIL: 'claude-orchestrator@localhost',
+  GIT_COMMITTER_NAME: 'claude-orchestrator',
+  GIT_COMMITTER_EMAIL: 'claude-orchestrator@localhost',
 };
 
 /**
@@ -28,10 +38,24 @@ export function conflictRanges(merged: string): [number, number][] {
   let part: 'none' | 'ours' | 'base' | 'theirs' = 'none';
   let start = 0;
   for (const text of merged.split('\n')) {
-    if (part === 'none' && text.startsWith('<<<<<<< ')) { part = 'ours'; start = line + 1; continue; }
-    if (part === 'ours' && text.startsWith('||||||| ')) { part = 'base'; continue; }
-    if ((part === 'ours' || part === 'base') && text === '=======') { part = 'theirs'; continue; }
-    if (part === 'theirs' && text.startsWith('>>>>>>> ')) { ranges.push([start, Math.max(start, line)]); part = 'none'; continue; }
+    if (part === 'none' && text.startsWith('<<<<<<< ')) {
+      part = 'ours';
+      start = line + 1;
+      continue;
+    }
+    if (part === 'ours' && text.startsWith('||||||| ')) {
+      part = 'base';
+      continue;
+    }
+    if ((part === 'ours' || part === 'base') && text === '=======') {
+      part = 'theirs';
+      continue;
+    }
+    if (part === 'theirs' && text.startsWith('>>>>>>> ')) {
+      ranges.push([start, Math.max(start, line)]);
+      part = 'none';
+      continue;
+    }
     if (part === 'none' || part === 'ours') line++;
   }
   return ranges;
@@ -53,18 +77,21 @@ export async function mergeTree(dir: string, ours: string, theirs: string): Prom
     if (path && !paths.includes(path)) paths.push(path);
   }
   const kinds = new Map<string, string>();
-  for (i++; i < fields.length;) {
+  for (i++; i < fields.length; ) {
     const count = Number(fields[i]);
     if (!Number.isInteger(count) || count < 1) break;
     const named = fields.slice(i + 1, i + 1 + count);
     const type = fields[i + 1 + count] ?? '';
     i += count + 3;
-    if (type.startsWith('CONFLICT')) for (const p of named) kinds.set(p, type.replace(/^CONFLICT \(|\)$/g, '') || 'content');
+    if (type.startsWith('CONFLICT'))
+      for (const p of named) kinds.set(p, type.replace(/^CONFLICT \(|\)$/g, '') || 'content');
   }
-  const conflicts = await Promise.all(paths.map(async (path): Promise<FileConflict> => {
-    const blob = await git(dir, ['cat-file', 'blob', `${tree}:${path}`]);
-    return { path, kind: kinds.get(path) ?? 'content', lines: blob.code === 0 ? conflictRanges(blob.stdout) : [] };
-  }));
+  const conflicts = await Promise.all(
+    paths.map(async (path): Promise<FileConflict> => {
+      const blob = await git(dir, ['cat-file', 'blob', `${tree}:${path}`]);
+      return { path, kind: kinds.get(path) ?? 'content', lines: blob.code === 0 ? conflictRanges(blob.stdout) : [] };
+    }),
+  );
   return { clean: false, tree, conflicts };
 }
 
@@ -78,7 +105,12 @@ export async function contentMerged(dir: string, target: string, source: string)
 }
 
 /** A worktree's work as a commit (see withSnapshot), and the temporary index that holds its tree. */
-export interface Snapshot { commit: string; dirty: boolean; head: string; index: string }
+export interface Snapshot {
+  commit: string;
+  dirty: boolean;
+  head: string;
+  index: string;
+}
 
 /**
  * A commit holding a worktree's work as it is on disk (committed, staged, unstaged and untracked
@@ -86,7 +118,10 @@ export interface Snapshot { commit: string; dirty: boolean; head: string; index:
  * stay as they were. It is HEAD itself when nothing is uncommitted. leaveOut: pathspecs for
  * `git add --all` (our copied files, which are no one's work and may be secrets).
  */
-export const snapshotCommit = (worktree: string, leaveOut: readonly string[] = []): Promise<{ commit: string; dirty: boolean }> =>
+export const snapshotCommit = (
+  worktree: string,
+  leaveOut: readonly string[] = [],
+): Promise<{ commit: string; dirty: boolean }> =>
   withSnapshot(worktree, { leaveOut }, async (s) => ({ commit: s.commit, dirty: s.dirty }));
 
 /**
@@ -94,25 +129,49 @@ export const snapshotCommit = (worktree: string, leaveOut: readonly string[] = [
  * with, which `git add --all` would have made of the real one; with message, the commit is the
  * person's (their identity and that message), as `git add --all && git commit` would make it.
  */
-export async function withSnapshot<T>(worktree: string, opts: { message?: string; leaveOut?: readonly string[] }, fn: (s: Snapshot) => Promise<T>): Promise<T> {
+export async function withSnapshot<T>(
+  worktree: string,
+  opts: { message?: string; leaveOut?: readonly string[] },
+  fn: (s: Snapshot) => Promise<T>,
+): Promise<T> {
   const head = await gitOk(worktree, ['rev-parse', 'HEAD']);
   const index = await gitOk(worktree, ['rev-parse', '--path-format=absolute', '--git-path', 'index']);
   const there = currentMachine();
   // On another machine the copy sits beside the real index there (cp and rm run there).
-  const temp = there ? `${index}.orch-snapshot-${randomBytes(4).toString('hex')}` : mkdtempSync(join(tmpdir(), 'orch-snapshot-'));
+  const temp = there
+    ? `${index}.orch-snapshot-${randomBytes(4).toString('hex')}`
+    : mkdtempSync(join(tmpdir(), 'orch-snapshot-'));
   try {
     const tempIndex = there ? temp : join(temp, 'index');
     // A copy of the real index keeps its stat data, so only changed files are read again.
     let copied = false;
     if (there) copied = (await there.run(['cp', index, tempIndex], undefined)).exitCode === 0;
-    else if (existsSync(index)) { copyFileSync(index, tempIndex); copied = true; }
+    else if (existsSync(index)) {
+      copyFileSync(index, tempIndex);
+      copied = true;
+    }
     const env = { GIT_INDEX_FILE: tempIndex, ...(opts.message === undefined ? TOOL_IDENTITY : {}) };
     if (!copied) await gitOk(worktree, ['read-tree', 'HEAD'], { env });
     await gitOk(worktree, ['add', '--all', ...(opts.leaveOut ?? [])], { env });
     const tree = await gitOk(worktree, ['write-tree'], { env });
-    if (tree === (await treeOf(worktree, head))) return await fn({ commit: head, dirty: false, head, index: tempIndex });
-    const commit = await gitOk(worktree, ['commit-tree', tree, '-p', head, ...(opts.message === undefined ? ['-m', 'claude-orchestrator snapshot of uncommitted work'] : [])],
-      { env, ...(opts.message === undefined ? {} : { input: opts.message.endsWith('\n') ? opts.message : `${opts.message}\n` }) });
+    if (tree === (await treeOf(worktree, head)))
+      return await fn({ commit: head, dirty: false, head, index: tempIndex });
+    const commit = await gitOk(
+      worktree,
+      [
+        'commit-tree',
+        tree,
+        '-p',
+        head,
+        ...(opts.message === undefined ? ['-m', 'claude-orchestrator snapshot of uncommitted work'] : []),
+      ],
+      {
+        env,
+        ...(opts.message === undefined
+          ? {}
+          : { input: opts.message.endsWith('\n') ? opts.message : `${opts.message}\n` }),
+      },
+    );
     return await fn({ commit, dirty: true, head, index: tempIndex });
   } finally {
     if (there) await there.run(['rm', '-f', temp], undefined).catch(() => {});

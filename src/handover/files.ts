@@ -18,9 +18,10 @@ import { OrchestratorError } from '../core/errors.js';
 /** The handovers folder of a state directory. */
 
 /** What the lead is asked for when a handover wants its summary. */
-export const SUMMARY_PROMPT = 'The orchestrator is writing a handover of this session for whoever continues the work. '
-  + 'Write a short summary for it in Markdown (at most 300 words): what the team did, what is in progress, what should happen next, '
-  + 'and open problems or decisions. Answer with the summary only; do not start new work or dispatch tasks.';
+export const SUMMARY_PROMPT =
+  'The orchestrator is writing a handover of this session for whoever continues the work. ' +
+  'Write a short summary for it in Markdown (at most 300 words): what the team did, what is in progress, what should happen next, ' +
+  'and open problems or decisions. Answer with the summary only; do not start new work or dispatch tasks.';
 
 export interface HandoverOptions {
   stateDir: string;
@@ -39,15 +40,26 @@ export interface HandoverOptions {
 export async function sessionRunning(data: StoreData): Promise<boolean> {
   const s = data.session;
   if (!s || s.ended_at) return false;
-  const found = await Server.of(s.socket).findSession(s.name).catch(() => undefined);
+  const found = await Server.of(s.socket)
+    .findSession(s.name)
+    .catch(() => undefined);
   return Boolean(found && found.id === s.tmux_id);
 }
 
-async function leadSummary(stateDir: string, data: StoreData, running: boolean, timeoutMs: number): Promise<NonNullable<HandoverInput['summary']>> {
+async function leadSummary(
+  stateDir: string,
+  data: StoreData,
+  running: boolean,
+  timeoutMs: number,
+): Promise<NonNullable<HandoverInput['summary']>> {
   const lead = leadOf(data.agents);
   if (!lead) return { agent: null, error: 'no agent has the role lead' };
   if (!running) return { agent: lead.name, error: 'the session is not running' };
-  if (lead.status !== 'idle' || lead.task_id) return { agent: lead.name, error: `the lead was ${lead.status}${lead.task_id ? ` with task ${lead.task_id}` : ''}, not idle, so it was not asked` };
+  if (lead.status !== 'idle' || lead.task_id)
+    return {
+      agent: lead.name,
+      error: `the lead was ${lead.status}${lead.task_id ? ` with task ${lead.task_id}` : ''}, not idle, so it was not asked`,
+    };
   let id: string;
   try {
     id = dispatchTask(stateDir, SUMMARY_PROMPT, { agent: lead.name }, { by: 'handover' });
@@ -56,10 +68,21 @@ async function leadSummary(stateDir: string, data: StoreData, running: boolean, 
   }
   const task = await waitForTask(stateDir, id, timeoutMs);
   if (!task) {
-    try { cancelTask(stateDir, id); } catch { /* finished or the recorder is gone */ }
-    return { agent: lead.name, error: `the lead did not answer within ${Math.round(timeoutMs / 1000)} s (task ${id} was cancelled)` };
+    try {
+      cancelTask(stateDir, id);
+    } catch {
+      /* finished or the recorder is gone */
+    }
+    return {
+      agent: lead.name,
+      error: `the lead did not answer within ${Math.round(timeoutMs / 1000)} s (task ${id} was cancelled)`,
+    };
   }
-  if (task.state !== 'done' || !task.result?.trim()) return { agent: lead.name, error: `the lead's summary task ${id} ${task.state}${task.error ? `: ${task.error}` : ''}` };
+  if (task.state !== 'done' || !task.result?.trim())
+    return {
+      agent: lead.name,
+      error: `the lead's summary task ${id} ${task.state}${task.error ? `: ${task.error}` : ''}`,
+    };
   return { agent: lead.name, task: id, text: task.result };
 }
 
@@ -67,10 +90,16 @@ async function leadSummary(stateDir: string, data: StoreData, running: boolean, 
 export const handoverName = (at: Date): string => `${at.toISOString().replace(/:/g, '-')}.md`;
 
 /** Builds and writes a handover; returns its path and text. */
-export async function writeHandover(opts: HandoverOptions): Promise<{ file: string; text: string; summaryError?: string }> {
+export async function writeHandover(
+  opts: HandoverOptions,
+): Promise<{ file: string; text: string; summaryError?: string }> {
   const now = opts.now ?? (() => new Date());
   let data = readStore(opts.stateDir);
-  if (!data.session) throw new OrchestratorError(`no session recorded in ${opts.stateDir}: start one with ./start.mts --state ${opts.stateDir}`, 2);
+  if (!data.session)
+    throw new OrchestratorError(
+      `no session recorded in ${opts.stateDir}: start one with ./start.mts --state ${opts.stateDir}`,
+      2,
+    );
   const running = await sessionRunning(data);
   let summary: HandoverInput['summary'];
   if (opts.summary) {
@@ -81,8 +110,16 @@ export async function writeHandover(opts: HandoverOptions): Promise<{ file: stri
   const worktrees = await Promise.all(worktreeAgents(data).map((a) => judge(a, opts.stateDir)));
   const at = now();
   const text = renderHandover({
-    data, stateDir: opts.stateDir, now: at, running, repos, worktrees, ...(summary ? { summary } : {}),
-    exclude: summary && 'task' in summary ? [summary.task] : [], ...(opts.by ? { by: opts.by } : {}), ending: Boolean(opts.ending),
+    data,
+    stateDir: opts.stateDir,
+    now: at,
+    running,
+    repos,
+    worktrees,
+    ...(summary ? { summary } : {}),
+    exclude: summary && 'task' in summary ? [summary.task] : [],
+    ...(opts.by ? { by: opts.by } : {}),
+    ending: Boolean(opts.ending),
   });
   const file = opts.out ? resolve(opts.out) : handoverFile(opts.stateDir, handoverName(at));
   writeFileAtomic(file, text);
@@ -100,14 +137,17 @@ export function latestHandover(stateDir: string, layoutFile: string): { file: st
   } catch {
     return undefined;
   }
-  const files = names.map((n) => handoverFile(stateDir, n)).flatMap((file) => {
-    try {
-      const st = statSync(file);
-      return st.isFile() ? [{ file, mtime: st.mtimeMs }] : [];
-    } catch {
-      return [];
-    }
-  }).sort((a, b) => b.mtime - a.mtime || b.file.localeCompare(a.file));
+  const files = names
+    .map((n) => handoverFile(stateDir, n))
+    .flatMap((file) => {
+      try {
+        const st = statSync(file);
+        return st.isFile() ? [{ file, mtime: st.mtimeMs }] : [];
+      } catch {
+        return [];
+      }
+    })
+    .sort((a, b) => b.mtime - a.mtime || b.file.localeCompare(a.file));
   for (const { file } of files) {
     const text = readFileSync(file, 'utf8');
     const meta = handoverMeta(text);
@@ -127,6 +167,8 @@ export function handoverContext(handover: { file: string; text: string }): strin
     '',
     `The previous session of this team ended and left the handover below (file: ${handover.file}). It was built from the orchestrator's records; a section marked as written by the lead is the lead's own words from then. Use it as context for your work: check the current state of the files before relying on it, and do not redo work it lists as done.`,
     '',
-    cut ? `${handover.text.slice(0, MAX_CONTEXT)}\n\n(The handover is longer; the rest is in ${handover.file}.)` : handover.text,
+    cut
+      ? `${handover.text.slice(0, MAX_CONTEXT)}\n\n(The handover is longer; the rest is in ${handover.file}.)`
+      : handover.text,
   ].join('\n');
 }

@@ -4,7 +4,11 @@
 import { constants, fstatSync, lstatSync, openSync, readSync, closeSync, readdirSync } from 'node:fs';
 import { handoverFile, handoversDir } from '../store/paths.js';
 
-export interface HandoverInfo { name: string; size: number; modified_at: string }
+export interface HandoverInfo {
+  name: string;
+  size: number;
+  modified_at: string;
+}
 
 /** The handovers folder of a state directory. */
 
@@ -29,7 +33,9 @@ export function listHandovers(stateDir: string): HandoverInfo[] {
     try {
       const st = lstatSync(handoverFile(stateDir, name));
       if (st.isFile()) out.push({ name, size: st.size, modified_at: st.mtime.toISOString() });
-    } catch { /* removed meanwhile */ }
+    } catch {
+      /* removed meanwhile */
+    }
   }
   return out.sort((a, b) => b.modified_at.localeCompare(a.modified_at) || a.name.localeCompare(b.name));
 }

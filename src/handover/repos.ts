@@ -23,7 +23,9 @@ async function git(cwd: string, args: string[]): Promise<string | undefined> {
 /** The repositories of the given working directories (one entry per repository root). */
 export async function gitRepos(agents: { name: string; cwd: string }[]): Promise<RepoInfo[]> {
   const byRoot = new Map<string, RepoInfo>();
-  const roots = await Promise.all(agents.map(async (a) => (await git(a.cwd, ['rev-parse', '--show-toplevel']))?.trim()));
+  const roots = await Promise.all(
+    agents.map(async (a) => (await git(a.cwd, ['rev-parse', '--show-toplevel']))?.trim()),
+  );
   for (const [i, agent] of agents.entries()) {
     const root = roots[i];
     if (!root) continue;
@@ -31,12 +33,14 @@ export async function gitRepos(agents: { name: string; cwd: string }[]): Promise
     repo.agents.push(agent);
     byRoot.set(root, repo);
   }
-  await Promise.all([...byRoot.values()].map(async (repo) => {
-    const branch = (await git(repo.root, ['branch', '--show-current']))?.trim();
-    const head = branch ? undefined : (await git(repo.root, ['rev-parse', '--short', 'HEAD']))?.trim();
-    repo.branch = branch || (head ? `detached at ${head}` : null);
-    // -uall would list every file of a new folder; the default (folders) keeps it short.
-    repo.changes = ((await git(repo.root, ['status', '--short'])) ?? '').split('\n').filter((l) => l.trim());
-  }));
+  await Promise.all(
+    [...byRoot.values()].map(async (repo) => {
+      const branch = (await git(repo.root, ['branch', '--show-current']))?.trim();
+      const head = branch ? undefined : (await git(repo.root, ['rev-parse', '--short', 'HEAD']))?.trim();
+      repo.branch = branch || (head ? `detached at ${head}` : null);
+      // -uall would list every file of a new folder; the default (folders) keeps it short.
+      repo.changes = ((await git(repo.root, ['status', '--short'])) ?? '').split('\n').filter((l) => l.trim());
+    }),
+  );
   return [...byRoot.values()].sort((a, b) => a.root.localeCompare(b.root));
 }

@@ -17,6 +17,13 @@ export function sessionExists(config: HeadlessConfig, env: NodeJS.ProcessEnv = p
 /** claude's argv (without the executable) for the agent's long-lived process. */
 export function streamArgs(config: HeadlessConfig, resume: boolean): string[] {
   const agent = { ...config.agent, prompt: undefined };
-  return ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose',
-    ...claudeArgs(agent, { sessionId: config.sessionId, settingsFile: config.settingsFile, resume })];
+  return [
+    '-p',
+    '--input-format',
+    'stream-json',
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    ...claudeArgs(agent, { sessionId: config.sessionId, settingsFile: config.settingsFile, resume }),
+  ];
 }

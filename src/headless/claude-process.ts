@@ -8,7 +8,11 @@ import { createInterface } from 'node:readline';
 import { interruptRequest, userMessage } from './input.js';
 
 /** How the process ended: claude's exit code (128 + signal when killed), stderr's tail, a spawn failure. */
-export interface ProcessEnd { code: number; stderrTail: string; spawnError?: string }
+export interface ProcessEnd {
+  code: number;
+  stderrTail: string;
+  spawnError?: string;
+}
 
 /** A running claude. */
 export interface ClaudeProcess {
@@ -46,14 +50,18 @@ export function startClaude(bin: string, args: string[], opts: ProcessOptions): 
   stdout.on('line', (line) => {
     let result: Record<string, unknown> | undefined;
     if (line.startsWith('{"type":"result"')) {
-      try { result = JSON.parse(line) as Record<string, unknown>; } catch { /* rendered as it is */ }
+      try {
+        result = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        /* rendered as it is */
+      }
     }
     opts.onStdout(line);
     if (result) opts.onResult(result);
   });
   const errLines = createInterface({ input: child.stderr });
   errLines.on('line', (line) => {
-    stderr = (`${stderr + line}\n`).slice(-TAIL);
+    stderr = `${stderr + line}\n`.slice(-TAIL);
     opts.onStderr?.(line);
   });
   const read = Promise.all([stdout, errLines].map((s) => new Promise<void>((r) => s.once('close', () => r()))));
@@ -61,14 +69,17 @@ export function startClaude(bin: string, args: string[], opts: ProcessOptions): 
   const done = new Promise<ProcessEnd>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
       spawnError = `cannot run ${bin}: ${error.message}`;
-      if (child.pid === undefined) resolve({ code: error.code === 'ENOENT' ? 127 : 126, stderrTail: spawnError, spawnError });
+      if (child.pid === undefined)
+        resolve({ code: error.code === 'ENOENT' ? 127 : 126, stderrTail: spawnError, spawnError });
     });
     child.once('close', (code, signal) => {
-      void read.then(() => resolve({
-        code: code ?? 128 + (signal ? constants.signals[signal] ?? 0 : 0),
-        stderrTail: stderr,
-        ...(spawnError ? { spawnError } : {}),
-      }));
+      void read.then(() =>
+        resolve({
+          code: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0),
+          stderrTail: stderr,
+          ...(spawnError ? { spawnError } : {}),
+        }),
+      );
     });
   });
 
@@ -84,7 +95,11 @@ export function startClaude(bin: string, args: string[], opts: ProcessOptions): 
     pid: child.pid,
     done,
     send: (prompt) => write(userMessage(prompt)),
-    interrupt() { if (running()) void write(interruptRequest(randomUUID())); },
-    kill(signal) { if (running()) child.kill(signal); },
+    interrupt() {
+      if (running()) void write(interruptRequest(randomUUID()));
+    },
+    kill(signal) {
+      if (running()) child.kill(signal);
+    },
   };
 }

@@ -7,10 +7,16 @@ import { join } from 'node:path';
 import { queuedPromptFile } from '../store/paths.js';
 
 /** A prompt file waiting in the queue. */
-export interface QueuedPrompt { file: string; task: string }
+export interface QueuedPrompt {
+  file: string;
+  task: string;
+}
 
 /** What the prompts directory holds now: prompts in the order to run them, and cancel requests. */
-export interface QueueScan { prompts: QueuedPrompt[]; cancels: string[] }
+export interface QueueScan {
+  prompts: QueuedPrompt[];
+  cancels: string[];
+}
 
 const PROMPT = /^\d+-(.+)\.json$/;
 const CANCEL = /^(.+)\.cancel$/;
@@ -44,7 +50,8 @@ export function readPrompt(file: string): { task: string; prompt: string } | { e
     return { error: (error as Error).message };
   }
   const { task, prompt } = (value ?? {}) as { task?: unknown; prompt?: unknown };
-  if (typeof task !== 'string' || !task || typeof prompt !== 'string') return { error: 'expected {"task": "<id>", "prompt": "<text>"}' };
+  if (typeof task !== 'string' || !task || typeof prompt !== 'string')
+    return { error: 'expected {"task": "<id>", "prompt": "<text>"}' };
   return { task, prompt };
 }
 

@@ -7,7 +7,10 @@ import { printable, truncate, wrap } from './wrap.js';
 import { formatUsd } from '../core/looks.js';
 
 /** How to render: pane width in columns, and whether to colour. */
-export interface RenderOptions { width: number; color: boolean }
+export interface RenderOptions {
+  width: number;
+  color: boolean;
+}
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
@@ -36,10 +39,13 @@ export function formatDuration(ms: number): string {
 function resultText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((b) => {
-    const block = obj(b);
-    return block.type === 'text' ? str(block.text) ?? '' : block.type === 'image' ? '[image]' : '';
-  }).filter(Boolean).join('\n');
+  return content
+    .map((b) => {
+      const block = obj(b);
+      return block.type === 'text' ? (str(block.text) ?? '') : block.type === 'image' ? '[image]' : '';
+    })
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** Renders one task's stream; keeps what later events need (cwd, tool names by id). */
@@ -62,9 +68,16 @@ export class StreamRenderer {
   }
 
   /** Lines: the first line after `first`, the rest after `rest` (same width), each coloured. */
-  private block(text: string, first: string, rest: string, paint: (s: string) => string, maxLines = Infinity): string[] {
+  private block(
+    text: string,
+    first: string,
+    rest: string,
+    paint: (s: string) => string,
+    maxLines = Infinity,
+  ): string[] {
     const lines = wrap(text, this.width - first.length);
-    const shown = lines.length > maxLines ? [...lines.slice(0, maxLines), `… ${lines.length - maxLines} more lines`] : lines;
+    const shown =
+      lines.length > maxLines ? [...lines.slice(0, maxLines), `… ${lines.length - maxLines} more lines`] : lines;
     return shown.map((l, i) => `${i === 0 ? first : rest}${paint(l)}`);
   }
 
@@ -90,27 +103,47 @@ export class StreamRenderer {
 
   private event(e: Json): string[] {
     switch (e.type) {
-      case 'system': return this.system(e);
-      case 'assistant': return blocks(e).flatMap((b) => this.assistantBlock(b));
-      case 'user': return blocks(e).flatMap((b) => this.userBlock(b));
-      case 'result': return this.result(e);
-      default: return [];
+      case 'system':
+        return this.system(e);
+      case 'assistant':
+        return blocks(e).flatMap((b) => this.assistantBlock(b));
+      case 'user':
+        return blocks(e).flatMap((b) => this.userBlock(b));
+      case 'result':
+        return this.result(e);
+      default:
+        return [];
     }
   }
 
   private system(e: Json): string[] {
     if (e.subtype === 'init') {
       this.cwd = str(e.cwd);
-      const parts = [`session ${String(e.session_id ?? '?').slice(0, 8)}`, str(e.model), str(e.permissionMode), this.cwd].filter(Boolean);
+      const parts = [
+        `session ${String(e.session_id ?? '?').slice(0, 8)}`,
+        str(e.model),
+        str(e.permissionMode),
+        this.cwd,
+      ].filter(Boolean);
       return [this.c.dim(truncate(`· ${parts.join(' · ')}`, this.width))];
     }
     if (e.subtype === 'api_retry') {
       const delay = num(e.retry_delay_ms);
-      const text = `↻ API retry ${String(e.attempt ?? '?')}/${String(e.max_retries ?? '?')}: ${String(e.error_status ?? '')} ${String(e.error ?? '')}`.trimEnd();
-      return [this.c.yellow(truncate(`${text}${delay !== undefined ? ` (in ${formatDuration(delay)})` : ''}`, this.width))];
+      const text =
+        `↻ API retry ${String(e.attempt ?? '?')}/${String(e.max_retries ?? '?')}: ${String(e.error_status ?? '')} ${String(e.error ?? '')}`.trimEnd();
+      return [
+        this.c.yellow(truncate(`${text}${delay !== undefined ? ` (in ${formatDuration(delay)})` : ''}`, this.width)),
+      ];
     }
     if (e.subtype === 'hook_response' && e.outcome !== 'success' && e.outcome !== undefined) {
-      return [this.c.yellow(truncate(`⚠ hook ${String(e.hook_name ?? e.hook_event ?? '')} ${String(e.outcome)}: ${printable(String(e.stderr ?? '')).split('\n')[0]}`, this.width))];
+      return [
+        this.c.yellow(
+          truncate(
+            `⚠ hook ${String(e.hook_name ?? e.hook_event ?? '')} ${String(e.outcome)}: ${printable(String(e.stderr ?? '')).split('\n')[0]}`,
+            this.width,
+          ),
+        ),
+      ];
     }
     if (e.subtype === 'compact_boundary') return [this.c.dim('· conversation compacted')];
     return [];
@@ -119,7 +152,9 @@ export class StreamRenderer {
   private assistantBlock(b: Json): string[] {
     if (b.type === 'text') {
       const text = str(b.text) ?? '';
-      return /^API Error/.test(text) ? this.block(text, '✗ ', '  ', (s) => this.c.red(s)) : this.block(text, '', '', (s) => s);
+      return /^API Error/.test(text)
+        ? this.block(text, '✗ ', '  ', (s) => this.c.red(s))
+        : this.block(text, '', '', (s) => s);
     }
     if (b.type === 'thinking') {
       return this.block(str(b.thinking) ?? '', '✻ ', '  ', (s) => this.c.dim.italic(s), 3);
@@ -129,7 +164,12 @@ export class StreamRenderer {
       if (typeof b.id === 'string') this.tools.set(b.id, name);
       const summary = this.toolSummary(name, obj(b.input));
       const head = `⏺ ${name}`;
-      return [this.c.magenta.bold(head) + (summary ? ` ${this.c.magenta(truncate(printable(summary).replace(/\n/g, ' ⏎ '), this.width - head.length - 1))}` : '')];
+      return [
+        this.c.magenta.bold(head) +
+          (summary
+            ? ` ${this.c.magenta(truncate(printable(summary).replace(/\n/g, ' ⏎ '), this.width - head.length - 1))}`
+            : ''),
+      ];
     }
     return [];
   }
@@ -141,7 +181,9 @@ export class StreamRenderer {
     }
     if (b.type !== 'tool_result') return [];
     const isError = b.is_error === true;
-    const text = printable(resultText(b.content)).replace(/<\/?tool_use_error>/g, '').trimEnd();
+    const text = printable(resultText(b.content))
+      .replace(/<\/?tool_use_error>/g, '')
+      .trimEnd();
     const lines = text ? text.split('\n') : ['(no output)'];
     const shown = lines.slice(0, RESULT_LINES).map((l) => truncate(l, this.width - 4));
     if (lines.length > RESULT_LINES) shown.push(`… ${lines.length - RESULT_LINES} more lines`);
@@ -154,15 +196,31 @@ export class StreamRenderer {
       num(e.num_turns) !== undefined ? `${String(e.num_turns)} turn${e.num_turns === 1 ? '' : 's'}` : undefined,
       num(e.total_cost_usd) !== undefined ? formatUsd(e.total_cost_usd as number) : undefined,
       num(e.duration_ms) !== undefined ? formatDuration(e.duration_ms as number) : undefined,
-    ].filter(Boolean).join(' · ');
+    ]
+      .filter(Boolean)
+      .join(' · ');
     const out: string[] = [];
     const denials = Array.isArray(e.permission_denials) ? e.permission_denials.map(obj) : [];
     if (denials.length) {
-      const what = denials.map((d) => `${String(d.tool_name ?? 'tool')}${this.denialTarget(obj(d.tool_input))}`).join(', ');
-      out.push(...this.block(`${denials.length} permission denial${denials.length === 1 ? '' : 's'}: ${what} (set permission_mode or allowed_tools in the layout)`, '⚠ ', '  ', (s) => this.c.yellow(s)));
+      const what = denials
+        .map((d) => `${String(d.tool_name ?? 'tool')}${this.denialTarget(obj(d.tool_input))}`)
+        .join(', ');
+      out.push(
+        ...this.block(
+          `${denials.length} permission denial${denials.length === 1 ? '' : 's'}: ${what} (set permission_mode or allowed_tools in the layout)`,
+          '⚠ ',
+          '  ',
+          (s) => this.c.yellow(s),
+        ),
+      );
     }
     if (e.is_error === true) {
-      const why = e.subtype === 'error_during_execution' ? 'interrupted' : e.api_error_status ? `API error ${String(e.api_error_status)}` : String(e.subtype ?? 'error');
+      const why =
+        e.subtype === 'error_during_execution'
+          ? 'interrupted'
+          : e.api_error_status
+            ? `API error ${String(e.api_error_status)}`
+            : String(e.subtype ?? 'error');
       out.push(this.c.red.bold(truncate(`✗ failed (${why}) · ${stats}`, this.width)));
     } else {
       out.push(this.c.green.bold(truncate(`✓ done · ${stats}`, this.width)));
@@ -186,13 +244,26 @@ export class StreamRenderer {
   private toolSummary(name: string, input: Json): string {
     const file = str(input.file_path) ?? str(input.notebook_path);
     switch (name) {
-      case 'Bash': return str(input.command) ?? '';
-      case 'Read': case 'Write': case 'Edit': case 'MultiEdit': case 'NotebookEdit': return file ? this.path(file) : '';
-      case 'Glob': case 'Grep': return [str(input.pattern), str(input.path) && this.path(str(input.path)!)].filter(Boolean).join(' in ');
-      case 'WebFetch': return str(input.url) ?? '';
-      case 'WebSearch': return str(input.query) ?? '';
-      case 'Task': case 'Agent': return str(input.description) ?? str(input.prompt) ?? '';
-      case 'TodoWrite': return Array.isArray(input.todos) ? `${input.todos.length} items` : '';
+      case 'Bash':
+        return str(input.command) ?? '';
+      case 'Read':
+      case 'Write':
+      case 'Edit':
+      case 'MultiEdit':
+      case 'NotebookEdit':
+        return file ? this.path(file) : '';
+      case 'Glob':
+      case 'Grep':
+        return [str(input.pattern), str(input.path) && this.path(str(input.path)!)].filter(Boolean).join(' in ');
+      case 'WebFetch':
+        return str(input.url) ?? '';
+      case 'WebSearch':
+        return str(input.query) ?? '';
+      case 'Task':
+      case 'Agent':
+        return str(input.description) ?? str(input.prompt) ?? '';
+      case 'TodoWrite':
+        return Array.isArray(input.todos) ? `${input.todos.length} items` : '';
       default: {
         const json = JSON.stringify(input);
         return json === '{}' ? '' : json;
@@ -206,10 +277,14 @@ export class StreamRenderer {
    * and stderr's tail.
    */
   turnEnd(code: number, stderrTail: string, how: { cancelled: boolean; exited: boolean }): string[] {
-    if (how.cancelled) return [this.c.yellow(how.exited ? `■ cancelled (claude exited with code ${code})` : '■ cancelled')];
+    if (how.cancelled)
+      return [this.c.yellow(how.exited ? `■ cancelled (claude exited with code ${code})` : '■ cancelled')];
     if (!how.exited || code === 0) return [];
     const tail = printable(stderrTail).trim().split('\n').slice(-5).join('\n');
-    return [this.c.red.bold(`✗ claude exited with code ${code} during the task`), ...(tail ? this.block(tail, '  ', '  ', (s) => this.c.red(s)) : [])];
+    return [
+      this.c.red.bold(`✗ claude exited with code ${code} during the task`),
+      ...(tail ? this.block(tail, '  ', '  ', (s) => this.c.red(s)) : []),
+    ];
   }
 
   /** A note from the runner itself (waiting, a bad prompt file). */

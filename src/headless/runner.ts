@@ -38,7 +38,13 @@ export interface Runner {
 }
 
 /** The task claude is working on: its prompt file until claude has it, its stderr, its cancel's timer. */
-interface Turn { task: string; file: string | undefined; cancelled: boolean; stderr: string; timers: NodeJS.Timeout[] }
+interface Turn {
+  task: string;
+  file: string | undefined;
+  cancelled: boolean;
+  stderr: string;
+  timers: NodeJS.Timeout[];
+}
 
 /** Why a task failed, for HeadlessTaskExit: stderr's tail during it, else the result's error text. */
 function errorText(stderr: string, result?: Record<string, unknown>, spawnError?: string): string {
@@ -80,13 +86,17 @@ class HeadlessRunner implements Runner {
     this.renderer = new StreamRenderer({ width: opts.width, color: opts.color });
   }
 
-  private print(lines: string[]): void { if (lines.length) this.opts.write(`${lines.join('\n')}\n`); }
+  private print(lines: string[]): void {
+    if (lines.length) this.opts.write(`${lines.join('\n')}\n`);
+  }
 
   private status(event: Record<string, unknown>): void {
     appendFileSync(this.files.status, `${JSON.stringify({ at: Date.now(), event })}\n`);
   }
 
-  private waiting(): void { this.print(this.renderer.note(`waiting for tasks (${this.dir})`)); }
+  private waiting(): void {
+    this.print(this.renderer.note(`waiting for tasks (${this.dir})`));
+  }
 
   private endTurn(t: Turn, code: number, error: string, exited: boolean, apiStatus?: number): void {
     if (this.turn !== t) return;
@@ -96,14 +106,20 @@ class HeadlessRunner implements Runner {
     if (t.file) rmSync(t.file, { force: true });
     this.print(this.renderer.turnEnd(code, error, { cancelled: t.cancelled, exited }));
     this.status({
-      hook_event_name: 'HeadlessTaskExit', exit_code: code, task: t.task,
-      ...(code !== 0 ? { error } : {}), ...(t.cancelled ? { cancelled: true } : {}),
+      hook_event_name: 'HeadlessTaskExit',
+      exit_code: code,
+      task: t.task,
+      ...(code !== 0 ? { error } : {}),
+      ...(t.cancelled ? { cancelled: true } : {}),
       // The API's refusal (e.g. 429): a limit is the StopFailure hook's to report, not a failed task.
       ...(code !== 0 && apiStatus !== undefined ? { api_error_status: apiStatus } : {}),
     });
     rmSync(cancelRequestFile(this.dir, t.task), { force: true });
     if (this.stopped) return;
-    if (!this.ready) { this.ready = true; this.status({ hook_event_name: 'HeadlessReady' }); }
+    if (!this.ready) {
+      this.ready = true;
+      this.status({ hook_event_name: 'HeadlessReady' });
+    }
     this.waiting();
     this.kick();
   }
@@ -120,20 +136,37 @@ class HeadlessRunner implements Runner {
         const turn = this.turn;
         if (!turn) return;
         const code = result.is_error === true && !turn.cancelled ? 1 : 0;
-        this.endTurn(turn, code, errorText(turn.stderr, result), false, typeof result.api_error_status === 'number' ? result.api_error_status : undefined);
+        this.endTurn(
+          turn,
+          code,
+          errorText(turn.stderr, result),
+          false,
+          typeof result.api_error_status === 'number' ? result.api_error_status : undefined,
+        );
       },
       onStderr: (line) => {
-        if (this.turn) this.turn.stderr = (`${this.turn.stderr + line}\n`).slice(-4000);
+        if (this.turn) this.turn.stderr = `${this.turn.stderr + line}\n`.slice(-4000);
         this.print(renderer.note(line, 'error'));
       },
     });
-    if (proc.pid !== undefined) this.print(renderer.note(`claude started (pid ${proc.pid}, ${resume ? `--resume ${config.sessionId}` : 'new session'})`));
+    if (proc.pid !== undefined)
+      this.print(
+        renderer.note(`claude started (pid ${proc.pid}, ${resume ? `--resume ${config.sessionId}` : 'new session'})`),
+      );
     void proc.done.then((end) => {
-      if (this.claude === proc) { this.claude = undefined; this.closing = false; }
+      if (this.claude === proc) {
+        this.claude = undefined;
+        this.closing = false;
+      }
       if (this.turn) {
         this.endTurn(this.turn, end.code, errorText(this.turn.stderr, undefined, end.spawnError), true);
       } else if (!this.stopped) {
-        this.print(renderer.note(`claude exited with code ${end.code}; the next task starts it again (--resume)`, end.code === 0 ? 'info' : 'error'));
+        this.print(
+          renderer.note(
+            `claude exited with code ${end.code}; the next task starts it again (--resume)`,
+            end.code === 0 ? 'info' : 'error',
+          ),
+        );
         this.kick();
       }
     });
@@ -156,7 +189,9 @@ class HeadlessRunner implements Runner {
     this.print(this.renderer.task(task, prompt));
     this.claude ??= this.startProcess();
     // Forgotten once it is in claude's stdin: a crash from here on must not run it twice.
-    void this.claude.send(prompt).then(() => { if (file) rmSync(file, { force: true }); });
+    void this.claude.send(prompt).then(() => {
+      if (file) rmSync(file, { force: true });
+    });
   }
 
   /**
@@ -194,8 +229,17 @@ class HeadlessRunner implements Runner {
     const read = readPrompt(next.file);
     if ('error' in read) {
       // Set aside (not *.json any more) so it is not taken again; the dispatcher's wait times out.
-      try { renameSync(next.file, `${next.file}.bad`); } catch { rmSync(next.file, { force: true }); }
-      this.print(renderer.note(`${basename(next.file)} cannot be run (${read.error}); kept as ${basename(next.file)}.bad`, 'error'));
+      try {
+        renameSync(next.file, `${next.file}.bad`);
+      } catch {
+        rmSync(next.file, { force: true });
+      }
+      this.print(
+        renderer.note(
+          `${basename(next.file)} cannot be run (${read.error}); kept as ${basename(next.file)}.bad`,
+          'error',
+        ),
+      );
       setImmediate(() => this.kick());
       return;
     }
@@ -205,7 +249,10 @@ class HeadlessRunner implements Runner {
   private schedule(): void {
     if (this.pending) return;
     this.pending = true;
-    setImmediate(() => { this.pending = false; this.kick(); });
+    setImmediate(() => {
+      this.pending = false;
+      this.kick();
+    });
   }
 
   /** Watches the prompts directory, then runs the layout's prompt of a new session or reports ready. */
@@ -219,7 +266,9 @@ class HeadlessRunner implements Runner {
       this.print(renderer.note(`cannot watch ${dir}: ${(error as Error).message}`, 'error'));
     }
     const agent = config.agent;
-    this.print(renderer.note(`headless agent ${agent.name} (${agent.role}) in ${agent.cwd} · session ${config.sessionId}`));
+    this.print(
+      renderer.note(`headless agent ${agent.name} (${agent.role}) in ${agent.cwd} · session ${config.sessionId}`),
+    );
     if (agent.prompt !== undefined && !sessionExists(config, this.opts.env)) {
       this.run(LAYOUT_PROMPT_TASK, agent.prompt);
     } else {
@@ -230,7 +279,9 @@ class HeadlessRunner implements Runner {
     }
   }
 
-  resize(width: number): void { this.renderer.resize(width); }
+  resize(width: number): void {
+    this.renderer.resize(width);
+  }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     this.stopped = true;

@@ -3,7 +3,8 @@
 
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: combining marks are listed on their own, to be measured as zero width
 const ZERO_WIDTH = /[\u0300-\u036f\u200b-\u200f\u20d0-\u20ff\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/u;
-const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{1fa70}-\u{1faff}\u{20000}-\u{3fffd}]/u;
+const WIDE =
+  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{1fa70}-\u{1faff}\u{20000}-\u{3fffd}]/u;
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** Columns one code point takes. */
@@ -51,8 +52,15 @@ export function wrap(text: string, width: number): string[] {
     let line = '';
     for (const word of paragraph.split(/( +)/)) {
       if (!word) continue;
-      if (textWidth(line) + textWidth(word) <= w) { line += word; continue; }
-      if (/^ +$/.test(word)) { out.push(line); line = ''; continue; }
+      if (textWidth(line) + textWidth(word) <= w) {
+        line += word;
+        continue;
+      }
+      if (/^ +$/.test(word)) {
+        out.push(line);
+        line = '';
+        continue;
+      }
       if (line.trim()) out.push(line.trimEnd());
       let rest = word;
       while (textWidth(rest) > w) {

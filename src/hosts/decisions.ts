@@ -22,7 +22,11 @@ export interface DecisionCourier {
  * at a later pass until the request's hook stops waiting; after a restart of the recorder each
  * answer still awaited is copied again (the same text).
  */
-export function decisionCourier(stateDir: string, log: (line: string) => void, hostSilent: (host: string) => void): DecisionCourier {
+export function decisionCourier(
+  stateDir: string,
+  log: (line: string) => void,
+  hostSilent: (host: string) => void,
+): DecisionCourier {
   const sent = new Set<string>();
   const sending = new Set<string>();
   return {
@@ -33,14 +37,23 @@ export function decisionCourier(stateDir: string, log: (line: string) => void, h
         const host = agent?.host ? data.session?.hosts?.[agent.host] : undefined;
         if (!host) continue;
         // Its hook stopped waiting (and Claude's dialog decided): nobody reads it there any more.
-        if (Date.parse(r.timeout_at) <= Date.now()) { sent.add(r.id); continue; }
+        if (Date.parse(r.timeout_at) <= Date.now()) {
+          sent.add(r.id);
+          continue;
+        }
         const answer = readAnswer(stateDir, r.agent, r.id);
         if (answer === undefined) continue;
         sending.add(r.id);
         const dir = agentFiles(host.state_dir, r.agent).approvals;
         checkOnHost(targetOf(host), ['sh', '-c', PUT, 'put', dir, `${r.id}.json`], { input: answer, timeoutMs: 20_000 })
-          .then(() => { sent.add(r.id); log(`${r.agent}: the decision on ${r.id} (${r.state}) is on host ${host.name}`); })
-          .catch((error: Error) => { log(`${r.agent}: the decision on ${r.id} could not reach host ${host.name}: ${error.message}`); if (isUnreachable(error)) hostSilent(host.name); })
+          .then(() => {
+            sent.add(r.id);
+            log(`${r.agent}: the decision on ${r.id} (${r.state}) is on host ${host.name}`);
+          })
+          .catch((error: Error) => {
+            log(`${r.agent}: the decision on ${r.id} could not reach host ${host.name}: ${error.message}`);
+            if (isUnreachable(error)) hostSilent(host.name);
+          })
           .finally(() => sending.delete(r.id));
       }
     },

@@ -25,8 +25,21 @@ export const PASTE_AND_SUBMIT = [
  * Pastes text into a pane of a tmux server there (-L socket) and submits it once Claude's box
  * shows it: one call of the host's shell (src/hosts/remote.ts hostShell: one ssh round trip).
  */
-export async function pasteAndSubmitOnHost(shell: RemoteShell, socket: string, pane: string, text: string, buffer: string, waitMs: number): Promise<void> {
+export async function pasteAndSubmitOnHost(
+  shell: RemoteShell,
+  socket: string,
+  pane: string,
+  text: string,
+  buffer: string,
+  waitMs: number,
+): Promise<void> {
   const argv = ['sh', '-c', PASTE_AND_SUBMIT, 'sh', socket, pane, buffer, String(Math.round(waitMs))];
   const result = await shell.run(argv, text);
-  if (result.exitCode !== 0) throw new TmuxError('load-buffer ; paste-buffer ; send-keys', result.stderr || `exited with code ${result.exitCode}`, result.exitCode ?? undefined, argv);
+  if (result.exitCode !== 0)
+    throw new TmuxError(
+      'load-buffer ; paste-buffer ; send-keys',
+      result.stderr || `exited with code ${result.exitCode}`,
+      result.exitCode ?? undefined,
+      argv,
+    );
 }

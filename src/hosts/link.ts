@@ -29,7 +29,13 @@ export interface HostLinkEvents {
   log(line: string): void;
 }
 
-const sizeOf = (file: string): number => { try { return statSync(file).size; } catch { return 0; } };
+const sizeOf = (file: string): number => {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
 
 /** How often (s) a file not there yet is looked for before its tail starts. */
 const APPEAR_S = 0.1;
@@ -43,8 +49,13 @@ const APPEAR_S = 0.1;
  * up to a second late (bench/hosts.mts).
  */
 export function streamCommand(files: readonly { tag: string; path: string; offset: number }[]): string {
-  const tails = files.map((f) => `{ until [ -e ${quote(f.path)} ]; do sleep ${APPEAR_S} 2>/dev/null || sleep 1; done; exec tail -c +${f.offset + 1} -F ${quote(f.path)}; } 2>/dev/null | sed -u ${quote(`s|^|${f.tag} |`)} &`);
-  return ['trap \'\' PIPE', ...tails, `while printf '\\n'; do sleep ${HEARTBEAT_S}; done 2>/dev/null`, 'kill 0'].join('\n');
+  const tails = files.map(
+    (f) =>
+      `{ until [ -e ${quote(f.path)} ]; do sleep ${APPEAR_S} 2>/dev/null || sleep 1; done; exec tail -c +${f.offset + 1} -F ${quote(f.path)}; } 2>/dev/null | sed -u ${quote(`s|^|${f.tag} |`)} &`,
+  );
+  return ["trap '' PIPE", ...tails, `while printf '\\n'; do sleep ${HEARTBEAT_S}; done 2>/dev/null`, 'kill 0'].join(
+    '\n',
+  );
 }
 
 export class HostLink {
@@ -56,12 +67,33 @@ export class HostLink {
   /** Each streamed file by its tag: the agent's status file (tag: its name) and its transcript (NAME/t). */
   private readonly files: Map<string, { agent: string; remote: string; local: string }>;
 
-  constructor(private readonly host: HostRecord, agents: readonly Pick<AgentRecord, 'name' | 'cwd' | 'session_id'>[], stateDir: string, private readonly events: HostLinkEvents) {
-    this.files = new Map(agents.flatMap((a) => [
-      [a.name, { agent: a.name, remote: agentFiles(host.state_dir, a.name).status, local: agentFiles(stateDir, a.name).status }],
-      // Its cost and tokens come from its transcript, as a local agent's do.
-      [`${a.name}/t`, { agent: a.name, remote: remoteTranscript(host, a.cwd, a.session_id), local: transcriptMirror(stateDir, a.name, a.session_id) }],
-    ]));
+  constructor(
+    private readonly host: HostRecord,
+    agents: readonly Pick<AgentRecord, 'name' | 'cwd' | 'session_id'>[],
+    stateDir: string,
+    private readonly events: HostLinkEvents,
+  ) {
+    this.files = new Map(
+      agents.flatMap((a) => [
+        [
+          a.name,
+          {
+            agent: a.name,
+            remote: agentFiles(host.state_dir, a.name).status,
+            local: agentFiles(stateDir, a.name).status,
+          },
+        ],
+        // Its cost and tokens come from its transcript, as a local agent's do.
+        [
+          `${a.name}/t`,
+          {
+            agent: a.name,
+            remote: remoteTranscript(host, a.cwd, a.session_id),
+            local: transcriptMirror(stateDir, a.name, a.session_id),
+          },
+        ],
+      ]),
+    );
     for (const f of this.files.values()) mkdirSync(dirname(f.local), { recursive: true });
   }
 
@@ -87,14 +119,21 @@ export class HostLink {
         await checkOnHost(targetOf(this.host), ['true'], { timeoutMs: 15_000 });
       } catch (error) {
         if (this.stopped) return;
-        if (this.reachable !== false) { this.reachable = false; this.events.unreachable(this.host.name, isUnreachable(error) ? error.detail : (error as Error).message); }
+        if (this.reachable !== false) {
+          this.reachable = false;
+          this.events.unreachable(this.host.name, isUnreachable(error) ? error.detail : (error as Error).message);
+        }
         await sleep(RETRY_MS[Math.min(tries++, RETRY_MS.length - 1)]!);
         continue;
       }
       tries = 0;
-      if (this.reachable !== true) { this.reachable = true; this.events.reachable(this.host.name); }
+      if (this.reachable !== true) {
+        this.reachable = true;
+        this.events.reachable(this.host.name);
+      }
       const ended = await this.stream();
-      if (!this.stopped) this.events.log(`host ${this.host.name}: the status stream ended (${ended}); connecting again`);
+      if (!this.stopped)
+        this.events.log(`host ${this.host.name}: the status stream ended (${ended}); connecting again`);
     }
   }
 
@@ -108,7 +147,9 @@ export class HostLink {
       let pending: Buffer = Buffer.alloc(0);
       let heard = Date.now();
       let stderr = '';
-      const watchdog = setInterval(() => { if (Date.now() - heard > SILENT_MS) child.kill('SIGKILL'); }, 1000);
+      const watchdog = setInterval(() => {
+        if (Date.now() - heard > SILENT_MS) child.kill('SIGKILL');
+      }, 1000);
       child.stdout!.on('data', (chunk: Buffer) => {
         heard = Date.now();
         pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
@@ -118,13 +159,21 @@ export class HostLink {
         pending = Buffer.from(pending.subarray(end + 1));
         this.append(whole);
       });
-      child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
-      child.on('error', (error) => { stderr += error.message; });
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-2000);
+      });
+      child.on('error', (error) => {
+        stderr += error.message;
+      });
       child.on('close', (code, signal) => {
         clearInterval(watchdog);
         this.child = undefined;
         const why = stderr.trim().split('\n').pop() ?? '';
-        resolve(signal ? `${signal === 'SIGKILL' ? `nothing heard for ${SILENT_MS / 1000} s` : signal}` : `ssh exit ${code}${why ? `: ${why}` : ''}`);
+        resolve(
+          signal
+            ? `${signal === 'SIGKILL' ? `nothing heard for ${SILENT_MS / 1000} s` : signal}`
+            : `ssh exit ${code}${why ? `: ${why}` : ''}`,
+        );
       });
     });
   }
@@ -144,8 +193,11 @@ export class HostLink {
       byTag.set(tag, list);
     }
     // The transcript first: a Stop read from the status file finds the turn's usage already here.
-    for (const [tag, parts] of [...byTag].sort(([a], [b]) => Number(b.endsWith('/t')) - Number(a.endsWith('/t')))) appendFileSync(this.files.get(tag)!.local, Buffer.concat(parts));
-    const agents = [...new Set([...byTag.keys()].filter((tag) => !tag.endsWith('/t')).map((tag) => this.files.get(tag)!.agent))];
+    for (const [tag, parts] of [...byTag].sort(([a], [b]) => Number(b.endsWith('/t')) - Number(a.endsWith('/t'))))
+      appendFileSync(this.files.get(tag)!.local, Buffer.concat(parts));
+    const agents = [
+      ...new Set([...byTag.keys()].filter((tag) => !tag.endsWith('/t')).map((tag) => this.files.get(tag)!.agent)),
+    ];
     const transcripts = [...byTag.keys()].filter((tag) => tag.endsWith('/t')).map((tag) => this.files.get(tag)!.agent);
     if (byTag.size) this.events.appended(agents, transcripts);
   }

@@ -23,7 +23,11 @@ import { checkOnHost, closeConnection, hostShell, sshArgv, type SshTarget } from
 
 export { hostShell } from '../ssh/ssh.js';
 
-export const targetOf = (host: Pick<HostRecord, 'name' | 'ssh' | 'port'>): SshTarget => ({ name: host.name, ssh: host.ssh, ...(host.port ? { port: host.port } : {}) });
+export const targetOf = (host: Pick<HostRecord, 'name' | 'ssh' | 'port'>): SshTarget => ({
+  name: host.name,
+  ssh: host.ssh,
+  ...(host.port ? { port: host.port } : {}),
+});
 
 /** The tmux server of a host's agents. */
 export const hostServer = (host: HostRecord): Server => Server.onHost(hostShell(targetOf(host)), host.socket);
@@ -38,23 +42,31 @@ export function agentServer(data: Pick<StoreData, 'session'>, agent: Pick<AgentR
 export { transcriptMirror } from '../store/paths.js';
 
 /** The agent's transcript there. */
-export const remoteTranscript = (host: Pick<HostRecord, 'claude_config_dir'>, cwd: string, sessionId: string): string => posix.join(host.claude_config_dir, 'projects', projectKey(cwd), `${sessionId}.jsonl`);
+export const remoteTranscript = (host: Pick<HostRecord, 'claude_config_dir'>, cwd: string, sessionId: string): string =>
+  posix.join(host.claude_config_dir, 'projects', projectKey(cwd), `${sessionId}.jsonl`);
 
 /** The agents of a host, by name. */
-export const agentsOn = (data: Pick<StoreData, 'agents'>, host: string): string[] => Object.values(data.agents).filter((a) => a.host === host).map((a) => a.name);
+export const agentsOn = (data: Pick<StoreData, 'agents'>, host: string): string[] =>
+  Object.values(data.agents)
+    .filter((a) => a.host === host)
+    .map((a) => a.name);
 
 /**
  * One name per session and machine for what it keeps on a host: two sessions (or two machines)
  * sending agents to the same login never share a state directory or a tmux server.
  */
 export function hostKey(stateDir: string, host: HostSpec): string {
-  return createHash('sha256').update(`${hostname()}\0${stateDir}\0${host.ssh}\0${host.port ?? ''}`).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(`${hostname()}\0${stateDir}\0${host.ssh}\0${host.port ?? ''}`)
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** The login's HOME there (one round trip; the first call also opens the shared connection). */
 export async function remoteHome(target: SshTarget): Promise<string> {
   const home = (await checkOnHost(target, ['sh', '-c', 'printf %s "$HOME"'], { timeoutMs: 20_000 })).trim();
-  if (!home.startsWith('/')) throw new OrchestratorError(`host ${target.name}: its HOME is ${JSON.stringify(home)}, not an absolute path`);
+  if (!home.startsWith('/'))
+    throw new OrchestratorError(`host ${target.name}: its HOME is ${JSON.stringify(home)}, not an absolute path`);
   return home;
 }
 
@@ -62,16 +74,26 @@ export async function remoteHome(target: SshTarget): Promise<string> {
 function remoteSpec(agent: AgentSpec, root: string): AgentSpec {
   const { appendSystemPromptFile, ...rest } = agent;
   const prompt = appendSystemPromptFile ? readFileSync(appendSystemPromptFile, 'utf8') : undefined;
-  return { ...rest, cwd: posix.resolve(root, agent.cwd), ...(prompt !== undefined && rest.appendSystemPrompt === undefined ? { appendSystemPrompt: prompt } : {}) };
+  return {
+    ...rest,
+    cwd: posix.resolve(root, agent.cwd),
+    ...(prompt !== undefined && rest.appendSystemPrompt === undefined ? { appendSystemPrompt: prompt } : {}),
+  };
 }
 
 /**
  * A script for `sh -s` there that checks each agent's directory and writes the files: every text
  * as base64 on stdin, so nothing in it is read by a shell.
  */
-export function filesScript(dirs: readonly string[], files: readonly { path: string; text: string; mode: number }[]): string {
+export function filesScript(
+  dirs: readonly string[],
+  files: readonly { path: string; text: string; mode: number }[],
+): string {
   const lines = ['set -e', 'umask 077'];
-  for (const dir of dirs) lines.push(`[ -d ${quote(dir)} ] || { printf '%s\\n' ${quote(`no directory ${dir} there (create it, or set the host's root: or the agent's cwd:)`)} >&2; exit 3; }`);
+  for (const dir of dirs)
+    lines.push(
+      `[ -d ${quote(dir)} ] || { printf '%s\\n' ${quote(`no directory ${dir} there (create it, or set the host's root: or the agent's cwd:)`)} >&2; exit 3; }`,
+    );
   for (const f of files) {
     lines.push(`mkdir -p ${quote(posix.dirname(f.path))}`);
     // Through a temp file and a rename: a hook that runs meanwhile reads the old script or the new one, never half.
@@ -84,7 +106,14 @@ export function filesScript(dirs: readonly string[], files: readonly { path: str
 }
 
 /** What startOnHost did: the host's record and each agent's pane there. */
-export interface HostStart { record: HostRecord; panes: Map<string, string>; reused: string[]; cwds: Map<string, string>; worktrees: Map<string, AgentWorktree>; notes: string[] }
+export interface HostStart {
+  record: HostRecord;
+  panes: Map<string, string>;
+  reused: string[];
+  cwds: Map<string, string>;
+  worktrees: Map<string, AgentWorktree>;
+  notes: string[];
+}
 
 export interface HostStartOptions {
   host: HostSpec;
@@ -109,24 +138,49 @@ export async function startOnHost(opts: HostStartOptions): Promise<HostStart> {
   const key = hostKey(stateDir, host);
   const root = posix.resolve(home, host.root ?? '.');
   const remoteState = posix.join(home, '.claude-orchestrator', `${opts.layout.session}-${key}`);
-  const record: HostRecord = { name: host.name, ssh: host.ssh, ...(host.port ? { port: host.port } : {}), home, state_dir: remoteState, socket: `orch-${key}`, claude_config_dir: host.env.CLAUDE_CONFIG_DIR ?? opts.layout.env.CLAUDE_CONFIG_DIR ?? posix.join(home, '.claude'), reachable: true, checked_at: new Date().toISOString(), error: null };
+  const record: HostRecord = {
+    name: host.name,
+    ssh: host.ssh,
+    ...(host.port ? { port: host.port } : {}),
+    home,
+    state_dir: remoteState,
+    socket: `orch-${key}`,
+    claude_config_dir: host.env.CLAUDE_CONFIG_DIR ?? opts.layout.env.CLAUDE_CONFIG_DIR ?? posix.join(home, '.claude'),
+    reachable: true,
+    checked_at: new Date().toISOString(),
+    error: null,
+  };
   const server = hostServer(record);
   const running = opts.resume ? await livePanes(server) : new Map<string, string>();
   if (!opts.resume) await server.kill();
 
   // Agents with worktree: true get theirs in the repository at the host's root, there.
   const { prepareWorktrees } = await import('../worktrees/prepare.js');
-  const prepared = await prepareWorktrees(opts.layout, stateDir, { host: { name: host.name, ssh: host.ssh, ...(host.port ? { port: host.port } : {}) }, shell: hostShell(target), root, remoteState, agents: opts.agents });
+  const prepared = await prepareWorktrees(opts.layout, stateDir, {
+    host: { name: host.name, ssh: host.ssh, ...(host.port ? { port: host.port } : {}) },
+    shell: hostShell(target),
+    root,
+    remoteState,
+    agents: opts.agents,
+  });
   const specs = opts.agents.map((a) => {
     const spec = remoteSpec(a, root);
     const wt = prepared.worktrees.get(a.name);
     return wt ? { ...spec, cwd: posix.join(wt.path, posix.relative(wt.repo, spec.cwd)) } : spec;
   });
-  const files: { path: string; text: string; mode: number }[] = [{ path: hookScriptFile(remoteState), text: HOOK_SCRIPT, mode: 0o755 }, { path: approvalHookFile(remoteState), text: APPROVAL_HOOK_SCRIPT, mode: 0o755 }];
+  const files: { path: string; text: string; mode: number }[] = [
+    { path: hookScriptFile(remoteState), text: HOOK_SCRIPT, mode: 0o755 },
+    { path: approvalHookFile(remoteState), text: APPROVAL_HOOK_SCRIPT, mode: 0o755 },
+  ];
   for (const agent of specs) {
     const ctx = opts.contexts.get(agent.name)!;
     const there = agentFiles(remoteState, agent.name);
-    const remoteCtx: LaunchContext = { ...ctx, claudeBin: host.claude, stateDir: remoteState, env: { ...opts.layout.env, ...host.env } };
+    const remoteCtx: LaunchContext = {
+      ...ctx,
+      claudeBin: host.claude,
+      stateDir: remoteState,
+      env: { ...opts.layout.env, ...host.env },
+    };
     delete remoteCtx.mcp;
     // fork_from an agent of the same host (layout/forks.ts): its conversation is there, in its cwd there.
     const parent = ctx.forkFrom && specs.find((s) => s.name === ctx.forkFrom!.name);
@@ -134,30 +188,72 @@ export async function startOnHost(opts: HostStartOptions): Promise<HostStart> {
     else delete remoteCtx.forkFrom;
     delete remoteCtx.setup;
     // A new worktree's setup runs in its pane there, before claude, as here.
-    if (prepared.worktrees.get(agent.name)?.setup === 'pending' && opts.layout.worktrees.setup) remoteCtx.setup = { command: opts.layout.worktrees.setup, timeoutS: opts.layout.worktrees.setupTimeoutS };
+    if (prepared.worktrees.get(agent.name)?.setup === 'pending' && opts.layout.worktrees.setup)
+      remoteCtx.setup = { command: opts.layout.worktrees.setup, timeoutS: opts.layout.worktrees.setupTimeoutS };
     writeViewScript(stateDir, agent.name, record);
     // A running agent's script is not written over (its shell reads it as it goes).
     if (running.has(agent.name)) continue;
     // Its permission requests wait there for a decision made here (the recorder copies it there: src/hosts/decisions.ts).
-    const approval = { script: approvalHookFile(remoteState), decisions: there.approvals, timeoutS: ctx.approvalTimeoutS ?? DEFAULT_APPROVAL_TIMEOUT_S };
-    files.push({ path: there.settings, text: `${JSON.stringify(hookSettings(hookScriptFile(remoteState), there.status, approval), null, 2)}\n`, mode: 0o644 });
+    const approval = {
+      script: approvalHookFile(remoteState),
+      decisions: there.approvals,
+      timeoutS: ctx.approvalTimeoutS ?? DEFAULT_APPROVAL_TIMEOUT_S,
+    };
+    files.push({
+      path: there.settings,
+      text: `${JSON.stringify(hookSettings(hookScriptFile(remoteState), there.status, approval), null, 2)}\n`,
+      mode: 0o644,
+    });
     // The env: values (the host's too) travel on ssh's stdin into a file there only its user can read.
     files.push({ path: there.env, text: envFileText(layoutEnv(agent, remoteCtx)), mode: SECRET_FILE_MODE });
     files.push({ path: there.launch, text: launchScript(agent, remoteCtx), mode: 0o755 });
   }
-  await checkOnHost(target, ['sh', '-s'], { input: filesScript([...new Set(specs.map((a) => a.cwd))], files), timeoutMs: 30_000 });
+  await checkOnHost(target, ['sh', '-s'], {
+    input: filesScript([...new Set(specs.map((a) => a.cwd))], files),
+    timeoutMs: 30_000,
+  });
 
   const toStart = specs.filter((a) => !running.has(a.name));
   const panes = new Map([...running].filter(([name]) => specs.some((a) => a.name === name)));
   if (toStart.length) {
     const commands = [
-      ['start-server'], ['set-option', '-g', 'status', 'off'], ['set-option', '-g', 'history-limit', '10000'],
-      ...toStart.map((a) => ['new-session', '-d', '-s', a.name, '-x', String(opts.width), '-y', String(opts.height), '-c', a.cwd, '-P', '-F', formatOf(['pane_id']), '/bin/sh', agentFiles(remoteState, a.name).launch]),
+      ['start-server'],
+      ['set-option', '-g', 'status', 'off'],
+      ['set-option', '-g', 'history-limit', '10000'],
+      ...toStart.map((a) => [
+        'new-session',
+        '-d',
+        '-s',
+        a.name,
+        '-x',
+        String(opts.width),
+        '-y',
+        String(opts.height),
+        '-c',
+        a.cwd,
+        '-P',
+        '-F',
+        formatOf(['pane_id']),
+        '/bin/sh',
+        agentFiles(remoteState, a.name).launch,
+      ]),
     ];
-    const out = (await server.cmd(...commands)).split('\n').map((l) => l.trim()).filter(Boolean);
-    toStart.forEach((a, i) => { panes.set(a.name, out[i] ?? ''); });
+    const out = (await server.cmd(...commands))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    toStart.forEach((a, i) => {
+      panes.set(a.name, out[i] ?? '');
+    });
   }
-  return { record, panes, reused: specs.filter((a) => running.has(a.name)).map((a) => a.name), cwds: new Map(specs.map((a) => [a.name, a.cwd])), worktrees: prepared.worktrees, notes: prepared.notes };
+  return {
+    record,
+    panes,
+    reused: specs.filter((a) => running.has(a.name)).map((a) => a.name),
+    cwds: new Map(specs.map((a) => [a.name, a.cwd])),
+    worktrees: prepared.worktrees,
+    notes: prepared.notes,
+  };
 }
 
 /** The agent sessions with a live pane on a host's server (none when no server runs there). */
@@ -178,7 +274,10 @@ async function livePanes(server: Server): Promise<Map<string, string>> {
  * each drop. The local pane's border and the store name the agent; its state comes from its hooks.
  */
 export function viewScript(agent: string, host: HostRecord): string {
-  const attach = sshArgv(targetOf(host), ['tmux', '-u', '-L', host.socket, 'attach-session', '-t', `=${agent}`], { tty: true, multiplex: false });
+  const attach = sshArgv(targetOf(host), ['tmux', '-u', '-L', host.socket, 'attach-session', '-t', `=${agent}`], {
+    tty: true,
+    multiplex: false,
+  });
   return [
     '#!/bin/sh',
     `# Agent ${agent} runs on host ${host.name} (${host.ssh}), in tmux -L ${host.socket} there. Written by claude-orchestrator:`,
@@ -212,7 +311,9 @@ d=$1; p=$(ours); [ -n "$p" ] || exit 0; kill $p 2>/dev/null; sleep 1; p=$(ours);
 export async function stopHost(host: HostRecord, close = true): Promise<string | undefined> {
   try {
     await hostServer(host).kill();
-    await hostShell(targetOf(host)).run(['sh', '-c', SWEEP, 'sweep', host.state_dir], undefined).catch(() => {});
+    await hostShell(targetOf(host))
+      .run(['sh', '-c', SWEEP, 'sweep', host.state_dir], undefined)
+      .catch(() => {});
     return undefined;
   } catch (error) {
     return (error as Error).message;

@@ -11,21 +11,64 @@ import type { TaskTarget } from '../store/types.js';
 import { inboxDir, inboxRequestFile } from '../store/paths.js';
 
 /** Give a prompt to an agent (by name, role or any). */
-export interface DispatchRequest { kind: 'dispatch'; id: string; at: string; prompt: string; target: TaskTarget; run?: string; run_task?: string; by?: string; budget_usd?: number }
+export interface DispatchRequest {
+  kind: 'dispatch';
+  id: string;
+  at: string;
+  prompt: string;
+  target: TaskTarget;
+  run?: string;
+  run_task?: string;
+  by?: string;
+  budget_usd?: number;
+}
 /** Cancel a task: dropped from the queue, or interrupted when running. */
-export interface CancelRequest { kind: 'cancel'; id: string; at: string; task: string }
+export interface CancelRequest {
+  kind: 'cancel';
+  id: string;
+  at: string;
+  task: string;
+}
 /** Start a workflow run (the recorder schedules its tasks). */
-export interface RunRequest { kind: 'run'; id: string; at: string; workflow: unknown; budget_usd?: number }
+export interface RunRequest {
+  kind: 'run';
+  id: string;
+  at: string;
+  workflow: unknown;
+  budget_usd?: number;
+}
 /** Set (or with usd null remove) a budget cap: `orchestrate budget set SCOPE USD`. */
-export interface BudgetRequest { kind: 'budget'; id: string; at: string; scope: string; usd: number | null }
+export interface BudgetRequest {
+  kind: 'budget';
+  id: string;
+  at: string;
+  scope: string;
+  usd: number | null;
+}
 /** Resume a workflow run that was stopped. */
-export interface ResumeRunRequest { kind: 'resume-run'; id: string; at: string; run: string }
+export interface ResumeRunRequest {
+  kind: 'resume-run';
+  id: string;
+  at: string;
+  run: string;
+}
 
 /** Add an allow rule to an agent's policy for this session (approve --always). */
-export interface PolicyRequest { kind: 'policy'; id: string; at: string; agent: string; allow: string }
+export interface PolicyRequest {
+  kind: 'policy';
+  id: string;
+  at: string;
+  agent: string;
+  allow: string;
+}
 
-export type InboxRequest = DispatchRequest | CancelRequest | RunRequest | ResumeRunRequest | BudgetRequest | PolicyRequest;
-
+export type InboxRequest =
+  | DispatchRequest
+  | CancelRequest
+  | RunRequest
+  | ResumeRunRequest
+  | BudgetRequest
+  | PolicyRequest;
 
 /** A new id that sorts by creation time: `<prefix>-<ms base36>-<random>`. */
 export function newId(prefix: string): string {
@@ -43,14 +86,20 @@ export function submit(stateDir: string, request: InboxRequest): string {
   return name;
 }
 
-export interface TakenRequest { file: string; request: InboxRequest | null; error?: string }
+export interface TakenRequest {
+  file: string;
+  request: InboxRequest | null;
+  error?: string;
+}
 
 /** Every complete request waiting in the inbox, oldest first (unreadable ones have request null). */
 export function pending(stateDir: string): TakenRequest[] {
   const dir = inboxDir(stateDir);
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
+      .sort();
   } catch {
     return [];
   }

@@ -14,14 +14,27 @@ export function checkForks(agents: AgentSpec[], paths: Path[], problem: (path: P
     if (parentName === undefined) return;
     const at = [...(paths[i] ?? []), 'fork_from'];
     const parent = byName.get(parentName);
-    if (parentName === agent.name) { problem(at, `an agent cannot fork from itself (expected another agent's name)`); return; }
-    if (!parent) { problem(at, `no agent named "${parentName}" (agents: ${agents.map((a) => a.name).join(', ')})`); return; }
-    if (agent.mode === 'headless') { problem(at, 'fork_from is not supported for headless agents yet (expected mode: interactive)'); return; }
+    if (parentName === agent.name) {
+      problem(at, `an agent cannot fork from itself (expected another agent's name)`);
+      return;
+    }
+    if (!parent) {
+      problem(at, `no agent named "${parentName}" (agents: ${agents.map((a) => a.name).join(', ')})`);
+      return;
+    }
+    if (agent.mode === 'headless') {
+      problem(at, 'fork_from is not supported for headless agents yet (expected mode: interactive)');
+      return;
+    }
     const chain = [agent.name];
     for (let next: AgentSpec | undefined = parent; next; next = next.forkFrom ? byName.get(next.forkFrom) : undefined) {
       if (next.name === agent.name) {
         const cycle = [...chain, agent.name];
-        if (!cycle.some((n) => reported.has(n))) problem(at, `fork_from makes a cycle: ${cycle.join(' -> ')} (expected a chain that starts from an agent without fork_from)`);
+        if (!cycle.some((n) => reported.has(n)))
+          problem(
+            at,
+            `fork_from makes a cycle: ${cycle.join(' -> ')} (expected a chain that starts from an agent without fork_from)`,
+          );
         for (const n of cycle) reported.add(n);
         return;
       }
@@ -31,11 +44,17 @@ export function checkForks(agents: AgentSpec[], paths: Path[], problem: (path: P
     // A conversation is kept where its claude runs: a fork starts from it on the same machine.
     if (parent.host !== agent.host) {
       const where = (a: AgentSpec): string => (a.host ? `on host ${a.host}` : 'on this machine');
-      problem(at, `"${parentName}" runs ${where(parent)} but "${agent.name}" ${where(agent)}; a fork starts from a conversation where it is kept (expected both on the same host)`);
+      problem(
+        at,
+        `"${parentName}" runs ${where(parent)} but "${agent.name}" ${where(agent)}; a fork starts from a conversation where it is kept (expected both on the same host)`,
+      );
       return;
     }
     if (parent.cwd !== agent.cwd) {
-      problem(at, `"${parentName}" runs in ${parent.cwd} but "${agent.name}" in ${agent.cwd}; claude resumes a conversation only from the directory it was started in (expected the same cwd)`);
+      problem(
+        at,
+        `"${parentName}" runs in ${parent.cwd} but "${agent.name}" in ${agent.cwd}; claude resumes a conversation only from the directory it was started in (expected the same cwd)`,
+      );
     }
   });
 }

@@ -17,7 +17,11 @@ export function layoutChecksum(body: string): string {
 /** Number of panes in a custom layout string, or an explanation of what is wrong with it. */
 export function parseCustomLayout(layout: string): { panes: number } | { error: string } {
   const match = /^([0-9a-f]{4}),(.+)$/.exec(layout);
-  if (!match) return { error: 'a custom layout starts with a 4-digit hex checksum and a comma, as printed by "tmux list-windows -F \'#{window_layout}\'"' };
+  if (!match)
+    return {
+      error:
+        'a custom layout starts with a 4-digit hex checksum and a comma, as printed by "tmux list-windows -F \'#{window_layout}\'"',
+    };
   const [, sum, body] = match as unknown as [string, string, string];
   let i = 0;
   const cell = (): number => {
@@ -31,8 +35,14 @@ export function parseCustomLayout(layout: string): { panes: number } | { error: 
       let count = 0;
       for (;;) {
         count += cell();
-        if (body[i] === ',') { i++; continue; }
-        if (body[i] === close) { i++; return count; }
+        if (body[i] === ',') {
+          i++;
+          continue;
+        }
+        if (body[i] === close) {
+          i++;
+          return count;
+        }
         throw new Error(`expected "," or "${close}" at character ${i + 6}`);
       }
     }

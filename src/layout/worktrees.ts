@@ -11,7 +11,8 @@ export function dirShapeProblem(dir: string): string | undefined {
   const norm = posix.normalize(dir.replace(/\\/g, '/')).replace(/\/+$/, '');
   const want = '(expected a folder of their own inside the repository, relative to its top, e.g. .worktrees)';
   if (isAbsolute(dir)) return `is an absolute path ${want}`;
-  if (norm === '.' || norm === '') return `is the repository's top itself: the agents' worktrees would sit among the project's files, and the line that keeps them out of git status would hide everything new ${want}`;
+  if (norm === '.' || norm === '')
+    return `is the repository's top itself: the agents' worktrees would sit among the project's files, and the line that keeps them out of git status would hide everything new ${want}`;
   if (norm === '..' || norm.startsWith('../')) return `leaves the repository ${want}`;
   if (norm.split('/')[0] === '.git') return `is inside .git ${want}`;
   return undefined;
@@ -40,11 +41,17 @@ export const trackedIn = (top: string, rel: string): string[] =>
 /** Checks the worktrees: section; with worktree agents here, whether git tracks files in dir (git runs for that). */
 export function checkWorktrees(wt: Record<string, unknown>, root: string, askGit: boolean, problem: Problem): void {
   for (const key of ['copy', 'link'] as const) {
-    ((wt[key] as string[] | undefined) ?? []).forEach((glob, i) => { const why = globProblem(glob); if (why) problem(['worktrees', key, i], why); });
+    ((wt[key] as string[] | undefined) ?? []).forEach((glob, i) => {
+      const why = globProblem(glob);
+      if (why) problem(['worktrees', key, i], why);
+    });
   }
   const dir = (wt.dir as string | undefined) ?? '.worktrees';
   const shape = dirShapeProblem(dir);
-  if (shape) { problem(['worktrees', 'dir'], shape); return; }
+  if (shape) {
+    problem(['worktrees', 'dir'], shape);
+    return;
+  }
   if (!askGit) return;
   const top = gitSync(root, ['rev-parse', '--show-toplevel'])?.trim();
   if (!top) return;

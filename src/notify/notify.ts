@@ -19,7 +19,11 @@ export interface NotifySettings {
 }
 
 /** What the person was last told about, to tell only what is new. */
-export interface Seen { agents: Map<string, string>; runs: Map<string, string>; budgets: Map<string, string> }
+export interface Seen {
+  agents: Map<string, string>;
+  runs: Map<string, string>;
+  budgets: Map<string, string>;
+}
 
 export const emptySeen = (): Seen => ({ agents: new Map(), runs: new Map(), budgets: new Map() });
 
@@ -42,7 +46,16 @@ export function newNotices(data: StoreData, seen: Seen, first = false): string[]
     seen.runs.set(r.id, r.state);
     if (first || before === r.state || r.state === 'running') continue;
     const tasks = Object.values(r.tasks);
-    out.push(`workflow ${r.name} (run ${r.id}) ${r.state}: ${tasks.filter((t) => t.state === 'done').length}/${tasks.length} tasks done${r.state === 'failed' ? `; failed: ${tasks.filter((t) => t.state === 'failed').map((t) => t.name).join(', ')}` : ''}`);
+    out.push(
+      `workflow ${r.name} (run ${r.id}) ${r.state}: ${tasks.filter((t) => t.state === 'done').length}/${tasks.length} tasks done${
+        r.state === 'failed'
+          ? `; failed: ${tasks
+              .filter((t) => t.state === 'failed')
+              .map((t) => t.name)
+              .join(', ')}`
+          : ''
+      }`,
+    );
   }
   for (const l of budgetLines(data)) {
     const before = seen.budgets.get(l.scope);
@@ -56,11 +69,24 @@ export function newNotices(data: StoreData, seen: Seen, first = false): string[]
 /** The webhook's body: ntfy (topic, title, message) and Slack (text) read the same JSON. */
 export function webhookBody(session: string, lines: string[], topic?: string | null): Record<string, unknown> {
   const message = lines.join('\n');
-  return { ...(topic ? { topic } : {}), title: `Claude Orchestrator: ${session}`, message, text: `*${session}*\n${message}`, session, events: lines };
+  return {
+    ...(topic ? { topic } : {}),
+    title: `Claude Orchestrator: ${session}`,
+    message,
+    text: `*${session}*\n${message}`,
+    session,
+    events: lines,
+  };
 }
 
 /** Sends notices in debounced bursts; send() never throws and never waits for a channel. */
-export function notifier(opts: { session: string; settings: NotifySettings; server: Server; tmuxSession: () => string | null; log: (line: string) => void }): { add(lines: string[]): void; flush(): Promise<void> } {
+export function notifier(opts: {
+  session: string;
+  settings: NotifySettings;
+  server: Server;
+  tmuxSession: () => string | null;
+  log: (line: string) => void;
+}): { add(lines: string[]): void; flush(): Promise<void> } {
   const { settings, log } = opts;
   let pending: string[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -70,25 +96,57 @@ export function notifier(opts: { session: string; settings: NotifySettings; serv
     const jobs: Promise<unknown>[] = [];
     const session = opts.tmuxSession();
     if (settings.tmux !== false && session) {
-      jobs.push((async () => {
-        await opts.server.cmd(['display-message', '-d', '8000', '-t', session, text.replace(/#/g, '##').slice(0, 300)]);
-        // A bell on every client of the session (its terminal beeps or flashes as it is set to).
-        const ttys = (await opts.server.cmd(['list-clients', '-t', session, '-F', '#{client_tty}'])).split('\n').filter(Boolean);
-        const { appendFileSync } = await import('node:fs');
-        for (const tty of ttys) { try { appendFileSync(tty, '\x07'); } catch { /* not ours to write */ } }
-      })());
+      jobs.push(
+        (async () => {
+          await opts.server.cmd([
+            'display-message',
+            '-d',
+            '8000',
+            '-t',
+            session,
+            text.replace(/#/g, '##').slice(0, 300),
+          ]);
+          // A bell on every client of the session (its terminal beeps or flashes as it is set to).
+          const ttys = (await opts.server.cmd(['list-clients', '-t', session, '-F', '#{client_tty}']))
+            .split('\n')
+            .filter(Boolean);
+          const { appendFileSync } = await import('node:fs');
+          for (const tty of ttys) {
+            try {
+              appendFileSync(tty, '\x07');
+            } catch {
+              /* not ours to write */
+            }
+          }
+        })(),
+      );
     }
     if (settings.desktop !== false) {
-      jobs.push((async () => {
-        const { execa } = await import('execa');
-        await execa('notify-send', ['--app-name=claude-orchestrator', `Claude Orchestrator: ${opts.session}`, text.slice(0, 500)], { reject: false, timeout: 5000, stdin: 'ignore' });
-      })());
+      jobs.push(
+        (async () => {
+          const { execa } = await import('execa');
+          await execa(
+            'notify-send',
+            ['--app-name=claude-orchestrator', `Claude Orchestrator: ${opts.session}`, text.slice(0, 500)],
+            { reject: false, timeout: 5000, stdin: 'ignore' },
+          );
+        })(),
+      );
     }
     if (settings.webhook) {
-      jobs.push(fetch(settings.webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(webhookBody(opts.session, lines, settings.topic)), signal: AbortSignal.timeout(5000) })
-        .then((r) => { if (!r.ok) log(`notify: the webhook answered ${r.status}`); }));
+      jobs.push(
+        fetch(settings.webhook, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(webhookBody(opts.session, lines, settings.topic)),
+          signal: AbortSignal.timeout(5000),
+        }).then((r) => {
+          if (!r.ok) log(`notify: the webhook answered ${r.status}`);
+        }),
+      );
     }
-    for (const r of await Promise.allSettled(jobs)) if (r.status === 'rejected') log(`notify: ${(r.reason as Error)?.message ?? String(r.reason)}`);
+    for (const r of await Promise.allSettled(jobs))
+      if (r.status === 'rejected') log(`notify: ${(r.reason as Error)?.message ?? String(r.reason)}`);
   };
   const fire = (): void => {
     timer = undefined;
@@ -103,7 +161,10 @@ export function notifier(opts: { session: string; settings: NotifySettings; serv
       timer ??= setTimeout(fire, settings.debounce_ms ?? 2000);
     },
     async flush() {
-      if (timer) { clearTimeout(timer); fire(); }
+      if (timer) {
+        clearTimeout(timer);
+        fire();
+      }
       await inFlight;
     },
   };

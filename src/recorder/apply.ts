@@ -17,10 +17,22 @@ import { promptsCost, transcriptUsage } from './transcript.js';
 import { setTurnCosts } from '../tasks/lifecycle.js';
 
 /** Events after which the transcript's token counts are read again. */
-const USAGE_EVENTS: ReadonlySet<AgentEventType> = new Set(['turn-ended', 'turn-failed', 'session-ended', 'exited', 'task-process-exited']);
+const USAGE_EVENTS: ReadonlySet<AgentEventType> = new Set([
+  'turn-ended',
+  'turn-failed',
+  'session-ended',
+  'exited',
+  'task-process-exited',
+]);
 
 /** Applies lines to the store data; returns how many changed something. */
-export function applyLines(data: StoreData, name: string, lines: StatusLine[], log: (line: string) => void = () => {}, stateDir?: string): number {
+export function applyLines(
+  data: StoreData,
+  name: string,
+  lines: StatusLine[],
+  log: (line: string) => void = () => {},
+  stateDir?: string,
+): number {
   const agent = data.agents[name];
   if (!agent) return 0;
   let changed = 0;
@@ -42,7 +54,14 @@ export function applyLines(data: StoreData, name: string, lines: StatusLine[], l
  * read), which then moves the agent's record, its usage, the account's limit, its permission
  * requests, the event history and its task. Whether it changed something.
  */
-function applyLine(data: StoreData, name: string, agent: AgentRecord, line: StatusLine, log: (line: string) => void, stateDir?: string): boolean {
+function applyLine(
+  data: StoreData,
+  name: string,
+  agent: AgentRecord,
+  line: StatusLine,
+  log: (line: string) => void,
+  stateDir?: string,
+): boolean {
   const event = isStatusLine(line) ? kindOf(agent).toEvent(line) : undefined;
   const what = event && applyEvent(agent, event);
   if (!event || !what) return false;
@@ -53,20 +72,35 @@ function applyLine(data: StoreData, name: string, agent: AgentRecord, line: Stat
   // Permission requests are decided through files in the state directory (status-file lines only).
   const approvalChange = stateDir ? approvalOnEvent(data, stateDir, name, event) : undefined;
   if (approvalChange) log(approvalChange);
-  pushEvent(data, { at: agent.updated_at, agent: name, event: what, status: agent.status, ...(agent.reason ? { detail: agent.reason } : {}) });
+  pushEvent(data, {
+    at: agent.updated_at,
+    agent: name,
+    event: what,
+    status: agent.status,
+    ...(agent.reason ? { detail: agent.reason } : {}),
+  });
   const taskChange = taskOnEvent(data, name, event);
   if (taskChange) log(taskChange);
   return true;
 }
 
 /** The agent shows the error, and a task it runs fails with it (it would wait for an event that was lost). */
-function recordFailure(data: StoreData, name: string, agent: AgentRecord, line: StatusLine, error: unknown, log: (line: string) => void): void {
+function recordFailure(
+  data: StoreData,
+  name: string,
+  agent: AgentRecord,
+  line: StatusLine,
+  error: unknown,
+  log: (line: string) => void,
+): void {
   const event = kindOf(agent).nativeName(line);
   const reason = `the recorder could not follow its ${event} event (${(error as Error)?.message ?? String(error)}); its state may be behind: look at its pane`;
   log(`${name}: ${reason}\n${(error as Error)?.stack ?? ''}`);
   Object.assign(agent, { status: 'error', reason, busy_since: null, updated_at: new Date().toISOString() });
   // (Found by its agent: the throw may have come after the agent let go of it.)
-  for (const task of Object.values(data.tasks ?? {}).filter((t) => t.agent === name && (t.state === 'running' || t.state === 'delivering'))) {
+  for (const task of Object.values(data.tasks ?? {}).filter(
+    (t) => t.agent === name && (t.state === 'running' || t.state === 'delivering'),
+  )) {
     fail(data, task, Date.now(), reason, agent);
     log(`task ${task.id} failed on ${name}: ${reason}`);
   }
@@ -78,7 +112,13 @@ function recordFailure(data: StoreData, name: string, agent: AgentRecord, line: 
  * cursor: a reader killed at any moment resumes with nothing lost and nothing counted twice.
  * Returns how many lines were read.
  */
-export function recordNewLines(data: StoreData, stateDir: string, names: readonly string[], log: (line: string) => void = () => {}, verbose = false): number {
+export function recordNewLines(
+  data: StoreData,
+  stateDir: string,
+  names: readonly string[],
+  log: (line: string) => void = () => {},
+  verbose = false,
+): number {
   let read = 0;
   data.cursors ??= {};
   for (const name of names) {
@@ -89,7 +129,8 @@ export function recordNewLines(data: StoreData, stateDir: string, names: readonl
     data.cursors[name] = next;
     read += lines.length || 1;
     applyLines(data, name, lines, log, stateDir);
-    if (verbose) for (const l of lines) log(`${name}: ${kindOf(data.agents[name]).nativeName(l)} -> ${data.agents[name]?.status}`);
+    if (verbose)
+      for (const l of lines) log(`${name}: ${kindOf(data.agents[name]).nativeName(l)} -> ${data.agents[name]?.status}`);
   }
   return read;
 }
@@ -104,10 +145,19 @@ export function updateUsage(data: StoreData, agent: AgentRecord): boolean {
   if (usage.input + usage.output === 0) return false;
   const cost = Math.round(usage.cost_usd * 1e6) / 1e6;
   let changed = cost !== agent.cost_usd || usage.output !== agent.tokens?.output || usage.input !== agent.tokens?.input;
-  agent.tokens = { input: usage.input, output: usage.output, cache_read: usage.cache_read, cache_write: usage.cache_write };
+  agent.tokens = {
+    input: usage.input,
+    output: usage.output,
+    cache_read: usage.cache_read,
+    cache_write: usage.cache_write,
+  };
   agent.cost_usd = cost;
   for (const task of Object.values(data.tasks ?? {})) {
-    if (task.prompt_costs && setTurnCosts(data, task, promptsCost(agent.transcript_path, Object.keys(task.prompt_costs)))) changed = true;
+    if (
+      task.prompt_costs &&
+      setTurnCosts(data, task, promptsCost(agent.transcript_path, Object.keys(task.prompt_costs)))
+    )
+      changed = true;
   }
   return changed;
 }

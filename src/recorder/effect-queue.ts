@@ -12,9 +12,13 @@ export class EffectQueue {
   /** Queues each effect after the earlier ones of its agent. */
   perform(effects: readonly TaskEffect[]): void {
     for (const effect of effects) {
-      const chain = (this.chains.get(effect.agent) ?? Promise.resolve()).then(() => performEffects(this.ctx, [effect])).catch((error: Error) => this.ctx.log(`error in an effect: ${error.stack ?? error.message}`));
+      const chain = (this.chains.get(effect.agent) ?? Promise.resolve())
+        .then(() => performEffects(this.ctx, [effect]))
+        .catch((error: Error) => this.ctx.log(`error in an effect: ${error.stack ?? error.message}`));
       this.chains.set(effect.agent, chain);
-      void chain.then(() => { if (this.chains.get(effect.agent) === chain) this.chains.delete(effect.agent); });
+      void chain.then(() => {
+        if (this.chains.get(effect.agent) === chain) this.chains.delete(effect.agent);
+      });
     }
   }
 

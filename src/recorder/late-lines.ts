@@ -8,18 +8,28 @@ import { watch, type FSWatcher } from 'node:fs';
 /** How long after a turn ends its transcript is watched. */
 export const LATE_LINES_MS = 10_000;
 
-interface Watch { path: string; watcher: FSWatcher | undefined; timer: NodeJS.Timeout }
+interface Watch {
+  path: string;
+  watcher: FSWatcher | undefined;
+  timer: NodeJS.Timeout;
+}
 
 export class LateLines {
   private readonly watching = new Map<string, Watch>();
 
   /** grew(agent): the agent's transcript may have grown (read it again). */
-  constructor(private readonly grew: (agent: string) => void, private readonly windowMs = LATE_LINES_MS) {}
+  constructor(
+    private readonly grew: (agent: string) => void,
+    private readonly windowMs = LATE_LINES_MS,
+  ) {}
 
   /** Watches the agent's transcript for the window from now (again for one already watched). */
   follow(agent: string, path: string): void {
     let w = this.watching.get(agent);
-    if (w && w.path !== path) { this.end(agent, false); w = undefined; }
+    if (w && w.path !== path) {
+      this.end(agent, false);
+      w = undefined;
+    }
     if (w) w.timer.refresh();
     else {
       w = { path, watcher: undefined, timer: setTimeout(() => this.end(agent, true), this.windowMs) };
@@ -38,10 +48,16 @@ export class LateLines {
     try {
       const watcher = watch(w.path, (event) => {
         // A file replaced is not this one any more: the next follow watches the new one.
-        if (event === 'rename') { watcher.close(); w.watcher = undefined; }
+        if (event === 'rename') {
+          watcher.close();
+          w.watcher = undefined;
+        }
         this.grew(agent);
       });
-      watcher.on('error', () => { watcher.close(); w.watcher = undefined; });
+      watcher.on('error', () => {
+        watcher.close();
+        w.watcher = undefined;
+      });
       return watcher;
     } catch {
       return undefined;

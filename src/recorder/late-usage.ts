@@ -31,7 +31,13 @@ export class LateUsage {
   /** Local agents with new status lines since `cursors` whose turn is over: their transcripts are watched for the turn's last lines. */
   followEnded(data: StoreData, cursors: Record<string, number>): void {
     for (const a of Object.values(data.agents)) {
-      if (placeOf(a).filesHere && a.transcript_path && a.status !== 'busy' && data.cursors?.[a.name] !== cursors[a.name]) this.lateLines.follow(a.name, a.transcript_path);
+      if (
+        placeOf(a).filesHere &&
+        a.transcript_path &&
+        a.status !== 'busy' &&
+        data.cursors?.[a.name] !== cursors[a.name]
+      )
+        this.lateLines.follow(a.name, a.transcript_path);
     }
   }
 

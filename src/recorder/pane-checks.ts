@@ -10,7 +10,8 @@ import { placeOf } from '../drivers/place.js';
 export const DIALOG_AFTER_MS = 2500;
 
 /** An agent that has not shown a sign of life yet, or is held at a dialog: its screen is worth a look. */
-export const atDialog = (agent: AgentRecord): boolean => agent.status === 'starting' || (agent.status === 'waiting' && Boolean(agent.reason?.includes('dialog')));
+export const atDialog = (agent: AgentRecord): boolean =>
+  agent.status === 'starting' || (agent.status === 'waiting' && Boolean(agent.reason?.includes('dialog')));
 
 /**
  * What a look at tmux found: the whole session gone (why), or events to record for some agents and
@@ -21,39 +22,77 @@ export type PaneLook = { lost: string } | { updates: [string, StatusLine][]; pid
 /** Looks at every local agent's pane (and, for those that may be at a dialog, its screen); agents on other hosts are looked at on theirs (lookAtHost). */
 export async function lookAtPanes(server: Server, data: StoreData, tmuxId: string, now: number): Promise<PaneLook> {
   const panes: PaneInfo[] = await server.panes();
-  if (!panes.some((p) => p.session_id === tmuxId)) return { lost: panes.length ? 'tmux session gone' : 'tmux server gone' };
+  if (!panes.some((p) => p.session_id === tmuxId))
+    return { lost: panes.length ? 'tmux session gone' : 'tmux server gone' };
   const byId = new Map(panes.map((p) => [p.pane_id, p]));
   const local = Object.values(data.agents).filter((a) => placeOf(a).paneHere);
   const updates = await paneUpdates(server, local, byId, now);
-  const pids = local.map((a) => byId.get(a.pane)).filter((p) => p && p.pane_dead !== '1').map((p) => Number(p!.pane_pid)).filter((pid) => pid > 0);
+  const pids = local
+    .map((a) => byId.get(a.pane))
+    .filter((p) => p && p.pane_dead !== '1')
+    .map((p) => Number(p!.pane_pid))
+    .filter((pid) => pid > 0);
   return { updates, pids };
 }
 
 /** The same look at the agents of one host, on its tmux server there (one round trip, more only for a screen). */
-export async function lookAtHost(server: Server, agents: readonly AgentRecord[], now: number): Promise<[string, StatusLine][]> {
+export async function lookAtHost(
+  server: Server,
+  agents: readonly AgentRecord[],
+  now: number,
+): Promise<[string, StatusLine][]> {
   const panes = await server.panes();
   return paneUpdates(server, agents, new Map(panes.map((p) => [p.pane_id, p])), now);
 }
 
 /** Events for agents whose pane died or is gone, or whose screen shows a start-up dialog. */
-async function paneUpdates(server: Server, agents: readonly AgentRecord[], byId: Map<string, PaneInfo>, now: number): Promise<[string, StatusLine][]> {
+async function paneUpdates(
+  server: Server,
+  agents: readonly AgentRecord[],
+  byId: Map<string, PaneInfo>,
+  now: number,
+): Promise<[string, StatusLine][]> {
   const updates: [string, StatusLine][] = [];
   for (const agent of agents) {
     if (agent.status === 'unreachable') continue;
     const pane = byId.get(agent.pane);
     if (agent.status !== 'exited' && (!pane || pane.pane_dead === '1')) {
       const code = pane?.pane_dead_status ? Number(pane.pane_dead_status) : undefined;
-      updates.push([agent.name, { at: now, event: { hook_event_name: 'PaneDied', ...(code !== undefined ? { exit_code: code } : {}), reason: pane ? `its pane's process exited${code !== undefined ? ` with code ${code}` : ''}` : 'its tmux pane is gone' } }]);
+      updates.push([
+        agent.name,
+        {
+          at: now,
+          event: {
+            hook_event_name: 'PaneDied',
+            ...(code !== undefined ? { exit_code: code } : {}),
+            reason: pane
+              ? `its pane's process exited${code !== undefined ? ` with code ${code}` : ''}`
+              : 'its tmux pane is gone',
+          },
+        },
+      ]);
     } else if (pane && atDialog(agent) && now - Date.parse(agent.updated_at) > DIALOG_AFTER_MS) {
-      const dialog = kindOf(agent).dialog(await server.pane(agent.pane).capture().catch(() => ''));
-      if (dialog && agent.reason !== dialog) updates.push([agent.name, { at: Date.parse(agent.updated_at), event: { hook_event_name: 'Dialog', reason: dialog } }]);
+      const dialog = kindOf(agent).dialog(
+        await server
+          .pane(agent.pane)
+          .capture()
+          .catch(() => ''),
+      );
+      if (dialog && agent.reason !== dialog)
+        updates.push([
+          agent.name,
+          { at: Date.parse(agent.updated_at), event: { hook_event_name: 'Dialog', reason: dialog } },
+        ]);
     }
   }
   return updates;
 }
 
 /** Whether the session's tmux session is gone, and why (for a recorder that got SIGHUP); undefined while it is there. */
-export async function sessionGone(server: Server, session: Pick<SessionRecord, 'name' | 'tmux_id'>): Promise<string | undefined> {
+export async function sessionGone(
+  server: Server,
+  session: Pick<SessionRecord, 'name' | 'tmux_id'>,
+): Promise<string | undefined> {
   if ((await server.findSession(session.name))?.id === session.tmux_id) return undefined;
   return (await server.running()) ? 'tmux session gone' : 'tmux server gone';
 }

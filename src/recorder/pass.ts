@@ -13,19 +13,34 @@ import { addAllowRule, pendingDecisions, settleApprovals, type DecisionEffect } 
 import { archiveFinished, archiveHistory, unarchived } from '../store/retention.js';
 
 /** What a pass took, and what is to be done after its store write: tasks' effects, and rule decisions' files. */
-export interface PassResult { taken: TakenRequest[]; effects: TaskEffect[]; decisions: DecisionEffect[]; changed: boolean }
+export interface PassResult {
+  taken: TakenRequest[];
+  effects: TaskEffect[];
+  decisions: DecisionEffect[];
+  changed: boolean;
+}
 
 /** Applies what is waiting to data; the requests are deleted once the store that holds them is written. */
-export function recordPass(data: StoreData, stateDir: string, agents: readonly string[], log: (line: string) => void): PassResult {
+export function recordPass(
+  data: StoreData,
+  stateDir: string,
+  agents: readonly string[],
+  log: (line: string) => void,
+): PassResult {
   let changed = false;
   const effects: TaskEffect[] = [];
   const taken = pending(stateDir);
   for (const t of taken) {
-    if (!t.request) { log(`inbox: skipped unreadable ${t.file} (${t.error})`); continue; }
+    if (!t.request) {
+      log(`inbox: skipped unreadable ${t.file} (${t.error})`);
+      continue;
+    }
     const request = t.request;
     try {
       const now = Date.now();
-      log(`inbox: ${request.kind === 'run' ? startRun(data, request, now) : request.kind === 'resume-run' ? resumeRun(data, request, (id) => unarchiveRun(data, stateDir, id)) : request.kind === 'budget' ? setCap(data, request.scope, request.usd) : request.kind === 'policy' ? addAllowRule(data, request.agent, request.allow) : intake(data, request, now)}`);
+      log(
+        `inbox: ${request.kind === 'run' ? startRun(data, request, now) : request.kind === 'resume-run' ? resumeRun(data, request, (id) => unarchiveRun(data, stateDir, id)) : request.kind === 'budget' ? setCap(data, request.scope, request.usd) : request.kind === 'policy' ? addAllowRule(data, request.agent, request.allow) : intake(data, request, now)}`,
+      );
     } catch (error) {
       // A malformed request is dropped, not retried forever (it would stop every later pass).
       log(`inbox: dropped a bad ${String(request.kind)} request ${t.file}: ${(error as Error).message}`);
@@ -34,7 +49,10 @@ export function recordPass(data: StoreData, stateDir: string, agents: readonly s
   }
   if (recordNewLines(data, stateDir, agents, log, true)) changed = true;
   if (settleApprovals(data, stateDir, Date.now())) changed = true;
-  if (limitsPending(data) || Object.values(data.agents).some((a) => a.status === 'limited')) { settleLimited(data, Date.now()); changed = true; }
+  if (limitsPending(data) || Object.values(data.agents).some((a) => a.status === 'limited')) {
+    settleLimited(data, Date.now());
+    changed = true;
+  }
   // Runs queue tasks, the scheduler hands them out (or fails them), which moves runs on.
   for (let round = 0; round < 4; round++) {
     const moved = advanceRuns(data, Date.now());
@@ -48,7 +66,10 @@ export function recordPass(data: StoreData, stateDir: string, agents: readonly s
   // store (the archive is written before the store is).
   if (archiveFinished(data, stateDir, Date.now())) changed = true;
   const archived = archiveHistory(data, stateDir);
-  if (archived.length) { log(`archived ${archived.join(', ')}`); changed = true; }
+  if (archived.length) {
+    log(`archived ${archived.join(', ')}`);
+    changed = true;
+  }
   return { taken, effects, decisions: pendingDecisions(data), changed };
 }
 
@@ -65,6 +86,19 @@ function unarchiveRun(data: StoreData, stateDir: string, id: string): RunRecord 
 
 /** Whether time alone will change something: a delivery to confirm, a cancel, a timeout, a queue for an agent that exited, a finished task to archive. */
 export function waitingOnTime(data: StoreData): boolean {
-  return limitsPending(data) || Object.values(data.tasks ?? {}).some(unarchived) || Object.values(data.approvals ?? {}).some((r) => r.state === 'pending') || Object.values(data.tasks ?? {}).some((t) => t.state === 'delivering' || t.cancel_requested === true
-    || (t.state === 'running' && Boolean(t.timeout_s)) || (t.state === 'queued' && (t.target.agent ? data.agents[t.target.agent]?.status === 'exited' : Object.values(data.agents).some((a) => a.status === 'exited'))));
+  return (
+    limitsPending(data) ||
+    Object.values(data.tasks ?? {}).some(unarchived) ||
+    Object.values(data.approvals ?? {}).some((r) => r.state === 'pending') ||
+    Object.values(data.tasks ?? {}).some(
+      (t) =>
+        t.state === 'delivering' ||
+        t.cancel_requested === true ||
+        (t.state === 'running' && Boolean(t.timeout_s)) ||
+        (t.state === 'queued' &&
+          (t.target.agent
+            ? data.agents[t.target.agent]?.status === 'exited'
+            : Object.values(data.agents).some((a) => a.status === 'exited'))),
+    )
+  );
 }

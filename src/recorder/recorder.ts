@@ -48,8 +48,14 @@ export interface Recorder {
 /** What tmux shows of the store: the live session's agents (nothing once it ended). */
 export function tmuxPicture(data: StoreData): TmuxPicture {
   const s = data.session;
-  const alerts = budgetLines(data).filter((l) => l.state !== 'ok').map((l) => ({ text: `${l.scope} ${Math.round((l.spent / l.cap) * 100)}%`, over: l.state === 'over' }));
-  return { session: s && !s.ended_at && s.tmux_id ? s.tmux_id : null, agents: Object.values(data.agents).map((a) => ({ ...a, pane: shownIn(a) })), alerts };
+  const alerts = budgetLines(data)
+    .filter((l) => l.state !== 'ok')
+    .map((l) => ({ text: `${l.scope} ${Math.round((l.spent / l.cap) * 100)}%`, over: l.state === 'over' }));
+  return {
+    session: s && !s.ended_at && s.tmux_id ? s.tmux_id : null,
+    agents: Object.values(data.agents).map((a) => ({ ...a, pane: shownIn(a) })),
+    alerts,
+  };
 }
 
 /** The store of a state directory, refused when it holds no live session to record. */
@@ -57,7 +63,11 @@ async function openForRecording(stateDir: string): Promise<Store> {
   const store = await Store.open(stateDir);
   const session = store.data.session;
   if (!session) throw new OrchestratorError(`no session recorded in ${stateDir}; ./start.mts records one`, 2);
-  if (session.ended_at) throw new OrchestratorError(`session "${session.name}" in ${stateDir} ended at ${session.ended_at}; nothing to record`, 2);
+  if (session.ended_at)
+    throw new OrchestratorError(
+      `session "${session.name}" in ${stateDir} ended at ${session.ended_at}; nothing to record`,
+      2,
+    );
   return store;
 }
 
@@ -76,19 +86,53 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
 
   // tmux shows every agent's state (status line, pane borders) after each change; an unchanged
   // picture costs no tmux call, and a tmux that cannot be reached is not the recorder's problem.
-  const show = (): void => { void applyTmuxStatus(server, tmuxPicture(store.data)).catch(() => {}); };
+  const show = (): void => {
+    void applyTmuxStatus(server, tmuxPicture(store.data)).catch(() => {});
+  };
   const usage = new LateUsage(() => void drain());
   const work = new WorkWatch(store, life, log, () => drain());
-  const hosts = new HostLinks(store, stateDir, log, { show, drain: () => void drain(), transcriptsGrew: (agents) => usage.grew(agents) });
-  const tmux = new TmuxWatch({ server, session, store, life, hosts, log, drain: () => drain(), show, ...(opts.onLost ? { onLost: opts.onLost } : {}) });
-  const effectContext: EffectContext = { stateDir, store, log, again: () => { show(); void drain(); }, look: () => { void tmux.check(); }, hostSilent: (host) => hosts.reconnect(host) };
+  const hosts = new HostLinks(store, stateDir, log, {
+    show,
+    drain: () => void drain(),
+    transcriptsGrew: (agents) => usage.grew(agents),
+  });
+  const tmux = new TmuxWatch({
+    server,
+    session,
+    store,
+    life,
+    hosts,
+    log,
+    drain: () => drain(),
+    show,
+    ...(opts.onLost ? { onLost: opts.onLost } : {}),
+  });
+  const effectContext: EffectContext = {
+    stateDir,
+    store,
+    log,
+    again: () => {
+      show();
+      void drain();
+    },
+    look: () => {
+      void tmux.check();
+    },
+    hostSilent: (host) => hosts.reconnect(host),
+  };
   const effects = new EffectQueue(effectContext);
   // Decisions on remote agents' permission requests go to their hosts, where their hooks wait.
   const courier = decisionCourier(stateDir, log, (host) => hosts.reconnect(host));
   // What needs a person, told once per change, in debounced bursts (src/notify/notify.ts).
   const seen = emptySeen();
   newNotices(store.data, seen, true);
-  const notices = notifier({ session: session.name, settings: store.data.notify ?? {}, server, tmuxSession: () => (store.data.session?.ended_at ? null : session.tmux_id), log });
+  const notices = notifier({
+    session: session.name,
+    settings: store.data.notify ?? {},
+    server,
+    tmuxSession: () => (store.data.session?.ended_at ? null : session.tmux_id),
+    log,
+  });
 
   // One pass at a time; changes that arrive meanwhile make one more. The store is written once per
   // pass, and only then are the requests deleted and the effects performed.
@@ -97,7 +141,11 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     try {
       let result = { taken: [], effects: [], decisions: [], changed: false } as ReturnType<typeof recordPass>;
       const cursors = { ...store.data.cursors };
-      await store.update((data) => { const late = usage.readInto(data); result = recordPass(data, stateDir, names, log); return result.changed || late; });
+      await store.update((data) => {
+        const late = usage.readInto(data);
+        result = recordPass(data, stateDir, names, log);
+        return result.changed || late;
+      });
       usage.followEnded(store.data, cursors);
       takenIn(result.taken);
       show();
@@ -119,7 +167,20 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   await tmux.start(stateDir);
   void tmux.check();
   hosts.start();
-  const timer = startTicks({ stateDir, home, store, life, tmux, drain, lookAtWork: work.look, log, ...(opts.onLost ? { onLost: opts.onLost } : {}) }, opts.paneCheckMs ?? 1000);
+  const timer = startTicks(
+    {
+      stateDir,
+      home,
+      store,
+      life,
+      tmux,
+      drain,
+      lookAtWork: work.look,
+      log,
+      ...(opts.onLost ? { onLost: opts.onLost } : {}),
+    },
+    opts.paneCheckMs ?? 1000,
+  );
 
   // Interrupts a killed recorder did not finish are done now (a turn already stopped only has its box cleared).
   await performEffects(effectContext, pendingInterrupts(store.data));
@@ -156,28 +217,52 @@ async function recordSelf(store: Store, server: Server): Promise<void> {
  * Watches what makes a pass (the inbox, the agents' folders with their status files, decisions on
  * their permission requests) and tmux's pane-died file, which makes a look (inotify, no tight poll).
  */
-function watchFiles(stateDir: string, names: readonly string[], on: { drain: () => void; check: () => void }, log: (line: string) => void): FSWatcher[] {
+function watchFiles(
+  stateDir: string,
+  names: readonly string[],
+  on: { drain: () => void; check: () => void },
+  log: (line: string) => void,
+): FSWatcher[] {
   const watchers: FSWatcher[] = [];
   mkdirSync(inboxDir(stateDir), { recursive: true });
-  watchers.push(watch(inboxDir(stateDir), (_, file) => { if (file && String(file).endsWith('.json') && !String(file).startsWith('.')) on.drain(); }));
+  watchers.push(
+    watch(inboxDir(stateDir), (_, file) => {
+      if (file && String(file).endsWith('.json') && !String(file).startsWith('.')) on.drain();
+    }),
+  );
   for (const name of names) {
     try {
       // Decisions on its permission requests arrive as files there (approve, deny, dashboard, lead).
       const decisions = agentFiles(stateDir, name).approvals;
       mkdirSync(decisions, { recursive: true });
-      watchers.push(watch(decisions, (_, file) => { if (file && String(file).endsWith('.claim')) on.drain(); }));
+      watchers.push(
+        watch(decisions, (_, file) => {
+          if (file && String(file).endsWith('.claim')) on.drain();
+        }),
+      );
       watchers.push(watch(agentDir(stateDir, name), () => on.drain()));
     } catch (error) {
       log(`${name}: cannot watch its status file (${(error as Error).message})`);
     }
   }
-  watchers.push(watch(stateDir, (_, file) => { if (file === TMUX_EVENTS) on.check(); }));
+  watchers.push(
+    watch(stateDir, (_, file) => {
+      if (file === TMUX_EVENTS) on.check();
+    }),
+  );
   return watchers;
 }
 
 interface Ticking {
-  stateDir: string; home: Stats; store: Store; life: RecorderLife; tmux: TmuxWatch; log: (line: string) => void;
-  drain: () => Promise<void>; lookAtWork: () => Promise<void>; onLost?: () => void;
+  stateDir: string;
+  home: Stats;
+  store: Store;
+  life: RecorderLife;
+  tmux: TmuxWatch;
+  log: (line: string) => void;
+  drain: () => Promise<void>;
+  lookAtWork: () => Promise<void>;
+  onLost?: () => void;
 }
 
 /**
@@ -187,14 +272,27 @@ interface Ticking {
  * this session's any more).
  */
 function startTicks(t: Ticking, everyMs: number): NodeJS.Timeout {
-  const homeGone = (): boolean => { try { const now = statSync(t.stateDir); return now.ino !== t.home.ino || now.dev !== t.home.dev; } catch { return true; } };
+  const homeGone = (): boolean => {
+    try {
+      const now = statSync(t.stateDir);
+      return now.ino !== t.home.ino || now.dev !== t.home.dev;
+    } catch {
+      return true;
+    }
+  };
   let tick = 0;
   return setInterval(() => {
     tick++;
     // Its state directory deleted: nothing is left to record into, and nothing would ever end it.
-    if (tick % 5 === 0 && homeGone()) { t.log(`${t.stateDir} is gone; the recorder stops`); t.life.lost = true; t.onLost?.(); return; }
+    if (tick % 5 === 0 && homeGone()) {
+      t.log(`${t.stateDir} is gone; the recorder stops`);
+      t.life.lost = true;
+      t.onLost?.();
+      return;
+    }
     if (waitingOnTime(t.store.data)) void t.drain();
-    if (tick % 10 === 0 || t.tmux.somethingDied() || Object.values(t.store.data.agents).some(atDialog)) void t.tmux.check();
+    if (tick % 10 === 0 || t.tmux.somethingDied() || Object.values(t.store.data.agents).some(atDialog))
+      void t.tmux.check();
     if (tick % 30 === 0) void t.lookAtWork();
   }, everyMs);
 }

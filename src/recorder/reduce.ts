@@ -24,8 +24,15 @@ const MAX_DATE_MS = 8.64e15;
 /** A parsed line has the shape the reducer needs: a time a Date can hold and an event object. */
 export function isStatusLine(value: unknown): value is StatusLine {
   const v = value as StatusLine | null;
-  return typeof v === 'object' && v !== null && typeof v.at === 'number' && Math.abs(v.at) <= MAX_DATE_MS
-    && typeof v.event === 'object' && v.event !== null && !Array.isArray(v.event);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.at === 'number' &&
+    Math.abs(v.at) <= MAX_DATE_MS &&
+    typeof v.event === 'object' &&
+    v.event !== null &&
+    !Array.isArray(v.event)
+  );
 }
 
 /**
@@ -54,7 +61,12 @@ export function applyEvent(agent: AgentRecord, e: AgentEvent): string | undefine
     agent.status = status;
     agent.reason = reason;
   };
-  const changed = onTurn(agent, e, set) ?? onWaiting(agent, e, set) ?? onExit(agent, e, set) ?? onHost(agent, e) ?? onSetup(agent, e, set);
+  const changed =
+    onTurn(agent, e, set) ??
+    onWaiting(agent, e, set) ??
+    onExit(agent, e, set) ??
+    onHost(agent, e) ??
+    onSetup(agent, e, set);
   if (!changed) return undefined;
   agent.updated_at = at;
   return e.native;
@@ -66,7 +78,8 @@ function onTurn(agent: AgentRecord, e: AgentEvent, set: SetStatus): boolean | un
     case 'session-started':
       if (e.model !== undefined) agent.model = e.model;
       // (An agent whose files are elsewhere keeps the path of its transcript's mirror here.)
-      if (e.transcript !== undefined && placeOf(agent).filesHere) agent.transcript_path = ownTranscript(e.transcript, agent.session_id);
+      if (e.transcript !== undefined && placeOf(agent).filesHere)
+        agent.transcript_path = ownTranscript(e.transcript, agent.session_id);
       // Compaction (manual, or automatic in the middle of a turn) starts the session anew without
       // ending the work in progress: the agent's state stays what it was.
       if (e.compacted && agent.status !== 'starting') return true;
@@ -94,8 +107,13 @@ function onTurn(agent: AgentRecord, e: AgentEvent, set: SetStatus): boolean | un
     case 'turn-failed': {
       const kind = e.category;
       const detail = e.errorDetails ?? e.message ?? e.answer ?? null;
-      const what = [kind === undefined || kind === null ? undefined : typeof kind === 'string' ? kind : JSON.stringify(kind), detail ?? undefined]
-        .filter(Boolean).join(': ') || 'unknown error';
+      const what =
+        [
+          kind === undefined || kind === null ? undefined : typeof kind === 'string' ? kind : JSON.stringify(kind),
+          detail ?? undefined,
+        ]
+          .filter(Boolean)
+          .join(': ') || 'unknown error';
       agent.last_result = answer(e.answer) ?? agent.last_result;
       // A rate, overload or usage limit is a pause of the team (src/fleet/limits.ts), not an error.
       if (classifyLimit(kind, detail)) set('limited', `${clip(what, 300)}: waiting for the limit to lift`);
@@ -124,7 +142,10 @@ function onWaiting(agent: AgentRecord, e: AgentEvent, set: SetStatus): boolean |
   switch (e.type) {
     case 'needs-approval': {
       const call = describeCall(e.tool ?? 'a tool', e.input ?? {});
-      set('waiting', `permission: ${call}: orchestrate approve ${agent.name} (or deny), the dashboard, or answer in its pane${e.request ? '' : ' (attach: tmux attach)'}`);
+      set(
+        'waiting',
+        `permission: ${call}: orchestrate approve ${agent.name} (or deny), the dashboard, or answer in its pane${e.request ? '' : ' (attach: tmux attach)'}`,
+      );
       return true;
     }
     case 'approval-withdrawn':
@@ -151,8 +172,12 @@ function onExit(agent: AgentRecord, e: AgentEvent, set: SetStatus): boolean | un
       agent.exit_code = e.code ?? null;
       // An exit before claude was ever ready is most often a first-run step it could not pass
       // (onboarding needs the network, login, trust): the doctor names it and its fix.
-      const early = agent.status === 'starting' || (agent.status === 'waiting' && Boolean(agent.reason?.includes('dialog')));
-      set('exited', `claude exited with code ${String(e.rawCode)}${early && e.rawCode !== 0 ? ' before it was ready: attach to read why, or run scripts/orchestrate.mts doctor' : ''}`);
+      const early =
+        agent.status === 'starting' || (agent.status === 'waiting' && Boolean(agent.reason?.includes('dialog')));
+      set(
+        'exited',
+        `claude exited with code ${String(e.rawCode)}${early && e.rawCode !== 0 ? ' before it was ready: attach to read why, or run scripts/orchestrate.mts doctor' : ''}`,
+      );
       return true;
     }
     case 'restarting':
@@ -175,8 +200,14 @@ function onExit(agent: AgentRecord, e: AgentEvent, set: SetStatus): boolean | un
       const code = e.code ?? null;
       // A turn the API refused on a limit: its turn-failed (just before or just after this) pauses
       // the account and sends the task back; failing it here would lose it.
-      if (code !== 0 && e.apiErrorStatus !== undefined && classifyLimit(undefined, `${e.apiErrorStatus} ${text(e.error) ?? ''}`)) return false;
-      if (code !== 0 && agent.status !== 'error') set('error', `claude -p exited with code ${String(code)}${e.error ? `: ${clip(String(e.error), 300)}` : ''}`);
+      if (
+        code !== 0 &&
+        e.apiErrorStatus !== undefined &&
+        classifyLimit(undefined, `${e.apiErrorStatus} ${text(e.error) ?? ''}`)
+      )
+        return false;
+      if (code !== 0 && agent.status !== 'error')
+        set('error', `claude -p exited with code ${String(code)}${e.error ? `: ${clip(String(e.error), 300)}` : ''}`);
       else if (code === 0 && agent.status === 'busy') set('idle');
       else return false;
       return true;
@@ -215,7 +246,10 @@ function onSetup(agent: AgentRecord, e: AgentEvent, set: SetStatus): boolean | u
   switch (e.type) {
     case 'setup-started':
       if (agent.worktree) agent.worktree.setup = 'running';
-      set('starting', `setting up its worktree${agent.worktree?.setup_log ? ` (log: ${agent.worktree.setup_log})` : ''}`);
+      set(
+        'starting',
+        `setting up its worktree${agent.worktree?.setup_log ? ` (log: ${agent.worktree.setup_log})` : ''}`,
+      );
       return true;
     case 'setup-done':
       if (agent.worktree) agent.worktree.setup = 'done';
@@ -224,7 +258,10 @@ function onSetup(agent: AgentRecord, e: AgentEvent, set: SetStatus): boolean | u
     case 'setup-failed': {
       if (agent.worktree) agent.worktree.setup = 'failed';
       const why = e.rawCode === 124 ? `timed out after ${String(e.timeoutS)} s` : `exit code ${String(e.rawCode)}`;
-      set('error', `worktree setup failed (${why}), claude was not started: see ${agent.worktree?.setup_log ?? 'its setup.log'}; fix it, then ./start.mts --restart`);
+      set(
+        'error',
+        `worktree setup failed (${why}), claude was not started: see ${agent.worktree?.setup_log ?? 'its setup.log'}; fix it, then ./start.mts --restart`,
+      );
       return true;
     }
     default:

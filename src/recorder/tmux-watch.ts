@@ -22,8 +22,14 @@ import { placeOf } from '../drivers/place.js';
 const LOSS_CONFIRM_MS = 300;
 
 export interface TmuxWatchParts {
-  server: Server; session: SessionRecord; store: Store; life: RecorderLife; hosts: HostLinks;
-  log: (line: string) => void; drain: () => Promise<void>; show: () => void;
+  server: Server;
+  session: SessionRecord;
+  store: Store;
+  life: RecorderLife;
+  hosts: HostLinks;
+  log: (line: string) => void;
+  drain: () => Promise<void>;
+  show: () => void;
   /** Called once the session is seen gone (recorded as lost). */
   onLost?: () => void;
 }
@@ -43,11 +49,18 @@ export class TmuxWatch {
   async start(stateDir: string): Promise<void> {
     const { server, session, log } = this.p;
     try {
-      await server.cmd(['set-hook', '-t', session.tmux_id, 'pane-died', `run-shell -b ${tmuxDoubleQuoted(`echo >> ${quote(tmuxEventsFile(stateDir))}`)}`]);
+      await server.cmd([
+        'set-hook',
+        '-t',
+        session.tmux_id,
+        'pane-died',
+        `run-shell -b ${tmuxDoubleQuoted(`echo >> ${quote(tmuxEventsFile(stateDir))}`)}`,
+      ]);
     } catch (error) {
       log(`cannot set the pane-died hook (${(error as Error).message}); relying on the 10 s check`);
     }
-    this.serverPid = Number((await server.cmd(['display-message', '-p', formatOf(['pid'])]).catch(() => '0')).trim()) || 0;
+    this.serverPid =
+      Number((await server.cmd(['display-message', '-p', formatOf(['pid'])]).catch(() => '0')).trim()) || 0;
   }
 
   /** Whether a live pane's process or the server died since the last look (a cheap test, every tick). */
@@ -58,7 +71,9 @@ export class TmuxWatch {
   /** After a SIGHUP: records what the status files say and, when the tmux session is gone, that it was lost; whether it was. */
   async hangup(): Promise<boolean> {
     await this.p.drain();
-    const gone = this.recordingLoss ? 'already recorded' : await sessionGone(this.p.server, this.p.session).catch(() => undefined);
+    const gone = this.recordingLoss
+      ? 'already recorded'
+      : await sessionGone(this.p.server, this.p.session).catch(() => undefined);
     if (gone && !this.recordingLoss) await this.recordLost(gone);
     await this.recordingLoss;
     return Boolean(gone);
@@ -69,7 +84,10 @@ export class TmuxWatch {
     if (life.lost || life.stopped) return;
     try {
       const seen = new Map(Object.values(store.data.agents).map((a) => [a.name, a.updated_at]));
-      const look = await lookAtPanes(server, store.data, session.tmux_id, Date.now()).catch((error: Error) => { log(`cannot look at tmux: ${error.message}`); return undefined; });
+      const look = await lookAtPanes(server, store.data, session.tmux_id, Date.now()).catch((error: Error) => {
+        log(`cannot look at tmux: ${error.message}`);
+        return undefined;
+      });
       if (!look) return;
       if ('pids' in look) this.panePids = look.pids;
       if ('lost' in look && look.lost) {
@@ -78,7 +96,7 @@ export class TmuxWatch {
         const gone = await sessionGone(server, session).catch(() => undefined);
         if (gone) await this.recordLost(gone);
       } else if ('updates' in look) {
-        const updates = [...look.updates, ...await this.p.hosts.look()];
+        const updates = [...look.updates, ...(await this.p.hosts.look())];
         if (updates.length) await this.recordLooked(updates, seen);
       }
     } catch (error) {
@@ -92,10 +110,14 @@ export class TmuxWatch {
     // Read what the hooks said meanwhile first.
     await this.p.drain();
     await store.mutate((data) => {
-      for (const [name, line] of updates) if (data.agents[name]?.updated_at === seen.get(name)) applyLines(data, name, [line], log);
+      for (const [name, line] of updates)
+        if (data.agents[name]?.updated_at === seen.get(name)) applyLines(data, name, [line], log);
     });
     this.p.show();
-    for (const [name, line] of updates) log(`${name}: ${String(line.event.hook_event_name)} -> ${store.data.agents[name]?.status} (${String(line.event.reason ?? '')})`);
+    for (const [name, line] of updates)
+      log(
+        `${name}: ${String(line.event.hook_event_name)} -> ${store.data.agents[name]?.status} (${String(line.event.reason ?? '')})`,
+      );
   }
 
   /**
@@ -112,7 +134,9 @@ export class TmuxWatch {
         await store.mutate((data) => {
           if (data.session) data.session.lost_at = new Date(at).toISOString();
           // Agents on other hosts live on in their tmux servers there; --resume shows them again.
-          for (const a of Object.values(data.agents)) if (placeOf(a).paneHere) applyLines(data, a.name, [{ at, event: { hook_event_name: 'SessionLost', reason } }], log);
+          for (const a of Object.values(data.agents))
+            if (placeOf(a).paneHere)
+              applyLines(data, a.name, [{ at, event: { hook_event_name: 'SessionLost', reason } }], log);
         });
         log(`session lost: ${reason}; ./start.mts --resume brings it back`);
       } catch (error) {

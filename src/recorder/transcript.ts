@@ -7,7 +7,13 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface Usage { input: number; output: number; cache_read: number; cache_write: number; cost_usd: number }
+export interface Usage {
+  input: number;
+  output: number;
+  cache_read: number;
+  cache_write: number;
+  cost_usd: number;
+}
 
 // USD per million tokens (input, output), by model id; cache reads cost 0.1x input, cache writes
 // 1.25x (5-minute cache) or 2x (1-hour cache). An estimate: the API bills what it bills.
@@ -35,7 +41,9 @@ export function transcriptFiles(path: string): string[] {
     for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
       if (entry.endsWith('.jsonl')) files.push(join(dir, entry));
     }
-  } catch { /* no subagents */ }
+  } catch {
+    /* no subagents */
+  }
   return files;
 }
 
@@ -57,11 +65,23 @@ const zero = (): Usage => ({ input: 0, output: 0, cache_read: 0, cache_write: 0,
 
 function messageUsage(model: string, usage: RawUsage): Usage {
   const price = prices(model);
-  const input = n(usage.input_tokens), output = n(usage.output_tokens), cacheRead = n(usage.cache_read_input_tokens), write = n(usage.cache_creation_input_tokens);
+  const input = n(usage.input_tokens),
+    output = n(usage.output_tokens),
+    cacheRead = n(usage.cache_read_input_tokens),
+    write = n(usage.cache_creation_input_tokens);
   const hour = Math.min(write, n(usage.cache_creation?.ephemeral_1h_input_tokens));
   return {
-    input, output, cache_read: cacheRead, cache_write: write,
-    cost_usd: (input * price.input + output * price.output + cacheRead * price.input * 0.1 + (write - hour) * price.input * 1.25 + hour * price.input * 2) / 1e6,
+    input,
+    output,
+    cache_read: cacheRead,
+    cache_write: write,
+    cost_usd:
+      (input * price.input +
+        output * price.output +
+        cacheRead * price.input * 0.1 +
+        (write - hour) * price.input * 1.25 +
+        hour * price.input * 2) /
+      1e6,
   };
 }
 
@@ -85,7 +105,11 @@ function add(total: Usage, u: Usage, sign: 1 | -1): void {
 /** Reads what a file gained since the last call (complete lines only); false when it shrank (replaced). */
 function readAppended(session: SessionUsage, file: string, main: string): boolean {
   let fd: number;
-  try { fd = openSync(file, 'r'); } catch { return true; }
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return true;
+  }
   try {
     const size = fstatSync(fd).size;
     const seen: { offset: number; size: number; prompt?: string } = session.files.get(file) ?? { offset: 0, size: 0 };
@@ -103,7 +127,11 @@ function readAppended(session: SessionUsage, file: string, main: string): boolea
       const usage = line.includes('"usage"');
       if (!usage && !line.includes('"promptId"')) continue;
       try {
-        const entry = JSON.parse(line) as { type?: string; promptId?: unknown; message?: { id?: string; model?: string; usage?: RawUsage } };
+        const entry = JSON.parse(line) as {
+          type?: string;
+          promptId?: unknown;
+          message?: { id?: string; model?: string; usage?: RawUsage };
+        };
         // A user entry (a prompt or a tool result) says which prompt's turn the lines after it are of;
         // a subagent's file without one goes with its session's current turn.
         if (entry.type === 'user' && typeof entry.promptId === 'string') seen.prompt = entry.promptId;
@@ -116,7 +144,9 @@ function readAppended(session: SessionUsage, file: string, main: string): boolea
         const prompt = before?.prompt ?? seen.prompt ?? session.files.get(main)?.prompt;
         session.byMessage.set(m.id, { usage: now, prompt });
         count(session, now, prompt, 1);
-      } catch { /* not JSON: skipped */ }
+      } catch {
+        /* not JSON: skipped */
+      }
     }
     return true;
   } finally {
@@ -139,7 +169,13 @@ export function transcriptUsage(path: string | null | undefined): Usage {
   }
   sessions.set(path, session!);
   const t = session!.total;
-  return { input: t.input, output: t.output, cache_read: t.cache_read, cache_write: t.cache_write, cost_usd: Math.max(0, t.cost_usd) };
+  return {
+    input: t.input,
+    output: t.output,
+    cache_read: t.cache_read,
+    cache_write: t.cache_write,
+    cost_usd: Math.max(0, t.cost_usd),
+  };
 }
 
 /** What the turns of these prompts (UserPromptSubmit's prompt_id) cost, as transcriptUsage last read the transcript. */

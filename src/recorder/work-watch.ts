@@ -10,7 +10,10 @@ import { mergeDone, mergesDue } from '../workflow/runs.js';
 import { mergeRunTask } from '../workflow/merges.js';
 
 /** Whether the recorder still records (not stopped) and its session is still there (not lost). */
-export interface RecorderLife { stopped: boolean; lost: boolean }
+export interface RecorderLife {
+  stopped: boolean;
+  lost: boolean;
+}
 
 export class WorkWatch {
   private readonly mergeCache: MergeCache = new Map();
@@ -20,7 +23,12 @@ export class WorkWatch {
   /** Merges what is due (one merge at a time), then makes a pass and looks at the worktrees. */
   readonly mergeRuns: () => Promise<void>;
 
-  constructor(private readonly store: Store, private readonly life: RecorderLife, private readonly log: (line: string) => void, drain: () => Promise<void>) {
+  constructor(
+    private readonly store: Store,
+    private readonly life: RecorderLife,
+    private readonly log: (line: string) => void,
+    drain: () => Promise<void>,
+  ) {
     this.look = coalescing(() => this.lookNow());
     this.mergeRuns = coalescing(async () => {
       for (const due of mergesDue(store.data)) {
@@ -36,8 +44,14 @@ export class WorkWatch {
 
   /** After a pass: a look when an agent with a worktree finished a turn (or its setup moved on), merges when due. */
   afterPass(): void {
-    const turns = Object.values(this.store.data.agents).filter((a) => a.worktree).map((a) => `${a.name}:${a.turns ?? 0}:${a.worktree!.setup}`).join(',');
-    if (turns !== this.turnsSeen) { this.turnsSeen = turns; void this.look(); }
+    const turns = Object.values(this.store.data.agents)
+      .filter((a) => a.worktree)
+      .map((a) => `${a.name}:${a.turns ?? 0}:${a.worktree!.setup}`)
+      .join(',');
+    if (turns !== this.turnsSeen) {
+      this.turnsSeen = turns;
+      void this.look();
+    }
     if (mergesDue(this.store.data).length) void this.mergeRuns();
   }
 
@@ -47,13 +61,18 @@ export class WorkWatch {
     try {
       const states: Record<string, WorktreeState> = {};
       for (const a of agents) {
-        const state = await lookAtWorktree(a).catch((error: Error) => { this.log(`${a.name}: cannot look at its worktree: ${error.message}`); return undefined; });
+        const state = await lookAtWorktree(a).catch((error: Error) => {
+          this.log(`${a.name}: cannot look at its worktree: ${error.message}`);
+          return undefined;
+        });
         if (state) states[a.name] = state;
       }
       const conflicts = await findConflicts(agents, states, this.mergeCache);
       const before = new Set((this.store.data.worktrees?.conflicts ?? []).map(describeConflict));
       for (const c of conflicts) if (!before.has(describeConflict(c))) this.log(`conflict: ${describeConflict(c)}`);
-      await this.store.mutate((data) => { data.worktrees = { agents: states, conflicts, checked_at: new Date().toISOString() }; });
+      await this.store.mutate((data) => {
+        data.worktrees = { agents: states, conflicts, checked_at: new Date().toISOString() };
+      });
     } catch (error) {
       this.log(`error while looking at the worktrees: ${(error as Error).stack ?? String(error)}`);
     }

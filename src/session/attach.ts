@@ -5,6 +5,24 @@ import type { SessionRecord } from '../store/types.js';
 
 export function attachArgv(session: Pick<SessionRecord, 'name' | 'socket'>, pane: string, inside: boolean): string[] {
   const socket = session.socket ? ['-L', session.socket] : [];
-  const show = ['select-window', '-t', pane, ';', 'select-pane', '-t', pane, ';', 'if-shell', '-F', '-t', pane, '#{window_zoomed_flag}', '', `resize-pane -Z -t ${pane}`];
-  return inside ? [...socket, 'switch-client', '-t', pane, ';', ...show] : [...socket, 'attach-session', '-t', `=${session.name}`, ';', ...show];
+  const show = [
+    'select-window',
+    '-t',
+    pane,
+    ';',
+    'select-pane',
+    '-t',
+    pane,
+    ';',
+    'if-shell',
+    '-F',
+    '-t',
+    pane,
+    '#{window_zoomed_flag}',
+    '',
+    `resize-pane -Z -t ${pane}`,
+  ];
+  return inside
+    ? [...socket, 'switch-client', '-t', pane, ';', ...show]
+    : [...socket, 'attach-session', '-t', `=${session.name}`, ';', ...show];
 }

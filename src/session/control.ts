@@ -27,7 +27,9 @@ const RECORDER_NODE_FLAGS = '--max-semi-space-size=2';
 /** The recorder's supervisor script: deliberate stops end it, crashes restart it. */
 export function recorderScript(stateDir: string, env: NodeJS.ProcessEnv = process.env): string {
   // Settings of the recorder given to ./start.mts reach it even in a tmux server started earlier.
-  const settings = RECORDER_SETTINGS.filter((k) => env[k] !== undefined).map((k) => `export ${k}=${quote(env[k]!)}\n`).join('');
+  const settings = RECORDER_SETTINGS.filter((k) => env[k] !== undefined)
+    .map((k) => `export ${k}=${quote(env[k]!)}\n`)
+    .join('');
   return `#!/bin/sh
 # The recorder of this session, restarted when it dies (a restarted recorder resumes from the store).
 # 0: stopped or the session is lost; 2: nothing it can record (a damaged store: it says why); signals: stopped.
@@ -51,7 +53,14 @@ export function dashboardArgv(stateDir: string): string[] {
 }
 
 /** The commands that create the control window in the session (one client call). */
-export function controlCommands(session: string, stateDir: string, cwd: string, focus?: { focusWindow: string; focusPane: string }, write = true, dashboard = true): TmuxCommand[] {
+export function controlCommands(
+  session: string,
+  stateDir: string,
+  cwd: string,
+  focus?: { focusWindow: string; focusPane: string },
+  write = true,
+  dashboard = true,
+): TmuxCommand[] {
   const script = recorderScriptFile(stateDir);
   if (write) {
     writeFileSync(script, recorderScript(stateDir));
@@ -60,24 +69,59 @@ export function controlCommands(session: string, stateDir: string, cwd: string, 
   const literal = formatLiteral(cwd);
   // Each new pane is the current target of the commands after it; the user's window and pane are selected at the end.
   return [
-    ['new-window', '-t', `=${session}:`, '-n', CONTROL_WINDOW, '-c', literal, '-P', '-F', formatOf(['window_id', 'pane_id']), '/bin/sh', script],
+    [
+      'new-window',
+      '-t',
+      `=${session}:`,
+      '-n',
+      CONTROL_WINDOW,
+      '-c',
+      literal,
+      '-P',
+      '-F',
+      formatOf(['window_id', 'pane_id']),
+      '/bin/sh',
+      script,
+    ],
     ['select-pane', '-T', 'recorder'],
     // A recorder that stops for good (a damaged store) leaves its message readable.
     ['set-option', '-p', 'remain-on-exit', 'on'],
-    ['split-window', '-h', '-c', literal, '-P', '-F', formatOf(['pane_id']), process.execPath, orchestrateBin, 'watch', '--state', stateDir],
+    [
+      'split-window',
+      '-h',
+      '-c',
+      literal,
+      '-P',
+      '-F',
+      formatOf(['pane_id']),
+      process.execPath,
+      orchestrateBin,
+      'watch',
+      '--state',
+      stateDir,
+    ],
     ['select-pane', '-T', 'status'],
     // The dashboard below the board; its pane stays open if it fails, so its message can be read.
-    ...(dashboard ? [
-      ['split-window', '-v', '-c', literal, '-P', '-F', formatOf(['pane_id']), ...dashboardArgv(stateDir)],
-      ['select-pane', '-T', 'dashboard'],
-      ['set-option', '-p', 'remain-on-exit', 'on'],
-    ] : []),
+    ...(dashboard
+      ? [
+          ['split-window', '-v', '-c', literal, '-P', '-F', formatOf(['pane_id']), ...dashboardArgv(stateDir)],
+          ['select-pane', '-T', 'dashboard'],
+          ['set-option', '-p', 'remain-on-exit', 'on'],
+        ]
+      : []),
     ...(focus ? focusCommands(focus) : []),
   ];
 }
 
 /** Creates the control window and selects the user's window and pane; returns the control window's ids. */
-export async function createControlWindow(server: Server, session: string, stateDir: string, cwd: string, focus: { focusWindow: string; focusPane: string }, dashboard = true): Promise<{ window: string; recorderPane: string; watchPane: string; dashboardPane?: string }> {
+export async function createControlWindow(
+  server: Server,
+  session: string,
+  stateDir: string,
+  cwd: string,
+  focus: { focusWindow: string; focusPane: string },
+  dashboard = true,
+): Promise<{ window: string; recorderPane: string; watchPane: string; dashboardPane?: string }> {
   const out = (await server.cmd(...controlCommands(session, stateDir, cwd, focus, true, dashboard))).trim().split('\n');
   const [first] = parseRows(['window_id', 'pane_id'], out[0] ?? '');
   const [window = '', recorderPane = ''] = [first?.window_id, first?.pane_id];

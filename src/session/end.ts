@@ -37,18 +37,30 @@ export interface EndOptions {
   exitGraceMs?: number;
 }
 
-const fileSize = (file: string): number => { try { return statSync(file).size; } catch { return 0; } };
+const fileSize = (file: string): number => {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
 
 /** What keeps the session from ending now: busy agents and unfinished tasks. */
 export function workInProgress(data: StoreData): string[] {
-  const busy = Object.values(data.agents).filter((a) => a.status === 'busy').map((a) => `${a.name} is busy${a.task_id ? ` with task ${a.task_id}` : ''}`);
-  const tasks = openTasks(data).filter((t) => !busy.some((b) => b.includes(t.id))).map((t) => `task ${t.id} is ${t.state}${t.agent ? ` for ${t.agent}` : ''}`);
+  const busy = Object.values(data.agents)
+    .filter((a) => a.status === 'busy')
+    .map((a) => `${a.name} is busy${a.task_id ? ` with task ${a.task_id}` : ''}`);
+  const tasks = openTasks(data)
+    .filter((t) => !busy.some((b) => b.includes(t.id)))
+    .map((t) => `task ${t.id} is ${t.state}${t.agent ? ` for ${t.agent}` : ''}`);
   return [...busy, ...tasks];
 }
 
 /** Every agent has recorded its end and the recorder has read every status file to the end. */
 function allRecorded(data: StoreData, stateDir: string): boolean {
-  return Object.values(data.agents).every((a) => a.status === 'exited' && (data.cursors?.[a.name] ?? 0) >= fileSize(statusFile(stateDir, a.name)));
+  return Object.values(data.agents).every(
+    (a) => a.status === 'exited' && (data.cursors?.[a.name] ?? 0) >= fileSize(statusFile(stateDir, a.name)),
+  );
 }
 
 /**
@@ -63,7 +75,10 @@ async function endAgent(server: Server, agent: AgentRecord, panePid: number | un
     return 'its tmux session there killed';
   }
   // A failed worktree setup left the launch script waiting, with no claude: it ends on SIGTERM.
-  if (setupFailed(agent)) { if (panePid) signal([panePid], 'SIGTERM'); return 'SIGTERM'; }
+  if (setupFailed(agent)) {
+    if (panePid) signal([panePid], 'SIGTERM');
+    return 'SIGTERM';
+  }
   if (exit) {
     // Typed with send-keys (never the dispatcher, which prefixes a space precisely so that a
     // prompt is never a slash command); a prompt box with text in it is cleared first.
@@ -84,11 +99,16 @@ async function stopHosts(hosts: Record<string, HostRecord>, out: (line: string) 
   const list = Object.values(hosts);
   if (!list.length) return;
   const { stopHost } = await import('../hosts/remote.js');
-  await Promise.all(list.map(async (h) => {
-    const error = await stopHost(h, false);
-    if (error) out(`Host ${h.name} did not answer (${error}); its agents may still run there: ssh ${h.ssh} tmux -L ${h.socket} kill-server stops them.`);
-    else out(`Host ${h.name}: its tmux server is stopped.`);
-  }));
+  await Promise.all(
+    list.map(async (h) => {
+      const error = await stopHost(h, false);
+      if (error)
+        out(
+          `Host ${h.name} did not answer (${error}); its agents may still run there: ssh ${h.ssh} tmux -L ${h.socket} kill-server stops them.`,
+        );
+      else out(`Host ${h.name}: its tmux server is stopped.`);
+    }),
+  );
 }
 
 /** The session's pane pids by pane id. */
@@ -111,7 +131,9 @@ export async function endSession(opts: EndOptions): Promise<number> {
   if (session) {
     await recorderRunning(stateDir, s);
     await letWorkFinish(opts, s);
-    handover = (await writeHandover({ stateDir, summary: Boolean(opts.summary), by: 'orchestrate session end', ending: true })).file;
+    handover = (
+      await writeHandover({ stateDir, summary: Boolean(opts.summary), by: 'orchestrate session end', ending: true })
+    ).file;
     out(`Handover: ${handover}`);
     const pids = await panePids(session);
     await endAgents(opts, pids);
@@ -137,7 +159,10 @@ export async function endSession(opts: EndOptions): Promise<number> {
 async function recorderRunning(stateDir: string, s: SessionRecord): Promise<void> {
   const alive = (): boolean => isRecorderOf(readStore(stateDir).recorder?.pid, stateDir);
   for (let i = 0; i < 50 && !alive(); i++) await sleep(100);
-  if (!alive()) throw new OrchestratorError(`the recorder of session "${s.name}" is not running, so nothing would record the agents' end; look at the control window (tmux${s.socket ? ` -L ${s.socket}` : ''} attach -t ${s.name})`);
+  if (!alive())
+    throw new OrchestratorError(
+      `the recorder of session "${s.name}" is not running, so nothing would record the agents' end; look at the control window (tmux${s.socket ? ` -L ${s.socket}` : ''} attach -t ${s.name})`,
+    );
 }
 
 /** With --force, cancels the unfinished tasks and waits for the cancels; otherwise waits for the work in progress (or refuses). */
@@ -147,20 +172,38 @@ async function letWorkFinish(opts: EndOptions, s: SessionRecord): Promise<void> 
   if (opts.force) {
     const open = openTasks(data);
     for (const t of open) {
-      try { cancelTask(stateDir, t.id); } catch { /* finished meanwhile */ }
+      try {
+        cancelTask(stateDir, t.id);
+      } catch {
+        /* finished meanwhile */
+      }
     }
     if (open.length) out(`Cancelling ${open.length} unfinished task${open.length === 1 ? '' : 's'}.`);
     // Settled when every cancel is performed too: the recorder's Escapes and box clearing must be
     // over before /exit is typed, or they would wipe it.
-    const settled = await waitForStore(stateDir, (d) => (openTasks(d).length === 0 && !Object.values(d.agents).some((a) => a.interrupting) ? d : undefined), 30_000);
-    if (!settled) out(`Some tasks were not confirmed cancelled within 30 s; they are closed at the end: ${openTasks(readStore(stateDir)).map((t) => t.id).join(', ')}`);
+    const settled = await waitForStore(
+      stateDir,
+      (d) => (openTasks(d).length === 0 && !Object.values(d.agents).some((a) => a.interrupting) ? d : undefined),
+      30_000,
+    );
+    if (!settled)
+      out(
+        `Some tasks were not confirmed cancelled within 30 s; they are closed at the end: ${openTasks(
+          readStore(stateDir),
+        )
+          .map((t) => t.id)
+          .join(', ')}`,
+      );
     return;
   }
   const pending = workInProgress(data);
-  if (pending.length) out(`Waiting for the work in progress (at most ${Math.round(opts.timeoutMs / 1000)} s): ${pending.join('; ')}`);
+  if (pending.length)
+    out(`Waiting for the work in progress (at most ${Math.round(opts.timeoutMs / 1000)} s): ${pending.join('; ')}`);
   const idle = await waitForStore(stateDir, (d) => (workInProgress(d).length === 0 ? d : undefined), opts.timeoutMs);
   if (!idle) {
-    throw new OrchestratorError(`session "${s.name}" still has work in progress after ${Math.round(opts.timeoutMs / 1000)} s: ${workInProgress(readStore(stateDir)).join('; ')}. Nothing was stopped. --force cancels it; --timeout S waits longer.`);
+    throw new OrchestratorError(
+      `session "${s.name}" still has work in progress after ${Math.round(opts.timeoutMs / 1000)} s: ${workInProgress(readStore(stateDir)).join('; ')}. Nothing was stopped. --force cancels it; --timeout S waits longer.`,
+    );
   }
 }
 
@@ -168,17 +211,28 @@ async function letWorkFinish(opts: EndOptions, s: SessionRecord): Promise<void> 
 async function endAgents(opts: EndOptions, pids: Map<string, number>): Promise<void> {
   const { stateDir, out } = opts;
   const data = readStore(stateDir);
-  const how = await Promise.all(Object.values(data.agents).filter((a) => a.status !== 'exited').map(async (a) => `${a.name} (${await endAgent(agentServer(data, a), a, pids.get(a.pane))})`));
+  const how = await Promise.all(
+    Object.values(data.agents)
+      .filter((a) => a.status !== 'exited')
+      .map(async (a) => `${a.name} (${await endAgent(agentServer(data, a), a, pids.get(a.pane))})`),
+  );
   if (how.length) out(`Ending ${how.join(', ')}.`);
   const grace = opts.exitGraceMs ?? 15_000;
   if (await waitForStore(stateDir, (d) => (allRecorded(d, stateDir) ? d : undefined), grace)) return;
   const stuck = Object.values(readStore(stateDir).agents).filter((a) => a.status !== 'exited');
   if (stuck.length) out(`No end recorded after ${grace / 1000} s for ${stuck.map((a) => a.name).join(', ')}: SIGTERM.`);
   for (const a of stuck) {
-    if (driverFor(a).place.stop === 'host-session') { await agentServer(data, a).cmd(['kill-session', '-t', `=${a.name}`]).catch(() => {}); continue; }
-    const pid = pids.get(a.pane); if (pid) signal(childrenOf(pid), 'SIGTERM');
+    if (driverFor(a).place.stop === 'host-session') {
+      await agentServer(data, a)
+        .cmd(['kill-session', '-t', `=${a.name}`])
+        .catch(() => {});
+      continue;
+    }
+    const pid = pids.get(a.pane);
+    if (pid) signal(childrenOf(pid), 'SIGTERM');
   }
-  if (!await waitForStore(stateDir, (d) => (allRecorded(d, stateDir) ? d : undefined), 10_000)) out('The recorder did not record every end; what the status files hold is recorded below.');
+  if (!(await waitForStore(stateDir, (d) => (allRecorded(d, stateDir) ? d : undefined), 10_000)))
+    out('The recorder did not record every end; what the status files hold is recorded below.');
 }
 
 /** Stops the recorder (SIGTERM: it finishes its pass and exits 0, which ends its loop); one that does not go is killed, its loop first. */
@@ -196,7 +250,11 @@ async function stopRecorder(stateDir: string, s: SessionRecord, pids: Map<string
 /** Kills the tmux session and what ran in it (the board and the dashboard get a SIGTERM of their own), and a private server it was the last session of. */
 async function stopTmux(server: Server, session: Session, s: SessionRecord, pids: Map<string, number>): Promise<void> {
   const everything = withDescendants([...pids.values()]);
-  const control = s.control ? [...(await session.panes().catch(() => []))].filter((p) => p.window_id === s.control!.window).map((p) => Number(p.pane_pid)) : [];
+  const control = s.control
+    ? [...(await session.panes().catch(() => []))]
+        .filter((p) => p.window_id === s.control!.window)
+        .map((p) => Number(p.pane_pid))
+    : [];
   signal(control, 'SIGTERM');
   await session.kill().catch(() => {});
   const left = await waitGone(everything, 5000);
@@ -211,19 +269,34 @@ async function stopTmux(server: Server, session: Session, s: SessionRecord, pids
 async function closeRecords(stateDir: string, out: (line: string) => void): Promise<void> {
   const store = await Store.open(stateDir);
   let closed: string[] = [];
-  await store.mutate((d) => { closed = recordSessionEnd(d, stateDir, 'ended', new Date().toISOString(), 'the session ended'); });
-  if (closed.length) out(`Closed ${closed.length} unfinished task${closed.length === 1 ? '' : 's'}: ${closed.join(', ')}.`);
+  await store.mutate((d) => {
+    closed = recordSessionEnd(d, stateDir, 'ended', new Date().toISOString(), 'the session ended');
+  });
+  if (closed.length)
+    out(`Closed ${closed.length} unfinished task${closed.length === 1 ? '' : 's'}: ${closed.join(', ')}.`);
   for (const a of worktreeAgents(readStore(stateDir))) {
-    const done = await removeWorktree(a, stateDir).catch((error: Error) => ({ removed: false, text: `kept ${a.worktree!.path}: ${error.message}` }));
+    const done = await removeWorktree(a, stateDir).catch((error: Error) => ({
+      removed: false,
+      text: `kept ${a.worktree!.path}: ${error.message}`,
+    }));
     out(`Worktree of ${a.name}: ${done.text}`);
   }
 }
 
 /** Closes the hosts' shared connections last (the worktrees there were looked at through them), then stops any process of the session still running. */
 async function stopLeftovers(stateDir: string, s: SessionRecord, out: (line: string) => void): Promise<void> {
-  if (s.hosts) { const { closeConnection } = await import('../ssh/ssh.js'); const { targetOf } = await import('../hosts/remote.js'); await Promise.all(Object.values(s.hosts).map((h) => closeConnection(targetOf(h)))); }
+  if (s.hosts) {
+    const { closeConnection } = await import('../ssh/ssh.js');
+    const { targetOf } = await import('../hosts/remote.js');
+    await Promise.all(Object.values(s.hosts).map((h) => closeConnection(targetOf(h))));
+  }
   const stray = processesOf(stateDir);
   if (!stray.length) return;
-  out(`Stopping ${stray.length} leftover process${stray.length === 1 ? '' : 'es'} of the session: ${stray.map((p) => `${p.pid} ${p.command.slice(0, 80)}`).join('; ')}`);
-  await stopAll(stray.map((p) => p.pid), 3000);
+  out(
+    `Stopping ${stray.length} leftover process${stray.length === 1 ? '' : 'es'} of the session: ${stray.map((p) => `${p.pid} ${p.command.slice(0, 80)}`).join('; ')}`,
+  );
+  await stopAll(
+    stray.map((p) => p.pid),
+    3000,
+  );
 }

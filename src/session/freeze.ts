@@ -48,7 +48,11 @@ function agentEntry(spec: AgentSpec, cwd: string, focus: boolean): Raw {
     ...(spec.allowedTools.length ? { allowed_tools: spec.allowedTools } : {}),
     ...(spec.disallowedTools.length ? { disallowed_tools: spec.disallowedTools } : {}),
     // The shipped role prompt is the default; a prompt of the layout's own is written out as text.
-    ...(spec.appendSystemPrompt !== undefined ? { append_system_prompt: spec.appendSystemPrompt } : !shippedPrompt && spec.appendSystemPromptFile ? { append_system_prompt_file: spec.appendSystemPromptFile } : {}),
+    ...(spec.appendSystemPrompt !== undefined
+      ? { append_system_prompt: spec.appendSystemPrompt }
+      : !shippedPrompt && spec.appendSystemPromptFile
+        ? { append_system_prompt_file: spec.appendSystemPromptFile }
+        : {}),
     ...(spec.args.length ? { args: spec.args } : {}),
     ...(Object.keys(spec.env).length ? { env: spec.env } : {}),
     ...(spec.restart !== 'never' ? { restart: spec.restart } : {}),
@@ -65,22 +69,34 @@ function agentEntry(spec: AgentSpec, cwd: string, focus: boolean): Raw {
 function worktreesEntry(layout: Layout): Raw | undefined {
   const w = layout.worktrees;
   const out: Raw = {
-    ...(w.dir !== '.worktrees' ? { dir: w.dir } : {}), ...(w.base ? { base: w.base } : {}), ...(w.copy.length ? { copy: w.copy } : {}),
-    ...(w.link.length ? { link: w.link } : {}), ...(w.setup ? { setup: w.setup } : {}), ...(w.setupTimeoutS !== 600 ? { setup_timeout: w.setupTimeoutS } : {}),
+    ...(w.dir !== '.worktrees' ? { dir: w.dir } : {}),
+    ...(w.base ? { base: w.base } : {}),
+    ...(w.copy.length ? { copy: w.copy } : {}),
+    ...(w.link.length ? { link: w.link } : {}),
+    ...(w.setup ? { setup: w.setup } : {}),
+    ...(w.setupTimeoutS !== 600 ? { setup_timeout: w.setupTimeoutS } : {}),
   };
   return Object.keys(out).length ? out : undefined;
 }
 
 /** A command pane's layout entry (a pane the layout did not have: the command tmux started it with). */
 function commandEntry(spec: CommandSpec | undefined, command: string, title: string, cwd: string, focus: boolean): Raw {
-  return { command: spec?.command ?? command, ...(title && title !== command.split(/\s+/)[0] ? { name: title } : {}), cwd, ...(focus ? { focus: true } : {}) };
+  return {
+    command: spec?.command ?? command,
+    ...(title && title !== command.split(/\s+/)[0] ? { name: title } : {}),
+    cwd,
+    ...(focus ? { focus: true } : {}),
+  };
 }
 
 /** The layout the session was started from, or undefined (with a warning) when it cannot be read now. */
 function startedFrom(data: StoreData, warn: (line: string) => void): Layout | undefined {
   const file = data.session!.layout_file;
   const { layout, problems } = loadLayout(file, { cwd: data.session!.root });
-  if (!layout) warn(`the layout ${file} cannot be read now (${problems[0]?.message ?? 'unknown problem'}); agents are written with what the store knows (role, cwd, mode)`);
+  if (!layout)
+    warn(
+      `the layout ${file} cannot be read now (${problems[0]?.message ?? 'unknown problem'}); agents are written with what the store knows (role, cwd, mode)`,
+    );
   return layout;
 }
 
@@ -88,25 +104,43 @@ function startedFrom(data: StoreData, warn: (line: string) => void): Layout | un
 export async function freezeSession(data: StoreData, opts: FreezeOptions = {}): Promise<string> {
   const s = data.session;
   if (!s) throw new OrchestratorError('no session recorded here: nothing to freeze', 2);
-  if (s.ended_at) throw new OrchestratorError(`session "${s.name}" ended at ${s.ended_at}: nothing runs to freeze (its layout is ${s.layout_file})`, 1);
+  if (s.ended_at)
+    throw new OrchestratorError(
+      `session "${s.name}" ended at ${s.ended_at}: nothing runs to freeze (its layout is ${s.layout_file})`,
+      1,
+    );
   const server = Server.of(s.socket);
   const panes = await new Session(server, s.tmux_id, s.name).panes().catch(() => undefined);
-  if (!panes?.length) throw new OrchestratorError(`the tmux session of "${s.name}" is not running (tmux${s.socket ? ` -L ${s.socket}` : ''}): nothing to freeze`, 1);
+  if (!panes?.length)
+    throw new OrchestratorError(
+      `the tmux session of "${s.name}" is not running (tmux${s.socket ? ` -L ${s.socket}` : ''}): nothing to freeze`,
+      1,
+    );
   const warn = opts.warn ?? (() => {});
   const layout = startedFrom(data, warn);
   const base = opts.output ? dirname(resolve(opts.output)) : undefined;
   const where = (path: string): string => (base ? relative(base, path) || '.' : path);
-  const under = (root: string, path: string): string => { const r = relative(root, path); return r && !r.startsWith('..') && !isAbsolute(r) ? r : r ? path : '.'; };
+  const under = (root: string, path: string): string => {
+    const r = relative(root, path);
+    return r && !r.startsWith('..') && !isAbsolute(r) ? r : r ? path : '.';
+  };
   const root = layout?.root ?? s.root;
   const agents = new Map(layout?.agents.map((a) => [a.name, a]) ?? []);
-  const commands = new Map(layout?.windows.flatMap((w) => w.panes).filter((p): p is CommandSpec => p.kind === 'command').map((p) => [p.name, p]) ?? []);
+  const commands = new Map(
+    layout?.windows
+      .flatMap((w) => w.panes)
+      .filter((p): p is CommandSpec => p.kind === 'command')
+      .map((p) => [p.name, p]) ?? [],
+  );
 
   const byWindow = new Map<string, PaneInfo[]>();
   for (const p of panes) {
     if (p.window_id === s.control?.window || (!s.control && p.window_name === 'control')) continue;
     byWindow.set(p.window_id, [...(byWindow.get(p.window_id) ?? []), p]);
   }
-  const active = (await server.cmd(['display-message', '-p', '-t', s.tmux_id, formatOf(['window_id'])]).catch(() => '')).trim();
+  const active = (
+    await server.cmd(['display-message', '-p', '-t', s.tmux_id, formatOf(['window_id'])]).catch(() => '')
+  ).trim();
   const windows: Raw[] = [];
   for (const [id, rows] of byWindow) {
     const first = rows[0]!;
@@ -119,13 +153,35 @@ export async function freezeSession(data: StoreData, opts: FreezeOptions = {}): 
         const record = data.agents[name];
         const cwd = under(root, spec?.cwd ?? record?.cwd ?? p.pane_current_path);
         if (spec) entries.push(agentEntry(spec, cwd, focus));
-        else entries.push({ agent: name, role: record?.role ?? 'worker', cwd, ...(record?.mode === 'headless' ? { mode: 'headless' } : {}), ...(focus ? { focus: true } : {}) });
+        else
+          entries.push({
+            agent: name,
+            role: record?.role ?? 'worker',
+            cwd,
+            ...(record?.mode === 'headless' ? { mode: 'headless' } : {}),
+            ...(focus ? { focus: true } : {}),
+          });
       } else {
-        const start = (await server.cmd(['display-message', '-p', '-t', p.pane_id, formatOf(['pane_start_command'])]).catch(() => '')).replace(/\n$/, '');
-        entries.push(commandEntry(commands.get(p.pane_title), start.replace(/^"|"$/g, '') || process.env.SHELL || 'sh', p.pane_title, under(root, p.pane_current_path), focus));
+        const start = (
+          await server.cmd(['display-message', '-p', '-t', p.pane_id, formatOf(['pane_start_command'])]).catch(() => '')
+        ).replace(/\n$/, '');
+        entries.push(
+          commandEntry(
+            commands.get(p.pane_title),
+            start.replace(/^"|"$/g, '') || process.env.SHELL || 'sh',
+            p.pane_title,
+            under(root, p.pane_current_path),
+            focus,
+          ),
+        );
       }
     }
-    windows.push({ name: first.window_name, layout: first.window_layout, ...(id === active && windows.length ? { focus: true } : {}), panes: entries });
+    windows.push({
+      name: first.window_name,
+      layout: first.window_layout,
+      ...(id === active && windows.length ? { focus: true } : {}),
+      panes: entries,
+    });
   }
   const frozen: Raw = {
     session: s.name,
@@ -149,7 +205,8 @@ export async function freezeSession(data: StoreData, opts: FreezeOptions = {}): 
     frozen.env = redactEnv(frozen.env, hidden);
     for (const w of windows) for (const p of w.panes as Raw[]) if (p.env) p.env = redactEnv(p.env, hidden);
     if (!frozen.env) delete frozen.env;
-    if (hidden.size) warn(`the values of ${[...hidden].join(', ')} are shown as [redacted]; --output FILE writes them (mode 0600)`);
+    if (hidden.size)
+      warn(`the values of ${[...hidden].join(', ')} are shown as [redacted]; --output FILE writes them (mode 0600)`);
   }
   return `${head.join('\n')}\n${stringify(frozen, { lineWidth: 0 })}`;
 }

@@ -20,7 +20,15 @@ export interface Liveness {
 
 /** The command that brings a lost session back. */
 export function resumeArgv(layoutFile: string, socket: string | null | undefined, stateDir: string): string[] {
-  return [join(toolkitRoot, 'start.mts'), '--layout', layoutFile, ...(socket ? ['--socket', socket] : []), '--state', stateDir, '--resume'];
+  return [
+    join(toolkitRoot, 'start.mts'),
+    '--layout',
+    layoutFile,
+    ...(socket ? ['--socket', socket] : []),
+    '--state',
+    stateDir,
+    '--resume',
+  ];
 }
 
 /** Whether the session of this store runs; asks tmux only when its recorder is gone. */
@@ -28,8 +36,13 @@ export async function liveness(data: StoreData, stateDir: string): Promise<Liven
   const s = data.session;
   if (!s) return { state: 'none', reason: null, resume: null };
   if (s.ended_at) return { state: 'ended', reason: null, resume: null };
-  const lost = (reason: string): Liveness => ({ state: 'lost', reason, resume: quoteArgv(resumeArgv(s.layout_file, s.socket, stateDir)) });
-  if (s.lost_at) return lost(Object.values(data.agents).find((a) => a.reason?.startsWith('tmux '))?.reason ?? 'tmux session gone');
+  const lost = (reason: string): Liveness => ({
+    state: 'lost',
+    reason,
+    resume: quoteArgv(resumeArgv(s.layout_file, s.socket, stateDir)),
+  });
+  if (s.lost_at)
+    return lost(Object.values(data.agents).find((a) => a.reason?.startsWith('tmux '))?.reason ?? 'tmux session gone');
   if (isRecorderOf(data.recorder?.pid, stateDir)) return { state: 'running', reason: null, resume: null };
   const server = Server.of(s.socket);
   const found = await server.findSession(s.name).catch(() => undefined);
@@ -40,12 +53,20 @@ export async function liveness(data: StoreData, stateDir: string): Promise<Liven
 /** The store as a reader should show it: in a lost session every agent has exited, for that reason. */
 export function asSeen(data: StoreData, live: Liveness): StoreData {
   if (live.state !== 'lost') return data;
-  const agents = Object.fromEntries(Object.entries(data.agents).map(([name, a]) => [name,
-    a.status === 'exited' && a.reason === live.reason ? a : { ...a, status: 'exited' as const, reason: live.reason, busy_since: null }]));
+  const agents = Object.fromEntries(
+    Object.entries(data.agents).map(([name, a]) => [
+      name,
+      a.status === 'exited' && a.reason === live.reason
+        ? a
+        : { ...a, status: 'exited' as const, reason: live.reason, busy_since: null },
+    ]),
+  );
   return { ...data, agents };
 }
 
 /** One line for people: the session is lost and how to bring it back. */
 export function lostLine(live: Liveness): string | undefined {
-  return live.state === 'lost' ? `session lost (${live.reason}): every agent has exited; its tasks wait. Bring it back, each agent with its conversation: ${live.resume}` : undefined;
+  return live.state === 'lost'
+    ? `session lost (${live.reason}): every agent has exited; its tasks wait. Bring it back, each agent with its conversation: ${live.resume}`
+    : undefined;
 }

@@ -11,7 +11,9 @@ import { MCP_TOOL_NAMES, writeMcpConfig } from '../mcp/config.js';
 
 /** The orchestrator's MCP server for an agent with mcp: true (the lead by default). */
 const mcpOf = (agent: Pick<AgentSpec, 'name' | 'mcp' | 'mode'>, stateDir: string): AgentMcp | undefined =>
-  agent.mcp && agent.mode === 'interactive' ? { configFile: agentFiles(stateDir, agent.name).mcpConfig, tools: MCP_TOOL_NAMES } : undefined;
+  agent.mcp && agent.mode === 'interactive'
+    ? { configFile: agentFiles(stateDir, agent.name).mcpConfig, tools: MCP_TOOL_NAMES }
+    : undefined;
 
 /** A plan plus, per agent, the launch context it needs. */
 export interface StartPlan {
@@ -20,7 +22,10 @@ export interface StartPlan {
 }
 
 /** Builds the plan; launch scripts are only referenced here (writeLaunchScript writes them). */
-export function planSession(layout: Layout, opts: { claudeBin: string; stateDir: string; width: number; height: number; sessionIds?: Record<string, string> }): StartPlan {
+export function planSession(
+  layout: Layout,
+  opts: { claudeBin: string; stateDir: string; width: number; height: number; sessionIds?: Record<string, string> },
+): StartPlan {
   const agents: StartPlan['agents'] = [];
   // Ids first: a fork_from agent's command names its parent's session id.
   const ids = new Map(layout.agents.map((a) => [a.name, opts.sessionIds?.[a.name] ?? randomUUID()]));
@@ -32,19 +37,47 @@ export function planSession(layout: Layout, opts: { claudeBin: string; stateDir:
     options: w.options,
     panes: w.panes.map((pane, pi): PanePlan => {
       if (pane.kind === 'command') {
-        return { title: pane.name, cwd: pane.cwd, argv: commandArgv(shell, pane.command, { ...layout.env, ...pane.env }, paneEnvFile(opts.stateDir, wi, pi)), focus: pane.focus };
+        return {
+          title: pane.name,
+          cwd: pane.cwd,
+          argv: commandArgv(shell, pane.command, { ...layout.env, ...pane.env }, paneEnvFile(opts.stateDir, wi, pi)),
+          focus: pane.focus,
+        };
       }
       const sessionId = ids.get(pane.name) ?? randomUUID();
       const launchFile = agentFiles(opts.stateDir, pane.name).launch;
       const forkOf = pane.forkFrom ? ids.get(pane.forkFrom) : undefined;
       const mcp = mcpOf(pane, opts.stateDir);
-      agents.push({ name: pane.name, sessionId, launchFile, argv: agentArgv(pane, { claudeBin: opts.claudeBin, sessionId, stateDir: opts.stateDir, ...(forkOf ? { forkOf } : {}), ...(mcp ? { mcp } : {}) }) });
-      return { title: pane.name, agent: pane.name, role: pane.role, cwd: pane.cwd, argv: ['/bin/sh', launchFile], focus: pane.focus };
+      agents.push({
+        name: pane.name,
+        sessionId,
+        launchFile,
+        argv: agentArgv(pane, {
+          claudeBin: opts.claudeBin,
+          sessionId,
+          stateDir: opts.stateDir,
+          ...(forkOf ? { forkOf } : {}),
+          ...(mcp ? { mcp } : {}),
+        }),
+      });
+      return {
+        title: pane.name,
+        agent: pane.name,
+        role: pane.role,
+        cwd: pane.cwd,
+        argv: ['/bin/sh', launchFile],
+        focus: pane.focus,
+      };
     }),
   }));
   const tmux: SessionPlan = {
-    name: layout.session, cwd: layout.root, width: opts.width, height: opts.height,
-    windows, options: layout.options, windowOptions: layout.windowOptions,
+    name: layout.session,
+    cwd: layout.root,
+    width: opts.width,
+    height: opts.height,
+    windows,
+    options: layout.options,
+    windowOptions: layout.windowOptions,
     ...(Object.keys(layout.env).length ? { envFile: tmuxEnvFile(opts.stateDir) } : {}),
   };
   return { tmux, agents };
@@ -62,7 +95,8 @@ function commandArgv(shell: string, command: string, env: Record<string, string>
  * pane's. (Each agent's is written with its launch script.)
  */
 export function writeSessionEnvFiles(layout: Layout, stateDir: string): void {
-  if (Object.keys(layout.env).length) writeFileAtomic(tmuxEnvFile(stateDir), tmuxEnvConf(layout.session, layout.env), SECRET_FILE_MODE);
+  if (Object.keys(layout.env).length)
+    writeFileAtomic(tmuxEnvFile(stateDir), tmuxEnvConf(layout.session, layout.env), SECRET_FILE_MODE);
   layout.windows.forEach((w, wi) => {
     w.panes.forEach((pane, pi) => {
       const env = { ...layout.env, ...pane.env };
@@ -72,15 +106,34 @@ export function writeSessionEnvFiles(layout: Layout, stateDir: string): void {
 }
 
 /** The launch context for one agent of the plan. */
-export function launchContext(layout: Layout, plan: StartPlan, name: string, claudeBin: string, stateDir: string): LaunchContext {
+export function launchContext(
+  layout: Layout,
+  plan: StartPlan,
+  name: string,
+  claudeBin: string,
+  stateDir: string,
+): LaunchContext {
   const agent = plan.agents.find((a) => a.name === name);
   const parentName = layout.agents.find((a) => a.name === name)?.forkFrom;
   const parent = parentName ? plan.agents.find((a) => a.name === parentName) : undefined;
   const parentSpec = parent && layout.agents.find((a) => a.name === parent.name);
-  const forkFrom = parent && { name: parent.name, sessionId: parent.sessionId, waitForFirstAnswer: parentSpec?.prompt !== undefined, ...(parentSpec ? { cwd: parentSpec.cwd } : {}) };
+  const forkFrom = parent && {
+    name: parent.name,
+    sessionId: parent.sessionId,
+    waitForFirstAnswer: parentSpec?.prompt !== undefined,
+    ...(parentSpec ? { cwd: parentSpec.cwd } : {}),
+  };
   const spec = layout.agents.find((a) => a.name === name);
   const mcp = spec && mcpOf(spec, stateDir);
-  return { claudeBin, sessionId: agent?.sessionId ?? randomUUID(), stateDir, sessionName: layout.session, env: layout.env, ...(forkFrom ? { forkFrom } : {}), ...(mcp ? { mcp } : {}) };
+  return {
+    claudeBin,
+    sessionId: agent?.sessionId ?? randomUUID(),
+    stateDir,
+    sessionName: layout.session,
+    env: layout.env,
+    ...(forkFrom ? { forkFrom } : {}),
+    ...(mcp ? { mcp } : {}),
+  };
 }
 
 /** Writes everything an agent's pane needs: its launch script, settings and, with mcp, its MCP config. */

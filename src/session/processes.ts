@@ -5,7 +5,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-
 export { alive } from '../util/pid.js';
 import { alive, isRecorderOf } from '../util/pid.js';
 import type { StoreData } from '../store/types.js';
@@ -19,7 +18,9 @@ function table(): { pid: number; ppid: number }[] {
       // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ")".
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       rows.push({ pid: Number(name), ppid });
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return rows;
 }
@@ -28,16 +29,22 @@ function table(): { pid: number; ppid: number }[] {
 export function withDescendants(roots: number[]): number[] {
   const rows = table();
   const found = new Set(roots.filter((p) => p > 0));
-  for (let grew = true; grew;) {
+  for (let grew = true; grew; ) {
     grew = false;
-    for (const { pid, ppid } of rows) if (found.has(ppid) && !found.has(pid)) { found.add(pid); grew = true; }
+    for (const { pid, ppid } of rows)
+      if (found.has(ppid) && !found.has(pid)) {
+        found.add(pid);
+        grew = true;
+      }
   }
   return [...found];
 }
 
 /** The live processes whose parent is pid (an agent pane's launch script: its claude or runner). */
 export function childrenOf(pid: number): number[] {
-  return table().filter((r) => r.ppid === pid && alive(r.pid)).map((r) => r.pid);
+  return table()
+    .filter((r) => r.ppid === pid && alive(r.pid))
+    .map((r) => r.pid);
 }
 
 /** A process and its ancestors, nearest first. */
@@ -73,7 +80,9 @@ export function processesOf(stateDir: string): { pid: number; command: string }[
       const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean);
       const env = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
       if (isOurs(argv, env, stateDir) && alive(Number(name))) out.push({ pid: Number(name), command: argv.join(' ') });
-    } catch { /* exited meanwhile, or not ours to read */ }
+    } catch {
+      /* exited meanwhile, or not ours to read */
+    }
   }
   return out;
 }
@@ -92,7 +101,11 @@ export async function waitGone(pids: number[], timeoutMs: number): Promise<numbe
 /** Sends a signal to each pid that is still there. */
 export function signal(pids: number[], sig: NodeJS.Signals): void {
   for (const pid of pids) {
-    try { process.kill(pid, sig); } catch { /* gone */ }
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* gone */
+    }
   }
 }
 

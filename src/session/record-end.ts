@@ -11,7 +11,12 @@ import { catchUp } from './recover.js';
 /** How a session ended. */
 export type SessionEnding = 'ended' | 'lost' | 'never-ran';
 
-interface EndSteps { catchUp: boolean; closeTasks: boolean; exitAgents: boolean; forgetRecorder: boolean }
+interface EndSteps {
+  catchUp: boolean;
+  closeTasks: boolean;
+  exitAgents: boolean;
+  forgetRecorder: boolean;
+}
 const STEPS: Record<SessionEnding, EndSteps> = {
   ended: { catchUp: true, closeTasks: true, exitAgents: true, forgetRecorder: true },
   // Its agents are replaced by the new session's; the handover written next shows them as they were.
@@ -21,7 +26,13 @@ const STEPS: Record<SessionEnding, EndSteps> = {
 };
 
 /** Records a session's end in the store data (its writer applies it); returns the ids of the tasks it closed. */
-export function recordSessionEnd(data: StoreData, stateDir: string, how: SessionEnding, at: string, why: string): string[] {
+export function recordSessionEnd(
+  data: StoreData,
+  stateDir: string,
+  how: SessionEnding,
+  at: string,
+  why: string,
+): string[] {
   const steps = STEPS[how];
   if (steps.catchUp) catchUp(data, stateDir);
   const closed = steps.closeTasks ? closeOpen(data, at, why) : [];

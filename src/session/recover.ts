@@ -20,7 +20,10 @@ export function catchUp(data: StoreData, stateDir: string, log: (line: string) =
 }
 
 /** Claude's transcript of an agent's conversation (the file --resume needs). */
-export function transcriptPath(agent: Pick<AgentRecord, 'cwd' | 'session_id' | 'transcript_path'>, env: NodeJS.ProcessEnv = process.env): string {
+export function transcriptPath(
+  agent: Pick<AgentRecord, 'cwd' | 'session_id' | 'transcript_path'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return agent.transcript_path ?? transcriptFile(agent.cwd, agent.session_id, env);
 }
 
@@ -31,7 +34,12 @@ export function worthResuming(data: StoreData, env: NodeJS.ProcessEnv = process.
 }
 
 /** The agents a lost session took with it: those on other hosts live on in their tmux servers there (./start.mts --resume finds which). */
-export const localAgents = (data: StoreData): Set<string> => new Set(Object.values(data.agents).filter((a) => !a.host).map((a) => a.name));
+export const localAgents = (data: StoreData): Set<string> =>
+  new Set(
+    Object.values(data.agents)
+      .filter((a) => !a.host)
+      .map((a) => a.name),
+  );
 
 /**
  * After a loss: every task that was being delivered or running was cut short, whatever order the
@@ -40,12 +48,21 @@ export const localAgents = (data: StoreData): Set<string> => new Set(Object.valu
  * waits for it gets its result; a workflow spends no retry); with `report` it ends as interrupted.
  * A cancel that was asked for ends it as cancelled. Returns one line per task changed.
  */
-export function recoverTasks(data: StoreData, policy: RecoverPolicy, at: string, why: string, agents: ReadonlySet<string> = new Set(Object.keys(data.agents))): string[] {
+export function recoverTasks(
+  data: StoreData,
+  policy: RecoverPolicy,
+  at: string,
+  why: string,
+  agents: ReadonlySet<string> = new Set(Object.keys(data.agents)),
+): string[] {
   const lines: string[] = [];
   for (const task of Object.values(data.tasks ?? {}).sort((a, b) => a.seq - b.seq)) {
     if (task.agent && !agents.has(task.agent)) continue;
     if (task.state === 'delivering' || task.state === 'running') {
-      if (cutShort(data, task, at, why) !== 'queued') { lines.push(`task ${task.id} ${task.state} (${task.error})`); continue; }
+      if (cutShort(data, task, at, why) !== 'queued') {
+        lines.push(`task ${task.id} ${task.state} (${task.error})`);
+        continue;
+      }
     } else if (cutShortPending(task)) {
       // Its agent reported its end before the loss was known: the loss is why.
       const last = task.interruptions!.at(-1)!;
@@ -61,6 +78,10 @@ export function recoverTasks(data: StoreData, policy: RecoverPolicy, at: string,
       lines.push(`task ${task.id} interrupted (${reason}) and queued again (on_recover: requeue)`);
     }
   }
-  for (const a of Object.values(data.agents)) if (agents.has(a.name)) { a.task_id = null; a.interrupting = null; }
+  for (const a of Object.values(data.agents))
+    if (agents.has(a.name)) {
+      a.task_id = null;
+      a.interrupting = null;
+    }
   return lines;
 }

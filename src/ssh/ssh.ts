@@ -11,15 +11,24 @@ import type { RemoteShell } from '../core/remote-shell.js';
 import { OrchestratorError } from '../core/errors.js';
 
 /** A host as ssh reaches it: a destination as ssh takes it (user@box, an alias of ~/.ssh/config) and an optional port. */
-export interface SshTarget { name: string; ssh: string; port?: number }
+export interface SshTarget {
+  name: string;
+  ssh: string;
+  port?: number;
+}
 
 /** ssh's own exit code for a connection that failed (refused, timed out, dropped, no login without a prompt). */
 export const SSH_FAILED = 255;
 
 /** A remote command that could not run because the host could not be reached (ssh exited 255): one line with the host, ssh's reason and what to do. */
 export class HostUnreachableError extends OrchestratorError {
-  constructor(readonly host: string, readonly detail: string) {
-    super(`host ${host} cannot be reached: ${detail || 'ssh failed'} (check that it is up and that ssh logs in without a prompt: orchestrate doctor)`);
+  constructor(
+    readonly host: string,
+    readonly detail: string,
+  ) {
+    super(
+      `host ${host} cannot be reached: ${detail || 'ssh failed'} (check that it is up and that ssh logs in without a prompt: orchestrate doctor)`,
+    );
     this.name = 'HostUnreachableError';
   }
 }
@@ -46,27 +55,45 @@ export function sshOptions(target: SshTarget, opts: { multiplex?: boolean } = {}
   return [
     ...(config ? ['-F', config] : []),
     ...(target.port ? ['-p', String(target.port)] : []),
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=5',
-    '-o', 'ServerAliveInterval=3',
-    '-o', 'ServerAliveCountMax=3',
-    ...(opts.multiplex === false ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none'] : ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir(), '%C')}`, '-o', 'ControlPersist=600']),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-o',
+    'ServerAliveInterval=3',
+    '-o',
+    'ServerAliveCountMax=3',
+    ...(opts.multiplex === false
+      ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']
+      : ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir(), '%C')}`, '-o', 'ControlPersist=600']),
   ];
 }
 
 /** The argv that runs remoteArgv on the host (each word quoted for the remote shell, which ssh always uses). */
-export function sshArgv(target: SshTarget, remoteArgv: readonly string[], opts: { tty?: boolean; multiplex?: boolean } = {}): string[] {
+export function sshArgv(
+  target: SshTarget,
+  remoteArgv: readonly string[],
+  opts: { tty?: boolean; multiplex?: boolean } = {},
+): string[] {
   return ['ssh', ...sshOptions(target, opts), ...(opts.tty ? ['-t'] : ['-T']), target.ssh, '--', quoteArgv(remoteArgv)];
 }
 
 /** What one remote command did. */
-export interface SshResult { stdout: string; stderr: string; exitCode: number | null }
+export interface SshResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+}
 
 /**
  * Runs remoteArgv on the host, input on its stdin. An ssh that fails to connect throws
  * HostUnreachableError; the remote command's own exit code is returned.
  */
-export function runOnHost(target: SshTarget, remoteArgv: readonly string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<SshResult> {
+export function runOnHost(
+  target: SshTarget,
+  remoteArgv: readonly string[],
+  opts: { input?: string | Buffer; timeoutMs?: number } = {},
+): Promise<SshResult> {
   const [bin, ...args] = sshArgv(target, remoteArgv);
   return new Promise((resolve, reject) => {
     const child = spawn(bin!, args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
@@ -76,12 +103,15 @@ export function runOnHost(target: SshTarget, remoteArgv: readonly string[], opts
     const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
     child.stdout?.on('data', (c: Buffer) => out.push(c));
     child.stderr?.on('data', (c: Buffer) => err.push(c));
-    child.on('error', (error) => { spawnError = error; });
+    child.on('error', (error) => {
+      spawnError = error;
+    });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
       const stdout = Buffer.concat(out).toString();
       const stderr = Buffer.concat(err).toString().trim();
-      if (spawnError) return reject(new HostUnreachableError(target.name, `ssh could not be run: ${spawnError.message}`));
+      if (spawnError)
+        return reject(new HostUnreachableError(target.name, `ssh could not be run: ${spawnError.message}`));
       if (signal) return reject(new HostUnreachableError(target.name, `ssh timed out after ${opts.timeoutMs} ms`));
       if (code === SSH_FAILED) return reject(new HostUnreachableError(target.name, lastLine(stderr)));
       resolve({ stdout, stderr, exitCode: code });
@@ -94,9 +124,16 @@ export function runOnHost(target: SshTarget, remoteArgv: readonly string[], opts
 }
 
 /** Like runOnHost, but a non-zero exit of the remote command throws too (with what it said). */
-export async function checkOnHost(target: SshTarget, remoteArgv: readonly string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<string> {
+export async function checkOnHost(
+  target: SshTarget,
+  remoteArgv: readonly string[],
+  opts: { input?: string | Buffer; timeoutMs?: number } = {},
+): Promise<string> {
   const result = await runOnHost(target, remoteArgv, opts);
-  if (result.exitCode !== 0) throw new OrchestratorError(`on host ${target.name}: ${remoteArgv[0]} exited with code ${result.exitCode}: ${lastLine(result.stderr) || 'no message'}`);
+  if (result.exitCode !== 0)
+    throw new OrchestratorError(
+      `on host ${target.name}: ${remoteArgv[0]} exited with code ${result.exitCode}: ${lastLine(result.stderr) || 'no message'}`,
+    );
   return result.stdout;
 }
 
@@ -111,9 +148,17 @@ export function closeConnection(target: SshTarget): Promise<void> {
 }
 
 /** ssh's last line of stderr: its reason (earlier lines are warnings such as "Permanently added"). */
-const lastLine = (text: string): string => text.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+const lastLine = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop() ?? '';
 
 /** A host as a shell for the layers that run commands there (tmux, git): its shared connection. */
 export function hostShell(target: SshTarget): RemoteShell {
-  return { key: `${target.ssh}:${target.port ?? ''}`, run: (argv, input) => runOnHost(target, argv, { ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 }) };
+  return {
+    key: `${target.ssh}:${target.port ?? ''}`,
+    run: (argv, input) => runOnHost(target, argv, { ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 }),
+  };
 }

@@ -9,7 +9,11 @@ import { toolkitRoot } from '../util/paths.js';
 /** The pinned claude version in node_modules, if installed. */
 export function installedClaudeVersion(): string | undefined {
   try {
-    return (JSON.parse(readFileSync(join(toolkitRoot, 'node_modules', '@anthropic-ai', 'claude-code', 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(
+        readFileSync(join(toolkitRoot, 'node_modules', '@anthropic-ai', 'claude-code', 'package.json'), 'utf8'),
+      ) as { version: string }
+    ).version;
   } catch {
     return undefined;
   }
@@ -18,17 +22,35 @@ export function installedClaudeVersion(): string | undefined {
 /** Writes ~/.claude.json and ~/.claude/settings.json under home. */
 export function writeClaudeHome(home: string, opts: { apiKey: string; trusted: string[] }): void {
   const version = installedClaudeVersion();
-  writeFileSync(join(home, '.claude.json'), `${JSON.stringify({
-    hasCompletedOnboarding: true, ...(version ? { lastOnboardingVersion: version } : {}),
-    customApiKeyResponses: { approved: [opts.apiKey.slice(-20)], rejected: [] },
-    projects: Object.fromEntries(opts.trusted.map((dir) => [dir, { hasTrustDialogAccepted: true, allowedTools: [] }])),
-  }, null, 2)}\n`);
+  writeFileSync(
+    join(home, '.claude.json'),
+    `${JSON.stringify(
+      {
+        hasCompletedOnboarding: true,
+        ...(version ? { lastOnboardingVersion: version } : {}),
+        customApiKeyResponses: { approved: [opts.apiKey.slice(-20)], rejected: [] },
+        projects: Object.fromEntries(
+          opts.trusted.map((dir) => [dir, { hasTrustDialogAccepted: true, allowedTools: [] }]),
+        ),
+      },
+      null,
+      2,
+    )}\n`,
+  );
   mkdirSync(join(home, '.claude'), { recursive: true });
-  writeFileSync(join(home, '.claude', 'settings.json'), `${JSON.stringify({ skipDangerousModePermissionPrompt: true }, null, 2)}\n`);
+  writeFileSync(
+    join(home, '.claude', 'settings.json'),
+    `${JSON.stringify({ skipDangerousModePermissionPrompt: true }, null, 2)}\n`,
+  );
 }
 
 /** The environment that points claude at the stand-in from that HOME, failing fast and offline. */
-export function standinClaudeEnv(home: string, standinUrl: string, apiKey: string, retries = 0): Record<string, string> {
+export function standinClaudeEnv(
+  home: string,
+  standinUrl: string,
+  apiKey: string,
+  retries = 0,
+): Record<string, string> {
   return {
     HOME: home,
     TERM: 'xterm-256color',

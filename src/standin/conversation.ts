@@ -42,7 +42,11 @@ export interface Turn {
 }
 
 const blocksOf = (message: ApiMessage): ContentBlock[] =>
-  typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : Array.isArray(message.content) ? message.content : [];
+  typeof message.content === 'string'
+    ? [{ type: 'text', text: message.content }]
+    : Array.isArray(message.content)
+      ? message.content
+      : [];
 
 /** Removes the <system-reminder> blocks the CLI adds to user messages. */
 export function stripReminders(text: string): string {
@@ -53,7 +57,9 @@ export function stripReminders(text: string): string {
 export function resultText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((b: ContentBlock) => (b && b.type === 'text' && typeof b.text === 'string' ? b.text : '')).join('\n');
+  return content
+    .map((b: ContentBlock) => (b && b.type === 'text' && typeof b.text === 'string' ? b.text : ''))
+    .join('\n');
 }
 
 /** The text the CLI puts after a turn that was interrupted (also "... for tool use]"). */
@@ -70,7 +76,10 @@ export function promptOf(message: ApiMessage): string | undefined {
   if (all.some((b) => b.type === 'tool_result')) return undefined;
   const cut = all.map((b) => b.type === 'text' && INTERRUPTED.test(b.text ?? '')).lastIndexOf(true);
   const blocks = cut >= 0 && cut < all.length - 1 ? all.slice(cut + 1) : all;
-  const text = blocks.map((b) => (b.type === 'text' && typeof b.text === 'string' ? stripReminders(b.text) : '')).filter(Boolean).join('\n');
+  const text = blocks
+    .map((b) => (b.type === 'text' && typeof b.text === 'string' ? stripReminders(b.text) : ''))
+    .filter(Boolean)
+    .join('\n');
   return text || undefined;
 }
 
@@ -99,7 +108,8 @@ export function readTurn(body: MessagesBody): Turn {
   for (const message of after) {
     if (message.role !== 'user') continue;
     for (const block of blocksOf(message)) {
-      if (block.type === 'tool_result') lastResult = { text: resultText(block.content), isError: block.is_error === true };
+      if (block.type === 'tool_result')
+        lastResult = { text: resultText(block.content), isError: block.is_error === true };
     }
   }
   const cwd = /Primary working directory: *(.+)/.exec(systemText(body))?.[1]?.trim();

@@ -11,13 +11,20 @@ const USAGE = 'usage: standin [--port N] [--host H] [--latency MS] [--log FILE]'
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, host: { type: 'string' }, latency: { type: 'string' }, log: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      latency: { type: 'string' },
+      log: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const number = (name: string, text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
     const value = Number(text);
-    if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a whole number, got ${JSON.stringify(text)}\n${USAGE}`);
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error(`--${name} must be a whole number, got ${JSON.stringify(text)}\n${USAGE}`);
     return value;
   };
   const log: WriteStream | undefined = values.log ? createWriteStream(values.log, { flags: 'a' }) : undefined;
@@ -31,7 +38,10 @@ async function main(argv: string[]): Promise<void> {
   });
   process.stdout.write(`${JSON.stringify({ url: standin.url, port: standin.port })}\n`);
   const stop = (): void => {
-    void standin.close().then(() => (log ? new Promise<void>((r) => log.end(r)) : undefined)).then(() => process.exit(0));
+    void standin
+      .close()
+      .then(() => (log ? new Promise<void>((r) => log.end(r)) : undefined))
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -45,7 +45,11 @@ export function splitArgs(text: string, count: number): string[] {
 }
 
 const firstLine = (text: string): string =>
-  text.replace(/<\/?tool_use_error>/g, '').split('\n').find((l) => l.trim())?.trim() ?? '';
+  text
+    .replace(/<\/?tool_use_error>/g, '')
+    .split('\n')
+    .find((l) => l.trim())
+    ?.trim() ?? '';
 const failed = (r: Result): string | undefined => (r?.isError ? `failed: ${firstLine(r.text)}` : undefined);
 
 /** The steps, reply delay and closing text a prompt's markers ask for. */
@@ -58,19 +62,37 @@ function script(turn: Turn): { steps: Step[]; delayMs: number; say?: string; pro
     if (name === 'write') {
       const [path = '', content = ''] = splitArgs(args, 1);
       const file_path = file(path);
-      steps.push({ kind: 'tool', name: 'Write', input: { file_path, content }, summary: (r) => failed(r) ?? `wrote ${file_path}` });
+      steps.push({
+        kind: 'tool',
+        name: 'Write',
+        input: { file_path, content },
+        summary: (r) => failed(r) ?? `wrote ${file_path}`,
+      });
     } else if (name === 'read' || name === 'edit') {
       const [path = '', old_string = '', new_string = ''] = splitArgs(args, 2);
       const file_path = file(path);
-      steps.push({ kind: 'tool', name: 'Read', input: { file_path }, summary: (r) => failed(r) ?? `read ${file_path}` });
+      steps.push({
+        kind: 'tool',
+        name: 'Read',
+        input: { file_path },
+        summary: (r) => failed(r) ?? `read ${file_path}`,
+      });
       if (name === 'edit') {
-        steps.push({ kind: 'tool', name: 'Edit', input: { file_path, old_string, new_string, replace_all: false },
-          summary: (r) => failed(r) ?? `edited ${file_path}` });
+        steps.push({
+          kind: 'tool',
+          name: 'Edit',
+          input: { file_path, old_string, new_string, replace_all: false },
+          summary: (r) => failed(r) ?? `edited ${file_path}`,
+        });
       }
     } else if (name === 'bash') {
       const [command = ''] = splitArgs(args, 0);
-      steps.push({ kind: 'tool', name: 'Bash', input: { command, description: `Run ${command.slice(0, 40)}` },
-        summary: (r) => firstLine(r?.text ?? '') || '(no output)' });
+      steps.push({
+        kind: 'tool',
+        name: 'Bash',
+        input: { command, description: `Run ${command.slice(0, 40)}` },
+        summary: (r) => firstLine(r?.text ?? '') || '(no output)',
+      });
     } else if (name === 'tool') {
       const [tool = '', json = ''] = splitArgs(args, 1);
       let input: unknown = {};
@@ -79,8 +101,12 @@ function script(turn: Turn): { steps: Step[]; delayMs: number; say?: string; pro
       } catch {
         return { steps, delayMs, problem: `bad JSON in [[tool ${tool}]]: ${json.slice(0, 80)}` };
       }
-      steps.push({ kind: 'tool', name: tool, input: input as Record<string, unknown>,
-        summary: (r) => `tool result: ${(r?.text ?? '').slice(0, 200)}` });
+      steps.push({
+        kind: 'tool',
+        name: tool,
+        input: input as Record<string, unknown>,
+        summary: (r) => `tool result: ${(r?.text ?? '').slice(0, 200)}`,
+      });
     } else if (name === 'say') say = splitArgs(args, 0)[0];
     else if (name === 'slow') delayMs += Number.parseInt(args, 10) || 0;
     else if (name === 'error') steps.push({ kind: 'error', status: Number.parseInt(args, 10) || 500 });
@@ -90,7 +116,12 @@ function script(turn: Turn): { steps: Step[]; delayMs: number; say?: string; pro
 }
 
 const toolId = (): string => `toolu_standin_${randomBytes(10).toString('hex')}`;
-const text = (t: string, delayMs: number): Reply => ({ kind: 'message', content: [{ type: 'text', text: t }], stopReason: 'end_turn', delayMs });
+const text = (t: string, delayMs: number): Reply => ({
+  kind: 'message',
+  content: [{ type: 'text', text: t }],
+  stopReason: 'end_turn',
+  delayMs,
+});
 
 /** The reply to one POST /v1/messages request, given its turn state (see readTurn). */
 export function planReply(turn: Turn, sideReply = 'Stand-in session'): Reply {
@@ -99,7 +130,12 @@ export function planReply(turn: Turn, sideReply = 'Stand-in session'): Reply {
   if (problem) return text(`stand-in: ${problem}`, delayMs);
   const step = steps[turn.step];
   if (step?.kind === 'tool') {
-    return { kind: 'message', content: [{ type: 'tool_use', id: toolId(), name: step.name, input: step.input }], stopReason: 'tool_use', delayMs };
+    return {
+      kind: 'message',
+      content: [{ type: 'tool_use', id: toolId(), name: step.name, input: step.input }],
+      stopReason: 'tool_use',
+      delayMs,
+    };
   }
   if (step?.kind === 'error') return { kind: 'error', status: step.status, delayMs };
   if (step?.kind === 'drop') return { kind: 'drop', delayMs };

@@ -25,7 +25,13 @@ export interface StandinRequest {
 }
 
 /** An answer the stand-in gives every model request (with tools) while it is set: a rate limit, an overload, a usage limit. */
-export interface Refusal { status: number; retryAfterS?: number; message?: string; type?: string; /** Only requests whose prompt this matches (default: all). */ match?: RegExp }
+export interface Refusal {
+  status: number;
+  retryAfterS?: number;
+  message?: string;
+  type?: string /** Only requests whose prompt this matches (default: all). */;
+  match?: RegExp;
+}
 
 /** A running stand-in. */
 export interface Standin {
@@ -45,12 +51,21 @@ export interface StandinOptions {
   onRequest?: (request: StandinRequest) => void;
 }
 
-const LOGGED_HEADERS = ['x-claude-code-session-id', 'user-agent', 'anthropic-beta', 'anthropic-version', 'x-stainless-retry-count'];
+const LOGGED_HEADERS = [
+  'x-claude-code-session-id',
+  'user-agent',
+  'anthropic-beta',
+  'anthropic-version',
+  'x-stainless-retry-count',
+];
 
 const readBody = (req: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts).toString('utf8'))).on('error', reject);
+    req
+      .on('data', (c: Buffer) => parts.push(c))
+      .on('end', () => resolve(Buffer.concat(parts).toString('utf8')))
+      .on('error', reject);
   });
 
 const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
@@ -59,8 +74,11 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, headers: R
 };
 
 const describe = (reply: Reply): string =>
-  reply.kind === 'message' ? reply.content.map((b) => (b.type === 'text' ? 'text' : `tool_use:${b.name}`)).join('+')
-    : reply.kind === 'error' ? `error:${reply.status}` : reply.kind;
+  reply.kind === 'message'
+    ? reply.content.map((b) => (b.type === 'text' ? 'text' : `tool_use:${b.name}`)).join('+')
+    : reply.kind === 'error'
+      ? `error:${reply.status}`
+      : reply.kind;
 
 /** Timers the stand-in set, all cleared when it closes. */
 class Timers {
@@ -68,8 +86,14 @@ class Timers {
 
   /** Runs fn after ms (now, for 0). */
   later(ms: number, fn: () => void): void {
-    if (ms <= 0) { fn(); return; }
-    const timer = setTimeout(() => { this.set.delete(timer); fn(); }, ms);
+    if (ms <= 0) {
+      fn();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.set.delete(timer);
+      fn();
+    }, ms);
     this.set.add(timer);
   }
 
@@ -80,7 +104,14 @@ class Timers {
 }
 
 /** Sends a planned reply: an API error, a message (whole or streamed), or a stream dropped part way. */
-function sendReply(req: IncomingMessage, res: ServerResponse, raw: string, body: MessagesBody, reply: Exclude<Reply, { kind: 'hang' }>, timers: Timers): void {
+function sendReply(
+  req: IncomingMessage,
+  res: ServerResponse,
+  raw: string,
+  body: MessagesBody,
+  reply: Exclude<Reply, { kind: 'hang' }>,
+  timers: Timers,
+): void {
   if (reply.kind === 'error') {
     sendJson(res, reply.status, errorBody(reply.status), reply.status === 429 ? { 'retry-after': '1' } : {});
     return;
@@ -90,8 +121,14 @@ function sendReply(req: IncomingMessage, res: ServerResponse, raw: string, body:
   const content = reply.kind === 'message' ? reply.content : [{ type: 'text' as const, text: 'dropped' }];
   const stop = reply.kind === 'message' ? reply.stopReason : 'end_turn';
   const usage = usageFor(raw, content);
-  if (!body.stream && reply.kind === 'drop') { req.socket.destroy(); return; }
-  if (!body.stream && reply.kind === 'message') { sendJson(res, 200, replyMessage(id, model, content, stop, usage)); return; }
+  if (!body.stream && reply.kind === 'drop') {
+    req.socket.destroy();
+    return;
+  }
+  if (!body.stream && reply.kind === 'message') {
+    sendJson(res, 200, replyMessage(id, model, content, stop, usage));
+    return;
+  }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}` });
   const events = replyEvents(id, model, content, stop, usage);
   if (reply.kind === 'drop') {
@@ -113,20 +150,39 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
   const answer = (req: IncomingMessage, res: ServerResponse, raw: string, entry: StandinRequest): void => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'POST' || !path?.startsWith('/v1/messages')) {
-      if (req.method === 'HEAD' || path === '/') { res.writeHead(200, { 'content-type': 'text/plain' }).end(req.method === 'HEAD' ? undefined : 'claude API stand-in\n'); return; }
+      if (req.method === 'HEAD' || path === '/') {
+        res
+          .writeHead(200, { 'content-type': 'text/plain' })
+          .end(req.method === 'HEAD' ? undefined : 'claude API stand-in\n');
+        return;
+      }
       sendJson(res, 404, errorBody(404, `no route ${req.method} ${path}`));
       return;
     }
     const body = entry.body as MessagesBody | undefined;
-    if (!body || typeof body !== 'object') { sendJson(res, 400, errorBody(400, 'body is not JSON')); return; }
-    if (path === '/v1/messages/count_tokens') { sendJson(res, 200, { input_tokens: estimateTokens(raw) }); return; }
-    if (path !== '/v1/messages') { sendJson(res, 404, errorBody(404, `no route POST ${path}`)); return; }
+    if (!body || typeof body !== 'object') {
+      sendJson(res, 400, errorBody(400, 'body is not JSON'));
+      return;
+    }
+    if (path === '/v1/messages/count_tokens') {
+      sendJson(res, 200, { input_tokens: estimateTokens(raw) });
+      return;
+    }
+    if (path !== '/v1/messages') {
+      sendJson(res, 404, errorBody(404, `no route POST ${path}`));
+      return;
+    }
     const turn = readTurn(body);
     if (refusal && turn.hasTools && (!refusal.match || refusal.match.test(turn.prompt))) {
       Object.assign(entry, { prompt: turn.prompt, step: turn.step, side: false, reply: `refused:${refusal.status}` });
       const error = errorBody(refusal.status, refusal.message);
       if (refusal.type) error.error.type = refusal.type;
-      sendJson(res, refusal.status, error, refusal.retryAfterS !== undefined ? { 'retry-after': String(refusal.retryAfterS) } : {});
+      sendJson(
+        res,
+        refusal.status,
+        error,
+        refusal.retryAfterS !== undefined ? { 'retry-after': String(refusal.retryAfterS) } : {},
+      );
       return;
     }
     const reply = planReply(turn);
@@ -136,17 +192,33 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
   };
 
   const server = createServer((req, res) => {
-    readBody(req).then((raw) => {
-      let body: unknown;
-      try { body = raw ? JSON.parse(raw) : undefined; } catch { body = undefined; }
-      const headers = Object.fromEntries(LOGGED_HEADERS.flatMap((h) => (typeof req.headers[h] === 'string' ? [[h, req.headers[h] as string]] : [])));
-      const entry: StandinRequest = { time: new Date().toISOString(), method: req.method ?? '?', path: req.url ?? '/', headers,
-        ...(body !== undefined ? { body } : {}),
-        ...(Array.isArray((body as MessagesBody | undefined)?.messages) ? { messageCount: (body as MessagesBody).messages!.length } : {}) };
-      requests.push(entry);
-      answer(req, res, raw, entry);
-      opts.onRequest?.(entry);
-    }, () => req.socket.destroy());
+    readBody(req).then(
+      (raw) => {
+        let body: unknown;
+        try {
+          body = raw ? JSON.parse(raw) : undefined;
+        } catch {
+          body = undefined;
+        }
+        const headers = Object.fromEntries(
+          LOGGED_HEADERS.flatMap((h) => (typeof req.headers[h] === 'string' ? [[h, req.headers[h] as string]] : [])),
+        );
+        const entry: StandinRequest = {
+          time: new Date().toISOString(),
+          method: req.method ?? '?',
+          path: req.url ?? '/',
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          ...(Array.isArray((body as MessagesBody | undefined)?.messages)
+            ? { messageCount: (body as MessagesBody).messages!.length }
+            : {}),
+        };
+        requests.push(entry);
+        answer(req, res, raw, entry);
+        opts.onRequest?.(entry);
+      },
+      () => req.socket.destroy(),
+    );
   });
   // Claude keeps its connection between turns: a stand-in that closed it after Node's default 5 s
   // raced a turn that began just then (ECONNRESET, a failed task). An API keeps it open far longer.
@@ -166,11 +238,14 @@ export async function startStandin(opts: StandinOptions = {}): Promise<Standin> 
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     requests,
-    refuse: (r) => { refusal = r; },
-    close: () => new Promise<void>((resolve) => {
-      timers.clear();
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-    }),
+    refuse: (r) => {
+      refusal = r;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        timers.clear();
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }

@@ -35,24 +35,58 @@ function chunks(text: string, size = 24): string[] {
 }
 
 /** The events of a streamed reply, in the order the real API sends them. */
-export function replyEvents(id: string, model: string, content: OutBlock[], stopReason: string, usage: Usage): SseEvent[] {
-  const events: SseEvent[] = [{
-    event: 'message_start',
-    data: { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null,
-      stop_sequence: null, usage: { input_tokens: usage.input_tokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } } },
-  }];
+export function replyEvents(
+  id: string,
+  model: string,
+  content: OutBlock[],
+  stopReason: string,
+  usage: Usage,
+): SseEvent[] {
+  const events: SseEvent[] = [
+    {
+      event: 'message_start',
+      data: {
+        type: 'message_start',
+        message: {
+          id,
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: {
+            input_tokens: usage.input_tokens,
+            cache_creation_input_tokens: 0,
+            cache_read_input_tokens: 0,
+            output_tokens: 1,
+          },
+        },
+      },
+    },
+  ];
   content.forEach((block, index) => {
-    const start = block.type === 'text' ? { type: 'text', text: '' } : { type: 'tool_use', id: block.id, name: block.name, input: {} };
+    const start =
+      block.type === 'text'
+        ? { type: 'text', text: '' }
+        : { type: 'tool_use', id: block.id, name: block.name, input: {} };
     events.push({ event: 'content_block_start', data: { type: 'content_block_start', index, content_block: start } });
     const parts = block.type === 'text' ? chunks(block.text) : chunks(JSON.stringify(block.input), 64);
     for (const part of parts) {
-      const delta = block.type === 'text' ? { type: 'text_delta', text: part } : { type: 'input_json_delta', partial_json: part };
+      const delta =
+        block.type === 'text' ? { type: 'text_delta', text: part } : { type: 'input_json_delta', partial_json: part };
       events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta } });
     }
     events.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index } });
   });
-  events.push({ event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null },
-    usage: { output_tokens: usage.output_tokens } } });
+  events.push({
+    event: 'message_delta',
+    data: {
+      type: 'message_delta',
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: usage.output_tokens },
+    },
+  });
   events.push({ event: 'message_stop', data: { type: 'message_stop' } });
   return events;
 }
@@ -61,18 +95,41 @@ export function replyEvents(id: string, model: string, content: OutBlock[], stop
 export const formatEvent = (e: SseEvent): string => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
 
 /** The same reply as one non-streamed JSON message. */
-export function replyMessage(id: string, model: string, content: OutBlock[], stopReason: string, usage: Usage): Record<string, unknown> {
-  return { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null,
-    usage: { ...usage, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } };
+export function replyMessage(
+  id: string,
+  model: string,
+  content: OutBlock[],
+  stopReason: string,
+  usage: Usage,
+): Record<string, unknown> {
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage: { ...usage, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+  };
 }
 
 const ERROR_TYPES: Record<number, string> = {
-  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error',
-  413: 'request_too_large', 429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error',
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
 };
 
 /** The API's error body for an HTTP status. */
-export function errorBody(status: number, message?: string): { type: 'error'; error: { type: string; message: string } } {
+export function errorBody(
+  status: number,
+  message?: string,
+): { type: 'error'; error: { type: string; message: string } } {
   const type = ERROR_TYPES[status] ?? 'api_error';
   return { type: 'error', error: { type, message: message ?? `stand-in scripted ${status} (${type})` } };
 }

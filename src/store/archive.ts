@@ -13,9 +13,13 @@ import { archiveDir, archiveFile, indexFile, type ArchiveKind, type IndexedKind 
 
 export type { ArchiveKind, IndexedKind } from './paths.js';
 
-
 /** One index entry: where a record's line is (its length without the newline), and its place in time. */
-export interface IndexEntry { id: string; offset: number; length: number; order: number }
+export interface IndexEntry {
+  id: string;
+  offset: number;
+  length: number;
+  order: number;
+}
 
 /** Where a record sorts among its kind: a task's seq, a run's start time. */
 export function orderOf(record: Record<string, unknown>): number {
@@ -36,7 +40,11 @@ export function archiveCounts(data: StoreData, kind: ArchiveKind): ArchiveCounts
 /** Reads bytes [from, to) of a file (short when the file is shorter; empty when it is missing). */
 function readRange(file: string, from: number, to?: number): Buffer {
   let fd: number;
-  try { fd = openSync(file, 'r'); } catch { return Buffer.alloc(0); }
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
   try {
     const end = Math.min(to ?? Number.MAX_SAFE_INTEGER, fstatSync(fd).size);
     if (end <= from) return Buffer.alloc(0);
@@ -52,7 +60,11 @@ function readRange(file: string, from: number, to?: number): Buffer {
  * The complete JSON records of a buffer read from offset base, with where each line is. A last
  * line without its newline counts only when asked (the writer, which is about to end it).
  */
-function recordsIn(buffer: Buffer, base: number, unterminated = false): { offset: number; length: number; value: Record<string, unknown> }[] {
+function recordsIn(
+  buffer: Buffer,
+  base: number,
+  unterminated = false,
+): { offset: number; length: number; value: Record<string, unknown> }[] {
   const out: { offset: number; length: number; value: Record<string, unknown> }[] = [];
   let start = 0;
   for (;;) {
@@ -62,8 +74,11 @@ function recordsIn(buffer: Buffer, base: number, unterminated = false): { offset
     if (end > start) {
       try {
         const value = JSON.parse(buffer.subarray(start, end).toString('utf8')) as unknown;
-        if (value && typeof value === 'object' && !Array.isArray(value)) out.push({ offset: base + start, length: end - start, value: value as Record<string, unknown> });
-      } catch { /* a torn line: skipped */ }
+        if (value && typeof value === 'object' && !Array.isArray(value))
+          out.push({ offset: base + start, length: end - start, value: value as Record<string, unknown> });
+      } catch {
+        /* a torn line: skipped */
+      }
     }
     start = end + 1;
     if (start >= buffer.length) break;
@@ -98,7 +113,12 @@ const idOf = (record: Record<string, unknown>): string => String(record.id ?? ''
  * the store write that records them as archived. (No fsync: a killed process loses nothing the
  * kernel took; like store.json, the archive does not claim to survive a power cut.)
  */
-export function appendToArchive(data: StoreData, stateDir: string, kind: ArchiveKind, records: readonly Record<string, unknown>[]): void {
+export function appendToArchive(
+  data: StoreData,
+  stateDir: string,
+  kind: ArchiveKind,
+  records: readonly Record<string, unknown>[],
+): void {
   if (!records.length) return;
   mkdirSync(archiveDir(stateDir), { recursive: true });
   const counts = archiveCounts(data, kind);
@@ -116,7 +136,9 @@ export function appendToArchive(data: StoreData, stateDir: string, kind: Archive
   counts.bytes = size;
   if (!indexed) return;
   const wanted = new Set(records.map(idOf));
-  const entries: string[] = tail.filter((r) => wanted.has(idOf(r.value))).map((r) => `${idOf(r.value)} ${r.offset} ${r.length} ${orderOf(r.value)} .\n`);
+  const entries: string[] = tail
+    .filter((r) => wanted.has(idOf(r.value)))
+    .map((r) => `${idOf(r.value)} ${r.offset} ${r.length} ${orderOf(r.value)} .\n`);
   let at = start;
   for (const [i, r] of fresh.entries()) {
     const length = Buffer.byteLength(lines[i]!) - 1;
@@ -137,14 +159,22 @@ export function readIndex(stateDir: string, kind: IndexedKind): IndexEntry[] {
     const [id, offset, length, order, end, more] = line.split(' ');
     if (end !== '.' || more !== undefined || !id) continue;
     const entry = { id, offset: Number(offset), length: Number(length), order: Number(order) };
-    if (!Number.isSafeInteger(entry.offset) || !Number.isSafeInteger(entry.length) || entry.offset < 0 || entry.length <= 0 || !Number.isFinite(entry.order)) continue;
+    if (
+      !Number.isSafeInteger(entry.offset) ||
+      !Number.isSafeInteger(entry.length) ||
+      entry.offset < 0 ||
+      entry.length <= 0 ||
+      !Number.isFinite(entry.order)
+    )
+      continue;
     listed.push(entry);
   }
   const file = archiveFile(stateDir, kind);
   const entries: IndexEntry[] = [];
   let covered = 0;
   const scan = (from: number, to?: number): void => {
-    for (const r of recordsIn(readRange(file, from, to), from)) entries.push({ id: idOf(r.value), offset: r.offset, length: r.length, order: orderOf(r.value) });
+    for (const r of recordsIn(readRange(file, from, to), from))
+      entries.push({ id: idOf(r.value), offset: r.offset, length: r.length, order: orderOf(r.value) });
   };
   for (const entry of listed.sort((a, b) => a.offset - b.offset)) {
     if (entry.offset < covered) continue;
@@ -169,7 +199,12 @@ export function readEntry<T>(stateDir: string, kind: IndexedKind, entry: IndexEn
 
 /** Entries of every record the archive file holds, read from the file itself (not the index). */
 export function scanArchive(stateDir: string, kind: IndexedKind): IndexEntry[] {
-  return recordsIn(readRange(archiveFile(stateDir, kind), 0), 0).map((r) => ({ id: idOf(r.value), offset: r.offset, length: r.length, order: orderOf(r.value) }));
+  return recordsIn(readRange(archiveFile(stateDir, kind), 0), 0).map((r) => ({
+    id: idOf(r.value),
+    offset: r.offset,
+    length: r.length,
+    order: orderOf(r.value),
+  }));
 }
 
 /** The entries of id, or else of the ids that end or start with it: the newest entry of each. */
@@ -186,14 +221,26 @@ function entriesOf(index: readonly IndexEntry[], id: string): IndexEntry[] {
  * The index is a cache: when it has no entry, or one that does not lead to its record (a garbled
  * line), the file itself is read.
  */
-export function findArchived<T>(stateDir: string, kind: IndexedKind, id: string, index = readIndex(stateDir, kind)): T[] {
+export function findArchived<T>(
+  stateDir: string,
+  kind: IndexedKind,
+  id: string,
+  index = readIndex(stateDir, kind),
+): T[] {
   const found = entriesOf(index, id).map((e) => readEntry<T>(stateDir, kind, e));
   if (found.length && found.every((r) => r !== undefined)) return found as T[];
-  return entriesOf(scanArchive(stateDir, kind), id).map((e) => readEntry<T>(stateDir, kind, e)).filter((r) => r !== undefined) as T[];
+  return entriesOf(scanArchive(stateDir, kind), id)
+    .map((e) => readEntry<T>(stateDir, kind, e))
+    .filter((r) => r !== undefined) as T[];
 }
 
 /** The newest entry of each archived id not in skip (still live), newest first by order. */
-export function archivedNewestFirst(stateDir: string, kind: IndexedKind, skip: ReadonlySet<string> = new Set(), index = readIndex(stateDir, kind)): IndexEntry[] {
+export function archivedNewestFirst(
+  stateDir: string,
+  kind: IndexedKind,
+  skip: ReadonlySet<string> = new Set(),
+  index = readIndex(stateDir, kind),
+): IndexEntry[] {
   const newest = new Map<string, IndexEntry>();
   for (const e of index) if (!skip.has(e.id)) newest.set(e.id, e);
   return [...newest.values()].sort((a, b) => b.order - a.order);

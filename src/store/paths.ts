@@ -25,7 +25,8 @@ import { join } from 'node:path';
 
 export const storeFile = (stateDir: string): string => join(stateDir, 'store.json');
 /** Where a damaged store is moved aside, stamped with the time (no ':' or '.' in the name). */
-export const damagedStoreFile = (stateDir: string, at: Date): string => join(stateDir, `store.damaged-${at.toISOString().replace(/[:.]/g, '-')}.json`);
+export const damagedStoreFile = (stateDir: string, at: Date): string =>
+  join(stateDir, `store.damaged-${at.toISOString().replace(/[:.]/g, '-')}.json`);
 export const inboxDir = (stateDir: string): string => join(stateDir, 'inbox');
 /** One request in the inbox, by its file name. */
 export const inboxRequestFile = (stateDir: string, name: string): string => join(inboxDir(stateDir), name);
@@ -40,7 +41,8 @@ export const TMUX_EVENTS = 'tmux-events';
 export const tmuxEventsFile = (stateDir: string): string => join(stateDir, TMUX_EVENTS);
 export const panesDir = (stateDir: string): string => join(stateDir, 'panes');
 /** A command pane's env file, by its window and pane index. */
-export const paneEnvFile = (stateDir: string, window: number, pane: number): string => join(panesDir(stateDir), `${window}.${pane}.env`);
+export const paneEnvFile = (stateDir: string, window: number, pane: number): string =>
+  join(panesDir(stateDir), `${window}.${pane}.env`);
 export const tmuxEnvFile = (stateDir: string): string => join(stateDir, 'tmux-env.conf');
 export const dashboardInfoFile = (stateDir: string): string => join(stateDir, 'dashboard.json');
 export const sessionEndLog = (stateDir: string): string => join(stateDir, 'session-end.log');
@@ -52,15 +54,35 @@ export const archiveDir = (stateDir: string): string => join(stateDir, 'archive'
 export const archiveFile = (stateDir: string, kind: ArchiveKind): string => join(archiveDir(stateDir), `${kind}.jsonl`);
 export const indexFile = (stateDir: string, kind: IndexedKind): string => join(archiveDir(stateDir), `${kind}.idx`);
 /** The folders every session's state directory holds. */
-export const stateFolders = (stateDir: string): string[] => [agentsDir(stateDir), inboxDir(stateDir), handoversDir(stateDir), archiveDir(stateDir)];
+export const stateFolders = (stateDir: string): string[] => [
+  agentsDir(stateDir),
+  inboxDir(stateDir),
+  handoversDir(stateDir),
+  archiveDir(stateDir),
+];
 
 /** The directory holding one agent's files. */
 export const agentDir = (stateDir: string, agent: string): string => join(agentsDir(stateDir), agent);
 
 /** One agent's files. */
-export function agentFiles(stateDir: string, agent: string): {
-  dir: string; launch: string; env: string; settings: string; status: string; mcpConfig: string; launchLog: string;
-  systemPrompt: string; headlessConfig: string; prompts: string; worktree: string; setupLog: string; setupDone: string; approvals: string;
+export function agentFiles(
+  stateDir: string,
+  agent: string,
+): {
+  dir: string;
+  launch: string;
+  env: string;
+  settings: string;
+  status: string;
+  mcpConfig: string;
+  launchLog: string;
+  systemPrompt: string;
+  headlessConfig: string;
+  prompts: string;
+  worktree: string;
+  setupLog: string;
+  setupDone: string;
+  approvals: string;
 } {
   const dir = agentDir(stateDir, agent);
   return {
@@ -86,12 +108,16 @@ export const statusFile = (stateDir: string, agent: string): string => agentFile
 /** Where a headless agent's runner finds its tasks: <seq>-<task>.json files, and <task>.cancel. */
 export const promptsDir = (stateDir: string, agent: string): string => agentFiles(stateDir, agent).prompts;
 /** A task waiting in a headless agent's prompts directory: its sequence number (8 digits, so names sort) and task id. */
-export const queuedPromptFile = (prompts: string, seq: number, task: string): string => join(prompts, `${String(seq).padStart(8, '0')}-${task}.json`);
+export const queuedPromptFile = (prompts: string, seq: number, task: string): string =>
+  join(prompts, `${String(seq).padStart(8, '0')}-${task}.json`);
 /** Asks a headless agent's runner to interrupt or drop a task. */
 export const cancelRequestFile = (prompts: string, task: string): string => join(prompts, `${task}.cancel`);
 /** Who decided a permission request first (created exclusively, so one decider wins). */
-export const approvalClaimFile = (stateDir: string, agent: string, id: string): string => join(agentFiles(stateDir, agent).approvals, `${id}.claim`);
+export const approvalClaimFile = (stateDir: string, agent: string, id: string): string =>
+  join(agentFiles(stateDir, agent).approvals, `${id}.claim`);
 /** The decision the approval hook waits for. */
-export const approvalAnswerFile = (stateDir: string, agent: string, id: string): string => join(agentFiles(stateDir, agent).approvals, `${id}.json`);
+export const approvalAnswerFile = (stateDir: string, agent: string, id: string): string =>
+  join(agentFiles(stateDir, agent).approvals, `${id}.json`);
 /** The local copy of a host agent's transcript. */
-export const transcriptMirror = (stateDir: string, agent: string, sessionId: string): string => join(agentFiles(stateDir, agent).dir, 'transcripts', `${sessionId}.jsonl`);
+export const transcriptMirror = (stateDir: string, agent: string, sessionId: string): string =>
+  join(agentFiles(stateDir, agent).dir, 'transcripts', `${sessionId}.jsonl`);

@@ -8,7 +8,11 @@ import { clipText } from '../util/text.js';
 import { FINAL_TASK_STATES, type EventRecord, type RunRecord, type StoreData, type TaskRecord } from './types.js';
 
 /** How much finished history the live store keeps (ORCH_KEEP_FINISHED: tasks; runs and events follow from it). */
-export interface Retention { tasks: number; runs: number; events: number }
+export interface Retention {
+  tasks: number;
+  runs: number;
+  events: number;
+}
 
 /**
  * The window from ORCH_KEEP_FINISHED (tasks; default 50), runs a tenth of it (at least 5), events
@@ -32,7 +36,9 @@ const isFinalRun = (r: RunRecord): boolean => r.state !== 'running';
 /** A live task as the archive must have it: a clipped one (archived before, changed since) with its whole texts from there. */
 function wholeForArchive(stateDir: string, t: TaskRecord): Record<string, unknown> {
   const before = t.clipped ? findArchived<TaskRecord>(stateDir, 'tasks', t.id).find((a) => a.id === t.id) : undefined;
-  return before ? { ...t, prompt: before.prompt, result: before.result, clipped: undefined, archived: true } : { ...t, archived: true };
+  return before
+    ? { ...t, prompt: before.prompt, result: before.result, clipped: undefined, archived: true }
+    : { ...t, archived: true };
 }
 
 /**
@@ -50,14 +56,25 @@ export const unarchived = (t: TaskRecord): boolean => isFinalTask(t) && !t.archi
  * live store. A task that changed after it was written (a turn's last lines came later still) is
  * written again. Returns how many were written.
  */
-export function archiveFinished(data: StoreData, stateDir: string, now?: number, leaving: ReadonlySet<TaskRecord> = new Set()): number {
+export function archiveFinished(
+  data: StoreData,
+  stateDir: string,
+  now?: number,
+  leaving: ReadonlySet<TaskRecord> = new Set(),
+): number {
   // A long text is not kept whole in the live store (rewritten on every event) while the late cost
   // settles: such a task is archived at once, and again if its cost changes after.
   const long = (t: TaskRecord): boolean => t.prompt.length > LIVE_TEXT || (t.result?.length ?? 0) > LIVE_TEXT;
-  const settled = (t: TaskRecord): boolean => now === undefined || leaving.has(t) || !t.ended_at || long(t) || Date.parse(t.ended_at) <= now - ARCHIVE_AFTER_MS;
+  const settled = (t: TaskRecord): boolean =>
+    now === undefined || leaving.has(t) || !t.ended_at || long(t) || Date.parse(t.ended_at) <= now - ARCHIVE_AFTER_MS;
   const fresh = Object.values(data.tasks ?? {}).filter((t) => unarchived(t) && settled(t));
   if (!fresh.length) return 0;
-  appendToArchive(data, stateDir, 'tasks', fresh.map((t) => wholeForArchive(stateDir, t)));
+  appendToArchive(
+    data,
+    stateDir,
+    'tasks',
+    fresh.map((t) => wholeForArchive(stateDir, t)),
+  );
   for (const t of fresh) {
     t.archived = true;
     const prompt = clipText(t.prompt, LIVE_TEXT);
@@ -67,13 +84,21 @@ export function archiveFinished(data: StoreData, stateDir: string, now?: number,
   return fresh.length;
 }
 
-function countMoved(data: StoreData, kind: 'tasks' | 'runs' | 'events', records: readonly (TaskRecord | RunRecord | EventRecord)[]): void {
+function countMoved(
+  data: StoreData,
+  kind: 'tasks' | 'runs' | 'events',
+  records: readonly (TaskRecord | RunRecord | EventRecord)[],
+): void {
   const counts = archiveCounts(data, kind);
   counts.count += records.length;
   if (kind === 'events') return;
   counts.by_state ??= {};
   for (const r of records as (TaskRecord | RunRecord)[]) counts.by_state[r.state] = (counts.by_state[r.state] ?? 0) + 1;
-  if (kind === 'tasks') counts.cost_usd = Math.round(((counts.cost_usd ?? 0) + (records as TaskRecord[]).reduce((s, t) => s + (t.cost_usd || 0), 0)) * 1e6) / 1e6;
+  if (kind === 'tasks')
+    counts.cost_usd =
+      Math.round(
+        ((counts.cost_usd ?? 0) + (records as TaskRecord[]).reduce((s, t) => s + (t.cost_usd || 0), 0)) * 1e6,
+      ) / 1e6;
 }
 
 /**
@@ -81,12 +106,23 @@ function countMoved(data: StoreData, kind: 'tasks' | 'runs' | 'events', records:
  * is written there first). Tasks of a run still going, and an agent's current task, stay. Returns
  * what moved (empty: nothing).
  */
-export function archiveHistory(data: StoreData, stateDir: string, keep: Retention = retentionFromEnv(), now = Date.now()): string[] {
+export function archiveHistory(
+  data: StoreData,
+  stateDir: string,
+  keep: Retention = retentionFromEnv(),
+  now = Date.now(),
+): string[] {
   const moved: string[] = [];
   const tasks = data.tasks ?? {};
   const runs = data.runs ?? {};
-  const current = new Set(Object.values(data.agents).map((a) => a.task_id).filter(Boolean));
-  const finishedTasks = Object.values(tasks).filter((t) => isFinalTask(t) && !current.has(t.id) && !(t.run && runs[t.run] && !isFinalRun(runs[t.run]!)));
+  const current = new Set(
+    Object.values(data.agents)
+      .map((a) => a.task_id)
+      .filter(Boolean),
+  );
+  const finishedTasks = Object.values(tasks).filter(
+    (t) => isFinalTask(t) && !current.has(t.id) && !(t.run && runs[t.run] && !isFinalRun(runs[t.run]!)),
+  );
   if (finishedTasks.length > keep.tasks + slack(keep.tasks)) {
     const old = finishedTasks.sort((a, b) => a.seq - b.seq).slice(0, finishedTasks.length - keep.tasks);
     // What leaves is written now; what stays, once its time came.
@@ -97,7 +133,9 @@ export function archiveHistory(data: StoreData, stateDir: string, keep: Retentio
   }
   const finishedRuns = Object.values(runs).filter(isFinalRun);
   if (finishedRuns.length > keep.runs + slack(keep.runs)) {
-    const old = finishedRuns.sort((a, b) => (a.ended_at ?? a.created_at).localeCompare(b.ended_at ?? b.created_at)).slice(0, finishedRuns.length - keep.runs);
+    const old = finishedRuns
+      .sort((a, b) => (a.ended_at ?? a.created_at).localeCompare(b.ended_at ?? b.created_at))
+      .slice(0, finishedRuns.length - keep.runs);
     appendToArchive(data, stateDir, 'runs', old as unknown as Record<string, unknown>[]);
     countMoved(data, 'runs', old);
     for (const r of old) delete runs[r.id];

@@ -14,7 +14,10 @@ export class Store {
   static async open(stateDir: string): Promise<Store> {
     prepareStateDir(stateDir);
     // Compact JSON: every event rewrites the file, and indentation costs a third more bytes to write and to read.
-    const db = new Low<StoreData>(new DataFile<StoreData>(storeFile(stateDir), { parse: JSON.parse, stringify: (data) => JSON.stringify(data) }), emptyStore());
+    const db = new Low<StoreData>(
+      new DataFile<StoreData>(storeFile(stateDir), { parse: JSON.parse, stringify: (data) => JSON.stringify(data) }),
+      emptyStore(),
+    );
     db.data = loadForWriting(stateDir);
     return new Store(db);
   }

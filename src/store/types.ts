@@ -5,7 +5,11 @@ import type { AgentStatus } from '../core/looks.js';
 export type { AgentStatus } from '../core/looks.js';
 
 /** A tmux pane we created, by id. */
-export interface PaneRecord { id: string; title: string; agent?: string }
+export interface PaneRecord {
+  id: string;
+  title: string;
+  agent?: string;
+}
 
 /** The tmux session as it was built. */
 export interface SessionRecord {
@@ -174,10 +178,19 @@ export interface ApprovalRecord {
 }
 
 /** How permission requests are decided: who may besides a person, and how long the hook waits. */
-export interface ApprovalSettings { timeout_s: number; by: 'person' | 'lead' }
+export interface ApprovalSettings {
+  timeout_s: number;
+  by: 'person' | 'lead';
+}
 
 /** One recorded event (bounded history). */
-export interface EventRecord { at: string; agent: string; event: string; status: AgentStatus; detail?: string }
+export interface EventRecord {
+  at: string;
+  agent: string;
+  event: string;
+  status: AgentStatus;
+  detail?: string;
+}
 
 /**
  * A task's life: queued (in the store, waiting for its agent to be idle) -> delivering (the prompt
@@ -314,7 +327,13 @@ export interface StoreData {
   policy?: Record<string, { allow: string[]; deny: string[]; ask: string[] }>;
   approval_settings?: ApprovalSettings;
   /** Where to tell a person they are needed (the layout's notify:, or ORCH_NOTIFY_WEBHOOK). */
-  notify?: { webhook?: string | null; topic?: string | null; debounce_ms?: number; desktop?: boolean; tmux?: boolean } | null;
+  notify?: {
+    webhook?: string | null;
+    topic?: string | null;
+    debounce_ms?: number;
+    desktop?: boolean;
+    tmux?: boolean;
+  } | null;
   /** Rate, overload and usage limits in force, by account. */
   limits?: Record<string, LimitRecord>;
   /** Limits, budgets and busy caps of the session. */
@@ -356,7 +375,12 @@ export interface WorkflowTaskSpec {
 }
 
 /** A validated workflow, as sent to the recorder. */
-export interface WorkflowSpec { name: string; file: string; description: string | null; tasks: WorkflowTaskSpec[] }
+export interface WorkflowSpec {
+  name: string;
+  file: string;
+  description: string | null;
+  tasks: WorkflowTaskSpec[];
+}
 
 /** waiting: needs not done yet. skipped: a task it needs failed. merging: done, its agent's branch being merged (merge: true). */
 export type RunTaskState = 'waiting' | 'queued' | 'running' | 'merging' | 'done' | 'failed' | 'skipped' | 'cancelled';

@@ -15,12 +15,26 @@ const tasksOf = (data: StoreData): Record<string, TaskRecord> => (data.tasks ??=
 export const isFinal = (task: Pick<TaskRecord, 'state'>): boolean => FINAL_TASK_STATES.includes(task.state);
 
 /** Adds a queued task to the store (the next seq) and returns it. */
-export function newTask(data: StoreData, fields: Pick<TaskRecord, 'id' | 'target' | 'prompt' | 'created_at'> & Partial<TaskRecord>): TaskRecord {
+export function newTask(
+  data: StoreData,
+  fields: Pick<TaskRecord, 'id' | 'target' | 'prompt' | 'created_at'> & Partial<TaskRecord>,
+): TaskRecord {
   const seq = (data.task_seq ?? 0) + 1;
   data.task_seq = seq;
   const task: TaskRecord = {
-    seq, agent: fields.target.agent ?? null, state: 'queued', delivered_at: null, started_at: null, ended_at: null,
-    result: null, error: null, attempts: 0, cost_usd: 0, run: null, run_task: null, ...fields,
+    seq,
+    agent: fields.target.agent ?? null,
+    state: 'queued',
+    delivered_at: null,
+    started_at: null,
+    ended_at: null,
+    result: null,
+    error: null,
+    attempts: 0,
+    cost_usd: 0,
+    run: null,
+    run_task: null,
+    ...fields,
   };
   tasksOf(data)[task.id] = task;
   return task;
@@ -80,7 +94,11 @@ export function confirm(task: TaskRecord, agent: AgentRecord, now: number, promp
 
 /** Its cost: its turns' (kept up to date from the transcript), or without prompt ids, its agent's since it started. */
 const costOf = (task: TaskRecord, agent: AgentRecord | undefined): number =>
-  task.prompt_costs ? task.cost_usd : agent ? round(agent.cost_usd - (task.cost_start ?? agent.cost_usd)) : task.cost_usd;
+  task.prompt_costs
+    ? task.cost_usd
+    : agent
+      ? round(agent.cost_usd - (task.cost_start ?? agent.cost_usd))
+      : task.cost_usd;
 
 /**
  * Its turns' costs as the transcript says now; whether they changed. A turn's last lines come after
@@ -95,20 +113,34 @@ export function setTurnCosts(data: StoreData, task: TaskRecord, costs: ReadonlyM
   task.cost_usd = round(Object.values(turns).reduce((s, usd) => s + usd, 0));
   if (!isFinal(task)) return true;
   const runTask = task.run && task.run_task ? data.runs?.[task.run]?.tasks[task.run_task] : undefined;
-  if (runTask && (runTask.tries.at(-1) !== task.id || (runTask.state !== 'queued' && runTask.state !== 'running'))) runTask.cost_usd = round(runTask.cost_usd + task.cost_usd - before);
+  if (runTask && (runTask.tries.at(-1) !== task.id || (runTask.state !== 'queued' && runTask.state !== 'running')))
+    runTask.cost_usd = round(runTask.cost_usd + task.cost_usd - before);
   task.archived = false;
   return true;
 }
 
 /** running -> done, with the agent's last answer (whole, from its Stop event) as the result. */
-export function complete(data: StoreData, task: TaskRecord, agent: AgentRecord, now: number, answer = agent.last_result): void {
+export function complete(
+  data: StoreData,
+  task: TaskRecord,
+  agent: AgentRecord,
+  now: number,
+  answer = agent.last_result,
+): void {
   task.result = answer ?? '';
   task.cost_usd = costOf(task, agent);
   end(data, task, 'done', iso(now), null);
 }
 
 /** -> failed, with the reason (and, when its agent ran it, the cost and last answer). */
-export function fail(data: StoreData, task: TaskRecord, now: number, error: string | null, agent?: AgentRecord, result?: string | null): void {
+export function fail(
+  data: StoreData,
+  task: TaskRecord,
+  now: number,
+  error: string | null,
+  agent?: AgentRecord,
+  result?: string | null,
+): void {
   if (agent && task.state === 'running') task.cost_usd = costOf(task, agent);
   if (result !== undefined) task.result = result;
   end(data, task, 'failed', iso(now), error);
@@ -130,7 +162,12 @@ export function interrupt(data: StoreData, task: TaskRecord, at: string, error: 
  * the interruption is noted. One asked to be cancelled ends cancelled; one cut short too often fails.
  * Returns what became of it.
  */
-export function cutShort(data: StoreData, task: TaskRecord, at: string, reason: string): 'queued' | 'cancelled' | 'failed' {
+export function cutShort(
+  data: StoreData,
+  task: TaskRecord,
+  at: string,
+  reason: string,
+): 'queued' | 'cancelled' | 'failed' {
   const was = task.state;
   if (was !== 'delivering' && was !== 'running') return task.state as 'queued';
   const why = `${reason} while it was ${was}${task.agent ? ` on ${task.agent}` : ''}`;
@@ -144,13 +181,20 @@ export function cutShort(data: StoreData, task: TaskRecord, at: string, reason: 
     return 'failed';
   }
   release(data, task);
-  Object.assign(task, { state: 'queued', agent: task.target.agent ?? null, delivered_at: null, started_at: null, attempts: 0 });
+  Object.assign(task, {
+    state: 'queued',
+    agent: task.target.agent ?? null,
+    delivered_at: null,
+    started_at: null,
+    attempts: 0,
+  });
   delete task.cost_start;
   return 'queued';
 }
 
 /** A task cut short and not delivered again since: the last interruption is still pending. */
-export const cutShortPending = (task: TaskRecord): boolean => task.state === 'queued' && task.attempts === 0 && Boolean(task.interruptions?.length);
+export const cutShortPending = (task: TaskRecord): boolean =>
+  task.state === 'queued' && task.attempts === 0 && Boolean(task.interruptions?.length);
 
 /** The agent was sent an interrupt for this task; it takes nothing new until that is done. */
 export function markInterrupting(agent: AgentRecord, taskId: string): void {
@@ -170,16 +214,22 @@ export function closeOpen(data: StoreData, at: string, why: string): string[] {
   const closed: string[] = [];
   for (const task of Object.values(data.tasks ?? {})) {
     if (isFinal(task)) continue;
-    if (cutShortPending(task)) interrupt(data, task, at, `${why} while it waited to run again (${task.interruptions!.at(-1)!.reason})`);
+    if (cutShortPending(task))
+      interrupt(data, task, at, `${why} while it waited to run again (${task.interruptions!.at(-1)!.reason})`);
     else if (task.state === 'queued') cancel(data, task, at, `${why} before it was delivered`);
     else interrupt(data, task, at, `${why} while it was ${task.state}`);
     closed.push(`${task.id} ${task.state}`);
   }
-  for (const agent of Object.values(data.agents)) { agent.task_id = null; agent.interrupting = null; }
+  for (const agent of Object.values(data.agents)) {
+    agent.task_id = null;
+    agent.interrupting = null;
+  }
   return closed;
 }
 
 /** Tasks not finished, in order (of one agent when given). */
 export function openTasks(data: StoreData, agent?: string): TaskRecord[] {
-  return Object.values(data.tasks ?? {}).filter((t) => !isFinal(t) && (!agent || t.agent === agent)).sort((a, b) => a.seq - b.seq);
+  return Object.values(data.tasks ?? {})
+    .filter((t) => !isFinal(t) && (!agent || t.agent === agent))
+    .sort((a, b) => a.seq - b.seq);
 }

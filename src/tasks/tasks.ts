@@ -6,7 +6,19 @@
 import type { AgentRecord, StoreData, TaskRecord, TaskTarget } from '../store/types.js';
 import type { InboxRequest } from '../inbox/inbox.js';
 import { EXIT_EVENTS, type AgentEvent } from '../core/events.js';
-import { cancel, complete, confirm, cutShort, cutShortPending, fail, isFinal, markInterrupting, newTask, retryDelivery, startDelivery } from './lifecycle.js';
+import {
+  cancel,
+  complete,
+  confirm,
+  cutShort,
+  cutShortPending,
+  fail,
+  isFinal,
+  markInterrupting,
+  newTask,
+  retryDelivery,
+  startDelivery,
+} from './lifecycle.js';
 import { limitAllows, startProbe } from '../fleet/limits.js';
 import { budgetBlock, overOwnCap } from '../fleet/budget.js';
 import { RETRY_NOTE } from '../drivers/claude/retry.js';
@@ -40,7 +52,16 @@ export function intake(data: StoreData, request: InboxRequest, now: number): str
   switch (request.kind) {
     case 'dispatch': {
       if (Object.hasOwn(tasks, request.id)) return `task ${request.id} already taken in`;
-      const task = newTask(data, { id: request.id, target: request.target, prompt: request.prompt, created_at: request.at ?? iso(now), run: request.run ?? null, run_task: request.run_task ?? null, ...(request.by ? { by: request.by } : {}), ...(request.budget_usd !== undefined ? { budget_usd: request.budget_usd } : {}) });
+      const task = newTask(data, {
+        id: request.id,
+        target: request.target,
+        prompt: request.prompt,
+        created_at: request.at ?? iso(now),
+        run: request.run ?? null,
+        run_task: request.run_task ?? null,
+        ...(request.by ? { by: request.by } : {}),
+        ...(request.budget_usd !== undefined ? { budget_usd: request.budget_usd } : {}),
+      });
       const problem = targetProblem(data, request.target);
       if (problem) fail(data, task, now, problem);
       const named = request.target.agent;
@@ -65,10 +86,15 @@ export function intake(data: StoreData, request: InboxRequest, now: number): str
 /** Why no agent can ever take this target, or null. */
 export function targetProblem(data: StoreData, target: TaskTarget): string | null {
   const agents = Object.values(data.agents);
-  if (target.agent) return Object.hasOwn(data.agents, target.agent) ? null : `no agent named "${target.agent}" (agents: ${agents.map((a) => a.name).join(', ')})`;
+  if (target.agent)
+    return Object.hasOwn(data.agents, target.agent)
+      ? null
+      : `no agent named "${target.agent}" (agents: ${agents.map((a) => a.name).join(', ')})`;
   const candidates = agents.filter((a) => matches(a, target));
   if (candidates.length) return null;
-  return target.role ? `no agent with role "${target.role}"${target.not ? ` other than ${target.not}` : ''}` : 'no agent to run it';
+  return target.role
+    ? `no agent with role "${target.role}"${target.not ? ` other than ${target.not}` : ''}`
+    : 'no agent to run it';
 }
 
 function matches(agent: AgentRecord, target: TaskTarget): boolean {
@@ -78,7 +104,11 @@ function matches(agent: AgentRecord, target: TaskTarget): boolean {
 }
 
 /** An agent can take a task when its prompt is ready and nothing of ours is on it. */
-const ready = (agent: AgentRecord): boolean => (agent.status === 'idle' || agent.status === 'error' || agent.status === 'limited') && !agent.task_id && !agent.interrupting && !setupFailed(agent);
+const ready = (agent: AgentRecord): boolean =>
+  (agent.status === 'idle' || agent.status === 'error' || agent.status === 'limited') &&
+  !agent.task_id &&
+  !agent.interrupting &&
+  !setupFailed(agent);
 
 /** Its worktree's setup failed: claude never started, and it takes nothing until a restart. */
 export const setupFailed = (agent: AgentRecord): boolean => agent.worktree?.setup === 'failed';
@@ -92,7 +122,9 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
   const effects: TaskEffect[] = [];
   let changed = false;
   if (data.session?.lost_at) return { effects, changed };
-  const tasks = Object.values(tasksOf(data)).filter((t) => !isFinal(t)).sort((a, b) => a.seq - b.seq);
+  const tasks = Object.values(tasksOf(data))
+    .filter((t) => !isFinal(t))
+    .sort((a, b) => a.seq - b.seq);
   // Tasks on their agents first: an agent being interrupted in this pass takes nothing new.
   for (const task of tasks.filter((t) => t.state !== 'queued')) {
     const agent = task.agent ? data.agents[task.agent] : undefined;
@@ -113,10 +145,19 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
       continue;
     }
     const transport = transportOf(agent);
-    if (task.state === 'delivering' && now - Date.parse(task.delivered_at ?? iso(now)) > transport.confirmWithinMs(task.prompt, task.attempts >= MAX_ATTEMPTS)) {
+    if (
+      task.state === 'delivering' &&
+      now - Date.parse(task.delivered_at ?? iso(now)) >
+        transport.confirmWithinMs(task.prompt, task.attempts >= MAX_ATTEMPTS)
+    ) {
       if (!transport.retries || task.attempts >= MAX_ATTEMPTS) {
         changed = true;
-        fail(data, task, now, `not confirmed: ${agent.name} never reported this prompt as submitted after ${task.attempts} attempt(s) (agent ${agent.status}${agent.reason ? `: ${agent.reason}` : ''}); attach to its pane to look`);
+        fail(
+          data,
+          task,
+          now,
+          `not confirmed: ${agent.name} never reported this prompt as submitted after ${task.attempts} attempt(s) (agent ${agent.status}${agent.reason ? `: ${agent.reason}` : ''}); attach to its pane to look`,
+        );
         continue;
       }
       retryDelivery(task, now);
@@ -124,26 +165,43 @@ export function schedule(data: StoreData, now: number): { effects: TaskEffect[];
     }
   }
   // Agents at work now, for the busy caps (max_busy, max_busy_per_role).
-  const working = new Set(Object.values(data.agents).filter((a) => a.task_id || a.status === 'busy').map((a) => a.name));
+  const working = new Set(
+    Object.values(data.agents)
+      .filter((a) => a.task_id || a.status === 'busy')
+      .map((a) => a.name),
+  );
   const fleet = data.fleet;
   const busyBlock = (a: AgentRecord): string | null => {
     if (working.has(a.name)) return null;
-    if (fleet?.max_busy && working.size >= fleet.max_busy) return `max_busy: ${fleet.max_busy} agents are working already`;
+    if (fleet?.max_busy && working.size >= fleet.max_busy)
+      return `max_busy: ${fleet.max_busy} agents are working already`;
     const roleCap = fleet?.max_busy_per_role?.[a.role];
-    if (roleCap && [...working].filter((n) => data.agents[n]?.role === a.role).length >= roleCap) return `max_busy_per_role: ${roleCap} agents of role ${a.role} are working already`;
+    if (roleCap && [...working].filter((n) => data.agents[n]?.role === a.role).length >= roleCap)
+      return `max_busy_per_role: ${roleCap} agents of role ${a.role} are working already`;
     return null;
   };
-  const wait = (task: TaskRecord, why: string | null): void => { if ((task.waiting ?? null) !== why) { task.waiting = why; changed = true; } };
+  const wait = (task: TaskRecord, why: string | null): void => {
+    if ((task.waiting ?? null) !== why) {
+      task.waiting = why;
+      changed = true;
+    }
+  };
   for (const task of tasks.filter((t) => t.state === 'queued')) {
-    if (failIfNobodyCanTake(data, task, now)) { changed = true; continue; }
+    if (failIfNobodyCanTake(data, task, now)) {
+      changed = true;
+      continue;
+    }
     // Under a limit, nothing goes to an agent of that account until its time passed, and then to one
     // agent first; a task sent back by a limit goes to the same agent (its conversation).
     // Budgets and busy caps hold a task back, saying why.
     const held = (a: AgentRecord): string | null => budgetBlock(data, task, a) ?? busyBlock(a);
     const free = (a: AgentRecord): boolean => ready(a) && limitAllows(data, a, now) && !held(a);
-    const agent = task.resume_on && data.agents[task.resume_on] ? data.agents[task.resume_on]
-      : task.target.agent ? data.agents[task.target.agent]
-        : Object.values(data.agents).find((a) => matches(a, task.target) && free(a));
+    const agent =
+      task.resume_on && data.agents[task.resume_on]
+        ? data.agents[task.resume_on]
+        : task.target.agent
+          ? data.agents[task.target.agent]
+          : Object.values(data.agents).find((a) => matches(a, task.target) && free(a));
     const candidate = agent ?? Object.values(data.agents).find((a) => matches(a, task.target) && ready(a));
     wait(task, candidate ? held(candidate) : null);
     if (!agent || !free(agent)) continue;
@@ -161,8 +219,15 @@ function failIfNobodyCanTake(data: StoreData, task: TaskRecord, now: number): bo
   const named = task.target.agent ? data.agents[task.target.agent] : undefined;
   if (named && gone(named, now)) {
     // Its agent exited and did not come back (restart: on-failure would have restarted it by now).
-    const what = cutShortPending(task) ? 'while it ran this task and did not come back' : 'before it could take this task';
-    fail(data, task, now, `${named.name} exited (${named.reason ?? 'no reason recorded'}) ${what}; start it again (./start.mts --resume) and dispatch again`);
+    const what = cutShortPending(task)
+      ? 'while it ran this task and did not come back'
+      : 'before it could take this task';
+    fail(
+      data,
+      task,
+      now,
+      `${named.name} exited (${named.reason ?? 'no reason recorded'}) ${what}; start it again (./start.mts --resume) and dispatch again`,
+    );
     return true;
   }
   if (named && setupFailed(named)) {
@@ -172,7 +237,12 @@ function failIfNobodyCanTake(data: StoreData, task: TaskRecord, now: number): bo
   const candidates = named ? [] : Object.values(data.agents).filter((a) => matches(a, task.target));
   if (candidates.length && candidates.every((a) => gone(a, now))) {
     // A task for a role (or any agent) whose every agent exited and did not come back.
-    fail(data, task, now, `every agent that could take it exited and did not come back (${candidates.map((a) => `${a.name}: ${a.reason ?? 'no reason recorded'}`).join('; ')}); start them again (./start.mts --resume) and dispatch again`);
+    fail(
+      data,
+      task,
+      now,
+      `every agent that could take it exited and did not come back (${candidates.map((a) => `${a.name}: ${a.reason ?? 'no reason recorded'}`).join('; ')}); start them again (./start.mts --resume) and dispatch again`,
+    );
     return true;
   }
   return false;
@@ -180,7 +250,9 @@ function failIfNobodyCanTake(data: StoreData, task: TaskRecord, now: number): bo
 
 /** Interrupts that a recorder killed before it finished them left behind: do them again. */
 export function pendingInterrupts(data: StoreData): TaskEffect[] {
-  return Object.values(data.agents).filter((a) => a.interrupting).map((a) => ({ kind: 'interrupt', task: a.interrupting!, agent: a.name }));
+  return Object.values(data.agents)
+    .filter((a) => a.interrupting)
+    .map((a) => ({ kind: 'interrupt', task: a.interrupting!, agent: a.name }));
 }
 
 /** Follows an agent's neutral event (already applied to the agent record) into its task. */
@@ -224,9 +296,15 @@ export function taskOnEvent(data: StoreData, agentName: string, event: AgentEven
 /** How long an exited agent may take to come back (a restart policy relaunches it within seconds). */
 export const EXITED_GRACE_MS = 15_000;
 /** An agent that exited and has not come back within the grace time. */
-export const gone = (agent: AgentRecord, now: number): boolean => agent.status === 'exited' && now - Date.parse(agent.updated_at) > EXITED_GRACE_MS;
+export const gone = (agent: AgentRecord, now: number): boolean =>
+  agent.status === 'exited' && now - Date.parse(agent.updated_at) > EXITED_GRACE_MS;
 
 /** A running task past its timeout. */
 export function timedOut(task: TaskRecord, now: number): boolean {
-  return Boolean(task.timeout_s && task.state === 'running' && task.started_at && now - Date.parse(task.started_at) > task.timeout_s * 1000);
+  return Boolean(
+    task.timeout_s &&
+      task.state === 'running' &&
+      task.started_at &&
+      now - Date.parse(task.started_at) > task.timeout_s * 1000,
+  );
 }

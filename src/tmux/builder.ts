@@ -65,7 +65,8 @@ export interface BuiltSession {
 /** Options that make the pane borders say who is who. */
 const BORDER_OPTIONS: Record<string, string> = {
   'pane-border-status': 'top',
-  'pane-border-format': ' #{?#{@agent},#[bold]#{@agent}#[nobold]#{?#{@role}, (#{@role}),},#{pane_title}} #{?#{@state},[#{@state}] ,}',
+  'pane-border-format':
+    ' #{?#{@agent},#[bold]#{@agent}#[nobold]#{?#{@role}, (#{@role}),},#{pane_title}} #{?#{@state},[#{@state}] ,}',
 };
 
 // tmux expands formats (#{...}, #(command)) in start directories, window names and pane titles:
@@ -87,12 +88,37 @@ function windowCommands(plan: SessionPlan, w: number, sessionTarget?: string): T
   window.panes.forEach((pane, p) => {
     const where = ['-c', literal(pane.cwd)];
     if (w === 0 && p === 0) {
-      commands.push(['new-session', '-d', '-s', plan.name, '-x', String(plan.width), '-y', String(plan.height),
-        '-n', literal(window.name), ...where, '-P', '-F', formatOf(NEW_SESSION), ...pane.argv]);
+      commands.push([
+        'new-session',
+        '-d',
+        '-s',
+        plan.name,
+        '-x',
+        String(plan.width),
+        '-y',
+        String(plan.height),
+        '-n',
+        literal(window.name),
+        ...where,
+        '-P',
+        '-F',
+        formatOf(NEW_SESSION),
+        ...pane.argv,
+      ]);
       for (const [key, value] of Object.entries(plan.options)) commands.push(['set-option', key, value]);
       if (plan.envFile) commands.push(['source-file', plan.envFile]);
     } else if (p === 0) {
-      commands.push(['new-window', ...(sessionTarget ? ['-t', sessionTarget] : []), '-n', literal(window.name), ...where, '-P', '-F', formatOf(NEW_WINDOW), ...pane.argv]);
+      commands.push([
+        'new-window',
+        ...(sessionTarget ? ['-t', sessionTarget] : []),
+        '-n',
+        literal(window.name),
+        ...where,
+        '-P',
+        '-F',
+        formatOf(NEW_WINDOW),
+        ...pane.argv,
+      ]);
     } else {
       commands.push(['split-window', ...where, '-P', '-F', formatOf(NEW_PANE), ...pane.argv]);
       // Rebalance after each split so the next split always has room (no "no space for new pane").
@@ -115,7 +141,8 @@ function windowCommands(plan: SessionPlan, w: number, sessionTarget?: string): T
  * message of 16 KB ("command too long"), so a big layout is built in several calls.
  */
 export const CALL_BYTES = 12_000;
-const bytesOf = (commands: readonly TmuxCommand[]): number => commands.reduce((n, c) => n + c.reduce((m, arg) => m + Buffer.byteLength(arg) + 2, 2), 0);
+const bytesOf = (commands: readonly TmuxCommand[]): number =>
+  commands.reduce((n, c) => n + c.reduce((m, arg) => m + Buffer.byteLength(arg) + 2, 2), 0);
 
 /** Runs the plan's commands in as few calls as fit: one for most layouts; windows are never split. */
 async function runBuild(server: Server, plan: SessionPlan): Promise<string> {
@@ -139,13 +166,20 @@ async function runBuild(server: Server, plan: SessionPlan): Promise<string> {
 
 /** The commands printed by --dry-run: what a person could paste into a shell. */
 export function renderCommands(socket: string | undefined, commands: readonly TmuxCommand[]): string {
-  return ['tmux', ...serverArgs(socket)].concat(...commands.map((c, i) => (i === 0 ? [...c] : ['\\;', ...c])))
-    .map((w) => (w === '\\;' ? w : quoteShown(w))).join(' ');
+  return ['tmux', ...serverArgs(socket)]
+    .concat(...commands.map((c, i) => (i === 0 ? [...c] : ['\\;', ...c])))
+    .map((w) => (w === '\\;' ? w : quoteShown(w)))
+    .join(' ');
 }
 
 /** Selects the chosen window and pane: chained by the caller onto its next call, so that focusing costs no client of its own. */
 export function focusCommands(built: Pick<BuiltSession, 'focusWindow' | 'focusPane'>): TmuxCommand[] {
-  return built.focusWindow && built.focusPane ? [['select-window', '-t', built.focusWindow], ['select-pane', '-t', built.focusPane]] : [];
+  return built.focusWindow && built.focusPane
+    ? [
+        ['select-window', '-t', built.focusWindow],
+        ['select-pane', '-t', built.focusPane],
+      ]
+    : [];
 }
 
 /** Creates the session in one client call (a few for a very big layout); focusing is left to the caller's next one (focusCommands). */
@@ -166,7 +200,10 @@ export async function buildSession(server: Server, plan: SessionPlan): Promise<B
     });
     return { id: windowId, name: window.name, panes };
   });
-  if (!sessionId.startsWith('$') || windows.some((w) => !w.id.startsWith('@') || w.panes.some((p) => !p.id.startsWith('%')))) {
+  if (
+    !sessionId.startsWith('$') ||
+    windows.some((w) => !w.id.startsWith('@') || w.panes.some((p) => !p.id.startsWith('%')))
+  ) {
     throw new Error(`tmux did not report the ids of what it created: ${JSON.stringify(out)}`);
   }
   const session = new Session(server, sessionId, plan.name);

@@ -21,7 +21,9 @@ export class TmuxError extends OrchestratorError {
     readonly tmuxExitCode: number | undefined,
     readonly argv: readonly string[],
   ) {
-    super(`tmux ${subcommand} failed${tmuxExitCode === undefined ? '' : ` (exit ${tmuxExitCode})`}: ${stderr.trim() || 'no message'}`);
+    super(
+      `tmux ${subcommand} failed${tmuxExitCode === undefined ? '' : ` (exit ${tmuxExitCode})`}: ${stderr.trim() || 'no message'}`,
+    );
     this.name = 'TmuxError';
   }
 }
@@ -71,7 +73,11 @@ export async function tmux(socket: string | undefined, ...commands: TmuxCommand[
 }
 
 /** Like tmux(), with text on the client's stdin (load-buffer -): user text never goes through argv or a shell. */
-export async function tmuxWithInput(socket: string | undefined, input: string | undefined, ...commands: TmuxCommand[]): Promise<string> {
+export async function tmuxWithInput(
+  socket: string | undefined,
+  input: string | undefined,
+  ...commands: TmuxCommand[]
+): Promise<string> {
   const argv = [...serverArgs(socket), ...chainArgs(commands)];
   const result = await run(argv, input);
   if (result.failed) throw new TmuxError(describe(commands), result.stderr || result.message, result.exitCode, argv);
@@ -83,17 +89,34 @@ export async function tmuxWithInput(socket: string | undefined, input: string | 
  * it, the input on stdin). A machine that cannot be reached throws the shell's error, not a
  * TmuxError: its server may well be running.
  */
-export async function tmuxOnHost(shell: RemoteShell, socket: string | undefined, input: string | undefined, ...commands: TmuxCommand[]): Promise<string> {
+export async function tmuxOnHost(
+  shell: RemoteShell,
+  socket: string | undefined,
+  input: string | undefined,
+  ...commands: TmuxCommand[]
+): Promise<string> {
   // -u: an ssh session there often has no UTF-8 locale, and tmux would then print our field
   // separator, and every character of Claude's screen beyond ASCII, as "_".
   const argv = ['-u', ...serverArgs(socket), ...chainArgs(commands)];
   const result = await shell.run(['tmux', ...argv], input);
-  if (result.exitCode !== 0) throw new TmuxError(describe(commands), result.stderr || `tmux exited with code ${result.exitCode}`, result.exitCode ?? undefined, argv);
+  if (result.exitCode !== 0)
+    throw new TmuxError(
+      describe(commands),
+      result.stderr || `tmux exited with code ${result.exitCode}`,
+      result.exitCode ?? undefined,
+      argv,
+    );
   return stripFinalNewline(result.stdout);
 }
 
 /** What one tmux client process did. */
-interface RunResult { failed: boolean; stdout: string; stderr: string; message: string; exitCode: number | undefined }
+interface RunResult {
+  failed: boolean;
+  stdout: string;
+  stderr: string;
+  message: string;
+  exitCode: number | undefined;
+}
 
 /** Drops one final newline, as execa did for every caller (output is compared and split on it). */
 const stripFinalNewline = (text: string): string => text.replace(/\r?\n$/, '');
@@ -110,12 +133,18 @@ function run(argv: readonly string[], input: string | undefined): Promise<RunRes
     let spawnError: Error | undefined;
     child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error) => { spawnError = error; });
+    child.on('error', (error) => {
+      spawnError = error;
+    });
     child.on('close', (code, signal) => {
       const stdout = stripFinalNewline(Buffer.concat(out).toString());
       const stderr = stripFinalNewline(Buffer.concat(err).toString());
       const failed = spawnError !== undefined || code !== 0;
-      const message = spawnError ? `tmux could not be run: ${spawnError.message}` : signal ? `tmux was killed by ${signal}` : `tmux exited with code ${code}`;
+      const message = spawnError
+        ? `tmux could not be run: ${spawnError.message}`
+        : signal
+          ? `tmux was killed by ${signal}`
+          : `tmux exited with code ${code}`;
       resolve({ failed, stdout, stderr, message, exitCode: spawnError ? undefined : (code ?? undefined) });
     });
     if (child.stdin) {
@@ -142,5 +171,10 @@ export function tmuxEnv(): NodeJS.ProcessEnv {
  * unexpectedly", "lost server": a server killed a moment ago still answers the connection).
  */
 export function isNoServer(error: unknown): boolean {
-  return error instanceof TmuxError && /no server running|error connecting to .*\((No such file or directory|Connection refused)\)|server exited|lost server/.test(error.stderr);
+  return (
+    error instanceof TmuxError &&
+    /no server running|error connecting to .*\((No such file or directory|Connection refused)\)|server exited|lost server/.test(
+      error.stderr,
+    )
+  );
 }

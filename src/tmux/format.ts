@@ -14,11 +14,16 @@ export function formatOf(fields: readonly string[]): string {
 
 /** Parses tmux output produced with formatOf(fields) into one record per line. */
 export function parseRows<F extends string>(fields: readonly F[], output: string): Record<F, string>[] {
-  return output.split('\n').filter((line) => line.length > 0).map((line) => {
-    const values = line.split(SEP);
-    if (values.length !== fields.length) {
-      throw new Error(`tmux printed ${values.length} fields where ${fields.length} were asked for (${fields.join(', ')}): ${JSON.stringify(line)}`);
-    }
-    return Object.fromEntries(fields.map((f, i) => [f, values[i] ?? ''])) as Record<F, string>;
-  });
+  return output
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const values = line.split(SEP);
+      if (values.length !== fields.length) {
+        throw new Error(
+          `tmux printed ${values.length} fields where ${fields.length} were asked for (${fields.join(', ')}): ${JSON.stringify(line)}`,
+        );
+      }
+      return Object.fromEntries(fields.map((f, i) => [f, values[i] ?? ''])) as Record<F, string>;
+    });
 }

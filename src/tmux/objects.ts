@@ -3,12 +3,38 @@
 // drives a pane: capture its screen, press keys, type or paste text (user text on stdin, never in
 // argv or a shell), set its options.
 import { existsSync } from 'node:fs';
-import { tmux, tmuxOnHost, tmuxWithInput, isNoServer, socketPath, type RemoteShell, type TmuxCommand } from './command.js';
+import {
+  tmux,
+  tmuxOnHost,
+  tmuxWithInput,
+  isNoServer,
+  socketPath,
+  type RemoteShell,
+  type TmuxCommand,
+} from './command.js';
 import { formatOf, parseRows } from './format.js';
 
-const PANE_FIELDS = ['session_id', 'session_name', 'window_id', 'window_name', 'window_index', 'window_layout', 'pane_id', 'pane_index',
-  'pane_title', 'pane_pid', 'pane_current_path', 'pane_dead', 'pane_dead_status', 'pane_width', 'pane_height',
-  'pane_left', 'pane_top', 'pane_active', '@agent'] as const;
+const PANE_FIELDS = [
+  'session_id',
+  'session_name',
+  'window_id',
+  'window_name',
+  'window_index',
+  'window_layout',
+  'pane_id',
+  'pane_index',
+  'pane_title',
+  'pane_pid',
+  'pane_current_path',
+  'pane_dead',
+  'pane_dead_status',
+  'pane_width',
+  'pane_height',
+  'pane_left',
+  'pane_top',
+  'pane_active',
+  '@agent',
+] as const;
 
 /** One row of pane state as tmux reports it. */
 export type PaneInfo = Record<(typeof PANE_FIELDS)[number], string>;
@@ -39,7 +65,10 @@ export class Server {
     return server;
   }
 
-  constructor(readonly socket?: string, readonly host?: RemoteShell) {}
+  constructor(
+    readonly socket?: string,
+    readonly host?: RemoteShell,
+  ) {}
 
   /** Runs commands (chained into one client call) on this server. */
   cmd(...commands: TmuxCommand[]): Promise<string> {
@@ -48,7 +77,9 @@ export class Server {
 
   /** Runs commands with text on stdin (for load-buffer -). */
   cmdWithInput(input: string, ...commands: TmuxCommand[]): Promise<string> {
-    return this.host ? tmuxOnHost(this.host, this.socket, input, ...commands) : tmuxWithInput(this.socket, input, ...commands);
+    return this.host
+      ? tmuxOnHost(this.host, this.socket, input, ...commands)
+      : tmuxWithInput(this.socket, input, ...commands);
   }
 
   /** A pane of this server, by %id. */
@@ -70,7 +101,10 @@ export class Server {
   async findSession(name: string): Promise<Session | undefined> {
     if (!this.mayBeRunning()) return undefined;
     try {
-      const [row] = parseRows(['session_id'], await this.cmd(['display-message', '-p', '-t', `=${name}:`, formatOf(['session_id'])]));
+      const [row] = parseRows(
+        ['session_id'],
+        await this.cmd(['display-message', '-p', '-t', `=${name}:`, formatOf(['session_id'])]),
+      );
       return row ? new Session(this, row.session_id, name) : undefined;
     } catch (error) {
       if (isNoServer(error) || /can't find session/.test(String((error as Error).message))) return undefined;
@@ -81,7 +115,9 @@ export class Server {
   /** The ids of every session on the server (empty when no server runs). */
   async sessionIds(): Promise<string[]> {
     try {
-      return parseRows(['session_id'], await this.cmd(['list-sessions', '-F', formatOf(['session_id'])])).map((r) => r.session_id);
+      return parseRows(['session_id'], await this.cmd(['list-sessions', '-F', formatOf(['session_id'])])).map(
+        (r) => r.session_id,
+      );
     } catch (error) {
       if (isNoServer(error)) return [];
       throw error;
@@ -126,11 +162,18 @@ export class Server {
 
 /** A session, by its $id. */
 export class Session {
-  constructor(readonly server: Server, readonly id: string, readonly name: string) {}
+  constructor(
+    readonly server: Server,
+    readonly id: string,
+    readonly name: string,
+  ) {}
 
   /** All panes of this session, in window and pane order. */
   async panes(): Promise<PaneInfo[]> {
-    return parseRows(PANE_FIELDS, await this.server.cmd(['list-panes', '-s', '-t', this.id, '-F', formatOf(PANE_FIELDS)]));
+    return parseRows(
+      PANE_FIELDS,
+      await this.server.cmd(['list-panes', '-s', '-t', this.id, '-F', formatOf(PANE_FIELDS)]),
+    );
   }
 
   /** Kills the session. */
@@ -141,26 +184,47 @@ export class Session {
 
 /** A pane, by its %id. */
 export class Pane {
-  constructor(readonly server: Server, readonly id: string) {}
+  constructor(
+    readonly server: Server,
+    readonly id: string,
+  ) {}
 
   /** The pane's current state. */
   async info(): Promise<PaneInfo | undefined> {
-    const rows = parseRows(PANE_FIELDS, await this.server.cmd(['list-panes', '-t', this.id, '-F', formatOf(PANE_FIELDS)]));
+    const rows = parseRows(
+      PANE_FIELDS,
+      await this.server.cmd(['list-panes', '-t', this.id, '-F', formatOf(PANE_FIELDS)]),
+    );
     return rows.find((r) => r.pane_id === this.id);
   }
 
   /** The visible screen as text: with colour escapes when ansi is set, wrapped lines joined when join is. */
   async capture(opts: { ansi?: boolean; join?: boolean } = {}): Promise<string> {
-    return this.server.cmd(['capture-pane', '-p', ...(opts.join ? ['-J'] : []), ...(opts.ansi ? ['-e'] : []), '-t', this.id]);
+    return this.server.cmd([
+      'capture-pane',
+      '-p',
+      ...(opts.join ? ['-J'] : []),
+      ...(opts.ansi ? ['-e'] : []),
+      '-t',
+      this.id,
+    ]);
   }
 
   /** Size, whether its process died, and the screen with its colours, in one call. */
   async screen(): Promise<{ width: number; height: number; dead: boolean; text: string }> {
     const fields = ['pane_width', 'pane_height', 'pane_dead'] as const;
-    const out = await this.server.cmd(['display-message', '-p', '-t', this.id, formatOf(fields)], ['capture-pane', '-e', '-p', '-t', this.id]);
+    const out = await this.server.cmd(
+      ['display-message', '-p', '-t', this.id, formatOf(fields)],
+      ['capture-pane', '-e', '-p', '-t', this.id],
+    );
     const nl = out.indexOf('\n');
     const [row] = parseRows(fields, nl < 0 ? out : out.slice(0, nl));
-    return { width: Number(row?.pane_width ?? 0), height: Number(row?.pane_height ?? 0), dead: row?.pane_dead === '1', text: nl < 0 ? '' : out.slice(nl + 1).replace(/\n$/, '') };
+    return {
+      width: Number(row?.pane_width ?? 0),
+      height: Number(row?.pane_height ?? 0),
+      dead: row?.pane_dead === '1',
+      text: nl < 0 ? '' : out.slice(nl + 1).replace(/\n$/, ''),
+    };
   }
 
   /** Presses keys by name (Enter, Escape, C-c), in one call. */
@@ -175,7 +239,11 @@ export class Pane {
 
   /** Pastes text as one bracketed paste (newlines stay part of it), the text on tmux's stdin: one client call. */
   async paste(text: string, opts: { buffer: string }): Promise<void> {
-    await this.server.cmdWithInput(text, ['load-buffer', '-b', opts.buffer, '-'], ['paste-buffer', '-p', '-d', '-b', opts.buffer, '-t', this.id]);
+    await this.server.cmdWithInput(
+      text,
+      ['load-buffer', '-b', opts.buffer, '-'],
+      ['paste-buffer', '-p', '-d', '-b', opts.buffer, '-t', this.id],
+    );
   }
 
   /** Sets a pane option (set-option -p). */

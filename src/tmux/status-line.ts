@@ -27,7 +27,9 @@ export function statusRight(picture: TmuxPicture): string {
     return `#[fg=${text},bg=${colour}] ${symbol} ${literal(a.name)} #[default]`;
   });
   const cost = agents.reduce((sum, a) => sum + (Number.isFinite(a.cost_usd) ? a.cost_usd : 0), 0);
-  const alerts = (picture.alerts ?? []).map((a) => `#[fg=${a.over ? 'white' : 'black'},bg=${a.over ? 'red' : 'yellow'}] $ ${literal(a.text)} #[default]`);
+  const alerts = (picture.alerts ?? []).map(
+    (a) => `#[fg=${a.over ? 'white' : 'black'},bg=${a.over ? 'red' : 'yellow'}] $ ${literal(a.text)} #[default]`,
+  );
   return `${items.join(' ')} $${cost.toFixed(2)} ${alerts.length ? `${alerts.join(' ')} ` : ''}`;
 }
 

@@ -22,9 +22,14 @@ const KEY_SHAPE = 'sk-ant-[A-Za-z0-9_-]{8,}';
  * the secret-named variables of each env, and anything shaped like an Anthropic key. Values
  * shorter than 8 characters are left alone (they would blank out ordinary words).
  */
-export function redactor(extra: readonly (string | undefined)[], ...envs: Readonly<Record<string, string | undefined>>[]): (text: string) => string {
+export function redactor(
+  extra: readonly (string | undefined)[],
+  ...envs: Readonly<Record<string, string | undefined>>[]
+): (text: string) => string {
   const values = new Set<string>();
-  for (const env of envs) for (const [name, value] of Object.entries(env)) if (value && value.length >= 8 && isSecretName(name)) values.add(value);
+  for (const env of envs)
+    for (const [name, value] of Object.entries(env))
+      if (value && value.length >= 8 && isSecretName(name)) values.add(value);
   for (const v of extra) if (v && v.length >= 8) values.add(v);
   const escaped = [...values].sort((a, b) => b.length - a.length).map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   const pattern = new RegExp([...escaped, KEY_SHAPE].join('|'), 'g');
@@ -40,7 +45,11 @@ export const SECRET_FILE_MODE = 0o600;
 /** A file of `export NAME='value'` lines for sh's `.` (the layout checked every name is a variable name). */
 export function envFileText(env: Readonly<Record<string, string>>): string {
   const lines = Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}`);
-  return ['# Environment from the layout (env:), read by the shell of its pane. Written by claude-orchestrator, mode 0600.', ...lines, ''].join('\n');
+  return [
+    '# Environment from the layout (env:), read by the shell of its pane. Written by claude-orchestrator, mode 0600.',
+    ...lines,
+    '',
+  ].join('\n');
 }
 
 /** Writes an env file: created with mode 0600 under a temp name and renamed, so it is never readable by others, not even for a moment. */
@@ -51,7 +60,11 @@ export function writeEnvFile(file: string, env: Readonly<Record<string, string>>
 /** Reads back an env file written by writeEnvFile (its values, unquoted); a missing or foreign file gives {}. */
 export function readEnvFile(file: string): Record<string, string> {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch { return {}; }
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return {};
+  }
   const env: Record<string, string> = {};
   // quote()'s words: a bare word, or '...' pieces (which may span lines) joined by \' for each quote.
   for (const [, name, raw] of text.matchAll(/^export ([A-Za-z_][A-Za-z0-9_]*)=((?:'[^']*'|\\')+|[^\s']*)$/gm)) {
@@ -65,7 +78,11 @@ export function envFilesIn(dirs: readonly string[]): Record<string, string>[] {
   const found: Record<string, string>[] = [];
   const visit = (dir: string, depth: number): void => {
     let entries: import('node:fs').Dirent[];
-    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       if (e.isFile() && (e.name === 'env' || e.name.endsWith('.env'))) found.push(readEnvFile(join(dir, e.name)));
       else if (e.isDirectory() && depth > 0) visit(join(dir, e.name), depth - 1);
@@ -82,7 +99,12 @@ export function envFilesIn(dirs: readonly string[]): Record<string, string>[] {
  * expands nothing ($VAR, ~, \, #, ;).
  */
 export function tmuxEnvConf(session: string, env: Readonly<Record<string, string>>): string {
-  const word = (text: string): string => `"${[...Buffer.from(text, 'utf8')].map((b) => (/[A-Za-z0-9_./:,=@+-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, '0')}`)).join('')}"`;
+  const word = (text: string): string =>
+    `"${[...Buffer.from(text, 'utf8')].map((b) => (/[A-Za-z0-9_./:,=@+-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, '0')}`)).join('')}"`;
   const lines = Object.entries(env).map(([k, v]) => `set-environment -t ${word(`=${session}`)} ${word(k)} ${word(v)}`);
-  return ['# The session environment from the layout (env:). Written by claude-orchestrator, mode 0600.', ...lines, ''].join('\n');
+  return [
+    '# The session environment from the layout (env:). Written by claude-orchestrator, mode 0600.',
+    ...lines,
+    '',
+  ].join('\n');
 }

@@ -17,38 +17,68 @@ const mergesWhenDone = (data: StoreData, task: TaskRecord): boolean =>
  * Before a merge: true task is first delivered, the files its agent's worktree holds uncommitted
  * (none of this task's doing); an earlier try of the same task on the same agent left its own.
  */
-export async function noteLeftovers(store: Store, agent: AgentRecord, task: TaskRecord, log: (line: string) => void): Promise<void> {
+export async function noteLeftovers(
+  store: Store,
+  agent: AgentRecord,
+  task: TaskRecord,
+  log: (line: string) => void,
+): Promise<void> {
   const data = store.data;
   if (!agent.worktree || task.leftovers || !mergesWhenDone(data, task)) return;
   const tries = data.runs![task.run!]!.tasks[task.run_task!]?.tries ?? [];
   if (tries.some((id) => id !== task.id && data.tasks?.[id]?.agent === agent.name)) return;
   // What --commit-all would commit: our unchanged copies are no one's work, and it never commits the rest.
-  const found = await inspectWork(agent).catch((error: Error) => { log(`${agent.name}: cannot look at its worktree before ${task.id}: ${error.message}`); return undefined; });
+  const found = await inspectWork(agent).catch((error: Error) => {
+    log(`${agent.name}: cannot look at its worktree before ${task.id}: ${error.message}`);
+    return undefined;
+  });
   if (found === undefined) return;
   const dirty = found.work.filter((w) => w.commitAll).map((w) => w.path);
-  await store.mutate((d) => { const t = d.tasks?.[task.id]; if (t && !t.leftovers) t.leftovers = dirty; });
+  await store.mutate((d) => {
+    const t = d.tasks?.[task.id];
+    if (t && !t.leftovers) t.leftovers = dirty;
+  });
 }
 
 /** The files found uncommitted before the run task's tries on the agent that did it. */
 function leftoversOf(data: StoreData, due: { run: string; task: string; agent: string | null }): string[] {
-  const tries = (data.runs?.[due.run]?.tasks[due.task]?.tries ?? []).map((id) => data.tasks?.[id]).filter((t) => t && t.agent === due.agent);
+  const tries = (data.runs?.[due.run]?.tasks[due.task]?.tries ?? [])
+    .map((id) => data.tasks?.[id])
+    .filter((t) => t && t.agent === due.agent);
   return [...new Set(tries.flatMap((t) => t!.leftovers ?? []))];
 }
 
 /** Merges one run task's agent's work; returns the outcome to record. */
-export async function mergeRunTask(data: StoreData, due: { run: string; task: string; agent: string | null }): Promise<{ ok: boolean; text: string }> {
+export async function mergeRunTask(
+  data: StoreData,
+  due: { run: string; task: string; agent: string | null },
+): Promise<{ ok: boolean; text: string }> {
   const agent = due.agent ? data.agents[due.agent] : undefined;
-  if (!agent?.worktree) return { ok: false, text: `merge: true, but ${due.agent ?? 'its agent'} has no worktree of its own (worktree: true in the layout)` };
+  if (!agent?.worktree)
+    return {
+      ok: false,
+      text: `merge: true, but ${due.agent ?? 'its agent'} has no worktree of its own (worktree: true in the layout)`,
+    };
   const run = data.runs?.[due.run];
   const leftovers = leftoversOf(data, due);
   if (leftovers.length) {
     const files = `${leftovers.slice(0, 10).join(', ')}${leftovers.length > 10 ? `, and ${leftovers.length - 10} more` : ''}`;
-    return { ok: false, text: `not merged: ${agent.worktree.path} held uncommitted files before this task began (${files}), and merge: true commits only the task's own work. Nothing was committed or merged; commit or remove those files there, then merge by hand (orchestrate merge ${agent.name} --commit-all MESSAGE), or give the task a clean worktree` };
+    return {
+      ok: false,
+      text: `not merged: ${agent.worktree.path} held uncommitted files before this task began (${files}), and merge: true commits only the task's own work. Nothing was committed or merged; commit or remove those files there, then merge by hand (orchestrate merge ${agent.name} --commit-all MESSAGE), or give the task a clean worktree`,
+    };
   }
   try {
-    const outcome = await mergeAgent({ agent, mode: 'merge', commitAll: `${run?.name ?? 'workflow'}: ${due.task} (run ${due.run})` });
+    const outcome = await mergeAgent({
+      agent,
+      mode: 'merge',
+      commitAll: `${run?.name ?? 'workflow'}: ${due.task} (run ${due.run})`,
+    });
     if (outcome.result === 'conflict') {
-      return { ok: false, text: `merge conflict: ${outcome.conflicts.map((c) => `${c.path}${c.lines.length ? ` (lines ${c.lines.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(', ')})` : ''}`).join(', ')}; nothing was changed, ${outcome.branch} and its worktree keep the work` };
+      return {
+        ok: false,
+        text: `merge conflict: ${outcome.conflicts.map((c) => `${c.path}${c.lines.length ? ` (lines ${c.lines.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(', ')})` : ''}`).join(', ')}; nothing was changed, ${outcome.branch} and its worktree keep the work`,
+      };
     }
     return { ok: true, text: outcome.message };
   } catch (error) {

@@ -17,11 +17,34 @@ export function startRun(data: StoreData, request: RunRequest, now: number): str
   const runs = data.runs;
   if (Object.hasOwn(runs, request.id)) return `run ${request.id} already taken in`;
   const spec = request.workflow as WorkflowSpec;
-  const tasks = Object.fromEntries(spec.tasks.map((t): [string, RunTaskRecord] => [t.name, {
-    name: t.name, state: 'waiting', needs: t.needs, target: t.target, tries: [], agent: null,
-    started_at: null, ended_at: null, result: null, error: null, cost_usd: 0,
-  }]));
-  runs[request.id] = { id: request.id, name: spec.name, file: spec.file, state: 'running', created_at: request.at ?? iso(now), ended_at: null, spec, tasks };
+  const tasks = Object.fromEntries(
+    spec.tasks.map((t): [string, RunTaskRecord] => [
+      t.name,
+      {
+        name: t.name,
+        state: 'waiting',
+        needs: t.needs,
+        target: t.target,
+        tries: [],
+        agent: null,
+        started_at: null,
+        ended_at: null,
+        result: null,
+        error: null,
+        cost_usd: 0,
+      },
+    ]),
+  );
+  runs[request.id] = {
+    id: request.id,
+    name: spec.name,
+    file: spec.file,
+    state: 'running',
+    created_at: request.at ?? iso(now),
+    ended_at: null,
+    spec,
+    tasks,
+  };
   if (request.budget_usd !== undefined) {
     data.fleet ??= {};
     data.fleet.budget ??= {};
@@ -31,7 +54,11 @@ export function startRun(data: StoreData, request: RunRequest, now: number): str
 }
 
 /** Puts a finished run's failed, skipped and cancelled tasks back to waiting; done ones stay done. */
-export function resumeRun(data: StoreData, request: ResumeRunRequest, archived: (id: string) => RunRecord | undefined = () => undefined): string {
+export function resumeRun(
+  data: StoreData,
+  request: ResumeRunRequest,
+  archived: (id: string) => RunRecord | undefined = () => undefined,
+): string {
   let run = data.runs && Object.hasOwn(data.runs, request.run) ? data.runs[request.run] : undefined;
   // A run that moved to the archive comes back to the live store to run again.
   if (!run) {
@@ -65,16 +92,23 @@ export function advanceRuns(data: StoreData, now: number): string[] {
   for (const run of Object.values(data.runs ?? {})) {
     if (run.state !== 'running') continue;
     // Repeat: a task finishing can unlock others in the same pass.
-    for (let changed = true; changed;) {
+    for (let changed = true; changed; ) {
       changed = false;
       for (const task of Object.values(run.tasks)) {
         const line = step(data, run, task, now);
-        if (line) { log.push(line); changed = true; }
+        if (line) {
+          log.push(line);
+          changed = true;
+        }
       }
     }
     const tasks = Object.values(run.tasks);
     if (tasks.every((t) => FINAL_RUN_TASK.has(t.state))) {
-      run.state = tasks.every((t) => t.state === 'done') ? 'done' : tasks.some((t) => t.state === 'failed' || t.state === 'skipped') ? 'failed' : 'cancelled';
+      run.state = tasks.every((t) => t.state === 'done')
+        ? 'done'
+        : tasks.some((t) => t.state === 'failed' || t.state === 'skipped')
+          ? 'failed'
+          : 'cancelled';
       run.ended_at = iso(now);
       log.push(`run ${run.id} ${run.state}`);
     }
@@ -137,10 +171,18 @@ function step(data: StoreData, run: RunRecord, task: RunTaskRecord, now: number)
 
 function startTry(data: StoreData, run: RunRecord, task: RunTaskRecord, now: number, after?: string | null): string {
   const spec = run.spec.tasks.find((t) => t.name === task.name)!;
-  const results = Object.fromEntries(Object.values(run.tasks).map((t) => [t.name, { result: t.result, agent: t.agent }]));
+  const results = Object.fromEntries(
+    Object.values(run.tasks).map((t) => [t.name, { result: t.result, agent: t.agent }]),
+  );
   const created = newTask(data, {
-    id: newId('t'), target: spec.target, prompt: renderPrompt(spec.prompt, results), created_at: iso(now),
-    run: run.id, run_task: task.name, by: `run ${run.id}`, ...(spec.timeout_s ? { timeout_s: spec.timeout_s } : {}),
+    id: newId('t'),
+    target: spec.target,
+    prompt: renderPrompt(spec.prompt, results),
+    created_at: iso(now),
+    run: run.id,
+    run_task: task.name,
+    by: `run ${run.id}`,
+    ...(spec.timeout_s ? { timeout_s: spec.timeout_s } : {}),
   });
   task.tries.push(created.id);
   task.state = 'queued';
@@ -149,12 +191,23 @@ function startTry(data: StoreData, run: RunRecord, task: RunTaskRecord, now: num
 
 /** Run tasks whose work is to be merged now (merge: true, their try done). */
 export function mergesDue(data: StoreData): { run: string; task: string; agent: string | null }[] {
-  return Object.values(data.runs ?? {}).filter((r) => r.state === 'running')
-    .flatMap((r) => Object.values(r.tasks).filter((t) => t.state === 'merging').map((t) => ({ run: r.id, task: t.name, agent: t.agent })));
+  return Object.values(data.runs ?? {})
+    .filter((r) => r.state === 'running')
+    .flatMap((r) =>
+      Object.values(r.tasks)
+        .filter((t) => t.state === 'merging')
+        .map((t) => ({ run: r.id, task: t.name, agent: t.agent })),
+    );
 }
 
 /** Records how a merge of a run task went: done, or failed with why (the run moves on at the next advance). */
-export function mergeDone(data: StoreData, runId: string, taskName: string, outcome: { ok: boolean; text: string }, now: number): void {
+export function mergeDone(
+  data: StoreData,
+  runId: string,
+  taskName: string,
+  outcome: { ok: boolean; text: string },
+  now: number,
+): void {
   const task = data.runs?.[runId]?.tasks[taskName];
   if (task?.state !== 'merging') return;
   task.state = outcome.ok ? 'done' : 'failed';

@@ -7,13 +7,20 @@ const taskSchema: Schema = {
   kind: 'object',
   description: 'One task: a prompt for an agent, run when the tasks it needs are done.',
   fields: {
-    prompt: str('What the agent is asked. {{ tasks.NAME.result }} is the answer of a task this one needs.', { nonEmpty: true }),
-    needs: arrayOf(str('A task that must be done first.', { pattern: TASK_NAME, patternHint: 'a task name' }), 'Tasks that must be done before this one starts.'),
+    prompt: str('What the agent is asked. {{ tasks.NAME.result }} is the answer of a task this one needs.', {
+      nonEmpty: true,
+    }),
+    needs: arrayOf(
+      str('A task that must be done first.', { pattern: TASK_NAME, patternHint: 'a task name' }),
+      'Tasks that must be done before this one starts.',
+    ),
     agent: str('The agent that runs it.', { nonEmpty: true }),
     role: str('Run it on the first idle agent with this role.', { nonEmpty: true }),
     timeout: int('Seconds one try may run before it is interrupted (0: no limit).', 0),
     retries: int('Further tries after a failure.', 0, 10),
-    merge: bool('When the task is done, commit what its agent left uncommitted in its worktree and merge its branch into its base (the agent needs worktree: true); a conflict fails the task with the files, and changes nothing.'),
+    merge: bool(
+      'When the task is done, commit what its agent left uncommitted in its worktree and merge its branch into its base (the agent needs worktree: true); a conflict fails the task with the files, and changes nothing.',
+    ),
   },
   required: ['prompt'],
 };

@@ -40,19 +40,47 @@ export function judge(agent: AgentRecord, stateDir: string): Promise<Verdict> {
 async function judgeHere(agent: AgentRecord, stateDir: string): Promise<Verdict> {
   const wt = agent.worktree!;
   const merge = [quoteArgv([orchestrateScript, 'merge', agent.name, '--state', stateDir])];
-  const drop = [`git -C ${quote(wt.repo)} worktree remove --force ${quote(wt.path)}`, `git -C ${quote(wt.repo)} branch -D ${quote(wt.branch)}`];
-  const verdict = (removable: boolean, why: string, commands = merge): Verdict => ({ agent: agent.name, path: wt.path, branch: wt.branch, base: wt.base, removable, why, merge: commands, drop });
+  const drop = [
+    `git -C ${quote(wt.repo)} worktree remove --force ${quote(wt.path)}`,
+    `git -C ${quote(wt.repo)} branch -D ${quote(wt.branch)}`,
+  ];
+  const verdict = (removable: boolean, why: string, commands = merge): Verdict => ({
+    agent: agent.name,
+    path: wt.path,
+    branch: wt.branch,
+    base: wt.base,
+    removable,
+    why,
+    merge: commands,
+    drop,
+  });
   if (!(await pathExists(wt.path))) return verdict(false, 'its worktree is gone already', []);
   const found = await inspectWork(agent).catch(() => undefined);
   if (found === undefined) return verdict(false, `git cannot read ${wt.path}`);
   if (found.work.length) {
     const commitAll = found.work.some((w) => w.commitAll);
-    return verdict(false, `${describeWork(found.work)}, in no commit: removing the worktree would lose ${found.work.length === 1 ? 'it' : 'them'}`,
-      commitAll ? [quoteArgv([orchestrateScript, 'merge', agent.name, '--commit-all', `work of ${agent.name}`, '--state', stateDir])] : merge);
+    return verdict(
+      false,
+      `${describeWork(found.work)}, in no commit: removing the worktree would lose ${found.work.length === 1 ? 'it' : 'them'}`,
+      commitAll
+        ? [
+            quoteArgv([
+              orchestrateScript,
+              'merge',
+              agent.name,
+              '--commit-all',
+              `work of ${agent.name}`,
+              '--state',
+              stateDir,
+            ]),
+          ]
+        : merge,
+    );
   }
   // A base git is busy with (mid-rebase, say) may yet be reset to what it was: its content proves nothing.
   const busy = await busyWith(wt.repo, wt.base);
-  if (busy) return verdict(false, `${busyText(wt.base, busy)}; whether ${wt.base} has the work is judged once that is over`);
+  if (busy)
+    return verdict(false, `${busyText(wt.base, busy)}; whether ${wt.base} has the work is judged once that is over`);
   const head = await gitOk(wt.path, ['rev-parse', 'HEAD']);
   const tip = await baseTip(agent);
   if (!(await contentMerged(wt.repo, tip, head))) {
@@ -80,7 +108,8 @@ async function removeHere(agent: AgentRecord, stateDir: string): Promise<{ remov
   if (wt.host && ours.length) await sh('cd "$1" && shift && rm -f -- "$@"', [wt.path, ...ours]);
   else for (const rel of ours) rmSync(join(wt.path, rel), { force: true, recursive: false });
   const r = await git(wt.repo, ['worktree', 'remove', wt.path]);
-  if (r.code !== 0) return { removed: false, text: `kept ${wt.path}: git would not remove it (${r.stderr.trim().split('\n')[0]})` };
+  if (r.code !== 0)
+    return { removed: false, text: `kept ${wt.path}: git would not remove it (${r.stderr.trim().split('\n')[0]})` };
   const head = await commitOf(wt.repo, `refs/heads/${wt.branch}`);
   let branch = '';
   if (head && (await branchExists(wt.repo, wt.branch))) {
@@ -89,7 +118,8 @@ async function removeHere(agent: AgentRecord, stateDir: string): Promise<{ remov
     else if (await contentMerged(wt.repo, await baseTip(agent), head)) {
       // Squashed or rebased into the base: -d cannot see it; the delete names the commit just checked.
       const u = await git(wt.repo, ['update-ref', '-d', `refs/heads/${wt.branch}`, head]);
-      branch = u.code === 0 ? `; deleted branch ${wt.branch} (its work is in ${wt.base})` : `; kept branch ${wt.branch}`;
+      branch =
+        u.code === 0 ? `; deleted branch ${wt.branch} (its work is in ${wt.base})` : `; kept branch ${wt.branch}`;
     } else branch = `; kept branch ${wt.branch}`;
   }
   return { removed: true, text: `removed ${wt.path}${branch}` };

@@ -13,7 +13,12 @@ import { machineOf } from './machine.js';
 import { entriesThere, gitDirThere } from './there.js';
 
 /** One path we made: a copied file (sha256), or a copied symlink or a link of ours (target). */
-export interface CopyEntry { path: string; how: 'copied' | 'linked'; sha256?: string; target?: string }
+export interface CopyEntry {
+  path: string;
+  how: 'copied' | 'linked';
+  sha256?: string;
+  target?: string;
+}
 
 export const MANIFEST = 'orchestrator-copies.json';
 
@@ -22,20 +27,30 @@ const sha256 = (file: string): string => createHash('sha256').update(readFileSyn
 /** The git directory of a linked worktree (its .git file names it), or undefined. */
 function gitDirOf(worktree: string): string | undefined {
   try {
-    const line = readFileSync(join(worktree, '.git'), 'utf8').match(/^gitdir: (.+)$/m)?.[1]?.trim();
+    const line = readFileSync(join(worktree, '.git'), 'utf8')
+      .match(/^gitdir: (.+)$/m)?.[1]
+      ?.trim();
     return line ? resolve(worktree, line) : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 /** What a path holds now, as an entry: every file below a folder, one by one. */
 export function entriesAt(root: string, rel: string, how: CopyEntry['how']): CopyEntry[] {
   const abs = join(root, rel);
   let st: Stats;
-  try { st = lstatSync(abs); } catch { return []; }
+  try {
+    st = lstatSync(abs);
+  } catch {
+    return [];
+  }
   if (st.isSymbolicLink()) return [{ path: rel, how, target: readlinkSync(abs) }];
   if (st.isFile()) return [{ path: rel, how, sha256: sha256(abs) }];
   if (!st.isDirectory()) return [];
-  return readdirSync(abs).sort().flatMap((name) => entriesAt(root, `${rel}/${name}`, how));
+  return readdirSync(abs)
+    .sort()
+    .flatMap((name) => entriesAt(root, `${rel}/${name}`, how));
 }
 
 /** Records what was copied and linked into a new worktree (mode 600: the hashes are of secrets). */
@@ -48,7 +63,9 @@ export function writeCopies(worktree: string, entries: CopyEntry[]): void {
  * What we copied and linked into an agent's worktree, by path. A worktree made before this record
  * existed has only the list of paths: then the project's files as they are now stand for what was copied.
  */
-export async function readCopies(wt: Pick<AgentWorktree, 'path' | 'repo' | 'copied' | 'linked' | 'host'>): Promise<Map<string, CopyEntry>> {
+export async function readCopies(
+  wt: Pick<AgentWorktree, 'path' | 'repo' | 'copied' | 'linked' | 'host'>,
+): Promise<Map<string, CopyEntry>> {
   if (wt.host) return onMachine(machineOf({ worktree: wt as AgentWorktree }), () => readCopiesThere(wt.path));
   const dir = gitDirOf(wt.path);
   let entries: CopyEntry[];
@@ -68,16 +85,32 @@ async function readCopiesThere(worktree: string): Promise<Map<string, CopyEntry>
   const dir = await gitDirThere(worktree).catch(() => undefined);
   const text = dir ? await readText(posix.join(dir, MANIFEST)) : undefined;
   let entries: CopyEntry[] = [];
-  try { entries = text ? (JSON.parse(text) as { entries: CopyEntry[] }).entries : []; } catch { /* unreadable: nothing is ours */ }
+  try {
+    entries = text ? (JSON.parse(text) as { entries: CopyEntry[] }).entries : [];
+  } catch {
+    /* unreadable: nothing is ours */
+  }
   return new Map(entries.map((e) => [e.path, e]));
 }
 
 /** The paths of copies that still hold exactly what we put there (on a host: hashed there, in one round trip). */
-export async function unchangedCopies(wt: Pick<AgentWorktree, 'path' | 'host'>, copies: Map<string, CopyEntry>): Promise<Set<string>> {
+export async function unchangedCopies(
+  wt: Pick<AgentWorktree, 'path' | 'host'>,
+  copies: Map<string, CopyEntry>,
+): Promise<Set<string>> {
   if (!wt.host) return new Set([...copies.values()].filter((e) => unchanged(wt.path, e)).map((e) => e.path));
   if (!copies.size) return new Set();
-  const now = await onMachine(machineOf({ worktree: wt as AgentWorktree }), () => entriesThere(wt.path, [...copies.keys()]));
-  return new Set(now.filter((n) => { const e = copies.get(n.path); return e && (e.target !== undefined ? n.target === e.target : n.sha256 !== undefined && n.sha256 === e.sha256); }).map((n) => n.path));
+  const now = await onMachine(machineOf({ worktree: wt as AgentWorktree }), () =>
+    entriesThere(wt.path, [...copies.keys()]),
+  );
+  return new Set(
+    now
+      .filter((n) => {
+        const e = copies.get(n.path);
+        return e && (e.target !== undefined ? n.target === e.target : n.sha256 !== undefined && n.sha256 === e.sha256);
+      })
+      .map((n) => n.path),
+  );
 }
 
 /** Whether the worktree's path still holds exactly what we put there. */
@@ -87,6 +120,7 @@ export function unchanged(worktree: string, e: CopyEntry): boolean {
     const st = lstatSync(abs);
     if (e.target !== undefined) return st.isSymbolicLink() && readlinkSync(abs) === e.target;
     return st.isFile() && sha256(abs) === e.sha256;
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
-

@@ -7,19 +7,33 @@ import { dirname, join } from 'node:path';
 import { entriesAt, writeCopies, type CopyEntry } from './copies.js';
 
 const segmentRegex = (glob: string): RegExp =>
-  new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')}$`,
+  );
 
 /** What a folder holds (by its path relative to top), and whether a path exists: here, or from a listing made on a host. */
-export interface Lister { entries: (rel: string) => { name: string; dir: boolean }[]; exists: (rel: string) => boolean }
+export interface Lister {
+  entries: (rel: string) => { name: string; dir: boolean }[];
+  exists: (rel: string) => boolean;
+}
 
-const localLister = (top: string): Lister => ({ entries: (rel) => entries(join(top, rel)), exists: (rel) => existsSync(join(top, rel)) });
+const localLister = (top: string): Lister => ({
+  entries: (rel) => entries(join(top, rel)),
+  exists: (rel) => existsSync(join(top, rel)),
+});
 
 /** Paths (relative to top) that a glob names; never inside .git. */
 export function expandGlob(top: string, glob: string, list: Lister = localLister(top)): string[] {
   const parts = globParts(glob);
   const found: string[] = [];
   const walk = (rel: string, i: number): void => {
-    if (i === parts.length) { if (rel) found.push(rel); return; }
+    if (i === parts.length) {
+      if (rel) found.push(rel);
+      return;
+    }
     const part = parts[i]!;
     if (part === '**') {
       walk(rel, i + 1);
@@ -32,7 +46,8 @@ export function expandGlob(top: string, glob: string, list: Lister = localLister
       return;
     }
     const re = segmentRegex(part);
-    for (const e of list.entries(rel)) if (e.name !== '.git' && re.test(e.name)) walk(rel ? `${rel}/${e.name}` : e.name, i + 1);
+    for (const e of list.entries(rel))
+      if (e.name !== '.git' && re.test(e.name)) walk(rel ? `${rel}/${e.name}` : e.name, i + 1);
   };
   walk('', 0);
   return [...new Set(found)].sort();
@@ -49,18 +64,37 @@ function entries(dir: string): { name: string; dir: boolean }[] {
   }
 }
 
-const exists = (path: string): boolean => { try { lstatSync(path); return true; } catch { return false; } };
+const exists = (path: string): boolean => {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** What was copied or linked, and what was left because the worktree has it already. */
-export interface Bootstrapped { copied: string[]; linked: string[]; kept: string[]; entries: CopyEntry[] }
+export interface Bootstrapped {
+  copied: string[];
+  linked: string[];
+  kept: string[];
+  entries: CopyEntry[];
+}
 
 /** Copies and links what the globs name from the project's top into the worktree, and records what it made there. */
-export function bootstrapFiles(top: string, worktree: string, globs: { copy: readonly string[]; link: readonly string[] }): Bootstrapped {
+export function bootstrapFiles(
+  top: string,
+  worktree: string,
+  globs: { copy: readonly string[]; link: readonly string[] },
+): Bootstrapped {
   const done: Bootstrapped = { copied: [], linked: [], kept: [], entries: [] };
   for (const glob of globs.copy) {
     for (const rel of expandGlob(top, glob)) {
       const to = join(worktree, rel);
-      if (exists(to)) { done.kept.push(rel); continue; }
+      if (exists(to)) {
+        done.kept.push(rel);
+        continue;
+      }
       mkdirSync(dirname(to), { recursive: true });
       cpSync(join(top, rel), to, { recursive: true, errorOnExist: true, force: false, verbatimSymlinks: true });
       done.copied.push(rel);
@@ -70,7 +104,10 @@ export function bootstrapFiles(top: string, worktree: string, globs: { copy: rea
   for (const glob of globs.link) {
     for (const rel of expandGlob(top, glob)) {
       const to = join(worktree, rel);
-      if (exists(to)) { done.kept.push(rel); continue; }
+      if (exists(to)) {
+        done.kept.push(rel);
+        continue;
+      }
       mkdirSync(dirname(to), { recursive: true });
       symlinkSync(join(top, rel), to);
       done.linked.push(rel);

@@ -46,17 +46,32 @@ while [ $# -gt 1 ]; do
 done`;
 
 /** Copies and links what the globs name from the project's top there into the worktree there, and records what it made (mode 600). */
-export async function bootstrapThere(top: string, worktree: string, globs: { copy: readonly string[]; link: readonly string[] }): Promise<Bootstrapped> {
+export async function bootstrapThere(
+  top: string,
+  worktree: string,
+  globs: { copy: readonly string[]; link: readonly string[] },
+): Promise<Bootstrapped> {
   const done: Bootstrapped = { copied: [], linked: [], kept: [], entries: [] };
   if (!globs.copy.length && !globs.link.length) return done;
   const list = await listThere(top, [...globs.copy, ...globs.link]);
-  const pairs = [...globs.copy.flatMap((g) => expandGlob(top, g, list).map((rel) => ['c', rel])), ...globs.link.flatMap((g) => expandGlob(top, g, list).map((rel) => ['l', rel]))];
+  const pairs = [
+    ...globs.copy.flatMap((g) => expandGlob(top, g, list).map((rel) => ['c', rel])),
+    ...globs.link.flatMap((g) => expandGlob(top, g, list).map((rel) => ['l', rel])),
+  ];
   const made = (await sh(MAKE, [top, worktree, ...pairs.flat()])).split('\0').filter(Boolean);
-  for (const line of made) (line[0] === 'k' ? done.kept : line[0] === 'c' ? done.copied : done.linked).push(line.slice(2));
+  for (const line of made)
+    (line[0] === 'k' ? done.kept : line[0] === 'c' ? done.copied : done.linked).push(line.slice(2));
   const linked = new Set(done.linked);
   // A link is listed as itself (find does not follow it); a copied folder as the files below it.
-  done.entries = (await entriesThere(worktree, [...done.copied, ...done.linked])).map((e) => ({ ...e, how: linked.has(e.path) ? 'linked' : 'copied' }));
+  done.entries = (await entriesThere(worktree, [...done.copied, ...done.linked])).map((e) => ({
+    ...e,
+    how: linked.has(e.path) ? 'linked' : 'copied',
+  }));
   const dir = await gitDirThere(worktree);
-  await sh('umask 077 && cat > "$1.tmp" && mv -f "$1.tmp" "$1"', [posix.join(dir, MANIFEST)], `${JSON.stringify({ version: 1, entries: done.entries }, null, 2)}\n`);
+  await sh(
+    'umask 077 && cat > "$1.tmp" && mv -f "$1.tmp" "$1"',
+    [posix.join(dir, MANIFEST)],
+    `${JSON.stringify({ version: 1, entries: done.entries }, null, 2)}\n`,
+  );
   return done;
 }

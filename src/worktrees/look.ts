@@ -25,9 +25,22 @@ export function lookAtWorktree(agent: AgentRecord, at = new Date()): Promise<Wor
 async function lookHere(agent: AgentRecord, at: Date): Promise<WorktreeState | undefined> {
   const wt = agent.worktree;
   if (!wt || !(await pathExists(wt.path))) return undefined;
-  const [snap, head, base, dirty] = await Promise.all([ownPaths(wt).then((own) => snapshotCommit(wt.path, leavingOut(own))), gitOk(wt.path, ['rev-parse', 'HEAD']), baseTip(agent), workLines(agent)]);
+  const [snap, head, base, dirty] = await Promise.all([
+    ownPaths(wt).then((own) => snapshotCommit(wt.path, leavingOut(own))),
+    gitOk(wt.path, ['rev-parse', 'HEAD']),
+    baseTip(agent),
+    workLines(agent),
+  ]);
   const { ahead, behind } = await aheadBehind(wt.path, base, head);
-  return { head, ahead, behind, changed: await changedFiles(wt.path, base, snap.commit), uncommitted: dirty, snapshot: snap.commit, checked_at: at.toISOString() };
+  return {
+    head,
+    ahead,
+    behind,
+    changed: await changedFiles(wt.path, base, snap.commit),
+    uncommitted: dirty,
+    snapshot: snap.commit,
+    checked_at: at.toISOString(),
+  };
 }
 
 /** Merges already computed, by the pair of commits (snapshots change only when files do). */
@@ -44,14 +57,27 @@ async function cached(cache: MergeCache, dir: string, a: string, b: string): Pro
 }
 
 /** Every conflict among the agents' worktrees, and with each one's base. */
-export async function findConflicts(agents: AgentRecord[], states: Record<string, WorktreeState>, cache: MergeCache = new Map(), at = new Date()): Promise<ConflictRecord[]> {
+export async function findConflicts(
+  agents: AgentRecord[],
+  states: Record<string, WorktreeState>,
+  cache: MergeCache = new Map(),
+  at = new Date(),
+): Promise<ConflictRecord[]> {
   const found: ConflictRecord[] = [];
   const withWork = agents.filter((a) => a.worktree && states[a.name]?.changed.length);
   for (const a of withWork) {
     const s = states[a.name]!;
     if (s.behind === 0) continue;
-    const merged = await onMachine(machineOf(a), async () => cached(cache, a.worktree!.repo, s.snapshot, await baseTip(a)));
-    if (!merged.clean) found.push({ agents: [a.name, a.worktree!.base], with: 'base', files: merged.conflicts, found_at: at.toISOString() });
+    const merged = await onMachine(machineOf(a), async () =>
+      cached(cache, a.worktree!.repo, s.snapshot, await baseTip(a)),
+    );
+    if (!merged.clean)
+      found.push({
+        agents: [a.name, a.worktree!.base],
+        with: 'base',
+        files: merged.conflicts,
+        found_at: at.toISOString(),
+      });
   }
   for (const [i, a] of withWork.entries()) {
     for (const b of withWork.slice(i + 1)) {
@@ -61,7 +87,8 @@ export async function findConflicts(agents: AgentRecord[], states: Record<string
       // Work on files the other never touched merges cleanly: no need to ask git.
       if (!sa.changed.some((f) => sb.changed.includes(f))) continue;
       const merged = await onMachine(machineOf(a), () => cached(cache, a.worktree!.repo, sa.snapshot, sb.snapshot));
-      if (!merged.clean) found.push({ agents: [a.name, b.name], with: 'agent', files: merged.conflicts, found_at: at.toISOString() });
+      if (!merged.clean)
+        found.push({ agents: [a.name, b.name], with: 'agent', files: merged.conflicts, found_at: at.toISOString() });
     }
   }
   return found;
@@ -69,7 +96,8 @@ export async function findConflicts(agents: AgentRecord[], states: Record<string
 
 /** A conflict in words: "worker-1 and worker-3 both change src/api.ts: conflict in lines 3-5 (as worker-1 has it)". */
 export function describeConflict(c: ConflictRecord): string {
-  const who = c.with === 'base' ? `${c.agents[0]}'s work and its base ${c.agents[1]}` : `${c.agents[0]} and ${c.agents[1]}`;
+  const who =
+    c.with === 'base' ? `${c.agents[0]}'s work and its base ${c.agents[1]}` : `${c.agents[0]} and ${c.agents[1]}`;
   const files = c.files.map((f) => {
     const lines = f.lines.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(', ');
     return `${f.path}${f.kind === 'content' || f.kind === 'contents' ? (lines ? `: conflict in line${f.lines.length === 1 && f.lines[0]![0] === f.lines[0]![1] ? '' : 's'} ${lines} (as ${c.agents[0]} has it)` : '') : ` (${f.kind})`}`;

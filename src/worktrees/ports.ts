@@ -11,7 +11,8 @@ import { storeFile } from '../store/paths.js';
 import { OrchestratorError } from '../core/errors.js';
 
 /** Where leases live: one folder per user on this machine (ORCH_PORTS_DIR overrides it). */
-export const portsDir = (): string => process.env.ORCH_PORTS_DIR || join(tmpdir(), `claude-orchestrator-${process.getuid?.() ?? 'user'}`, 'ports');
+export const portsDir = (): string =>
+  process.env.ORCH_PORTS_DIR || join(tmpdir(), `claude-orchestrator-${process.getuid?.() ?? 'user'}`, 'ports');
 
 /** The range blocks are taken from: below Linux's ephemeral ports (32768 and up), so no client socket takes them. */
 export function portRange(): { first: number; last: number } {
@@ -23,19 +24,31 @@ export function portRange(): { first: number; last: number } {
   return m ? { first: Number(m[1]), last: Number(m[2]) } : { first: 20000, last: 32767 };
 }
 
-export interface PortLease { first: number; count: number; state_dir: string; agent: string; at: string }
+export interface PortLease {
+  first: number;
+  count: number;
+  state_dir: string;
+  agent: string;
+  at: string;
+}
 
 const leaseFile = (first: number): string => join(portsDir(), `${first}.json`);
 
 function readLease(file: string): PortLease | undefined {
-  try { return JSON.parse(readFileSync(file, 'utf8')) as PortLease; } catch { return undefined; }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PortLease;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A lease whose session can no longer come back: its state directory is gone or its session ended. */
 function stale(lease: PortLease): boolean {
   if (!existsSync(lease.state_dir)) return true;
   try {
-    const data = JSON.parse(readFileSync(storeFile(lease.state_dir), 'utf8')) as { session?: { ended_at?: string | null } | null };
+    const data = JSON.parse(readFileSync(storeFile(lease.state_dir), 'utf8')) as {
+      session?: { ended_at?: string | null } | null;
+    };
     return Boolean(data.session?.ended_at);
   } catch {
     // No store yet (a start in progress) or one being written: not stale.
@@ -79,12 +92,17 @@ export async function leasePorts(stateDir: string, agent: string, count: number)
  * Blocks for several agents of one session: the leases are read, and each other session looked at,
  * once for all of them (a start of 16 agents read every lease 16 times).
  */
-export async function leaseAllPorts(stateDir: string, wants: readonly { agent: string; count: number }[]): Promise<Map<string, number[]>> {
+export async function leaseAllPorts(
+  stateDir: string,
+  wants: readonly { agent: string; count: number }[],
+): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
   if (!wants.some((w) => w.count > 0)) return out;
   mkdirSync(portsDir(), { recursive: true });
   const { first, last } = portRange();
-  const leases = readdirSync(portsDir()).filter((f) => /^\d+\.json$/.test(f)).map((f) => ({ file: join(portsDir(), f), lease: readLease(join(portsDir(), f)) }));
+  const leases = readdirSync(portsDir())
+    .filter((f) => /^\d+\.json$/.test(f))
+    .map((f) => ({ file: join(portsDir(), f), lease: readLease(join(portsDir(), f)) }));
   const wanted = new Map(wants.map((w) => [w.agent, w.count]));
   const ours = (l: PortLease | undefined): boolean => l?.state_dir === stateDir && wanted.has(l.agent);
   const staleBySession = new Map<string, boolean>();
@@ -93,11 +111,17 @@ export async function leaseAllPorts(stateDir: string, wants: readonly { agent: s
     if (!l.lease) continue;
     if (ours(l.lease)) {
       // Kept when it still has the size the layout asks for; a block of another size is given back.
-      if (l.lease.count === wanted.get(l.lease.agent) && !out.has(l.lease.agent)) { out.set(l.lease.agent, range(l.lease.first, l.lease.count)); for (const p of out.get(l.lease.agent)!) taken.add(p); } else rmSync(l.file, { force: true });
+      if (l.lease.count === wanted.get(l.lease.agent) && !out.has(l.lease.agent)) {
+        out.set(l.lease.agent, range(l.lease.first, l.lease.count));
+        for (const p of out.get(l.lease.agent)!) taken.add(p);
+      } else rmSync(l.file, { force: true });
       continue;
     }
     if (!staleBySession.has(l.lease.state_dir)) staleBySession.set(l.lease.state_dir, stale(l.lease));
-    if (staleBySession.get(l.lease.state_dir)) { rmSync(l.file, { force: true }); continue; }
+    if (staleBySession.get(l.lease.state_dir)) {
+      rmSync(l.file, { force: true });
+      continue;
+    }
     for (let p = l.lease.first; p < l.lease.first + l.lease.count; p++) taken.add(p);
   }
   for (const { agent, count } of wants) {
@@ -107,8 +131,21 @@ export async function leaseAllPorts(stateDir: string, wants: readonly { agent: s
   return out;
 }
 
-async function claimBlock(stateDir: string, agent: string, count: number, first: number, last: number, taken: Set<number>): Promise<number[]> {
-  const lease = (start: number): PortLease => ({ first: start, count, state_dir: stateDir, agent, at: new Date().toISOString() });
+async function claimBlock(
+  stateDir: string,
+  agent: string,
+  count: number,
+  first: number,
+  last: number,
+  taken: Set<number>,
+): Promise<number[]> {
+  const lease = (start: number): PortLease => ({
+    first: start,
+    count,
+    state_dir: stateDir,
+    agent,
+    at: new Date().toISOString(),
+  });
   for (let start = Math.ceil(first / count) * count; start + count - 1 <= last; start += count) {
     if (range(start, count).some((p) => taken.has(p))) continue;
     if (existsSync(leaseFile(start))) continue;
@@ -118,7 +155,9 @@ async function claimBlock(stateDir: string, agent: string, count: number, first:
       return range(start, count);
     }
   }
-  throw new OrchestratorError(`no block of ${count} free TCP ports is left in ${first}-${last} (leases in ${portsDir()}); end sessions you no longer need, or set ORCH_PORT_RANGE`);
+  throw new OrchestratorError(
+    `no block of ${count} free TCP ports is left in ${first}-${last} (leases in ${portsDir()}); end sessions you no longer need, or set ORCH_PORT_RANGE`,
+  );
 }
 
 const range = (start: number, count: number): number[] => Array.from({ length: count }, (_, i) => start + i);

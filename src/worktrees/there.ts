@@ -4,14 +4,21 @@ import { OrchestratorError } from '../core/errors.js';
 import { currentMachine, gitOk } from '../git/git.js';
 
 /** What a path holds: a file's sha256, or a symlink's target. */
-export interface Held { path: string; sha256?: string; target?: string }
+export interface Held {
+  path: string;
+  sha256?: string;
+  target?: string;
+}
 
 /** Runs a script there with its arguments (sh -c SCRIPT sh ARGS...). */
 export async function sh(script: string, args: readonly string[], input?: string): Promise<string> {
   const shell = currentMachine();
   if (!shell) throw new OrchestratorError('worktrees/there: no host to run on (a bug: expected onMachine)');
   const r = await shell.run(['sh', '-c', script, 'sh', ...args], input);
-  if (r.exitCode !== 0) throw new OrchestratorError(`on ${shell.key.replace(/:$/, '')}: ${r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`}`);
+  if (r.exitCode !== 0)
+    throw new OrchestratorError(
+      `on ${shell.key.replace(/:$/, '')}: ${r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`}`,
+    );
   return r.stdout;
 }
 
@@ -33,4 +40,3 @@ export async function entriesThere(worktree: string, rels: readonly string[]): P
 
 /** The worktree's own git directory there (where the record of copies lives). */
 export const gitDirThere = (worktree: string): Promise<string> => gitOk(worktree, ['rev-parse', '--absolute-git-dir']);
-

@@ -16,12 +16,19 @@ import { browserForTest } from '../helpers/browser.js';
 import { childrenOf, processesOf } from '../../src/session/processes.js';
 import { approvalHookFile } from '../../src/store/paths.js';
 
-const orch = (live: LiveSession) => (args: string[]) => run(orchestrateScript, [...args, '--state', live.state], { env: live.env });
-const pending = (live: LiveSession): ApprovalRecord[] => Object.values(live.store().approvals ?? {}).filter((r) => r.state === 'pending');
-const waitPending = (live: LiveSession, what: string): Promise<ApprovalRecord> => retryUntil(() => pending(live)[0], 60_000, `a pending request (${what})`);
+const orch = (live: LiveSession) => (args: string[]) =>
+  run(orchestrateScript, [...args, '--state', live.state], { env: live.env });
+const pending = (live: LiveSession): ApprovalRecord[] =>
+  Object.values(live.store().approvals ?? {}).filter((r) => r.state === 'pending');
+const waitPending = (live: LiveSession, what: string): Promise<ApprovalRecord> =>
+  retryUntil(() => pending(live)[0], 60_000, `a pending request (${what})`);
 
-test('a permission request waits in the store; approve runs it, deny blocks it and Claude is told, --always allows it from then on, the pane counts too', { timeout: 300_000 }, async (t) => {
-  const live = await startLiveSession(t, { layout: writeLayout(t, 'session: perms\nwindows:\n  - panes:\n      - agent: w1\n') });
+test('a permission request waits in the store; approve runs it, deny blocks it and Claude is told, --always allows it from then on, the pane counts too', {
+  timeout: 300_000,
+}, async (t) => {
+  const live = await startLiveSession(t, {
+    layout: writeLayout(t, 'session: perms\nwindows:\n  - panes:\n      - agent: w1\n'),
+  });
   const o = orch(live);
   await live.waitFor('w1', (a) => a.status === 'idle', 'idle', 120_000);
   const file = (name: string): string => join(live.project, name);
@@ -59,7 +66,11 @@ test('a permission request waits in the store; approve runs it, deny blocks it a
   await waitPending(live, 'touch c.txt');
   assert.equal((await o(['approve', 'w1', '--always'])).exitCode, 0);
   await o(['wait', third, '--timeout', '60']);
-  await retryUntil(() => live.store().policy?.w1?.allow.includes(`Bash(touch ${file('c.txt')})`), 10_000, 'the rule added');
+  await retryUntil(
+    () => live.store().policy?.w1?.allow.includes(`Bash(touch ${file('c.txt')})`),
+    10_000,
+    'the rule added',
+  );
   const fourth = (await o(['dispatch', 'w1', `[[bash touch ${file('c.txt')}]] once more`])).stdout.trim();
   assert.equal((await o(['wait', fourth, '--timeout', '60'])).exitCode, 0);
   const byRule = Object.values(live.store().approvals!).at(-1)!;
@@ -68,16 +79,32 @@ test('a permission request waits in the store; approve runs it, deny blocks it a
   // Answered in the pane (1. Yes): the request leaves the queue.
   const fifth = (await o(['dispatch', 'w1', `[[bash touch ${file('d.txt')}]]`])).stdout.trim();
   const inPane = await waitPending(live, 'touch d.txt');
-  await retryUntil(async () => /Do you want to proceed\?/.test(await live.server.cmd(['capture-pane', '-p', '-t', waiting.pane])), 10_000, 'the dialog in the pane');
+  await retryUntil(
+    async () => /Do you want to proceed\?/.test(await live.server.cmd(['capture-pane', '-p', '-t', waiting.pane])),
+    10_000,
+    'the dialog in the pane',
+  );
   await live.server.cmd(['send-keys', '-t', waiting.pane, 'Enter']);
   assert.equal((await o(['wait', fifth, '--timeout', '60'])).exitCode, 0);
   assert.ok(existsSync(file('d.txt')));
-  const answered = await retryUntil(() => { const r = live.store().approvals![inPane.id]!; return r.state !== 'pending' && r; }, 10_000, 'settled');
+  const answered = await retryUntil(
+    () => {
+      const r = live.store().approvals![inPane.id]!;
+      return r.state !== 'pending' && r;
+    },
+    10_000,
+    'settled',
+  );
   assert.deepEqual([answered.state, answered.by], ['answered', 'the pane']);
 });
 
-test('layout rules allow and deny without anyone, each with its rule; a request nobody answers falls back to the dialog', { timeout: 300_000 }, async (t) => {
-  const live = await startLiveSession(t, { layout: writeLayout(t, `session: policy
+test('layout rules allow and deny without anyone, each with its rule; a request nobody answers falls back to the dialog', {
+  timeout: 300_000,
+}, async (t) => {
+  const live = await startLiveSession(t, {
+    layout: writeLayout(
+      t,
+      `session: policy
 approvals:
   timeout: 3
 defaults:
@@ -86,7 +113,9 @@ defaults:
 windows:
   - panes:
       - agent: w1
-`) });
+`,
+    ),
+  });
   const o = orch(live);
   await live.waitFor('w1', (a) => a.status === 'idle', 'idle', 120_000);
   const file = join(live.project, 'x.txt');
@@ -103,11 +132,22 @@ windows:
   assert.equal(compound.exitCode, 0, compound.stderr);
   assert.ok(existsSync(dir), 'the rm -rf after the allowed echo did not run');
   const decisions = Object.values(live.store().approvals!).map((r) => [r.summary.split(' ')[0], r.state, r.by, r.rule]);
-  assert.deepEqual(decisions, [['Bash(touch', 'allowed', 'policy', 'Bash(touch:*)'], ['Bash(rm', 'denied', 'policy', 'Bash(rm:*)'], ['Bash(echo', 'denied', 'policy', 'Bash(rm -rf:*)']]);
+  assert.deepEqual(decisions, [
+    ['Bash(touch', 'allowed', 'policy', 'Bash(touch:*)'],
+    ['Bash(rm', 'denied', 'policy', 'Bash(rm:*)'],
+    ['Bash(echo', 'denied', 'policy', 'Bash(rm -rf:*)'],
+  ]);
 
   const task = (await o(['dispatch', 'w1', `[[bash mkdir ${join(live.project, 'y')}]]`])).stdout.trim();
   const request = await waitPending(live, 'mkdir');
-  const timedOut = await retryUntil(() => { const r = live.store().approvals![request.id]!; return r.state === 'timed_out' && r; }, 20_000, 'timed out');
+  const timedOut = await retryUntil(
+    () => {
+      const r = live.store().approvals![request.id]!;
+      return r.state === 'timed_out' && r;
+    },
+    20_000,
+    'timed out',
+  );
   assert.match(timedOut.message!, /Claude's own dialog in the pane decides/);
   // Not allowed by default: the dialog is still up, the agent still waits, nothing ran.
   const pane = live.store().agents.w1!.pane;
@@ -119,7 +159,9 @@ windows:
 });
 
 test('an Allow clicked on the dashboard in chromium lets the agent go on at once', { timeout: 240_000 }, async (t) => {
-  const live = await startLiveSession(t, { layout: writeLayout(t, 'session: permsweb\nwindows:\n  - panes:\n      - agent: w1\n') });
+  const live = await startLiveSession(t, {
+    layout: writeLayout(t, 'session: permsweb\nwindows:\n  - panes:\n      - agent: w1\n'),
+  });
   const o = orch(live);
   await live.waitFor('w1', (a) => a.status === 'idle', 'idle', 120_000);
   const info = await retryUntil(() => readDashboardInfo(live.state), 30_000, 'the dashboard');
@@ -134,18 +176,30 @@ test('an Allow clicked on the dashboard in chromium lets the agent go on at once
   await item.locator('button.allow').click();
   assert.equal((await o(['wait', task, '--timeout', '60'])).exitCode, 0);
   assert.ok(existsSync(file), 'the command ran');
-  assert.deepEqual([live.store().approvals![request.id]!.state, live.store().approvals![request.id]!.by], ['allowed', 'dashboard']);
+  assert.deepEqual(
+    [live.store().approvals![request.id]!.state, live.store().approvals![request.id]!.by],
+    ['allowed', 'dashboard'],
+  );
   await page.locator('#approvals-section').waitFor({ state: 'hidden', timeout: 15_000 });
 });
 
-test('a claude killed while its permission request waits: its hook stops at once and the request is withdrawn, not left pending', { timeout: 240_000 }, async (t) => {
-  const live = await startLiveSession(t, { layout: writeLayout(t, 'session: permskill\nwindows:\n  - panes:\n      - agent: w1\n') });
+test('a claude killed while its permission request waits: its hook stops at once and the request is withdrawn, not left pending', {
+  timeout: 240_000,
+}, async (t) => {
+  const live = await startLiveSession(t, {
+    layout: writeLayout(t, 'session: permskill\nwindows:\n  - panes:\n      - agent: w1\n'),
+  });
   const o = orch(live);
   await live.waitFor('w1', (a) => a.status === 'idle', 'idle', 120_000);
   await o(['dispatch', 'w1', `[[bash touch ${join(live.project, 'k.txt')}]]`]);
   const request = await waitPending(live, 'touch k.txt');
-  const hooks = (): number[] => processesOf(live.state).filter((p) => p.command.includes(approvalHookFile(live.state))).map((p) => p.pid);
-  t.after(() => { for (const pid of hooks()) process.kill(pid, 'SIGKILL'); });
+  const hooks = (): number[] =>
+    processesOf(live.state)
+      .filter((p) => p.command.includes(approvalHookFile(live.state)))
+      .map((p) => p.pid);
+  t.after(() => {
+    for (const pid of hooks()) process.kill(pid, 'SIGKILL');
+  });
   assert.notDeepEqual(hooks(), [], 'the hook waits');
   // The pane runs the launch script; its child is claude.
   const panePid = Number((await live.server.panes()).find((p) => p.pane_id === live.store().agents.w1!.pane)!.pane_pid);
@@ -155,8 +209,18 @@ test('a claude killed while its permission request waits: its hook stops at once
   const killedAt = Date.now();
   await retryUntil(() => hooks().length === 0, 10_000, 'the hook gone');
   assert.ok(Date.now() - killedAt < 3000, `the hook stopped ${Date.now() - killedAt} ms after claude was killed`);
-  const withdrawn = await retryUntil(() => { const r = live.store().approvals![request.id]!; return r.state !== 'pending' && r; }, 10_000, 'settled');
-  assert.deepEqual([withdrawn.state, withdrawn.message], ['withdrawn', 'withdrawn: its claude exited before anyone decided']);
+  const withdrawn = await retryUntil(
+    () => {
+      const r = live.store().approvals![request.id]!;
+      return r.state !== 'pending' && r;
+    },
+    10_000,
+    'settled',
+  );
+  assert.deepEqual(
+    [withdrawn.state, withdrawn.message],
+    ['withdrawn', 'withdrawn: its claude exited before anyone decided'],
+  );
   assert.equal((await o(['approvals'])).stdout.includes(request.id), false, 'not listed as waiting');
   const approve = await o(['approve', request.id]);
   assert.equal(approve.exitCode, 1);

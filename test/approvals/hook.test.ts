@@ -28,11 +28,29 @@ c.stdin.end(JSON.stringify({ hook_event_name: 'PermissionRequest', tool_name: 'B
 setInterval(() => {}, 1000);`;
 
 /** The live processes running this hook script (the sh -c around it included). */
-const hookProcesses = (script: string): number[] => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => {
-  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(script) && alive(pid); } catch { return false; }
-});
+const hookProcesses = (script: string): number[] =>
+  readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(script) && alive(pid);
+      } catch {
+        return false;
+      }
+    });
 
-const lines = (file: string): StatusLine[] => { try { return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as StatusLine); } catch { return []; } };
+const lines = (file: string): StatusLine[] => {
+  try {
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as StatusLine);
+  } catch {
+    return [];
+  }
+};
 
 /** A stand-in claude with its hook waiting on a request; returns what to look at. */
 async function asking(t: TestContext, viaShell: boolean) {
@@ -42,10 +60,23 @@ async function asking(t: TestContext, viaShell: boolean) {
   const decisions = join(state, 'approvals');
   mkdirSync(decisions);
   const argv = ['/bin/sh', script, status, decisions, '300'];
-  const claude = spawn(process.execPath, ['-e', FAKE_CLAUDE], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HOOK_ARGV: JSON.stringify(argv), HOOK_COMMAND: quoteArgv(argv), VIA_SHELL: viaShell ? '1' : '0' } });
+  const claude = spawn(process.execPath, ['-e', FAKE_CLAUDE], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      HOOK_ARGV: JSON.stringify(argv),
+      HOOK_COMMAND: quoteArgv(argv),
+      VIA_SHELL: viaShell ? '1' : '0',
+    },
+  });
   let out = '';
-  claude.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-  t.after(() => { claude.kill('SIGKILL'); for (const pid of hookProcesses(script)) process.kill(pid, 'SIGKILL'); });
+  claude.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  t.after(() => {
+    claude.kill('SIGKILL');
+    for (const pid of hookProcesses(script)) process.kill(pid, 'SIGKILL');
+  });
   const request = await retryUntil(() => lines(status)[0]?.request, 5000, 'the request line');
   return { claude, script, status, request, decisions, output: () => out };
 }
@@ -58,7 +89,7 @@ for (const viaShell of [true, false]) {
     assert.notDeepEqual(hookProcesses(a.script), [], 'still waiting for a decision');
     const answer = '{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}';
     writeFileSync(join(a.decisions, `${a.request}.json`), answer);
-    await retryUntil(() => a.output() === answer, 5000, 'the decision on claude\'s side');
+    await retryUntil(() => a.output() === answer, 5000, "the decision on claude's side");
     await retryUntil(() => hookProcesses(a.script).length === 0, 5000, 'the hook done');
     assert.equal(lines(a.status).length, 1, 'nothing but the request');
   });
@@ -76,15 +107,28 @@ for (const viaShell of [true, false]) {
   });
 }
 
-test('the recorder withdraws a request whose claude is gone (its hook\'s line, or its exit); one answered in the pane stays answered', (t) => {
+test("the recorder withdraws a request whose claude is gone (its hook's line, or its exit); one answered in the pane stays answered", (t) => {
   const state = tempDir(t);
   const data = { agents: { w1: { name: 'w1', cwd: '/' } }, approvals: {} } as unknown as StoreData;
-  const ask = (request: string, at: number): void => { approvalOnEvent(data, state, 'w1', { at, request, event: { hook_event_name: 'PermissionRequest', tool_name: 'Bash', tool_input: { command: 'ls' } } }); };
+  const ask = (request: string, at: number): void => {
+    approvalOnEvent(data, state, 'w1', {
+      at,
+      request,
+      event: { hook_event_name: 'PermissionRequest', tool_name: 'Bash', tool_input: { command: 'ls' } },
+    });
+  };
   ask('q1', 1000);
   assert.equal(data.approvals!.q1!.state, 'pending');
-  const said = approvalOnEvent(data, state, 'w1', { at: 2000, request: 'q1', event: { hook_event_name: 'PermissionWithdrawn', reason: 'its claude exited' } });
+  const said = approvalOnEvent(data, state, 'w1', {
+    at: 2000,
+    request: 'q1',
+    event: { hook_event_name: 'PermissionWithdrawn', reason: 'its claude exited' },
+  });
   assert.match(said!, /permission request q1 withdrawn \(Bash\(ls\)\): its claude exited/);
-  assert.deepEqual([data.approvals!.q1!.state, data.approvals!.q1!.message, data.approvals!.q1!.decided_at], ['withdrawn', 'withdrawn: its claude exited before anyone decided', new Date(2000).toISOString()]);
+  assert.deepEqual(
+    [data.approvals!.q1!.state, data.approvals!.q1!.message, data.approvals!.q1!.decided_at],
+    ['withdrawn', 'withdrawn: its claude exited before anyone decided', new Date(2000).toISOString()],
+  );
   ask('q2', 3000);
   approvalOnEvent(data, state, 'w1', { at: 4000, event: { hook_event_name: 'ProcessExit', exit_code: 137 } });
   assert.equal(data.approvals!.q2!.state, 'withdrawn');

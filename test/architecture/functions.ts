@@ -6,10 +6,21 @@ import { SyntaxKind, type Node } from 'typescript/unstable/ast';
 import { join, relative } from 'node:path';
 
 /** A function, method, accessor or arrow: where its body starts (file:line), its name, and how many lines the body spans. */
-export interface FunctionLength { at: string; name: string; lines: number }
+export interface FunctionLength {
+  at: string;
+  name: string;
+  lines: number;
+}
 
-const FUNCTIONS = new Set([SyntaxKind.FunctionDeclaration, SyntaxKind.FunctionExpression, SyntaxKind.ArrowFunction, SyntaxKind.MethodDeclaration,
-  SyntaxKind.Constructor, SyntaxKind.GetAccessor, SyntaxKind.SetAccessor]);
+const FUNCTIONS = new Set([
+  SyntaxKind.FunctionDeclaration,
+  SyntaxKind.FunctionExpression,
+  SyntaxKind.ArrowFunction,
+  SyntaxKind.MethodDeclaration,
+  SyntaxKind.Constructor,
+  SyntaxKind.GetAccessor,
+  SyntaxKind.SetAccessor,
+]);
 
 /** The functions of root/src/ (the project of root/tsconfig.json) whose bodies span more than `over` lines. */
 export function longFunctions(root: string, over: number): FunctionLength[] {
@@ -45,5 +56,11 @@ function nameOf(node: Node): string {
     const name = (n as (Node & { name?: Node & { text?: string } }) | undefined)?.name;
     return typeof name?.text === 'string' ? name.text : undefined;
   };
-  return named(node) ?? (node.parent?.kind === SyntaxKind.VariableDeclaration || node.parent?.kind === SyntaxKind.PropertyAssignment ? named(node.parent) : undefined) ?? '(anonymous)';
+  return (
+    named(node) ??
+    (node.parent?.kind === SyntaxKind.VariableDeclaration || node.parent?.kind === SyntaxKind.PropertyAssignment
+      ? named(node.parent)
+      : undefined) ??
+    '(anonymous)'
+  );
 }

@@ -6,17 +6,22 @@ import { dirname, join, relative, resolve } from 'node:path';
 /** Module path (relative to the root, e.g. "src/tasks/tasks.ts") -> the modules it imports. */
 export type ImportGraph = Map<string, string[]>;
 
-const IMPORT = /(?:^|[^\w.])(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|[^\w.])(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.m?ts$/.test(e.name) ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : /\.m?ts$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Reads every .ts module under root/dir and what of it each imports. */
 export function importGraph(root: string, dir = 'src'): ImportGraph {
   const graph: ImportGraph = new Map();
   for (const file of sources(join(root, dir))) {
-    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const text = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
     const targets = new Set<string>();
     for (const [, a, b] of text.matchAll(IMPORT)) {
       const spec = a ?? b ?? '';
@@ -40,14 +45,22 @@ export function cycles(graph: ImportGraph): string[][] {
   for (const start of graph.keys()) {
     if (indexOf.has(start)) continue;
     const frames: { node: string; next: number }[] = [{ node: start, next: 0 }];
-    indexOf.set(start, index); low.set(start, index); index++; stack.push(start); onStack.add(start);
+    indexOf.set(start, index);
+    low.set(start, index);
+    index++;
+    stack.push(start);
+    onStack.add(start);
     while (frames.length) {
       const frame = frames.at(-1)!;
       const edges = (graph.get(frame.node) ?? []).filter((n) => graph.has(n));
       if (frame.next < edges.length) {
         const to = edges[frame.next++]!;
         if (!indexOf.has(to)) {
-          indexOf.set(to, index); low.set(to, index); index++; stack.push(to); onStack.add(to);
+          indexOf.set(to, index);
+          low.set(to, index);
+          index++;
+          stack.push(to);
+          onStack.add(to);
           frames.push({ node: to, next: 0 });
         } else if (onStack.has(to)) {
           low.set(frame.node, Math.min(low.get(frame.node)!, indexOf.get(to)!));
@@ -60,7 +73,11 @@ export function cycles(graph: ImportGraph): string[][] {
       if (low.get(frame.node) === indexOf.get(frame.node)) {
         const component: string[] = [];
         let member: string;
-        do { member = stack.pop()!; onStack.delete(member); component.push(member); } while (member !== frame.node);
+        do {
+          member = stack.pop()!;
+          onStack.delete(member);
+          component.push(member);
+        } while (member !== frame.node);
         if (component.length > 1 || (graph.get(frame.node) ?? []).includes(frame.node)) found.push(component.sort());
       }
     }

@@ -14,11 +14,23 @@ import { privateServer, retryUntil, tempDir } from '../helpers/tmux.js';
 import { detectDialog } from '../../src/drivers/claude/dialogs.js';
 import { mergeJson, type Finding, type JsonPatch } from '../../src/doctor/types.js';
 
-interface Report { ok: boolean; root: string; findings: Finding[] }
-interface Doctor { exitCode: number; stdout: string; stderr: string; report?: Report }
+interface Report {
+  ok: boolean;
+  root: string;
+  findings: Finding[];
+}
+interface Doctor {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  report?: Report;
+}
 
 /** A project folder and a HOME whose ~/.claude.json trusts `trust` (none by default). */
-function setup(t: TestContext, opts: { trust?: 'project' | 'parent' | 'none' } = {}): { project: string; home: string; env: Record<string, string> } {
+function setup(
+  t: TestContext,
+  opts: { trust?: 'project' | 'parent' | 'none' } = {},
+): { project: string; home: string; env: Record<string, string> } {
   const parent = realpathSync(tempDir(t));
   const project = join(parent, 'project');
   mkdirSync(project);
@@ -29,7 +41,13 @@ function setup(t: TestContext, opts: { trust?: 'project' | 'parent' | 'none' } =
 
 /** Runs `orchestrate doctor ...args` with exactly env (nothing from this process's environment). */
 async function doctor(env: Record<string, string>, cwd: string, args: string[] = ['--json']): Promise<Doctor> {
-  const r = await execa(orchestrateScript, ['doctor', ...args], { cwd, env, extendEnv: false, reject: false, stdin: 'ignore' });
+  const r = await execa(orchestrateScript, ['doctor', ...args], {
+    cwd,
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+  });
   const out = { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
   return args.includes('--json') ? { ...out, report: JSON.parse(out.stdout) as Report } : out;
 }
@@ -42,7 +60,11 @@ const finding = (d: Doctor, check: string): Finding => {
 const problems = (d: Doctor): string[] => d.report!.findings.filter((f) => f.status === 'problem').map((f) => f.check);
 const applyPatch = (patch: JsonPatch): void => {
   let base: Record<string, unknown> = {};
-  try { base = JSON.parse(readFileSync(patch.file, 'utf8')) as Record<string, unknown>; } catch { /* created */ }
+  try {
+    base = JSON.parse(readFileSync(patch.file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    /* created */
+  }
   writeFileSync(patch.file, JSON.stringify(mergeJson(base, patch.merge), null, 2));
 };
 
@@ -77,7 +99,10 @@ test('a trusted parent covers the project; an untrusted project is a problem who
   const trust = finding(bad, 'trust');
   assert.ok(trust.fix!.includes(`run \`claude\` once in ${project}`), trust.fix);
   assert.ok(trust.fix!.includes(`"${project}": {\n      "hasTrustDialogAccepted": true`), trust.fix);
-  assert.deepEqual(trust.patch, { file: join(home, '.claude.json'), merge: { projects: { [project]: { hasTrustDialogAccepted: true } } } });
+  assert.deepEqual(trust.patch, {
+    file: join(home, '.claude.json'),
+    merge: { projects: { [project]: { hasTrustDialogAccepted: true } } },
+  });
   const text = await doctor(env, project, []);
   assert.equal(text.exitCode, 1);
   assert.match(text.stdout, /PROBLEM\s+trust/);
@@ -103,7 +128,9 @@ test('onboarding not done and an API key never approved: exact entries, which wo
   assert.deepEqual(problems(d).sort(), ['auth', 'onboarding']);
   const auth = finding(d, 'auth');
   assert.match(auth.summary, /was rejected/);
-  assert.deepEqual(auth.patch!.merge, { customApiKeyResponses: { approved: ['someone-elses-key-20', FAKE_API_KEY.slice(-20)], rejected: [] } });
+  assert.deepEqual(auth.patch!.merge, {
+    customApiKeyResponses: { approved: ['someone-elses-key-20', FAKE_API_KEY.slice(-20)], rejected: [] },
+  });
   assert.ok(auth.fix!.includes(FAKE_API_KEY.slice(-20)));
   assert.ok(finding(d, 'onboarding').fix!.includes('"hasCompletedOnboarding": true'));
   for (const f of d.report!.findings) if (f.patch) applyPatch(f.patch);
@@ -155,7 +182,10 @@ test('a bad layout, claude missing, tmux missing, bypass agents as root', async 
   assert.match(finding(noTmux, 'tmux').fix!, /apt-get install tmux/);
 
   const bypass = join(project, 'bypass.yaml');
-  writeFileSync(bypass, 'windows:\n  - name: a\n    panes:\n      - agent: w\n        permission_mode: bypassPermissions\n');
+  writeFileSync(
+    bypass,
+    'windows:\n  - name: a\n    panes:\n      - agent: w\n        permission_mode: bypassPermissions\n',
+  );
   const { IS_SANDBOX: _, ...notSandboxed } = env;
   const settings = join(env.HOME!, '.claude', 'settings.json');
   writeFileSync(settings, '{}');
@@ -167,7 +197,9 @@ test('a bad layout, claude missing, tmux missing, bypass agents as root', async 
   assert.equal(fixed.exitCode, 0, fixed.stdout);
 });
 
-test('the real claude agrees: the dialogs doctor reports are shown, and its fixes make claude start without them', { timeout: 120_000 }, async (t) => {
+test('the real claude agrees: the dialogs doctor reports are shown, and its fixes make claude start without them', {
+  timeout: 120_000,
+}, async (t) => {
   const { project, home, env } = setup(t, { trust: 'none' });
   const config = JSON.parse(readFileSync(join(home, '.claude.json'), 'utf8')) as Record<string, unknown>;
   config.customApiKeyResponses = { approved: [], rejected: [] };
@@ -192,6 +224,13 @@ test('the real claude agrees: the dialogs doctor reports are shown, and its fixe
   for (const f of d.report!.findings) if (f.patch) applyPatch(f.patch);
   assert.equal((await doctor(env, project, ['--json', '--layout', layout])).exitCode, 0);
   await server.cmd(['respawn-pane', '-k', '-t', 'doc', ...launch]);
-  const ready = await retryUntil(async () => { const s = await screen(); return /\? for shortcuts/.test(s) && s; }, 45_000, 'claude ready');
+  const ready = await retryUntil(
+    async () => {
+      const s = await screen();
+      return /\? for shortcuts/.test(s) && s;
+    },
+    45_000,
+    'claude ready',
+  );
   assert.equal(detectDialog(ready), undefined);
 });

@@ -25,7 +25,11 @@ test('dashboard: on 127.0.0.1 without a token it answers loopback names only, sa
   assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
   assert.equal(page.headers['x-content-type-options'], 'nosniff');
   assert.equal((await request(d.port, '/', { headers: { Host: `localhost:${d.port}` } })).status, 200);
-  assert.equal((await request(d.port, '/', { headers: { Host: 'localhost:9999' } })).status, 200, 'an SSH tunnel may use another local port');
+  assert.equal(
+    (await request(d.port, '/', { headers: { Host: 'localhost:9999' } })).status,
+    200,
+    'an SSH tunnel may use another local port',
+  );
   assert.equal((await request(d.port, '/', { headers: { Host: `[::1]:${d.port}` } })).status, 200);
   // DNS rebinding: a page on another site whose name now points at 127.0.0.1.
   const rebound = await request(d.port, '/api/state', { headers: { Host: `evil.example:${d.port}` } });
@@ -34,8 +38,15 @@ test('dashboard: on 127.0.0.1 without a token it answers loopback names only, sa
   assert.equal((await request(d.port, '/events', { headers: { Host: 'evil.example' } })).status, 403);
   // Cross-origin reads by another site's script.
   assert.equal((await request(d.port, '/api/state', { headers: { Origin: 'http://evil.example' } })).status, 403);
-  assert.equal((await request(d.port, '/api/state', { headers: { Origin: `http://127.0.0.1:${d.port}` } })).status, 200);
-  const dispatch = await request(d.port, '/api/dispatch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"agent":"lead","prompt":"x"}' });
+  assert.equal(
+    (await request(d.port, '/api/state', { headers: { Origin: `http://127.0.0.1:${d.port}` } })).status,
+    200,
+  );
+  const dispatch = await request(d.port, '/api/dispatch', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{"agent":"lead","prompt":"x"}',
+  });
   assert.equal(dispatch.status, 403);
   assert.match(dispatch.body, /actions are off/);
   assert.equal((await request(d.port, '/api/state', { method: 'DELETE' })).status, 405);
@@ -44,13 +55,28 @@ test('dashboard: on 127.0.0.1 without a token it answers loopback names only, sa
 test('dashboard: with a token every request and event stream needs it; ?token= becomes a strict HttpOnly cookie', async (t) => {
   const token = 'tok-0123456789abcdef';
   const { d } = await dashboard(t, { token });
-  for (const path of ['/', '/app.js', '/style.css', '/api/state', '/events', '/events/pane?agent=lead', '/api/handover?name=a.md', '/nothing']) {
+  for (const path of [
+    '/',
+    '/app.js',
+    '/style.css',
+    '/api/state',
+    '/events',
+    '/events/pane?agent=lead',
+    '/api/handover?name=a.md',
+    '/nothing',
+  ]) {
     const r = await request(d.port, path);
     assert.equal(r.status, 401, `${path} without the token`);
     assert.doesNotMatch(r.body, /demo|tok-0123/, `${path} says nothing of the session or the token`);
   }
-  assert.equal((await request(d.port, '/api/state', { headers: { Authorization: 'Bearer wrong-token-123' } })).status, 401);
-  assert.equal((await request(d.port, '/api/state', { headers: { Cookie: `orch_dash_${d.port}=wrong-token-123` } })).status, 401);
+  assert.equal(
+    (await request(d.port, '/api/state', { headers: { Authorization: 'Bearer wrong-token-123' } })).status,
+    401,
+  );
+  assert.equal(
+    (await request(d.port, '/api/state', { headers: { Cookie: `orch_dash_${d.port}=wrong-token-123` } })).status,
+    401,
+  );
   const login = await request(d.port, `/?token=${token}`);
   assert.equal(login.status, 303);
   assert.equal(login.headers.location, '/', 'the token leaves the address bar');
@@ -62,15 +88,25 @@ test('dashboard: with a token every request and event stream needs it; ?token= b
   assert.match(page.body, /<meta name="orch-csrf" content="[\w-]{20,}">/);
   assert.ok(!page.body.includes(token), 'the page does not contain the token');
   // Any Host name is fine with a token (it is what keeps others out), but never another origin.
-  assert.equal((await request(d.port, '/api/state', { headers: { ...jar, Host: `myserver.example:${d.port}` } })).status, 200);
-  assert.equal((await request(d.port, '/api/state', { headers: { ...jar, Origin: 'http://evil.example' } })).status, 403);
+  assert.equal(
+    (await request(d.port, '/api/state', { headers: { ...jar, Host: `myserver.example:${d.port}` } })).status,
+    200,
+  );
+  assert.equal(
+    (await request(d.port, '/api/state', { headers: { ...jar, Origin: 'http://evil.example' } })).status,
+    403,
+  );
   const stream = await openEvents(d.port, '/events', jar);
   onCleanup(t, () => stream.close());
   assert.equal(stream.status, 200);
   const snapshot = await stream.next((e) => e.event === 'snapshot');
   assert.ok(!snapshot.data.includes(token));
   assert.equal((await openEvents(d.port, '/events')).status, 401);
-  for (const path of ['/app.js', '/api/state']) assert.ok(!(await request(d.port, path, { headers: jar })).body.includes(token), `${path} does not contain the token`);
+  for (const path of ['/app.js', '/api/state'])
+    assert.ok(
+      !(await request(d.port, path, { headers: jar })).body.includes(token),
+      `${path} does not contain the token`,
+    );
 });
 
 test('dashboard: a non-loopback bind without a token generates one and refuses requests without it', async (t) => {
@@ -80,7 +116,10 @@ test('dashboard: a non-loopback bind without a token generates one and refuses r
   const refused = await request(d.port, '/api/state');
   assert.equal(refused.status, 401);
   assert.match(refused.body, /needs its token/);
-  assert.equal((await request(d.port, '/', { headers: { Host: `10.1.2.3:${d.port}`, Accept: 'text/html' } })).status, 401);
+  assert.equal(
+    (await request(d.port, '/', { headers: { Host: `10.1.2.3:${d.port}`, Accept: 'text/html' } })).status,
+    401,
+  );
   assert.equal((await request(d.port, '/api/state', { headers: { Authorization: `Bearer ${d.token}` } })).status, 200);
 });
 
@@ -91,26 +130,47 @@ test('dashboard: the command says which port it took when the asked one is in us
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
   onCleanup(t, () => new Promise<void>((r) => blocker.close(() => r())));
   const busy = (blocker.address() as { port: number }).port;
-  const child = execa(orchestrateScript, ['dashboard', '--state', state, '--port', String(busy), '--host', '0.0.0.0'], { reject: false, env: { ORCH_NO_REBUILD: '1' } });
-  onCleanup(t, async () => { child.kill('SIGTERM'); await child; });
+  const child = execa(orchestrateScript, ['dashboard', '--state', state, '--port', String(busy), '--host', '0.0.0.0'], {
+    reject: false,
+    env: { ORCH_NO_REBUILD: '1' },
+  });
+  onCleanup(t, async () => {
+    child.kill('SIGTERM');
+    await child;
+  });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
   const url = await retryUntil(() => /Dashboard: (http:\S+)/.exec(out)?.[1], 15_000, 'the dashboard to print its URL');
   const taken = Number(new RegExp(`Port ${busy} is in use; took port (\\d+) instead`).exec(out)?.[1]);
   assert.ok(taken > busy, out);
   assert.match(url, new RegExp(`^http://127\\.0\\.0\\.1:${taken}/\\?token=[\\w-]{20,}$`));
   assert.match(out, /every request needs the token \(generated/);
   // The dashboard writes where it is right after it says so.
-  const info = await retryUntil(() => JSON.parse(readFileSync(join(state, 'dashboard.json'), 'utf8')) as { open_url: string; port: number }, 5000, 'dashboard.json');
+  const info = await retryUntil(
+    () => JSON.parse(readFileSync(join(state, 'dashboard.json'), 'utf8')) as { open_url: string; port: number },
+    5000,
+    'dashboard.json',
+  );
   assert.equal(info.open_url, url);
   assert.equal(info.port, taken);
-  const printed = await execa(orchestrateScript, ['dashboard', '--url', '--state', state], { env: { ORCH_NO_REBUILD: '1' } });
+  const printed = await execa(orchestrateScript, ['dashboard', '--url', '--state', state], {
+    env: { ORCH_NO_REBUILD: '1' },
+  });
   assert.equal(printed.stdout.trim(), url);
   child.kill('SIGTERM');
   assert.equal((await child).exitCode, 0);
-  assert.deepEqual(readdirSync(state).filter((f) => f.startsWith('dashboard')), [], 'dashboard.json is removed when it stops');
+  assert.deepEqual(
+    readdirSync(state).filter((f) => f.startsWith('dashboard')),
+    [],
+    'dashboard.json is removed when it stops',
+  );
 
-  const bad = await execa(orchestrateScript, ['dashboard', '--state', state, '--port', 'http'], { reject: false, env: { ORCH_NO_REBUILD: '1' } });
+  const bad = await execa(orchestrateScript, ['dashboard', '--state', state, '--port', 'http'], {
+    reject: false,
+    env: { ORCH_NO_REBUILD: '1' },
+  });
   assert.equal(bad.exitCode, 2);
   assert.match(bad.stderr, /--port must be a port number/);
 });
@@ -128,27 +188,52 @@ test('dashboard: no path reaches a file outside its assets and the handovers fol
   assert.equal(ok.status, 200);
   assert.equal(JSON.parse(ok.body).text, '# Handover\n<b>next</b>: the API\n');
   const attempts = [
-    '/../store.json', '/%2e%2e/store.json', '/app.js/../store.json', '/..%2fstore.json', '/%2E%2E%2Fsecret.md', '/store.json', '/handovers/lead-to-worker.md',
-    '/api/handover?name=../store.json', '/api/handover?name=..%2fsecret.md', '/api/handover?name=%2Fetc%2Fpasswd', '/api/handover?name=link.md',
-    '/api/handover?name=other.md', '/api/handover?name=.', '/api/handover?name=', '//etc/passwd', '/\\..\\store.json',
+    '/../store.json',
+    '/%2e%2e/store.json',
+    '/app.js/../store.json',
+    '/..%2fstore.json',
+    '/%2E%2E%2Fsecret.md',
+    '/store.json',
+    '/handovers/lead-to-worker.md',
+    '/api/handover?name=../store.json',
+    '/api/handover?name=..%2fsecret.md',
+    '/api/handover?name=%2Fetc%2Fpasswd',
+    '/api/handover?name=link.md',
+    '/api/handover?name=other.md',
+    '/api/handover?name=.',
+    '/api/handover?name=',
+    '//etc/passwd',
+    '/\\..\\store.json',
   ];
   for (const path of attempts) {
     const r = await request(d.port, path, { headers: auth });
     assert.equal(r.status, 404, path);
     assert.doesNotMatch(r.body, /SECRET-OUTSIDE|"cursors"|root:x:0/, path);
   }
-  const listed = JSON.parse((await request(d.port, '/api/state', { headers: auth })).body).view.handovers.map((h: { name: string }) => h.name);
+  const listed = JSON.parse((await request(d.port, '/api/state', { headers: auth })).body).view.handovers.map(
+    (h: { name: string }) => h.name,
+  );
   assert.deepEqual(listed, ['lead-to-worker.md'], 'links are not listed');
 });
 
-test('dashboard: actions need the page\'s CSRF header, JSON and the same origin; a dispatch becomes an inbox request', async (t) => {
+test("dashboard: actions need the page's CSRF header, JSON and the same origin; a dispatch becomes an inbox request", async (t) => {
   const token = 'tok-actions-1234567';
   // A recorder that is alive (this process), so that a dispatch is accepted.
-  const { d, state } = await dashboard(t, { token, data: fixtureStore({ recorder: { pid: process.pid, started_at: new Date().toISOString() } }) });
+  const { d, state } = await dashboard(t, {
+    token,
+    data: fixtureStore({ recorder: { pid: process.pid, started_at: new Date().toISOString() } }),
+  });
   const jar = { Cookie: `orch_dash_${d.port}=${token}` };
   const csrf = /name="orch-csrf" content="([^"]+)"/.exec((await request(d.port, '/', { headers: jar })).body)![1]!;
-  const post = (headers: Record<string, string>, body = JSON.stringify({ agent: 'worker-1', prompt: 'write the tests' })) =>
-    request(d.port, '/api/dispatch', { method: 'POST', headers: { ...jar, 'Content-Type': 'application/json', ...headers }, body });
+  const post = (
+    headers: Record<string, string>,
+    body = JSON.stringify({ agent: 'worker-1', prompt: 'write the tests' }),
+  ) =>
+    request(d.port, '/api/dispatch', {
+      method: 'POST',
+      headers: { ...jar, 'Content-Type': 'application/json', ...headers },
+      body,
+    });
   assert.equal((await post({})).status, 403, 'the cookie alone (what a forged form would send) is not enough');
   assert.equal((await post({ 'X-Orch-Csrf': 'guess' })).status, 403);
   assert.equal((await post({ 'X-Orch-Csrf': csrf, Origin: 'http://evil.example' })).status, 403);
@@ -157,8 +242,17 @@ test('dashboard: actions need the page\'s CSRF header, JSON and the same origin;
   assert.equal((await post({ 'X-Orch-Csrf': csrf }, '{"agent":"nobody","prompt":"x"}')).status, 400);
   assert.equal((await post({ 'X-Orch-Csrf': csrf }, '{"agent":"lead","prompt":"   "}')).status, 400);
   assert.equal((await post({ 'X-Orch-Csrf': csrf }, 'not json')).status, 400);
-  assert.equal((await post({ 'X-Orch-Csrf': csrf }, JSON.stringify({ agent: 'lead', prompt: 'x'.repeat(70_000) }))).status, 400);
-  const requests = (): string[] => { try { return readdirSync(inboxDir(state)).filter((f) => f.endsWith('.json')); } catch { return []; } };
+  assert.equal(
+    (await post({ 'X-Orch-Csrf': csrf }, JSON.stringify({ agent: 'lead', prompt: 'x'.repeat(70_000) }))).status,
+    400,
+  );
+  const requests = (): string[] => {
+    try {
+      return readdirSync(inboxDir(state)).filter((f) => f.endsWith('.json'));
+    } catch {
+      return [];
+    }
+  };
   assert.deepEqual(requests(), [], 'nothing refused reached the inbox');
 
   const accepted = await post({ 'X-Orch-Csrf': csrf, Origin: `http://127.0.0.1:${d.port}` });
@@ -167,11 +261,22 @@ test('dashboard: actions need the page\'s CSRF header, JSON and the same origin;
   const files = requests();
   assert.equal(files.length, 1);
   const req = JSON.parse(readFileSync(join(inboxDir(state), files[0]!), 'utf8'));
-  assert.deepEqual({ kind: req.kind, id: req.id, prompt: req.prompt, target: req.target, by: req.by }, { kind: 'dispatch', id, prompt: 'write the tests', target: { agent: 'worker-1' }, by: 'dashboard' });
+  assert.deepEqual(
+    { kind: req.kind, id: req.id, prompt: req.prompt, target: req.target, by: req.by },
+    { kind: 'dispatch', id, prompt: 'write the tests', target: { agent: 'worker-1' }, by: 'dashboard' },
+  );
   // A script that sends the token itself needs no page header.
-  const scripted = await request(d.port, '/api/dispatch', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{"any":true,"prompt":"anyone"}' });
+  const scripted = await request(d.port, '/api/dispatch', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: '{"any":true,"prompt":"anyone"}',
+  });
   assert.equal(scripted.status, 202, scripted.body);
-  const cancel = await request(d.port, '/api/cancel', { method: 'POST', headers: { ...jar, 'Content-Type': 'application/json', 'X-Orch-Csrf': csrf }, body: '{"task":"t-none"}' });
+  const cancel = await request(d.port, '/api/cancel', {
+    method: 'POST',
+    headers: { ...jar, 'Content-Type': 'application/json', 'X-Orch-Csrf': csrf },
+    body: '{"task":"t-none"}',
+  });
   assert.equal(cancel.status, 400);
   assert.match(JSON.parse(cancel.body).error, /no task "t-none"/);
 });
@@ -179,11 +284,19 @@ test('dashboard: actions need the page\'s CSRF header, JSON and the same origin;
 test('dashboard: no secret in any response, agent text included; only whitelisted fields are sent', async (t) => {
   const before = process.env.ANTHROPIC_API_KEY;
   process.env.ANTHROPIC_API_KEY = SECRET_KEY;
-  onCleanup(t, () => { if (before === undefined) delete process.env.ANTHROPIC_API_KEY; else process.env.ANTHROPIC_API_KEY = before; });
+  onCleanup(t, () => {
+    if (before === undefined) delete process.env.ANTHROPIC_API_KEY;
+    else process.env.ANTHROPIC_API_KEY = before;
+  });
   const token = 'tok-secret-abcdefgh';
   const { d } = await dashboard(t, {
     token,
-    data: fixtureStore({}, [agent('lead', { last_result: `my key is ${SECRET_KEY} and the token ${token}`, task: 'print sk-ant-api03-another-key-value-here' })]),
+    data: fixtureStore({}, [
+      agent('lead', {
+        last_result: `my key is ${SECRET_KEY} and the token ${token}`,
+        task: 'print sk-ant-api03-another-key-value-here',
+      }),
+    ]),
   });
   const body = (await request(d.port, '/api/state', { headers: { Authorization: `Bearer ${token}` } })).body;
   assert.ok(!body.includes(SECRET_KEY) && !body.includes(token) && !body.includes('sk-ant-api03-another'), body);
@@ -193,9 +306,11 @@ test('dashboard: no secret in any response, agent text included; only whiteliste
   assert.ok(!body.includes('/secret/launch.sh'), 'launch scripts and other store internals are not sent');
 });
 
-test('dashboard: the values of secret-named env: variables of the session\'s agents and command panes are redacted too', async (t) => {
+test("dashboard: the values of secret-named env: variables of the session's agents and command panes are redacted too", async (t) => {
   const { d } = await dashboard(t, {
-    data: fixtureStore({}, [agent('lead', { last_result: 'pw hunter2-secret, token cmd-token-value, other plain-value-here' })]),
+    data: fixtureStore({}, [
+      agent('lead', { last_result: 'pw hunter2-secret, token cmd-token-value, other plain-value-here' }),
+    ]),
     prepare: (state) => {
       writeEnvFile(agentFiles(state, 'lead').env, { DB_PASSWORD: 'hunter2-secret', OTHER: 'plain-value-here' });
       writeEnvFile(paneEnvFile(state, 0, 1), { CMD_TOKEN: 'cmd-token-value' });
@@ -212,12 +327,25 @@ test('dashboard: the event stream sends a snapshot, then only the sections a sto
   onCleanup(t, () => stream.close());
   assert.equal(stream.status, 200);
   const snapshot = JSON.parse((await stream.next((e) => e.event === 'snapshot')).data);
-  assert.deepEqual(snapshot.view.agents.map((a: { name: string; status: string }) => [a.name, a.status]), [['lead', 'idle'], ['worker-1', 'idle']]);
+  assert.deepEqual(
+    snapshot.view.agents.map((a: { name: string; status: string }) => [a.name, a.status]),
+    [
+      ['lead', 'idle'],
+      ['worker-1', 'idle'],
+    ],
+  );
   assert.equal(typeof snapshot.now, 'number');
 
-  data.agents['worker-1'] = { ...data.agents['worker-1']!, status: 'busy', task: '<script>alert(1)</script>', busy_since: new Date().toISOString() };
+  data.agents['worker-1'] = {
+    ...data.agents['worker-1']!,
+    status: 'busy',
+    task: '<script>alert(1)</script>',
+    busy_since: new Date().toISOString(),
+  };
   writeStore(state, data);
-  const patch = JSON.parse((await stream.next((e) => e.event === 'patch', 10_000, 'a patch after the store changed')).data);
+  const patch = JSON.parse(
+    (await stream.next((e) => e.event === 'patch', 10_000, 'a patch after the store changed')).data,
+  );
   assert.deepEqual(Object.keys(patch.view).sort(), ['agents', 'totals']);
   assert.equal(patch.view.agents[1].status, 'busy');
   assert.equal(patch.view.agents[1].task, '<script>alert(1)</script>', 'sent as data; the page shows it as text');
@@ -236,7 +364,9 @@ test('dashboard: the event stream sends a snapshot, then only the sections a sto
 test('dashboard: event streams are capped per client, so 64 streams of one local process do not lock a page out', async (t) => {
   const { d, state } = await dashboard(t);
   const hog = await Promise.all(Array.from({ length: 64 }, () => openEvents(d.port, '/events')));
-  onCleanup(t, () => { for (const s of hog) s.close(); });
+  onCleanup(t, () => {
+    for (const s of hog) s.close();
+  });
   assert.ok(hog.every((s) => s.status === 200));
   await retryUntil(() => d.streams() <= 16, 5000, 'the anonymous client keeps at most its share');
   // A browser: the page gives it its own client cookie, and its streams get in.
@@ -246,10 +376,12 @@ test('dashboard: event streams are capped per client, so 64 streams of one local
   const mine = await openEvents(d.port, '/events', { Cookie: cookie });
   onCleanup(t, () => mine.close());
   assert.equal(mine.status, 200);
-  await mine.next((e) => e.event === 'snapshot', 5000, 'the page\'s snapshot');
+  await mine.next((e) => e.event === 'snapshot', 5000, "the page's snapshot");
   // More of the hog's streams push out only its own oldest ones, never the page's.
   const more = await Promise.all(Array.from({ length: 8 }, () => openEvents(d.port, '/events')));
-  onCleanup(t, () => { for (const s of more) s.close(); });
+  onCleanup(t, () => {
+    for (const s of more) s.close();
+  });
   assert.ok(more.every((s) => s.status === 200));
   assert.ok(d.streams() <= 17, `open streams: ${d.streams()}`);
   writeStore(state, fixtureStore({}, [agent('lead', { role: 'lead', status: 'busy' }), agent('worker-1')]));

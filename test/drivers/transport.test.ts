@@ -12,21 +12,43 @@ import { tempDir } from '../helpers/tmux.js';
 
 const P = 'fix the parser [[say done]]';
 const prompt = (text: string): object => ({ type: 'user', promptId: 'p', message: { role: 'user', content: text } });
-const refused = { type: 'assistant', isApiErrorMessage: true, message: { id: 'e', role: 'assistant', model: '<synthetic>', content: [{ type: 'text', text: 'API Error: Request rejected (429) · Number of requests has exceeded your rate limit' }] } };
+const refused = {
+  type: 'assistant',
+  isApiErrorMessage: true,
+  message: {
+    id: 'e',
+    role: 'assistant',
+    model: '<synthetic>',
+    content: [
+      { type: 'text', text: 'API Error: Request rejected (429) · Number of requests has exceeded your rate limit' },
+    ],
+  },
+};
 
 test('the transport follows the mode', () => {
   assert.equal(transportOf({ mode: 'headless' }), headlessTransport);
   assert.equal(transportOf({ mode: 'interactive' }), paneTransport);
 });
 
-test('what each transport\'s delivery is reported as once submitted, how long it may wait, whether it is retried', () => {
+test("what each transport's delivery is reported as once submitted, how long it may wait, whether it is retried", () => {
   assert.equal(paneTransport.submittedText('a\tb\r\nc  \n'), 'a    b\nc');
   assert.equal(headlessTransport.submittedText('a\tb\n'), 'a\tb\n');
-  assert.equal(paneTransport.isSubmissionOf('/exit', '/exit'), false, 'Claude reports the leading space it was sent with');
+  assert.equal(
+    paneTransport.isSubmissionOf('/exit', '/exit'),
+    false,
+    'Claude reports the leading space it was sent with',
+  );
   assert.equal(paneTransport.isSubmissionOf(' /exit\r\n', '/exit'), true);
   assert.equal(headlessTransport.isSubmissionOf('a\tb\n', 'a\tb\n'), true);
   assert.equal(headlessTransport.isSubmissionOf('a\tb', 'a\tb\n'), false);
-  assert.deepEqual([paneTransport.confirmWithinMs('x', false), paneTransport.confirmWithinMs('x'.repeat(25_000), false), paneTransport.confirmWithinMs('x', true)], [5000, 7000, 20_000]);
+  assert.deepEqual(
+    [
+      paneTransport.confirmWithinMs('x', false),
+      paneTransport.confirmWithinMs('x'.repeat(25_000), false),
+      paneTransport.confirmWithinMs('x', true),
+    ],
+    [5000, 7000, 20_000],
+  );
   assert.equal(headlessTransport.confirmWithinMs('x', false), 60_000);
   assert.deepEqual([paneTransport.retries, headlessTransport.retries], [true, false]);
 });

@@ -13,16 +13,32 @@ const TEAM = ['lead', 'worker-1', 'worker-2', 'worker-3'];
 
 /** Every UserPromptSubmit prompt an agent's hooks recorded. */
 function submittedPrompts(state: string, agent: string): string[] {
-  return readFileSync(join(state, 'agents', agent, 'status.jsonl'), 'utf8').split('\n').filter(Boolean)
+  return readFileSync(join(state, 'agents', agent, 'status.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
     .map((l) => JSON.parse(l) as { event: { hook_event_name?: string; prompt?: string } | null })
-    .filter((l) => l.event?.hook_event_name === 'UserPromptSubmit').map((l) => l.event!.prompt ?? '');
+    .filter((l) => l.event?.hook_event_name === 'UserPromptSubmit')
+    .map((l) => l.event!.prompt ?? '');
 }
 
-test('dispatch to real agents: verbatim prompts, a FIFO queue per agent, errors, timeouts, cancel', { timeout: 300_000 }, async (t) => {
-  const layout = writeLayout(t, `windows:\n  - name: agents\n    panes:\n${TEAM.map((n) => `      - agent: ${n}\n        role: ${n === 'lead' ? 'lead' : 'worker'}\n        permission_mode: acceptEdits\n`).join('')}`);
+test('dispatch to real agents: verbatim prompts, a FIFO queue per agent, errors, timeouts, cancel', {
+  timeout: 300_000,
+}, async (t) => {
+  const layout = writeLayout(
+    t,
+    `windows:\n  - name: agents\n    panes:\n${TEAM.map((n) => `      - agent: ${n}\n        role: ${n === 'lead' ? 'lead' : 'worker'}\n        permission_mode: acceptEdits\n`).join('')}`,
+  );
   const live = await startLiveSession(t, { layout });
-  const orch = (args: string[], input?: string) => run(orchestrateScript, [args[0]!, '--state', live.state, ...args.slice(1)], { env: live.env, ...(input !== undefined ? { input } : {}) });
-  await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle'), 90_000, 'all four agents idle');
+  const orch = (args: string[], input?: string) =>
+    run(orchestrateScript, [args[0]!, '--state', live.state, ...args.slice(1)], {
+      env: live.env,
+      ...(input !== undefined ? { input } : {}),
+    });
+  await retryUntil(
+    async () => (await live.status()).agents.every((a) => a.status === 'idle'),
+    90_000,
+    'all four agents idle',
+  );
 
   // Text a shell would act on arrives as text: nothing runs it.
   const marker = join(live.project, 'pwned');
@@ -55,7 +71,11 @@ test('dispatch to real agents: verbatim prompts, a FIFO queue per agent, errors,
   assert.equal(existsSync(marker), false, 'no shell ran any of it');
   const apiPrompts = live.standin.requests.map((r) => r.prompt ?? '');
   assert.ok(apiPrompts.includes(probes[0]!), 'the API got the prompt as written');
-  assert.equal((await live.agent('worker-1')).status, 'idle', 'worker-1 is still running (the /exit probe did not quit it)');
+  assert.equal(
+    (await live.agent('worker-1')).status,
+    'idle',
+    'worker-1 is still running (the /exit probe did not quit it)',
+  );
 
   // A busy agent: its second task waits in the queue until the first is done, then goes out.
   const first = await orch(['dispatch', 'worker-2', '[[slow 2500]] first in line']);
@@ -74,8 +94,16 @@ test('dispatch to real agents: verbatim prompts, a FIFO queue per agent, errors,
   // (tmux is told right after each store write: it trails the store by one tmux call.)
   const session = live.store().session!.tmux_id;
   const pane = live.store().agents['worker-2']!.pane;
-  await retryUntil(async () => /● worker-2 /.test(await live.server.cmd(['show-options', '-v', '-t', session, 'status-right'])), 2000, 'worker-2 idle in the status line');
-  await retryUntil(async () => /● idle/.test(await live.server.cmd(['show-options', '-pv', '-t', pane, '@state'])), 2000, 'worker-2 idle on its pane border');
+  await retryUntil(
+    async () => /● worker-2 /.test(await live.server.cmd(['show-options', '-v', '-t', session, 'status-right'])),
+    2000,
+    'worker-2 idle in the status line',
+  );
+  await retryUntil(
+    async () => /● idle/.test(await live.server.cmd(['show-options', '-pv', '-t', pane, '@state'])),
+    2000,
+    'worker-2 idle on its pane border',
+  );
   const [a, b] = [live.store().tasks![firstId]!, live.store().tasks![secondId]!];
   assert.equal(a.state, 'done');
   assert.ok(Date.parse(b.started_at!) >= Date.parse(a.ended_at!), 'the second started after the first ended');
@@ -85,7 +113,11 @@ test('dispatch to real agents: verbatim prompts, a FIFO queue per agent, errors,
   assert.match(result.stdout, /first in line/);
 
   // --role picks an idle worker (never the caller); an API error exits 1 with the reason.
-  const failed = await run(orchestrateScript, ['dispatch', '--role', 'worker', '[[error 500]]', '--wait', '--timeout', '60', '--state', live.state], { env: { ...live.env, ORCH_AGENT: 'worker-3' } });
+  const failed = await run(
+    orchestrateScript,
+    ['dispatch', '--role', 'worker', '[[error 500]]', '--wait', '--timeout', '60', '--state', live.state],
+    { env: { ...live.env, ORCH_AGENT: 'worker-3' } },
+  );
   assert.equal(failed.exitCode, 1, failed.stdout);
   assert.match(failed.stderr, /failed on worker-[12].*API request failed/);
 
@@ -110,12 +142,19 @@ test('dispatch to real agents: verbatim prompts, a FIFO queue per agent, errors,
   const after = await orch(['dispatch', 'worker-3', 'after the cancel', '--wait', '--timeout', '60']);
   assert.equal(after.exitCode, 0, after.stderr);
   assert.match(after.stdout, /OK: after the cancel/);
-  assert.ok(!submittedPrompts(live.state, 'worker-3').includes('behind the long one'), 'the cancelled queued task was never delivered');
+  assert.ok(
+    !submittedPrompts(live.state, 'worker-3').includes('behind the long one'),
+    'the cancelled queued task was never delivered',
+  );
 
   // Bad requests fail loudly and leave nothing behind.
   const unknown = await orch(['dispatch', 'nobody', 'hello']);
   assert.equal(unknown.exitCode, 1);
   assert.match(unknown.stderr, /no agent named "nobody" \(agents: lead, worker-1, worker-2, worker-3\)/);
   const tasks = JSON.parse((await orch(['tasks', '--json'])).stdout) as { tasks: { state: string }[] };
-  assert.equal(tasks.tasks.filter((x) => !['done', 'failed', 'cancelled'].includes(x.state)).length, 0, 'no task left open');
+  assert.equal(
+    tasks.tasks.filter((x) => !['done', 'failed', 'cancelled'].includes(x.state)).length,
+    0,
+    'no task left open',
+  );
 });

@@ -17,9 +17,19 @@ const TEAM = ['lead', 'worker-1', 'worker-2', 'worker-3'];
 /** Four agents; all but worker-1 may run Bash unasked (a `sleep` keeps an agent busy without an API timeout). */
 const TEAM_LAYOUT = `windows:\n  - name: agents\n    panes:\n${TEAM.map((n) => `      - agent: ${n}\n        role: ${n === 'lead' ? 'lead' : 'worker'}\n        permission_mode: acceptEdits\n${n !== 'worker-1' ? '        allowed_tools: [Bash]\n' : ''}`).join('')}`;
 
-const orchestrate = (live: LiveSession) => (args: string[]) => run(orchestrateScript, [...args, '--state', live.state], { env: live.env });
-const startArgs = (live: LiveSession, layout: string): string[] => ['--socket', live.server.socket!, '--state', live.state, '--no-attach', '--layout', layout];
-const socketFile = (socket: string): string => join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket);
+const orchestrate = (live: LiveSession) => (args: string[]) =>
+  run(orchestrateScript, [...args, '--state', live.state], { env: live.env });
+const startArgs = (live: LiveSession, layout: string): string[] => [
+  '--socket',
+  live.server.socket!,
+  '--state',
+  live.state,
+  '--no-attach',
+  '--layout',
+  layout,
+];
+const socketFile = (socket: string): string =>
+  join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket);
 
 /** Every process whose command line or environment names the state directory (claude, launch.sh, recorder, board, dashboard). */
 function processesNaming(state: string): string[] {
@@ -28,8 +38,11 @@ function processesNaming(state: string): string[] {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
       const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
-      if ((cmd.includes(state) || env.split('\0').includes(`ORCH_STATE_DIR=${state}`)) && alive(Number(pid))) out.push(`${pid} ${cmd}`);
-    } catch { /* gone */ }
+      if ((cmd.includes(state) || env.split('\0').includes(`ORCH_STATE_DIR=${state}`)) && alive(Number(pid)))
+        out.push(`${pid} ${cmd}`);
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -53,23 +66,54 @@ function section(text: string, title: string): string {
   return end < 0 ? rest : rest.slice(0, end + 4);
 }
 
-test('a handover names done, failed, running and queued tasks; session end stops everything; the next lead starts with the handover', { timeout: 480_000 }, async (t) => {
+test('a handover names done, failed, running and queued tasks; session end stops everything; the next lead starts with the handover', {
+  timeout: 480_000,
+}, async (t) => {
   const layout = writeLayout(t, TEAM_LAYOUT);
   const live = await startLiveSession(t, { layout });
   const orch = orchestrate(live);
-  const git = (...args: string[]) => execFileSync('git', ['-C', live.project, ...args], { env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', live.project, ...args], {
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    });
   git('init', '-q', '-b', 'main');
   writeFileSync(join(live.project, 'README.md'), 'project\n');
   git('add', 'README.md');
   git('commit', '-q', '-m', 'first');
   writeFileSync(join(live.project, 'README.md'), 'project, changed\n');
   writeFileSync(join(live.project, 'notes.txt'), 'new\n');
-  await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle'), 120_000, 'all four agents idle');
+  await retryUntil(
+    async () => (await live.status()).agents.every((a) => a.status === 'idle'),
+    120_000,
+    'all four agents idle',
+  );
 
-  const done = await orch(['dispatch', '--wait', '--timeout', '90', '--json', 'worker-1', 'first task: count the apples']);
+  const done = await orch([
+    'dispatch',
+    '--wait',
+    '--timeout',
+    '90',
+    '--json',
+    'worker-1',
+    'first task: count the apples',
+  ]);
   assert.equal(done.exitCode, 0, done.stderr);
   const doneId = (JSON.parse(done.stdout) as { id: string }).id;
-  const failed = await orch(['dispatch', '--wait', '--timeout', '90', '--json', 'worker-2', '[[error 500]] this one fails']);
+  const failed = await orch([
+    'dispatch',
+    '--wait',
+    '--timeout',
+    '90',
+    '--json',
+    'worker-2',
+    '[[error 500]] this one fails',
+  ]);
   assert.equal(failed.exitCode, 1, failed.stdout + failed.stderr);
   const failedId = (JSON.parse(failed.stdout) as { id: string }).id;
   const running = (await orch(['dispatch', 'worker-3', '[[bash sleep 120]] a long one'])).stdout.trim();
@@ -84,22 +128,37 @@ test('a handover names done, failed, running and queued tasks; session end stops
   assert.ok(file.startsWith(join(live.state, 'handovers')), file);
   const text = readFileSync(file, 'utf8');
   const store = live.store();
-  assert.match(section(text, 'Done'), new RegExp(`${doneId}.*first task: count the apples[\\s\\S]*result: OK: first task: count the apples`));
+  assert.match(
+    section(text, 'Done'),
+    new RegExp(`${doneId}.*first task: count the apples[\\s\\S]*result: OK: first task: count the apples`),
+  );
   assert.match(section(text, 'Failed'), new RegExp(`${failedId}[\\s\\S]*reason: API request failed`));
   assert.match(section(text, 'Running'), new RegExp(`${running}.*worker-3.*a long one`));
   assert.match(section(text, 'Queued'), new RegExp(`${queued}.*behind the long one`));
-  for (const [title, id] of [['Done', doneId], ['Failed', failedId], ['Running', running], ['Queued', queued]] as const) {
-    for (const other of ['Done', 'Failed', 'Running', 'Queued'].filter((x) => x !== title)) assert.ok(!section(text, other).includes(id), `${id} only under ${title}`);
+  for (const [title, id] of [
+    ['Done', doneId],
+    ['Failed', failedId],
+    ['Running', running],
+    ['Queued', queued],
+  ] as const) {
+    for (const other of ['Done', 'Failed', 'Running', 'Queued'].filter((x) => x !== title))
+      assert.ok(!section(text, other).includes(id), `${id} only under ${title}`);
   }
   for (const name of TEAM) {
     const a = store.agents[name]!;
-    assert.match(text, new RegExp(`\\| ${name} \\| ${a.role} \\| [^|]+ \\| \`${a.session_id}\` \\| \`${live.project.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\` \\|`), `agent row of ${name}`);
+    assert.match(
+      text,
+      new RegExp(
+        `\\| ${name} \\| ${a.role} \\| [^|]+ \\| \`${a.session_id}\` \\| \`${live.project.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\` \\|`,
+      ),
+      `agent row of ${name}`,
+    );
   }
   assert.match(text, /- Branch: `main`/);
   assert.match(text, /^ M README\.md$/m);
   assert.match(text, /^\?\? notes\.txt$/m);
   assert.match(text, /## Summary written by the lead \(lead, task `t-[^`]+`; its own words/);
-  assert.match(text, /OK: The orchestrator is writing a handover/, 'the lead\'s answer is in the summary');
+  assert.match(text, /OK: The orchestrator is writing a handover/, "the lead's answer is in the summary");
   assert.match(text, /## Cost[\s\S]*- total: \$\d/);
   assert.match(text, /session end --state/, 'the resume section says how to end and start again');
 
@@ -116,7 +175,11 @@ test('a handover names done, failed, running and queued tasks; session end stops
   const ended = await orch(['session', 'end', '--force']);
   assert.equal(ended.exitCode, 0, ended.stdout + ended.stderr);
   t.diagnostic(`session end --force (2 tasks to cancel, 4 agents): ${Date.now() - endedAt} ms`);
-  assert.doesNotMatch(ended.stdout, /No end recorded|SIGTERM/, 'every agent took its /exit: the cancel\'s Escapes were over before it was typed');
+  assert.doesNotMatch(
+    ended.stdout,
+    /No end recorded|SIGTERM/,
+    "every agent took its /exit: the cancel's Escapes were over before it was typed",
+  );
   assert.ok(Date.now() - endedAt < 15_000, `session end --force took ${Date.now() - endedAt} ms`);
   assert.match(ended.stdout, /Handover: .*handovers/);
   const after = live.store();
@@ -125,18 +188,30 @@ test('a handover names done, failed, running and queued tasks; session end stops
   assert.equal(after.tasks![running]!.state, 'cancelled');
   assert.equal(after.tasks![queued]!.state, 'cancelled');
   assert.equal(after.tasks![doneId]!.state, 'done');
-  assert.ok(Object.values(after.tasks!).every((x) => ['done', 'failed', 'cancelled', 'interrupted'].includes(x.state)), 'no task left open');
+  assert.ok(
+    Object.values(after.tasks!).every((x) => ['done', 'failed', 'cancelled', 'interrupted'].includes(x.state)),
+    'no task left open',
+  );
   for (const name of TEAM) {
     assert.equal(after.agents[name]!.status, 'exited', name);
-    assert.ok(after.events!.some((e) => e.agent === name && e.event === 'SessionEnd' && Date.parse(e.at) >= endedAt - 1000), `${name}'s SessionEnd recorded`);
+    assert.ok(
+      after.events!.some((e) => e.agent === name && e.event === 'SessionEnd' && Date.parse(e.at) >= endedAt - 1000),
+      `${name}'s SessionEnd recorded`,
+    );
   }
   assert.deepEqual(before.filter(alive), [], 'every process the panes ran is gone');
-  assert.deepEqual(processesNaming(live.state), [], 'no claude, launch.sh, recorder, board or dashboard of this session runs');
+  assert.deepEqual(
+    processesNaming(live.state),
+    [],
+    'no claude, launch.sh, recorder, board or dashboard of this session runs',
+  );
   const pgrep = spawnSync('pgrep', ['-a', '-f', live.state], { encoding: 'utf8' });
   assert.equal(pgrep.status, 1, `pgrep finds nothing: ${pgrep.stdout}`);
   assert.equal(existsSync(socketFile(live.server.socket!)), false, 'no tmux socket left');
   assert.ok((await live.server.panes()).length === 0, 'no tmux server answers');
-  const handovers = readdirSync(join(live.state, 'handovers')).filter((n) => n.endsWith('.md')).sort();
+  const handovers = readdirSync(join(live.state, 'handovers'))
+    .filter((n) => n.endsWith('.md'))
+    .sort();
   assert.equal(handovers.length, 2, 'session end wrote a second handover');
   const last = readFileSync(join(live.state, 'handovers', handovers[1]!), 'utf8');
   assert.match(last, new RegExp(`${doneId}`));
@@ -150,29 +225,53 @@ test('a handover names done, failed, running and queued tasks; session end stops
   assert.equal(hello.exitCode, 0, hello.stderr);
   const system = JSON.stringify(requestFor(live, 'hello again')?.body ?? {});
   assert.match(system, /Handover from the previous session of this team/);
-  assert.ok(system.includes(doneId), 'the handover text itself is in the lead\'s context');
-  const rolePrompt = readFileSync(join(repoRoot, 'prompts', 'lead.md'), 'utf8').trim().split('\n')[0]!;
+  assert.ok(system.includes(doneId), "the handover text itself is in the lead's context");
+  const rolePrompt = readFileSync(join(repoRoot, 'prompts', 'lead.md'), 'utf8')
+    .trim()
+    .split('\n')[0]!;
   assert.ok(system.includes(JSON.stringify(rolePrompt).slice(1, -1)), `the lead keeps its role prompt (${rolePrompt})`);
 
   // The lead ends the session itself (its Bash tool runs inside the session): the end runs detached and completes.
-  const own = await orch(['dispatch', 'lead', `[[bash ORCH_NO_REBUILD=1 ${orchestrateScript} session end --state ${live.state}]] end it`]);
+  const own = await orch([
+    'dispatch',
+    'lead',
+    `[[bash ORCH_NO_REBUILD=1 ${orchestrateScript} session end --state ${live.state}]] end it`,
+  ]);
   assert.equal(own.exitCode, 0, own.stderr);
-  await retryUntil(() => live.store().session?.ended_at && processesNaming(live.state).length === 0, 90_000, 'the session ended by its lead, nothing left running');
+  await retryUntil(
+    () => live.store().session?.ended_at && processesNaming(live.state).length === 0,
+    90_000,
+    'the session ended by its lead, nothing left running',
+  );
   assert.match(readFileSync(join(live.state, 'session-end.log'), 'utf8'), /Session ".*" ended\./);
-  assert.equal(live.store().tasks![own.stdout.trim()]!.state, 'done', 'the lead\'s own task finished before its end');
+  assert.equal(live.store().tasks![own.stdout.trim()]!.state, 'done', "the lead's own task finished before its end");
   assert.equal(existsSync(socketFile(live.server.socket!)), false, 'no tmux socket left');
 });
 
 /** How often a prompt reached the API as a new prompt (the first request of a turn). */
-const newPrompts = (live: LiveSession, prompt: string): number => live.standin.requests.filter((r) => r.prompt === prompt && r.step === 0 && !r.side).length;
+const newPrompts = (live: LiveSession, prompt: string): number =>
+  live.standin.requests.filter((r) => r.prompt === prompt && r.step === 0 && !r.side).length;
 
-test('after kill -9 of the tmux server, --resume brings back all four agents with their conversations and runs every task in flight again', { timeout: 480_000 }, async (t) => {
+test('after kill -9 of the tmux server, --resume brings back all four agents with their conversations and runs every task in flight again', {
+  timeout: 480_000,
+}, async (t) => {
   const layout = writeLayout(t, TEAM_LAYOUT);
   const live = await startLiveSession(t, { layout });
   const orch = orchestrate(live);
-  await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle'), 120_000, 'all four agents idle');
-  const fruit: Record<string, string> = { lead: 'apple', 'worker-1': 'banana', 'worker-2': 'cherry', 'worker-3': 'damson' };
-  const first = await Promise.all(TEAM.map((n) => orch(['dispatch', '--wait', '--timeout', '90', n, `remember: ${n} keeps the ${fruit[n]}`])));
+  await retryUntil(
+    async () => (await live.status()).agents.every((a) => a.status === 'idle'),
+    120_000,
+    'all four agents idle',
+  );
+  const fruit: Record<string, string> = {
+    lead: 'apple',
+    'worker-1': 'banana',
+    'worker-2': 'cherry',
+    'worker-3': 'damson',
+  };
+  const first = await Promise.all(
+    TEAM.map((n) => orch(['dispatch', '--wait', '--timeout', '90', n, `remember: ${n} keeps the ${fruit[n]}`])),
+  );
   for (const [i, r] of first.entries()) assert.equal(r.exitCode, 0, `${TEAM[i]}: ${r.stderr}`);
 
   // In flight at the kill: a task running on worker-3, a workflow's first task running on worker-2
@@ -181,15 +280,29 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
   const cutPrompt = '[[bash sleep 12]] cut short';
   const cut = (await orch(['dispatch', 'worker-3', cutPrompt])).stdout.trim();
   const workflow = join(live.project, '..', 'two.yaml');
-  writeFileSync(workflow, 'tasks:\n  one:\n    agent: worker-2\n    prompt: "[[bash sleep 12]] workflow step one"\n  two:\n    needs: [one]\n    agent: worker-2\n    prompt: "workflow step two after {{ tasks.one.result }}"\n');
+  writeFileSync(
+    workflow,
+    'tasks:\n  one:\n    agent: worker-2\n    prompt: "[[bash sleep 12]] workflow step one"\n  two:\n    needs: [one]\n    agent: worker-2\n    prompt: "workflow step two after {{ tasks.one.result }}"\n',
+  );
   const runId = (JSON.parse((await orch(['run', workflow, '--json'])).stdout) as { id: string }).id;
   // Running their Bash tools: each prompt has reached the API once.
-  await retryUntil(() => {
-    const d = live.store();
-    return d.tasks?.[cut]?.state === 'running' && d.runs?.[runId]?.tasks.one?.state === 'running' && d.agents['worker-3']!.last_tool === 'Bash' && d.agents['worker-2']!.last_tool === 'Bash';
-  }, 60_000, 'two tasks running their tools');
+  await retryUntil(
+    () => {
+      const d = live.store();
+      return (
+        d.tasks?.[cut]?.state === 'running' &&
+        d.runs?.[runId]?.tasks.one?.state === 'running' &&
+        d.agents['worker-3']!.last_tool === 'Bash' &&
+        d.agents['worker-2']!.last_tool === 'Bash'
+      );
+    },
+    60_000,
+    'two tasks running their tools',
+  );
   const w1 = live.store().agents['worker-1']!;
-  const w1Claude = childrenOf(Number((await live.server.cmd(['display-message', '-p', '-t', w1.pane, '#{pane_pid}'])).trim()));
+  const w1Claude = childrenOf(
+    Number((await live.server.cmd(['display-message', '-p', '-t', w1.pane, '#{pane_pid}'])).trim()),
+  );
   for (const pid of w1Claude) process.kill(pid, 'SIGSTOP');
   const stalledPrompt = 'sent while worker-1 was stopped';
   const stalled = (await orch(['dispatch', 'worker-1', stalledPrompt])).stdout.trim();
@@ -201,17 +314,33 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
   // kill -9 of the tmux server and of every process in it: no hook, no recorder gets to say anything.
   const pids = await sessionProcesses(live);
   const serverPid = Number((await live.server.cmd(['display-message', '-p', '#{pid}'])).trim());
-  for (const pid of [serverPid, ...pids]) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const pid of [serverPid, ...pids]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   await retryUntil(() => ![serverPid, ...pids].some(alive), 10_000, 'every process gone');
   const killedAt = Date.now();
   assert.equal(live.store().session!.ended_at, null);
 
   // Within 2 s status says so: every agent exited, the session lost, and how to resume it.
-  const lost = await retryUntil(async () => {
-    const r = await orch(['status', '--json']);
-    const st = JSON.parse(r.stdout) as { state: string; resume: string; agents: { status: string; reason: string }[] };
-    return st.state === 'lost' && st.agents.every((a) => a.status === 'exited' && a.reason === 'tmux server gone') && st;
-  }, 2000, 'status showing the lost session');
+  const lost = await retryUntil(
+    async () => {
+      const r = await orch(['status', '--json']);
+      const st = JSON.parse(r.stdout) as {
+        state: string;
+        resume: string;
+        agents: { status: string; reason: string }[];
+      };
+      return (
+        st.state === 'lost' && st.agents.every((a) => a.status === 'exited' && a.reason === 'tmux server gone') && st
+      );
+    },
+    2000,
+    'status showing the lost session',
+  );
   assert.ok(Date.now() - killedAt < 2000);
   assert.ok(lost.resume.includes(`--state ${live.state} --resume`), lost.resume);
 
@@ -223,21 +352,33 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
   assert.equal((await live.server.panes()).length, 0, 'nothing was started');
 
   const resumeAt = Date.now();
-  const resumed = await run(startScript, [...startArgs(live, layout), '--resume'], { cwd: live.project, env: live.env });
+  const resumed = await run(startScript, [...startArgs(live, layout), '--resume'], {
+    cwd: live.project,
+    env: live.env,
+  });
   assert.equal(resumed.exitCode, 0, resumed.stderr);
   assert.match(resumed.stdout, /Resumed tmux session/);
-  for (const id of [cut, stalled, stepOne]) assert.match(resumed.stdout, new RegExp(`task ${id} interrupted .* queued again`));
-  await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle' || a.status === 'busy'), 120_000, 'all four agents back');
+  for (const id of [cut, stalled, stepOne])
+    assert.match(resumed.stdout, new RegExp(`task ${id} interrupted .* queued again`));
+  await retryUntil(
+    async () => (await live.status()).agents.every((a) => a.status === 'idle' || a.status === 'busy'),
+    120_000,
+    'all four agents back',
+  );
   t.diagnostic(`./start.mts --resume to all four agents back: ${Date.now() - resumeAt} ms`);
 
   const after = live.store();
-  for (const name of TEAM) assert.equal(after.agents[name]!.session_id, before.agents[name]!.session_id, `${name} keeps its session id`);
+  for (const name of TEAM)
+    assert.equal(after.agents[name]!.session_id, before.agents[name]!.session_id, `${name} keeps its session id`);
   for (const id of Object.keys(before.tasks!)) assert.ok(after.tasks![id], `task ${id} is still recorded`);
   assert.equal(after.session!.created_at, before.session!.created_at);
   assert.equal(after.session!.resumed_at?.length, 1);
 
   // Every task in flight was queued again under its id and runs to its end.
-  for (const [id, on] of [[cut, 'running on worker-3'], [stalled, 'delivering on worker-1']] as const) {
+  for (const [id, on] of [
+    [cut, 'running on worker-3'],
+    [stalled, 'delivering on worker-1'],
+  ] as const) {
     const rerun = await orch(['wait', id, '--timeout', '120', '--json']);
     assert.equal(rerun.exitCode, 0, rerun.stderr);
     const task = JSON.parse(rerun.stdout) as { state: string; interruptions?: { reason: string }[] };
@@ -245,7 +386,14 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
     assert.equal(task.interruptions?.length, 1, JSON.stringify(task.interruptions));
     assert.match(task.interruptions![0]!.reason, new RegExp(`tmux session was lost.* while it was ${on}`));
   }
-  const finished = await retryUntil(() => { const r = live.store().runs![runId]!; return r.state !== 'running' && r; }, 120_000, 'the workflow finished');
+  const finished = await retryUntil(
+    () => {
+      const r = live.store().runs![runId]!;
+      return r.state !== 'running' && r;
+    },
+    120_000,
+    'the workflow finished',
+  );
   assert.equal(finished.state, 'done', JSON.stringify(finished.tasks));
   assert.deepEqual(finished.tasks.one!.tries, [stepOne], 'the recovery used no retry: the same try ran again');
   // Each reached the API as a new prompt at least once and at most twice: the two that ran before
@@ -256,33 +404,63 @@ test('after kill -9 of the tmux server, --resume brings back all four agents wit
 
   // Every agent resumed its own conversation: the next request carries what it was told before.
   for (const name of TEAM) {
-    const lines = readFileSync(join(live.state, 'agents', name, 'status.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: { hook_event_name?: string; source?: string } | null });
-    assert.ok(lines.some((l) => l.event?.hook_event_name === 'SessionStart' && l.event.source === 'resume'), `${name} started with --resume`);
+    const lines = readFileSync(join(live.state, 'agents', name, 'status.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event: { hook_event_name?: string; source?: string } | null });
+    assert.ok(
+      lines.some((l) => l.event?.hook_event_name === 'SessionStart' && l.event.source === 'resume'),
+      `${name} started with --resume`,
+    );
   }
-  await retryUntil(async () => (await live.status()).agents.every((a) => a.status === 'idle'), 60_000, 'all idle after the re-runs');
-  const asked = await Promise.all(TEAM.map((n) => orch(['dispatch', '--wait', '--timeout', '90', n, `what does ${n} keep?`])));
+  await retryUntil(
+    async () => (await live.status()).agents.every((a) => a.status === 'idle'),
+    60_000,
+    'all idle after the re-runs',
+  );
+  const asked = await Promise.all(
+    TEAM.map((n) => orch(['dispatch', '--wait', '--timeout', '90', n, `what does ${n} keep?`])),
+  );
   for (const [i, r] of asked.entries()) assert.equal(r.exitCode, 0, `${TEAM[i]}: ${r.stderr}`);
   for (const name of TEAM) {
     const request = requestFor(live, `what does ${name} keep?`);
     assert.ok(request, `a request for ${name}`);
-    assert.ok((request.messageCount ?? 0) >= 3, `${name}'s earlier turns are sent again (messages: ${request.messageCount})`);
+    assert.ok(
+      (request.messageCount ?? 0) >= 3,
+      `${name}'s earlier turns are sent again (messages: ${request.messageCount})`,
+    );
     const body = JSON.stringify(request.body);
-    assert.ok(body.includes(`remember: ${name} keeps the ${fruit[name]}`), `${name}'s request carries its own earlier conversation`);
-    for (const other of TEAM.filter((x) => x !== name)) assert.ok(!body.includes(`remember: ${other} keeps`), `${name}'s request has none of ${other}'s`);
+    assert.ok(
+      body.includes(`remember: ${name} keeps the ${fruit[name]}`),
+      `${name}'s request carries its own earlier conversation`,
+    );
+    for (const other of TEAM.filter((x) => x !== name))
+      assert.ok(!body.includes(`remember: ${other} keeps`), `${name}'s request has none of ${other}'s`);
   }
 });
 
-test('a claude killed mid-task with restart: on-failure comes back and runs the same task again', { timeout: 240_000 }, async (t) => {
-  const layout = writeLayout(t, 'windows:\n  - name: agents\n    panes:\n      - agent: worker-1\n        permission_mode: acceptEdits\n        allowed_tools: [Bash]\n        restart: on-failure\n');
+test('a claude killed mid-task with restart: on-failure comes back and runs the same task again', {
+  timeout: 240_000,
+}, async (t) => {
+  const layout = writeLayout(
+    t,
+    'windows:\n  - name: agents\n    panes:\n      - agent: worker-1\n        permission_mode: acceptEdits\n        allowed_tools: [Bash]\n        restart: on-failure\n',
+  );
   const live = await startLiveSession(t, { layout });
   const orch = orchestrate(live);
   await live.waitFor('worker-1', (a) => a.status === 'idle', 'idle', 90_000);
   const prompt = '[[bash sleep 5]] survive a crash';
   const id = (await orch(['dispatch', 'worker-1', prompt])).stdout.trim();
   // Killed while its Bash tool runs: the prompt has reached the API once.
-  await retryUntil(() => live.store().tasks?.[id]?.state === 'running' && live.store().agents['worker-1']!.last_tool === 'Bash', 60_000, 'the task running its tool');
+  await retryUntil(
+    () => live.store().tasks?.[id]?.state === 'running' && live.store().agents['worker-1']!.last_tool === 'Bash',
+    60_000,
+    'the task running its tool',
+  );
   const pane = live.store().agents['worker-1']!.pane;
-  const claude = childrenOf(Number((await live.server.cmd(['display-message', '-p', '-t', pane, '#{pane_pid}'])).trim()));
+  const claude = childrenOf(
+    Number((await live.server.cmd(['display-message', '-p', '-t', pane, '#{pane_pid}'])).trim()),
+  );
   assert.ok(claude.length > 0);
   for (const pid of claude) process.kill(pid, 'SIGKILL');
   const done = await orch(['wait', id, '--timeout', '120', '--json']);

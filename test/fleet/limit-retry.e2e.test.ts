@@ -15,14 +15,22 @@ const RATE_LIMIT = { status: 429, retryAfterS: 1, message: 'Number of requests h
 
 /** The user messages' texts of a request to the model (tool results and the CLI's reminders left out). */
 function userTexts(request: StandinRequest): string[] {
-  const messages = (request.body as { messages: { role: string; content: string | { type: string; text?: string }[] }[] }).messages;
-  return messages.filter((m) => m.role === 'user').flatMap((m) => (typeof m.content === 'string' ? [m.content] : m.content.filter((b) => b.type === 'text').map((b) => b.text ?? '')));
+  const messages = (
+    request.body as { messages: { role: string; content: string | { type: string; text?: string }[] }[] }
+  ).messages;
+  return messages
+    .filter((m) => m.role === 'user')
+    .flatMap((m) =>
+      typeof m.content === 'string' ? [m.content] : m.content.filter((b) => b.type === 'text').map((b) => b.text ?? ''),
+    );
 }
 const count = (texts: string[], needle: string): number => texts.reduce((n, t) => n + t.split(needle).length - 1, 0);
 
 /** A one-agent session whose claude does not retry a refused request itself (the team's pause is what is tested). */
 async function oneAgent(t: TestContext, mode: 'interactive' | 'headless'): Promise<LiveSession> {
-  const layout = writeLayout(t, `session: retry
+  const layout = writeLayout(
+    t,
+    `session: retry
 on_limit:
   backoff: 1
   max_backoff: 2
@@ -30,7 +38,8 @@ windows:
   - panes:
       - agent: w1
         mode: ${mode}
-`);
+`,
+  );
   const live = await startLiveSession(t, { layout, env: { CLAUDE_CODE_MAX_RETRIES: '0' } });
   await live.waitFor('w1', (a) => a.status === 'idle', 'idle', 120_000);
   return live;
@@ -41,27 +50,42 @@ windows:
  * after a tool call) until `limits` were refused, then answers. Returns the task's outcome and the
  * requests that carried the task.
  */
-async function throughLimits(live: LiveSession, prompt: string, limits: number, afterTool: boolean): Promise<{ id: string; answer: string; requests: StandinRequest[] }> {
+async function throughLimits(
+  live: LiveSession,
+  prompt: string,
+  limits: number,
+  afterTool: boolean,
+): Promise<{ id: string; answer: string; requests: StandinRequest[] }> {
   const refused = (): number => live.standin.requests.filter((r) => r.reply === 'refused:429').length;
   if (!afterTool) live.standin.refuse({ ...RATE_LIMIT, match: /task text/ });
-  const id = (await run(orchestrateScript, ['dispatch', 'w1', prompt, '--state', live.state], { env: live.env })).stdout.trim();
+  const id = (
+    await run(orchestrateScript, ['dispatch', 'w1', prompt, '--state', live.state], { env: live.env })
+  ).stdout.trim();
   if (afterTool) {
     await retryUntil(() => live.standin.requests.some((r) => r.reply?.startsWith('tool_use')), 60_000, 'a tool call');
     live.standin.refuse({ ...RATE_LIMIT, match: /task text/ });
   }
   await retryUntil(() => refused() >= limits, 60_000, `${limits} refused requests`);
   live.standin.refuse(null);
-  const waited = await run(orchestrateScript, ['wait', id, '--timeout', '90', '--state', live.state], { env: live.env });
+  const waited = await run(orchestrateScript, ['wait', id, '--timeout', '90', '--state', live.state], {
+    env: live.env,
+  });
   assert.equal(waited.exitCode, 0, waited.stderr);
   assert.equal(refused(), limits);
   const task = live.store().tasks![id]!;
   assert.equal(task.state, 'done');
   assert.equal(task.limited?.length, limits, 'each refused request sent the task back once');
-  return { id, answer: waited.stdout.trim(), requests: live.standin.requests.filter((r) => r.side === false && r.prompt?.includes('task text')) };
+  return {
+    id,
+    answer: waited.stdout.trim(),
+    requests: live.standin.requests.filter((r) => r.side === false && r.prompt?.includes('task text')),
+  };
 }
 
 for (const mode of ['interactive', 'headless'] as const) {
-  test(`${mode}: a task refused twice by a rate limit goes on with its text once in the conversation, and ends done`, { timeout: 240_000 }, async (t) => {
+  test(`${mode}: a task refused twice by a rate limit goes on with its text once in the conversation, and ends done`, {
+    timeout: 240_000,
+  }, async (t) => {
     const live = await oneAgent(t, mode);
     const prompt = 'the task text [[say the answer]]';
     const { answer, requests } = await throughLimits(live, prompt, 2, false);
@@ -74,7 +98,9 @@ for (const mode of ['interactive', 'headless'] as const) {
   });
 }
 
-test('interactive: a rate limit after a tool call: the task goes on from its tool result, its text once, its tools run once each', { timeout: 240_000 }, async (t) => {
+test('interactive: a rate limit after a tool call: the task goes on from its tool result, its text once, its tools run once each', {
+  timeout: 240_000,
+}, async (t) => {
   const live = await oneAgent(t, 'interactive');
   const prompt = 'the task text [[bash echo one]][[bash echo two]][[say both ran]]';
   const { answer, requests } = await throughLimits(live, prompt, 1, true);

@@ -8,7 +8,8 @@ import { StreamRenderer, formatDuration } from '../../src/headless/render.js';
 import { textWidth, truncate, wrap } from '../../src/headless/wrap.js';
 import { fixtures } from '../helpers/paths.js';
 
-const recorded = (name: string): string[] => readFileSync(join(fixtures, 'headless', `${name}.jsonl`), 'utf8').split('\n');
+const recorded = (name: string): string[] =>
+  readFileSync(join(fixtures, 'headless', `${name}.jsonl`), 'utf8').split('\n');
 const render = (name: string, width = 60, color = false): string[] => {
   const r = new StreamRenderer({ width, color });
   return recorded(name).flatMap((l) => r.line(l));
@@ -22,7 +23,10 @@ test('a run with a Write and a Bash call: init, tool calls with short inputs, tr
   assert.ok(out.some((l) => l.startsWith('  ⎿ File created successfully at: /tmp/hx/proj/hello.txt')));
   assert.ok(out.includes('⏺ Bash ls -la'));
   const bashResult = out.slice(out.indexOf('⏺ Bash ls -la') + 1, out.indexOf('⏺ Bash ls -la') + 5);
-  assert.deepEqual(bashResult.map((l) => l.slice(0, 6)), ['  ⎿ to', '    dr', '    dr', '    -r']);
+  assert.deepEqual(
+    bashResult.map((l) => l.slice(0, 6)),
+    ['  ⎿ to', '    dr', '    dr', '    -r'],
+  );
   assert.ok(out.includes('total 12'), 'the assistant text');
   assert.equal(out.at(-1), '✓ done · 3 turns · $0.2872 · 0.6 s');
   assert.ok(!out.some((l) => /hook/i.test(l)), 'successful hook events are not shown');
@@ -32,11 +36,23 @@ test('a run with a Write and a Bash call: init, tool calls with short inputs, tr
 test('long and wide text wraps to the pane width; a permission denial is called out', () => {
   const out = render('denied-read-long-text', 40);
   for (const l of out) assert.ok(textWidth(l) <= 40, `fits 40 columns (${textWidth(l)}): ${l}`);
-  assert.ok(out.some((l) => l.startsWith('  ⎿ Claude requested permissions')), 'the denied read as a tool result');
-  const text = out.slice(out.findIndex((l) => l.startsWith('Line one')), out.indexOf('- a list item') + 1);
-  assert.equal(text.join(' ').replace(/ {2,}/g, ' '), 'Line one of a long answer that goes on and on, well past the width of a narrow tmux pane, so that wrapping matters. Second line: 日本語のテキスト and emoji 🎉. - a list item');
+  assert.ok(
+    out.some((l) => l.startsWith('  ⎿ Claude requested permissions')),
+    'the denied read as a tool result',
+  );
+  const text = out.slice(
+    out.findIndex((l) => l.startsWith('Line one')),
+    out.indexOf('- a list item') + 1,
+  );
+  assert.equal(
+    text.join(' ').replace(/ {2,}/g, ' '),
+    'Line one of a long answer that goes on and on, well past the width of a narrow tmux pane, so that wrapping matters. Second line: 日本語のテキスト and emoji 🎉. - a list item',
+  );
   assert.ok(text.includes(''), 'the blank line between paragraphs is kept');
-  assert.match(out.join(' ').replace(/\s+/g, ' '), /⚠ 1 permission denial: Read\(\/nonexistent\/file\.txt\) \(set permission_mode or allowed_tools in the layout\)/);
+  assert.match(
+    out.join(' ').replace(/\s+/g, ' '),
+    /⚠ 1 permission denial: Read\(\/nonexistent\/file\.txt\) \(set permission_mode or allowed_tools in the layout\)/,
+  );
 });
 
 test('an API error after a retry is shown in red, with the retry and a failed result line', () => {
@@ -56,29 +72,71 @@ test('an interrupted run says so', () => {
 
 test('the task heading, long prompts, subagent events, odd lines and the exit line', () => {
   const r = new StreamRenderer({ width: 50, color: false });
-  const heading = r.task('t-7', Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n'), new Date(2026, 0, 1, 9, 5, 7));
+  const heading = r.task(
+    't-7',
+    Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n'),
+    new Date(2026, 0, 1, 9, 5, 7),
+  );
   assert.equal(heading[1], `━━ task t-7 · 09:05:07 ${'━'.repeat(27)}`);
   assert.equal(heading[2], '› line 1');
   assert.equal(heading.length, 2 + 12 + 1);
   assert.equal(heading.at(-1), '  … 8 more lines');
 
-  const sub = r.line(JSON.stringify({ type: 'assistant', parent_tool_use_id: 'toolu_1', message: { content: [{ type: 'tool_use', id: 'x', name: 'Grep', input: { pattern: 'TODO', path: 'src' } }] } }));
-  assert.deepEqual(sub, ['  ⏺ Grep TODO in src'], 'a subagent\'s events are indented');
-  const many = r.line(JSON.stringify({ type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 'x', content: [{ type: 'text', text: 'a\nb\nc\nd\ne\nf' }] }] } }));
+  const sub = r.line(
+    JSON.stringify({
+      type: 'assistant',
+      parent_tool_use_id: 'toolu_1',
+      message: { content: [{ type: 'tool_use', id: 'x', name: 'Grep', input: { pattern: 'TODO', path: 'src' } }] },
+    }),
+  );
+  assert.deepEqual(sub, ['  ⏺ Grep TODO in src'], "a subagent's events are indented");
+  const many = r.line(
+    JSON.stringify({
+      type: 'user',
+      message: {
+        content: [{ type: 'tool_result', tool_use_id: 'x', content: [{ type: 'text', text: 'a\nb\nc\nd\ne\nf' }] }],
+      },
+    }),
+  );
   assert.deepEqual(many, ['  ⎿ a', '    b', '    c', '    d', '    … 2 more lines']);
-  const custom = r.line(JSON.stringify({ type: 'assistant', message: { content: [{ type: 'tool_use', name: 'mcp__orch__dispatch', input: { agent: 'w1', prompt: 'go\nnow' } }] } }));
-  assert.deepEqual(custom, ['⏺ mcp__orch__dispatch {"agent":"w1","prompt":"go\\…'], 'other tools show their input as JSON, cut to the width');
+  const custom = r.line(
+    JSON.stringify({
+      type: 'assistant',
+      message: {
+        content: [{ type: 'tool_use', name: 'mcp__orch__dispatch', input: { agent: 'w1', prompt: 'go\nnow' } }],
+      },
+    }),
+  );
+  assert.deepEqual(
+    custom,
+    ['⏺ mcp__orch__dispatch {"agent":"w1","prompt":"go\\…'],
+    'other tools show their input as JSON, cut to the width',
+  );
 
   assert.deepEqual(r.line(''), []);
   assert.deepEqual(r.line(JSON.stringify({ type: 'stream_event', event: {} })), [], 'unknown events are skipped');
   assert.deepEqual(r.line('not json \x1b[2J here'), ['not json [2J here'], 'escape sequences never reach the pane');
 
   const exited = { cancelled: false, exited: true };
-  assert.deepEqual(r.turnEnd(0, 'ignored', { cancelled: false, exited: false }), [], 'a turn that ended with its result needs no more');
-  assert.deepEqual(r.turnEnd(1, 'ignored', { cancelled: false, exited: false }), [], 'its result line said that it failed');
-  assert.deepEqual(r.turnEnd(1, 'a\nNo conversation found with session ID: x\n', exited), ['✗ claude exited with code 1 during the task', '  a', '  No conversation found with session ID: x']);
+  assert.deepEqual(
+    r.turnEnd(0, 'ignored', { cancelled: false, exited: false }),
+    [],
+    'a turn that ended with its result needs no more',
+  );
+  assert.deepEqual(
+    r.turnEnd(1, 'ignored', { cancelled: false, exited: false }),
+    [],
+    'its result line said that it failed',
+  );
+  assert.deepEqual(r.turnEnd(1, 'a\nNo conversation found with session ID: x\n', exited), [
+    '✗ claude exited with code 1 during the task',
+    '  a',
+    '  No conversation found with session ID: x',
+  ]);
   assert.deepEqual(r.turnEnd(0, '', { cancelled: true, exited: false }), ['■ cancelled']);
-  assert.deepEqual(r.turnEnd(143, '', { cancelled: true, exited: true }), ['■ cancelled (claude exited with code 143)']);
+  assert.deepEqual(r.turnEnd(143, '', { cancelled: true, exited: true }), [
+    '■ cancelled (claude exited with code 143)',
+  ]);
 });
 
 test('wrap, truncate and durations', () => {

@@ -11,13 +11,27 @@ import { onCleanup } from './tmux.js';
 /** Where the browser is (override with $CHROMIUM_PATH). */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
 
 /** Launches chromium with a fresh profile; close() also removes the profile. */
-export async function launchChromium(viewport = { width: 1400, height: 1000 }): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchChromium(
+  viewport = { width: 1400, height: 1000 },
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'orch-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS, viewport });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+  });
   return {
     context,
     async close() {
@@ -28,7 +42,10 @@ export async function launchChromium(viewport = { width: 1400, height: 1000 }): 
 }
 
 /** A browser closed when the test ends. */
-export async function browserForTest(t: TestContext, viewport?: { width: number; height: number }): Promise<BrowserContext> {
+export async function browserForTest(
+  t: TestContext,
+  viewport?: { width: number; height: number },
+): Promise<BrowserContext> {
   const browser = await launchChromium(viewport);
   onCleanup(t, () => browser.close());
   return browser.context;

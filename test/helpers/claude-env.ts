@@ -31,12 +31,19 @@ function throwawayHome(t: TestContext): string {
  * A throwaway HOME and the environment to run claude with. `trust` lists directories whose
  * trust dialog counts as accepted; `skipTrustFor: false` leaves them out (to see the dialog).
  */
-export function claudeEnv(t: TestContext, opts: { standinUrl: string; trust?: string[]; skipTrustFor?: boolean }): { home: string; env: Record<string, string> } {
+export function claudeEnv(
+  t: TestContext,
+  opts: { standinUrl: string; trust?: string[]; skipTrustFor?: boolean },
+): { home: string; env: Record<string, string> } {
   const home = throwawayHome(t);
-  const trusted = opts.skipTrustFor === false ? [] : opts.trust ?? [];
+  const trusted = opts.skipTrustFor === false ? [] : (opts.trust ?? []);
   writeClaudeHome(home, { apiKey: FAKE_API_KEY, trusted });
   // Port leases of the test's sessions go with its HOME, not into the machine's registry.
-  const env: Record<string, string> = { ...standinClaudeEnv(home, opts.standinUrl, FAKE_API_KEY), PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ORCH_PORTS_DIR: join(home, '.orch-ports') };
+  const env: Record<string, string> = {
+    ...standinClaudeEnv(home, opts.standinUrl, FAKE_API_KEY),
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    ORCH_PORTS_DIR: join(home, '.orch-ports'),
+  };
   return { home, env };
 }
 
@@ -56,10 +63,27 @@ export interface PrintRun {
 }
 
 /** Runs `claude -p PROMPT --output-format stream-json --verbose ...args` with exactly env (killed after timeoutMs). */
-export async function runClaudePrint(prompt: string, args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs?: number }): Promise<PrintRun> {
+export async function runClaudePrint(
+  prompt: string,
+  args: string[],
+  opts: { cwd: string; env: Record<string, string>; timeoutMs?: number },
+): Promise<PrintRun> {
   const run = await execa(claudeBin, ['-p', prompt, '--output-format', 'stream-json', '--verbose', ...args], {
-    cwd: opts.cwd, env: opts.env, extendEnv: false, reject: false, stdin: 'ignore', timeout: opts.timeoutMs ?? 45_000,
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    timeout: opts.timeoutMs ?? 45_000,
   });
-  const events = String(run.stdout).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { exitCode: run.exitCode ?? -1, events, result: events.find((e) => e.type === 'result'), stderr: String(run.stderr) };
+  const events = String(run.stdout)
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return {
+    exitCode: run.exitCode ?? -1,
+    events,
+    result: events.find((e) => e.type === 'result'),
+    stderr: String(run.stderr),
+  };
 }

@@ -15,7 +15,9 @@ export function cmdlinesWith(text: string): string[] {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       return cmd.includes(text) ? [`${pid} ${cmd.split('\0').join(' ')}`] : [];
-    } catch { return []; }
+    } catch {
+      return [];
+    }
   });
 }
 
@@ -24,7 +26,9 @@ export function environsWith(name: string, value: string): number[] {
   return pids().flatMap((pid) => {
     try {
       return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`${name}=${value}`) ? [Number(pid)] : [];
-    } catch { return []; }
+    } catch {
+      return [];
+    }
   });
 }
 
@@ -35,7 +39,8 @@ export function filesWith(dir: string, text: string): { file: string; mode: stri
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const path = join(d, e.name);
       if (e.isDirectory()) visit(path);
-      else if (e.isFile() && readFileSync(path).includes(text)) out.push({ file: path, mode: (statSync(path).mode & 0o777).toString(8) });
+      else if (e.isFile() && readFileSync(path).includes(text))
+        out.push({ file: path, mode: (statSync(path).mode & 0o777).toString(8) });
     }
   };
   visit(dir);
@@ -43,4 +48,5 @@ export function filesWith(dir: string, text: string): { file: string; mode: stri
 }
 
 /** The files of filesWith that a group or other users may read or write. */
-export const exposed = (files: { file: string; mode: string }[]): string[] => files.filter((f) => (parseInt(f.mode, 8) & 0o077) !== 0).map((f) => `${f.file} (${f.mode})`);
+export const exposed = (files: { file: string; mode: string }[]): string[] =>
+  files.filter((f) => (parseInt(f.mode, 8) & 0o077) !== 0).map((f) => `${f.file} (${f.mode})`);

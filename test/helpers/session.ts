@@ -13,16 +13,50 @@ import type { Standin } from '../../src/standin/server.js';
 import type { StoreData } from '../../src/store/types.js';
 
 export interface LiveSession {
-  server: Server; standin: Standin; project: string; state: string; env: Record<string, string>;
-  status(): Promise<{ session: string; socket: string; agents: { name: string; status: string; reason: string | null; pane: string; session_id: string; task: string | null; last_result: string | null; cost_usd: number }[] }>;
+  server: Server;
+  standin: Standin;
+  project: string;
+  state: string;
+  env: Record<string, string>;
+  status(): Promise<{
+    session: string;
+    socket: string;
+    agents: {
+      name: string;
+      status: string;
+      reason: string | null;
+      pane: string;
+      session_id: string;
+      task: string | null;
+      last_result: string | null;
+      cost_usd: number;
+    }[];
+  }>;
   store(): StoreData;
-  agent(name: string): Promise<{ name: string; status: string; reason: string | null; pane: string; session_id: string; task: string | null; last_result: string | null; cost_usd: number }>;
-  waitFor(name: string, predicate: (a: Awaited<ReturnType<LiveSession['agent']>>) => boolean, what: string, timeoutMs?: number): Promise<Awaited<ReturnType<LiveSession['agent']>>>;
+  agent(name: string): Promise<{
+    name: string;
+    status: string;
+    reason: string | null;
+    pane: string;
+    session_id: string;
+    task: string | null;
+    last_result: string | null;
+    cost_usd: number;
+  }>;
+  waitFor(
+    name: string,
+    predicate: (a: Awaited<ReturnType<LiveSession['agent']>>) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<Awaited<ReturnType<LiveSession['agent']>>>;
   type(name: string, text: string): Promise<void>;
 }
 
 /** Starts a layout (default: the shipped default layout) with real claude agents. */
-export async function startLiveSession(t: TestContext, opts: { layout?: string; trust?: boolean; prepare?: (project: string) => void; env?: Record<string, string> } = {}): Promise<LiveSession> {
+export async function startLiveSession(
+  t: TestContext,
+  opts: { layout?: string; trust?: boolean; prepare?: (project: string) => void; env?: Record<string, string> } = {},
+): Promise<LiveSession> {
   const standin = await startStandinForTest(t);
   const project = join(tempDir(t), 'project');
   mkdirSync(project);
@@ -32,11 +66,22 @@ export async function startLiveSession(t: TestContext, opts: { layout?: string; 
   // Registered last so that it is cleaned up first: the agents stop before their directories go.
   const server = privateServer(t);
   const fullEnv = { ...env, CLAUDE_BIN: claudeBin, ...opts.env };
-  const args = ['--socket', server.socket!, '--state', state, '--no-attach', ...(opts.layout ? ['--layout', opts.layout] : [])];
+  const args = [
+    '--socket',
+    server.socket!,
+    '--state',
+    state,
+    '--no-attach',
+    ...(opts.layout ? ['--layout', opts.layout] : []),
+  ];
   const started = await run(startScript, args, { cwd: project, env: fullEnv });
   assert.equal(started.exitCode, 0, started.stderr);
   const live: LiveSession = {
-    server, standin, project, state, env: fullEnv,
+    server,
+    standin,
+    project,
+    state,
+    env: fullEnv,
     async status() {
       const r = await run(orchestrateScript, ['status', '--json', '--state', state], { env: fullEnv });
       assert.equal(r.exitCode, 0, r.stderr);
@@ -49,13 +94,24 @@ export async function startLiveSession(t: TestContext, opts: { layout?: string; 
       return a;
     },
     async waitFor(name, predicate, what, timeoutMs = 30_000) {
-      return retryUntil(async () => { const a = await live.agent(name); return predicate(a) && a; }, timeoutMs, `${name} ${what}`);
+      return retryUntil(
+        async () => {
+          const a = await live.agent(name);
+          return predicate(a) && a;
+        },
+        timeoutMs,
+        `${name} ${what}`,
+      );
     },
     async type(name, text) {
       const pane = (await live.agent(name)).pane;
       await server.cmd(['send-keys', '-t', pane, '-l', text]);
       // Enter once Claude's box shows the text, as a person would (an Enter before it took the keys in is lost).
-      await retryUntil(async () => Boolean(promptBoxText(await server.cmd(['capture-pane', '-p', '-t', pane]))), 5000, `${name}'s box showing the typed text`).catch(() => {});
+      await retryUntil(
+        async () => Boolean(promptBoxText(await server.cmd(['capture-pane', '-p', '-t', pane]))),
+        5000,
+        `${name}'s box showing the typed text`,
+      ).catch(() => {});
       await server.cmd(['send-keys', '-t', pane, 'Enter']);
     },
   };

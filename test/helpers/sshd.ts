@@ -52,7 +52,14 @@ const GRACE_MS = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const execFileAsync = promisify(execFile);
 
-interface Row { pid: number; ppid: number; ruid: number; euid: number; zombie: boolean; args: string }
+interface Row {
+  pid: number;
+  ppid: number;
+  ruid: number;
+  euid: number;
+  zombie: boolean;
+  args: string;
+}
 
 /** The process table (one ps call). */
 function ps(): Row[] {
@@ -60,7 +67,15 @@ function ps(): Row[] {
   const rows: Row[] = [];
   for (const line of out.split('\n')) {
     const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s*(.*)$/.exec(line);
-    if (m) rows.push({ pid: Number(m[1]), ppid: Number(m[2]), ruid: Number(m[3]), euid: Number(m[4]), zombie: m[5]!.startsWith('Z'), args: m[6]! });
+    if (m)
+      rows.push({
+        pid: Number(m[1]),
+        ppid: Number(m[2]),
+        ruid: Number(m[3]),
+        euid: Number(m[4]),
+        zombie: m[5]!.startsWith('Z'),
+        args: m[6]!,
+      });
   }
   return rows;
 }
@@ -69,9 +84,14 @@ function ps(): Row[] {
 function descendants(rows: Row[], root: number): Row[] {
   const found = new Set([root]);
   const out: Row[] = [];
-  for (let grew = true; grew;) {
+  for (let grew = true; grew; ) {
     grew = false;
-    for (const r of rows) if (found.has(r.ppid) && !found.has(r.pid)) { found.add(r.pid); out.push(r); grew = true; }
+    for (const r of rows)
+      if (found.has(r.ppid) && !found.has(r.pid)) {
+        found.add(r.pid);
+        out.push(r);
+        grew = true;
+      }
   }
   return out;
 }
@@ -79,11 +99,19 @@ function descendants(rows: Row[], root: number): Row[] {
 /** The pids that are still running (a zombie is not: this machine's init does not reap orphans). */
 function running(pids: number[]): number[] {
   const wanted = new Set(pids);
-  return ps().filter((r) => wanted.has(r.pid) && !r.zombie).map((r) => r.pid);
+  return ps()
+    .filter((r) => wanted.has(r.pid) && !r.zombie)
+    .map((r) => r.pid);
 }
 
 function signal(pids: number[], sig: NodeJS.Signals): void {
-  for (const pid of pids) { try { process.kill(pid, sig); } catch { /* gone */ } }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* gone */
+    }
+  }
 }
 
 /** Sends sig, then SIGKILL to what is left after the grace time; resolves when all are gone. */
@@ -105,7 +133,10 @@ async function killAndWait(pids: number[], sig: NodeJS.Signals = 'SIGKILL'): Pro
 function accepts(address: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: address, port });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
     socket.setTimeout(1000, () => done(false));
@@ -140,24 +171,42 @@ async function withPasswdLock(cmd: string, args: string[]): Promise<void> {
       return;
     } catch (error) {
       const stderr = String((error as { stderr?: unknown }).stderr ?? '');
-      if (i < 100 && /lock/i.test(stderr)) { await sleep(30 + randomInt(70)); continue; }
+      if (i < 100 && /lock/i.test(stderr)) {
+        await sleep(30 + randomInt(70));
+        continue;
+      }
       throw new Error(`${cmd} ${args.join(' ')} failed: ${stderr.trim() || String(error)}`);
     }
   }
 }
 
 function userExists(user: string): boolean {
-  try { execFileSync('id', ['-u', user], { stdio: 'ignore' }); return true; } catch { return false; }
+  try {
+    execFileSync('id', ['-u', user], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Kills every process of uid (SIGKILL, as often as they fork) and waits until none runs. */
 async function killUser(user: string, uid: number): Promise<void> {
-  try { execFileSync('pkill', ['-KILL', '-u', user], { stdio: 'ignore' }); } catch { /* none, or no such user any more */ }
-  await retryUntil(() => {
-    const left = ps().filter((r) => (r.ruid === uid || r.euid === uid) && !r.zombie).map((r) => r.pid);
-    signal(left, 'SIGKILL');
-    return left.length === 0;
-  }, 10_000, `the processes of ${user} to exit`);
+  try {
+    execFileSync('pkill', ['-KILL', '-u', user], { stdio: 'ignore' });
+  } catch {
+    /* none, or no such user any more */
+  }
+  await retryUntil(
+    () => {
+      const left = ps()
+        .filter((r) => (r.ruid === uid || r.euid === uid) && !r.zombie)
+        .map((r) => r.pid);
+      signal(left, 'SIGKILL');
+      return left.length === 0;
+    },
+    10_000,
+    `the processes of ${user} to exit`,
+  );
 }
 
 /** Deletes the user (and its group). Forced only because of zombies: init here does not reap them, and userdel counts them. */
@@ -186,11 +235,23 @@ function installExitHook(): void {
 /** Best effort, synchronous: the listener, the sessions and processes of the user, the user, its dirs. */
 function removeSync(user: string, listener: number | undefined, dirs: string[]): void {
   const rows = ps();
-  const pids = rows.filter((r) => r.args.startsWith(`sshd: ${user} `) || r.args.startsWith(`sshd: ${user}@`) || r.args === `sshd: ${user}`).map((r) => r.pid);
+  const pids = rows
+    .filter(
+      (r) => r.args.startsWith(`sshd: ${user} `) || r.args.startsWith(`sshd: ${user}@`) || r.args === `sshd: ${user}`,
+    )
+    .map((r) => r.pid);
   if (listener) pids.push(listener, ...descendants(rows, listener).map((r) => r.pid));
   signal(pids, 'SIGKILL');
-  try { execFileSync('pkill', ['-KILL', '-u', user], { stdio: 'ignore' }); } catch { /* none */ }
-  try { execFileSync('userdel', ['-f', user], { stdio: 'ignore' }); } catch { /* gone, or locked */ }
+  try {
+    execFileSync('pkill', ['-KILL', '-u', user], { stdio: 'ignore' });
+  } catch {
+    /* none */
+  }
+  try {
+    execFileSync('userdel', ['-f', user], { stdio: 'ignore' });
+  } catch {
+    /* gone, or locked */
+  }
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }
 
@@ -203,15 +264,24 @@ function sweepStale(): void {
     if (!user || !m) continue;
     const pid = Number(m[1]);
     if (pid === process.pid) continue;
-    try { process.kill(pid, 0); continue; } catch { /* its test process is gone */ }
+    try {
+      process.kill(pid, 0);
+      continue;
+    } catch {
+      /* its test process is gone */
+    }
     const dir = m[2]!;
-    const listeners = ps().filter((r) => r.args.includes(`${SSHD} -D`) && r.args.includes(` -f ${dir}/`)).map((r) => r.pid);
+    const listeners = ps()
+      .filter((r) => r.args.includes(`${SSHD} -D`) && r.args.includes(` -f ${dir}/`))
+      .map((r) => r.pid);
     const dirs = [dir, ...(home?.startsWith(join(tmpdir(), 'orch-home-')) ? [home] : [])];
     for (const listener of listeners.length ? listeners : [undefined]) removeSync(user, listener, dirs);
   }
   // A listener whose config is gone (its world was removed, its user too) serves no one.
   for (const r of ps()) {
-    const cfg = /^(?:sshd: )?\/usr\/sbin\/sshd -D .* -f (\S+\/orch-sshd-[^/\s]+\/[^/\s]+\/sshd_config)/.exec(r.args)?.[1];
+    const cfg = /^(?:sshd: )?\/usr\/sbin\/sshd -D .* -f (\S+\/orch-sshd-[^/\s]+\/[^/\s]+\/sshd_config)/.exec(
+      r.args,
+    )?.[1];
     if (cfg && !r.zombie && !existsSync(cfg)) signal([r.pid], 'SIGKILL');
   }
 }
@@ -219,7 +289,10 @@ function sweepStale(): void {
 /** The user must reach the temp dirs: every directory above them must be searchable by others. */
 function checkTmpdirReachable(): void {
   for (let dir = tmpdir(); ; dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) throw new Error(`sshWorld: ${dir} is not searchable by other users; set TMPDIR to a directory that is (e.g. /tmp)`);
+    if ((statSync(dir).mode & 0o001) === 0)
+      throw new Error(
+        `sshWorld: ${dir} is not searchable by other users; set TMPDIR to a directory that is (e.g. /tmp)`,
+      );
     if (dir === dirname(dir)) return;
   }
 }
@@ -250,11 +323,18 @@ Subsystem sftp internal-sftp
 }
 
 interface HostState {
-  alias: string; user: string; uid: number; home: string; dir: string;
-  address: string; port: number; child?: ChildProcess;
+  alias: string;
+  user: string;
+  uid: number;
+  home: string;
+  dir: string;
+  address: string;
+  port: number;
+  child?: ChildProcess;
 }
 
-const isRunning = (child: ChildProcess | undefined): child is ChildProcess => !!child && child.exitCode === null && child.signalCode === null;
+const isRunning = (child: ChildProcess | undefined): child is ChildProcess =>
+  !!child && child.exitCode === null && child.signalCode === null;
 
 /** Starts the listener; resolves when it accepts, rejects (with its log) when it exits first. */
 async function startSshd(h: HostState): Promise<void> {
@@ -262,19 +342,31 @@ async function startSshd(h: HostState): Promise<void> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const log = join(h.dir, 'sshd.log');
   // detached: a process group of its own, so no signal of sshd's can reach the test process.
-  const child = spawn(SSHD, ['-D', '-e', '-E', log, '-f', join(h.dir, 'sshd_config')], { detached: true, stdio: 'ignore' });
+  const child = spawn(SSHD, ['-D', '-e', '-E', log, '-f', join(h.dir, 'sshd_config')], {
+    detached: true,
+    stdio: 'ignore',
+  });
   h.child = child;
   let spawnError: Error | undefined;
-  child.once('error', (error) => { spawnError = error; });
+  child.once('error', (error) => {
+    spawnError = error;
+  });
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (spawnError || !isRunning(child)) {
       let text = '';
-      try { text = readFileSync(log, 'utf8').trim(); } catch { /* no log */ }
-      throw new Error(`sshd of ${h.alias} on ${h.address}:${h.port} exited (${child.exitCode ?? child.signalCode ?? spawnError}): ${text}`);
+      try {
+        text = readFileSync(log, 'utf8').trim();
+      } catch {
+        /* no log */
+      }
+      throw new Error(
+        `sshd of ${h.alias} on ${h.address}:${h.port} exited (${child.exitCode ?? child.signalCode ?? spawnError}): ${text}`,
+      );
     }
     if (await accepts(h.address, h.port)) return;
-    if (Date.now() > deadline) throw new Error(`sshd of ${h.alias} on ${h.address}:${h.port} does not accept after 10 s`);
+    if (Date.now() > deadline)
+      throw new Error(`sshd of ${h.alias} on ${h.address}:${h.port} does not accept after 10 s`);
     await sleep(20);
   }
 }
@@ -283,7 +375,8 @@ async function startSshd(h: HostState): Promise<void> {
 function sessionPids(h: HostState, rows: Row[]): number[] {
   const pids = new Set<number>();
   if (isRunning(h.child) && h.child.pid) {
-    for (const r of descendants(rows, h.child.pid)) if (r.args.startsWith('sshd') || r.args.startsWith(SSHD)) pids.add(r.pid);
+    for (const r of descendants(rows, h.child.pid))
+      if (r.args.startsWith('sshd') || r.args.startsWith(SSHD)) pids.add(r.pid);
   }
   const mine = new RegExp(`^sshd: ${h.user}(?:[ @]|$)`);
   for (const r of rows) if (mine.test(r.args) && !r.zombie) pids.add(r.pid);
@@ -334,7 +427,8 @@ export async function sshWorld(t: TestContext, n: number, opts: { names?: string
   const client = join(world, 'client');
   mkdirSync(client, { mode: 0o700 });
   const identity = join(client, 'id_ed25519');
-  const keygen = (file: string, comment: string) => execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
+  const keygen = (file: string, comment: string) =>
+    execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
 
   const states: HostState[] = [];
   for (const name of names) {
@@ -355,7 +449,18 @@ export async function sshWorld(t: TestContext, n: number, opts: { names?: string
       }
     });
     // '*': no password, yet not locked (with UsePAM no, sshd refuses a locked account even for a key).
-    await withPasswdLock('useradd', ['-M', '-d', home, '-s', '/bin/sh', '-p', '*', '-c', `${TAG} pid=${process.pid} dir=${world}`, user]);
+    await withPasswdLock('useradd', [
+      '-M',
+      '-d',
+      home,
+      '-s',
+      '/bin/sh',
+      '-p',
+      '*',
+      '-c',
+      `${TAG} pid=${process.pid} dir=${world}`,
+      user,
+    ]);
     state.uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
     const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }));
     chownSync(home, state.uid, gid);
@@ -363,25 +468,34 @@ export async function sshWorld(t: TestContext, n: number, opts: { names?: string
     states.push(state);
   }
 
-  await Promise.all([keygen(identity, `client-${suffix}`), ...states.map((h) => keygen(join(h.dir, 'ssh_host_ed25519_key'), h.alias))]);
+  await Promise.all([
+    keygen(identity, `client-${suffix}`),
+    ...states.map((h) => keygen(join(h.dir, 'ssh_host_ed25519_key'), h.alias)),
+  ]);
   const publicKey = readFileSync(`${identity}.pub`, 'utf8');
-  await Promise.all(states.map(async (h) => {
-    writeFileSync(join(h.dir, 'authorized_keys'), publicKey, { mode: 0o644 });
-    for (let attempt = 1; ; attempt++) {
-      Object.assign(h, await freeEndpoint());
-      writeFileSync(join(h.dir, 'sshd_config'), sshdConfig(h));
-      try {
-        await startSshd(h);
-        return;
-      } catch (error) {
-        // Someone took the port between our bind and sshd's: another address, another port.
-        if (attempt >= 5 || !/bind|Address already in use/i.test(String(error))) throw error;
+  await Promise.all(
+    states.map(async (h) => {
+      writeFileSync(join(h.dir, 'authorized_keys'), publicKey, { mode: 0o644 });
+      for (let attempt = 1; ; attempt++) {
+        Object.assign(h, await freeEndpoint());
+        writeFileSync(join(h.dir, 'sshd_config'), sshdConfig(h));
+        try {
+          await startSshd(h);
+          return;
+        } catch (error) {
+          // Someone took the port between our bind and sshd's: another address, another port.
+          if (attempt >= 5 || !/bind|Address already in use/i.test(String(error))) throw error;
+        }
       }
-    }
-  }));
+    }),
+  );
 
   const configFile = join(client, 'config');
-  writeFileSync(configFile, states.map((h) => `Host ${h.alias}
+  writeFileSync(
+    configFile,
+    states
+      .map(
+        (h) => `Host ${h.alias}
   HostName ${h.address}
   Port ${h.port}
   User ${h.user}
@@ -392,22 +506,41 @@ export async function sshWorld(t: TestContext, n: number, opts: { names?: string
   StrictHostKeyChecking accept-new
   BatchMode yes
   LogLevel ERROR
-`).join('\n'), { mode: 0o600 });
+`,
+      )
+      .join('\n'),
+    { mode: 0o600 },
+  );
 
-  const hosts = states.map((h): SshHost => ({
-    alias: h.alias, user: h.user, home: h.home, address: h.address, port: h.port,
-    stop: () => stopSshd(h),
-    start: () => startSshd(h),
-    dropConnections: () => dropConnections(h),
-    processes: () => ps().filter((r) => (r.ruid === h.uid || r.euid === h.uid) && !r.zombie).map((r) => r.pid),
-    run: (cmd) => {
-      try {
-        return execFileSync('ssh', ['-F', configFile, h.alias, cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
-      } catch (error) {
-        const e = error as { status?: number; stderr?: string };
-        throw new Error(`ssh ${h.alias} ${JSON.stringify(cmd)} failed (exit ${e.status}): ${String(e.stderr ?? error).trim()}`);
-      }
-    },
-  }));
+  const hosts = states.map(
+    (h): SshHost => ({
+      alias: h.alias,
+      user: h.user,
+      home: h.home,
+      address: h.address,
+      port: h.port,
+      stop: () => stopSshd(h),
+      start: () => startSshd(h),
+      dropConnections: () => dropConnections(h),
+      processes: () =>
+        ps()
+          .filter((r) => (r.ruid === h.uid || r.euid === h.uid) && !r.zombie)
+          .map((r) => r.pid),
+      run: (cmd) => {
+        try {
+          return execFileSync('ssh', ['-F', configFile, h.alias, cmd], {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+            timeout: 30_000,
+          });
+        } catch (error) {
+          const e = error as { status?: number; stderr?: string };
+          throw new Error(
+            `ssh ${h.alias} ${JSON.stringify(cmd)} failed (exit ${e.status}): ${String(e.stderr ?? error).trim()}`,
+          );
+        }
+      },
+    }),
+  );
   return { configFile, hosts };
 }

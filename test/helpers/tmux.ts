@@ -23,7 +23,11 @@ export function onCleanup(t: TestContext, fn: () => unknown): void {
     t.after(async () => {
       let first: unknown;
       for (const f of fns.reverse()) {
-        try { await f(); } catch (error) { first ??= error; }
+        try {
+          await f();
+        } catch (error) {
+          first ??= error;
+        }
       }
       if (first) throw first;
     });
@@ -33,16 +37,31 @@ export function onCleanup(t: TestContext, fn: () => unknown): void {
 
 /** Every descendant of the given pids (from one ps call). */
 function descendants(roots: number[]): number[] {
-  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=']).toString().trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid='])
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number));
   const found = new Set(roots);
-  for (let grew = true; grew;) {
+  for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, ppid] of rows) if (pid && ppid && found.has(ppid) && !found.has(pid)) { found.add(pid); grew = true; }
+    for (const [pid, ppid] of rows)
+      if (pid && ppid && found.has(ppid) && !found.has(pid)) {
+        found.add(pid);
+        grew = true;
+      }
   }
   return [...found];
 }
 
-const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Kills a server and waits until every process its panes started has exited (SIGKILL after 5 s). */
 export async function killServerAndWait(server: Server): Promise<void> {
@@ -50,9 +69,16 @@ export async function killServerAndWait(server: Server): Promise<void> {
   await server.kill();
   const deadline = Date.now() + 5000;
   while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of pids.filter(alive)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const pid of pids.filter(alive)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   // tmux 3.3 leaves the socket file behind.
-  if (server.socket) rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, server.socket), { force: true });
+  if (server.socket)
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, server.socket), { force: true });
 }
 
 /** A fresh private server name; the server and everything in it are killed when the test ends. */
@@ -70,7 +96,11 @@ export function tempDir(t: TestContext, prefix = 'orch-test-'): string {
 }
 
 /** Polls until check() returns a truthy value (or throws its last error after timeoutMs). */
-export async function retryUntil<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
+export async function retryUntil<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -13,25 +13,87 @@ import { fixtures } from '../helpers/paths.js';
 import { quoteArgv } from '../../src/util/shell-quote.js';
 
 const run = (socket: string, pane: string, text: string, waitMs: number) =>
-  spawnSync('sh', ['-c', PASTE_AND_SUBMIT, 'sh', socket, pane, 'orch-test', String(waitMs)], { input: text, encoding: 'utf8', timeout: 20_000 });
+  spawnSync('sh', ['-c', PASTE_AND_SUBMIT, 'sh', socket, pane, 'orch-test', String(waitMs)], {
+    input: text,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
 
-test('pasted, then submitted once the box shows it: the prompt arrives byte for byte', { timeout: 30_000 }, async (t) => {
+test('pasted, then submitted once the box shows it: the prompt arrives byte for byte', {
+  timeout: 30_000,
+}, async (t) => {
   const dir = tempDir(t);
   const prompts = join(dir, 'prompts.jsonl');
-  writeFileSync(join(dir, 'settings.json'), JSON.stringify({ hooks: { UserPromptSubmit: [{ hooks: [{ type: 'command', command: quoteArgv(['sh', '-c', 'cat >> "$0"; echo >> "$0"', prompts]) }] }] } }));
+  writeFileSync(
+    join(dir, 'settings.json'),
+    JSON.stringify({
+      hooks: {
+        UserPromptSubmit: [
+          { hooks: [{ type: 'command', command: quoteArgv(['sh', '-c', 'cat >> "$0"; echo >> "$0"', prompts]) }] },
+        ],
+      },
+    }),
+  );
   const server = privateServer(t);
-  const pane = (await server.cmd(['new-session', '-d', '-s', 'd', '-x', '200', '-y', '30', '-P', '-F', '#{pane_id}', quoteArgv([process.execPath, join(fixtures, 'bin', 'fake-claude-repl'), '--settings', join(dir, 'settings.json')])])).trim();
+  const pane = (
+    await server.cmd([
+      'new-session',
+      '-d',
+      '-s',
+      'd',
+      '-x',
+      '200',
+      '-y',
+      '30',
+      '-P',
+      '-F',
+      '#{pane_id}',
+      quoteArgv([
+        process.execPath,
+        join(fixtures, 'bin', 'fake-claude-repl'),
+        '--settings',
+        join(dir, 'settings.json'),
+      ]),
+    ])
+  ).trim();
   await retryUntil(async () => (await server.pane(pane).capture()).includes('❯'), 10_000, 'the box');
   const hostile = `it's "quoted" $(touch ${dir}/pwned) \`id\` ; rm -rf ~ & | > x \\ #{pane_id} ~/ %s ÿ 日本語 end;`;
   const r = run(server.socket!, pane, hostile, 3000);
   assert.equal(r.status, 0, r.stderr);
-  const got = await retryUntil(() => { try { return readFileSync(prompts, 'utf8').trim(); } catch { return ''; } }, 10_000, 'its UserPromptSubmit');
+  const got = await retryUntil(
+    () => {
+      try {
+        return readFileSync(prompts, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    },
+    10_000,
+    'its UserPromptSubmit',
+  );
   assert.equal((JSON.parse(got) as { prompt: string }).prompt, hostile);
 });
 
-test('a box that never shows the text gets its Enter after the wait; a pane that is not there fails as tmux says', { timeout: 30_000 }, async (t) => {
+test('a box that never shows the text gets its Enter after the wait; a pane that is not there fails as tmux says', {
+  timeout: 30_000,
+}, async (t) => {
   const server = privateServer(t);
-  const pane = (await server.cmd(['new-session', '-d', '-s', 'd', '-x', '100', '-y', '10', '-P', '-F', '#{pane_id}', 'sleep 100000'])).trim();
+  const pane = (
+    await server.cmd([
+      'new-session',
+      '-d',
+      '-s',
+      'd',
+      '-x',
+      '100',
+      '-y',
+      '10',
+      '-P',
+      '-F',
+      '#{pane_id}',
+      'sleep 100000',
+    ])
+  ).trim();
   const t0 = Date.now();
   const r = run(server.socket!, pane, 'no box here', 400);
   assert.equal(r.status, 0, r.stderr);

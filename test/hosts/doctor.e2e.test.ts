@@ -14,9 +14,11 @@ import { claudeBin, FAKE_API_KEY } from '../helpers/claude-env.js';
 import { writeClaudeHome } from '../../src/standin/claude-home.js';
 import type { Finding } from '../../src/doctor/types.js';
 
-test('doctor checks each host: login without a prompt, tmux, claude and its version, the folders, trust and credentials there, each problem with its fix', { timeout: 120_000 }, async (t) => {
+test('doctor checks each host: login without a prompt, tmux, claude and its version, the folders, trust and credentials there, each problem with its fix', {
+  timeout: 120_000,
+}, async (t) => {
   const world = await sshWorld(t, 3, { names: ['good', 'bare', 'down'] });
-  const [good, bare, down] = world.hosts as [typeof world.hosts[0], typeof world.hosts[0], typeof world.hosts[0]];
+  const [good, bare, down] = world.hosts as [(typeof world.hosts)[0], (typeof world.hosts)[0], (typeof world.hosts)[0]];
   good.run('mkdir -p project');
   writeClaudeHome(good.home, { apiKey: FAKE_API_KEY, trusted: [join(good.home, 'project')] });
   execFileSync('chown', ['-R', `${good.user}:`, good.home]);
@@ -24,7 +26,9 @@ test('doctor checks each host: login without a prompt, tmux, claude and its vers
   const project = join(tempDir(t), 'project');
   mkdirSync(project);
   const layout = join(project, 'layout.yaml');
-  writeFileSync(layout, `hosts:
+  writeFileSync(
+    layout,
+    `hosts:
   good: { ssh: ${good.alias}, root: project, claude: ${claudeBin}, env: { ANTHROPIC_API_KEY: ${FAKE_API_KEY} } }
   bare: { ssh: ${bare.alias}, root: project, claude: /nowhere/claude }
   down: { ssh: ${down.alias} }
@@ -33,10 +37,22 @@ windows:
       - { agent: w1, host: good }
       - { agent: w2, host: bare }
       - { agent: w3, host: down }
-`);
+`,
+  );
   const control = mkdtempSync('/tmp/orch-cm-');
-  onCleanup(t, () => { try { execFileSync('pkill', ['-f', control]); } catch { /* none */ } rmSync(control, { recursive: true, force: true }); });
-  const r = await execa(orchestrateScript, ['doctor', '--json', '--layout', layout], { cwd: project, reject: false, env: { ORCH_SSH_CONFIG: world.configFile, ORCH_SSH_CONTROL_DIR: control } });
+  onCleanup(t, () => {
+    try {
+      execFileSync('pkill', ['-f', control]);
+    } catch {
+      /* none */
+    }
+    rmSync(control, { recursive: true, force: true });
+  });
+  const r = await execa(orchestrateScript, ['doctor', '--json', '--layout', layout], {
+    cwd: project,
+    reject: false,
+    env: { ORCH_SSH_CONFIG: world.configFile, ORCH_SSH_CONTROL_DIR: control },
+  });
   assert.equal(r.exitCode, 1, 'problems fail the doctor');
   const findings = (JSON.parse(String(r.stdout)) as { findings: Finding[] }).findings;
   const of = (host: string, check: string): Finding => {
@@ -44,7 +60,8 @@ windows:
     assert.ok(f, `a ${check} finding for ${host} in ${JSON.stringify(findings, null, 1)}`);
     return f;
   };
-  for (const check of ['host', 'host-tmux', 'host-claude', 'host-dirs', 'host-trust', 'host-onboarding', 'host-auth']) assert.equal(of('good', check).status, 'ok', `good: ${check}: ${of('good', check).summary}`);
+  for (const check of ['host', 'host-tmux', 'host-claude', 'host-dirs', 'host-trust', 'host-onboarding', 'host-auth'])
+    assert.equal(of('good', check).status, 'ok', `good: ${check}: ${of('good', check).summary}`);
   assert.match(of('good', 'host-claude').summary, /claude \d+\.\d+\.\d+ at /);
 
   assert.equal(of('bare', 'host-claude').status, 'problem');
@@ -59,5 +76,9 @@ windows:
   assert.equal(unreachable.status, 'problem');
   assert.match(unreachable.summary, /cannot log in without a prompt \(.*(refused|closed|timed out)/i);
   assert.match(unreachable.fix!, /ssh -o BatchMode=yes .* true.*ssh-copy-id/);
-  assert.equal(findings.filter((f) => f.summary.startsWith('host down ')).length, 1, 'nothing more is said of a host that does not answer');
+  assert.equal(
+    findings.filter((f) => f.summary.startsWith('host down ')).length,
+    1,
+    'nothing more is said of a host that does not answer',
+  );
 });

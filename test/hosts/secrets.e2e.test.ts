@@ -15,7 +15,9 @@ import { cmdlinesWith, environsWith, exposed, filesWith, uniqueSecret } from '..
 import { standinClaudeEnv, writeClaudeHome } from '../../src/standin/claude-home.js';
 import type { StoreData } from '../../src/store/types.js';
 
-test('the layout\'s API key and a host\'s env: reach the real claude here and there through 0600 files only: no command line holds them', { timeout: 180_000 }, async (t) => {
+test("the layout's API key and a host's env: reach the real claude here and there through 0600 files only: no command line holds them", {
+  timeout: 180_000,
+}, async (t) => {
   const key = `${uniqueSecret()}-approved-tail`;
   const hostToken = uniqueSecret('host-');
   const world = await sshWorld(t, 1, { names: ['box'] });
@@ -30,7 +32,9 @@ test('the layout\'s API key and a host\'s env: reach the real claude here and th
   mkdirSync(local);
   const { home, env: claudeVars } = claudeEnv(t, { standinUrl: standin.url, trust: [local] });
   writeClaudeHome(home, { apiKey: key, trusted: [local] });
-  writeFileSync(join(local, 'layout.yaml'), `session: secret-hosts
+  writeFileSync(
+    join(local, 'layout.yaml'),
+    `session: secret-hosts
 env: { ANTHROPIC_API_KEY: ${key} }
 hosts:
   box: { ssh: ${box.alias}, root: project, claude: ${claudeBin}, env: ${JSON.stringify({ ...hostVars, HOST_TOKEN: hostToken })} }
@@ -38,19 +42,44 @@ windows:
   - panes:
       - { agent: lead, permission_mode: acceptEdits }
       - { agent: w1, host: box, permission_mode: acceptEdits }
-`);
+`,
+  );
   const state = join(tempDir(t), 'state');
   const control = mkdtempSync('/tmp/orch-cm-');
-  onCleanup(t, () => { try { execFileSync('pkill', ['-f', control]); } catch { /* none left */ } rmSync(control, { recursive: true, force: true }); });
+  onCleanup(t, () => {
+    try {
+      execFileSync('pkill', ['-f', control]);
+    } catch {
+      /* none left */
+    }
+    rmSync(control, { recursive: true, force: true });
+  });
   // This process's own key (the stand-in's usual one) is not approved: only the layout's may reach claude.
-  const env = { ...claudeVars, CLAUDE_BIN: claudeBin, ORCH_SSH_CONFIG: world.configFile, ORCH_SSH_CONTROL_DIR: control };
+  const env = {
+    ...claudeVars,
+    CLAUDE_BIN: claudeBin,
+    ORCH_SSH_CONFIG: world.configFile,
+    ORCH_SSH_CONTROL_DIR: control,
+  };
   const server = privateServer(t);
-  const started = await run(startScript, ['--socket', server.socket!, '--state', state, '--no-attach', '--layout', join(local, 'layout.yaml')], { cwd: local, env });
+  const started = await run(
+    startScript,
+    ['--socket', server.socket!, '--state', state, '--no-attach', '--layout', join(local, 'layout.yaml')],
+    { cwd: local, env },
+  );
   assert.equal(started.exitCode, 0, `${started.stdout}\n${started.stderr}`);
   const store = (): StoreData => JSON.parse(readFileSync(join(state, 'store.json'), 'utf8')) as StoreData;
-  await retryUntil(() => ['lead', 'w1'].every((a) => store().agents[a]!.status === 'idle'), 60_000, `both claudes idle (${JSON.stringify(Object.values(store().agents).map((a) => [a.name, a.status, a.reason]))})`);
+  await retryUntil(
+    () => ['lead', 'w1'].every((a) => store().agents[a]!.status === 'idle'),
+    60_000,
+    `both claudes idle (${JSON.stringify(Object.values(store().agents).map((a) => [a.name, a.status, a.reason]))})`,
+  );
   for (const agent of ['lead', 'w1']) {
-    const r = await run(orchestrateScript, ['dispatch', '--wait', '--timeout', '90', '--state', state, agent, '--', `[[say answered by ${agent}]]`], { env });
+    const r = await run(
+      orchestrateScript,
+      ['dispatch', '--wait', '--timeout', '90', '--state', state, agent, '--', `[[say answered by ${agent}]]`],
+      { env },
+    );
     assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, new RegExp(`answered by ${agent}`));
   }
@@ -58,18 +87,27 @@ windows:
   // The key is in the environment of both claudes (here, and there as the host's user); the host's value in the one there.
   const cmd = (pid: number): string => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
   const claudes = environsWith('ANTHROPIC_API_KEY', key).filter((p) => /claude --session-id/.test(cmd(p)));
-  assert.deepEqual(claudes.map((p) => cmd(p).match(/--session-id (\S+)/)?.[1]).sort(), [store().agents.lead!.session_id, store().agents.w1!.session_id].sort());
-  assert.ok(environsWith('HOST_TOKEN', hostToken).some((p) => cmd(p).includes(`--session-id ${store().agents.w1!.session_id}`)));
+  assert.deepEqual(
+    claudes.map((p) => cmd(p).match(/--session-id (\S+)/)?.[1]).sort(),
+    [store().agents.lead!.session_id, store().agents.w1!.session_id].sort(),
+  );
+  assert.ok(
+    environsWith('HOST_TOKEN', hostToken).some((p) => cmd(p).includes(`--session-id ${store().agents.w1!.session_id}`)),
+  );
   // No command line on the machine holds either: ssh, sshd, tmux here and there, the shells between.
   assert.deepEqual([...cmdlinesWith(key), ...cmdlinesWith(hostToken)], []);
   // Files holding them, here and there, are their user's only.
   assert.deepEqual(exposed([...filesWith(state, key), ...filesWith(state, hostToken)]), []);
   const there = store().session!.hosts!.box!.state_dir;
   const remote = box.run(`grep -rlF -e ${key} -e ${hostToken} ${there} | xargs stat -c '%a %n'`).trim().split('\n');
-  assert.deepEqual(remote, [`600 ${there}/agents/w1/env`], 'there, only the agent\'s env file holds them, mode 0600');
-  assert.match(box.run(`stat -c %a ${there}/agents/w1`).trim(), /^700$/, 'in a folder only the host\'s user can enter');
+  assert.deepEqual(remote, [`600 ${there}/agents/w1/env`], "there, only the agent's env file holds them, mode 0600");
+  assert.match(box.run(`stat -c %a ${there}/agents/w1`).trim(), /^700$/, "in a folder only the host's user can enter");
 
   const ended = await run(orchestrateScript, ['session', 'end', '--force', '--state', state], { env });
   assert.equal(ended.exitCode, 0, `${ended.stdout}\n${ended.stderr}`);
-  await retryUntil(() => box.processes().length === 0, 20_000, `nothing left on the box (${box.run(`ps -o pid=,args= -u ${box.user}`).trim()})`);
+  await retryUntil(
+    () => box.processes().length === 0,
+    20_000,
+    `nothing left on the box (${box.run(`ps -o pid=,args= -u ${box.user}`).trim()})`,
+  );
 });

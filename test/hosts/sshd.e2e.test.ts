@@ -13,7 +13,10 @@ import { onCleanup, retryUntil, tempDir } from '../helpers/tmux.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-interface Client { child: ChildProcess; exited: Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> }
+interface Client {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>;
+}
 
 /** Runs `ssh -F configFile ...args` in the background; killed when the test ends. */
 function ssh(t: TestContext, configFile: string, ...args: string[]): Client {
@@ -21,12 +24,18 @@ function ssh(t: TestContext, configFile: string, ...args: string[]): Client {
   const child = spawn('ssh', ['-F', configFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => { stdout += d; });
-  child.stderr!.on('data', (d) => { stderr += d; });
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
     child.once('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
   });
-  onCleanup(t, () => { child.kill('SIGKILL'); });
+  onCleanup(t, () => {
+    child.kill('SIGKILL');
+  });
   return { child, exited };
 }
 
@@ -36,7 +45,11 @@ const sshRun = (t: TestContext, configFile: string, ...args: string[]) => ssh(t,
 async function master(t: TestContext, configFile: string, alias: string): Promise<{ client: Client; mux: string[] }> {
   const mux = ['-o', `ControlPath=${tempDir(t)}/cm`];
   const client = ssh(t, configFile, '-o', 'ControlMaster=yes', '-o', 'ControlPersist=no', ...mux, '-N', alias);
-  await retryUntil(async () => (await sshRun(t, configFile, ...mux, '-O', 'check', alias)).code === 0, 10_000, 'the master to be up');
+  await retryUntil(
+    async () => (await sshRun(t, configFile, ...mux, '-O', 'check', alias)).code === 0,
+    10_000,
+    'the master to be up',
+  );
   return { client, mux };
 }
 
@@ -45,25 +58,46 @@ function processesRunning(host: SshHost, args: string): number[] {
   const pids = host.processes();
   if (!pids.length) return [];
   let out = '';
-  try { out = execFileSync('ps', ['-o', 'pid=,args=', '-p', pids.join(',')], { encoding: 'utf8' }); } catch { return []; }
-  return out.split('\n').map((l) => /^\s*(\d+)\s+(.*)$/.exec(l)).filter((m) => m && m[2] === args).map((m) => Number(m![1]));
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,args=', '-p', pids.join(',')], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return out
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(.*)$/.exec(l))
+    .filter((m) => m && m[2] === args)
+    .map((m) => Number(m![1]));
 }
 
 function accepts(address: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: address, port });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
 
 const userExists = (user: string): boolean => {
-  try { execFileSync('id', [user], { stdio: 'ignore' }); return true; } catch { return false; }
+  try {
+    execFileSync('id', [user], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 };
 
-const dotSsh = () => { const dir = join(homedir(), '.ssh'); return existsSync(dir) ? readdirSync(dir).sort() : null; };
+const dotSsh = () => {
+  const dir = join(homedir(), '.ssh');
+  return existsSync(dir) ? readdirSync(dir).sort() : null;
+};
 
-test('two hosts: each alias logs in as a user of its own, whose HOME the other cannot read; node, tmux and claude run there', { timeout: 30_000 }, async (t) => {
+test('two hosts: each alias logs in as a user of its own, whose HOME the other cannot read; node, tmux and claude run there', {
+  timeout: 30_000,
+}, async (t) => {
   const rootSsh = dotSsh();
   const { configFile, hosts } = await sshWorld(t, 2);
   const [a, b] = hosts as [SshHost, SshHost];
@@ -88,7 +122,12 @@ test('two hosts: each alias logs in as a user of its own, whose HOME the other c
   assert.doesNotMatch(peek.stdout, /secret/);
   assert.equal(b.run('cat "$HOME/secret"'), 'secret\n');
 
-  const [path, tmux, node, nodeVersion, tmuxVersion, claude] = a.run(`echo "$PATH"; command -v tmux; command -v node; node --version; tmux -V; ${repoRoot}/node_modules/.bin/claude --version`).trim().split('\n');
+  const [path, tmux, node, nodeVersion, tmuxVersion, claude] = a
+    .run(
+      `echo "$PATH"; command -v tmux; command -v node; node --version; tmux -V; ${repoRoot}/node_modules/.bin/claude --version`,
+    )
+    .trim()
+    .split('\n');
   assert.match(path!, /(^|:)\/usr\/local\/bin:\/usr\/bin:\/bin(:|$)/);
   assert.equal(tmux, '/usr/bin/tmux');
   assert.equal(node, '/usr/bin/node');
@@ -98,8 +137,13 @@ test('two hosts: each alias logs in as a user of its own, whose HOME the other c
   assert.deepEqual(dotSsh(), rootSsh, "root's ~/.ssh is left as it was");
 });
 
-test('stop() drops the connections, a multiplexed one too, and the port refuses; start() lets ssh in again with the same host key', { timeout: 30_000 }, async (t) => {
-  const { configFile, hosts: [h] } = await sshWorld(t, 1, { names: ['solo'] });
+test('stop() drops the connections, a multiplexed one too, and the port refuses; start() lets ssh in again with the same host key', {
+  timeout: 30_000,
+}, async (t) => {
+  const {
+    configFile,
+    hosts: [h],
+  } = await sshWorld(t, 1, { names: ['solo'] });
   assert.match(h!.alias, /^solo-[0-9a-f]{4}$/);
   assert.equal(h!.run('whoami').trim(), h!.user);
   const { client: masterClient, mux } = await master(t, configFile, h!.alias);
@@ -126,8 +170,13 @@ test('stop() drops the connections, a multiplexed one too, and the port refuses;
   assert.equal(h!.run('whoami').trim(), h!.user);
 });
 
-test('dropConnections() drops an open session and a master while new connections get in; the command outlives its connection', { timeout: 30_000 }, async (t) => {
-  const { configFile, hosts: [h] } = await sshWorld(t, 1);
+test('dropConnections() drops an open session and a master while new connections get in; the command outlives its connection', {
+  timeout: 30_000,
+}, async (t) => {
+  const {
+    configFile,
+    hosts: [h],
+  } = await sshWorld(t, 1);
   const session = ssh(t, configFile, h!.alias, 'sleep 100');
   const { client: masterClient } = await master(t, configFile, h!.alias);
   await retryUntil(() => processesRunning(h!, 'sleep 100').length, 10_000, 'the session to run');
@@ -140,7 +189,11 @@ test('dropConnections() drops an open session and a master while new connections
   assert.equal((await masterClient.exited).code, 255);
   assert.equal(h!.run('whoami').trim(), h!.user, 'a new connection gets in');
   const remux = await master(t, configFile, h!.alias);
-  assert.equal((await sshRun(t, configFile, ...remux.mux, h!.alias, 'whoami')).stdout.trim(), h!.user, 'so does a new master');
+  assert.equal(
+    (await sshRun(t, configFile, ...remux.mux, h!.alias, 'whoami')).stdout.trim(),
+    h!.user,
+    'so does a new master',
+  );
 
   // Like on a host whose network went away, the command runs on; killed, the user has nothing left.
   assert.equal(processesRunning(h!, 'sleep 100').length, 1);
@@ -149,7 +202,9 @@ test('dropConnections() drops an open session and a master while new connections
   await retryUntil(() => h!.processes().length === 0, 5000, 'no process of the user');
 });
 
-test('when the test ends, the sshds, every process of the users, the users and their dirs are gone', { timeout: 30_000 }, async (t) => {
+test('when the test ends, the sshds, every process of the users, the users and their dirs are gone', {
+  timeout: 30_000,
+}, async (t) => {
   let world: SshWorld | undefined;
   let open: Client | undefined;
   await t.test('a test whose users leave processes behind and a connection open', async (st) => {
@@ -166,7 +221,9 @@ test('when the test ends, the sshds, every process of the users, the users and t
   assert.equal((await open.exited).code, 255, 'the open connection dropped');
   const worldDir = dirname(dirname(world.configFile));
   assert.equal(existsSync(worldDir), false, 'the config, keys and logs are gone');
-  const left = execFileSync('ps', ['-e', '-o', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(worldDir));
+  const left = execFileSync('ps', ['-e', '-o', 'args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(worldDir));
   assert.deepEqual(left, [], 'no sshd of the world runs');
   for (const h of world.hosts) {
     assert.deepEqual(h.processes(), [], `no process of ${h.user}`);
@@ -176,18 +233,27 @@ test('when the test ends, the sshds, every process of the users, the users and t
   }
 });
 
-test('the users, sshds and dirs of a test process that was killed (no cleanup ran) go with the next sshWorld', { timeout: 30_000 }, async (t) => {
+test('the users, sshds and dirs of a test process that was killed (no cleanup ran) go with the next sshWorld', {
+  timeout: 30_000,
+}, async (t) => {
   const helper = join(repoRoot, 'dist', 'test', 'helpers', 'sshd.js');
   // A test context whose after hooks never run, in a process SIGKILLed once its world is up.
   const script = `import { sshWorld } from ${JSON.stringify(helper)};
 const w = await sshWorld({ after() {} }, 1);
 console.log(JSON.stringify({ ...w.hosts[0], configFile: w.configFile }));
 setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  onCleanup(t, () => { child.kill('SIGKILL'); });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  onCleanup(t, () => {
+    child.kill('SIGKILL');
+  });
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d) => { out += d; if (out.includes('\n')) resolve(out); });
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out);
+    });
     child.once('exit', (code) => reject(new Error(`the child exited (${code}) before its world was up`)));
   });
   const stale = JSON.parse(line) as { user: string; home: string; address: string; port: number; configFile: string };

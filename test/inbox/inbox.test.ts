@@ -8,5 +8,8 @@ test('requests of one process are taken in the order they were made, many in the
   const dir = tempDir(t);
   const ids = Array.from({ length: 200 }, (_, i) => `c-${i}-${Math.random().toString(36).slice(2, 8)}`);
   for (const id of ids) submit(dir, { kind: 'cancel', id, at: new Date().toISOString(), task: 'x' });
-  assert.deepEqual(pending(dir).map((p) => p.request?.id), ids);
+  assert.deepEqual(
+    pending(dir).map((p) => p.request?.id),
+    ids,
+  );
 });

@@ -15,7 +15,9 @@ test('defaults apply to every agent, and an agent overrides them', (t) => {
   mkdirSync(join(dir, 'proj', 'api'), { recursive: true });
   writeFileSync(join(dir, 'lead.md'), 'You lead.');
   const file = join(dir, 'l.yaml');
-  writeFileSync(file, `root: proj
+  writeFileSync(
+    file,
+    `root: proj
 env: { SHARED: 1 }
 defaults:
   model: sonnet
@@ -33,7 +35,8 @@ windows:
         cwd: api
         env: { OWN: x }
       - command: tail -f log.txt
-`);
+`,
+  );
   const { layout, problems } = loadLayout(file, { cwd: '/' });
   assert.deepEqual(problems, []);
   assert.ok(layout);
@@ -77,8 +80,15 @@ test('every shipped layout is valid and points editors at the schema', async () 
     assert.equal(result.exitCode, 0, result.stderr);
   }
   const { layout } = loadLayout(join(repoRoot, 'layouts', 'default.yaml'), { cwd: repoRoot });
-  assert.deepEqual(layout?.agents.map((a) => [a.name, a.permissionMode ?? 'default']),
-    [['lead', 'default'], ['worker-1', 'acceptEdits'], ['worker-2', 'acceptEdits'], ['worker-3', 'acceptEdits']]);
+  assert.deepEqual(
+    layout?.agents.map((a) => [a.name, a.permissionMode ?? 'default']),
+    [
+      ['lead', 'default'],
+      ['worker-1', 'acceptEdits'],
+      ['worker-2', 'acceptEdits'],
+      ['worker-3', 'acceptEdits'],
+    ],
+  );
   assert.equal(layout?.windows[0]?.name, 'agents');
   assert.equal(layout?.windows[0]?.layout, 'tiled');
 });
@@ -87,7 +97,10 @@ test('layouts/schema.json is the generated schema (regenerate with: orchestrate 
   const shipped = readFileSync(join(repoRoot, 'layouts', 'schema.json'), 'utf8');
   assert.equal(shipped, layoutJsonSchema());
   const schema = JSON.parse(shipped);
-  assert.equal(schema.properties.windows.items.properties.panes.items.properties.permission_mode.enum.includes('acceptEdits'), true);
+  assert.equal(
+    schema.properties.windows.items.properties.panes.items.properties.permission_mode.enum.includes('acceptEdits'),
+    true,
+  );
   assert.equal(schema.additionalProperties, false);
 });
 
@@ -101,24 +114,66 @@ test('layout validate reports problems with exit code 2', async (t) => {
 
 test('layout validate refuses a worktree branch git would refuse, and two agents on one branch, naming both', async (t) => {
   const dir = tempDir(t);
-  const head = 'session: s\ndefaults:\n  worktree: true\nwindows:\n  - panes:\n      - agent: w1\n        branch: HEAD\n';
+  const head =
+    'session: s\ndefaults:\n  worktree: true\nwindows:\n  - panes:\n      - agent: w1\n        branch: HEAD\n';
   writeFileSync(join(dir, 'head.yaml'), head);
-  writeFileSync(join(dir, 'same.yaml'), `${head.replace('HEAD', 'feat')}      - agent: w2\n      - agent: w3\n        branch: s/w2\n`);
+  writeFileSync(
+    join(dir, 'same.yaml'),
+    `${head.replace('HEAD', 'feat')}      - agent: w2\n      - agent: w3\n        branch: s/w2\n`,
+  );
   for (const file of ['head.yaml', 'same.yaml']) {
     const result = await run(orchestrateScript, ['layout', 'validate', join(dir, file)], { cwd: dir });
     assert.equal(result.exitCode, 2, file);
-    assert.match(result.stderr, file === 'head.yaml'
-      ? /head\.yaml:7:17 windows\[0\]\.panes\[0\]\.branch: is "HEAD" \(expected a git branch name such as shop\/w1: not HEAD or @/
-      : /same\.yaml:10:17 windows\[0\]\.panes\[2\]\.branch: branch "s\/w2" is also the branch of agent w2 \(windows\[0\]\.panes\[1\]\.agent\)/);
+    assert.match(
+      result.stderr,
+      file === 'head.yaml'
+        ? /head\.yaml:7:17 windows\[0\]\.panes\[0\]\.branch: is "HEAD" \(expected a git branch name such as shop\/w1: not HEAD or @/
+        : /same\.yaml:10:17 windows\[0\]\.panes\[2\]\.branch: branch "s\/w2" is also the branch of agent w2 \(windows\[0\]\.panes\[1\]\.agent\)/,
+    );
   }
 });
 
 test('the branch pattern takes what git check-ref-format --branch takes (and refuses "@", git\'s word for HEAD)', async () => {
-  const names = ['main', 'shop/w1', 'feature/x-1_2', 'head', 'a@b', 'x/HEAD', 'a./b', 'caf\u00e9', 'HEAD', '@', '-x', 'a..b', 'a b', 'a\tb', 'a~1', 'a^', 'a:b', 'a?', 'a*', 'a[b', 'a\\b',
-    'a.lock', 'a.lock/b', 'a/.b', '.a', 'a/', '/a', 'a//b', 'a.', 'a@{1}', ''];
+  const names = [
+    'main',
+    'shop/w1',
+    'feature/x-1_2',
+    'head',
+    'a@b',
+    'x/HEAD',
+    'a./b',
+    'caf\u00e9',
+    'HEAD',
+    '@',
+    '-x',
+    'a..b',
+    'a b',
+    'a\tb',
+    'a~1',
+    'a^',
+    'a:b',
+    'a?',
+    'a*',
+    'a[b',
+    'a\\b',
+    'a.lock',
+    'a.lock/b',
+    'a/.b',
+    '.a',
+    'a/',
+    '/a',
+    'a//b',
+    'a.',
+    'a@{1}',
+    '',
+  ];
   for (const name of names) {
     const git = await run('git', ['check-ref-format', '--branch', name], {});
     const gitTakes = git.exitCode === 0 && name !== '@';
-    assert.equal(BRANCH_PATTERN.test(name), gitTakes, `${JSON.stringify(name)}: git says ${git.exitCode === 0 ? 'valid' : 'invalid'}`);
+    assert.equal(
+      BRANCH_PATTERN.test(name),
+      gitTakes,
+      `${JSON.stringify(name)}: git says ${git.exitCode === 0 ? 'valid' : 'invalid'}`,
+    );
   }
 });

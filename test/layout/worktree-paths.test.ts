@@ -14,16 +14,47 @@ import { prepareWorktrees } from '../../src/worktrees/prepare.js';
 
 /** name, the worktrees: section's lines, and what stderr must hold after "layout.yaml:". */
 const cases: { name: string; section: string; expect: string }[] = [
-  { name: 'dir that git tracks files in', section: '  dir: src\n', expect: '4:8 worktrees.dir: holds files git tracks (src/app.ts): the line that keeps the worktrees out of git status would hide new files there too (expected a folder git does not track, e.g. .worktrees or src/.worktrees)' },
-  { name: 'dir that is the top', section: '  dir: .\n', expect: '4:8 worktrees.dir: is the repository\'s top itself' },
-  { name: 'dir that is the top, "./"', section: '  dir: ./\n', expect: '4:8 worktrees.dir: is the repository\'s top itself' },
-  { name: 'dir that leaves the repository', section: '  dir: ../wt\n', expect: '4:8 worktrees.dir: leaves the repository (expected a folder of their own inside the repository, relative to its top, e.g. .worktrees)' },
+  {
+    name: 'dir that git tracks files in',
+    section: '  dir: src\n',
+    expect:
+      '4:8 worktrees.dir: holds files git tracks (src/app.ts): the line that keeps the worktrees out of git status would hide new files there too (expected a folder git does not track, e.g. .worktrees or src/.worktrees)',
+  },
+  { name: 'dir that is the top', section: '  dir: .\n', expect: "4:8 worktrees.dir: is the repository's top itself" },
+  {
+    name: 'dir that is the top, "./"',
+    section: '  dir: ./\n',
+    expect: "4:8 worktrees.dir: is the repository's top itself",
+  },
+  {
+    name: 'dir that leaves the repository',
+    section: '  dir: ../wt\n',
+    expect:
+      '4:8 worktrees.dir: leaves the repository (expected a folder of their own inside the repository, relative to its top, e.g. .worktrees)',
+  },
   { name: 'absolute dir', section: '  dir: /tmp/wt\n', expect: '4:8 worktrees.dir: is an absolute path' },
   { name: 'dir inside .git', section: '  dir: .git/wt\n', expect: '4:8 worktrees.dir: is inside .git' },
-  { name: 'copy glob with ".."', section: '  copy: [".env", "../secret"]\n', expect: '4:18 worktrees.copy[1]: has a ".." segment: it would reach outside the project (expected a glob relative to the repository\'s top, inside it' },
-  { name: 'copy glob with ".." inside', section: '  copy: ["config/../../x"]\n', expect: '4:10 worktrees.copy[0]: has a ".." segment' },
-  { name: 'absolute link', section: '  link: ["/etc"]\n', expect: '4:10 worktrees.link[0]: is an absolute path: it would bring in files from outside the project' },
-  { name: 'copy of the top itself', section: '  copy: ["./"]\n', expect: '4:10 worktrees.copy[0]: names the repository\'s top itself' },
+  {
+    name: 'copy glob with ".."',
+    section: '  copy: [".env", "../secret"]\n',
+    expect:
+      '4:18 worktrees.copy[1]: has a ".." segment: it would reach outside the project (expected a glob relative to the repository\'s top, inside it',
+  },
+  {
+    name: 'copy glob with ".." inside',
+    section: '  copy: ["config/../../x"]\n',
+    expect: '4:10 worktrees.copy[0]: has a ".." segment',
+  },
+  {
+    name: 'absolute link',
+    section: '  link: ["/etc"]\n',
+    expect: '4:10 worktrees.link[0]: is an absolute path: it would bring in files from outside the project',
+  },
+  {
+    name: 'copy of the top itself',
+    section: '  copy: ["./"]\n',
+    expect: "4:10 worktrees.copy[0]: names the repository's top itself",
+  },
 ];
 
 const layoutText = (repo: string, section: string): string =>
@@ -41,7 +72,7 @@ for (const c of cases) {
   });
 }
 
-test('a dir inside a tracked folder is fine; start refuses a tracked one before anything exists, and a person\'s new file there stays in git status', async (t) => {
+test("a dir inside a tracked folder is fine; start refuses a tracked one before anything exists, and a person's new file there stays in git status", async (t) => {
   const repo = makeRepo(t, { 'README.md': 'hi\n', 'src/app.ts': 'app\n' });
   const file = join(tempDir(t), 'layout.yaml');
   writeFileSync(file, layoutText(repo, '  dir: src/.worktrees\n'));
@@ -51,17 +82,26 @@ test('a dir inside a tracked folder is fine; start refuses a tracked one before 
   writeFileSync(file, layoutText(repo, '  dir: src\n'));
   const server = privateServer(t);
   const state = join(tempDir(t), 'state');
-  const started = await run(startScript, ['--layout', file, '--socket', server.socket!, '--state', state, '--no-attach'], { cwd: repo, env: GIT_ENV });
+  const started = await run(
+    startScript,
+    ['--layout', file, '--socket', server.socket!, '--state', state, '--no-attach'],
+    { cwd: repo, env: GIT_ENV },
+  );
   assert.equal(started.exitCode, 2, started.stdout + started.stderr);
   assert.match(started.stderr, /layout\.yaml:4:8 worktrees\.dir: holds files git tracks/);
   assert.deepEqual(await server.panes(), [], 'no tmux session');
   assert.equal(git(repo, 'worktree', 'list').split('\n').length, 1, 'no worktree');
-  assert.equal(existsSync(join(repo, '.git', 'info', 'exclude')) ? readFileSync(join(repo, '.git', 'info', 'exclude'), 'utf8').includes('/src/') : false, false);
-  writeFileSync(join(repo, 'src', 'new.ts'), 'a person\'s new file\n');
+  assert.equal(
+    existsSync(join(repo, '.git', 'info', 'exclude'))
+      ? readFileSync(join(repo, '.git', 'info', 'exclude'), 'utf8').includes('/src/')
+      : false,
+    false,
+  );
+  writeFileSync(join(repo, 'src', 'new.ts'), "a person's new file\n");
   assert.equal(git(repo, 'status', '--porcelain'), '?? src/new.ts');
 });
 
-test('start\'s own check (the one a host\'s repository gets there): a dir git tracks files in makes nothing and writes no exclude line', async (t) => {
+test("start's own check (the one a host's repository gets there): a dir git tracks files in makes nothing and writes no exclude line", async (t) => {
   const repo = makeRepo(t, { 'README.md': 'hi\n', 'src/app.ts': 'app\n' });
   const file = join(tempDir(t), 'layout.yaml');
   writeFileSync(file, layoutText(repo, '  dir: .worktrees\n'));
@@ -69,8 +109,14 @@ test('start\'s own check (the one a host\'s repository gets there): a dir git tr
   const exclude = join(repo, '.git', 'info', 'exclude');
   const before = readFileSync(exclude, 'utf8');
   Object.assign(process.env, GIT_ENV);
-  await assert.rejects(prepareWorktrees({ ...layout!, worktrees: { ...layout!.worktrees, dir: 'src' } }, tempDir(t)), /worktrees\.dir "src" in .*layout\.yaml holds files git tracks \(src\/app\.ts\)/);
-  await assert.rejects(prepareWorktrees({ ...layout!, worktrees: { ...layout!.worktrees, dir: '.' } }, tempDir(t)), /worktrees\.dir "\." in .*layout\.yaml is the repository's top itself/);
+  await assert.rejects(
+    prepareWorktrees({ ...layout!, worktrees: { ...layout!.worktrees, dir: 'src' } }, tempDir(t)),
+    /worktrees\.dir "src" in .*layout\.yaml holds files git tracks \(src\/app\.ts\)/,
+  );
+  await assert.rejects(
+    prepareWorktrees({ ...layout!, worktrees: { ...layout!.worktrees, dir: '.' } }, tempDir(t)),
+    /worktrees\.dir "\." in .*layout\.yaml is the repository's top itself/,
+  );
   assert.equal(readFileSync(exclude, 'utf8'), before);
   assert.equal(git(repo, 'worktree', 'list').split('\n').length, 1);
 });

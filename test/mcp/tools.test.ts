@@ -17,12 +17,34 @@ import { onCleanup, retryUntil, tempDir } from '../helpers/tmux.js';
 import { orchestrateScript } from '../helpers/cli.js';
 
 const agent = (name: string, role: string, extra: Partial<AgentRecord> = {}): AgentRecord => ({
-  name, role, mode: 'interactive', pane: '%1', window: '@1', cwd: '/tmp', session_id: 'x', launch_script: '/x',
-  status: 'idle', reason: null, task: null, last_result: null, cost_usd: 0, updated_at: new Date().toISOString(), ...extra,
+  name,
+  role,
+  mode: 'interactive',
+  pane: '%1',
+  window: '@1',
+  cwd: '/tmp',
+  session_id: 'x',
+  launch_script: '/x',
+  status: 'idle',
+  reason: null,
+  task: null,
+  last_result: null,
+  cost_usd: 0,
+  updated_at: new Date().toISOString(),
+  ...extra,
 });
 
 /** A state directory with a live-looking session (the recorder pid is this test process). */
-function fakeSession(t: TestContext, recorderPid = process.pid): { dir: string; store(): StoreData; write(d: StoreData): void; takeIn(): string[]; finish(id: string, change: Partial<TaskRecord>): void } {
+function fakeSession(
+  t: TestContext,
+  recorderPid = process.pid,
+): {
+  dir: string;
+  store(): StoreData;
+  write(d: StoreData): void;
+  takeIn(): string[];
+  finish(id: string, change: Partial<TaskRecord>): void;
+} {
   const dir = tempDir(t);
   const write = (data: StoreData): void => {
     writeFileSync(join(dir, '.store.tmp'), JSON.stringify(data));
@@ -30,7 +52,17 @@ function fakeSession(t: TestContext, recorderPid = process.pid): { dir: string; 
   };
   write({
     version: 1,
-    session: { name: 'demo', socket: null, tmux_id: '$1', layout_file: '/x.yaml', root: '/tmp', state_dir: dir, created_at: new Date().toISOString(), ended_at: null, windows: [] },
+    session: {
+      name: 'demo',
+      socket: null,
+      tmux_id: '$1',
+      layout_file: '/x.yaml',
+      root: '/tmp',
+      state_dir: dir,
+      created_at: new Date().toISOString(),
+      ended_at: null,
+      windows: [],
+    },
     agents: {
       lead: agent('lead', 'lead'),
       'worker-1': agent('worker-1', 'worker', { last_result: 'w'.repeat(2000), cost_usd: 0.123456 }),
@@ -40,16 +72,25 @@ function fakeSession(t: TestContext, recorderPid = process.pid): { dir: string; 
   });
   const store = (): StoreData => JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8')) as StoreData;
   return {
-    dir, store, write,
+    dir,
+    store,
+    write,
     takeIn() {
       const data = store();
-      const lines = pending(dir).map((p) => { rmSync(p.file); return intake(data, p.request!, Date.now()); });
+      const lines = pending(dir).map((p) => {
+        rmSync(p.file);
+        return intake(data, p.request!, Date.now());
+      });
       write(data);
       return lines;
     },
     finish(id, change) {
       const data = store();
-      Object.assign(data.tasks![id]!, { started_at: new Date(Date.now() - 1500).toISOString(), ended_at: new Date().toISOString() }, change);
+      Object.assign(
+        data.tasks![id]!,
+        { started_at: new Date(Date.now() - 1500).toISOString(), ended_at: new Date().toISOString() },
+        change,
+      );
       write(data);
     },
   };
@@ -58,7 +99,22 @@ function fakeSession(t: TestContext, recorderPid = process.pid): { dir: string; 
 const idIn = (text: string): string => /task (t-\S+)/.exec(text)![1]!;
 
 test('tools/list: eleven tools with JSON Schemas that forbid unknown arguments', () => {
-  assert.deepEqual(TOOLS.map((x) => x.name), ['list_agents', 'dispatch', 'wait_task', 'task_result', 'list_tasks', 'cancel_task', 'diff_agent', 'merge_agent', 'conflicts', 'pending_approvals', 'decide']);
+  assert.deepEqual(
+    TOOLS.map((x) => x.name),
+    [
+      'list_agents',
+      'dispatch',
+      'wait_task',
+      'task_result',
+      'list_tasks',
+      'cancel_task',
+      'diff_agent',
+      'merge_agent',
+      'conflicts',
+      'pending_approvals',
+      'decide',
+    ],
+  );
   for (const tool of TOOLS) assert.equal(tool.inputSchema.additionalProperties, false, tool.name);
 });
 
@@ -68,7 +124,10 @@ test('list_agents: status, reason, task, trimmed last answer, cost, and which ag
   assert.equal(out.isError, false, out.text);
   const { session, agents } = JSON.parse(out.text) as { session: string; agents: Record<string, unknown>[] };
   assert.equal(session, 'demo');
-  assert.deepEqual(agents.map((a) => a.name), ['lead', 'worker-1', 'worker-2']);
+  assert.deepEqual(
+    agents.map((a) => a.name),
+    ['lead', 'worker-1', 'worker-2'],
+  );
   assert.equal(agents[0]!.you, true);
   assert.equal(agents[1]!.you, undefined);
   assert.equal(agents[1]!.cost_usd, 0.1235);
@@ -89,11 +148,14 @@ test('dispatch: by name, by role and to any agent (never the caller), as inbox r
   // (Requests made in the same millisecond sort by their random part: compare them by id.)
   const requests = pending(s.dir).map((p) => p.request as { id: string; prompt: string; target: unknown; by: string });
   const ids = [byName, byRole, byAny].map((r) => idIn(r.text));
-  assert.deepEqual(ids.map((id) => requests.find((r) => r.id === id)).map((r) => [r?.id, r?.prompt, r?.target, r?.by]), [
-    [idIn(byName.text), 'say "hi" $(not run)', { agent: 'worker-1' }, 'lead'],
-    [idIn(byRole.text), 'two', { role: 'worker', not: 'lead' }, 'lead'],
-    [idIn(byAny.text), 'three', { any: true, not: 'lead' }, 'lead'],
-  ]);
+  assert.deepEqual(
+    ids.map((id) => requests.find((r) => r.id === id)).map((r) => [r?.id, r?.prompt, r?.target, r?.by]),
+    [
+      [idIn(byName.text), 'say "hi" $(not run)', { agent: 'worker-1' }, 'lead'],
+      [idIn(byRole.text), 'two', { role: 'worker', not: 'lead' }, 'lead'],
+      [idIn(byAny.text), 'three', { any: true, not: 'lead' }, 'lead'],
+    ],
+  );
 });
 
 test('dispatch refuses what the CLI refuses, and mistakes in the call, as tool errors', async (t) => {
@@ -109,7 +171,10 @@ test('dispatch refuses what the CLI refuses, and mistakes in the call, as tool e
     [{ agent: 'worker-1' }, /dispatch: "prompt" is missing/],
     [{ agent: 'worker-1', prompt: 'x', wait: 'yes' }, /"wait" is "yes" \(expected a boolean\)/],
     [{ agent: 'worker-1', prompt: 'x', timeout: -1 }, /"timeout" must be greater than 0/],
-    [{ agent: 'worker-1', prompt: 'x', agnet: 'y' }, /unknown argument "agnet" \(arguments: agent, role, any, prompt, wait, timeout\)/],
+    [
+      { agent: 'worker-1', prompt: 'x', agnet: 'y' },
+      /unknown argument "agnet" \(arguments: agent, role, any, prompt, wait, timeout\)/,
+    ],
   ];
   for (const [args, expected] of cases) {
     const out = await callTool(ctx, 'dispatch', args);
@@ -144,7 +209,10 @@ test('dispatch with wait returns the answer; a failure and a timeout are tool er
   setTimeout(() => s.finish(id, { state: 'done', result: 'four', cost_usd: 0.00123 }), 300);
   const answer = await done;
   assert.equal(answer.isError, false, answer.text);
-  assert.match(answer.text, new RegExp(`^task ${id} done on worker-1 in 1\\.5 s \\(\\$0\\.0012\\)\\. Its answer:\\n\\nfour$`));
+  assert.match(
+    answer.text,
+    new RegExp(`^task ${id} done on worker-1 in 1\\.5 s \\(\\$0\\.0012\\)\\. Its answer:\\n\\nfour$`),
+  );
 
   const failing = callTool(ctx, 'dispatch', { role: 'worker', prompt: 'break', wait: true });
   await retryUntil(() => pending(s.dir).length === 1, 5000, 'the second request');
@@ -165,7 +233,12 @@ test('a waiting call the client cancels stops waiting (the task goes on)', async
   const s = fakeSession(t);
   const abort = new AbortController();
   const started = Date.now();
-  const waiting = callTool({ stateDir: s.dir, caller: 'lead', signal: abort.signal }, 'dispatch', { agent: 'worker-1', prompt: 'long', wait: true, timeout: 60 });
+  const waiting = callTool({ stateDir: s.dir, caller: 'lead', signal: abort.signal }, 'dispatch', {
+    agent: 'worker-1',
+    prompt: 'long',
+    wait: true,
+    timeout: 60,
+  });
   setTimeout(() => abort.abort(), 200);
   const out = await waiting;
   assert.ok(Date.now() - started < 5000, `stopped within a round (${Date.now() - started} ms)`);
@@ -197,12 +270,28 @@ test('wait_task, task_result, list_tasks and cancel_task', async (t) => {
   assert.equal(nothing.isError, true);
   assert.match(nothing.text, /no task "t-nope" in this session/);
 
-  const listed = JSON.parse((await callTool(ctx, 'list_tasks', {})).text) as { tasks: { id: string; state: string; by: string; result: string | null }[] };
-  assert.deepEqual(listed.tasks.map((x) => [x.id, x.state, x.by, x.result]), [[a, 'done', 'lead', 'first answer'], [b, 'queued', 'lead', null]]);
+  const listed = JSON.parse((await callTool(ctx, 'list_tasks', {})).text) as {
+    tasks: { id: string; state: string; by: string; result: string | null }[];
+  };
+  assert.deepEqual(
+    listed.tasks.map((x) => [x.id, x.state, x.by, x.result]),
+    [
+      [a, 'done', 'lead', 'first answer'],
+      [b, 'queued', 'lead', null],
+    ],
+  );
   const open = JSON.parse((await callTool(ctx, 'list_tasks', { open: true })).text) as { tasks: { id: string }[] };
-  assert.deepEqual(open.tasks.map((x) => x.id), [b]);
-  const forOne = JSON.parse((await callTool(ctx, 'list_tasks', { agent: 'worker-1' })).text) as { tasks: { id: string }[] };
-  assert.deepEqual(forOne.tasks.map((x) => x.id), [a]);
+  assert.deepEqual(
+    open.tasks.map((x) => x.id),
+    [b],
+  );
+  const forOne = JSON.parse((await callTool(ctx, 'list_tasks', { agent: 'worker-1' })).text) as {
+    tasks: { id: string }[];
+  };
+  assert.deepEqual(
+    forOne.tasks.map((x) => x.id),
+    [a],
+  );
 
   // Cancel: the request goes to the recorder, which confirms it in the store.
   const cancelling = callTool(ctx, 'cancel_task', { task: b });
@@ -216,7 +305,9 @@ test('wait_task, task_result, list_tasks and cancel_task', async (t) => {
   assert.match(again.text, /already cancelled/);
 });
 
-test('orchestrate mcp over stdio with the SDK client: tools, a waited dispatch, errors, exit on close', { timeout: 60_000 }, async (t) => {
+test('orchestrate mcp over stdio with the SDK client: tools, a waited dispatch, errors, exit on close', {
+  timeout: 60_000,
+}, async (t) => {
   const s = fakeSession(t);
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -229,7 +320,10 @@ test('orchestrate mcp over stdio with the SDK client: tools, a waited dispatch, 
   await client.connect(transport);
   assert.equal(client.getServerVersion()?.name, 'orchestrator');
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((x) => x.name), TOOLS.map((x) => x.name));
+  assert.deepEqual(
+    tools.map((x) => x.name),
+    TOOLS.map((x) => x.name),
+  );
   assert.deepEqual(tools.find((x) => x.name === 'dispatch')?.inputSchema.required, ['prompt']);
 
   const list = await client.callTool({ name: 'list_agents', arguments: {} });
@@ -254,5 +348,16 @@ test('orchestrate mcp over stdio with the SDK client: tools, a waited dispatch, 
 
   const pid = transport.pid!;
   await client.close();
-  await retryUntil(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 10_000, 'the server exits when the client closes');
+  await retryUntil(
+    () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    10_000,
+    'the server exits when the client closes',
+  );
 });

@@ -18,22 +18,56 @@ test('diff_agent, conflicts and merge_agent answer the lead; a conflicting merge
   for (const name of ['w1', 'w2']) {
     const path = join(repo, '.worktrees', name);
     git(repo, 'worktree', 'add', '-q', '-b', `t/${name}`, path, 'main');
-    agents[name] = { name, role: 'worker', status: 'idle', worktree: { repo, path, branch: `t/${name}`, base: 'main', base_commit: git(repo, 'rev-parse', 'main'), created_at: '', setup: 'none', setup_log: null } } as AgentRecord;
+    agents[name] = {
+      name,
+      role: 'worker',
+      status: 'idle',
+      worktree: {
+        repo,
+        path,
+        branch: `t/${name}`,
+        base: 'main',
+        base_commit: git(repo, 'rev-parse', 'main'),
+        created_at: '',
+        setup: 'none',
+        setup_log: null,
+      },
+    } as AgentRecord;
   }
   agents.lead = { name: 'lead', role: 'lead', status: 'idle' } as AgentRecord;
   const dir = tempDir(t);
-  const data: StoreData = { version: 1, session: { name: 's', socket: null, tmux_id: '$1', layout_file: '/x', root: repo, state_dir: dir, created_at: '', ended_at: null, windows: [] }, agents };
+  const data: StoreData = {
+    version: 1,
+    session: {
+      name: 's',
+      socket: null,
+      tmux_id: '$1',
+      layout_file: '/x',
+      root: repo,
+      state_dir: dir,
+      created_at: '',
+      ended_at: null,
+      windows: [],
+    },
+    agents,
+  };
   writeFileSync(join(dir, 'store.json'), JSON.stringify(data));
   const ctx = { stateDir: dir, caller: 'lead' };
 
-  assert.deepEqual(await callTool(ctx, 'conflicts', {}), { text: 'No conflicts: every agent\'s work merges cleanly with its base and with each other\'s.', isError: false });
+  assert.deepEqual(await callTool(ctx, 'conflicts', {}), {
+    text: "No conflicts: every agent's work merges cleanly with its base and with each other's.",
+    isError: false,
+  });
   writeFiles(agents.w1!.worktree!.path, { 'api.ts': 'a\nB1\nc\n' });
   writeFiles(agents.w2!.worktree!.path, { 'api.ts': 'a\nB2\nc\n' });
   const found = await callTool(ctx, 'conflicts', {});
   assert.equal(found.text, '- w1 and w2 both change api.ts: conflict in line 2 (as w1 has it)');
   const diff = await callTool(ctx, 'diff_agent', { agent: 'w2' });
   assert.match(diff.text, /^-b\n\+B2$/m);
-  assert.match((await callTool(ctx, 'diff_agent', { agent: 'lead' })).text, /lead has no worktree of its own .*agents with one: w1, w2/);
+  assert.match(
+    (await callTool(ctx, 'diff_agent', { agent: 'lead' })).text,
+    /lead has no worktree of its own .*agents with one: w1, w2/,
+  );
 
   const first = await callTool(ctx, 'merge_agent', { agent: 'w1', commit_all: 'w1 work' });
   assert.equal(first.isError, false, first.text);
@@ -42,7 +76,13 @@ test('diff_agent, conflicts and merge_agent answer the lead; a conflicting merge
   const before = git(repo, 'for-each-ref');
   const second = await callTool(ctx, 'merge_agent', { agent: 'w2', mode: 'squash' });
   assert.equal(second.isError, true);
-  assert.match(second.text, /does not merge cleanly into main: conflicts in api.ts\. Nothing was changed.*\n- api.ts \(contents, lines 2 of main\)/s);
+  assert.match(
+    second.text,
+    /does not merge cleanly into main: conflicts in api.ts\. Nothing was changed.*\n- api.ts \(contents, lines 2 of main\)/s,
+  );
   assert.equal(git(repo, 'for-each-ref'), before);
-  assert.match((await callTool(ctx, 'merge_agent', { agent: 'w2', mode: 'octopus' })).text, /mode is "octopus" \(expected merge, squash or rebase\)/);
+  assert.match(
+    (await callTool(ctx, 'merge_agent', { agent: 'w2', mode: 'octopus' })).text,
+    /mode is "octopus" \(expected merge, squash or rebase\)/,
+  );
 });

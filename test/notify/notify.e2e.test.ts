@@ -16,12 +16,21 @@ test('a burst of errors is one webhook POST; a workflow run that ends is the nex
   const posts: { body: Record<string, unknown>; type: string | undefined }[] = [];
   const hook = createServer((req, res) => {
     let raw = '';
-    req.on('data', (c) => { raw += c; }).on('end', () => { posts.push({ body: JSON.parse(raw) as Record<string, unknown>, type: req.headers['content-type'] }); res.end('ok'); });
+    req
+      .on('data', (c) => {
+        raw += c;
+      })
+      .on('end', () => {
+        posts.push({ body: JSON.parse(raw) as Record<string, unknown>, type: req.headers['content-type'] });
+        res.end('ok');
+      });
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
   t.after(() => new Promise<void>((r) => hook.close(() => r())));
   const port = (hook.address() as { port: number }).port;
-  const layout = writeLayout(t, `session: notes
+  const layout = writeLayout(
+    t,
+    `session: notes
 notify:
   webhook: http://127.0.0.1:${port}/hook
   topic: team
@@ -32,7 +41,8 @@ windows:
       - agent: w1
       - agent: w2
       - agent: w3
-`);
+`,
+  );
   // claude retries a 500 by itself by default; with none its turn ends at once.
   const live = await startLiveSession(t, { layout, env: { CLAUDE_CODE_MAX_RETRIES: '0' } });
   const o = (args: string[]) => run(orchestrateScript, [...args, '--state', live.state], { env: live.env });
@@ -47,7 +57,10 @@ windows:
   assert.equal(first.type, 'application/json');
   const events = first.body.events as string[];
   assert.deepEqual(events.map((e) => e.split(' ')[0]).sort(), ['w1', 'w2', 'w3']);
-  assert.ok(events.every((e) => / error: API request failed: /.test(e)), events.join('\n'));
+  assert.ok(
+    events.every((e) => / error: API request failed: /.test(e)),
+    events.join('\n'),
+  );
   assert.equal(first.body.topic, 'team');
   assert.equal(first.body.title, 'Claude Orchestrator: notes');
   assert.match(String(first.body.text), /^\*notes\*\nw\d error: /);
@@ -61,7 +74,10 @@ windows:
 });
 
 test('notices: the first look only learns; then each change that needs a person once, a limit once, runs that end, budgets that warn', () => {
-  const data: StoreData = { ...emptyStore(), agents: { w1: { name: 'w1', status: 'idle', reason: null } as StoreData['agents'][string] } };
+  const data: StoreData = {
+    ...emptyStore(),
+    agents: { w1: { name: 'w1', status: 'idle', reason: null } as StoreData['agents'][string] },
+  };
   const seen = emptySeen();
   data.agents.w1!.status = 'error';
   assert.deepEqual(newNotices(data, seen, true), []);
@@ -73,5 +89,11 @@ test('notices: the first look only learns; then each change that needs a person 
   data.fleet = { budget: { session_usd: 1 } };
   data.agents.w1!.cost_usd = 0.85;
   assert.deepEqual(newNotices(data, seen), ['budget at 80%: session: $0.8500 of $1.0000 (85%)']);
-  assert.deepEqual(webhookBody('s', ['a', 'b']), { title: 'Claude Orchestrator: s', message: 'a\nb', text: '*s*\na\nb', session: 's', events: ['a', 'b'] });
+  assert.deepEqual(webhookBody('s', ['a', 'b']), {
+    title: 'Claude Orchestrator: s',
+    message: 'a\nb',
+    text: '*s*\na\nb',
+    session: 's',
+    events: ['a', 'b'],
+  });
 });

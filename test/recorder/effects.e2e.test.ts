@@ -11,8 +11,20 @@ import { schedule } from '../../src/tasks/tasks.js';
 import { privateServer, tempDir } from '../helpers/tmux.js';
 
 const agent = (name: string, pane: string): AgentRecord => ({
-  name, role: 'worker', mode: 'interactive', pane, window: '@1', cwd: '/', session_id: 's', launch_script: '',
-  status: 'idle', reason: null, task: null, last_result: null, cost_usd: 0, updated_at: new Date().toISOString(),
+  name,
+  role: 'worker',
+  mode: 'interactive',
+  pane,
+  window: '@1',
+  cwd: '/',
+  session_id: 's',
+  launch_script: '',
+  status: 'idle',
+  reason: null,
+  task: null,
+  last_result: null,
+  cost_usd: 0,
+  updated_at: new Date().toISOString(),
 });
 
 test('a delivery into a pane that is gone cuts the task short; into a server that is gone too', async (t) => {
@@ -22,12 +34,29 @@ test('a delivery into a pane that is gone cuts the task short; into a server tha
     const store = await Store.open(tempDir(t));
     await store.mutate((data) => {
       Object.assign(data, emptyStore(), { session: { socket: server.socket }, agents: { w1: agent('w1', '%999') } });
-      const task = newTask(data, { id: 't1', target: { agent: 'w1' }, prompt: 'hello', created_at: new Date().toISOString() });
+      const task = newTask(data, {
+        id: 't1',
+        target: { agent: 'w1' },
+        prompt: 'hello',
+        created_at: new Date().toISOString(),
+      });
       startDelivery(task, data.agents.w1!, Date.now());
     });
     const lines: string[] = [];
     let looked = 0;
-    await performEffects({ stateDir: tempDir(t), store, log: (l) => lines.push(l), again: () => {}, look: () => { looked++; }, hostSilent: () => {} }, [{ kind: 'deliver', task: 't1', agent: 'w1', attempt: 1 }]);
+    await performEffects(
+      {
+        stateDir: tempDir(t),
+        store,
+        log: (l) => lines.push(l),
+        again: () => {},
+        look: () => {
+          looked++;
+        },
+        hostSilent: () => {},
+      },
+      [{ kind: 'deliver', task: 't1', agent: 'w1', attempt: 1 }],
+    );
     const task = store.data.tasks!.t1!;
     assert.equal(task.state, 'queued', `${running ? 'pane' : 'server'} gone: ${task.error ?? ''} ${lines.join(' | ')}`);
     assert.equal(task.interruptions?.length, 1);

@@ -17,7 +17,10 @@ test('a partial last line is left for the next read, and the cursor resumes afte
   const second = ev('UserPromptSubmit', 2);
   writeFileSync(file, first + second.slice(0, 10));
   const a = readNewLines(file, 0);
-  assert.deepEqual(a.lines.map((l) => l.event.hook_event_name), ['SessionStart']);
+  assert.deepEqual(
+    a.lines.map((l) => l.event.hook_event_name),
+    ['SessionStart'],
+  );
   assert.equal(a.next, Buffer.byteLength(first));
   assert.equal(a.bad, 0, 'a line being written is not bad');
 
@@ -26,19 +29,42 @@ test('a partial last line is left for the next read, and the cursor resumes afte
 
   appendFileSync(file, second.slice(10) + ev('Stop', 3));
   const b = readNewLines(file, a.next);
-  assert.deepEqual(b.lines.map((l) => [l.event.hook_event_name, l.at]), [['UserPromptSubmit', 2], ['Stop', 3]]);
+  assert.deepEqual(
+    b.lines.map((l) => [l.event.hook_event_name, l.at]),
+    [
+      ['UserPromptSubmit', 2],
+      ['Stop', 3],
+    ],
+  );
   assert.equal(b.next, Buffer.byteLength(first + second + ev('Stop', 3)));
   assert.deepEqual(readNewLines(file, b.next), { lines: [], next: b.next, bad: 0 });
 
   // Resuming from any recorded cursor gives exactly the lines after it.
-  assert.deepEqual(readNewLines(file, Buffer.byteLength(first + second)).lines.map((l) => l.event.hook_event_name), ['Stop']);
+  assert.deepEqual(
+    readNewLines(file, Buffer.byteLength(first + second)).lines.map((l) => l.event.hook_event_name),
+    ['Stop'],
+  );
 });
 
 test('bad lines are skipped, counted and not read again; blank lines are neither', (t) => {
   const file = join(tempDir(t), 'status.jsonl');
-  writeFileSync(file, [ev('SessionStart', 1), 'not json\n', '\n', '{"at":2,"event":null}\n', '{"at":"x","event":{}}\n', '[1,2]\n', ev('Stop', 3)].join(''));
+  writeFileSync(
+    file,
+    [
+      ev('SessionStart', 1),
+      'not json\n',
+      '\n',
+      '{"at":2,"event":null}\n',
+      '{"at":"x","event":{}}\n',
+      '[1,2]\n',
+      ev('Stop', 3),
+    ].join(''),
+  );
   const r = readNewLines(file, 0);
-  assert.deepEqual(r.lines.map((l) => l.event.hook_event_name), ['SessionStart', 'Stop']);
+  assert.deepEqual(
+    r.lines.map((l) => l.event.hook_event_name),
+    ['SessionStart', 'Stop'],
+  );
   assert.equal(r.bad, 4);
   assert.deepEqual(readNewLines(file, r.next), { lines: [], next: r.next, bad: 0 });
 });
@@ -51,7 +77,10 @@ test('a missing file reads as nothing; a file shorter than the cursor was replac
   const old = readNewLines(file, 0).next;
   writeFileSync(file, ev('ProcessRestart', 4));
   const r = readNewLines(file, old);
-  assert.deepEqual(r.lines.map((l) => l.event.hook_event_name), ['ProcessRestart']);
+  assert.deepEqual(
+    r.lines.map((l) => l.event.hook_event_name),
+    ['ProcessRestart'],
+  );
   assert.equal(r.next, Buffer.byteLength(ev('ProcessRestart', 4)));
 });
 
@@ -59,13 +88,18 @@ test('what the real hook script appends: one line per event, even from multi-lin
   const dir = tempDir(t);
   const hook = writeHookScript(dir);
   const file = join(dir, 'status.jsonl');
-  const run = (input: string): void => { execFileSync('/bin/sh', [hook, file], { input }); };
+  const run = (input: string): void => {
+    execFileSync('/bin/sh', [hook, file], { input });
+  };
   run(JSON.stringify({ hook_event_name: 'UserPromptSubmit', prompt: 'two\nlines and "quotes"' }));
   run(JSON.stringify({ hook_event_name: 'Stop', last_assistant_message: 'ok' }, null, 2));
   run('');
   const before = Date.now();
   const r = readNewLines(file, 0);
-  assert.deepEqual(r.lines.map((l) => l.event.hook_event_name), ['UserPromptSubmit', 'Stop']);
+  assert.deepEqual(
+    r.lines.map((l) => l.event.hook_event_name),
+    ['UserPromptSubmit', 'Stop'],
+  );
   assert.equal(r.lines[0]!.event.prompt, 'two\nlines and "quotes"');
   assert.equal(r.bad, 1, 'the empty event');
   for (const l of r.lines) assert.ok(Math.abs(l.at - before) < 60_000, `arrival time in ms (${l.at})`);

@@ -9,7 +9,11 @@ const S = '/work/state/shop';
 
 test('ours: what an agent started, our scripts under the state directory, our long-running commands for it; nothing else', () => {
   const cases: [string[], string[], boolean][] = [
-    [['node', '/x/claude', '--settings', `${S}/agents/lead/settings.json`], [`ORCH_STATE_DIR=${S}`, 'ORCH_AGENT=lead'], true],
+    [
+      ['node', '/x/claude', '--settings', `${S}/agents/lead/settings.json`],
+      [`ORCH_STATE_DIR=${S}`, 'ORCH_AGENT=lead'],
+      true,
+    ],
     [['npm', 'run', 'dev'], ['HOME=/root', `ORCH_STATE_DIR=${S}`, 'ORCH_AGENT=w1'], true],
     // A person's shell that exported ORCH_STATE_DIR to pick the session, and what it runs: not ours.
     [['vim', 'notes.md'], ['HOME=/root', `ORCH_STATE_DIR=${S}`], false],
@@ -28,9 +32,25 @@ test('ours: what an agent started, our scripts under the state directory, our lo
 test('a process tree is found from its root and stopped, SIGKILL for what ignores SIGTERM', async (t) => {
   const state = tempDir(t);
   // A shell with a child that ignores SIGTERM (an ignored signal stays ignored across exec), carrying the session's tag like an agent's tool would.
-  const root = spawn('/bin/sh', ['-c', 'sh -c \'trap "" TERM; exec sleep 1000\' & wait'], { env: { ...process.env, ORCH_STATE_DIR: state, ORCH_AGENT: 'w1' }, stdio: 'ignore' });
-  t.after(() => { try { process.kill(root.pid!, 'SIGKILL'); } catch { /* gone */ } });
-  const [child] = await retryUntil(() => { const c = childrenOf(root.pid!); return c.length ? c : undefined; }, 5000, 'the child');
+  const root = spawn('/bin/sh', ['-c', 'sh -c \'trap "" TERM; exec sleep 1000\' & wait'], {
+    env: { ...process.env, ORCH_STATE_DIR: state, ORCH_AGENT: 'w1' },
+    stdio: 'ignore',
+  });
+  t.after(() => {
+    try {
+      process.kill(root.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+  const [child] = await retryUntil(
+    () => {
+      const c = childrenOf(root.pid!);
+      return c.length ? c : undefined;
+    },
+    5000,
+    'the child',
+  );
   const tree = withDescendants([root.pid!]);
   assert.ok(tree.includes(root.pid!) && tree.includes(child!), `tree ${tree.join(' ')}`);
   assert.deepEqual(new Set(processesOf(state).map((p) => p.pid)), new Set(tree.filter(alive)), 'found by its tag');

@@ -17,9 +17,21 @@ const keep = { tasks: 4, runs: 2, events: 10 };
 
 function task(seq: number, state: TaskRecord['state'] = 'done', extra: Partial<TaskRecord> = {}): TaskRecord {
   return {
-    id: `t-${String(seq).padStart(4, '0')}`, seq, target: { agent: 'w1' }, agent: 'w1', prompt: `prompt ${seq} "quoted" \n line`, state,
-    created_at: new Date(1e12 + seq).toISOString(), delivered_at: null, started_at: null, ended_at: state === 'done' ? new Date(1e12 + seq).toISOString() : null,
-    result: `answer ${seq} ${'x'.repeat(seq % 7)}`, error: null, attempts: 1, cost_usd: 0.01, ...extra,
+    id: `t-${String(seq).padStart(4, '0')}`,
+    seq,
+    target: { agent: 'w1' },
+    agent: 'w1',
+    prompt: `prompt ${seq} "quoted" \n line`,
+    state,
+    created_at: new Date(1e12 + seq).toISOString(),
+    delivered_at: null,
+    started_at: null,
+    ended_at: state === 'done' ? new Date(1e12 + seq).toISOString() : null,
+    result: `answer ${seq} ${'x'.repeat(seq % 7)}`,
+    error: null,
+    attempts: 1,
+    cost_usd: 0.01,
+    ...extra,
   };
 }
 
@@ -38,7 +50,11 @@ test('finished tasks beyond the window move to the archive in a batch; open ones
   for (let i = 8; i <= 12; i++) data.tasks![`t-${String(i).padStart(4, '0')}`] = task(i);
   assert.deepEqual(archiveHistory(data, dir, keep), ['6 finished task(s)']);
   assert.deepEqual(Object.keys(data.tasks!).sort(), ['t-0006', 't-0007', 't-0009', 't-0010', 't-0011', 't-0012']);
-  assert.equal(lines(archiveFile(dir, 'tasks')).length, 10, 'every finished task is written whole, the 4 kept live too');
+  assert.equal(
+    lines(archiveFile(dir, 'tasks')).length,
+    10,
+    'every finished task is written whole, the 4 kept live too',
+  );
   assert.ok(Object.values(data.tasks!).every((x) => Boolean(x.archived) === (x.state === 'done')));
   assert.deepEqual(data.archive?.tasks?.by_state, { done: 6 });
   assert.equal(data.archive?.tasks?.count, 6);
@@ -52,10 +68,23 @@ test('finished tasks beyond the window move to the archive in a batch; open ones
   assert.throws(() => findTask(data, 't-0003'), /no task/, 'without the state directory only the live store is read');
 });
 
-test('an agent\'s current task and the tasks of a run still going stay live', (t) => {
+test("an agent's current task and the tasks of a run still going stay live", (t) => {
   const dir = tempDir(t);
-  const data = storeWith(Array.from({ length: 12 }, (_, i) => task(i + 1, 'done', i < 3 ? { run: 'r-1', run_task: `s${i}` } : {})));
-  data.runs = { 'r-1': { id: 'r-1', name: 'wf', file: 'wf.yaml', state: 'running', created_at: new Date(1e12).toISOString(), ended_at: null, spec: { name: 'wf', file: 'wf.yaml', description: null, tasks: [] }, tasks: {} } };
+  const data = storeWith(
+    Array.from({ length: 12 }, (_, i) => task(i + 1, 'done', i < 3 ? { run: 'r-1', run_task: `s${i}` } : {})),
+  );
+  data.runs = {
+    'r-1': {
+      id: 'r-1',
+      name: 'wf',
+      file: 'wf.yaml',
+      state: 'running',
+      created_at: new Date(1e12).toISOString(),
+      ended_at: null,
+      spec: { name: 'wf', file: 'wf.yaml', description: null, tasks: [] },
+      tasks: {},
+    },
+  };
   data.agents = { w1: { name: 'w1', task_id: 't-0004' } as StoreData['agents'][string] };
   archiveHistory(data, dir, keep);
   for (const id of ['t-0001', 't-0002', 't-0003', 't-0004']) assert.ok(data.tasks![id], `${id} stays`);
@@ -74,12 +103,18 @@ test('a page of every task, newest first, spans the live store and the archive w
   const all = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].flatMap((p) => ids(p, 3));
   assert.equal(new Set(all).size, 30);
   assert.equal(all.length, 30);
-  assert.deepEqual(all, Array.from({ length: 30 }, (_, i) => `t-${String(30 - i).padStart(4, '0')}`));
+  assert.deepEqual(
+    all,
+    Array.from({ length: 30 }, (_, i) => `t-${String(30 - i).padStart(4, '0')}`),
+  );
   assert.equal(taskPage(data, dir, 1, 3).total, 30, 'the one live again counts once');
   assert.equal(taskPage(data, dir, 1, 3).pages, 10);
   assert.deepEqual(taskPage(data, dir, 1, 2, 'nobody').tasks, []);
   assert.equal(taskPage(data, dir, 2, 25, 'w1').tasks.length, 5, 'an agent filter reads the archive too');
-  const newest = (skip?: Set<string>): string[] => archivedNewestFirst(dir, 'tasks', skip).slice(0, 2).map((e) => readEntry<TaskRecord>(dir, 'tasks', e)!.id);
+  const newest = (skip?: Set<string>): string[] =>
+    archivedNewestFirst(dir, 'tasks', skip)
+      .slice(0, 2)
+      .map((e) => readEntry<TaskRecord>(dir, 'tasks', e)!.id);
   assert.deepEqual(newest(new Set(Object.keys(data.tasks!))), ['t-0026', 't-0025']);
   assert.deepEqual(newest(), ['t-0030', 't-0029'], 'the live window is in the archive too');
 });
@@ -103,17 +138,29 @@ test('a kill at any byte of an append loses nothing before it, and the retry wri
   // Every 37th byte, and each line's end: just before its newline, at it and just after.
   const cuts = new Set<number>();
   for (let cut = firstBatch; cut <= full.length; cut += 37) cuts.add(cut);
-  for (let i = full.indexOf(0x0a, firstBatch); i >= 0; i = full.indexOf(0x0a, i + 1)) for (const d of [-1, 0, 1]) if (i + d >= firstBatch && i + d <= full.length) cuts.add(i + d);
+  for (let i = full.indexOf(0x0a, firstBatch); i >= 0; i = full.indexOf(0x0a, i + 1))
+    for (const d of [-1, 0, 1]) if (i + d >= firstBatch && i + d <= full.length) cuts.add(i + d);
   for (const cut of [...cuts].sort((a, b) => a - b)) {
     writeFileSync(file, full);
     writeFileSync(index, fullIndex);
     truncateSync(file, cut);
     // The index may be cut anywhere too (it is written after the records).
-    truncateSync(index, firstIndex + Math.floor(((fullIndex.length - firstIndex) * (cut - firstBatch)) / Math.max(1, full.length - firstBatch)));
-    for (const id of ['t-0001', 't-0006']) assert.equal(findArchived<TaskRecord>(dir, 'tasks', id)[0]?.id, id, `cut at ${cut}: ${id} still found`);
+    truncateSync(
+      index,
+      firstIndex +
+        Math.floor(((fullIndex.length - firstIndex) * (cut - firstBatch)) / Math.max(1, full.length - firstBatch)),
+    );
+    for (const id of ['t-0001', 't-0006'])
+      assert.equal(findArchived<TaskRecord>(dir, 'tasks', id)[0]?.id, id, `cut at ${cut}: ${id} still found`);
     const again = structuredClone(before);
     archiveHistory(again, dir, keep);
-    const ids = lines(file).flatMap((l) => { try { return [(JSON.parse(l) as TaskRecord).id]; } catch { return []; } });
+    const ids = lines(file).flatMap((l) => {
+      try {
+        return [(JSON.parse(l) as TaskRecord).id];
+      } catch {
+        return [];
+      }
+    });
     assert.equal(ids.length, new Set(ids).size, `cut at ${cut}: no task written twice`);
     for (let i = 1; i <= 16; i++) {
       const id = `t-${String(i).padStart(4, '0')}`;
@@ -123,36 +170,87 @@ test('a kill at any byte of an append loses nothing before it, and the retry wri
     assert.equal(again.archive?.tasks?.bytes, statSync(file).size, 'the store knows every byte now');
   }
   // The index past a cut is rebuilt by scanning: every id is found at the place it is.
-  assert.deepEqual(readIndex(dir, 'tasks').map((e) => e.id).filter((id, i, all) => all.indexOf(id) === i).length, 20, 'every finished task, the live window too');
+  assert.deepEqual(
+    readIndex(dir, 'tasks')
+      .map((e) => e.id)
+      .filter((id, i, all) => all.indexOf(id) === i).length,
+    20,
+    'every finished task, the live window too',
+  );
 });
 
 test('events and runs move too; an archived run brought back by run --resume leaves the archive counts', (t) => {
   const dir = tempDir(t);
   const data = storeWith([]);
-  data.events = Array.from({ length: 20 }, (_, i) => ({ at: new Date(1e12 + i).toISOString(), agent: 'w1', event: 'Stop', status: 'idle' as const, detail: `e${i}` }));
-  const run = (i: number, state: RunRecord['state']): RunRecord => ({ id: `r-${i}`, name: 'wf', file: 'wf.yaml', state, created_at: new Date(1e12 + i).toISOString(), ended_at: new Date(1e12 + i).toISOString(), spec: { name: 'wf', file: 'wf.yaml', description: null, tasks: [] }, tasks: { a: { name: 'a', state: state === 'failed' ? 'failed' : 'done', needs: [], target: { agent: 'w1' }, tries: [], agent: 'w1', started_at: null, ended_at: null, result: null, error: 'x', cost_usd: 0 } } });
-  data.runs = Object.fromEntries([run(1, 'failed'), run(2, 'done'), run(3, 'done'), run(4, 'done')].map((r) => [r.id, r]));
+  data.events = Array.from({ length: 20 }, (_, i) => ({
+    at: new Date(1e12 + i).toISOString(),
+    agent: 'w1',
+    event: 'Stop',
+    status: 'idle' as const,
+    detail: `e${i}`,
+  }));
+  const run = (i: number, state: RunRecord['state']): RunRecord => ({
+    id: `r-${i}`,
+    name: 'wf',
+    file: 'wf.yaml',
+    state,
+    created_at: new Date(1e12 + i).toISOString(),
+    ended_at: new Date(1e12 + i).toISOString(),
+    spec: { name: 'wf', file: 'wf.yaml', description: null, tasks: [] },
+    tasks: {
+      a: {
+        name: 'a',
+        state: state === 'failed' ? 'failed' : 'done',
+        needs: [],
+        target: { agent: 'w1' },
+        tries: [],
+        agent: 'w1',
+        started_at: null,
+        ended_at: null,
+        result: null,
+        error: 'x',
+        cost_usd: 0,
+      },
+    },
+  });
+  data.runs = Object.fromEntries(
+    [run(1, 'failed'), run(2, 'done'), run(3, 'done'), run(4, 'done')].map((r) => [r.id, r]),
+  );
   assert.deepEqual(archiveHistory(data, dir, keep), ['2 finished run(s)', '10 event(s)']);
-  assert.deepEqual(data.events.map((e) => e.detail), Array.from({ length: 10 }, (_, i) => `e${i + 10}`));
+  assert.deepEqual(
+    data.events.map((e) => e.detail),
+    Array.from({ length: 10 }, (_, i) => `e${i + 10}`),
+  );
   assert.equal(lines(archiveFile(dir, 'events')).length, 10);
   assert.deepEqual(Object.keys(data.runs).sort(), ['r-3', 'r-4']);
   assert.equal(findRun(data, 'r-1', dir)?.state, 'failed');
   assert.equal(findRun(data, 'r-9', dir), undefined);
   // The recorder takes a resume of an archived run back into the live store.
-  const said = resumeRun(data, { kind: 'resume-run', id: 'q-1', at: new Date().toISOString(), run: 'r-1' }, (id) => findArchived<RunRecord>(dir, 'runs', id)[0]);
+  const said = resumeRun(
+    data,
+    { kind: 'resume-run', id: 'q-1', at: new Date().toISOString(), run: 'r-1' },
+    (id) => findArchived<RunRecord>(dir, 'runs', id)[0],
+  );
   assert.match(said, /run r-1 resumed: 1 task/);
   assert.equal(data.runs['r-1']?.state, 'running');
 });
 
-test('the recorder\'s pass archives; the live copy of a long answer is its start, and readers get it whole', async (t) => {
+test("the recorder's pass archives; the live copy of a long answer is its start, and readers get it whole", async (t) => {
   const dir = tempDir(t);
   const long = `${'a long answer, '.repeat(200)}the end`;
-  const data = storeWith([...Array.from({ length: 80 }, (_, i) => task(i + 1)), task(81, 'done', { result: long, prompt: `${'p'.repeat(5000)}!` }), task(82, 'running')]);
+  const data = storeWith([
+    ...Array.from({ length: 80 }, (_, i) => task(i + 1)),
+    task(81, 'done', { result: long, prompt: `${'p'.repeat(5000)}!` }),
+    task(82, 'running'),
+  ]);
   const result = recordPass(data, dir, [], () => {});
   assert.ok(result.changed);
   assert.equal(Object.keys(data.tasks!).length, retentionFromEnv({}).tasks + 1, 'the window and the running task');
   const live = data.tasks!['t-0081']!;
-  assert.ok(live.clipped && live.result!.length <= 301 && live.prompt.length <= 301, 'the live copy keeps the start only');
+  assert.ok(
+    live.clipped && live.result!.length <= 301 && live.prompt.length <= 301,
+    'the live copy keeps the start only',
+  );
   assert.ok(JSON.stringify(data).length < 60_000, 'the live store stays small');
   writeFileSync(`${dir}/store.json`, JSON.stringify(data));
   assert.equal((await waitForTask(dir, 't-0081', 2000))?.result, long, 'a waiter gets the whole answer');
@@ -174,7 +272,10 @@ test('a garbled line in the index hides no intact archived task: result, tasks -
     const at = index.findIndex((l) => l.startsWith(`${id} `));
     index[at] = change(index[at]!.split(' '));
   };
-  garble('t-0003', ([id, offset, length, order]) => `${id} ${offset} ${length!.slice(0, 1)}\u0000${length!.slice(2)} ${order} .`);
+  garble(
+    't-0003',
+    ([id, offset, length, order]) => `${id} ${offset} ${length!.slice(0, 1)}\u0000${length!.slice(2)} ${order} .`,
+  );
   garble('t-0005', ([id, offset, length, order]) => `${id} ${offset} ${Number(length) - 9} ${order} .`);
   garble('t-0007', ([id, offset, length, order]) => `${id}${offset} ${length} ${order} .`);
   writeFileSync(indexFile(dir, 'tasks'), index.join('\n'));
@@ -184,8 +285,12 @@ test('a garbled line in the index hides no intact archived task: result, tasks -
   }
   assert.equal(findTask(data, '0005', dir).id, 't-0005', 'by a part of its id');
   const listed = Array.from({ length: 3 }, (_, p) => taskPage(data, dir, p + 1, 10).tasks.map((x) => x.id)).flat();
-  assert.deepEqual(listed, Array.from({ length: 30 }, (_, i) => `t-${String(30 - i).padStart(4, '0')}`), 'every task listed once, newest first');
-  assert.deepEqual(taskPage(data, dir, 1, 50, 'w1').tasks.length, 30, 'an agent\'s tasks too');
+  assert.deepEqual(
+    listed,
+    Array.from({ length: 30 }, (_, i) => `t-${String(30 - i).padStart(4, '0')}`),
+    'every task listed once, newest first',
+  );
+  assert.deepEqual(taskPage(data, dir, 1, 50, 'w1').tasks.length, 30, "an agent's tasks too");
   const result = await run(orchestrateScript, ['result', '--state', dir, 't-0003']);
   assert.deepEqual([result.exitCode, result.stdout], [0, task(3).result], result.stderr);
   const page = await run(orchestrateScript, ['tasks', '--state', dir, '--page', '1', '--per-page', '50', '--json']);

@@ -10,12 +10,32 @@ import { applyEvent } from '../../src/recorder/reduce.js';
 import { kindOf } from '../../src/drivers/driver.js';
 
 const agent = (name: string, role = 'worker', status: AgentRecord['status'] = 'idle'): AgentRecord => ({
-  name, role, mode: 'interactive', pane: `%${name.length}`, window: '@1', cwd: '/p', session_id: `s-${name}`, launch_script: '',
-  status, reason: null, task: null, last_result: null, cost_usd: 0, updated_at: new Date(0).toISOString(),
+  name,
+  role,
+  mode: 'interactive',
+  pane: `%${name.length}`,
+  window: '@1',
+  cwd: '/p',
+  session_id: `s-${name}`,
+  launch_script: '',
+  status,
+  reason: null,
+  task: null,
+  last_result: null,
+  cost_usd: 0,
+  updated_at: new Date(0).toISOString(),
 });
-const store = (...agents: AgentRecord[]): StoreData => ({ ...emptyStore(), agents: Object.fromEntries(agents.map((a) => [a.name, a])) });
-const dispatch = (data: StoreData, id: string, prompt: string, target: { agent?: string; role?: string }, now = 1000): string =>
-  intake(data, { kind: 'dispatch', id, at: new Date(now).toISOString(), prompt, target }, now);
+const store = (...agents: AgentRecord[]): StoreData => ({
+  ...emptyStore(),
+  agents: Object.fromEntries(agents.map((a) => [a.name, a])),
+});
+const dispatch = (
+  data: StoreData,
+  id: string,
+  prompt: string,
+  target: { agent?: string; role?: string },
+  now = 1000,
+): string => intake(data, { kind: 'dispatch', id, at: new Date(now).toISOString(), prompt, target }, now);
 /** Applies a hook event (as the claude kind translates it) to the agent and its task, as the recorder does. */
 const hook = (data: StoreData, name: string, event: Record<string, unknown>, at = 2000): void => {
   const neutral = kindOf().toEvent({ at, event });
@@ -60,13 +80,19 @@ test('unconfirmed deliveries are retried, then fail loudly; an exit cuts a runni
   hook(data, on, { hook_event_name: 'PaneDied', reason: 'its tmux pane is gone' });
   assert.equal(data.tasks!.t2!.state, 'queued', 'back in the queue under the same id');
   assert.equal(data.tasks!.t2!.agent, null, 'a role task goes to whichever agent of the role is ready');
-  assert.match(data.tasks!.t2!.interruptions![0]!.reason, new RegExp(`its tmux pane is gone while it was running on ${on}`));
+  assert.match(
+    data.tasks!.t2!.interruptions![0]!.reason,
+    new RegExp(`its tmux pane is gone while it was running on ${on}`),
+  );
   assert.equal(data.agents[on]!.task_id, null);
 });
 
 test('unknown targets fail at intake; cancel drops a queued task and interrupts a running one', () => {
   const data = store(agent('w1'));
-  assert.match(dispatch(data, 't0', 'x', { agent: 'nobody' }), /t0 failed for nobody: no agent named "nobody" \(agents: w1\)/);
+  assert.match(
+    dispatch(data, 't0', 'x', { agent: 'nobody' }),
+    /t0 failed for nobody: no agent named "nobody" \(agents: w1\)/,
+  );
   dispatch(data, 't1', 'run me', { agent: 'w1' });
   dispatch(data, 't2', 'queued', { agent: 'w1' });
   schedule(data, 0);
@@ -78,7 +104,7 @@ test('unknown targets fail at intake; cancel drops a queued task and interrupts 
   assert.equal(data.tasks!.t1!.state, 'cancelled');
 });
 
-test('what Claude\'s prompt box does to text is what confirmation expects', () => {
+test("what Claude's prompt box does to text is what confirmation expects", () => {
   assert.equal(interactiveText('!rm -rf /'), ' !rm -rf /');
   assert.equal(interactiveText('/exit'), ' /exit');
   assert.equal(interactiveText('#note'), '#note');
@@ -86,14 +112,38 @@ test('what Claude\'s prompt box does to text is what confirmation expects', () =
 
 test('a run queues tasks as their needs finish, passes results on, retries and skips', () => {
   const data = store(agent('lead', 'lead'), agent('w1'), agent('w2'));
-  startRun(data, { kind: 'run', id: 'r1', at: new Date(0).toISOString(), workflow: { name: 'wf', file: 'wf.yaml', description: null, tasks: [
-    { name: 'plan', prompt: 'plan', needs: [], target: { agent: 'lead' }, timeout_s: 0, retries: 0 },
-    { name: 'a', prompt: 'do {{ tasks.plan.result }}', needs: ['plan'], target: { role: 'worker' }, timeout_s: 0, retries: 1 },
-    { name: 'b', prompt: 'after a', needs: ['a'], target: { role: 'worker' }, timeout_s: 0, retries: 0 },
-  ] } }, 0);
+  startRun(
+    data,
+    {
+      kind: 'run',
+      id: 'r1',
+      at: new Date(0).toISOString(),
+      workflow: {
+        name: 'wf',
+        file: 'wf.yaml',
+        description: null,
+        tasks: [
+          { name: 'plan', prompt: 'plan', needs: [], target: { agent: 'lead' }, timeout_s: 0, retries: 0 },
+          {
+            name: 'a',
+            prompt: 'do {{ tasks.plan.result }}',
+            needs: ['plan'],
+            target: { role: 'worker' },
+            timeout_s: 0,
+            retries: 1,
+          },
+          { name: 'b', prompt: 'after a', needs: ['a'], target: { role: 'worker' }, timeout_s: 0, retries: 0 },
+        ],
+      },
+    },
+    0,
+  );
   advanceRuns(data, 0);
   const run = data.runs!.r1!;
-  assert.deepEqual(Object.values(run.tasks).map((t) => t.state), ['queued', 'waiting', 'waiting']);
+  assert.deepEqual(
+    Object.values(run.tasks).map((t) => t.state),
+    ['queued', 'waiting', 'waiting'],
+  );
   schedule(data, 0);
   hook(data, 'lead', { hook_event_name: 'UserPromptSubmit', prompt: 'plan' });
   hook(data, 'lead', { hook_event_name: 'Stop', last_assistant_message: 'THE PLAN' });
@@ -121,7 +171,11 @@ test('a cancelled delivery is interrupted before the agent gets its next task; r
   dispatch(data, 't2', 'second', { agent: 'w1' });
   schedule(data, 0);
   intake(data, { kind: 'cancel', id: 'c1', at: '', task: 't1' }, 10);
-  assert.deepEqual(schedule(data, 20).effects, [{ kind: 'interrupt', task: 't1', agent: 'w1' }], 'nothing else for w1 in the same pass');
+  assert.deepEqual(
+    schedule(data, 20).effects,
+    [{ kind: 'interrupt', task: 't1', agent: 'w1' }],
+    'nothing else for w1 in the same pass',
+  );
   assert.deepEqual(schedule(data, 25).effects, [], 'nor until the recorder has performed the interrupt');
   interruptDone(data.agents.w1!, 't1');
   assert.deepEqual(schedule(data, 30).effects, [{ kind: 'deliver', task: 't2', agent: 'w1', attempt: 1 }]);
@@ -136,7 +190,11 @@ test('a task queued for an agent that exited and did not come back fails with th
   data.agents.w1!.reason = 'claude exited with code 1';
   dispatch(data, 't1', 'hello', { agent: 'w1' });
   const exitedAt = Date.parse(data.agents.w1!.updated_at);
-  assert.equal(schedule(data, exitedAt + 5000).changed, false, 'within the grace time it waits (a restart may bring the agent back)');
+  assert.equal(
+    schedule(data, exitedAt + 5000).changed,
+    false,
+    'within the grace time it waits (a restart may bring the agent back)',
+  );
   assert.equal(data.tasks!.t1!.state, 'queued');
   schedule(data, exitedAt + 20_000);
   assert.equal(data.tasks!.t1!.state, 'failed');
@@ -147,7 +205,11 @@ test('a claude that dies mid-task and comes back (restart: on-failure) gets the 
   const data = store(agent('w1'));
   dispatch(data, 't1', 'long job', { agent: 'w1' });
   for (let n = 1; n <= MAX_INTERRUPTIONS; n++) {
-    assert.deepEqual(schedule(data, n * 1000).effects, [{ kind: 'deliver', task: 't1', agent: 'w1', attempt: 1 }], `delivery ${n}`);
+    assert.deepEqual(
+      schedule(data, n * 1000).effects,
+      [{ kind: 'deliver', task: 't1', agent: 'w1', attempt: 1 }],
+      `delivery ${n}`,
+    );
     hook(data, 'w1', { hook_event_name: 'UserPromptSubmit', prompt: 'long job' }, n * 1000 + 1);
     // kill -9 of claude: no SessionEnd; the launch script records the exit, restarts it, and claude resumes.
     hook(data, 'w1', { hook_event_name: 'ProcessExit', exit_code: 137 }, n * 1000 + 2);
@@ -160,7 +222,12 @@ test('a claude that dies mid-task and comes back (restart: on-failure) gets the 
     }
   }
   assert.equal(data.tasks!.t1!.state, 'failed');
-  assert.match(data.tasks!.t1!.error!, new RegExp(`cut short ${MAX_INTERRUPTIONS} times, not run again \\(last: claude exited with code 137 while it was running on w1\\)`));
+  assert.match(
+    data.tasks!.t1!.error!,
+    new RegExp(
+      `cut short ${MAX_INTERRUPTIONS} times, not run again \\(last: claude exited with code 137 while it was running on w1\\)`,
+    ),
+  );
 });
 
 test('an agent that exits under its task and does not come back fails it; a lost session delivers and fails nothing', () => {
@@ -172,10 +239,24 @@ test('an agent that exits under its task and does not come back fails it; a lost
   assert.equal(data.tasks!.t1!.state, 'queued');
   schedule(data, 1002 + 20_000);
   assert.equal(data.tasks!.t1!.state, 'failed');
-  assert.match(data.tasks!.t1!.error!, /w1 exited \(session ended \(prompt_input_exit\)\) while it ran this task and did not come back/);
+  assert.match(
+    data.tasks!.t1!.error!,
+    /w1 exited \(session ended \(prompt_input_exit\)\) while it ran this task and did not come back/,
+  );
 
   dispatch(data, 't2', 'for w2', { agent: 'w2' });
-  data.session = { name: 's', socket: null, tmux_id: '$1', layout_file: '/l', root: '/', state_dir: '/s', created_at: '', ended_at: null, windows: [], lost_at: new Date(0).toISOString() };
+  data.session = {
+    name: 's',
+    socket: null,
+    tmux_id: '$1',
+    layout_file: '/l',
+    root: '/',
+    state_dir: '/s',
+    created_at: '',
+    ended_at: null,
+    windows: [],
+    lost_at: new Date(0).toISOString(),
+  };
   assert.deepEqual(schedule(data, 100_000), { effects: [], changed: false }, 'nothing is delivered until --resume');
   assert.equal(data.tasks!.t2!.state, 'queued');
 });
@@ -198,11 +279,23 @@ test('an agent being interrupted takes nothing new until the interrupt is done, 
   assert.deepEqual(schedule(data, 50).effects, [{ kind: 'deliver', task: 't2', agent: 'w1', attempt: 1 }]);
 });
 
-test('a workflow task cut short by its agent\'s death runs again under the same try, without using a retry', () => {
+test("a workflow task cut short by its agent's death runs again under the same try, without using a retry", () => {
   const data = store(agent('w1'));
-  startRun(data, { kind: 'run', id: 'r1', at: new Date(0).toISOString(), workflow: { name: 'wf', file: 'wf.yaml', description: null, tasks: [
-    { name: 'only', prompt: 'do it', needs: [], target: { agent: 'w1' }, timeout_s: 0, retries: 0 },
-  ] } }, 0);
+  startRun(
+    data,
+    {
+      kind: 'run',
+      id: 'r1',
+      at: new Date(0).toISOString(),
+      workflow: {
+        name: 'wf',
+        file: 'wf.yaml',
+        description: null,
+        tasks: [{ name: 'only', prompt: 'do it', needs: [], target: { agent: 'w1' }, timeout_s: 0, retries: 0 }],
+      },
+    },
+    0,
+  );
   advanceRuns(data, 0);
   schedule(data, 0);
   hook(data, 'w1', { hook_event_name: 'UserPromptSubmit', prompt: 'do it' }, 1);
@@ -234,7 +327,10 @@ test('a task for a role whose every agent exited and did not come back fails wit
   data.agents.w2!.status = 'exited';
   schedule(data, at + 20_000);
   assert.equal(data.tasks!.t1!.state, 'failed');
-  assert.match(data.tasks!.t1!.error!, /every agent that could take it exited and did not come back \(w1: claude exited with code 137; w2: /);
+  assert.match(
+    data.tasks!.t1!.error!,
+    /every agent that could take it exited and did not come back \(w1: claude exited with code 137; w2: /,
+  );
 });
 
 test('a retry that finds the agent still in an earlier turn does not use up an attempt, up to a limit', () => {

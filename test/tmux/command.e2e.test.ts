@@ -25,7 +25,12 @@ test('text ending in ";" reaches tmux intact, alone and in a chain', async (t) =
   assert.equal(escapeArg('a\\;'), 'a\\\\;');
   assert.deepEqual(chainArgs([['a', 'x;'], ['b']]), ['a', 'x\\;', ';', 'b']);
   const server = privateServer(t);
-  await server.cmd(['new-session', '-d', '-s', 's', 'sleep 30'], ['set-option', '@one', 'val;'], ['set-option', '@two', 'back\\;'], ['set-option', '@three', ';']);
+  await server.cmd(
+    ['new-session', '-d', '-s', 's', 'sleep 30'],
+    ['set-option', '@one', 'val;'],
+    ['set-option', '@two', 'back\\;'],
+    ['set-option', '@three', ';'],
+  );
   assert.equal((await server.cmd(['show-options', '-v', '@one'])).trim(), 'val;');
   assert.equal((await server.cmd(['show-options', '-v', '@two'])).trim(), 'back\\;');
   assert.equal((await server.cmd(['show-options', '-v', '@three'])).trim(), ';');
@@ -33,7 +38,10 @@ test('text ending in ";" reaches tmux intact, alone and in a chain', async (t) =
 
 test('format rows zip back onto field names and a mismatch fails loudly', () => {
   assert.equal(formatOf(['pane_id', 'pane_pid']), `#{pane_id}${SEP}#{pane_pid}`);
-  assert.deepEqual(parseRows(['a', 'b'], `%1${SEP}42\n%2${SEP}43\n`), [{ a: '%1', b: '42' }, { a: '%2', b: '43' }]);
+  assert.deepEqual(parseRows(['a', 'b'], `%1${SEP}42\n%2${SEP}43\n`), [
+    { a: '%1', b: '42' },
+    { a: '%2', b: '43' },
+  ]);
   assert.throws(() => parseRows(['a', 'b'], 'only-one\n'), /printed 1 fields where 2 were asked for/);
 });
 
@@ -43,7 +51,9 @@ test('findSession and panes() report nothing (not an error) when no server runs'
   assert.deepEqual(await server.panes(), []);
 });
 
-test('a server that is exiting while we ask counts as no server: findSession, panes and running never throw', { timeout: 60_000 }, async (t) => {
+test('a server that is exiting while we ask counts as no server: findSession, panes and running never throw', {
+  timeout: 60_000,
+}, async (t) => {
   // A session whose tmux server was just killed is looked up at once (./start.mts after a kill:
   // what made bench/layout crash with "server exited unexpectedly").
   for (let i = 0; i < 40; i++) {
@@ -64,6 +74,10 @@ test('a command quoted for tmux to parse later (a hook\'s run-shell) keeps its t
   const file = join(tempDir(t), 'out put #1 $x');
   const text = `a "b" $HOME \\ #{pane_id} ## 'q'`;
   // if-shell parses its command argument as tmux does a hook's; run-shell then expands formats.
-  await server.cmd(['if-shell', 'true', `run-shell ${tmuxDoubleQuoted(`printf '%s' ${quote(text)} > ${quote(file)}`)}`]);
+  await server.cmd([
+    'if-shell',
+    'true',
+    `run-shell ${tmuxDoubleQuoted(`printf '%s' ${quote(text)} > ${quote(file)}`)}`,
+  ]);
   assert.equal(readFileSync(file, 'utf8'), text);
 });

@@ -19,12 +19,26 @@ const API = 'export const a = 1;\nexport const b = 2;\nexport const c = 3;\n';
 /** A repo with a worktree per agent name, each on branch s/<name> from main. */
 function team(t: Parameters<typeof makeRepo>[0], names: string[]) {
   const repo = makeRepo(t, { 'src/api.ts': API, 'README.md': 'hi\n' });
-  const agents = Object.fromEntries(names.map((name) => {
-    const path = join(repo, '.worktrees', 's', name);
-    git(repo, 'worktree', 'add', '-q', '-b', `s/${name}`, path, 'main');
-    const agent = { name, worktree: { repo, path, branch: `s/${name}`, base: 'main', base_commit: git(repo, 'rev-parse', 'main'), created_at: '', setup: 'none', setup_log: null } } as unknown as AgentRecord;
-    return [name, agent];
-  }));
+  const agents = Object.fromEntries(
+    names.map((name) => {
+      const path = join(repo, '.worktrees', 's', name);
+      git(repo, 'worktree', 'add', '-q', '-b', `s/${name}`, path, 'main');
+      const agent = {
+        name,
+        worktree: {
+          repo,
+          path,
+          branch: `s/${name}`,
+          base: 'main',
+          base_commit: git(repo, 'rev-parse', 'main'),
+          created_at: '',
+          setup: 'none',
+          setup_log: null,
+        },
+      } as unknown as AgentRecord;
+      return [name, agent];
+    }),
+  );
   writeFileSync(join(repo, '.git', 'info', 'exclude'), '/.worktrees/\n');
   return { repo, agents };
 }
@@ -33,22 +47,53 @@ function team(t: Parameters<typeof makeRepo>[0], names: string[]) {
 function picture(repo: string, paths: string[]): string {
   return JSON.stringify({
     refs: git(repo, 'for-each-ref', '--format=%(refname) %(objectname)'),
-    trees: paths.map((p) => ({ head: git(p, 'rev-parse', 'HEAD'), index: git(p, 'ls-files', '-s'), status: git(p, 'status', '--porcelain'), api: readFileSync(join(p, 'src/api.ts'), 'utf8') })),
+    trees: paths.map((p) => ({
+      head: git(p, 'rev-parse', 'HEAD'),
+      index: git(p, 'ls-files', '-s'),
+      status: git(p, 'status', '--porcelain'),
+      api: readFileSync(join(p, 'src/api.ts'), 'utf8'),
+    })),
   });
 }
 
 test('destructive git commands are refused before git runs', async () => {
-  const refused = [['reset', '--hard'], ['clean', '-fd'], ['checkout', '--', '.'], ['checkout', '-f', 'main'], ['restore', '.'], ['switch', '--discard-changes', 'x'],
-    ['worktree', 'remove', '--force', '/x'], ['worktree', 'remove', '-f', '/x'], ['branch', '-D', 'x'], ['branch', '-d', '-f', 'x'], ['push', '--force']];
+  const refused = [
+    ['reset', '--hard'],
+    ['clean', '-fd'],
+    ['checkout', '--', '.'],
+    ['checkout', '-f', 'main'],
+    ['restore', '.'],
+    ['switch', '--discard-changes', 'x'],
+    ['worktree', 'remove', '--force', '/x'],
+    ['worktree', 'remove', '-f', '/x'],
+    ['branch', '-D', 'x'],
+    ['branch', '-d', '-f', 'x'],
+    ['push', '--force'],
+  ];
   for (const args of refused) {
     assert.ok(destructive(args), args.join(' '));
     await assert.rejects(runGit('/', args), /refused to run git/, args.join(' '));
   }
-  for (const args of [['worktree', 'remove', '/x'], ['branch', '-d', 'x'], ['merge', '--ff-only', 'x'], ['checkout', 'main'], ['reset', '--soft', 'HEAD']]) assert.equal(destructive(args), undefined, args.join(' '));
+  for (const args of [
+    ['worktree', 'remove', '/x'],
+    ['branch', '-d', 'x'],
+    ['merge', '--ff-only', 'x'],
+    ['checkout', 'main'],
+    ['reset', '--soft', 'HEAD'],
+  ])
+    assert.equal(destructive(args), undefined, args.join(' '));
 });
 
 test('conflict ranges are the lines of the first side, with diff3 bases skipped', () => {
-  assert.deepEqual(conflictRanges('a\n<<<<<<< x\nb1\nb2\n=======\nB\n>>>>>>> y\nc\n<<<<<<< x\n||||||| base\nold\n=======\nnew\n>>>>>>> y\n'), [[2, 3], [5, 5]]);
+  assert.deepEqual(
+    conflictRanges(
+      'a\n<<<<<<< x\nb1\nb2\n=======\nB\n>>>>>>> y\nc\n<<<<<<< x\n||||||| base\nold\n=======\nnew\n>>>>>>> y\n',
+    ),
+    [
+      [2, 3],
+      [5, 5],
+    ],
+  );
 });
 
 test('a snapshot holds uncommitted and untracked work and leaves the index and HEAD as they were', async (t) => {
@@ -56,13 +101,22 @@ test('a snapshot holds uncommitted and untracked work and leaves the index and H
   const wt = agents.w1!.worktree!.path;
   writeFiles(wt, { 'src/api.ts': API.replace('b = 2', 'b = 20'), 'new.txt': 'new\n' });
   git(wt, 'add', 'src/api.ts');
-  const before = { head: git(wt, 'rev-parse', 'HEAD'), index: git(wt, 'ls-files', '-s'), status: git(wt, 'status', '--porcelain') };
+  const before = {
+    head: git(wt, 'rev-parse', 'HEAD'),
+    index: git(wt, 'ls-files', '-s'),
+    status: git(wt, 'status', '--porcelain'),
+  };
   const snap = await snapshotCommit(wt);
   assert.equal(snap.dirty, true);
-  assert.deepEqual({ head: git(wt, 'rev-parse', 'HEAD'), index: git(wt, 'ls-files', '-s'), status: git(wt, 'status', '--porcelain') }, before);
+  assert.deepEqual(
+    { head: git(wt, 'rev-parse', 'HEAD'), index: git(wt, 'ls-files', '-s'), status: git(wt, 'status', '--porcelain') },
+    before,
+  );
   assert.equal(git(wt, 'show', `${snap.commit}:new.txt`), 'new');
   assert.match(git(wt, 'show', `${snap.commit}:src/api.ts`), /b = 20/);
-  git(wt, 'commit', '-q', '-m', 'w'); git(wt, 'add', '-A'); git(wt, 'commit', '-q', '-m', 'w2');
+  git(wt, 'commit', '-q', '-m', 'w');
+  git(wt, 'add', '-A');
+  git(wt, 'commit', '-q', '-m', 'w2');
   assert.deepEqual(await snapshotCommit(wt), { commit: git(wt, 'rev-parse', 'HEAD'), dirty: false });
 });
 
@@ -99,7 +153,10 @@ test('merge: the first agent fast-forwards the checked-out main; the second conf
   const before = picture(repo, [repo, p1, p2]);
   const second = await mergeAgent({ agent: agents.w2!, mode: 'merge' });
   assert.equal(second.result, 'conflict');
-  assert.deepEqual(second.conflicts.map((c) => c.path), ['src/api.ts']);
+  assert.deepEqual(
+    second.conflicts.map((c) => c.path),
+    ['src/api.ts'],
+  );
   assert.match(second.message, /Nothing was changed/);
   assert.equal(picture(repo, [repo, p1, p2]), before);
   assert.equal(readFileSync(join(repo, 'README.md'), 'utf8'), 'local edit\n');
@@ -129,10 +186,16 @@ test('squash and rebase land one or each commit on a branch that moved on; merge
   writeFiles(repo, { 'README.md': 'main moved\n' });
   commitAll(repo, 'main moves on');
   git(repo, 'checkout', '-q', 'elsewhere');
-  for (const [name, file] of [['w1', 'one.txt'], ['w2', 'two.txt'], ['w3', 'three.txt']] as const) {
+  for (const [name, file] of [
+    ['w1', 'one.txt'],
+    ['w2', 'two.txt'],
+    ['w3', 'three.txt'],
+  ] as const) {
     const p = agents[name]!.worktree!.path;
-    writeFiles(p, { [file]: '1\n' }); commitAll(p, `${name} first`);
-    writeFiles(p, { [file]: '2\n' }); commitAll(p, `${name} second`);
+    writeFiles(p, { [file]: '1\n' });
+    commitAll(p, `${name} first`);
+    writeFiles(p, { [file]: '2\n' });
+    commitAll(p, `${name} second`);
   }
   const mainBefore = git(repo, 'rev-parse', 'main');
   assert.equal((await mergeAgent({ agent: agents.w1!, mode: 'merge', check: true })).result, 'clean');
@@ -161,7 +224,8 @@ test('squash and rebase land one or each commit on a branch that moved on; merge
 test('uncommitted work is not merged unless --commit-all says so', async (t) => {
   const { repo, agents } = team(t, ['w1']);
   const p1 = agents.w1!.worktree!.path;
-  writeFiles(p1, { 'a.txt': 'committed\n' }); commitAll(p1, 'a');
+  writeFiles(p1, { 'a.txt': 'committed\n' });
+  commitAll(p1, 'a');
   writeFiles(p1, { 'b.txt': 'not committed\n' });
   const plain = await mergeAgent({ agent: agents.w1!, mode: 'merge' });
   assert.equal(plain.result, 'merged');
@@ -175,5 +239,10 @@ test('uncommitted work is not merged unless --commit-all says so', async (t) => 
 });
 
 function runGitSync(dir: string, ...args: string[]): boolean {
-  try { git(dir, ...args); return true; } catch { return false; }
+  try {
+    git(dir, ...args);
+    return true;
+  } catch {
+    return false;
+  }
 }

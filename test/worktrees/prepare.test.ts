@@ -22,7 +22,10 @@ Object.assign(process.env, GIT_ENV);
 
 function layoutIn(t: Parameters<typeof tempDir>[0], root: string, extra = ''): Layout {
   const file = join(tempDir(t), 'layout.yaml');
-  writeFileSync(file, `session: team\nroot: ${JSON.stringify(root)}\n${extra}defaults:\n  worktree: true\nwindows:\n  - panes:\n      - agent: lead\n        worktree: false\n      - agent: w1\n      - agent: w2\n        branch: feature/w2\n`);
+  writeFileSync(
+    file,
+    `session: team\nroot: ${JSON.stringify(root)}\n${extra}defaults:\n  worktree: true\nwindows:\n  - panes:\n      - agent: lead\n        worktree: false\n      - agent: w1\n      - agent: w2\n        branch: feature/w2\n`,
+  );
   const { layout, problems } = loadLayout(file);
   assert.deepEqual(problems, []);
   return layout!;
@@ -51,7 +54,10 @@ test('start makes a worktree per agent with worktree: true, copies and links fil
   // git either (only the worktrees' folder is in info/exclude), but they are ours, not work.
   assert.equal(git(repo, 'status', '--porcelain'), '?? .env\n?? .env.local');
   assert.equal(git(w1.path, 'status', '--porcelain'), '?? .env\n?? .env.local\n?? node_modules');
-  assert.match(readFileSync(join(repo, '.git', 'info', 'exclude'), 'utf8'), /^# claude-orchestrator: agents' worktrees\n\/\.worktrees\/\n$/m);
+  assert.match(
+    readFileSync(join(repo, '.git', 'info', 'exclude'), 'utf8'),
+    /^# claude-orchestrator: agents' worktrees\n\/\.worktrees\/\n$/m,
+  );
   assert.deepEqual(await inspectWork(asAgent('w1', w1)), { work: [], ours: ['.env', '.env.local', 'node_modules'] });
   // The agent's cwd moves into its worktree, at the same place below the top.
   const moved = inWorktrees(layout, first.worktrees);
@@ -67,7 +73,8 @@ test('start makes a worktree per agent with worktree: true, copies and links fil
   assert.equal(again.worktrees.get('w1')!.created_at, w1.created_at);
 
   // A worktree folder deleted by hand is made again from its branch, with its commits.
-  git(w1.path, 'add', 'work.txt'); git(w1.path, 'commit', '-q', '-m', 'w1 work');
+  git(w1.path, 'add', 'work.txt');
+  git(w1.path, 'commit', '-q', '-m', 'w1 work');
   rmSync(w1.path, { recursive: true, force: true });
   const remade = await prepareWorktrees(layout, state);
   assert.match(remade.notes.join('\n'), /w1: checked out its branch again/);
@@ -77,7 +84,10 @@ test('start makes a worktree per agent with worktree: true, copies and links fil
 
 test('what is in the way of a worktree stops the start with the fix, and makes nothing', async (t) => {
   const notRepo = tempDir(t);
-  await assert.rejects(prepareWorktrees(layoutIn(t, notRepo), tempDir(t)), /worktree: true needs a git repository, and .* is not in one/);
+  await assert.rejects(
+    prepareWorktrees(layoutIn(t, notRepo), tempDir(t)),
+    /worktree: true needs a git repository, and .* is not in one/,
+  );
 
   const empty = join(tempDir(t), 'empty');
   mkdirSync(empty);
@@ -85,26 +95,35 @@ test('what is in the way of a worktree stops the start with the fix, and makes n
   await assert.rejects(prepareWorktrees(layoutIn(t, empty), tempDir(t)), /has no commit yet/);
 
   const repo = makeRepo(t);
-  await assert.rejects(prepareWorktrees(layoutIn(t, repo, 'worktrees:\n  base: nope\n'), tempDir(t)), /worktrees.base "nope" .* is not a branch or commit .*expected one of: main/);
+  await assert.rejects(
+    prepareWorktrees(layoutIn(t, repo, 'worktrees:\n  base: nope\n'), tempDir(t)),
+    /worktrees.base "nope" .* is not a branch or commit .*expected one of: main/,
+  );
 
   // A branch in the way of the second agent: no worktree is made, not even the first agent's.
   git(repo, 'branch', 'feature/w2');
   const before = git(repo, 'worktree', 'list');
-  await assert.rejects(prepareWorktrees(layoutIn(t, repo), tempDir(t)), /branch "feature\/w2" already exists .* was not made for agent w2 \(set branch: for agent w2/);
+  await assert.rejects(
+    prepareWorktrees(layoutIn(t, repo), tempDir(t)),
+    /branch "feature\/w2" already exists .* was not made for agent w2 \(set branch: for agent w2/,
+  );
   assert.equal(git(repo, 'worktree', 'list'), before);
   assert.equal(git(repo, 'branch', '--list', 'team/w1'), '');
   git(repo, 'branch', '-d', 'feature/w2');
   // A branch "feature" keeps "feature/w2" from being made (git keeps it in a folder "feature"): nothing is made either.
   git(repo, 'branch', 'feature');
-  await assert.rejects(prepareWorktrees(layoutIn(t, repo), tempDir(t)), /branch "feature\/w2" for agent w2 cannot be made in .*: its branch "feature" is in the way .*\(set branch: for agent w2/);
+  await assert.rejects(
+    prepareWorktrees(layoutIn(t, repo), tempDir(t)),
+    /branch "feature\/w2" for agent w2 cannot be made in .*: its branch "feature" is in the way .*\(set branch: for agent w2/,
+  );
   assert.equal(git(repo, 'worktree', 'list'), before);
   assert.equal(git(repo, 'branch', '--list', 'team/w1'), '');
   git(repo, 'branch', '-d', 'feature');
 
   mkdirSync(join(repo, '.worktrees', 'team', 'w1'), { recursive: true });
-  writeFileSync(join(repo, '.worktrees', 'team', 'w1', 'mine.txt'), 'a person\'s file\n');
+  writeFileSync(join(repo, '.worktrees', 'team', 'w1', 'mine.txt'), "a person's file\n");
   await assert.rejects(prepareWorktrees(layoutIn(t, repo), tempDir(t)), /exists and is not a worktree/);
-  assert.equal(readFileSync(join(repo, '.worktrees', 'team', 'w1', 'mine.txt'), 'utf8'), 'a person\'s file\n');
+  assert.equal(readFileSync(join(repo, '.worktrees', 'team', 'w1', 'mine.txt'), 'utf8'), "a person's file\n");
 });
 
 test('a dirty base is said, and the worktrees start from its last commit', async (t) => {
@@ -129,7 +148,8 @@ test('removal: a worktree with uncommitted or unmerged work, or a changed copy, 
   assert.match((await removeWorktree(w1, state)).text, /kept .*uncommitted/);
   assert.ok(existsSync(join(p1, 'draft.txt')));
 
-  git(p1, 'add', 'draft.txt'); git(p1, 'commit', '-q', '-m', 'draft');
+  git(p1, 'add', 'draft.txt');
+  git(p1, 'commit', '-q', '-m', 'draft');
   const unmerged = await judge(w1, state);
   assert.equal(unmerged.removable, false);
   assert.match(unmerged.why, /1 commit on team\/w1 not in main/);
@@ -157,7 +177,14 @@ test('removal: a worktree with uncommitted or unmerged work, or a changed copy, 
 
 test('globs: * and ? within a name, ** at any depth, never inside .git', (t) => {
   const dir = tempDir(t);
-  writeFiles(dir, { '.env': '', '.env.test': '', 'a/.env': '', 'a/b/c.local.json': '', 'x.json': '', '.git/config': '' });
+  writeFiles(dir, {
+    '.env': '',
+    '.env.test': '',
+    'a/.env': '',
+    'a/b/c.local.json': '',
+    'x.json': '',
+    '.git/config': '',
+  });
   assert.deepEqual(expandGlob(dir, '.env*'), ['.env', '.env.test']);
   assert.deepEqual(expandGlob(dir, '**/.env'), ['.env', 'a/.env']);
   assert.deepEqual(expandGlob(dir, '**/*.local.json'), ['a/b/c.local.json']);
@@ -167,7 +194,9 @@ test('globs: * and ? within a name, ** at any depth, never inside .git', (t) => 
 
 test('port blocks: every agent its own, the same again for the same agent, taken over only from an ended session', async (t) => {
   process.env.ORCH_PORTS_DIR = tempDir(t);
-  t.after(() => { delete process.env.ORCH_PORTS_DIR; });
+  t.after(() => {
+    delete process.env.ORCH_PORTS_DIR;
+  });
   const [s1, s2] = [tempDir(t), tempDir(t)];
   const a = await leasePorts(s1, 'w1', 10);
   const b = await leasePorts(s1, 'w2', 10);
@@ -178,7 +207,11 @@ test('port blocks: every agent its own, the same again for the same agent, taken
   // Leased at the same time, sixteen agents still get sixteen blocks.
   const many = await Promise.all(Array.from({ length: 16 }, (_, i) => leasePorts(s2, `p${i}`, 10)));
   assert.equal(new Set([...all, ...many.flat()]).size, 25 + 160);
-  assert.deepEqual(portEnv(a.slice(0, 2)), { ORCH_PORT: String(a[0]), ORCH_PORT_0: String(a[0]), ORCH_PORT_1: String(a[1]) });
+  assert.deepEqual(portEnv(a.slice(0, 2)), {
+    ORCH_PORT: String(a[0]),
+    ORCH_PORT_0: String(a[0]),
+    ORCH_PORT_1: String(a[1]),
+  });
   // s1 ended: its blocks may go to another session.
   writeFileSync(join(s1, 'store.json'), JSON.stringify({ session: { ended_at: new Date().toISOString() } }));
   const d = await leasePorts(s2, 'w9', 10);

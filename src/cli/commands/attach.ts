@@ -17,12 +17,17 @@ SSH). --print only prints the command.`;
 
 export async function attachCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { print: { type: 'boolean' }, state: { type: 'string' } }, usage, true);
-  if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   if (positionals.length !== 1) throw new UsageError(`give one AGENT\n\n${usage}`);
   const data = readStore(resolveStateDir(values.state));
   const agent = own(data.agents, positionals[0]!);
-  if (!agent) throw new OrchestratorError(`no agent named "${positionals[0]}" (agents: ${Object.keys(data.agents).join(', ')})`);
-  if (!data.session || data.session.ended_at) throw new OrchestratorError(`session "${data.session?.name ?? '?'}" is not running`);
+  if (!agent)
+    throw new OrchestratorError(`no agent named "${positionals[0]}" (agents: ${Object.keys(data.agents).join(', ')})`);
+  if (!data.session || data.session.ended_at)
+    throw new OrchestratorError(`session "${data.session?.name ?? '?'}" is not running`);
   const inside = Boolean(process.env.TMUX) && !data.session.socket;
   const argvTmux = attachArgv(data.session, shownIn(agent), inside);
   if (values.print || !process.stdin.isTTY || !process.stdout.isTTY) {

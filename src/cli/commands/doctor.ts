@@ -17,9 +17,15 @@ bypass warning); says what to do about each problem. Exit 0 when all is well, 1 
 
 export async function doctorCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { layout: { type: 'string' }, json: { type: 'boolean' } }, usage);
-  if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   const report = await runDoctor({
-    layoutFile: resolve(values.layout ?? defaultLayout), cwd: process.cwd(), env: process.env, isRoot: process.getuid?.() === 0,
+    layoutFile: resolve(values.layout ?? defaultLayout),
+    cwd: process.cwd(),
+    env: process.env,
+    isRoot: process.getuid?.() === 0,
   });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
   return report.ok ? 0 : 1;

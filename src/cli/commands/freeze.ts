@@ -14,9 +14,15 @@ On standard output the values of secret-named env: variables show as [redacted];
 
 export async function freezeCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { output: { type: 'string', short: 'o' }, state: { type: 'string' } }, usage);
-  if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   const stateDir = resolveStateDir(values.state);
-  const text = await freezeSession(readStore(stateDir), { ...(values.output ? { output: values.output } : { redact: true }), warn: (line) => process.stderr.write(`warning: ${line}\n`) });
+  const text = await freezeSession(readStore(stateDir), {
+    ...(values.output ? { output: values.output } : { redact: true }),
+    warn: (line) => process.stderr.write(`warning: ${line}\n`),
+  });
   if (values.output) {
     // It may hold the layout's env: values: readable by this user only, from its first byte.
     writeFileAtomic(values.output, text, SECRET_FILE_MODE);

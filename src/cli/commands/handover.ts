@@ -18,19 +18,33 @@ branch and uncommitted changes, and the commands that resume the session.
 export function seconds(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const s = Number(value);
-  if (!Number.isFinite(s) || s <= 0) throw new UsageError(`${flag} wants a number of seconds greater than 0, not ${JSON.stringify(value)}`);
+  if (!Number.isFinite(s) || s <= 0)
+    throw new UsageError(`${flag} wants a number of seconds greater than 0, not ${JSON.stringify(value)}`);
   return s;
 }
 
 export async function handoverCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    state: { type: 'string' }, out: { type: 'string' }, summary: { type: 'boolean' }, 'summary-timeout': { type: 'string' },
-  }, handoverUsage);
-  if (values.help) { process.stdout.write(`${handoverUsage}\n`); return 0; }
+  const { values } = parse(
+    argv,
+    {
+      state: { type: 'string' },
+      out: { type: 'string' },
+      summary: { type: 'boolean' },
+      'summary-timeout': { type: 'string' },
+    },
+    handoverUsage,
+  );
+  if (values.help) {
+    process.stdout.write(`${handoverUsage}\n`);
+    return 0;
+  }
   const timeout = seconds('--summary-timeout', values['summary-timeout'], 120);
   const stateDir = resolveStateDir(values.state);
   const written = await writeHandover({
-    stateDir, summary: Boolean(values.summary), summaryTimeoutMs: timeout * 1000, by: 'orchestrate handover',
+    stateDir,
+    summary: Boolean(values.summary),
+    summaryTimeoutMs: timeout * 1000,
+    by: 'orchestrate handover',
     ...(values.out ? { out: values.out } : {}),
   });
   if (written.summaryError) process.stderr.write(`no summary from the lead: ${written.summaryError}\n`);

@@ -7,11 +7,15 @@ import { resolveStateDir } from '../state-dir.js';
 import { readHeadlessConfig } from '../../agents/headless-config.js';
 import { startRunner } from '../../headless/runner.js';
 
-const usage = 'Usage: orchestrate headless --state DIR --agent NAME   (run by a headless agent\'s pane; tasks arrive as files in agents/NAME/prompts/)';
+const usage =
+  "Usage: orchestrate headless --state DIR --agent NAME   (run by a headless agent's pane; tasks arrive as files in agents/NAME/prompts/)";
 
 export async function headlessCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { state: { type: 'string' }, agent: { type: 'string' } }, usage);
-  if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   if (!values.agent) throw new UsageError(`--agent NAME is required\n\n${usage}`);
   const stateDir = resolveStateDir(values.state);
   const config = readHeadlessConfig(stateDir, values.agent);

@@ -27,7 +27,9 @@ export async function layoutCommand(argv: string[]): Promise<number> {
     if (!positionals.length) throw new UsageError(`layout validate needs a file\n\n${usage}`);
     for (const file of positionals) {
       const layout = loadLayoutOrFail(file, process.cwd());
-      process.stdout.write(`${file}: ok (session ${layout.session}, ${layout.windows.length} window${layout.windows.length === 1 ? '' : 's'}, agents: ${layout.agents.map((a) => a.name).join(', ') || 'none'})\n`);
+      process.stdout.write(
+        `${file}: ok (session ${layout.session}, ${layout.windows.length} window${layout.windows.length === 1 ? '' : 's'}, agents: ${layout.agents.map((a) => a.name).join(', ') || 'none'})\n`,
+      );
     }
     return 0;
   }

@@ -14,9 +14,13 @@ list_tasks and cancel_task for the session in DIR. Claude starts it for the lead
 
 export async function mcpCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { state: { type: 'string' }, agent: { type: 'string' } }, usage);
-  if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   const stateDir = resolveStateDir(values.state);
-  if (!existsSync(stateDir)) throw new OrchestratorError(`no session state in ${stateDir} (expected the directory of a started session)`);
+  if (!existsSync(stateDir))
+    throw new OrchestratorError(`no session state in ${stateDir} (expected the directory of a started session)`);
   const version = (JSON.parse(readFileSync(join(toolkitRoot, 'package.json'), 'utf8')) as { version: string }).version;
   const { serveStdio } = await import('../../mcp/server.js');
   await serveStdio(stateDir, values.agent ?? (process.env.ORCH_AGENT || undefined), version);

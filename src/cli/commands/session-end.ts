@@ -36,7 +36,13 @@ async function runsInside(stateDir: string): Promise<boolean> {
   if (!panes.length) return false;
   const pane = process.env.TMUX_PANE;
   // $TMUX is "<socket path>,<server pid>,<session>": the same server as the session's?
-  if (pane && process.env.TMUX && basename(process.env.TMUX.split(',')[0] ?? '') === (s.socket ?? 'default') && panes.some((p) => p.pane_id === pane)) return true;
+  if (
+    pane &&
+    process.env.TMUX &&
+    basename(process.env.TMUX.split(',')[0] ?? '') === (s.socket ?? 'default') &&
+    panes.some((p) => p.pane_id === pane)
+  )
+    return true;
   const panePids = panes.map((p) => Number(p.pane_pid));
   // A private server goes with the session: what it runs (its panes' parent) is inside too.
   const server = s.socket ? ancestorsOf(panePids[0]!)[1] : undefined;
@@ -45,24 +51,50 @@ async function runsInside(stateDir: string): Promise<boolean> {
 }
 
 export async function sessionEndCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    force: { type: 'boolean' }, timeout: { type: 'string' }, state: { type: 'string' }, summary: { type: 'boolean' },
-  }, sessionEndUsage);
-  if (values.help) { process.stdout.write(`${sessionEndUsage}\n`); return 0; }
+  const { values } = parse(
+    argv,
+    {
+      force: { type: 'boolean' },
+      timeout: { type: 'string' },
+      state: { type: 'string' },
+      summary: { type: 'boolean' },
+    },
+    sessionEndUsage,
+  );
+  if (values.help) {
+    process.stdout.write(`${sessionEndUsage}\n`);
+    return 0;
+  }
   const timeout = seconds('--timeout', values.timeout, 600);
   const stateDir = resolveStateDir(values.state);
-  if (!process.env.ORCH_END_DETACHED && await runsInside(stateDir)) {
+  if (!process.env.ORCH_END_DETACHED && (await runsInside(stateDir))) {
     const log = sessionEndLog(stateDir);
     const fd = openSync(log, 'a');
-    const args = [orchestrateBin, 'session', 'end', '--state', stateDir, '--timeout', String(timeout),
-      ...(values.force ? ['--force'] : []), ...(values.summary ? ['--summary'] : [])];
-    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ORCH_END_DETACHED: '1' } });
+    const args = [
+      orchestrateBin,
+      'session',
+      'end',
+      '--state',
+      stateDir,
+      '--timeout',
+      String(timeout),
+      ...(values.force ? ['--force'] : []),
+      ...(values.summary ? ['--summary'] : []),
+    ];
+    const child = spawn(process.execPath, args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, ORCH_END_DETACHED: '1' },
+    });
     child.unref();
     process.stdout.write(`Ending the session from outside it (this command runs inside it); follow it in ${log}\n`);
     return 0;
   }
   return endSession({
-    stateDir, force: Boolean(values.force), timeoutMs: timeout * 1000, summary: Boolean(values.summary),
+    stateDir,
+    force: Boolean(values.force),
+    timeoutMs: timeout * 1000,
+    summary: Boolean(values.summary),
     out: (line) => process.stdout.write(`${line}\n`),
   });
 }

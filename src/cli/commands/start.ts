@@ -36,22 +36,44 @@ async function askYesNo(question: string): Promise<boolean> {
 
 /** Parses start's arguments and runs it. */
 export async function startCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    layout: { type: 'string' }, socket: { type: 'string' }, state: { type: 'string' },
-    'no-attach': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, restart: { type: 'boolean' }, demo: { type: 'boolean' },
-    resume: { type: 'boolean' },
-  }, startUsage);
+  const { values } = parse(
+    argv,
+    {
+      layout: { type: 'string' },
+      socket: { type: 'string' },
+      state: { type: 'string' },
+      'no-attach': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      restart: { type: 'boolean' },
+      demo: { type: 'boolean' },
+      resume: { type: 'boolean' },
+    },
+    startUsage,
+  );
   if (values.help) {
     process.stdout.write(`${startUsage}\n`);
     return 0;
   }
   // The name becomes a file in tmux's socket directory: no "/", nothing a shell or tmux would read as more.
-  if (values.socket !== undefined && !/^[A-Za-z0-9_.+-]{1,100}$/.test(values.socket)) throw new UsageError(`--socket ${JSON.stringify(values.socket)} is not a tmux socket name (expected letters, digits, ".", "_", "+" and "-")\n\n${startUsage}`);
-  if (values.resume && values.restart) throw new UsageError(`--resume and --restart exclude each other (resume continues the lost session, restart starts afresh)\n\n${startUsage}`);
+  if (values.socket !== undefined && !/^[A-Za-z0-9_.+-]{1,100}$/.test(values.socket))
+    throw new UsageError(
+      `--socket ${JSON.stringify(values.socket)} is not a tmux socket name (expected letters, digits, ".", "_", "+" and "-")\n\n${startUsage}`,
+    );
+  if (values.resume && values.restart)
+    throw new UsageError(
+      `--resume and --restart exclude each other (resume continues the lost session, restart starts afresh)\n\n${startUsage}`,
+    );
   if (values.demo) {
-    if (values.layout || values.state || values['dry-run']) throw new UsageError(`--demo uses its own layout and state; leave out --layout, --state and --dry-run\n\n${startUsage}`);
+    if (values.layout || values.state || values['dry-run'])
+      throw new UsageError(
+        `--demo uses its own layout and state; leave out --layout, --state and --dry-run\n\n${startUsage}`,
+      );
     const { runDemo } = await import('../../demo/demo.js');
-    return runDemo({ socket: values.socket || undefined, attach: values['no-attach'] ? 'never' : 'auto', out: (line) => process.stdout.write(`${line}\n`) });
+    return runDemo({
+      socket: values.socket || undefined,
+      attach: values['no-attach'] ? 'never' : 'auto',
+      out: (line) => process.stdout.write(`${line}\n`),
+    });
   }
   return start({
     layoutFile: values.layout ? resolve(values.layout) : defaultLayout,

@@ -32,54 +32,110 @@ list: each agent's worktree, branch, commits ahead and behind its base, files ch
 prune: removes the worktrees of agents that no longer run and that hold nothing uncommitted or unmerged; keeps the rest and says why.`;
 
 export async function diffCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { stat: { type: 'boolean' }, 'name-only': { type: 'boolean' }, state: { type: 'string' } }, diffUsage, true);
-  if (values.help) { process.stdout.write(`${diffUsage}\n`); return 0; }
+  const { values, positionals } = parse(
+    argv,
+    { stat: { type: 'boolean' }, 'name-only': { type: 'boolean' }, state: { type: 'string' } },
+    diffUsage,
+    true,
+  );
+  if (values.help) {
+    process.stdout.write(`${diffUsage}\n`);
+    return 0;
+  }
   if (positionals.length !== 1) throw new UsageError(`expected one AGENT\n\n${diffUsage}`);
   const agent = agentWithWorktree(readStore(resolveStateDir(values.state)), positionals[0]!);
-  const text = await agentDiff(agent, { stat: Boolean(values.stat), nameOnly: Boolean(values['name-only']), color: Boolean(process.stdout.isTTY) });
+  const text = await agentDiff(agent, {
+    stat: Boolean(values.stat),
+    nameOnly: Boolean(values['name-only']),
+    color: Boolean(process.stdout.isTTY),
+  });
   process.stdout.write(text ? `${text}\n` : '');
   if (!text) process.stderr.write(`${agent.name} has changed nothing against ${agent.worktree!.base}\n`);
   return 0;
 }
 
 export async function mergeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    into: { type: 'string' }, squash: { type: 'boolean' }, rebase: { type: 'boolean' }, 'commit-all': { type: 'string' },
-    check: { type: 'boolean' }, json: { type: 'boolean' }, state: { type: 'string' },
-  }, mergeUsage, true);
-  if (values.help) { process.stdout.write(`${mergeUsage}\n`); return 0; }
+  const { values, positionals } = parse(
+    argv,
+    {
+      into: { type: 'string' },
+      squash: { type: 'boolean' },
+      rebase: { type: 'boolean' },
+      'commit-all': { type: 'string' },
+      check: { type: 'boolean' },
+      json: { type: 'boolean' },
+      state: { type: 'string' },
+    },
+    mergeUsage,
+    true,
+  );
+  if (values.help) {
+    process.stdout.write(`${mergeUsage}\n`);
+    return 0;
+  }
   if (positionals.length !== 1) throw new UsageError(`expected one AGENT\n\n${mergeUsage}`);
   if (values.squash && values.rebase) throw new UsageError(`--squash and --rebase exclude each other\n\n${mergeUsage}`);
-  if (values['commit-all'] !== undefined && !values['commit-all'].trim()) throw new UsageError('--commit-all wants a commit message');
+  if (values['commit-all'] !== undefined && !values['commit-all'].trim())
+    throw new UsageError('--commit-all wants a commit message');
   const agent = agentWithWorktree(readStore(resolveStateDir(values.state)), positionals[0]!);
   const mode: MergeMode = values.squash ? 'squash' : values.rebase ? 'rebase' : 'merge';
-  const outcome = await mergeAgent({ agent, mode, check: Boolean(values.check), ...(values.into ? { into: values.into } : {}), ...(values['commit-all'] !== undefined ? { commitAll: values['commit-all'] } : {}) });
+  const outcome = await mergeAgent({
+    agent,
+    mode,
+    check: Boolean(values.check),
+    ...(values.into ? { into: values.into } : {}),
+    ...(values['commit-all'] !== undefined ? { commitAll: values['commit-all'] } : {}),
+  });
   if (values.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
   else if (outcome.result === 'conflict') {
     process.stderr.write(`${outcome.message}\n`);
-    for (const c of outcome.conflicts) process.stderr.write(`  ${c.path} (${c.kind}${c.lines.length ? `, lines ${c.lines.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(', ')} of ${outcome.target}` : ''})\n`);
+    for (const c of outcome.conflicts)
+      process.stderr.write(
+        `  ${c.path} (${c.kind}${c.lines.length ? `, lines ${c.lines.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(', ')} of ${outcome.target}` : ''})\n`,
+      );
   } else process.stdout.write(`${outcome.message}\n`);
   return outcome.result === 'conflict' ? 1 : 0;
 }
 
 export async function conflictsCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { json: { type: 'boolean' }, state: { type: 'string' } }, conflictsUsage);
-  if (values.help) { process.stdout.write(`${conflictsUsage}\n`); return 0; }
+  if (values.help) {
+    process.stdout.write(`${conflictsUsage}\n`);
+    return 0;
+  }
   const data = readStore(resolveStateDir(values.state));
   const { conflicts } = await lookNow(data);
   const code = conflicts.length ? 1 : 0;
-  if (values.json) { process.stdout.write(`${JSON.stringify(conflicts, null, 2)}\n`); return code; }
-  if (!worktreeAgents(data).length) { process.stdout.write('No agent of this session has a worktree of its own.\n'); return 0; }
-  process.stdout.write(conflicts.length ? `${conflicts.map((c) => `${chalk.red('conflict')}: ${describeConflict(c)}`).join('\n')}\n` : 'No conflicts: every agent\'s work merges cleanly with its base and with each other\'s.\n');
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(conflicts, null, 2)}\n`);
+    return code;
+  }
+  if (!worktreeAgents(data).length) {
+    process.stdout.write('No agent of this session has a worktree of its own.\n');
+    return 0;
+  }
+  process.stdout.write(
+    conflicts.length
+      ? `${conflicts.map((c) => `${chalk.red('conflict')}: ${describeConflict(c)}`).join('\n')}\n`
+      : "No conflicts: every agent's work merges cleanly with its base and with each other's.\n",
+  );
   return code;
 }
 
 export async function worktreesCommand(argv: string[]): Promise<number> {
   const sub = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'list';
   const rest = argv[0] === sub ? argv.slice(1) : argv;
-  if (sub !== 'list' && sub !== 'prune') throw new UsageError(`unknown worktrees command ${JSON.stringify(sub)}\n\n${worktreesUsage}`);
-  const { values } = parse(rest, { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, state: { type: 'string' } }, worktreesUsage);
-  if (values.help) { process.stdout.write(`${worktreesUsage}\n`); return 0; }
+  if (sub !== 'list' && sub !== 'prune')
+    throw new UsageError(`unknown worktrees command ${JSON.stringify(sub)}\n\n${worktreesUsage}`);
+  const { values } = parse(
+    rest,
+    { json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, state: { type: 'string' } },
+    worktreesUsage,
+  );
+  if (values.help) {
+    process.stdout.write(`${worktreesUsage}\n`);
+    return 0;
+  }
   const stateDir = resolveStateDir(values.state);
   const data = readStore(stateDir);
   if (sub === 'prune') {
@@ -89,13 +145,30 @@ export async function worktreesCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { states } = await lookNow(data);
-  const rows = await Promise.all(worktreeAgents(data).map(async (a) => ({ agent: a.name, ...a.worktree!, state: states[a.name] ?? null, verdict: await judge(a, stateDir) })));
-  if (values.json) { process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`); return 0; }
-  if (!rows.length) { process.stdout.write('No agent of this session has a worktree of its own.\n'); return 0; }
+  const rows = await Promise.all(
+    worktreeAgents(data).map(async (a) => ({
+      agent: a.name,
+      ...a.worktree!,
+      state: states[a.name] ?? null,
+      verdict: await judge(a, stateDir),
+    })),
+  );
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  if (!rows.length) {
+    process.stdout.write('No agent of this session has a worktree of its own.\n');
+    return 0;
+  }
   for (const r of rows) {
     const s = r.state;
     process.stdout.write(`${chalk.bold(r.agent)}  ${r.branch} (from ${r.base})  ${r.path}\n`);
-    process.stdout.write(s ? `  ${s.ahead} ahead, ${s.behind} behind; ${s.changed.length} file${s.changed.length === 1 ? '' : 's'} changed, ${s.uncommitted.length} uncommitted\n` : '  its worktree is gone\n');
+    process.stdout.write(
+      s
+        ? `  ${s.ahead} ahead, ${s.behind} behind; ${s.changed.length} file${s.changed.length === 1 ? '' : 's'} changed, ${s.uncommitted.length} uncommitted\n`
+        : '  its worktree is gone\n',
+    );
     process.stdout.write(`  ${r.verdict.removable ? 'could be removed' : 'kept'}: ${r.verdict.why}\n`);
   }
   return 0;

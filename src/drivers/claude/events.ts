@@ -10,12 +10,29 @@ const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
 /** Native names that map one to one. */
 const NAMES: Record<string, AgentEventType> = {
-  SessionStart: 'session-started', UserPromptSubmit: 'turn-started', PreToolUse: 'tool-starting', PostToolUse: 'tool-ran',
-  Stop: 'turn-ended', StopFailure: 'turn-failed', PermissionRequest: 'needs-approval', PermissionWithdrawn: 'approval-withdrawn',
-  Notification: 'asks-user', SessionEnd: 'session-ended', ProcessExit: 'exited', ProcessRestart: 'restarting',
-  PaneDied: 'pane-died', SessionLost: 'session-lost', HostUnreachable: 'host-unreachable', HostReachable: 'host-reachable',
-  Interrupted: 'interrupted', HeadlessReady: 'ready', HeadlessTaskExit: 'task-process-exited', Dialog: 'dialog',
-  SetupStart: 'setup-started', SetupDone: 'setup-done', SetupFailed: 'setup-failed',
+  SessionStart: 'session-started',
+  UserPromptSubmit: 'turn-started',
+  PreToolUse: 'tool-starting',
+  PostToolUse: 'tool-ran',
+  Stop: 'turn-ended',
+  StopFailure: 'turn-failed',
+  PermissionRequest: 'needs-approval',
+  PermissionWithdrawn: 'approval-withdrawn',
+  Notification: 'asks-user',
+  SessionEnd: 'session-ended',
+  ProcessExit: 'exited',
+  ProcessRestart: 'restarting',
+  PaneDied: 'pane-died',
+  SessionLost: 'session-lost',
+  HostUnreachable: 'host-unreachable',
+  HostReachable: 'host-reachable',
+  Interrupted: 'interrupted',
+  HeadlessReady: 'ready',
+  HeadlessTaskExit: 'task-process-exited',
+  Dialog: 'dialog',
+  SetupStart: 'setup-started',
+  SetupDone: 'setup-done',
+  SetupFailed: 'setup-failed',
 };
 
 /** The native name of a status line (for logs of lines that could not be followed). */
@@ -39,7 +56,8 @@ export function claudeEvent(line: StatusLine): AgentEvent | undefined {
       ev.prompt = text(e.prompt) ?? '';
       if (typeof e.prompt_id === 'string') ev.promptId = e.prompt_id;
       break;
-    case 'tool-starting': case 'tool-ran':
+    case 'tool-starting':
+    case 'tool-ran':
       ev.tool = text(e.tool_name);
       break;
     case 'turn-ended':
@@ -47,10 +65,19 @@ export function claudeEvent(line: StatusLine): AgentEvent | undefined {
       break;
     case 'turn-failed':
       // error is a category (server_error, rate_limit, ...); the details or the message say what happened.
-      Object.assign(ev, { category: e.error ?? e.error_type, error: e.error, errorDetails: text(e.error_details), message: text(e.message), answer: text(e.last_assistant_message) });
+      Object.assign(ev, {
+        category: e.error ?? e.error_type,
+        error: e.error,
+        errorDetails: text(e.error_details),
+        message: text(e.message),
+        answer: text(e.last_assistant_message),
+      });
       break;
     case 'needs-approval':
-      Object.assign(ev, { tool: text(e.tool_name), input: (e.tool_input && typeof e.tool_input === 'object' ? e.tool_input : {}) as Record<string, unknown> });
+      Object.assign(ev, {
+        tool: text(e.tool_name),
+        input: (e.tool_input && typeof e.tool_input === 'object' ? e.tool_input : {}) as Record<string, unknown>,
+      });
       if (typeof e.cwd === 'string') ev.cwd = e.cwd;
       break;
     case 'asks-user':

@@ -17,7 +17,14 @@ export function boxSubmission(prompt: string): string {
 
 /** The text in Claude's prompt box (the line after "❯"), or null when the box is not on screen. */
 export function promptBoxText(screen: string): string | null {
-  const line = screen.split('\n').reverse().find((l) => l.startsWith('❯'));
-  return line === undefined ? null : line.slice(1).replace(/\u00a0/g, ' ').trim();
+  const line = screen
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('❯'));
+  return line === undefined
+    ? null
+    : line
+        .slice(1)
+        .replace(/\u00a0/g, ' ')
+        .trim();
 }
-

@@ -7,14 +7,25 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /** What a task that met a limit is resumed with when its conversation holds its prompt already. */
-export const RETRY_NOTE = 'The previous request was refused by an API limit, which has passed now; please continue with the task above.';
+export const RETRY_NOTE =
+  'The previous request was refused by an API limit, which has passed now; please continue with the task above.';
 
-type Entry = { type?: unknown; isSidechain?: unknown; isMeta?: unknown; isApiErrorMessage?: unknown; message?: { content?: unknown } };
+type Entry = {
+  type?: unknown;
+  isSidechain?: unknown;
+  isMeta?: unknown;
+  isApiErrorMessage?: unknown;
+  message?: { content?: unknown };
+};
 
 /** A transcript's entries from the last back (read in chunks from the end: a conversation can be long). */
 function* entriesFromEnd(path: string, chunk = 256 * 1024): Generator<Entry> {
   let fd: number;
-  try { fd = openSync(path, 'r'); } catch { return; }
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
   try {
     let end = fstatSync(fd).size;
     let rest = Buffer.alloc(0);
@@ -26,12 +37,22 @@ function* entriesFromEnd(path: string, chunk = 256 * 1024): Generator<Entry> {
       const data = Buffer.concat([read, rest]);
       // The first line of a chunk may have begun in the one before it.
       const cut = start > 0 ? data.indexOf(0x0a) : -1;
-      if (start > 0 && cut < 0) { rest = data; continue; }
+      if (start > 0 && cut < 0) {
+        rest = data;
+        continue;
+      }
       rest = cut >= 0 ? data.subarray(0, cut) : Buffer.alloc(0);
-      const lines = data.subarray(cut + 1).toString('utf8').split('\n');
+      const lines = data
+        .subarray(cut + 1)
+        .toString('utf8')
+        .split('\n');
       for (let i = lines.length - 1; i >= 0; i--) {
         if (!lines[i]) continue;
-        try { yield JSON.parse(lines[i]!) as Entry; } catch { /* a line being written: skipped */ }
+        try {
+          yield JSON.parse(lines[i]!) as Entry;
+        } catch {
+          /* a line being written: skipped */
+        }
       }
     }
   } finally {

@@ -21,10 +21,16 @@ test('each start-up dialog is recognised and named with its fix', () => {
 });
 
 test('the onboarding connectivity failure (offline, ignores ANTHROPIC_BASE_URL)', () => {
-  assert.match(detectDialog('Welcome to Claude Code\n\nUnable to connect to Anthropic services\n\nFailed to connect to api.anthropic.com: ERR_BAD_REQUEST\n') ?? '', /connectivity check failed/);
+  assert.match(
+    detectDialog(
+      'Welcome to Claude Code\n\nUnable to connect to Anthropic services\n\nFailed to connect to api.anthropic.com: ERR_BAD_REQUEST\n',
+    ) ?? '',
+    /connectivity check failed/,
+  );
 });
 
 test('screens of an agent that is running are not dialogs', () => {
-  for (const name of ['ready', 'busy', 'bypass-ready', 'api-error', 'permission']) assert.equal(detectDialog(screen(name)), undefined, name);
+  for (const name of ['ready', 'busy', 'bypass-ready', 'api-error', 'permission'])
+    assert.equal(detectDialog(screen(name)), undefined, name);
   assert.equal(detectDialog(''), undefined);
 });
