@@ -1,5 +1,5 @@
 #!/bin/sh
-':'; //; d=${0%/*}/..; [ "${0%/*}" = "$0" ] && d=..; [ -L "$0" ] && d=$(dirname "$(readlink -f "$0")")/..; [ -f "$d/dist/bin/orchestrate.mjs" ] || (cd "$d" && npm run --silent bundle) || exit 1; exec node "$d/dist/bin/orchestrate.mjs" "$@"
+":" //; d=${0%/*}/..; [ "${0%/*}" = "$0" ] && d=..; [ -L "$0" ] && d=$(dirname "$(readlink -f "$0")")/..; [ -f "$d/dist/bin/orchestrate.mjs" ] || (cd "$d" && npm run --silent bundle) || exit 1; exec node "$d/dist/bin/orchestrate.mjs" "$@"
 // The orchestrate CLI. Each command's module is imported only when that command runs, so
 // `orchestrate --help` and `status` start fast.
 import '../src/build/fresh.js';
