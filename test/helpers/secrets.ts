@@ -9,6 +9,15 @@ export const uniqueSecret = (prefix = 'sk-test-'): string => `${prefix}SECRET123
 
 const pids = (): string[] => readdirSync('/proc').filter((n) => /^\d+$/.test(n));
 
+/** A process's command line, words joined by spaces; '' for one that has exited meanwhile. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
 /** Every process (of any user) whose command line holds text: "pid args". */
 export function cmdlinesWith(text: string): string[] {
   return pids().flatMap((pid) => {

@@ -11,7 +11,7 @@ import { privateServer, retryUntil, tempDir, onCleanup } from '../helpers/tmux.j
 import { orchestrateScript, run, startScript } from '../helpers/cli.js';
 import { sshWorld } from '../helpers/sshd.js';
 import { claudeBin, claudeEnv, startStandinForTest } from '../helpers/claude-env.js';
-import { cmdlinesWith, environsWith, exposed, filesWith, uniqueSecret } from '../helpers/secrets.js';
+import { cmdlinesWith, commandLine, environsWith, exposed, filesWith, uniqueSecret } from '../helpers/secrets.js';
 import { standinClaudeEnv, writeClaudeHome } from '../../src/standin/claude-home.js';
 import type { StoreData } from '../../src/store/types.js';
 
@@ -85,7 +85,8 @@ windows:
   }
 
   // The key is in the environment of both claudes (here, and there as the host's user); the host's value in the one there.
-  const cmd = (pid: number): string => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  // (A process seen a moment ago may have exited since: its command line reads empty.)
+  const cmd = commandLine;
   const claudes = environsWith('ANTHROPIC_API_KEY', key).filter((p) => /claude --session-id/.test(cmd(p)));
   assert.deepEqual(
     claudes.map((p) => cmd(p).match(/--session-id (\S+)/)?.[1]).sort(),

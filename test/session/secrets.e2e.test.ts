@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateServer, retryUntil, tempDir } from '../helpers/tmux.js';
 import { orchestrateScript, run, startScript } from '../helpers/cli.js';
-import { cmdlinesWith, environsWith, exposed, filesWith, uniqueSecret } from '../helpers/secrets.js';
+import { cmdlinesWith, commandLine, environsWith, exposed, filesWith, uniqueSecret } from '../helpers/secrets.js';
 import { readEnvFile, redactor, tmuxEnvConf, writeEnvFile } from '../../src/util/secrets.js';
 import { execFileSync } from 'node:child_process';
 
@@ -77,7 +77,8 @@ test('env: values reach the agents, a headless runner and a command pane by 0600
     15_000,
     "every pane's processes to run with their env: values",
   );
-  const cmdOf = (pid: number): string => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  // (A process seen a moment ago may have exited since: its command line reads empty.)
+  const cmdOf = commandLine;
   assert.ok(
     holders.lead.some((p) => cmdOf(p).startsWith('sleep 100000')),
     "the lead's claude (the fake execs sleep) has the key",
