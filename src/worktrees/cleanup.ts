@@ -78,9 +78,11 @@ async function judgeHere(agent: AgentRecord, stateDir: string): Promise<Verdict>
     );
   }
   // A base git is busy with (mid-rebase, say) may yet be reset to what it was: its content proves nothing.
-  const busy = await busyWith(wt.repo, wt.base);
-  if (busy)
-    return verdict(false, `${busyText(wt.base, busy)}; whether ${wt.base} has the work is judged once that is over`);
+  // The agent's own branch mid-rebase (clean, detached) would lose the rebase with its worktree.
+  for (const branch of [wt.base, wt.branch]) {
+    const busy = await busyWith(wt.repo, branch);
+    if (busy) return verdict(false, `${busyText(branch, busy)}; whether it can go is judged once that is over`);
+  }
   const head = await gitOk(wt.path, ['rev-parse', 'HEAD']);
   const tip = await baseTip(agent);
   if (!(await contentMerged(wt.repo, tip, head))) {

@@ -345,3 +345,21 @@ test("the merge lock: a holder that still runs keeps a merge waiting, then refus
   );
   assert.equal(existsSync(file), false, 'released after');
 });
+
+test("the agent's own branch mid-rebase in its worktree (clean, HEAD detached): removal keeps the worktree, the rebase and the branch", async (t) => {
+  const { repo, agents, state, path } = team(t, ['w1']);
+  writeFiles(path('w1'), { 'c.txt': 'w1\n' });
+  commitAll(path('w1'), 'w1 work');
+  const w1Tip = git(repo, 'rev-parse', 's/w1');
+  // main has the work already, so only the rebase stands between the worktree and its removal.
+  git(repo, 'merge', '-q', '--ff-only', 's/w1');
+  // A rebase that stops after its first step with nothing to commit: the tree is clean, HEAD detached.
+  gitStops(path('w1'), 'rebase', '--exec', 'false', 'HEAD~1');
+  assert.ok(existsSync(join(git(path('w1'), 'rev-parse', '--absolute-git-dir'), 'rebase-merge')));
+  const done = await removeWorktree(agents.w1!, state);
+  assert.equal(done.removed, false, done.text);
+  assert.match(done.text, /s\/w1 is in the middle of a rebase/);
+  assert.ok(existsSync(path('w1')));
+  gitStops(path('w1'), 'rebase', '--abort');
+  assert.equal(git(repo, 'rev-parse', 's/w1'), w1Tip);
+});
