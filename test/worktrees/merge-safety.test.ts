@@ -346,7 +346,8 @@ test("the merge lock: a holder that still runs keeps a merge waiting, then refus
   assert.equal(existsSync(file), false, 'released after');
 });
 
-test("the agent's own branch mid-rebase in its worktree (clean, HEAD detached): removal keeps the worktree, the rebase and the branch", async (t) => {
+// Clean and detached, a rebase in the agent's own worktree passes every other check.
+test("the agent's own branch mid-rebase: removal keeps the worktree, the rebase and the branch", async (t) => {
   const { repo, agents, state, path } = team(t, ['w1']);
   writeFiles(path('w1'), { 'c.txt': 'w1\n' });
   commitAll(path('w1'), 'w1 work');
